@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Wire layouts
+ *   IPFIX message header (RFC 7011 §3.1): version 10, length, export time (s), sequence number
+ *   (data records sent before this message, mod 2^32), observation domain id. 16 bytes.
+ *   v9 packet header (RFC 3954 §5.1): version 9, count (all records: template and data), sysUpTime
+ *   (ms), UNIX secs, sequence (export packets sent before), source id. 20 bytes.
+ *   Sets/FlowSets: id (2 = IPFIX template, 0 = v9 template, ≥ 256 data), length incl. padding.
+ *   Padding to a 4-byte boundary, zero-filled and shorter than one record (RFC 7011 §3.3.1,
+ *   RFC 3954 §5.3).
+ * v9 time: the collector computes absolute time as UNIX secs · 1000 − sysUpTime + FIRST_SWITCHED.
+ *   We choose sysUpTime = UNIX secs · 1000 − boot_ms, with UNIX secs rounded up, so that sum gives
+ *   back the exact millisecond and no flow ends after the header's sysUpTime.
+ */
+#include "fp_encode.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#define F(field) (uint16_t) offsetof(struct fp_record, field)
+#define FSZ(field) (uint16_t) sizeof(((struct fp_record *)0)->field)
+#define UINT(id, len, field) {id, len, F(field), FSZ(field)}
+#define RAW(id, len, field) {id, len, F(field), 0}
+
+/* Common head and tail, the address family's fields in between. */
+#define IES_HEAD(SRC, DST, ALEN)                                                                   \
+	RAW(SRC, ALEN, key.src), RAW(DST, ALEN, key.dst), UINT(7, 2, key.sport),                   \
+	    UINT(11, 2, key.dport), UINT(4, 1, key.proto)
+
+static const struct fp_ie ipfix_v4[] = {
+	IES_HEAD(8, 12, 4),       UINT(6, 2, tcp_flags),   UINT(5, 1, tos),
+	UINT(58, 2, key.vlan),    UINT(32, 2, icmp_type_code), UINT(52, 1, ttl_min),
+	UINT(53, 1, ttl_max),     RAW(56, 6, src_mac),     RAW(80, 6, dst_mac),
+	UINT(2, 8, packets),      UINT(1, 8, octets),      UINT(152, 8, first_ms),
+	UINT(153, 8, last_ms),    UINT(136, 1, end_reason), UINT(60, 1, ipver),
+};
+
+static const struct fp_ie ipfix_v6[] = {
+	IES_HEAD(27, 28, 16),     UINT(6, 2, tcp_flags),   UINT(5, 1, tos),
+	UINT(58, 2, key.vlan),    UINT(139, 2, icmp_type_code), UINT(52, 1, ttl_min),
+	UINT(53, 1, ttl_max),     RAW(56, 6, src_mac),     RAW(80, 6, dst_mac),
+	UINT(2, 8, packets),      UINT(1, 8, octets),      UINT(152, 8, first_ms),
+	UINT(153, 8, last_ms),    UINT(136, 1, end_reason), UINT(60, 1, ipver),
+};
+
+/* v9 field types 1–79 share IPFIX numbers; 21/22 are LAST/FIRST_SWITCHED (uptime-relative). */
+static const struct fp_ie nfv9_v4[] = {
+	IES_HEAD(8, 12, 4),      UINT(6, 1, tcp_flags), UINT(5, 1, tos),
+	UINT(58, 2, key.vlan),   UINT(32, 2, icmp_type_code), UINT(52, 1, ttl_min),
+	UINT(53, 1, ttl_max),    RAW(56, 6, src_mac),   RAW(80, 6, dst_mac),
+	UINT(2, 8, packets),     UINT(1, 8, octets),    UINT(22, 4, first_uptime),
+	UINT(21, 4, last_uptime), UINT(60, 1, ipver),
+};
+
+static const struct fp_ie nfv9_v6[] = {
+	IES_HEAD(27, 28, 16),    UINT(6, 1, tcp_flags), UINT(5, 1, tos),
+	UINT(58, 2, key.vlan),   UINT(32, 2, icmp_type_code), UINT(52, 1, ttl_min),
+	UINT(53, 1, ttl_max),    RAW(56, 6, src_mac),   RAW(80, 6, dst_mac),
+	UINT(2, 8, packets),     UINT(1, 8, octets),    UINT(22, 4, first_uptime),
+	UINT(21, 4, last_uptime), UINT(60, 1, ipver),
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+const struct fp_ie *fp_encode_ies(enum fp_format format, int ipver, size_t *n)
+{
+	if (format == FP_FORMAT_IPFIX) {
+		*n = ipver == 6 ? N(ipfix_v6) : N(ipfix_v4);
+		return ipver == 6 ? ipfix_v6 : ipfix_v4;
+	}
+	*n = ipver == 6 ? N(nfv9_v6) : N(nfv9_v4);
+	return ipver == 6 ? nfv9_v6 : nfv9_v4;
+}
+
+size_t fp_encode_record_len(enum fp_format format, int ipver)
+{
+	size_t n, len = 0;
+	const struct fp_ie *ies = fp_encode_ies(format, ipver, &n);
+	for (size_t i = 0; i < n; i++)
+		len += ies[i].len;
+	return len;
+}
+
+size_t fp_encode_header_len(enum fp_format format)
+{
+	return format == FP_FORMAT_IPFIX ? 16 : 20;
+}
+
+static inline void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+void fp_encode_init(struct fp_encoder *e, enum fp_format format, uint32_t domain, uint8_t *buf,
+		    size_t cap, uint64_t boot_ms)
+{
+	memset(e, 0, sizeof(*e));
+	e->format = format;
+	e->domain = domain;
+	e->buf = buf;
+	e->cap = cap;
+	e->boot_ms = boot_ms;
+}
+
+void fp_encode_begin(struct fp_encoder *e, uint64_t now_ms)
+{
+	e->len = fp_encode_header_len(e->format);
+	e->set_off = 0;
+	e->set_id = 0;
+	e->msg_records = 0;
+	e->msg_count = 0;
+	e->export_ms = now_ms;
+}
+
+static void set_close(struct fp_encoder *e)
+{
+	if (e->set_off == 0)
+		return;
+	while ((e->len - e->set_off) % 4)
+		e->buf[e->len++] = 0;
+	put16(e->buf + e->set_off + 2, (uint16_t)(e->len - e->set_off));
+	e->set_off = 0;
+}
+
+/* Make sure a set with `id` is open and `need` more bytes fit (counting a new set header). */
+static int set_reserve(struct fp_encoder *e, uint16_t id, size_t need)
+{
+	size_t extra = 0;
+
+	if (e->set_off == 0 || e->set_id != id) {
+		/* closing the open set may pad it by up to 3 bytes */
+		extra = 4 + (e->set_off ? 3 : 0);
+	}
+	/* + 3: the set this lands in may need that much padding when it closes */
+	if (e->len + extra + need + 3 > e->cap)
+		return -ENOSPC;
+	if (e->set_off == 0 || e->set_id != id) {
+		set_close(e);
+		e->set_off = e->len;
+		e->set_id = id;
+		put16(e->buf + e->len, id);
+		put16(e->buf + e->len + 2, 0);
+		e->len += 4;
+	}
+	return 0;
+}
+
+static size_t template_len(enum fp_format format, int ipver)
+{
+	size_t n;
+	fp_encode_ies(format, ipver, &n);
+	return 4 + 4 * n;
+}
+
+int fp_encode_templates(struct fp_encoder *e)
+{
+	uint16_t set_id = e->format == FP_FORMAT_IPFIX ? 2 : 0;
+	size_t need = template_len(e->format, 4) + template_len(e->format, 6);
+
+	if (set_reserve(e, set_id, need) != 0)
+		return -ENOSPC;
+	for (int v = 4; v <= 6; v += 2) {
+		size_t n;
+		const struct fp_ie *ies = fp_encode_ies(e->format, v, &n);
+		put16(e->buf + e->len, v == 4 ? FP_TEMPLATE_IPV4 : FP_TEMPLATE_IPV6);
+		put16(e->buf + e->len + 2, (uint16_t)n);
+		e->len += 4;
+		for (size_t i = 0; i < n; i++) {
+			put16(e->buf + e->len, ies[i].id);
+			put16(e->buf + e->len + 2, ies[i].len);
+			e->len += 4;
+		}
+		e->msg_count++;
+	}
+	/* A template set stands alone: the next record opens a data set. */
+	set_close(e);
+	return 0;
+}
+
+static uint64_t load_uint(const uint8_t *p, uint16_t size)
+{
+	switch (size) {
+	case 1:
+		return *p;
+	case 2: {
+		uint16_t v;
+		memcpy(&v, p, 2);
+		return v;
+	}
+	case 4: {
+		uint32_t v;
+		memcpy(&v, p, 4);
+		return v;
+	}
+	default: {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		return v;
+	}
+	}
+}
+
+int fp_encode_record(struct fp_encoder *e, const struct fp_record *in)
+{
+	int v6 = in->key.ipver == 6;
+	uint16_t tid = v6 ? FP_TEMPLATE_IPV6 : FP_TEMPLATE_IPV4;
+	size_t n;
+	const struct fp_ie *ies = fp_encode_ies(e->format, v6 ? 6 : 4, &n);
+	struct fp_record r = *in;
+
+	if (set_reserve(e, tid, fp_encode_record_len(e->format, v6 ? 6 : 4)) != 0)
+		return -ENOSPC;
+	if (e->format == FP_FORMAT_NFV9) {
+		r.first_uptime = (uint32_t)(r.first_ms - e->boot_ms);
+		r.last_uptime = (uint32_t)(r.last_ms - e->boot_ms);
+	}
+	const uint8_t *base = (const uint8_t *)&r;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *dst = e->buf + e->len;
+		if (ies[i].src_len == 0) {
+			memcpy(dst, base + ies[i].off, ies[i].len);
+		} else {
+			uint64_t val = load_uint(base + ies[i].off, ies[i].src_len);
+			for (int b = ies[i].len - 1; b >= 0; b--, val >>= 8)
+				dst[b] = (uint8_t)val;
+		}
+		e->len += ies[i].len;
+	}
+	e->msg_records++;
+	e->msg_count++;
+	return 0;
+}
+
+size_t fp_encode_finish(struct fp_encoder *e)
+{
+	uint8_t *h = e->buf;
+
+	set_close(e);
+	if (e->format == FP_FORMAT_IPFIX) {
+		put16(h, 10);
+		put16(h + 2, (uint16_t)e->len);
+		put32(h + 4, (uint32_t)(e->export_ms / 1000));
+		put32(h + 8, e->seq);
+		put32(h + 12, e->domain);
+		e->seq += e->msg_records;
+	} else {
+		uint64_t secs = (e->export_ms + 999) / 1000;
+		put16(h, 9);
+		put16(h + 2, (uint16_t)e->msg_count);
+		put32(h + 4, (uint32_t)(secs * 1000 - e->boot_ms));
+		put32(h + 8, (uint32_t)secs);
+		put32(h + 12, e->seq);
+		put32(h + 16, e->domain);
+		e->seq++;
+	}
+	return e->len;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Flow key: a fixed-size, zero-padded struct hashed once per packet.
+ *
+ * Zero padding matters: the key is hashed and compared as raw words, so every byte that is not a
+ * field (the upper 12 bytes of an IPv4 address, say) must be zero. fp_parse builds keys that way.
+ */
+#ifndef FP_KEY_H
+#define FP_KEY_H
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+struct fp_flow_key {
+	uint8_t src[16]; /* IPv4 in the first 4 bytes, rest zero */
+	uint8_t dst[16];
+	uint16_t sport; /* host order; ICMP: 0 */
+	uint16_t dport; /* host order; ICMP: type << 8 | code, as peers export it */
+	uint16_t vlan;  /* outermost 802.1Q/802.1ad VLAN id, 0 when untagged */
+	uint8_t proto;
+	uint8_t ipver; /* 4 or 6 */
+};
+static_assert(sizeof(struct fp_flow_key) == 40, "flow key must stay 5 words");
+
+/* A 64-bit multiply-xorshift over the key's five words: one multiply per word, good avalanche. */
+static inline uint64_t fp_key_hash(const struct fp_flow_key *k)
+{
+	uint64_t w[5];
+	uint64_t h = 0x6a09e667f3bcc909ULL;
+
+	memcpy(w, k, sizeof(w));
+	for (int i = 0; i < 5; i++) {
+		h ^= w[i];
+		h *= 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 32);
+}
+
+static inline bool fp_key_equal(const struct fp_flow_key *a, const struct fp_flow_key *b)
+{
+	uint64_t x[5], y[5];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+}
+
+#endif

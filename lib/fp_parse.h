@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Packet parser: raw frame bytes → flow key and per-packet metadata.
+ *
+ * Bounded by construction: every read is checked against the captured length, tag and header
+ * chains have fixed maximum depths, and a packet that cannot be keyed is rejected with one reason
+ * the caller counts. No allocation, no logging; safe to call from any thread.
+ */
+#ifndef FP_PARSE_H
+#define FP_PARSE_H
+
+#include <stdint.h>
+
+#include "fp_key.h"
+
+/* Link types we decode (pcap LINKTYPE_* values; DPDK ports are FP_LINK_ETHERNET). */
+enum fp_link {
+	FP_LINK_NULL = 0,       /* BSD loopback, host-order family */
+	FP_LINK_ETHERNET = 1,
+	FP_LINK_RAW = 101,      /* raw IPv4 or IPv6 */
+	FP_LINK_LOOP = 108,     /* OpenBSD loopback, network-order family */
+	FP_LINK_LINUX_SLL = 113,
+	FP_LINK_IPV4 = 228,
+	FP_LINK_IPV6 = 229,
+	FP_LINK_LINUX_SLL2 = 276,
+};
+
+/* Why a packet was not turned into a flow update. FP_PARSE_OK is 0. */
+enum fp_parse_result {
+	FP_PARSE_OK = 0,
+	FP_PARSE_NOT_IP,          /* ARP, LLDP, ...: not an error, but not a flow either */
+	FP_PARSE_TRUNC_L2,        /* link header or tag cut short */
+	FP_PARSE_VLAN_TOO_DEEP,   /* more than FP_PARSE_MAX_VLANS tags */
+	FP_PARSE_MPLS_TOO_DEEP,   /* no bottom-of-stack within FP_PARSE_MAX_MPLS labels */
+	FP_PARSE_TRUNC_L3,        /* IP header cut short */
+	FP_PARSE_BAD_VERSION,     /* IP version not 4/6, or not what the link said */
+	FP_PARSE_BAD_IHL,         /* IPv4 IHL < 5 */
+	FP_PARSE_BAD_LENGTH,      /* IP length shorter than its header or longer than the frame */
+	FP_PARSE_EXT_TOO_DEEP,    /* IPv6 extension chain longer than FP_PARSE_MAX_EXT */
+	FP_PARSE_TRUNC_EXT,       /* IPv6 extension header runs past the packet */
+	FP_PARSE_TRUNC_L4,        /* ports / type-code / TCP flags not captured */
+	FP_PARSE_BAD_L4,          /* TCP data offset < 5 */
+	FP_PARSE_BAD_LINKTYPE,    /* link type we do not decode */
+	FP_PARSE_NRESULTS,
+};
+
+#define FP_PARSE_MAX_VLANS 8
+#define FP_PARSE_MAX_MPLS 16
+#define FP_PARSE_MAX_EXT 8
+
+/* What a flow update needs from one packet. Filled only when fp_parse returns FP_PARSE_OK. */
+struct fp_pkt {
+	struct fp_flow_key key;
+	uint32_t octets; /* IP-level bytes: IPv4 total length, IPv6 payload length + 40 */
+	uint8_t tcp_flags;
+	uint8_t tos;
+	uint8_t ttl;
+	uint8_t is_fragment; /* non-first fragment: no ports */
+	uint8_t src_mac[6];
+	uint8_t dst_mac[6];
+	uint64_t ts_ms; /* set by the caller, not by fp_parse: packet time, Unix epoch ms */
+};
+
+/*
+ * Parse one frame. `caplen` bytes are readable at `data`; `wirelen` is the frame's length on the
+ * wire (≥ caplen). Any thread; no state.
+ */
+enum fp_parse_result fp_parse(enum fp_link link, const uint8_t *data, uint32_t caplen,
+			      uint32_t wirelen, struct fp_pkt *out);
+
+/* Short snake_case name of a result, for summaries and logs. */
+const char *fp_parse_result_name(enum fp_parse_result r);
+
+/* 1 if fp_parse knows `linktype`, else 0. Called once when a capture opens. */
+int fp_parse_link_supported(int linktype);
+
+#endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The immutable flow record a worker hands to the exporter, and the end reasons.
+ *
+ * The exporter never touches a flow table: an expired flow is copied into one of these and
+ * pushed through the worker's ring. Field offsets are what the encoders' IE tables point at.
+ */
+#ifndef FP_RECORD_H
+#define FP_RECORD_H
+
+#include <stdint.h>
+
+#include "fp_key.h"
+
+/* Values are IANA flowEndReason (IE 136), RFC 5102 §5.11.3, so encoders copy them as they are. */
+enum fp_end_reason {
+	FP_END_IDLE = 1,
+	FP_END_ACTIVE = 2,
+	FP_END_DETECTED = 3, /* TCP FIN/RST */
+	FP_END_FORCED = 4,   /* end of input, shutdown */
+	FP_END_RESOURCES = 5, /* table full: evicted */
+	FP_END_NREASONS,
+};
+
+struct fp_record {
+	struct fp_flow_key key;
+	uint64_t packets;
+	uint64_t octets;
+	uint64_t first_ms; /* Unix epoch milliseconds */
+	uint64_t last_ms;
+	uint32_t first_uptime; /* v9 only: filled by the exporter, ms relative to sysUpTime base */
+	uint32_t last_uptime;
+	uint16_t icmp_type_code; /* key.dport for ICMP/ICMPv6, else 0 */
+	uint8_t tcp_flags;
+	uint8_t tos;
+	uint8_t ttl_min;
+	uint8_t ttl_max;
+	uint8_t end_reason;
+	uint8_t ipver; /* copy of key.ipver: the IE table needs it as a 1-byte field */
+	uint8_t src_mac[6];
+	uint8_t dst_mac[6];
+	uint8_t pad[4];
+};
+static_assert(sizeof(struct fp_record) == 104, "record layout is shared by rings and encoders");
+
+const char *fp_end_reason_name(enum fp_end_reason r);
+
+#endif

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ordering: the producer writes the slot, then publishes head with release; the consumer reads
+ * head with acquire before it reads slots, then publishes tail with release so the producer may
+ * overwrite. Indexes are free-running 64-bit counters (never wrap in practice).
+ */
+#include "fp_ring.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fp_ring_init(struct fp_ring *r, uint32_t capacity)
+{
+	uint64_t n = 1;
+
+	if (capacity == 0)
+		return -EINVAL;
+	while (n < capacity)
+		n <<= 1;
+	memset(r, 0, sizeof(*r));
+	r->slots = aligned_alloc(64, n * sizeof(struct fp_record));
+	if (r->slots == NULL)
+		return -ENOMEM;
+	memset(r->slots, 0, n * sizeof(struct fp_record));
+	r->mask = n - 1;
+	return 0;
+}
+
+void fp_ring_fini(struct fp_ring *r)
+{
+	free(r->slots);
+	r->slots = NULL;
+}
+
+int fp_ring_push(struct fp_ring *r, const struct fp_record *rec)
+{
+	uint64_t h = r->head;
+
+	if (h - r->tail_cache > r->mask) {
+		r->tail_cache = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+		if (h - r->tail_cache > r->mask)
+			return -1;
+	}
+	r->slots[h & r->mask] = *rec;
+	__atomic_store_n(&r->head, h + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+unsigned fp_ring_pop_burst(struct fp_ring *r, struct fp_record *out, unsigned max)
+{
+	uint64_t t = r->tail;
+
+	if (r->head_cache == t)
+		r->head_cache = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+	uint64_t avail = r->head_cache - t;
+	unsigned n = avail < max ? (unsigned)avail : max;
+	for (unsigned i = 0; i < n; i++)
+		out[i] = r->slots[(t + i) & r->mask];
+	__atomic_store_n(&r->tail, t + n, __ATOMIC_RELEASE);
+	return n;
+}
+
+uint64_t fp_ring_count(const struct fp_ring *r)
+{
+	return __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) -
+	       __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+}

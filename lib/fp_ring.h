@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Single-producer single-consumer ring of flow records: one per worker, the worker produces, the
+ * exporter consumes. Records are copied in and out, so neither side holds a pointer into the
+ * other's memory. Head and tail sit on their own cache lines; each side caches the other's index
+ * and reloads it only when the cached value says the ring looks full (or empty).
+ */
+#ifndef FP_RING_H
+#define FP_RING_H
+
+#include <stdalign.h>
+#include <stdint.h>
+
+#include "fp_record.h"
+
+struct fp_ring {
+	alignas(64) uint64_t head; /* written by the producer */
+	uint64_t tail_cache;
+	alignas(64) uint64_t tail; /* written by the consumer */
+	uint64_t head_cache;
+	alignas(64) uint64_t mask;
+	struct fp_record *slots;
+};
+
+/* Capacity is rounded up to a power of two. Returns -errno. Called once, before use. */
+int fp_ring_init(struct fp_ring *r, uint32_t capacity);
+void fp_ring_fini(struct fp_ring *r);
+
+/* Producer only. 0 on success, -1 when full. */
+int fp_ring_push(struct fp_ring *r, const struct fp_record *rec);
+
+/* Consumer only. Copies up to `max` records into `out`; returns how many. */
+unsigned fp_ring_pop_burst(struct fp_ring *r, struct fp_record *out, unsigned max);
+
+/* Any thread: records waiting now (approximate while both sides run). */
+uint64_t fp_ring_count(const struct fp_ring *r);
+
+#endif

@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Design
+ * - Buckets are one cache line: 8 16-bit signatures and 8 entry indexes. A key may live in one of
+ *   two buckets (two-choice hashing); the table has 2 bucket slots per pool entry, so at a full
+ *   pool buckets are half full and a double overflow is rare (counted as a bucket eviction).
+ *   A signature match is always confirmed by comparing the full key.
+ * - Entries come from a pool allocated and touched at create time; the free list is threaded
+ *   through the wheel links. Nothing on the packet path allocates.
+ * - Expiry is a lazy timer wheel keyed by each flow's deadline (last packet + idle timeout, or
+ *   + the FIN linger once TCP ended). The packet path never touches the wheel: it only moves
+ *   `last_ms`. When a slot comes due, an entry whose real deadline moved on is refiled; the rest
+ *   expire. So each flow is relinked at most once per idle period, and the wheel also orders
+ *   flows by last-seen time, which is what eviction (least recently seen) needs.
+ * - Active timeout is checked when a packet arrives: the accumulated record is exported and the
+ *   flow continues with fresh counters. A flow that goes quiet meets the idle timeout instead.
+ */
+#include "fp_table.h"
+
+#include <errno.h>
+#include <stdalign.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUCKET_SLOTS 8
+#define WHEEL_SLOTS 4096u
+#define NIL UINT32_MAX
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+
+struct fp_bucket {
+	uint16_t sig[BUCKET_SLOTS];
+	uint32_t idx[BUCKET_SLOTS]; /* entry index + 1; 0 = empty */
+	uint8_t pad[16];
+};
+static_assert(sizeof(struct fp_bucket) == 64, "a bucket is one cache line");
+
+struct fp_flow {
+	/* first cache line: what every packet touches */
+	struct fp_flow_key key;
+	uint64_t hash;
+	uint64_t packets;
+	uint64_t octets;
+	/* second cache line */
+	uint64_t first_ms;
+	uint64_t last_ms;
+	uint32_t wprev, wnext; /* wheel links; wnext is also the free-list link */
+	uint16_t wslot;
+	uint8_t tcp_flags;
+	uint8_t tos;
+	uint8_t ttl_min;
+	uint8_t ttl_max;
+	uint8_t ended; /* FIN or RST seen: lingers fin_ms, then "end detected" */
+	uint8_t pad0;
+	uint8_t src_mac[6];
+	uint8_t dst_mac[6];
+	uint8_t pad1[20];
+};
+static_assert(sizeof(struct fp_flow) == 128, "a flow entry is two cache lines");
+
+struct fp_table {
+	alignas(64) struct fp_bucket *buckets;
+	struct fp_flow *flows;
+	uint64_t bucket_mask;
+	uint32_t free_head;
+	uint32_t max_flows;
+	uint64_t tick_ms;
+	uint64_t wheel_tick; /* every tick ≤ this one has been processed */
+	int wheel_started;
+	struct fp_table_config cfg;
+	struct fp_table_stats st;
+	uint32_t wheel[WHEEL_SLOTS]; /* head entry index per slot, NIL when empty */
+};
+
+static inline uint16_t sig_of(uint64_t h)
+{
+	return (uint16_t)(h >> 48);
+}
+
+static inline uint64_t b1_of(const struct fp_table *t, uint64_t h)
+{
+	return h & t->bucket_mask;
+}
+
+static inline uint64_t b2_of(const struct fp_table *t, uint64_t h)
+{
+	return (h >> 24) & t->bucket_mask;
+}
+
+/* Single writer: a relaxed store is enough for readers that only want a recent value. */
+static inline void stat_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
+}
+
+static uint64_t next_pow2(uint64_t v)
+{
+	uint64_t p = 1;
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+struct fp_table *fp_table_create(const struct fp_table_config *cfg)
+{
+	if (cfg->max_flows == 0 || cfg->max_flows >= NIL / 2 || cfg->idle_ms == 0 ||
+	    cfg->active_ms == 0 || cfg->emit == NULL) {
+		fprintf(stderr, "fp_table_create: invalid configuration (max_flows %u, idle %u ms, "
+				"active %u ms)\n",
+			cfg->max_flows, cfg->idle_ms, cfg->active_ms);
+		errno = EINVAL;
+		return NULL;
+	}
+	struct fp_table *t = aligned_alloc(64, sizeof(*t));
+	if (t == NULL)
+		goto fail;
+	memset(t, 0, sizeof(*t));
+	t->cfg = *cfg;
+	t->max_flows = cfg->max_flows;
+
+	uint64_t nb = next_pow2((uint64_t)cfg->max_flows / 4 + 1);
+	if (nb < 2)
+		nb = 2;
+	t->bucket_mask = nb - 1;
+	t->buckets = aligned_alloc(64, nb * sizeof(struct fp_bucket));
+	t->flows = aligned_alloc(64, (size_t)cfg->max_flows * sizeof(struct fp_flow));
+	if (t->buckets == NULL || t->flows == NULL)
+		goto fail_free;
+	/* Touch everything now: page faults belong to start-up, not to the first million packets. */
+	memset(t->buckets, 0, nb * sizeof(struct fp_bucket));
+	memset(t->flows, 0, (size_t)cfg->max_flows * sizeof(struct fp_flow));
+	for (uint32_t i = 0; i < cfg->max_flows; i++)
+		t->flows[i].wnext = i + 1 < cfg->max_flows ? i + 1 : NIL;
+	t->free_head = 0;
+
+	uint32_t shortest = cfg->idle_ms;
+	if (cfg->fin_ms && cfg->fin_ms < shortest)
+		shortest = cfg->fin_ms;
+	t->tick_ms = shortest / 64 ? shortest / 64 : 1;
+	for (unsigned i = 0; i < WHEEL_SLOTS; i++)
+		t->wheel[i] = NIL;
+	return t;
+
+fail_free:
+	free(t->buckets);
+	free(t->flows);
+	free(t);
+fail:
+	fprintf(stderr, "fp_table_create: cannot allocate %u flows\n", cfg->max_flows);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void fp_table_destroy(struct fp_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->buckets);
+	free(t->flows);
+	free(t);
+}
+
+double fp_table_bytes_per_flow(const struct fp_table *t)
+{
+	double bytes = (double)(t->bucket_mask + 1) * sizeof(struct fp_bucket) +
+		       (double)t->max_flows * sizeof(struct fp_flow);
+	return bytes / t->max_flows;
+}
+
+void fp_table_stats_read(const struct fp_table *t, struct fp_table_stats *out)
+{
+	const uint64_t *src = (const uint64_t *)&t->st;
+	uint64_t *dst = (uint64_t *)out;
+	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+/* ---- wheel ---- */
+
+static inline uint64_t deadline_of(const struct fp_table *t, const struct fp_flow *f)
+{
+	return f->last_ms + (f->ended ? t->cfg.fin_ms : t->cfg.idle_ms);
+}
+
+static void wheel_unlink(struct fp_table *t, uint32_t i)
+{
+	struct fp_flow *f = &t->flows[i];
+	if (f->wprev != NIL)
+		t->flows[f->wprev].wnext = f->wnext;
+	else
+		t->wheel[f->wslot] = f->wnext;
+	if (f->wnext != NIL)
+		t->flows[f->wnext].wprev = f->wprev;
+}
+
+/* File entry `i` in the slot of tick `tk`, never in a slot already passed or the one being run. */
+static void wheel_link(struct fp_table *t, uint32_t i, uint64_t tk)
+{
+	struct fp_flow *f = &t->flows[i];
+	if (tk <= t->wheel_tick)
+		tk = t->wheel_tick + 1;
+	if (tk - t->wheel_tick >= WHEEL_SLOTS)
+		tk = t->wheel_tick + WHEEL_SLOTS - 1; /* beyond the horizon: look again later */
+	uint16_t s = (uint16_t)(tk % WHEEL_SLOTS);
+	f->wslot = s;
+	f->wprev = NIL;
+	f->wnext = t->wheel[s];
+	if (f->wnext != NIL)
+		t->flows[f->wnext].wprev = i;
+	t->wheel[s] = i;
+}
+
+/* ---- records ---- */
+
+static void emit_record(struct fp_table *t, const struct fp_flow *f, enum fp_end_reason reason)
+{
+	struct fp_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.key = f->key;
+	r.packets = f->packets;
+	r.octets = f->octets;
+	r.first_ms = f->first_ms;
+	r.last_ms = f->last_ms;
+	if (f->key.proto == 1 || f->key.proto == 58)
+		r.icmp_type_code = f->key.dport;
+	r.tcp_flags = f->tcp_flags;
+	r.tos = f->tos;
+	r.ttl_min = f->ttl_min;
+	r.ttl_max = f->ttl_max;
+	r.end_reason = (uint8_t)reason;
+	r.ipver = f->key.ipver;
+	memcpy(r.src_mac, f->src_mac, 6);
+	memcpy(r.dst_mac, f->dst_mac, 6);
+	stat_add(&t->st.records[reason], 1);
+	if (t->cfg.emit(t->cfg.emit_arg, &r) != 0)
+		stat_add(&t->st.records_dropped, 1);
+}
+
+/* Remove entry `i` from its bucket, the wheel, and return it to the pool. */
+static void flow_free(struct fp_table *t, uint32_t i)
+{
+	struct fp_flow *f = &t->flows[i];
+	struct fp_bucket *bs[2] = {&t->buckets[b1_of(t, f->hash)], &t->buckets[b2_of(t, f->hash)]};
+
+	for (int b = 0; b < 2; b++)
+		for (int s = 0; s < BUCKET_SLOTS; s++)
+			if (bs[b]->idx[s] == i + 1) {
+				bs[b]->idx[s] = 0;
+				goto unlinked;
+			}
+unlinked:
+	wheel_unlink(t, i);
+	f->wnext = t->free_head;
+	t->free_head = i;
+	stat_add(&t->st.active, -1);
+}
+
+static void flow_expire(struct fp_table *t, uint32_t i, enum fp_end_reason reason)
+{
+	emit_record(t, &t->flows[i], reason);
+	flow_free(t, i);
+}
+
+/* Start (or restart) a flow's counters with packet `p`. */
+static void flow_begin(struct fp_flow *f, const struct fp_pkt *p)
+{
+	f->packets = 1;
+	f->octets = p->octets;
+	f->first_ms = p->ts_ms;
+	f->last_ms = p->ts_ms;
+	f->tcp_flags = p->tcp_flags;
+	f->tos = p->tos;
+	f->ttl_min = p->ttl;
+	f->ttl_max = p->ttl;
+	f->ended = (p->tcp_flags & (TCP_FIN | TCP_RST)) != 0;
+	memcpy(f->src_mac, p->src_mac, 6);
+	memcpy(f->dst_mac, p->dst_mac, 6);
+}
+
+/*
+ * The least recently seen flow: the first correctly filed entry from the wheel's current
+ * position on. Misfiled entries met on the way (seen since they were filed) are refiled.
+ */
+static uint32_t pick_victim(struct fp_table *t)
+{
+	uint32_t fallback = NIL;
+
+	for (uint64_t tk = t->wheel_tick + 1; tk <= t->wheel_tick + WHEEL_SLOTS; tk++) {
+		uint32_t s = (uint32_t)(tk % WHEEL_SLOTS);
+		uint32_t i = t->wheel[s];
+		while (i != NIL) {
+			struct fp_flow *f = &t->flows[i];
+			uint32_t next = f->wnext;
+			uint64_t dtk = deadline_of(t, f) / t->tick_ms;
+			if (dtk <= tk)
+				return i;
+			if (fallback == NIL)
+				fallback = i;
+			if (dtk - t->wheel_tick < WHEEL_SLOTS && dtk % WHEEL_SLOTS != s) {
+				wheel_unlink(t, i);
+				wheel_link(t, i, dtk);
+			}
+			i = next;
+		}
+	}
+	return fallback;
+}
+
+static uint32_t flow_alloc(struct fp_table *t)
+{
+	if (t->free_head == NIL) {
+		uint32_t v = pick_victim(t);
+		flow_expire(t, v, FP_END_RESOURCES);
+	}
+	uint32_t i = t->free_head;
+	t->free_head = t->flows[i].wnext;
+	return i;
+}
+
+static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
+{
+	if (!t->wheel_started) {
+		t->wheel_tick = p->ts_ms / t->tick_ms;
+		t->wheel_started = 1;
+	}
+	uint32_t i = flow_alloc(t);
+	struct fp_bucket *b = &t->buckets[b1_of(t, h)];
+	int s = 0;
+
+	/* The allocation may have evicted from either candidate bucket, so look for room after it. */
+	for (; s < BUCKET_SLOTS && b->idx[s]; s++)
+		;
+	if (s == BUCKET_SLOTS) {
+		b = &t->buckets[b2_of(t, h)];
+		for (s = 0; s < BUCKET_SLOTS && b->idx[s]; s++)
+			;
+	}
+	if (s == BUCKET_SLOTS) {
+		/* Both full: evict the least recently seen of the second bucket. */
+		int old = 0;
+		for (int j = 1; j < BUCKET_SLOTS; j++)
+			if (t->flows[b->idx[j] - 1].last_ms < t->flows[b->idx[old] - 1].last_ms)
+				old = j;
+		stat_add(&t->st.bucket_evictions, 1);
+		flow_expire(t, b->idx[old] - 1, FP_END_RESOURCES);
+		s = old;
+	}
+	struct fp_flow *f = &t->flows[i];
+	f->key = p->key;
+	f->hash = h;
+	flow_begin(f, p);
+	b->sig[s] = sig_of(h);
+	b->idx[s] = i + 1;
+	wheel_link(t, i, deadline_of(t, f) / t->tick_ms);
+	stat_add(&t->st.flows_created, 1);
+	stat_add(&t->st.active, 1);
+}
+
+static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
+{
+	struct fp_flow *f = &t->flows[i];
+	uint8_t was_ended = f->ended;
+
+	if (was_ended && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+		/* A new connection on the same 5-tuple: the old one is over. */
+		emit_record(t, f, FP_END_DETECTED);
+		stat_add(&t->st.flows_created, 1);
+		flow_begin(f, p);
+		wheel_unlink(t, i);
+		wheel_link(t, i, deadline_of(t, f) / t->tick_ms);
+		return;
+	}
+	if (p->ts_ms > f->first_ms && p->ts_ms - f->first_ms >= t->cfg.active_ms) {
+		emit_record(t, f, FP_END_ACTIVE);
+		flow_begin(f, p);
+		f->ended |= was_ended;
+	} else {
+		f->packets++;
+		f->octets += p->octets;
+		if (p->ts_ms > f->last_ms)
+			f->last_ms = p->ts_ms;
+		f->tcp_flags |= p->tcp_flags;
+		if (p->ttl < f->ttl_min)
+			f->ttl_min = p->ttl;
+		if (p->ttl > f->ttl_max)
+			f->ttl_max = p->ttl;
+		f->ended |= (p->tcp_flags & (TCP_FIN | TCP_RST)) != 0;
+	}
+	if (!was_ended && f->ended) {
+		/* The linger deadline is earlier than where the entry is filed: refile it now. */
+		wheel_unlink(t, i);
+		wheel_link(t, i, deadline_of(t, f) / t->tick_ms);
+	}
+}
+
+static inline uint32_t bucket_find(const struct fp_table *t, const struct fp_bucket *b,
+				   uint16_t sig, const struct fp_flow_key *k)
+{
+	for (int s = 0; s < BUCKET_SLOTS; s++)
+		if (b->sig[s] == sig && b->idx[s] && fp_key_equal(&t->flows[b->idx[s] - 1].key, k))
+			return b->idx[s];
+	return 0;
+}
+
+void fp_table_update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsigned n)
+{
+	uint64_t h[FP_TABLE_BURST_MAX];
+
+	for (unsigned i = 0; i < n; i++) {
+		h[i] = fp_key_hash(&pkts[i].key);
+		__builtin_prefetch(&t->buckets[b1_of(t, h[i])]);
+		__builtin_prefetch(&t->buckets[b2_of(t, h[i])]);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct fp_bucket *b = &t->buckets[b1_of(t, h[i])];
+		uint16_t sig = sig_of(h[i]);
+		for (int s = 0; s < BUCKET_SLOTS; s++)
+			if (b->sig[s] == sig && b->idx[s]) {
+				__builtin_prefetch(&t->flows[b->idx[s] - 1]);
+				break;
+			}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct fp_pkt *p = &pkts[i];
+		uint16_t sig = sig_of(h[i]);
+		uint32_t found = bucket_find(t, &t->buckets[b1_of(t, h[i])], sig, &p->key);
+		if (!found)
+			found = bucket_find(t, &t->buckets[b2_of(t, h[i])], sig, &p->key);
+		if (found)
+			flow_update(t, found - 1, p);
+		else
+			flow_insert(t, p, h[i]);
+	}
+}
+
+unsigned fp_table_expire(struct fp_table *t, uint64_t now_ms, unsigned budget)
+{
+	unsigned emitted = 0;
+
+	if (!t->wheel_started)
+		return 0;
+	uint64_t now_tick = now_ms / t->tick_ms;
+	if (now_tick > t->wheel_tick + WHEEL_SLOTS)
+		t->wheel_tick = now_tick - WHEEL_SLOTS; /* a jump in time: one revolution sees all */
+
+	/* Tick T is run once now ≥ (T + 1) · tick, so all it holds that is due is past due. */
+	while (budget && t->wheel_tick + 1 < now_tick) {
+		uint64_t tk = t->wheel_tick + 1;
+		uint32_t s = (uint32_t)(tk % WHEEL_SLOTS);
+		budget--;
+		while (budget && t->wheel[s] != NIL) {
+			uint32_t i = t->wheel[s];
+			struct fp_flow *f = &t->flows[i];
+			uint64_t d = deadline_of(t, f);
+			budget--;
+			if (d <= now_ms) {
+				flow_expire(t, i, f->ended ? FP_END_DETECTED : FP_END_IDLE);
+				emitted++;
+			} else {
+				wheel_unlink(t, i);
+				wheel_link(t, i, d / t->tick_ms);
+			}
+		}
+		if (t->wheel[s] != NIL)
+			break; /* out of budget inside this slot: resume here next time */
+		t->wheel_tick = tk;
+	}
+	return emitted;
+}
+
+void fp_table_flush(struct fp_table *t, enum fp_end_reason reason)
+{
+	for (unsigned s = 0; s < WHEEL_SLOTS; s++)
+		while (t->wheel[s] != NIL)
+			flow_expire(t, t->wheel[s], reason);
+}
+
+const char *fp_end_reason_name(enum fp_end_reason r)
+{
+	switch (r) {
+	case FP_END_IDLE:
+		return "idle_timeout";
+	case FP_END_ACTIVE:
+		return "active_timeout";
+	case FP_END_DETECTED:
+		return "end_detected";
+	case FP_END_FORCED:
+		return "forced_end";
+	case FP_END_RESOURCES:
+		return "lack_of_resources";
+	default:
+		return "unknown";
+	}
+}

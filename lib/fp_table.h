@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-worker flow table with its own expiry.
+ *
+ * One writer: the worker that created the table calls every function below except
+ * fp_table_active(), which any thread may call (a relaxed atomic load). The table's memory is only
+ * released by fp_table_destroy(), which the caller runs after the writer has stopped and an RCU
+ * grace period has passed, so readers that hold an RCU read-side section never see it freed.
+ */
+#ifndef FP_TABLE_H
+#define FP_TABLE_H
+
+#include <stdint.h>
+
+#include "fp_parse.h"
+#include "fp_record.h"
+
+/* Where expired records go. Returns 0 when the record was taken, -1 when it was dropped. */
+typedef int (*fp_emit_fn)(void *arg, const struct fp_record *rec);
+
+struct fp_table_config {
+	uint32_t max_flows;    /* pool size: entries allocated at create time */
+	uint32_t idle_ms;      /* idle timeout */
+	uint32_t active_ms;    /* active timeout: a long flow is exported every period */
+	uint32_t fin_ms;       /* how long a flow lingers after FIN/RST for the last ACKs */
+	fp_emit_fn emit;
+	void *emit_arg;
+};
+
+/* Counters of one table. Written only by its worker; read by anyone with relaxed loads. */
+struct fp_table_stats {
+	uint64_t flows_created;
+	uint64_t records[FP_END_NREASONS]; /* records emitted, by end reason */
+	uint64_t records_dropped;          /* emit() refused them */
+	uint64_t bucket_evictions;         /* both candidate buckets full (subset of RESOURCES) */
+	uint64_t active;                   /* flows in the table now */
+};
+
+struct fp_table;
+
+/* Validate `cfg` and allocate every entry. NULL with errno set (and one log line) on failure. */
+struct fp_table *fp_table_create(const struct fp_table_config *cfg);
+void fp_table_destroy(struct fp_table *t);
+
+/*
+ * Account a burst of parsed packets (n ≤ FP_TABLE_BURST_MAX). Hashes the whole burst, prefetches
+ * buckets, then entries, then updates: the memory latency of one packet hides behind the others.
+ */
+#define FP_TABLE_BURST_MAX 64
+void fp_table_update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsigned n);
+
+/*
+ * One bounded expiry slice at time `now_ms`: at most `budget` entries or wheel slots examined.
+ * Returns the number of records emitted.
+ */
+unsigned fp_table_expire(struct fp_table *t, uint64_t now_ms, unsigned budget);
+
+/* Emit every flow with `reason` (end of input, shutdown) and empty the table. */
+void fp_table_flush(struct fp_table *t, enum fp_end_reason reason);
+
+/* A consistent-enough copy of the counters (each field read atomically). Any thread. */
+void fp_table_stats_read(const struct fp_table *t, struct fp_table_stats *out);
+
+/* Bytes of memory the table holds per configured flow (pool + buckets), for reports. */
+double fp_table_bytes_per_flow(const struct fp_table *t);
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The capture backend interface: open, receive a burst, stats, close. A backend hands each frame
+ * to a callback while the frame's bytes are valid; the callback parses it on the spot, so no
+ * backend copies packet data.
+ */
+#ifndef FP_CAPTURE_H
+#define FP_CAPTURE_H
+
+#include <stdint.h>
+
+#include "fp_parse.h"
+
+typedef void (*fp_frame_fn)(void *arg, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
+			    uint64_t ts_ms);
+
+struct fp_capture_stats {
+	uint64_t received; /* frames the backend saw */
+	uint64_t dropped;  /* lost before we got them (kernel buffer, NIC) */
+	uint64_t if_dropped;
+};
+
+struct fp_capture {
+	const struct fp_capture_ops *ops;
+	enum fp_link link;
+	int offline; /* a file: timers on packet time, back-pressure instead of drops */
+	void *priv;
+};
+
+struct fp_capture_ops {
+	const char *name;
+	/*
+	 * Deliver up to `max` frames to `fn`. Returns the number delivered (0: none right now),
+	 * or -1 at end of input or after fp_capture_break().
+	 */
+	int (*recv_burst)(struct fp_capture *c, unsigned max, fp_frame_fn fn, void *arg);
+	void (*stats)(struct fp_capture *c, struct fp_capture_stats *st);
+	/* Async-signal-safe: make a blocked recv_burst return. */
+	void (*brk)(struct fp_capture *c);
+	void (*close)(struct fp_capture *c);
+};
+
+/* libpcap: `file` or `iface` (exactly one). Returns 0 or -1 after logging the cause. */
+int fp_capture_pcap_open(struct fp_capture *c, const char *file, const char *iface,
+			 const char *filter, int snaplen, int promisc);
+
+#endif

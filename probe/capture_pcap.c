@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* libpcap backend: live interfaces and capture files (pcap and pcapng). */
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "capture.h"
+
+struct pcap_priv {
+	pcap_t *p;
+	fp_frame_fn fn;
+	void *arg;
+	uint64_t received;
+	int nano;
+};
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct pcap_priv *pp = (struct pcap_priv *)user;
+	uint64_t frac = pp->nano ? (uint64_t)h->ts.tv_usec / 1000000 : (uint64_t)h->ts.tv_usec / 1000;
+	uint64_t ts_ms = (uint64_t)h->ts.tv_sec * 1000 + frac;
+
+	pp->received++;
+	pp->fn(pp->arg, bytes, h->caplen, h->len, ts_ms);
+}
+
+static int pcap_recv_burst(struct fp_capture *c, unsigned max, fp_frame_fn fn, void *arg)
+{
+	struct pcap_priv *pp = c->priv;
+
+	pp->fn = fn;
+	pp->arg = arg;
+	int n = pcap_dispatch(pp->p, (int)max, on_packet, (u_char *)pp);
+	if (n == PCAP_ERROR) {
+		fprintf(stderr, "fluxprobe: capture error: %s\n", pcap_geterr(pp->p));
+		return -1;
+	}
+	if (n == PCAP_ERROR_BREAK)
+		return -1;
+	if (n == 0 && c->offline)
+		return -1; /* end of file */
+	return n;
+}
+
+static void pcap_stats_get(struct fp_capture *c, struct fp_capture_stats *st)
+{
+	struct pcap_priv *pp = c->priv;
+	struct pcap_stat ps;
+
+	st->received = pp->received;
+	st->dropped = 0;
+	st->if_dropped = 0;
+	if (!c->offline && pcap_stats(pp->p, &ps) == 0) {
+		st->dropped = ps.ps_drop;
+		st->if_dropped = ps.ps_ifdrop;
+	}
+}
+
+static void pcap_brk(struct fp_capture *c)
+{
+	struct pcap_priv *pp = c->priv;
+	pcap_breakloop(pp->p);
+}
+
+static void pcap_close_cap(struct fp_capture *c)
+{
+	struct pcap_priv *pp = c->priv;
+	if (pp == NULL)
+		return;
+	pcap_close(pp->p);
+	free(pp);
+	c->priv = NULL;
+}
+
+static const struct fp_capture_ops pcap_ops = {
+	.name = "pcap",
+	.recv_burst = pcap_recv_burst,
+	.stats = pcap_stats_get,
+	.brk = pcap_brk,
+	.close = pcap_close_cap,
+};
+
+int fp_capture_pcap_open(struct fp_capture *c, const char *file, const char *iface,
+			 const char *filter, int snaplen, int promisc)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pcap_priv *pp = calloc(1, sizeof(*pp));
+	pcap_t *p;
+
+	if (pp == NULL)
+		return -1;
+	if (file) {
+		p = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+		if (p == NULL) {
+			fprintf(stderr, "fluxprobe: --read %s: %s\n", file, errbuf);
+			goto fail;
+		}
+		pp->nano = 1;
+		c->offline = 1;
+	} else {
+		p = pcap_create(iface, errbuf);
+		if (p == NULL) {
+			fprintf(stderr, "fluxprobe: --interface %s: %s\n", iface, errbuf);
+			goto fail;
+		}
+		pcap_set_snaplen(p, snaplen);
+		pcap_set_promisc(p, promisc);
+		pcap_set_timeout(p, 100);
+		pcap_set_buffer_size(p, 64 << 20);
+		int rc = pcap_activate(p);
+		if (rc < 0) {
+			fprintf(stderr, "fluxprobe: --interface %s: %s\n", iface, pcap_geterr(p));
+			pcap_close(p);
+			goto fail;
+		}
+		c->offline = 0;
+	}
+	/* pcap_datalink() returns DLT_* values; those we accept equal their LINKTYPE_* numbers
+	 * except DLT_RAW (12, or 14 on some systems), which stands for LINKTYPE_RAW. */
+	int dlt = pcap_datalink(p);
+	if (dlt == 12 || dlt == 14)
+		dlt = FP_LINK_RAW;
+	if (!fp_parse_link_supported(dlt)) {
+		const char *name = pcap_datalink_val_to_name(dlt);
+		fprintf(stderr, "fluxprobe: %s: link type %s (%d) is not supported\n",
+			file ? file : iface, name ? name : "?", dlt);
+		pcap_close(p);
+		goto fail;
+	}
+	if (filter && *filter) {
+		struct bpf_program prog;
+		if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
+		    pcap_setfilter(p, &prog) != 0) {
+			fprintf(stderr, "fluxprobe: filter '%s': %s\n", filter, pcap_geterr(p));
+			pcap_close(p);
+			goto fail;
+		}
+		pcap_freecode(&prog);
+	}
+	c->link = (enum fp_link)dlt;
+	c->ops = &pcap_ops;
+	pp->p = p;
+	c->priv = pp;
+	return 0;
+fail:
+	free(pp);
+	return -1;
+}

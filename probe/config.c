@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef FP_VERSION
+#define FP_VERSION "0"
+#endif
+
+enum {
+	OPT_FORMAT = 256,
+	OPT_IDLE,
+	OPT_ACTIVE,
+	OPT_FIN,
+	OPT_MTU,
+	OPT_DOMAIN,
+	OPT_TPL_INTERVAL,
+	OPT_TPL_PACKETS,
+	OPT_EXPORT_RATE,
+	OPT_RING,
+	OPT_SNAPLEN,
+	OPT_NO_PROMISC,
+	OPT_SUMMARY,
+	OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{"read", required_argument, NULL, 'r'},
+	{"interface", required_argument, NULL, 'i'},
+	{"filter", required_argument, NULL, 'f'},
+	{"collector", required_argument, NULL, 'n'},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"idle-timeout", required_argument, NULL, OPT_IDLE},
+	{"active-timeout", required_argument, NULL, OPT_ACTIVE},
+	{"fin-timeout", required_argument, NULL, OPT_FIN},
+	{"max-flows", required_argument, NULL, 'm'},
+	{"mtu", required_argument, NULL, OPT_MTU},
+	{"observation-domain", required_argument, NULL, OPT_DOMAIN},
+	{"template-interval", required_argument, NULL, OPT_TPL_INTERVAL},
+	{"template-packets", required_argument, NULL, OPT_TPL_PACKETS},
+	{"export-rate", required_argument, NULL, OPT_EXPORT_RATE},
+	{"ring-size", required_argument, NULL, OPT_RING},
+	{"snaplen", required_argument, NULL, OPT_SNAPLEN},
+	{"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
+	{"summary", required_argument, NULL, OPT_SUMMARY},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: fluxprobe (--read FILE | --interface IFACE) [options] [BPF filter]\n"
+		"Turns packets into flows and exports them as IPFIX or NetFlow v9 over UDP.\n"
+		"\n"
+		"Capture:\n"
+		"  -r, --read FILE              read a pcap/pcapng file flat out; timers run on\n"
+		"                               packet timestamps; exit 0 once every flow is exported\n"
+		"  -i, --interface IFACE        live capture with libpcap until SIGINT/SIGTERM\n"
+		"  -f, --filter EXPR            BPF filter (or give it as trailing arguments)\n"
+		"      --snaplen BYTES          live capture snap length (default 256)\n"
+		"      --no-promisc             do not put the interface in promiscuous mode\n"
+		"\n"
+		"Flows:\n"
+		"      --idle-timeout SEC       export a flow idle this long (default 15)\n"
+		"      --active-timeout SEC     export a long flow every SEC, delta counters (default 60)\n"
+		"      --fin-timeout SEC        keep a TCP flow after FIN/RST for late ACKs (default 2)\n"
+		"  -m, --max-flows N            flow entries per worker, preallocated (default 1048576);\n"
+		"                               when full the least recently seen flow is exported\n"
+		"\n"
+		"Export:\n"
+		"  -n, --collector HOST:PORT    UDP collector, repeatable; IPv6 as [ADDR]:PORT\n"
+		"                               (default none: flows are counted, not sent)\n"
+		"      --format ipfix|nfv9      export protocol (default ipfix)\n"
+		"      --mtu BYTES              largest IP packet sent, headers included (default 1500)\n"
+		"      --observation-domain ID  IPFIX observation domain / v9 source id (default 1)\n"
+		"      --template-interval SEC  resend templates this often (default 20)\n"
+		"      --template-packets N     ... and every N messages (default 20)\n"
+		"      --export-rate MSGS       pace export to MSGS messages/s, 0 = unpaced\n"
+		"                               (default 20000: a collector with default socket\n"
+		"                               buffers keeps up)\n"
+		"      --ring-size N            records queued per worker for the exporter (default 65536)\n"
+		"\n"
+		"Output:\n"
+		"      --summary json           print one JSON object of counters on stdout at exit\n"
+		"  -q, --quiet                  no log lines except errors\n"
+		"  -h, --help                   this text\n"
+		"      --version                print the version\n");
+}
+
+/* Decimal seconds ("15", "0.5") to milliseconds in [min_ms, max_ms]. */
+static int parse_seconds(const char *opt, const char *s, uint32_t min_ms, uint32_t *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !isfinite(v) || v * 1000.0 < min_ms ||
+	    v * 1000.0 > 4e9) {
+		fprintf(stderr, "fluxprobe: --%s: '%s' is not a number of seconds (%.3f to 4000000)\n",
+			opt, s, min_ms / 1000.0);
+		return -1;
+	}
+	*out = (uint32_t)llround(v * 1000.0);
+	return 0;
+}
+
+static int parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max,
+		      uint32_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end != '\0' || s[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "fluxprobe: --%s: '%s' must be an integer from %lu to %lu\n", opt, s,
+			min, max);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static char *join_args(int argc, char **argv)
+{
+	size_t len = 1;
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *s = calloc(1, len);
+	if (s == NULL)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
+{
+	char err[256];
+	uint32_t v;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->format = FP_FORMAT_IPFIX;
+	cfg->idle_ms = 15000;
+	cfg->active_ms = 60000;
+	cfg->fin_ms = 2000;
+	cfg->max_flows = 1u << 20;
+	cfg->mtu = 1500;
+	cfg->domain = 1;
+	cfg->template_interval_ms = 20000;
+	cfg->template_packets = 20;
+	cfg->export_rate = 20000;
+	cfg->ring_size = 65536;
+	cfg->snaplen = 256;
+	cfg->promisc = 1;
+
+	opterr = 0;
+	optind = 1;
+	for (;;) {
+		int idx = 0;
+		int c = getopt_long(argc, argv, "+:r:i:f:n:m:qh", long_opts, &idx);
+		if (c == -1)
+			break;
+		switch (c) {
+		case 'r':
+			cfg->read_file = optarg;
+			break;
+		case 'i':
+			cfg->interface = optarg;
+			break;
+		case 'f':
+			free(cfg->filter);
+			cfg->filter = strdup(optarg);
+			break;
+		case 'n':
+			if (cfg->n_collectors == FP_MAX_COLLECTORS) {
+				fprintf(stderr, "fluxprobe: --collector: at most %d collectors\n",
+					FP_MAX_COLLECTORS);
+				return -1;
+			}
+			if (fp_collector_parse(optarg, &cfg->collectors[cfg->n_collectors], err,
+					       sizeof(err)) != 0) {
+				fprintf(stderr, "fluxprobe: --collector: %s\n", err);
+				return -1;
+			}
+			cfg->n_collectors++;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "ipfix") == 0)
+				cfg->format = FP_FORMAT_IPFIX;
+			else if (strcmp(optarg, "nfv9") == 0 || strcmp(optarg, "v9") == 0)
+				cfg->format = FP_FORMAT_NFV9;
+			else {
+				fprintf(stderr, "fluxprobe: --format: '%s' is not ipfix or nfv9\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case OPT_IDLE:
+			if (parse_seconds("idle-timeout", optarg, 1, &cfg->idle_ms))
+				return -1;
+			break;
+		case OPT_ACTIVE:
+			if (parse_seconds("active-timeout", optarg, 1, &cfg->active_ms))
+				return -1;
+			break;
+		case OPT_FIN:
+			if (parse_seconds("fin-timeout", optarg, 0, &cfg->fin_ms))
+				return -1;
+			break;
+		case 'm':
+			if (parse_uint("max-flows", optarg, 1, 1u << 30, &cfg->max_flows))
+				return -1;
+			break;
+		case OPT_MTU:
+			if (parse_uint("mtu", optarg, 576, 65535, &v))
+				return -1;
+			cfg->mtu = v;
+			break;
+		case OPT_DOMAIN:
+			if (parse_uint("observation-domain", optarg, 0, UINT32_MAX, &cfg->domain))
+				return -1;
+			break;
+		case OPT_TPL_INTERVAL:
+			if (parse_seconds("template-interval", optarg, 100,
+					  &cfg->template_interval_ms))
+				return -1;
+			break;
+		case OPT_TPL_PACKETS:
+			if (parse_uint("template-packets", optarg, 1, UINT32_MAX,
+				       &cfg->template_packets))
+				return -1;
+			break;
+		case OPT_EXPORT_RATE:
+			if (parse_uint("export-rate", optarg, 0, 100000000, &cfg->export_rate))
+				return -1;
+			break;
+		case OPT_RING:
+			if (parse_uint("ring-size", optarg, 64, 1u << 26, &cfg->ring_size))
+				return -1;
+			break;
+		case OPT_SNAPLEN:
+			if (parse_uint("snaplen", optarg, 64, 262144, &v))
+				return -1;
+			cfg->snaplen = (int)v;
+			break;
+		case OPT_NO_PROMISC:
+			cfg->promisc = 0;
+			break;
+		case OPT_SUMMARY:
+			if (strcmp(optarg, "json") != 0) {
+				fprintf(stderr, "fluxprobe: --summary: '%s' is not json\n", optarg);
+				return -1;
+			}
+			cfg->summary_json = 1;
+			break;
+		case 'q':
+			cfg->quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case OPT_VERSION:
+			printf("fluxprobe %s\n", FP_VERSION);
+			return 1;
+		case ':':
+			fprintf(stderr, "fluxprobe: option '%s' needs a value\n", argv[optind - 1]);
+			return -1;
+		default:
+			fprintf(stderr, "fluxprobe: unknown option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		if (cfg->filter) {
+			fprintf(stderr, "fluxprobe: give the BPF filter either with --filter or as "
+					"trailing arguments, not both\n");
+			return -1;
+		}
+		cfg->filter = join_args(argc - optind, argv + optind);
+	}
+	if (!cfg->read_file == !cfg->interface) {
+		fprintf(stderr, "fluxprobe: give exactly one of --read FILE or --interface IFACE "
+				"(see --help)\n");
+		return -1;
+	}
+	return 0;
+}
+
+void fp_config_free(struct fp_config *cfg)
+{
+	free(cfg->filter);
+	cfg->filter = NULL;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The one configuration struct, filled by one parser (config.c) and read-only afterwards. */
+#ifndef FP_CONFIG_H
+#define FP_CONFIG_H
+
+#include <stdint.h>
+
+#include "fp_encode.h"
+#include "fp_transport.h"
+
+#define FP_MAX_COLLECTORS 16
+
+struct fp_config {
+	const char *read_file;
+	const char *interface;
+	char *filter; /* BPF expression, or NULL */
+	struct fp_collector collectors[FP_MAX_COLLECTORS];
+	unsigned n_collectors;
+	enum fp_format format;
+	uint32_t idle_ms;
+	uint32_t active_ms;
+	uint32_t fin_ms;
+	uint32_t max_flows;
+	unsigned mtu;
+	uint32_t domain;
+	uint32_t template_interval_ms;
+	uint32_t template_packets;
+	uint32_t export_rate; /* messages per second per collector; 0 = unpaced */
+	uint32_t ring_size;
+	int snaplen;
+	int promisc;
+	int summary_json;
+	int quiet;
+};
+
+/*
+ * Parse argv into `cfg`. Returns 0 to run, 1 when --help/--version printed and the process should
+ * exit 0, -1 after printing an error that names the option.
+ */
+int fp_config_parse(struct fp_config *cfg, int argc, char **argv);
+void fp_config_free(struct fp_config *cfg);
+
+#endif

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The exporter never blocks a worker: workers push into their own SPSC rings; this thread polls
+ * them. It ends when every worker has set `done` and every ring is empty, so with --read the
+ * process exits only after the last record left.
+ *
+ * Templates go out in the first message, then again once --template-interval has passed or
+ * --template-packets messages were sent, and on a quiet link as a message of their own, so a
+ * collector started late can decode within one interval (RFC 7011 §8.4 for UDP).
+ *
+ * Pacing is a token bucket on messages per second (per collector, since every collector gets
+ * every message): a file is read faster than any collector decodes, and UDP has no flow control.
+ */
+#include "exporter.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DRAIN_BURST 256
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static inline void stat_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
+}
+
+static void pace(struct fp_exporter *x)
+{
+	if (x->cfg->export_rate == 0 || x->n_collectors == 0)
+		return;
+	uint64_t gap = 1000000000ull / x->cfg->export_rate;
+	uint64_t now = mono_ns();
+	/* At most 32 messages of credit after a quiet spell; sleep only when well ahead, since
+	 * a sleep costs more than one message's gap at high rates. */
+	if (x->pace_next_ns + 32 * gap < now)
+		x->pace_next_ns = now - 32 * gap;
+	if (x->pace_next_ns > now + 200000) {
+		uint64_t wait = x->pace_next_ns - now;
+		struct timespec ts = {.tv_sec = (time_t)(wait / 1000000000ull),
+				      .tv_nsec = (long)(wait % 1000000000ull)};
+		nanosleep(&ts, NULL);
+	}
+	x->pace_next_ns += gap;
+}
+
+/* v9's sysUpTime origin: one second before the first packet (offline) or the start (live). */
+static uint64_t boot_time(const struct fp_exporter *x)
+{
+	if (!x->offline)
+		return (wall_ms() / 1000 - 1) * 1000;
+	uint64_t first = 0;
+	for (unsigned i = 0; i < x->n_workers; i++) {
+		uint64_t t = __atomic_load_n(&x->workers[i].first_ts_ms, __ATOMIC_ACQUIRE);
+		if (t && (first == 0 || t < first))
+			first = t;
+	}
+	return first >= 1000 ? (first / 1000 - 1) * 1000 : 0;
+}
+
+static int templates_due(const struct fp_exporter *x)
+{
+	return x->msgs_since_tpl >= x->cfg->template_packets ||
+	       mono_ns() / 1000000 - x->last_tpl_mono_ms >= x->cfg->template_interval_ms ||
+	       x->st.messages == 0;
+}
+
+static void msg_begin(struct fp_exporter *x)
+{
+	if (!x->started) {
+		fp_encode_init(&x->enc, x->cfg->format, x->cfg->domain, x->buf, x->max_msg,
+			       boot_time(x));
+		x->started = 1;
+	}
+	fp_encode_begin(&x->enc, x->offline ? x->clock_ms : wall_ms());
+	if (templates_due(x)) {
+		fp_encode_templates(&x->enc);
+		x->last_tpl_mono_ms = mono_ns() / 1000000;
+		x->msgs_since_tpl = 0;
+		stat_add(&x->st.template_messages, 1);
+	}
+	x->msg_open = 1;
+}
+
+static void msg_send(struct fp_exporter *x)
+{
+	uint32_t nrec = x->enc.msg_records;
+	size_t len = fp_encode_finish(&x->enc);
+
+	pace(x);
+	for (unsigned i = 0; i < x->n_collectors; i++)
+		fp_collector_send(&x->collectors[i], x->buf, len);
+	stat_add(&x->st.messages, 1);
+	stat_add(&x->st.records_exported, nrec);
+	x->msgs_since_tpl++;
+	x->msg_open = 0;
+}
+
+static void add_record(struct fp_exporter *x, const struct fp_record *r)
+{
+	if (x->offline && r->last_ms > x->clock_ms)
+		x->clock_ms = r->last_ms;
+	if (!x->msg_open)
+		msg_begin(x);
+	if (fp_encode_record(&x->enc, r) != 0) {
+		msg_send(x);
+		msg_begin(x);
+		fp_encode_record(&x->enc, r); /* an empty message always has room for one record */
+	}
+	stat_add(&x->st.records_by_family[r->key.ipver == 6], 1);
+	stat_add(&x->st.packets_exported, r->packets);
+	stat_add(&x->st.octets_exported, r->octets);
+}
+
+static void *exporter_main(void *arg)
+{
+	struct fp_exporter *x = arg;
+	static struct fp_record recs[DRAIN_BURST];
+	unsigned idle = 0;
+
+	for (;;) {
+		unsigned got = 0;
+		int all_done = 1;
+
+		for (unsigned w = 0; w < x->n_workers; w++) {
+			/* Read `done` before draining: records pushed before it are then seen. */
+			int done = __atomic_load_n(&x->workers[w].done, __ATOMIC_ACQUIRE);
+			unsigned n = fp_ring_pop_burst(&x->workers[w].ring, recs, DRAIN_BURST);
+			for (unsigned i = 0; i < n; i++)
+				add_record(x, &recs[i]);
+			got += n;
+			if (!done || n == DRAIN_BURST)
+				all_done = 0;
+		}
+		if (got) {
+			idle = 0;
+			continue;
+		}
+		if (all_done)
+			break;
+		/* Nothing queued: send what is pending after a short wait, keep templates fresh. */
+		if (++idle >= 20 && x->msg_open)
+			msg_send(x);
+		else if (!x->msg_open && x->started && templates_due(x)) {
+			msg_begin(x);
+			msg_send(x);
+		}
+		usleep(500);
+	}
+	if (x->msg_open)
+		msg_send(x);
+	return NULL;
+}
+
+int fp_exporter_init(struct fp_exporter *x, const struct fp_config *cfg, struct fp_worker *workers,
+		     unsigned n_workers, int offline)
+{
+	memset(x, 0, sizeof(*x));
+	x->cfg = cfg;
+	x->collectors = (struct fp_collector *)cfg->collectors;
+	x->n_collectors = cfg->n_collectors;
+	x->workers = workers;
+	x->n_workers = n_workers;
+	x->offline = offline;
+	x->max_msg = 65535 - 8 - 40;
+	for (unsigned i = 0; i < x->n_collectors; i++) {
+		size_t m = fp_collector_max_payload(&x->collectors[i], cfg->mtu);
+		if (m < x->max_msg)
+			x->max_msg = m;
+	}
+	if (x->max_msg > cfg->mtu - 28)
+		x->max_msg = cfg->mtu - 28;
+	return 0;
+}
+
+int fp_exporter_start(struct fp_exporter *x)
+{
+	int rc = pthread_create(&x->thread, NULL, exporter_main, x);
+	if (rc != 0)
+		fprintf(stderr, "fluxprobe: cannot start exporter thread: %s\n", strerror(rc));
+	return rc ? -1 : 0;
+}
+
+void fp_exporter_stats_read(const struct fp_exporter *x, struct fp_exporter_stats *out)
+{
+	const uint64_t *src = (const uint64_t *)&x->st;
+	uint64_t *dst = (uint64_t *)out;
+	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A worker: one capture source, one flow table, one ring to the exporter. The worker thread is
+ * the only writer of everything here; other threads read `st` and the table's counters with
+ * relaxed loads, and `done` with acquire.
+ */
+#ifndef FP_WORKER_H
+#define FP_WORKER_H
+
+#include <pthread.h>
+#include <stdalign.h>
+#include <stdint.h>
+
+#include "capture.h"
+#include "fp_parse.h"
+#include "fp_ring.h"
+#include "fp_table.h"
+
+#define FP_BURST 32
+
+struct fp_worker_stats {
+	uint64_t packets;  /* frames accounted in a flow */
+	uint64_t bytes;    /* their IP-level octets */
+	uint64_t frames;   /* every frame received, flow or not */
+	uint64_t parse[FP_PARSE_NRESULTS];
+	uint64_t ring_full_waits; /* offline back-pressure: times the worker waited for the exporter */
+};
+
+struct fp_worker {
+	/* hot: the burst being built */
+	alignas(64) struct fp_pkt pkts[FP_BURST];
+	unsigned npkts;
+	uint64_t clock_ms; /* offline: newest packet time; live: wall clock */
+	struct fp_table *table;
+	struct fp_capture *cap;
+	struct fp_worker_stats local; /* the worker's own running counters */
+	struct fp_worker_stats st;    /* published copy for readers, refreshed every few bursts */
+	struct fp_ring ring;
+	unsigned id;
+	int offline;
+	uint64_t first_ts_ms; /* first packet time, 0 until one arrived; read by the exporter */
+	int done;            /* set (release) after the final flush */
+	volatile int *stop;  /* set by the signal handler */
+	pthread_t thread;
+};
+
+/* Create the worker's table and ring. Returns 0 or -1 after logging. Main thread, before start. */
+int fp_worker_init(struct fp_worker *w, unsigned id, struct fp_capture *cap,
+		   const struct fp_table_config *tcfg, uint32_t ring_size, volatile int *stop);
+
+/* Run the poll loop in a new thread. */
+int fp_worker_start(struct fp_worker *w);
+
+/* Release table and ring. Main thread, after join and an RCU grace period. */
+void fp_worker_fini(struct fp_worker *w);
+
+/* Sum of one worker's counters, read from any thread. */
+void fp_worker_stats_read(const struct fp_worker *w, struct fp_worker_stats *out);
+
+#endif
