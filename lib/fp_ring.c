@@ -51,9 +51,11 @@ unsigned fp_ring_pop_burst(struct fp_ring *r, struct fp_record *out, unsigned ma
 {
 	uint64_t t = r->tail;
 
-	if (r->head_cache == t)
-		r->head_cache = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
 	uint64_t avail = r->head_cache - t;
+	if (avail < max) {
+		r->head_cache = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+		avail = r->head_cache - t;
+	}
 	unsigned n = avail < max ? (unsigned)avail : max;
 	for (unsigned i = 0; i < n; i++)
 		out[i] = r->slots[(t + i) & r->mask];

@@ -315,7 +315,8 @@ static uint32_t flow_alloc(struct fp_table *t)
 {
 	if (t->free_head == NIL) {
 		uint32_t v = pick_victim(t);
-		flow_expire(t, v, FP_END_RESOURCES);
+		/* A flow already closed by FIN/RST only loses the rest of its linger: it ended. */
+		flow_expire(t, v, t->flows[v].ended ? FP_END_DETECTED : FP_END_RESOURCES);
 	}
 	uint32_t i = t->free_head;
 	t->free_head = t->flows[i].wnext;

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Encoders, byte for byte against the RFC 7011 and RFC 3954 layouts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+// cmocka must come after the headers above
+#include <cmocka.h>
+
+#include "fp_encode.h"
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+static struct fp_record rec4(void)
+{
+	struct fp_record r;
+	memset(&r, 0, sizeof(r));
+	r.key.ipver = 4;
+	r.ipver = 4;
+	r.key.proto = 6;
+	r.key.src[0] = 198, r.key.src[1] = 18, r.key.src[3] = 1;
+	r.key.dst[0] = 198, r.key.dst[1] = 19, r.key.dst[3] = 2;
+	r.key.sport = 40000;
+	r.key.dport = 443;
+	r.key.vlan = 100;
+	r.packets = 0x0102030405ull;
+	r.octets = 1234567890123ull;
+	r.first_ms = 1767225600000ull;
+	r.last_ms = 1767225600250ull;
+	r.tcp_flags = 0x1b;
+	r.tos = 0x28;
+	r.ttl_min = 60;
+	r.ttl_max = 64;
+	r.end_reason = FP_END_IDLE;
+	r.src_mac[0] = 0x02, r.src_mac[5] = 0x11;
+	r.dst_mac[0] = 0x02, r.dst_mac[5] = 0x22;
+	return r;
+}
+
+static void ipfix_message_layout(void **state)
+{
+	(void)state;
+	uint8_t buf[1500];
+	struct fp_encoder e;
+	struct fp_record r = rec4();
+
+	memset(buf, 0xaa, sizeof(buf));
+	fp_encode_init(&e, FP_FORMAT_IPFIX, 7, buf, sizeof(buf), 0);
+	fp_encode_begin(&e, 1767225601999ull);
+	assert_int_equal(fp_encode_templates(&e), 0);
+	assert_int_equal(fp_encode_record(&e, &r), 0);
+	size_t len = fp_encode_finish(&e);
+
+	/* message header, RFC 7011 §3.1 */
+	assert_int_equal(len, 16 + 164 + 72);
+	assert_int_equal(get16(buf), 10);
+	assert_int_equal(get16(buf + 2), len);
+	assert_int_equal(get32(buf + 4), 1767225601);
+	assert_int_equal(get32(buf + 8), 0); /* no data record before this message */
+	assert_int_equal(get32(buf + 12), 7);
+	/* template set, §3.4.1: id 2, two templates of 19 fields */
+	const uint8_t *ts = buf + 16;
+	assert_int_equal(get16(ts), 2);
+	assert_int_equal(get16(ts + 2), 164);
+	assert_int_equal(get16(ts + 4), FP_TEMPLATE_IPV4);
+	assert_int_equal(get16(ts + 6), 19);
+	assert_int_equal(get16(ts + 8), 8);  /* sourceIPv4Address */
+	assert_int_equal(get16(ts + 10), 4);
+	assert_int_equal(get16(ts + 12), 12); /* destinationIPv4Address */
+	assert_int_equal(get16(ts + 84), FP_TEMPLATE_IPV6);
+	assert_int_equal(get16(ts + 88), 27); /* sourceIPv6Address */
+	assert_int_equal(get16(ts + 90), 16);
+	/* data set: id = template id, one 68-byte record */
+	const uint8_t *ds = buf + 16 + 164;
+	assert_int_equal(get16(ds), FP_TEMPLATE_IPV4);
+	assert_int_equal(get16(ds + 2), 72);
+	const uint8_t *d = ds + 4;
+	assert_int_equal(get32(d), 0xc6120001);
+	assert_int_equal(get32(d + 4), 0xc6130002);
+	assert_int_equal(get16(d + 8), 40000);
+	assert_int_equal(get16(d + 10), 443);
+	assert_int_equal(d[12], 6);
+	assert_int_equal(get16(d + 13), 0x1b); /* tcpControlBits, 2 bytes */
+	assert_int_equal(d[15], 0x28);
+	assert_int_equal(get16(d + 16), 100);  /* vlanId */
+	assert_int_equal(get16(d + 18), 0);    /* icmpTypeCodeIPv4: not ICMP */
+	assert_int_equal(d[20], 60);
+	assert_int_equal(d[21], 64);
+	assert_int_equal(d[27], 0x11);         /* sourceMacAddress */
+	assert_int_equal(d[33], 0x22);         /* destinationMacAddress */
+	assert_int_equal(get64(d + 34), 0x0102030405ull);
+	assert_int_equal(get64(d + 42), 1234567890123ull);
+	assert_int_equal(get64(d + 50), 1767225600000ull);
+	assert_int_equal(get64(d + 58), 1767225600250ull);
+	assert_int_equal(d[66], FP_END_IDLE);
+	assert_int_equal(d[67], 4);
+
+	/* the next message's sequence number counts the one data record sent before it */
+	fp_encode_begin(&e, 1767225602000ull);
+	fp_encode_record(&e, &r);
+	fp_encode_record(&e, &r);
+	fp_encode_finish(&e);
+	assert_int_equal(get32(buf + 8), 1);
+	fp_encode_begin(&e, 1767225602000ull);
+	fp_encode_finish(&e);
+	assert_int_equal(get32(buf + 8), 3);
+}
+
+static void nfv9_packet_layout(void **state)
+{
+	(void)state;
+	uint8_t buf[1500];
+	struct fp_encoder e;
+	struct fp_record r = rec4();
+	uint64_t boot = 1767225599000ull;
+
+	memset(buf, 0xaa, sizeof(buf));
+	fp_encode_init(&e, FP_FORMAT_NFV9, 9, buf, sizeof(buf), boot);
+	fp_encode_begin(&e, 1767225600500ull);
+	assert_int_equal(fp_encode_templates(&e), 0);
+	assert_int_equal(fp_encode_record(&e, &r), 0);
+	size_t len = fp_encode_finish(&e);
+
+	/* header, RFC 3954 §5.1 */
+	assert_int_equal(len, 20 + 156 + 64);
+	assert_int_equal(get16(buf), 9);
+	assert_int_equal(get16(buf + 2), 3); /* two template records and one data record */
+	uint32_t uptime = get32(buf + 4), secs = get32(buf + 8);
+	assert_int_equal(secs, 1767225601);  /* rounded up: no flow ends after sysUpTime */
+	assert_int_equal((uint64_t)secs * 1000 - uptime, boot);
+	assert_int_equal(get32(buf + 12), 0);
+	assert_int_equal(get32(buf + 16), 9);
+	/* template FlowSet id 0, 18 fields each */
+	assert_int_equal(get16(buf + 20), 0);
+	assert_int_equal(get16(buf + 22), 156);
+	assert_int_equal(get16(buf + 24), FP_TEMPLATE_IPV4);
+	assert_int_equal(get16(buf + 26), 18);
+	/* data FlowSet: 58-byte record padded to 4 bytes with zeros */
+	const uint8_t *ds = buf + 20 + 156;
+	assert_int_equal(get16(ds), FP_TEMPLATE_IPV4);
+	assert_int_equal(get16(ds + 2), 64);
+	const uint8_t *d = ds + 4;
+	assert_int_equal(d[13], 0x1b); /* TCP_FLAGS, 1 byte */
+	assert_int_equal(get64(d + 33), 0x0102030405ull);
+	/* FIRST/LAST_SWITCHED: the collector's secs·1000 − uptime + value gives the exact time */
+	assert_int_equal((uint64_t)secs * 1000 - uptime + get32(d + 49), r.first_ms);
+	assert_int_equal((uint64_t)secs * 1000 - uptime + get32(d + 53), r.last_ms);
+	assert_int_equal(d[57], 4);
+	assert_int_equal(d[58], 0);
+	assert_int_equal(d[59], 0);
+
+	/* v9 counts export packets, not records */
+	fp_encode_begin(&e, 1767225601000ull);
+	fp_encode_record(&e, &r);
+	fp_encode_record(&e, &r);
+	fp_encode_finish(&e);
+	assert_int_equal(get32(buf + 12), 1);
+	assert_int_equal(get16(buf + 2), 2);
+	fp_encode_begin(&e, 1767225601000ull);
+	fp_encode_finish(&e);
+	assert_int_equal(get32(buf + 12), 2);
+}
+
+static void ipv6_record(void **state)
+{
+	(void)state;
+	uint8_t buf[1500];
+	struct fp_encoder e;
+	struct fp_record r = rec4();
+	r.key.ipver = r.ipver = 6;
+	r.key.proto = 58;
+	memset(r.key.src, 0, 16);
+	r.key.src[0] = 0x20, r.key.src[1] = 0x01, r.key.src[2] = 0x0d, r.key.src[3] = 0xb8;
+	r.key.src[15] = 1;
+	r.key.sport = 0;
+	r.key.dport = r.icmp_type_code = 128 << 8;
+
+	fp_encode_init(&e, FP_FORMAT_IPFIX, 1, buf, sizeof(buf), 0);
+	fp_encode_begin(&e, 1767225601000ull);
+	assert_int_equal(fp_encode_record(&e, &r), 0);
+	size_t len = fp_encode_finish(&e);
+	assert_int_equal(len, 16 + 4 + 92);
+	assert_int_equal(get16(buf + 16), FP_TEMPLATE_IPV6);
+	const uint8_t *d = buf + 20;
+	assert_int_equal(get32(d), 0x20010db8);
+	assert_int_equal(d[15], 1);
+	assert_int_equal(get16(d + 34), 128 << 8); /* destination port: type << 8 | code */
+	assert_int_equal(get16(d + 42), 128 << 8); /* icmpTypeCodeIPv6 */
+	assert_int_equal(fp_encode_record_len(FP_FORMAT_IPFIX, 6), 92);
+}
+
+/* Mixed families in one message: each switch opens a new data set; all fits the MTU. */
+static void fills_to_mtu(void **state)
+{
+	(void)state;
+	for (int fmt = 9; fmt <= 10; fmt++) {
+		uint8_t buf[1472];
+		struct fp_encoder e;
+		struct fp_record r4 = rec4(), r6 = rec4();
+		r6.key.ipver = r6.ipver = 6;
+		memset(buf, 0xaa, sizeof(buf));
+		fp_encode_init(&e, (enum fp_format)fmt, 1, buf, sizeof(buf), 1767225599000ull);
+		fp_encode_begin(&e, 1767225601000ull);
+		fp_encode_templates(&e);
+		unsigned n = 0;
+		while (fp_encode_record(&e, (n / 3) % 2 ? &r6 : &r4) == 0)
+			n++;
+		size_t len = fp_encode_finish(&e);
+		assert_true(len <= sizeof(buf));
+		assert_true(len % 4 == 0);
+		assert_true(n > 10);
+		/* walk the sets: lengths add up to the message, every set 4-byte aligned */
+		size_t off = fp_encode_header_len((enum fp_format)fmt), sets = 0;
+		while (off < len) {
+			uint16_t sl = get16(buf + off + 2);
+			assert_true(sl >= 4 && sl % 4 == 0);
+			off += sl;
+			sets++;
+		}
+		assert_int_equal(off, len);
+		assert_true(sets >= 3);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ipfix_message_layout),
+		cmocka_unit_test(nfv9_packet_layout),
+		cmocka_unit_test(ipv6_record),
+		cmocka_unit_test(fills_to_mtu),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Flow table: insert, lookup, update, every end reason, eviction, conservation under churn. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+// cmocka must come after the headers above
+#include <cmocka.h>
+
+#include "fp_table.h"
+
+#define MAXREC 200000
+
+static struct fp_record recs[MAXREC];
+static unsigned nrecs;
+
+static int collect(void *arg, const struct fp_record *r)
+{
+	(void)arg;
+	if (nrecs == MAXREC)
+		return -1;
+	recs[nrecs++] = *r;
+	return 0;
+}
+
+static struct fp_table *mk(uint32_t max_flows, uint32_t idle, uint32_t active, uint32_t fin)
+{
+	struct fp_table_config c = {.max_flows = max_flows, .idle_ms = idle, .active_ms = active,
+				    .fin_ms = fin, .emit = collect};
+	nrecs = 0;
+	return fp_table_create(&c);
+}
+
+static struct fp_pkt pkt(uint32_t src, uint16_t sport, uint64_t ts, uint32_t octets, uint8_t flags)
+{
+	struct fp_pkt p;
+	memset(&p, 0, sizeof(p));
+	p.key.ipver = 4;
+	p.key.proto = 6;
+	p.key.src[0] = 198, p.key.src[1] = 18;
+	p.key.src[2] = (uint8_t)(src >> 8), p.key.src[3] = (uint8_t)src;
+	p.key.dst[0] = 198, p.key.dst[1] = 19, p.key.dst[3] = 1;
+	p.key.sport = sport;
+	p.key.dport = 80;
+	p.ts_ms = ts;
+	p.octets = octets;
+	p.tcp_flags = flags;
+	p.ttl = 64;
+	return p;
+}
+
+static void feed(struct fp_table *t, struct fp_pkt p)
+{
+	fp_table_update_burst(t, &p, 1);
+}
+
+static void aggregate_one_flow(void **state)
+{
+	(void)state;
+	struct fp_table *t = mk(1024, 15000, 60000, 2000);
+	struct fp_pkt p[3] = {pkt(1, 1000, 1000, 60, 0x02), pkt(1, 1000, 1500, 1500, 0x10),
+			      pkt(1, 1000, 1200, 40, 0x18)};
+	p[1].ttl = 60;
+	p[2].ttl = 70;
+	fp_table_update_burst(t, p, 3);
+	feed(t, pkt(2, 1000, 1300, 100, 0x10)); /* another flow */
+	struct fp_table_stats st;
+	fp_table_stats_read(t, &st);
+	assert_int_equal(st.flows_created, 2);
+	assert_int_equal(st.active, 2);
+	fp_table_flush(t, FP_END_FORCED);
+	assert_int_equal(nrecs, 2);
+	const struct fp_record *r = recs[0].key.src[3] == 1 ? &recs[0] : &recs[1];
+	assert_int_equal(r->packets, 3);
+	assert_int_equal(r->octets, 1600);
+	assert_int_equal(r->first_ms, 1000);
+	assert_int_equal(r->last_ms, 1500); /* out-of-order time never moves last back */
+	assert_int_equal(r->tcp_flags, 0x1a);
+	assert_int_equal(r->ttl_min, 60);
+	assert_int_equal(r->ttl_max, 70);
+	assert_int_equal(r->end_reason, FP_END_FORCED);
+	fp_table_stats_read(t, &st);
+	assert_int_equal(st.active, 0);
+	assert_int_equal(st.records[FP_END_FORCED], 2);
+	fp_table_destroy(t);
+}
+
+static void idle_timeout(void **state)
+{
+	(void)state;
+	struct fp_table *t = mk(1024, 10000, 60000, 2000);
+	feed(t, pkt(1, 1, 100000, 100, 0));
+	feed(t, pkt(2, 1, 105000, 100, 0));
+	fp_table_expire(t, 109000, 100000);
+	assert_int_equal(nrecs, 0);
+	fp_table_expire(t, 110500, 100000); /* flow 1 idle 10.5 s: due */
+	assert_int_equal(nrecs, 1);
+	assert_int_equal(recs[0].key.src[3], 1);
+	assert_int_equal(recs[0].end_reason, FP_END_IDLE);
+	feed(t, pkt(2, 1, 112000, 100, 0)); /* flow 2 stays alive */
+	fp_table_expire(t, 116000, 100000);
+	assert_int_equal(nrecs, 1);
+	fp_table_expire(t, 122500, 100000);
+	assert_int_equal(nrecs, 2);
+	assert_int_equal(recs[1].packets, 2);
+	assert_int_equal(recs[1].end_reason, FP_END_IDLE);
+	fp_table_destroy(t);
+}
+
+static void active_timeout(void **state)
+{
+	(void)state;
+	struct fp_table *t = mk(1024, 15000, 2000, 2000);
+	for (uint64_t ms = 0; ms <= 5000; ms += 500) /* 11 packets, 0 .. 5 s */
+		feed(t, pkt(1, 1, 50000 + ms, 10, 0));
+	fp_table_flush(t, FP_END_FORCED);
+	/* [0, 1.5] s, [2, 3.5] s: active; [4, 5] s: forced */
+	assert_int_equal(nrecs, 3);
+	assert_int_equal(recs[0].end_reason, FP_END_ACTIVE);
+	assert_int_equal(recs[0].packets, 4);
+	assert_int_equal(recs[0].first_ms, 50000);
+	assert_int_equal(recs[0].last_ms, 51500);
+	assert_int_equal(recs[1].end_reason, FP_END_ACTIVE);
+	assert_int_equal(recs[1].packets, 4);
+	assert_int_equal(recs[1].first_ms, 52000);
+	assert_int_equal(recs[2].end_reason, FP_END_FORCED);
+	assert_int_equal(recs[2].packets, 3);
+	assert_int_equal(recs[0].octets + recs[1].octets + recs[2].octets, 110);
+	fp_table_destroy(t);
+}
+
+static void tcp_end_detected(void **state)
+{
+	(void)state;
+	struct fp_table *t = mk(1024, 15000, 60000, 2000);
+	struct fp_pkt rev = pkt(9, 80, 0, 0, 0); /* the server → client direction */
+	rev.key.sport = 80;
+	rev.key.dport = 1234;
+
+	feed(t, pkt(1, 1234, 1000, 60, 0x02));
+	rev.ts_ms = 1001, rev.octets = 60, rev.tcp_flags = 0x12;
+	feed(t, rev);
+	feed(t, pkt(1, 1234, 1002, 40, 0x11)); /* client FIN */
+	rev.ts_ms = 1003, rev.tcp_flags = 0x11;
+	feed(t, rev);                            /* server FIN */
+	feed(t, pkt(1, 1234, 1004, 40, 0x10)); /* the last ACK stays in the same record */
+	fp_table_expire(t, 2500, 100000);
+	assert_int_equal(nrecs, 0);
+	fp_table_expire(t, 3100, 100000);
+	assert_int_equal(nrecs, 2);
+	for (unsigned i = 0; i < 2; i++)
+		assert_int_equal(recs[i].end_reason, FP_END_DETECTED);
+	const struct fp_record *c = recs[0].key.sport == 1234 ? &recs[0] : &recs[1];
+	assert_int_equal(c->packets, 3);
+	assert_int_equal(c->tcp_flags, 0x13);
+	fp_table_destroy(t);
+}
+
+static void rst_and_port_reuse(void **state)
+{
+	(void)state;
+	struct fp_table *t = mk(1024, 15000, 60000, 2000);
+	feed(t, pkt(1, 1234, 1000, 60, 0x02));
+	feed(t, pkt(1, 1234, 1010, 40, 0x04)); /* RST */
+	feed(t, pkt(1, 1234, 1500, 60, 0x02)); /* a new SYN on the same tuple: a new connection */
+	assert_int_equal(nrecs, 1);
+	assert_int_equal(recs[0].end_reason, FP_END_DETECTED);
+	assert_int_equal(recs[0].packets, 2);
+	fp_table_flush(t, FP_END_FORCED);
+	assert_int_equal(nrecs, 2);
+	assert_int_equal(recs[1].packets, 1);
+	assert_int_equal(recs[1].first_ms, 1500);
+	struct fp_table_stats st;
+	fp_table_stats_read(t, &st);
+	assert_int_equal(st.flows_created, 2);
+	fp_table_destroy(t);
+}
+
+static void evict_least_recently_seen(void **state)
+{
+	(void)state;
+	struct fp_table *t = mk(4, 60000, 600000, 2000);
+	feed(t, pkt(1, 1, 1000, 10, 0));
+	feed(t, pkt(2, 1, 2000, 10, 0));
+	feed(t, pkt(3, 1, 3000, 10, 0));
+	feed(t, pkt(4, 1, 4000, 10, 0));
+	feed(t, pkt(1, 1, 5000, 10, 0)); /* flow 1 seen again: flow 2 is now the oldest */
+	feed(t, pkt(5, 1, 6000, 10, 0));
+	assert_int_equal(nrecs, 1);
+	assert_int_equal(recs[0].end_reason, FP_END_RESOURCES);
+	assert_int_equal(recs[0].key.src[3], 2);
+	feed(t, pkt(6, 1, 7000, 10, 0));
+	assert_int_equal(nrecs, 2);
+	assert_int_equal(recs[1].key.src[3], 3);
+	struct fp_table_stats st;
+	fp_table_stats_read(t, &st);
+	assert_int_equal(st.records[FP_END_RESOURCES], 2);
+	assert_int_equal(st.active, 4);
+	fp_table_destroy(t);
+}
+
+/* 100k packets over 20k keys through a 1000-entry table: every packet and byte comes out. */
+static void conservation_under_churn(void **state)
+{
+	(void)state;
+	struct fp_table *t = mk(1000, 3000, 10000, 500);
+	uint64_t in_pkts = 0, in_bytes = 0, x = 88172645463325252ull;
+	struct fp_pkt burst[32];
+	unsigned n = 0;
+	for (uint64_t i = 0; i < 100000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint8_t flags = (x >> 40) % 50 == 0 ? 0x01 : 0x10;
+		/* every 10k packets a 5 s pause, so some flows also leave idle */
+		uint64_t ts = 1000000 + i / 10 + (i / 10000) * 5000;
+		burst[n++] = pkt((uint32_t)(x % 20000), (uint16_t)(x >> 20) % 3, ts,
+				 (uint32_t)(40 + (x >> 32) % 1400), flags);
+		in_pkts++;
+		in_bytes += burst[n - 1].octets;
+		if (n == 32) {
+			fp_table_update_burst(t, burst, n);
+			fp_table_expire(t, ts, 64);
+			n = 0;
+		}
+	}
+	fp_table_update_burst(t, burst, n);
+	fp_table_flush(t, FP_END_FORCED);
+	uint64_t out_pkts = 0, out_bytes = 0;
+	for (unsigned i = 0; i < nrecs; i++)
+		out_pkts += recs[i].packets, out_bytes += recs[i].octets;
+	assert_int_equal(out_pkts, in_pkts);
+	assert_int_equal(out_bytes, in_bytes);
+	struct fp_table_stats st;
+	fp_table_stats_read(t, &st);
+	assert_true(st.records[FP_END_RESOURCES] > 0);
+	assert_true(st.records[FP_END_IDLE] > 0);
+	assert_true(st.records[FP_END_DETECTED] > 0);
+	assert_int_equal(st.active, 0);
+	assert_int_equal(st.records_dropped, 0);
+	fp_table_destroy(t);
+}
+
+static void time_jump_and_backwards(void **state)
+{
+	(void)state;
+	struct fp_table *t = mk(64, 1000, 60000, 100);
+	feed(t, pkt(1, 1, 10000000, 10, 0));
+	feed(t, pkt(2, 1, 9000000, 10, 0)); /* an hour earlier */
+	fp_table_expire(t, 10000500, 100000);
+	assert_int_equal(nrecs, 1); /* the older one is long idle */
+	assert_int_equal(recs[0].key.src[3], 2);
+	fp_table_expire(t, 99000000, 100000); /* a day later */
+	assert_int_equal(nrecs, 2);
+	fp_table_destroy(t);
+}
+
+static void bad_config(void **state)
+{
+	(void)state;
+	struct fp_table_config c = {.max_flows = 0, .idle_ms = 1, .active_ms = 1, .emit = collect};
+	assert_null(fp_table_create(&c));
+	c.max_flows = 10;
+	c.emit = NULL;
+	assert_null(fp_table_create(&c));
+}
+
+static void memory_per_flow(void **state)
+{
+	(void)state;
+	struct fp_table *t = mk(1u << 20, 15000, 60000, 2000);
+	assert_true(fp_table_bytes_per_flow(t) <= 160.0);
+	fp_table_destroy(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(aggregate_one_flow),
+		cmocka_unit_test(idle_timeout),
+		cmocka_unit_test(active_timeout),
+		cmocka_unit_test(tcp_end_detected),
+		cmocka_unit_test(rst_and_port_reuse),
+		cmocka_unit_test(evict_least_recently_seen),
+		cmocka_unit_test(conservation_under_churn),
+		cmocka_unit_test(time_jump_and_backwards),
+		cmocka_unit_test(bad_config),
+		cmocka_unit_test(memory_per_flow),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
