@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The command line as an operator meets it: --help lists every option with its default, a bad
+# option or value exits non-zero naming it, and a collector nobody listens on does not stop the
+# capture or lose a count.
+source "$(dirname "$0")/lib.sh"
+
+"$FLUXPROBE" --help >"$T/help"
+for opt in --read --interface --filter --collector --format --idle-timeout --active-timeout \
+	--fin-timeout --max-flows --mtu --observation-domain --template-interval --template-packets \
+	--export-rate --ring-size --snaplen --summary --quiet --help --version; do
+	grep -q -- "$opt" "$T/help" || fail "--help does not list $opt"
+done
+for d in "default 15)" "default 60)" "default 1048576" "default 1500)" "default ipfix)"; do
+	grep -qF -- "$d" "$T/help" || fail "--help does not give the default '$d'"
+done
+note "--help lists every option with defaults"
+
+# bad_args EXPECTED-TEXT ARGS...: must exit non-zero and say EXPECTED-TEXT on stderr
+bad_args() {
+	local want=$1
+	shift
+	if "$FLUXPROBE" "$@" >"$T/out" 2>"$T/err"; then fail "'$*' exited 0"; fi
+	grep -qF -- "$want" "$T/err" || fail "'$*' said: $(cat "$T/err") (want '$want')"
+	note "rejected: $* → $(head -1 "$T/err")"
+}
+"$FPGEN" -o "$T/in.pcap" -n 2000 -f 200 >"$T/truth.json"
+bad_args "--bogus" --bogus -r "$T/in.pcap"
+bad_args "--idle-timeout" -r "$T/in.pcap" --idle-timeout soon
+bad_args "--idle-timeout" -r "$T/in.pcap" --idle-timeout -5
+bad_args "--max-flows" -r "$T/in.pcap" --max-flows 0
+bad_args "--max-flows" -r "$T/in.pcap" --max-flows 12abc
+bad_args "--mtu" -r "$T/in.pcap" --mtu 100
+bad_args "--format" -r "$T/in.pcap" --format netflow5
+bad_args "--collector" -r "$T/in.pcap" --collector 127.0.0.1
+bad_args "--collector" -r "$T/in.pcap" --collector 127.0.0.1:99999
+bad_args "--collector" -r "$T/in.pcap" --collector "[2001:db8::1:2055"
+bad_args "--summary" -r "$T/in.pcap" --summary xml
+bad_args "needs a value" -r "$T/in.pcap" --collector
+bad_args "--read FILE or --interface IFACE" --format ipfix
+bad_args "no-such.pcap" -r "$T/no-such.pcap"
+bad_args "--interface fp-no-such0" -i fp-no-such0
+bad_args "filter" -r "$T/in.pcap" "not a ( valid filter"
+
+# No collector listening: capture and counting go on, exit 0
+port=$(free_udp_port)
+"$FLUXPROBE" -r "$T/in.pcap" -n "127.0.0.1:$port" -n "[::1]:$port" --summary json -q >"$T/s.json" ||
+	fail "fluxprobe failed when no collector listens"
+expect_eq "packets with no collector" "$(json_get "$T/s.json" packets)" "$(json_get "$T/truth.json" packets)"
+expect_eq "records with no collector" "$(json_get "$T/s.json" records_exported)" "$(json_get "$T/truth.json" flows)"
+
+# A BPF filter as trailing arguments
+"$FLUXPROBE" -r "$T/in.pcap" --summary json -q ip6 >"$T/f.json"
+[ "$(json_get "$T/f.json" packets)" -gt 0 ] || fail "filter 'ip6' matched nothing"
+[ "$(json_get "$T/f.json" records_exported_ipv4)" = 0 ] || fail "filter 'ip6' let IPv4 through"
+note "trailing BPF filter applied"
+
+# Offline results do not depend on speed: two runs give the same summary counters
+"$FPGEN" -o "$T/slow.pcap" -n 2000 -f 200 --pps 1000 >/dev/null # a flow's packets 200 ms apart
+"$FLUXPROBE" -r "$T/slow.pcap" --idle-timeout 0.1 --summary json -q >"$T/a.json"
+"$FLUXPROBE" -r "$T/slow.pcap" --idle-timeout 0.1 --summary json -q >"$T/b.json"
+expect_eq "idle records, run 1 vs 2" "$(json_get "$T/a.json" records.idle_timeout)" \
+	"$(json_get "$T/b.json" records.idle_timeout)"
+[ "$(json_get "$T/a.json" records.idle_timeout)" -gt 0 ] || fail "no idle expiry with a 100 ms timeout"
+echo "ok: command line"

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Every capture of ../shared/pcaps/tcpdump (830 real files, many malformed on purpose) goes through
+# `fluxprobe --read`. Pass: no crash, no sanitizer report, exit 0 (or 1 with a message for a file
+# libpcap cannot open or a link type we do not decode), and for every file read to the end the
+# summary accounts each frame exactly once: frames = packets + not_ip + parse errors.
+# Usage: corpus.sh [DIR]   (run it with the ASan+UBSan build's fluxprobe in FLUXPROBE)
+set -uo pipefail
+: "${FLUXPROBE:?}"
+dir=${1:-$(cd "$(dirname "$0")/../.." && pwd)/shared/pcaps/tcpdump}
+[ -d "$dir" ] || { echo "FAIL: corpus directory $dir not found"; exit 1; }
+out=$(mktemp -d /tmp/fp-corpus.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=86
+
+one() {
+	local f=$1 base
+	base=$(basename "$f")
+	"$FLUXPROBE" --read "$f" --max-flows 65536 --summary json -q >"$out/$base.json" 2>"$out/$base.err"
+	echo "$? $base" >>"$out/rc"
+}
+export -f one
+export FLUXPROBE out
+find "$dir" -maxdepth 1 -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -print0 |
+	xargs -0 -P "$(nproc)" -n 1 bash -c 'one "$0"'
+
+files=$(wc -l <"$out/rc")
+bad=0
+while read -r rc base; do
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
+		echo "FAIL: $base: exit $rc"; sed -n '1,30p' "$out/$base.err"; bad=$((bad + 1))
+	elif grep -q "Sanitizer\|runtime error" "$out/$base.err"; then
+		echo "FAIL: $base: sanitizer report"; sed -n '1,30p' "$out/$base.err"; bad=$((bad + 1))
+	elif [ "$rc" -eq 1 ] && ! [ -s "$out/$base.err" ]; then
+		echo "FAIL: $base: exit 1 without a message"; bad=$((bad + 1))
+	fi
+done <"$out/rc"
+read -r ok unbalanced frames packets < <(python3 - "$out" <<'PY'
+import glob, json, sys
+ok = unbalanced = frames = packets = 0
+for f in glob.glob(sys.argv[1] + "/*.json"):
+    txt = open(f).read().strip()
+    if not txt:
+        continue
+    d = json.loads(txt)
+    ok += 1
+    frames += d["frames"]; packets += d["packets"]
+    if d["frames"] != d["packets"] + d["not_ip"] + d["parse_errors"] or \
+       d["packets_exported"] != d["packets"] or d["bytes_exported"] != d["bytes"]:
+        unbalanced += 1
+        print("unbalanced:", f, file=sys.stderr)
+print(ok, unbalanced, frames, packets)
+PY
+)
+refused=$(awk '$1 == 1' "$out/rc" | wc -l)
+echo "# $files captures: $ok read ($frames frames, $packets into flows), $refused refused with a message"
+[ "$unbalanced" -eq 0 ] || { echo "FAIL: $unbalanced summaries do not add up"; bad=$((bad + 1)); }
+[ "$files" -ge 800 ] || { echo "FAIL: only $files captures found in $dir"; bad=$((bad + 1)); }
+[ "$bad" -eq 0 ] || exit 1
+echo "ok: corpus"
