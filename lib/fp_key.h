@@ -36,8 +36,13 @@ static inline uint64_t fp_key_hash(const struct fp_flow_key *k)
 		h *= 0x9e3779b97f4a7c15ULL;
 		h ^= h >> 29;
 	}
+	/* finalizer (splitmix64): every output bit depends on every input bit, so the bucket
+	 * index (low bits), second choice (middle) and signature (top) are independent */
+	h ^= h >> 30;
 	h *= 0xbf58476d1ce4e5b9ULL;
-	return h ^ (h >> 32);
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	return h ^ (h >> 31);
 }
 
 static inline bool fp_key_equal(const struct fp_flow_key *a, const struct fp_flow_key *b)

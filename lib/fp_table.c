@@ -19,6 +19,9 @@
 
 #include <errno.h>
 #include <stdalign.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +326,45 @@ static uint32_t flow_alloc(struct fp_table *t)
 	return i;
 }
 
+/* First empty slot of `b`, or BUCKET_SLOTS. */
+static inline int bucket_free_slot(const struct fp_bucket *b)
+{
+	for (int s = 0; s < BUCKET_SLOTS; s++)
+		if (b->idx[s] == 0)
+			return s;
+	return BUCKET_SLOTS;
+}
+
+/*
+ * Both candidate buckets of hash `h` are full: move one resident of either to its own other
+ * bucket (one cuckoo step) and return the slot freed, with *out set to its bucket. Rare (a
+ * bucket is 8 slots at most 50 % full on average), so reading the residents' entries is fine.
+ */
+static int make_room(struct fp_table *t, uint64_t h, struct fp_bucket **out)
+{
+	uint64_t cand[2] = {b1_of(t, h), b2_of(t, h)};
+
+	for (int c = 0; c < 2; c++) {
+		struct fp_bucket *b = &t->buckets[cand[c]];
+		for (int s = 0; s < BUCKET_SLOTS; s++) {
+			uint64_t rh = t->flows[b->idx[s] - 1].hash;
+			uint64_t alt = b1_of(t, rh) == cand[c] ? b2_of(t, rh) : b1_of(t, rh);
+			if (alt == cand[c])
+				continue;
+			struct fp_bucket *ab = &t->buckets[alt];
+			int as = bucket_free_slot(ab);
+			if (as == BUCKET_SLOTS)
+				continue;
+			ab->sig[as] = b->sig[s];
+			ab->idx[as] = b->idx[s];
+			b->idx[s] = 0;
+			*out = b;
+			return s;
+		}
+	}
+	return BUCKET_SLOTS;
+}
+
 static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 {
 	if (!t->wheel_started) {
@@ -341,8 +383,11 @@ static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 		for (s = 0; s < BUCKET_SLOTS && b->idx[s]; s++)
 			;
 	}
+	if (s == BUCKET_SLOTS)
+		s = make_room(t, h, &b);
 	if (s == BUCKET_SLOTS) {
-		/* Both full: evict the least recently seen of the second bucket. */
+		/* Both full and no neighbour could move: evict the least recently seen of the second
+		 * bucket. */
 		int old = 0;
 		for (int j = 1; j < BUCKET_SLOTS; j++)
 			if (t->flows[b->idx[j] - 1].last_ms < t->flows[b->idx[old] - 1].last_ms)
@@ -399,12 +444,42 @@ static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 	}
 }
 
+#ifdef __SSE2__
+/* Bits 0, 2, 4, ... 14 of a 16-bit byte mask → bits 0..7. */
+static inline unsigned compact_even_bits(int mask)
+{
+	unsigned x = (unsigned)mask & 0x5555;
+	x = (x | (x >> 1)) & 0x3333;
+	x = (x | (x >> 2)) & 0x0f0f;
+	x = (x | (x >> 4)) & 0x00ff;
+	return x;
+}
+#endif
+
+/* Bit i set when slot i's signature equals `sig` (empty slots may match; callers check idx). */
+static inline unsigned sig_match(const struct fp_bucket *b, uint16_t sig)
+{
+#ifdef __SSE2__
+	__m128i v = _mm_load_si128((const __m128i *)b->sig);
+	__m128i eq = _mm_cmpeq_epi16(v, _mm_set1_epi16((short)sig));
+	/* one bit per byte: keep the even bits, one per 16-bit lane */
+	return (unsigned)compact_even_bits(_mm_movemask_epi8(eq));
+#else
+	unsigned m = 0;
+	for (int s = 0; s < BUCKET_SLOTS; s++)
+		m |= (unsigned)(b->sig[s] == sig) << s;
+	return m;
+#endif
+}
+
 static inline uint32_t bucket_find(const struct fp_table *t, const struct fp_bucket *b,
 				   uint16_t sig, const struct fp_flow_key *k)
 {
-	for (int s = 0; s < BUCKET_SLOTS; s++)
-		if (b->sig[s] == sig && b->idx[s] && fp_key_equal(&t->flows[b->idx[s] - 1].key, k))
-			return b->idx[s];
+	for (unsigned m = sig_match(b, sig); m; m &= m - 1) {
+		uint32_t idx = b->idx[__builtin_ctz(m)];
+		if (idx && fp_key_equal(&t->flows[idx - 1].key, k))
+			return idx;
+	}
 	return 0;
 }
 
@@ -412,20 +487,26 @@ void fp_table_update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsign
 {
 	uint64_t h[FP_TABLE_BURST_MAX];
 
+	/* Stage 1: hash everything, prefetch the first-choice buckets. */
 	for (unsigned i = 0; i < n; i++) {
 		h[i] = fp_key_hash(&pkts[i].key);
 		__builtin_prefetch(&t->buckets[b1_of(t, h[i])]);
-		__builtin_prefetch(&t->buckets[b2_of(t, h[i])]);
 	}
+	/* Stage 2: prefetch the entry a signature points at (both of its cache lines), or the
+	 * second-choice bucket when the first has no candidate. */
 	for (unsigned i = 0; i < n; i++) {
 		const struct fp_bucket *b = &t->buckets[b1_of(t, h[i])];
-		uint16_t sig = sig_of(h[i]);
-		for (int s = 0; s < BUCKET_SLOTS; s++)
-			if (b->sig[s] == sig && b->idx[s]) {
-				__builtin_prefetch(&t->flows[b->idx[s] - 1]);
-				break;
-			}
+		unsigned m = sig_match(b, sig_of(h[i]));
+		uint32_t idx = m ? b->idx[__builtin_ctz(m)] : 0;
+		if (idx) {
+			const char *f = (const char *)&t->flows[idx - 1];
+			__builtin_prefetch(f);
+			__builtin_prefetch(f + 64);
+		} else {
+			__builtin_prefetch(&t->buckets[b2_of(t, h[i])]);
+		}
 	}
+	/* Stage 3: update in order (a burst may hold several packets of one new flow). */
 	for (unsigned i = 0; i < n; i++) {
 		const struct fp_pkt *p = &pkts[i];
 		uint16_t sig = sig_of(h[i]);
