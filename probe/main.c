@@ -65,6 +65,7 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 	fprintf(out, "{\"source\":\"%s\",\"format\":\"%s\",\"seconds\":%.3f,", 
 		cfg->read_file ? "file" : "interface",
 		cfg->format == FP_FORMAT_IPFIX ? "ipfix" : "nfv9", seconds);
+	fprintf(out, "\"capture_seconds\":%.3f,", workers[0].capture_seconds);
 	fprintf(out, "\"frames\":%lu,\"packets\":%lu,\"bytes\":%lu,\"not_ip\":%lu,",
 		(unsigned long)sum.frames, (unsigned long)sum.packets, (unsigned long)sum.bytes,
 		(unsigned long)sum.parse[FP_PARSE_NOT_IP]);

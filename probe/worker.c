@@ -71,6 +71,8 @@ static void *worker_main(void *arg)
 	unsigned bursts = 0;
 
 	urcu_qsbr_register_thread();
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!*w->stop) {
 		w->npkts = 0;
 		int n = w->cap->ops->recv_burst(w->cap, FP_BURST, on_frame, w);
@@ -95,6 +97,8 @@ static void *worker_main(void *arg)
 			urcu_qsbr_quiescent_state();
 		}
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	w->capture_seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	/* End of input or stop: every flow still in the table leaves as "forced end". */
 	fp_table_flush(w->table, FP_END_FORCED);
 	publish_stats(w);
