@@ -3,10 +3,12 @@
 # (default 10M packets, 1M flows, 64-byte frames) and export to their own nfcapd on loopback.
 # For each run: wall time, CPU time (user+sys), peak RSS, and what the collector received.
 # Raises net.core.rmem_max (restored after) so the collectors, not the socket, are the limit.
-#   bench/peers.sh [--packets N] [--flows F] [--runs R] [--tools "fluxprobe softflowd nfpcapd"]
+# fluxprobe runs twice: with its default export pacing (20000 messages/s, what a collector on
+# default socket buffers needs) and unpaced (--export-rate 0), as the peers export.
+#   bench/peers.sh [--packets N] [--flows F] [--runs R] [--tools "fluxprobe softflowd ..."]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packets=10000000 flows=1000000 runs=3 tools="fluxprobe softflowd nfpcapd"
+packets=10000000 flows=1000000 runs=3 tools="fluxprobe fluxprobe-unpaced softflowd nfpcapd"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--packets) packets=$2; shift 2 ;;
@@ -39,6 +41,8 @@ for run in $(seq "$runs"); do
 		case "$tool" in
 		fluxprobe) cmd=(build/probe/fluxprobe --read "$pcap" --collector "127.0.0.1:$port"
 				--idle-timeout 300 --active-timeout 600 -q) ;;
+		fluxprobe-unpaced) cmd=(build/probe/fluxprobe --read "$pcap" --collector "127.0.0.1:$port"
+				--idle-timeout 300 --active-timeout 600 --export-rate 0 -q) ;;
 		softflowd) cmd=(softflowd -r "$pcap" -n "127.0.0.1:$port" -v 10 -6 -T vlan -m 2000000
 				-d -p "$work/softflowd.pid" -c "$work/softflowd.ctl") ;;
 		nfpcapd) cmd=(nfpcapd -r "$pcap" -H "127.0.0.1/$port" -e 600,300 -B 2000000) ;;
