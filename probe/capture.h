@@ -31,7 +31,7 @@ struct fp_capture_ops {
 	const char *name;
 	/*
 	 * Deliver up to `max` frames to `fn`. Returns the number delivered (0: none right now),
-	 * or -1 at end of input or after fp_capture_break().
+	 * -1 at end of input or after brk(), -2 on a capture error (already logged).
 	 */
 	int (*recv_burst)(struct fp_capture *c, unsigned max, fp_frame_fn fn, void *arg);
 	void (*stats)(struct fp_capture *c, struct fp_capture_stats *st);

@@ -33,7 +33,7 @@ static int pcap_recv_burst(struct fp_capture *c, unsigned max, fp_frame_fn fn, v
 	int n = pcap_dispatch(pp->p, (int)max, on_packet, (u_char *)pp);
 	if (n == PCAP_ERROR) {
 		fprintf(stderr, "fluxprobe: capture error: %s\n", pcap_geterr(pp->p));
-		return -1;
+		return -2;
 	}
 	if (n == PCAP_ERROR_BREAK)
 		return -1;

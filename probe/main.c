@@ -185,7 +185,8 @@ int main(int argc, char **argv)
 					(unsigned long)cfg.collectors[i].send_errors,
 					strerror(cfg.collectors[i].last_errno));
 	}
-	rc = EXIT_SUCCESS;
+	/* Everything counted was exported either way; a capture that failed still says so. */
+	rc = worker.failed ? EXIT_FAILURE : EXIT_SUCCESS;
 out_worker:
 	fp_worker_fini(&worker);
 out_capture:

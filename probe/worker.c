@@ -77,8 +77,10 @@ static void *worker_main(void *arg)
 	while (!*w->stop) {
 		w->npkts = 0;
 		int n = w->cap->ops->recv_burst(w->cap, FP_BURST, on_frame, w);
-		if (n < 0)
+		if (n < 0) {
+			w->failed = n == -2;
 			break;
+		}
 		if (w->npkts) {
 			if (w->first_ts_ms == 0)
 				__atomic_store_n(&w->first_ts_ms, w->pkts[0].ts_ms ? w->pkts[0].ts_ms : 1,

@@ -40,6 +40,7 @@ struct fp_worker {
 	int offline;
 	uint64_t first_ts_ms; /* first packet time, 0 until one arrived; read by the exporter */
 	int done;            /* set (release) after the final flush */
+	int failed;             /* the capture failed (logged); flows were still exported */
 	double capture_seconds; /* first burst to end of input, set before `done` */
 	volatile int *stop;  /* set by the signal handler */
 	pthread_t thread;
