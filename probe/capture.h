@@ -38,6 +38,8 @@ struct fp_capture_ops {
 	/* Async-signal-safe: make a blocked recv_burst return. */
 	void (*brk)(struct fp_capture *c);
 	void (*close)(struct fp_capture *c);
+	/* Optional: the backend's clock (Unix ms) for live expiry; wall clock when NULL. */
+	uint64_t (*now_ms)(struct fp_capture *c);
 };
 
 /* libpcap: `file` or `iface` (exactly one). Returns 0 or -1 after logging the cause. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef FP_VERSION
 #define FP_VERSION "0"
@@ -28,6 +29,14 @@ enum {
 	OPT_NO_PROMISC,
 	OPT_SUMMARY,
 	OPT_VERSION,
+	OPT_DPDK,
+	OPT_PORT,
+	OPT_COUNT,
+	OPT_DURATION,
+	OPT_STATS_INTERVAL,
+	OPT_MBUFS,
+	OPT_MBUF_SIZE,
+	OPT_RX_DESC,
 };
 
 static const struct option long_opts[] = {
@@ -50,6 +59,14 @@ static const struct option long_opts[] = {
 	{"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
 	{"summary", required_argument, NULL, OPT_SUMMARY},
 	{"quiet", no_argument, NULL, 'q'},
+	{"dpdk", no_argument, NULL, OPT_DPDK},
+	{"port", required_argument, NULL, OPT_PORT},
+	{"count", required_argument, NULL, OPT_COUNT},
+	{"duration", required_argument, NULL, OPT_DURATION},
+	{"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
+	{"mbufs", required_argument, NULL, OPT_MBUFS},
+	{"mbuf-size", required_argument, NULL, OPT_MBUF_SIZE},
+	{"rx-desc", required_argument, NULL, OPT_RX_DESC},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -59,6 +76,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: fluxprobe (--read FILE | --interface IFACE) [options] [BPF filter]\n"
+		"       fluxprobe --dpdk [options] -- EAL-OPTIONS\n"
 		"Turns packets into flows and exports them as IPFIX or NetFlow v9 over UDP.\n"
 		"\n"
 		"Capture:\n"
@@ -68,6 +86,20 @@ static void usage(FILE *out)
 		"  -f, --filter EXPR            BPF filter (or give it as trailing arguments)\n"
 		"      --snaplen BYTES          live capture snap length (default 256)\n"
 		"      --no-promisc             do not put the interface in promiscuous mode\n"
+		"      --count N                stop after N frames (all workers together; default 0: no limit)\n"
+		"      --duration SEC           stop after SEC seconds (default 0: no limit)\n"
+		"\n"
+		"DPDK (--dpdk; EAL options such as -l, --vdev, -m follow a '--'):\n"
+		"      --dpdk                   capture with DPDK poll-mode drivers. The main lcore runs\n"
+		"                               statistics and the exporter; every other lcore is a\n"
+		"                               worker that polls rx queue i of every port and owns its\n"
+		"                               flow table. 1 worker on 2 cores: -- -l 0,1;\n"
+		"                               2 workers on 2 cores: -- --lcores 0@0,1@1,2@0\n"
+		"      --port ID                use this DPDK port, repeatable (default: every port)\n"
+		"      --mbufs N                mbufs in the pool (default: enough for every rx ring;\n"
+		"                               net_pcap infinite_rx needs one per packet of its file)\n"
+		"      --mbuf-size BYTES        data room per mbuf (default 2048)\n"
+		"      --rx-desc N              rx descriptors per queue (default 1024)\n"
 		"\n"
 		"Flows:\n"
 		"      --idle-timeout SEC       export a flow idle this long (default 15)\n"
@@ -91,6 +123,8 @@ static void usage(FILE *out)
 		"\n"
 		"Output:\n"
 		"      --summary json           print one JSON object of counters on stdout at exit\n"
+		"      --stats-interval SEC     live statistics line on stderr every SEC (default 1 when\n"
+		"                               stderr is a terminal, else 0: off)\n"
 		"  -q, --quiet                  no log lines except errors\n"
 		"  -h, --help                   this text\n"
 		"      --version                print the version\n");
@@ -162,6 +196,9 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 	cfg->ring_size = 65536;
 	cfg->snaplen = 256;
 	cfg->promisc = 1;
+	cfg->mbuf_size = 2048;
+	cfg->rx_desc = 1024;
+	cfg->stats_interval_ms = isatty(STDERR_FILENO) ? 1000 : 0;
 
 	opterr = 0;
 	optind = 1;
@@ -266,6 +303,50 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 		case 'q':
 			cfg->quiet = 1;
 			break;
+		case OPT_DPDK:
+			cfg->dpdk = 1;
+			break;
+		case OPT_PORT:
+			if (cfg->n_ports == FP_MAX_PORTS) {
+				fprintf(stderr, "fluxprobe: --port: at most %d ports\n", FP_MAX_PORTS);
+				return -1;
+			}
+			if (parse_uint("port", optarg, 0, 65535, &v))
+				return -1;
+			cfg->ports[cfg->n_ports++] = (uint16_t)v;
+			break;
+		case OPT_COUNT: {
+			char *end;
+			errno = 0;
+			unsigned long long n = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || n == 0) {
+				fprintf(stderr, "fluxprobe: --count: '%s' must be a positive integer\n",
+					optarg);
+				return -1;
+			}
+			cfg->count = n;
+			break;
+		}
+		case OPT_DURATION:
+			if (parse_seconds("duration", optarg, 1, &cfg->duration_ms))
+				return -1;
+			break;
+		case OPT_STATS_INTERVAL:
+			if (parse_seconds("stats-interval", optarg, 0, &cfg->stats_interval_ms))
+				return -1;
+			break;
+		case OPT_MBUFS:
+			if (parse_uint("mbufs", optarg, 1024, 1u << 30, &cfg->mbufs))
+				return -1;
+			break;
+		case OPT_MBUF_SIZE:
+			if (parse_uint("mbuf-size", optarg, 128, 65000, &cfg->mbuf_size))
+				return -1;
+			break;
+		case OPT_RX_DESC:
+			if (parse_uint("rx-desc", optarg, 32, 32768, &cfg->rx_desc))
+				return -1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -281,6 +362,28 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 			return -1;
 		}
 	}
+	int dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
+	if (cfg->dpdk) {
+		/* DPDK's convention: our options, then "--", then the EAL's. */
+		if (optind < argc && !dashdash) {
+			fprintf(stderr, "fluxprobe: unexpected argument '%s' (EAL options go after "
+					"'--')\n", argv[optind]);
+			return -1;
+		}
+		if (argc - optind > FP_MAX_EAL_ARGS) {
+			fprintf(stderr, "fluxprobe: more than %d EAL arguments\n", FP_MAX_EAL_ARGS);
+			return -1;
+		}
+		for (int i = optind; i < argc; i++)
+			cfg->eal_argv[cfg->eal_argc++] = argv[i];
+		if (cfg->read_file || cfg->interface || cfg->filter) {
+			fprintf(stderr, "fluxprobe: --dpdk captures from DPDK ports: --read, "
+					"--interface and BPF filters do not apply (use --vdev "
+					"net_pcap0,rx_pcap=FILE to read a file through DPDK)\n");
+			return -1;
+		}
+		return 0;
+	}
 	if (optind < argc) {
 		if (cfg->filter) {
 			fprintf(stderr, "fluxprobe: give the BPF filter either with --filter or as "
@@ -290,8 +393,8 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 		cfg->filter = join_args(argc - optind, argv + optind);
 	}
 	if (!cfg->read_file == !cfg->interface) {
-		fprintf(stderr, "fluxprobe: give exactly one of --read FILE or --interface IFACE "
-				"(see --help)\n");
+		fprintf(stderr, "fluxprobe: give exactly one of --read FILE, --interface IFACE or "
+				"--dpdk (see --help)\n");
 		return -1;
 	}
 	return 0;

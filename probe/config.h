@@ -9,6 +9,8 @@
 #include "fp_transport.h"
 
 #define FP_MAX_COLLECTORS 16
+#define FP_MAX_EAL_ARGS 64
+#define FP_MAX_PORTS 16
 
 struct fp_config {
 	const char *read_file;
@@ -31,6 +33,18 @@ struct fp_config {
 	int promisc;
 	int summary_json;
 	int quiet;
+	uint64_t count;        /* stop after this many frames (all workers together); 0 = no limit */
+	uint32_t duration_ms;  /* stop after this long; 0 = no limit */
+	uint32_t stats_interval_ms; /* live statistics line; 0 = off */
+	/* DPDK */
+	int dpdk;
+	uint16_t ports[FP_MAX_PORTS];
+	unsigned n_ports;
+	uint32_t mbufs;        /* 0 = derived from queues and descriptors */
+	uint32_t mbuf_size;    /* data room per mbuf */
+	uint32_t rx_desc;
+	int eal_argc;
+	char *eal_argv[FP_MAX_EAL_ARGS];
 };
 
 /*

@@ -14,18 +14,23 @@
 
 #include "capture.h"
 #include "config.h"
+#include "dpdk.h"
 #include "exporter.h"
 #include "worker.h"
 
+#define MAX_WORKERS FP_DPDK_MAX_WORKERS
+
 static volatile int stop;
-static struct fp_capture *signal_cap;
+static struct fp_capture caps[MAX_WORKERS];
+static unsigned ncaps;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-	if (signal_cap && signal_cap->ops)
-		signal_cap->ops->brk(signal_cap);
+	for (unsigned i = 0; i < ncaps; i++)
+		if (caps[i].ops)
+			caps[i].ops->brk(&caps[i]);
 }
 
 static double mono_s(void)
@@ -39,6 +44,10 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 			  unsigned nw, const struct fp_exporter *x, const struct fp_capture_stats *cs,
 			  double seconds)
 {
+	double capture_seconds = 0;
+	for (unsigned w = 0; w < nw; w++)
+		if (workers[w].capture_seconds > capture_seconds)
+			capture_seconds = workers[w].capture_seconds;
 	struct fp_worker_stats sum = {0};
 	struct fp_table_stats tsum = {0};
 	struct fp_exporter_stats xs;
@@ -62,10 +71,10 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 	for (int r = FP_PARSE_NOT_IP + 1; r < FP_PARSE_NRESULTS; r++)
 		parse_errors += sum.parse[r];
 
-	fprintf(out, "{\"source\":\"%s\",\"format\":\"%s\",\"seconds\":%.3f,", 
-		cfg->read_file ? "file" : "interface",
+	fprintf(out, "{\"source\":\"%s\",\"format\":\"%s\",\"seconds\":%.3f,",
+		cfg->dpdk ? "dpdk" : cfg->read_file ? "file" : "interface",
 		cfg->format == FP_FORMAT_IPFIX ? "ipfix" : "nfv9", seconds);
-	fprintf(out, "\"capture_seconds\":%.3f,", workers[0].capture_seconds);
+	fprintf(out, "\"capture_seconds\":%.3f,\"workers_count\":%u,", capture_seconds, nw);
 	fprintf(out, "\"frames\":%lu,\"packets\":%lu,\"bytes\":%lu,\"not_ip\":%lu,",
 		(unsigned long)sum.frames, (unsigned long)sum.packets, (unsigned long)sum.bytes,
 		(unsigned long)sum.parse[FP_PARSE_NOT_IP]);
@@ -97,22 +106,131 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		(unsigned long)cs->received, (unsigned long)cs->dropped,
 		(unsigned long)cs->if_dropped);
 	fprintf(out, "\"workers\":[");
-	for (unsigned w = 0; w < nw; w++)
-		fprintf(out, "%s{\"worker\":%u,\"packets\":%lu,\"bytes\":%lu,\"ring_full_waits\":%lu}",
-			w ? "," : "", w, (unsigned long)ws[w].packets, (unsigned long)ws[w].bytes,
-			(unsigned long)ws[w].ring_full_waits);
+	for (unsigned w = 0; w < nw; w++) {
+		struct fp_table_stats ts;
+		fp_table_stats_read(workers[w].table, &ts);
+		fprintf(out, "%s{\"worker\":%u,\"frames\":%lu,\"packets\":%lu,\"bytes\":%lu,"
+			     "\"flows_created\":%lu,\"records_dropped\":%lu,\"ring_full_waits\":%lu}",
+			w ? "," : "", w, (unsigned long)ws[w].frames, (unsigned long)ws[w].packets,
+			(unsigned long)ws[w].bytes, (unsigned long)ts.flows_created,
+			(unsigned long)ts.records_dropped, (unsigned long)ws[w].ring_full_waits);
+	}
+	fprintf(out, "],\"ports\":[");
+	struct fp_port_stats ps[FP_DPDK_MAX_PORTS];
+	unsigned np = cfg->dpdk ? fp_dpdk_port_stats(ps, FP_DPDK_MAX_PORTS) : 0;
+	for (unsigned i = 0; i < np; i++)
+		fprintf(out, "%s{\"port\":%u,\"name\":\"%s\",\"ipackets\":%lu,\"ibytes\":%lu,"
+			     "\"imissed\":%lu,\"ierrors\":%lu,\"rx_nombuf\":%lu}",
+			i ? "," : "", ps[i].port, ps[i].name, (unsigned long)ps[i].ipackets,
+			(unsigned long)ps[i].ibytes, (unsigned long)ps[i].imissed,
+			(unsigned long)ps[i].ierrors, (unsigned long)ps[i].rx_nombuf);
 	fprintf(out, "]}\n");
+}
+
+/* Sum of all workers' counters and active flows (a QSBR read-side section guards the tables). */
+struct totals {
+	uint64_t packets, bytes, records_dropped, active;
+};
+
+static void read_totals(struct fp_worker *workers, unsigned nw, struct totals *t,
+			uint64_t *per_worker_packets)
+{
+	memset(t, 0, sizeof(*t));
+	urcu_qsbr_read_lock();
+	for (unsigned w = 0; w < nw; w++) {
+		struct fp_worker_stats ws;
+		struct fp_table_stats ts;
+		fp_worker_stats_read(&workers[w], &ws);
+		fp_table_stats_read(workers[w].table, &ts);
+		t->packets += ws.packets;
+		t->bytes += ws.bytes;
+		t->records_dropped += ts.records_dropped;
+		t->active += ts.active;
+		per_worker_packets[w] = ws.packets;
+	}
+	urcu_qsbr_read_unlock();
+}
+
+/* One line: per worker Mpps, totals Gbit/s (IP bytes), active flows, export rate, drops. */
+static void print_stats_line(struct fp_worker *workers, unsigned nw, const struct fp_exporter *x,
+			     const struct fp_config *cfg, double dt, struct totals *prev,
+			     uint64_t *prev_pw, uint64_t *prev_records)
+{
+	struct totals t;
+	uint64_t pw[MAX_WORKERS];
+	struct fp_exporter_stats xs;
+	struct fp_capture_stats cs = {0};
+	char line[1024];
+	int len = 0;
+
+	read_totals(workers, nw, &t, pw);
+	fp_exporter_stats_read(x, &xs);
+	if (cfg->dpdk || !workers[0].offline)
+		caps[0].ops->stats(&caps[0], &cs);
+	for (unsigned w = 0; w < nw && len < (int)sizeof(line) - 64; w++)
+		len += snprintf(line + len, sizeof(line) - (size_t)len, "w%u %.2f Mpps  ", w,
+				(double)(pw[w] - prev_pw[w]) / dt / 1e6);
+	snprintf(line + len, sizeof(line) - (size_t)len,
+		 "| %.2f Mpps %.2f Gbit/s, %lu active flows, %.0f records/s exported, drops: "
+		 "capture %lu, records %lu",
+		 (double)(t.packets - prev->packets) / dt / 1e6,
+		 (double)(t.bytes - prev->bytes) * 8 / dt / 1e9, (unsigned long)t.active,
+		 (double)(xs.records_exported - *prev_records) / dt, (unsigned long)cs.dropped,
+		 (unsigned long)t.records_dropped);
+	fprintf(stderr, "%s\n", line);
+	*prev = t;
+	memcpy(prev_pw, pw, sizeof(uint64_t) * nw);
+	*prev_records = xs.records_exported;
+}
+
+static int all_done(struct fp_worker *workers, unsigned nw)
+{
+	for (unsigned w = 0; w < nw; w++)
+		if (!__atomic_load_n(&workers[w].done, __ATOMIC_ACQUIRE))
+			return 0;
+	return 1;
+}
+
+/*
+ * Main thread while workers run: --duration, --count and the live statistics line. It is a QSBR
+ * reader of the workers' tables and stays offline while it sleeps.
+ */
+static void supervise(struct fp_worker *workers, unsigned nw, const struct fp_exporter *x,
+		      const struct fp_config *cfg, struct fp_budget *budget)
+{
+	double t0 = mono_s(), last = t0;
+	struct totals prev = {0};
+	uint64_t prev_pw[MAX_WORKERS] = {0}, prev_records = 0;
+	struct timespec nap = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
+
+	urcu_qsbr_register_thread();
+	urcu_qsbr_thread_offline();
+	while (!all_done(workers, nw)) {
+		nanosleep(&nap, NULL);
+		double now = mono_s();
+		if (cfg->duration_ms && (now - t0) * 1000 >= cfg->duration_ms)
+			stop = 1;
+		if (budget && fp_budget_spent(budget))
+			stop = 1;
+		if (cfg->stats_interval_ms && !cfg->quiet && (now - last) * 1000 >= cfg->stats_interval_ms) {
+			urcu_qsbr_thread_online();
+			print_stats_line(workers, nw, x, cfg, now - last, &prev, prev_pw, &prev_records);
+			urcu_qsbr_thread_offline();
+			last = now;
+		}
+	}
+	urcu_qsbr_unregister_thread();
 }
 
 int main(int argc, char **argv)
 {
 	struct fp_config cfg;
-	struct fp_capture cap = {0};
-	static struct fp_worker worker;
+	static struct fp_worker workers[MAX_WORKERS];
 	static struct fp_exporter exporter;
 	struct fp_capture_stats cs = {0};
+	struct fp_budget budget = {0};
 	int rc = EXIT_FAILURE;
-	unsigned opened = 0;
+	unsigned opened = 0, nw = 0, started = 0;
 
 	int prc = fp_config_parse(&cfg, argc, argv);
 	if (prc != 0) {
@@ -127,9 +245,17 @@ int main(int argc, char **argv)
 			goto out_collectors;
 		}
 	}
-	if (fp_capture_pcap_open(&cap, cfg.read_file, cfg.interface, cfg.filter, cfg.snaplen,
-				 cfg.promisc) != 0)
-		goto out_collectors;
+	if (cfg.dpdk) {
+		int n = fp_dpdk_init(&cfg, caps, MAX_WORKERS);
+		if (n < 0)
+			goto out_collectors;
+		ncaps = (unsigned)n;
+	} else {
+		if (fp_capture_pcap_open(&caps[0], cfg.read_file, cfg.interface, cfg.filter,
+					 cfg.snaplen, cfg.promisc) != 0)
+			goto out_collectors;
+		ncaps = 1;
+	}
 
 	struct fp_table_config tcfg = {
 		.max_flows = cfg.max_flows,
@@ -137,11 +263,14 @@ int main(int argc, char **argv)
 		.active_ms = cfg.active_ms,
 		.fin_ms = cfg.fin_ms,
 	};
-	if (fp_worker_init(&worker, 0, &cap, &tcfg, cfg.ring_size, &stop) != 0)
-		goto out_capture;
-	fp_exporter_init(&exporter, &cfg, &worker, 1, cap.offline);
+	budget.left = (int64_t)cfg.count;
+	for (; nw < ncaps; nw++) {
+		if (fp_worker_init(&workers[nw], nw, &caps[nw], &tcfg, cfg.ring_size, &stop) != 0)
+			goto out_workers;
+		workers[nw].budget = cfg.count ? &budget : NULL;
+	}
+	fp_exporter_init(&exporter, &cfg, workers, nw, caps[0].offline);
 
-	signal_cap = &cap;
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -149,34 +278,49 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (!cfg.quiet)
-		fprintf(stderr, "fluxprobe: %s %s → %u collector(s), %s, %u flows/worker\n",
-			cfg.read_file ? "reading" : "capturing on",
-			cfg.read_file ? cfg.read_file : cfg.interface, cfg.n_collectors,
-			cfg.format == FP_FORMAT_IPFIX ? "IPFIX" : "NetFlow v9", cfg.max_flows);
+		fprintf(stderr, "fluxprobe: %s %s → %u collector(s), %s, %u worker(s), %u flows/worker\n",
+			cfg.dpdk ? "capturing with" : cfg.read_file ? "reading" : "capturing on",
+			cfg.dpdk ? "DPDK" : cfg.read_file ? cfg.read_file : cfg.interface,
+			cfg.n_collectors, cfg.format == FP_FORMAT_IPFIX ? "IPFIX" : "NetFlow v9", nw,
+			cfg.max_flows);
 
 	double t0 = mono_s();
 	if (fp_exporter_start(&exporter) != 0)
-		goto out_worker;
-	if (fp_worker_start(&worker) != 0) {
-		stop = 1;
-		worker.done = 1;
-		pthread_join(exporter.thread, NULL);
-		goto out_worker;
+		goto out_workers;
+	for (; started < nw; started++) {
+		int e = cfg.dpdk ? fp_dpdk_launch(started, fp_worker_run, &workers[started])
+				 : fp_worker_start(&workers[started]);
+		if (e != 0)
+			break;
 	}
-	pthread_join(worker.thread, NULL);
+	if (started < nw) {
+		/* The exporter waits for every worker's `done`: mark those never started. */
+		stop = 1;
+		for (unsigned w = started; w < nw; w++)
+			__atomic_store_n(&workers[w].done, 1, __ATOMIC_RELEASE);
+	}
+	supervise(workers, nw, &exporter, &cfg, cfg.count ? &budget : NULL);
+	if (cfg.dpdk)
+		fp_dpdk_wait();
+	else
+		for (unsigned w = 0; w < started; w++)
+			pthread_join(workers[w].thread, NULL);
 	pthread_join(exporter.thread, NULL);
 	double seconds = mono_s() - t0;
 
-	/* No reader may still hold the table when it is freed (readers run under QSBR). */
+	/* No reader may still hold a table when it is freed (readers run under QSBR). */
 	urcu_qsbr_synchronize_rcu();
-	cap.ops->stats(&cap, &cs);
+	caps[0].ops->stats(&caps[0], &cs);
 	if (cfg.summary_json)
-		print_summary(stdout, &cfg, &worker, 1, &exporter, &cs, seconds);
+		print_summary(stdout, &cfg, workers, nw, &exporter, &cs, seconds);
 	if (!cfg.quiet) {
 		struct fp_exporter_stats xs;
+		struct totals t;
+		uint64_t pw[MAX_WORKERS];
 		fp_exporter_stats_read(&exporter, &xs);
+		read_totals(workers, nw, &t, pw);
 		fprintf(stderr, "fluxprobe: %lu packets, %lu records exported in %lu messages, %.2f s\n",
-			(unsigned long)worker.st.packets, (unsigned long)xs.records_exported,
+			(unsigned long)t.packets, (unsigned long)xs.records_exported,
 			(unsigned long)xs.messages, seconds);
 		for (unsigned i = 0; i < cfg.n_collectors; i++)
 			if (cfg.collectors[i].send_errors)
@@ -186,12 +330,20 @@ int main(int argc, char **argv)
 					strerror(cfg.collectors[i].last_errno));
 	}
 	/* Everything counted was exported either way; a capture that failed still says so. */
-	rc = worker.failed ? EXIT_FAILURE : EXIT_SUCCESS;
-out_worker:
-	fp_worker_fini(&worker);
-out_capture:
-	signal_cap = NULL;
-	cap.ops ? cap.ops->close(&cap) : (void)0;
+	rc = EXIT_SUCCESS;
+	for (unsigned w = 0; w < nw; w++)
+		if (workers[w].failed)
+			rc = EXIT_FAILURE;
+	if (started < nw)
+		rc = EXIT_FAILURE;
+out_workers:
+	for (unsigned w = 0; w < nw; w++)
+		fp_worker_fini(&workers[w]);
+	if (cfg.dpdk)
+		fp_dpdk_fini(caps, ncaps);
+	else if (caps[0].ops)
+		caps[0].ops->close(&caps[0]);
+	ncaps = 0;
 out_collectors:
 	while (opened > 0)
 		fp_collector_close(&cfg.collectors[--opened]);

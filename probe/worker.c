@@ -66,17 +66,58 @@ static void publish_stats(struct fp_worker *w)
 		__atomic_store_n(&dst[i], src[i], __ATOMIC_RELAXED);
 }
 
-static void *worker_main(void *arg)
+/*
+ * --count across workers: a worker takes up to a burst of frames from the shared budget before it
+ * polls and gives back what the burst did not use, holding `inflight` meanwhile. The budget never
+ * goes below zero, so exactly N frames are accounted however many workers share it; the main
+ * thread ends the run once the budget is empty and nobody holds any (fp_budget_spent).
+ */
+static unsigned budget_take(struct fp_budget *b)
+{
+	__atomic_add_fetch(&b->inflight, 1, __ATOMIC_SEQ_CST);
+	int64_t avail = __atomic_load_n(&b->left, __ATOMIC_SEQ_CST);
+	while (avail > 0) {
+		int64_t want = avail < FP_BURST ? avail : FP_BURST;
+		if (__atomic_compare_exchange_n(&b->left, &avail, avail - want, 0, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			return (unsigned)want;
+	}
+	__atomic_sub_fetch(&b->inflight, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static void budget_settle(struct fp_budget *b, unsigned taken, int used)
+{
+	if (used < (int)taken)
+		__atomic_add_fetch(&b->left, (int64_t)taken - (used > 0 ? used : 0), __ATOMIC_SEQ_CST);
+	__atomic_sub_fetch(&b->inflight, 1, __ATOMIC_SEQ_CST);
+}
+
+int fp_budget_spent(struct fp_budget *b)
+{
+	/* left can only grow again through a settlement, and settlers hold inflight */
+	return __atomic_load_n(&b->left, __ATOMIC_SEQ_CST) == 0 &&
+	       __atomic_load_n(&b->inflight, __ATOMIC_SEQ_CST) == 0 &&
+	       __atomic_load_n(&b->left, __ATOMIC_SEQ_CST) == 0;
+}
+
+int fp_worker_run(void *arg)
 {
 	struct fp_worker *w = arg;
 	unsigned bursts = 0;
+	struct timespec t0, t1;
 
 	urcu_qsbr_register_thread();
-	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!*w->stop) {
+		unsigned max = w->budget ? budget_take(w->budget) : FP_BURST;
+		int n = 0;
 		w->npkts = 0;
-		int n = w->cap->ops->recv_burst(w->cap, FP_BURST, on_frame, w);
+		if (max) {
+			n = w->cap->ops->recv_burst(w->cap, max, on_frame, w);
+			if (w->budget)
+				budget_settle(w->budget, max, n);
+		}
 		if (n < 0) {
 			w->failed = n == -2;
 			break;
@@ -92,7 +133,7 @@ static void *worker_main(void *arg)
 				if (w->pkts[i].ts_ms > w->clock_ms)
 					w->clock_ms = w->pkts[i].ts_ms;
 		} else {
-			w->clock_ms = wall_ms();
+			w->clock_ms = w->cap->ops->now_ms ? w->cap->ops->now_ms(w->cap) : wall_ms();
 		}
 		fp_table_expire(w->table, w->clock_ms, EXPIRE_BUDGET);
 		if (++bursts % QSBR_EVERY == 0) {
@@ -107,6 +148,12 @@ static void *worker_main(void *arg)
 	publish_stats(w);
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	urcu_qsbr_unregister_thread();
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	fp_worker_run(arg);
 	return NULL;
 }
 

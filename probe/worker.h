@@ -18,6 +18,15 @@
 
 #define FP_BURST 32
 
+/* Frames left under --count, shared by every worker; see budget_take() in worker.c. */
+struct fp_budget {
+	int64_t left;
+	int64_t inflight; /* workers holding frames taken but not yet settled */
+};
+
+/* Main thread: 1 once every frame of the budget was accounted and no worker holds any. */
+int fp_budget_spent(struct fp_budget *b);
+
 struct fp_worker_stats {
 	uint64_t packets;  /* frames accounted in a flow */
 	uint64_t bytes;    /* their IP-level octets */
@@ -42,7 +51,8 @@ struct fp_worker {
 	int done;            /* set (release) after the final flush */
 	int failed;             /* the capture failed (logged); flows were still exported */
 	double capture_seconds; /* first burst to end of input, set before `done` */
-	volatile int *stop;  /* set by the signal handler */
+	volatile int *stop;  /* set by the signal handler, --duration, or --count */
+	struct fp_budget *budget; /* --count, shared by all workers; NULL = no limit */
 	pthread_t thread;
 };
 
@@ -52,6 +62,9 @@ int fp_worker_init(struct fp_worker *w, unsigned id, struct fp_capture *cap,
 
 /* Run the poll loop in a new thread. */
 int fp_worker_start(struct fp_worker *w);
+
+/* The poll loop itself, for a DPDK lcore (rte_eal_remote_launch); returns 0. */
+int fp_worker_run(void *w);
 
 /* Release table and ring. Main thread, after join and an RCU grace period. */
 void fp_worker_fini(struct fp_worker *w);

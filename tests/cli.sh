@@ -36,7 +36,7 @@ bad_args "--collector" -r "$T/in.pcap" --collector 127.0.0.1:99999
 bad_args "--collector" -r "$T/in.pcap" --collector "[2001:db8::1:2055"
 bad_args "--summary" -r "$T/in.pcap" --summary xml
 bad_args "needs a value" -r "$T/in.pcap" --collector
-bad_args "--read FILE or --interface IFACE" --format ipfix
+bad_args "exactly one of --read FILE, --interface IFACE or --dpdk" --format ipfix
 bad_args "no-such.pcap" -r "$T/no-such.pcap"
 bad_args "--interface fp-no-such0" -i fp-no-such0
 bad_args "filter" -r "$T/in.pcap" "not a ( valid filter"

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Lcores: the main lcore runs set-up, statistics and (as an unpinned pthread inheriting its
+ * affinity) the exporter; every other lcore in the EAL core list is one worker. Each worker gets
+ * queue i of every port, so RSS spreads a port's traffic over all workers; the RSS key is the
+ * repeated 0x6d5a pattern, which makes the Toeplitz hash symmetric: both directions of a
+ * connection land on the same queue, so on the same worker's table.
+ *
+ * Time: each worker reads the TSC once per burst and turns it into wall-clock milliseconds from
+ * a (TSC, wall clock) pair taken at start; packets of a burst share that timestamp.
+ */
+#include "dpdk.h"
+
+#ifdef FP_HAVE_DPDK
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_prefetch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "worker.h"
+
+struct dpdk_queue {
+	uint16_t port;
+	uint16_t queue;
+};
+
+struct dpdk_priv {
+	struct dpdk_queue q[FP_DPDK_MAX_PORTS];
+	unsigned nq;
+	unsigned next;
+	uint64_t tsc0, hz, wall0_ms;
+};
+
+static uint16_t ports[FP_DPDK_MAX_PORTS];
+static unsigned nports;
+static unsigned worker_lcores[FP_DPDK_MAX_WORKERS];
+static struct rte_mempool *pool;
+
+static const uint8_t symmetric_rss_key[40] = {
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
+
+int fp_dpdk_available(void)
+{
+	return 1;
+}
+
+static uint64_t dpdk_now_ms(struct fp_capture *c)
+{
+	const struct dpdk_priv *p = c->priv;
+	return p->wall0_ms + (rte_rdtsc() - p->tsc0) * 1000 / p->hz;
+}
+
+static int dpdk_recv_burst(struct fp_capture *c, unsigned max, fp_frame_fn fn, void *arg)
+{
+	struct dpdk_priv *p = c->priv;
+	struct rte_mbuf *m[FP_BURST];
+	const struct dpdk_queue *q = &p->q[p->next];
+
+	if (++p->next == p->nq)
+		p->next = 0;
+	if (max > FP_BURST)
+		max = FP_BURST;
+	uint16_t n = rte_eth_rx_burst(q->port, q->queue, m, (uint16_t)max);
+	if (n == 0)
+		return 0;
+	uint64_t ts = dpdk_now_ms(c);
+	rte_prefetch0(rte_pktmbuf_mtod(m[0], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(m[i + 1], void *));
+		fn(arg, rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len, m[i]->pkt_len, ts);
+	}
+	rte_pktmbuf_free_bulk(m, n);
+	return n;
+}
+
+static void dpdk_stats(struct fp_capture *c, struct fp_capture_stats *st)
+{
+	(void)c;
+	struct fp_port_stats ps[FP_DPDK_MAX_PORTS];
+	unsigned n = fp_dpdk_port_stats(ps, FP_DPDK_MAX_PORTS);
+	memset(st, 0, sizeof(*st));
+	for (unsigned i = 0; i < n; i++) {
+		st->received += ps[i].ipackets;
+		st->dropped += ps[i].imissed + ps[i].rx_nombuf;
+		st->if_dropped += ps[i].ierrors;
+	}
+}
+
+static void dpdk_brk(struct fp_capture *c)
+{
+	(void)c; /* workers poll; they see the stop flag within one burst */
+}
+
+static void dpdk_close(struct fp_capture *c)
+{
+	free(c->priv);
+	c->priv = NULL;
+}
+
+static const struct fp_capture_ops dpdk_ops = {
+	.name = "dpdk",
+	.recv_burst = dpdk_recv_burst,
+	.stats = dpdk_stats,
+	.brk = dpdk_brk,
+	.close = dpdk_close,
+	.now_ms = dpdk_now_ms,
+};
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int port_setup(uint16_t port, unsigned nq, const struct fp_config *cfg)
+{
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	char name[RTE_ETH_NAME_MAX_LEN] = "?";
+	int rc;
+
+	rte_eth_dev_get_name_by_port(port, name);
+	rc = rte_eth_dev_info_get(port, &info);
+	if (rc != 0) {
+		fprintf(stderr, "fluxprobe: port %u (%s): cannot read device info: %s\n", port, name,
+			rte_strerror(-rc));
+		return -1;
+	}
+	if (nq > info.max_rx_queues) {
+		fprintf(stderr, "fluxprobe: port %u (%s) has %u rx queues, %u workers need one each\n",
+			port, name, info.max_rx_queues, nq);
+		return -1;
+	}
+	memset(&conf, 0, sizeof(conf));
+	uint64_t hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_SCTP) &
+		      info.flow_type_rss_offloads;
+	if (nq > 1 && hf) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)symmetric_rss_key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(symmetric_rss_key);
+		conf.rx_adv_conf.rss_conf.rss_hf = hf;
+	}
+	rc = rte_eth_dev_configure(port, (uint16_t)nq, 0, &conf);
+	if (rc != 0) {
+		fprintf(stderr, "fluxprobe: port %u (%s): configure with %u rx queues: %s\n", port,
+			name, nq, rte_strerror(-rc));
+		return -1;
+	}
+	uint16_t nrxd = (uint16_t)cfg->rx_desc, ntxd = 0;
+	rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrxd, &ntxd);
+	for (unsigned q = 0; q < nq; q++) {
+		rc = rte_eth_rx_queue_setup(port, (uint16_t)q, nrxd, rte_eth_dev_socket_id(port), NULL,
+					    pool);
+		if (rc != 0) {
+			fprintf(stderr, "fluxprobe: port %u (%s): rx queue %u: %s (try more --mbufs)\n",
+				port, name, q, rte_strerror(-rc));
+			return -1;
+		}
+	}
+	rc = rte_eth_dev_start(port);
+	if (rc != 0) {
+		fprintf(stderr, "fluxprobe: port %u (%s): start: %s\n", port, name,
+			rte_strerror(-rc));
+		return -1;
+	}
+	rc = rte_eth_promiscuous_enable(port);
+	if (rc != 0 && rc != -ENOTSUP)
+		fprintf(stderr, "fluxprobe: port %u (%s): promiscuous mode: %s\n", port, name,
+			rte_strerror(-rc));
+	rte_eth_stats_reset(port);
+	if (!cfg->quiet)
+		fprintf(stderr, "fluxprobe: port %u (%s): %u rx queue(s) of %u descriptors%s\n", port,
+			name, nq, nrxd, conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? ", symmetric RSS" : "");
+	return 0;
+}
+
+int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned max_workers)
+{
+	char *argv[FP_MAX_EAL_ARGS + 1];
+	int argc = 0;
+
+	argv[argc++] = (char *)"fluxprobe";
+	for (int i = 0; i < cfg->eal_argc; i++)
+		argv[argc++] = cfg->eal_argv[i];
+	argv[argc] = NULL;
+	if (rte_eal_init(argc, argv) < 0) {
+		fprintf(stderr, "fluxprobe: DPDK EAL init failed: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+
+	unsigned nw = 0, lc;
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		if (nw == max_workers || nw == FP_DPDK_MAX_WORKERS)
+			break;
+		worker_lcores[nw++] = lc;
+	}
+	if (nw == 0) {
+		fprintf(stderr, "fluxprobe: no worker lcore: give the EAL at least two lcores (-l 0,1):"
+				" the main lcore exports, the others capture\n");
+		goto fail;
+	}
+
+	nports = 0;
+	if (cfg->n_ports) {
+		for (unsigned i = 0; i < cfg->n_ports; i++) {
+			if (!rte_eth_dev_is_valid_port(cfg->ports[i])) {
+				fprintf(stderr, "fluxprobe: --port %u: no such DPDK port (%u found)\n",
+					cfg->ports[i], rte_eth_dev_count_avail());
+				goto fail;
+			}
+			ports[nports++] = cfg->ports[i];
+		}
+	} else {
+		uint16_t pid;
+		RTE_ETH_FOREACH_DEV(pid) {
+			if (nports < FP_DPDK_MAX_PORTS)
+				ports[nports++] = pid;
+		}
+	}
+	if (nports == 0) {
+		fprintf(stderr, "fluxprobe: no DPDK port: bind a NIC (scripts/dpdk-nic) or give a "
+				"virtual device (--vdev net_pcap0,rx_pcap=FILE)\n");
+		goto fail;
+	}
+
+	unsigned nmbufs = cfg->mbufs;
+	if (nmbufs == 0) /* every rx ring full, a burst in flight per worker, per-lcore caches */
+		nmbufs = nports * nw * (cfg->rx_desc + 2 * FP_BURST) + (nw + 1) * 512 + 4096;
+	pool = rte_pktmbuf_pool_create("fp_mbufs", nmbufs, 256, 0,
+				       (uint16_t)(cfg->mbuf_size + RTE_PKTMBUF_HEADROOM),
+				       (int)rte_socket_id());
+	if (pool == NULL) {
+		fprintf(stderr, "fluxprobe: cannot create a pool of %u mbufs of %u bytes: %s "
+				"(give the EAL more memory with -m, or fewer --mbufs)\n",
+			nmbufs, cfg->mbuf_size, rte_strerror(rte_errno));
+		goto fail;
+	}
+	for (unsigned i = 0; i < nports; i++)
+		if (port_setup(ports[i], nw, cfg) != 0)
+			goto fail;
+
+	uint64_t tsc0 = rte_rdtsc(), wall0 = wall_ms(), hz = rte_get_tsc_hz();
+	for (unsigned w = 0; w < nw; w++) {
+		struct dpdk_priv *p = calloc(1, sizeof(*p));
+		if (p == NULL)
+			goto fail;
+		for (unsigned i = 0; i < nports; i++)
+			p->q[p->nq++] = (struct dpdk_queue){.port = ports[i], .queue = (uint16_t)w};
+		p->tsc0 = tsc0;
+		p->hz = hz;
+		p->wall0_ms = wall0;
+		caps[w] = (struct fp_capture){.ops = &dpdk_ops, .link = FP_LINK_ETHERNET, .priv = p};
+	}
+	if (!cfg->quiet)
+		fprintf(stderr, "fluxprobe: DPDK: %u worker lcore(s), %u port(s), %u mbufs of %u B\n",
+			nw, nports, nmbufs, cfg->mbuf_size);
+	return (int)nw;
+fail:
+	for (unsigned i = 0; i < nports; i++)
+		rte_eth_dev_stop(ports[i]);
+	rte_eal_cleanup();
+	return -1;
+}
+
+int fp_dpdk_launch(unsigned worker, int (*fn)(void *), void *arg)
+{
+	int rc = rte_eal_remote_launch(fn, arg, worker_lcores[worker]);
+	if (rc != 0)
+		fprintf(stderr, "fluxprobe: cannot launch worker on lcore %u: %s\n",
+			worker_lcores[worker], rte_strerror(-rc));
+	return rc ? -1 : 0;
+}
+
+void fp_dpdk_wait(void)
+{
+	rte_eal_mp_wait_lcore();
+}
+
+unsigned fp_dpdk_port_stats(struct fp_port_stats *out, unsigned max)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < nports && n < max; i++) {
+		struct rte_eth_stats s;
+		struct fp_port_stats *o = &out[n++];
+		memset(o, 0, sizeof(*o));
+		o->port = ports[i];
+		rte_eth_dev_get_name_by_port(ports[i], o->name);
+		if (rte_eth_stats_get(ports[i], &s) == 0) {
+			o->ipackets = s.ipackets;
+			o->ibytes = s.ibytes;
+			o->imissed = s.imissed;
+			o->ierrors = s.ierrors;
+			o->rx_nombuf = s.rx_nombuf;
+		}
+	}
+	return n;
+}
+
+void fp_dpdk_fini(struct fp_capture *caps, unsigned n)
+{
+	for (unsigned w = 0; w < n; w++)
+		dpdk_close(&caps[w]);
+	for (unsigned i = 0; i < nports; i++) {
+		rte_eth_dev_stop(ports[i]);
+		rte_eth_dev_close(ports[i]);
+	}
+	rte_mempool_free(pool);
+	pool = NULL;
+	rte_eal_cleanup();
+}
+
+#else /* !FP_HAVE_DPDK */
+
+#include <stdio.h>
+
+int fp_dpdk_available(void)
+{
+	return 0;
+}
+
+int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned max_workers)
+{
+	(void)cfg, (void)caps, (void)max_workers;
+	fprintf(stderr, "fluxprobe: --dpdk: this build has no DPDK support "
+			"(rebuild with libdpdk-dev installed and -Ddpdk=enabled)\n");
+	return -1;
+}
+
+int fp_dpdk_launch(unsigned worker, int (*fn)(void *), void *arg)
+{
+	(void)worker, (void)fn, (void)arg;
+	return -1;
+}
+
+void fp_dpdk_wait(void)
+{
+}
+
+unsigned fp_dpdk_port_stats(struct fp_port_stats *out, unsigned max)
+{
+	(void)out, (void)max;
+	return 0;
+}
+
+void fp_dpdk_fini(struct fp_capture *caps, unsigned n)
+{
+	(void)caps, (void)n;
+}
+
+#endif
