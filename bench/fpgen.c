@@ -56,6 +56,8 @@ static void usage(FILE *out)
 		"  -t, --start SEC       first timestamp, Unix seconds (default 1767225600)\n"
 		"  -r, --seed N          random seed (default 1)\n"
 		"  -c, --csv FILE        per-flow truth: proto,src,dst,sport,dport,vlan,packets,bytes\n"
+		"  -u, --udp-only        every flow UDP (no TCP handshake: replaying the file in a\n"
+		"                        loop does not start new connections)\n"
 		"  -h, --help            this text\n"
 		"Ground truth JSON goes to stdout.\n");
 }
@@ -167,14 +169,15 @@ int main(int argc, char **argv)
 		{"vlan", required_argument, NULL, 'V'},   {"pps", required_argument, NULL, 'p'},
 		{"start", required_argument, NULL, 't'},  {"seed", required_argument, NULL, 'r'},
 		{"csv", required_argument, NULL, 'c'},    {"help", no_argument, NULL, 'h'},
+		{"udp-only", no_argument, NULL, 'u'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *out = NULL, *csv = NULL;
 	uint64_t npkts = 1000000, nflows = 100000, size = 60, size_max = 0, v6pct = 30, vlanpct = 30;
 	uint64_t pps = 1000000, start = 1767225600, seed = 1;
-	int c;
+	int c, udp_only = 0;
 
-	while ((c = getopt_long(argc, argv, "o:n:f:s:S:6:V:p:t:r:c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:n:f:s:S:6:V:p:t:r:c:uh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'n': npkts = num("packets", optarg, 1, 1ull << 34); break;
@@ -187,6 +190,7 @@ int main(int argc, char **argv)
 		case 't': start = num("start", optarg, 0, 4000000000ull); break;
 		case 'r': seed = num("seed", optarg, 0, UINT64_MAX); break;
 		case 'c': csv = optarg; break;
+		case 'u': udp_only = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -219,7 +223,7 @@ int main(int argc, char **argv)
 		f->packets = (uint32_t)(npkts / nflows + (i < npkts % nflows));
 		f->v6 = (r % 100) < v6pct;
 		unsigned p = (unsigned)((r >> 8) % 10);
-		f->proto = p < 5 ? 6 : p < 9 ? 17 : (f->v6 ? 58 : 1);
+		f->proto = udp_only ? 17 : p < 5 ? 6 : p < 9 ? 17 : (f->v6 ? 58 : 1);
 		f->vlan = ((r >> 16) % 100) < vlanpct ? (uint16_t)(1 + (r >> 24) % 4094) : 0;
 		if (f->proto != 1 && f->proto != 58) {
 			f->sport = (uint16_t)(1024 + (r >> 32) % 64000);

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# DPDK backend on this machine's virtual devices (no hugepages, no NIC):
+#  1. net_pcap reads the generated capture, --count = its packet count: nfdump's flows, packets
+#     and bytes equal the ground truth, as in pcap mode;
+#  2. two workers, one net_pcap file per rx queue: each worker counts its own file exactly;
+#  3. SIGTERM while replaying from memory (infinite_rx): exit 0, every active flow exported;
+#  4. live: tcpreplay into a veth in a network namespace, net_af_packet on its peer → nfcapd.
+# Usage: e2e_dpdk.sh
+source "$(dirname "$0")/lib.sh"
+"$FLUXPROBE" --help | grep -q -- "--dpdk" || fail "--help does not describe --dpdk"
+eal=(--no-huge --no-pci -m 512 --file-prefix "fp-test-$$" --log-level=lib.eal:error)
+
+note "1. net_pcap, 1 worker, --count = packets in the file"
+"$FPGEN" -o "$T/in.pcap" -n 300000 -f 30000 -6 30 -V 30 -r 13 >"$T/truth.json"
+port=$(free_udp_port)
+start_nfcapd "$T/nf1" "$port"
+"$FLUXPROBE" --dpdk --count "$(json_get "$T/truth.json" packets)" --collector "127.0.0.1:$port" \
+	--idle-timeout 600 --active-timeout 600 --summary json -q \
+	-- "${eal[@]}" -l 0,1 --vdev "net_pcap0,rx_pcap=$T/in.pcap" >"$T/s1.json"
+sleep 0.5
+stop_nfcapd
+expect_eq "summary source" "$(json_get "$T/s1.json" source)" dpdk
+expect_eq "port 0 ipackets" "$(json_get "$T/s1.json" ports.0.ipackets)" "$(json_get "$T/truth.json" packets)"
+expect_eq "nfdump flows" "$(nfdump_stat "$T/nf1" Flows)" "$(json_get "$T/truth.json" flows)"
+expect_eq "nfdump packets" "$(nfdump_stat "$T/nf1" Packets)" "$(json_get "$T/truth.json" packets)"
+expect_eq "nfdump bytes" "$(nfdump_stat "$T/nf1" Bytes)" "$(json_get "$T/truth.json" bytes)"
+
+note "2. two workers, one file per rx queue"
+"$FPGEN" -o "$T/a.pcap" -n 40000 -f 4000 -r 21 >"$T/a.json"
+"$FPGEN" -o "$T/b.pcap" -n 60000 -f 5000 -r 22 >"$T/b.json"
+"$FLUXPROBE" --dpdk --count 100000 --idle-timeout 600 --summary json -q \
+	-- "${eal[@]}" --lcores 0@0,1@1,2@0 --vdev "net_pcap0,rx_pcap=$T/a.pcap,rx_pcap=$T/b.pcap" \
+	>"$T/s2.json"
+expect_eq "workers" "$(json_get "$T/s2.json" workers_count)" 2
+expect_eq "worker 0 packets (queue 0 = a.pcap)" "$(json_get "$T/s2.json" workers.0.packets)" 40000
+expect_eq "worker 1 packets (queue 1 = b.pcap)" "$(json_get "$T/s2.json" workers.1.packets)" 60000
+expect_eq "worker 0 bytes" "$(json_get "$T/s2.json" workers.0.bytes)" "$(json_get "$T/a.json" bytes)"
+expect_eq "worker 1 bytes" "$(json_get "$T/s2.json" workers.1.bytes)" "$(json_get "$T/b.json" bytes)"
+expect_eq "records" "$(json_get "$T/s2.json" records_exported)" 9000
+
+note "3. SIGTERM during infinite replay"
+"$FPGEN" -o "$T/loop.pcap" -n 20000 -f 10000 -u -r 5 >"$T/loop.json"
+port=$(free_udp_port)
+start_nfcapd "$T/nf3" "$port" -B 8000000
+"$FLUXPROBE" --dpdk --collector "127.0.0.1:$port" --idle-timeout 600 --active-timeout 600 \
+	--summary json -q --mbufs 32768 \
+	-- "${eal[@]}" -l 0,1 --vdev "net_pcap0,rx_pcap=$T/loop.pcap,infinite_rx=1" >"$T/s3.json" &
+probe=$!
+PIDS+=("$probe")
+sleep 3
+kill -TERM "$probe"
+rc=0
+wait "$probe" || rc=$?
+expect_eq "exit status after SIGTERM" "$rc" 0
+sleep 0.5
+stop_nfcapd
+expect_eq "flows exported at SIGTERM" "$(json_get "$T/s3.json" records.forced_end)" 10000
+expect_eq "nfdump flows" "$(nfdump_stat "$T/nf3" Flows)" 10000
+expect_eq "nfdump packets" "$(nfdump_stat "$T/nf3" Packets)" "$(json_get "$T/s3.json" packets)"
+[ "$(json_get "$T/s3.json" packets)" -gt 1000000 ] || fail "replay from memory ran too slowly"
+
+note "4. live: net_af_packet on a veth in a network namespace"
+[ "$(id -u)" = 0 ] || fail "needs root for ip netns"
+ns=fp-dpdk-$$
+ip netns add "$ns"
+trap 'cleanup; ip netns del "$ns" 2>/dev/null || true' EXIT
+ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ip netns exec "$ns" ip link add veth0 type veth peer name veth1
+for l in lo veth0 veth1; do ip netns exec "$ns" ip link set "$l" up; done
+"$FPGEN" -o "$T/live.pcap" -n 20000 -f 2000 -V 0 -r 17 >"$T/live.json"
+mkdir -p "$T/nf4"
+ip netns exec "$ns" nfcapd -w "$T/nf4" -b 127.0.0.1 -p 5000 -t 3600 >"$T/nf4.log" 2>&1 &
+NFCAPD_PID=$!
+PIDS+=("$NFCAPD_PID")
+ip netns exec "$ns" "$FLUXPROBE" --dpdk --collector 127.0.0.1:5000 --summary json \
+	-- "${eal[@]}" -l 0,1 --vdev net_af_packet0,iface=veth1 >"$T/s4.json" 2>"$T/probe4.log" &
+probe=$!
+PIDS+=("$probe")
+for _ in $(seq 200); do grep -q "capturing with DPDK" "$T/probe4.log" && break; sleep 0.05; done
+sleep 1
+ip netns exec "$ns" tcpreplay -q -i veth0 --pps 20000 "$T/live.pcap" >/dev/null 2>&1 || fail "tcpreplay failed"
+sleep 1
+kill -INT "$probe"
+rc=0
+wait "$probe" || rc=$?
+expect_eq "exit status after SIGINT" "$rc" 0
+sleep 0.5
+kill -TERM "$NFCAPD_PID"
+wait "$NFCAPD_PID" || true
+expect_eq "nfdump flows (af_packet)" "$(nfdump_stat "$T/nf4" Flows)" "$(json_get "$T/live.json" flows)"
+expect_eq "nfdump packets (af_packet)" "$(nfdump_stat "$T/nf4" Packets)" "$(json_get "$T/live.json" packets)"
+expect_eq "nfdump bytes (af_packet)" "$(nfdump_stat "$T/nf4" Bytes)" "$(json_get "$T/live.json" bytes)"
+echo "ok: DPDK backend"
