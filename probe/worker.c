@@ -30,7 +30,8 @@ static int emit_to_ring(void *arg, const struct fp_record *rec)
 
 	if (fp_ring_push(&w->ring, rec) == 0)
 		return 0;
-	if (!w->offline)
+	/* Live, a worker must not stall its queue; at the final flush no packet is left to lose. */
+	if (!w->offline && !w->flushing)
 		return -1;
 	w->local.ring_full_waits++;
 	/* The exporter drains at the collector's pace: sleep rather than spin for it. */
@@ -144,6 +145,7 @@ int fp_worker_run(void *arg)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	w->capture_seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	/* End of input or stop: every flow still in the table leaves as "forced end". */
+	w->flushing = 1;
 	fp_table_flush(w->table, FP_END_FORCED);
 	publish_stats(w);
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);

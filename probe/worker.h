@@ -47,6 +47,7 @@ struct fp_worker {
 	struct fp_ring ring;
 	unsigned id;
 	int offline;
+	int flushing; /* final flush: wait for ring space even live */
 	uint64_t first_ts_ms; /* first packet time, 0 until one arrived; read by the exporter */
 	int done;            /* set (release) after the final flush */
 	int failed;             /* the capture failed (logged); flows were still exported */
