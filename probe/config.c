@@ -124,7 +124,7 @@ static void usage(FILE *out)
 		"Output:\n"
 		"      --summary json           print one JSON object of counters on stdout at exit\n"
 		"      --stats-interval SEC     live statistics line on stderr every SEC (default 1 when\n"
-		"                               stderr is a terminal, else 0: off)\n"
+		"                               stdout is a terminal, else 0: off)\n"
 		"  -q, --quiet                  no log lines except errors\n"
 		"  -h, --help                   this text\n"
 		"      --version                print the version\n");
@@ -198,7 +198,7 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 	cfg->promisc = 1;
 	cfg->mbuf_size = 2048;
 	cfg->rx_desc = 1024;
-	cfg->stats_interval_ms = isatty(STDERR_FILENO) ? 1000 : 0;
+	cfg->stats_interval_ms = isatty(STDOUT_FILENO) ? 1000 : 0;
 
 	opterr = 0;
 	optind = 1;

@@ -167,6 +167,9 @@ static void *exporter_main(void *arg)
 	}
 	if (x->msg_open)
 		msg_send(x);
+	struct timespec cpu;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+	x->cpu_seconds = (double)cpu.tv_sec + cpu.tv_nsec / 1e9;
 	return NULL;
 }
 

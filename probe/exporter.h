@@ -40,6 +40,7 @@ struct fp_exporter {
 	uint32_t msgs_since_tpl;
 	uint64_t pace_next_ns; /* token bucket: earliest time the next message may leave */
 	struct fp_exporter_stats st;
+	double cpu_seconds; /* the exporter thread's CPU time, set when it ends */
 	pthread_t thread;
 };
 

@@ -94,8 +94,9 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		(unsigned long)xs.records_exported, (unsigned long)xs.records_by_family[0],
 		(unsigned long)xs.records_by_family[1], (unsigned long)xs.packets_exported,
 		(unsigned long)xs.octets_exported);
-	fprintf(out, "\"messages\":%lu,\"template_messages\":%lu,\"collectors\":[",
-		(unsigned long)xs.messages, (unsigned long)xs.template_messages);
+	fprintf(out, "\"messages\":%lu,\"template_messages\":%lu,\"exporter_cpu_seconds\":%.3f,"
+		     "\"collectors\":[",
+		(unsigned long)xs.messages, (unsigned long)xs.template_messages, x->cpu_seconds);
 	for (unsigned i = 0; i < cfg->n_collectors; i++) {
 		const struct fp_collector *c = &cfg->collectors[i];
 		fprintf(out, "%s{\"collector\":\"%s\",\"messages\":%lu,\"bytes\":%lu,\"send_errors\":%lu}",
