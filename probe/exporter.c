@@ -49,7 +49,7 @@ static void pace(struct fp_exporter *x)
 	/* At most 32 messages of credit after a quiet spell; sleep only when well ahead, since
 	 * a sleep costs more than one message's gap at high rates. */
 	if (x->pace_next_ns + 32 * gap < now)
-		x->pace_next_ns = now - 32 * gap;
+		x->pace_next_ns = now - 32 * gap; /* now > 32 gaps here: no underflow */
 	if (x->pace_next_ns > now + 200000) {
 		uint64_t wait = x->pace_next_ns - now;
 		struct timespec ts = {.tv_sec = (time_t)(wait / 1000000000ull),

@@ -60,13 +60,8 @@ expect_eq "nfdump packets" "$(nfdump_stat "$T/nf3" Packets)" "$(json_get "$T/s3.
 [ "$(json_get "$T/s3.json" packets)" -gt 1000000 ] || fail "replay from memory ran too slowly"
 
 note "4. live: net_af_packet on a veth in a network namespace"
-[ "$(id -u)" = 0 ] || fail "needs root for ip netns"
-ns=fp-dpdk-$$
-ip netns add "$ns"
-trap 'cleanup; ip netns del "$ns" 2>/dev/null || true' EXIT
-ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-ip netns exec "$ns" ip link add veth0 type veth peer name veth1
-for l in lo veth0 veth1; do ip netns exec "$ns" ip link set "$l" up; done
+netns_up dpdk
+ns=$NS
 "$FPGEN" -o "$T/live.pcap" -n 20000 -f 2000 -V 0 -r 17 >"$T/live.json"
 mkdir -p "$T/nf4"
 ip netns exec "$ns" nfcapd -w "$T/nf4" -b 127.0.0.1 -p 5000 -t 3600 >"$T/nf4.log" 2>&1 &
@@ -78,12 +73,7 @@ probe=$!
 PIDS+=("$probe")
 for _ in $(seq 200); do grep -q "capturing with DPDK" "$T/probe4.log" && break; sleep 0.05; done
 sleep 1
-ip netns exec "$ns" tcpreplay -q -i veth0 --pps 20000 "$T/live.pcap" >/dev/null 2>&1 || fail "tcpreplay failed"
-sleep 1
-kill -INT "$probe"
-rc=0
-wait "$probe" || rc=$?
-expect_eq "exit status after SIGINT" "$rc" 0
+replay_and_stop "$T/live.pcap" "$probe"
 sleep 0.5
 kill -TERM "$NFCAPD_PID"
 wait "$NFCAPD_PID" || true

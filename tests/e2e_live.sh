@@ -6,17 +6,11 @@
 # Usage: e2e_live.sh ipfix|nfv9
 source "$(dirname "$0")/lib.sh"
 fmt=${1:-ipfix}
-[ "$(id -u)" = 0 ] || fail "needs root for ip netns"
-
-ns=fp-live-$$
-ip netns add "$ns"
-trap 'cleanup; ip netns del "$ns" 2>/dev/null || true' EXIT
+netns_up live
 # Background jobs are started with `ip netns exec` itself (it execs), never through a function:
 # the PID in $! must be the daemon's own, or a signal lands on a subshell that ignores SIGINT.
+ns=$NS
 nsx() { ip netns exec "$ns" "$@"; }
-nsx sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-nsx ip link add veth0 type veth peer name veth1
-for l in lo veth0 veth1; do nsx ip link set "$l" up; done
 
 "$FPGEN" -o "$T/in.pcap" -n 20000 -f 2000 -6 30 -V 0 -r 3 >"$T/truth.json"
 port=5000
@@ -32,13 +26,7 @@ probe=$!
 PIDS+=("$probe")
 for _ in $(seq 100); do grep -q "capturing on" "$T/probe.log" && break; sleep 0.05; done
 sleep 0.5 # the capture is active once the socket is bound; give it a moment
-nsx tcpreplay -q -i veth0 --pps 20000 "$T/in.pcap" >"$T/tcpreplay.log" 2>&1 || {
-	cat "$T/tcpreplay.log"; fail "tcpreplay failed"; }
-sleep 1
-kill -INT "$probe"
-rc=0
-wait "$probe" || rc=$?
-expect_eq "fluxprobe exit status after SIGINT" "$rc" 0
+replay_and_stop "$T/in.pcap" "$probe"
 sleep 0.5
 kill -TERM "$NFCAPD_PID"
 wait "$NFCAPD_PID" || true

@@ -64,3 +64,27 @@ expect_eq() { # what got want
 	[ "$2" = "$3" ] || fail "$1: got $2, want $3"
 	note "$1 = $2 (as expected)"
 }
+
+# netns_up NAME: a network namespace (removed on exit) with loopback up and a veth pair
+# veth0 <-> veth1, IPv6 off so the kernel adds no traffic of its own. Sets NS.
+netns_up() {
+	[ "$(id -u)" = 0 ] || fail "needs root for ip netns"
+	NS=fp-$1-$$
+	ip netns add "$NS"
+	trap 'cleanup; ip netns del "$NS" 2>/dev/null || true' EXIT
+	ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip netns exec "$NS" ip link add veth0 type veth peer name veth1
+	for l in lo veth0 veth1; do ip netns exec "$NS" ip link set "$l" up; done
+}
+
+# replay_and_stop PCAP PROBE-PID: tcpreplay PCAP into veth0 of $NS at 20 kpps, then SIGINT the
+# probe and check it exits 0 (after exporting every flow).
+replay_and_stop() {
+	ip netns exec "$NS" tcpreplay -q -i veth0 --pps 20000 "$1" >"$T/tcpreplay.log" 2>&1 || {
+		cat "$T/tcpreplay.log"; fail "tcpreplay failed"; }
+	sleep 1
+	kill -INT "$2"
+	local rc=0
+	wait "$2" || rc=$?
+	expect_eq "probe exit status after SIGINT" "$rc" 0
+}
