@@ -126,9 +126,11 @@ static void *table_map(size_t len)
 	return p;
 }
 
+/* Whole 2 MiB pages for big tables; small ones (tests, fuzzing) stay small. */
 static size_t round_2m(size_t len)
 {
-	return (len + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+	size_t unit = len >= (1u << 20) ? (2u << 20) : 4096;
+	return (len + unit - 1) & ~(unit - 1);
 }
 
 struct fp_table *fp_table_create(const struct fp_table_config *cfg)
