@@ -24,6 +24,8 @@ kill -INT "$dc"
 wait "$dc" || true
 
 msgs=$(json_get "$T/summary.json" messages)
+python3 "$(dirname "$0")/conformance.py" "$fmt" "$T/export.pcapng" 1500 || fail "export breaks the RFC rules"
+
 dec=(tshark -n -r "$T/export.pcapng" -d "udp.port==$port,cflow")
 expect_eq "messages captured" "$(capinfos -Mc "$T/export.pcapng" | awk '/Number of packets/ {print $NF}')" "$msgs"
 expect_eq "malformed frames" "$("${dec[@]}" -Y '_ws.malformed or _ws.expert.severity >= 6291456' 2>/dev/null | wc -l)" 0
@@ -40,4 +42,17 @@ note "late start: first template in frame $first_tpl, last undecodable frame ${l
 [ -z "$last_bad" ] || [ "$last_bad" -lt "$first_tpl" ] ||
 	fail "frame $last_bad has no template although templates came in frame $first_tpl"
 [ "$first_tpl" -le 101 ] || fail "template refresh came only in frame $first_tpl (want within 100 messages)"
+
+# a small MTU: every message still fits and still conforms
+port=$(free_udp_port)
+dumpcap -i lo -f "udp and dst port $port" -w "$T/small.pcapng" -q 2>"$T/dumpcap2.log" &
+dc=$!
+PIDS+=("$dc")
+for _ in $(seq 100); do grep -q "Capturing" "$T/dumpcap2.log" 2>/dev/null && break; sleep 0.05; done
+sleep 0.3
+"$FLUXPROBE" --read "$T/in.pcap" --collector "127.0.0.1:$port" --format "$fmt" --mtu 576 -q
+sleep 0.5
+kill -INT "$dc"
+wait "$dc" || true
+python3 "$(dirname "$0")/conformance.py" "$fmt" "$T/small.pcapng" 576 || fail "--mtu 576 export breaks the rules"
 echo "ok: tshark decodes every $fmt message"
