@@ -87,7 +87,8 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 	for (int r = FP_END_IDLE, first = 1; r < FP_END_NREASONS; r++, first = 0)
 		fprintf(out, "%s\"%s\":%lu", first ? "" : ",",
 			fp_end_reason_name((enum fp_end_reason)r), (unsigned long)tsum.records[r]);
-	fprintf(out, "},\"records_dropped\":%lu,\"bucket_evictions\":%lu,",
+	fprintf(out, "},\"timestamps_backwards\":%lu,", (unsigned long)sum.ts_backwards);
+	fprintf(out, "\"records_dropped\":%lu,\"bucket_evictions\":%lu,",
 		(unsigned long)tsum.records_dropped, (unsigned long)tsum.bucket_evictions);
 	fprintf(out, "\"records_exported\":%lu,\"records_exported_ipv4\":%lu,"
 		     "\"records_exported_ipv6\":%lu,\"packets_exported\":%lu,\"bytes_exported\":%lu,",

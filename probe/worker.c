@@ -130,9 +130,14 @@ int fp_worker_run(void *arg)
 			fp_table_update_burst(w->table, w->pkts, w->npkts);
 		}
 		if (w->offline) {
-			for (unsigned i = 0; i < w->npkts; i++)
+			/* The clock never goes back; a packet stamped earlier still counts in its flow
+			 * (whose last-seen time does not move back either). */
+			for (unsigned i = 0; i < w->npkts; i++) {
 				if (w->pkts[i].ts_ms > w->clock_ms)
 					w->clock_ms = w->pkts[i].ts_ms;
+				else if (w->pkts[i].ts_ms < w->clock_ms)
+					w->local.ts_backwards++;
+			}
 		} else {
 			w->clock_ms = w->cap->ops->now_ms ? w->cap->ops->now_ms(w->cap) : wall_ms();
 		}

@@ -33,6 +33,7 @@ struct fp_worker_stats {
 	uint64_t frames;   /* every frame received, flow or not */
 	uint64_t parse[FP_PARSE_NRESULTS];
 	uint64_t ring_full_waits; /* offline back-pressure: times the worker waited for the exporter */
+	uint64_t ts_backwards;    /* packets stamped earlier than one before them (offline) */
 };
 
 struct fp_worker {
