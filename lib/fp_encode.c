@@ -114,6 +114,12 @@ void fp_encode_init(struct fp_encoder *e, enum fp_format format, uint32_t domain
 
 void fp_encode_begin(struct fp_encoder *e, uint64_t now_ms)
 {
+	/* v9's sysUpTime is 32-bit ms and wraps after 49.7 days, and collectors rebuild absolute
+	 * times with 64-bit arithmetic that a wrap breaks. Every packet carries its own base
+	 * (UNIX secs − sysUpTime), so move the base forward before the uptime reaches 2^31 ms;
+	 * records are at most one active timeout old, far less than the 2^30 ms kept behind. */
+	if (e->format == FP_FORMAT_NFV9 && now_ms > e->boot_ms && now_ms - e->boot_ms >= (1ull << 31))
+		e->boot_ms = (now_ms - (1ull << 30)) / 1000 * 1000;
 	e->len = fp_encode_header_len(e->format);
 	e->set_off = 0;
 	e->set_id = 0;

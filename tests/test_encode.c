@@ -236,6 +236,43 @@ static void fills_to_mtu(void **state)
 	}
 }
 
+/* Sequence numbers wrap modulo 2^32 as both RFCs define; v9 uptime is re-based, never wraps. */
+static void wrap_around(void **state)
+{
+	(void)state;
+	uint8_t buf[1500];
+	struct fp_encoder e;
+	struct fp_record r = rec4();
+
+	fp_encode_init(&e, FP_FORMAT_IPFIX, 1, buf, sizeof(buf), 0);
+	e.seq = 0xfffffff0u;
+	fp_encode_begin(&e, r.last_ms);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(fp_encode_record(&e, &r), 0);
+	fp_encode_finish(&e);
+	assert_int_equal(get32(buf + 8), 0xfffffff0u);
+	fp_encode_begin(&e, r.last_ms);
+	fp_encode_finish(&e);
+	assert_int_equal(get32(buf + 8), 4); /* 0xfffffff0 + 20 mod 2^32 */
+
+	/* v9: the packet counter wraps to 0; a probe up for 40 days keeps exact flow times */
+	uint64_t boot = r.first_ms - 40ull * 86400 * 1000;
+	fp_encode_init(&e, FP_FORMAT_NFV9, 1, buf, sizeof(buf), boot);
+	e.seq = 0xffffffffu;
+	fp_encode_begin(&e, r.last_ms + 100);
+	fp_encode_record(&e, &r);
+	fp_encode_finish(&e);
+	assert_int_equal(get32(buf + 12), 0xffffffffu);
+	uint32_t uptime = get32(buf + 4), secs = get32(buf + 8);
+	assert_true(uptime < (1u << 31));
+	const uint8_t *d = buf + 20 + 4;
+	assert_int_equal((uint64_t)secs * 1000 - uptime + get32(d + 49), r.first_ms);
+	assert_int_equal((uint64_t)secs * 1000 - uptime + get32(d + 53), r.last_ms);
+	fp_encode_begin(&e, r.last_ms + 200);
+	fp_encode_finish(&e);
+	assert_int_equal(get32(buf + 12), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +280,7 @@ int main(void)
 		cmocka_unit_test(nfv9_packet_layout),
 		cmocka_unit_test(ipv6_record),
 		cmocka_unit_test(fills_to_mtu),
+		cmocka_unit_test(wrap_around),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
