@@ -66,6 +66,14 @@ int fp_collector_open(struct fp_collector *c)
 	/* A deep send buffer absorbs bursts; pacing, not the kernel, limits the rate. */
 	int sz = 4 << 20;
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	/* Connected, so an ICMP port unreachable from a collector that is down comes back as
+	 * ECONNREFUSED on a later send: counted, never fatal. */
+	if (connect(c->fd, (const struct sockaddr *)&c->addr, c->addrlen) != 0) {
+		int e = errno;
+		close(c->fd);
+		c->fd = -1;
+		return -e;
+	}
 	return 0;
 }
 
@@ -78,7 +86,7 @@ void fp_collector_close(struct fp_collector *c)
 
 void fp_collector_send(struct fp_collector *c, const void *buf, size_t len)
 {
-	ssize_t n = sendto(c->fd, buf, len, 0, (const struct sockaddr *)&c->addr, c->addrlen);
+	ssize_t n = send(c->fd, buf, len, 0);
 	if (n < 0) {
 		c->send_errors++;
 		c->last_errno = errno;

@@ -18,6 +18,8 @@ struct fp_collector {
 	uint64_t sent_msgs;
 	uint64_t sent_bytes;
 	uint64_t send_errors;
+	uint64_t send_errors_logged; /* errors already reported in the log */
+	uint64_t last_log_ms;        /* monotonic ms of the last error log line */
 	int last_errno;
 };
 

@@ -97,14 +97,33 @@ static void msg_begin(struct fp_exporter *x)
 	x->msg_open = 1;
 }
 
+/* At most one log line per collector every 10 s, with the count since the last one. */
+static void log_send_errors(const struct fp_exporter *x, struct fp_collector *c)
+{
+	if (c->send_errors == c->send_errors_logged)
+		return;
+	uint64_t now = mono_ns() / 1000000;
+	if (c->last_log_ms && now - c->last_log_ms < 10000)
+		return;
+	if (!x->cfg->quiet)
+		fprintf(stderr, "fluxprobe: collector %s: %lu datagrams not sent (%s); capture goes on\n",
+			c->name, (unsigned long)(c->send_errors - c->send_errors_logged),
+			strerror(c->last_errno));
+	c->send_errors_logged = c->send_errors;
+	c->last_log_ms = now;
+}
+
 static void msg_send(struct fp_exporter *x)
 {
 	uint32_t nrec = x->enc.msg_records;
 	size_t len = fp_encode_finish(&x->enc);
 
 	pace(x);
-	for (unsigned i = 0; i < x->n_collectors; i++)
-		fp_collector_send(&x->collectors[i], x->buf, len);
+	for (unsigned i = 0; i < x->n_collectors; i++) {
+		struct fp_collector *c = &x->collectors[i];
+		fp_collector_send(c, x->buf, len);
+		log_send_errors(x, c);
+	}
 	stat_add(&x->st.messages, 1);
 	stat_add(&x->st.records_exported, nrec);
 	x->msgs_since_tpl++;
