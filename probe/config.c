@@ -37,6 +37,8 @@ enum {
 	OPT_MBUFS,
 	OPT_MBUF_SIZE,
 	OPT_RX_DESC,
+	OPT_USER,
+	OPT_GROUP,
 };
 
 static const struct option long_opts[] = {
@@ -67,6 +69,8 @@ static const struct option long_opts[] = {
 	{"mbufs", required_argument, NULL, OPT_MBUFS},
 	{"mbuf-size", required_argument, NULL, OPT_MBUF_SIZE},
 	{"rx-desc", required_argument, NULL, OPT_RX_DESC},
+	{"user", required_argument, NULL, OPT_USER},
+	{"group", required_argument, NULL, OPT_GROUP},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -86,6 +90,9 @@ static void usage(FILE *out)
 		"  -f, --filter EXPR            BPF filter (or give it as trailing arguments)\n"
 		"      --snaplen BYTES          live capture snap length (default 256)\n"
 		"      --no-promisc             do not put the interface in promiscuous mode\n"
+		"      --user USER              drop to USER (and its group) right after opening the\n"
+		"                               capture and the collector sockets; exit if it fails\n"
+		"      --group GROUP            drop to GROUP instead of USER's group\n"
 		"      --count N                stop after N frames (all workers together; default 0: no limit)\n"
 		"      --duration SEC           stop after SEC seconds (default 0: no limit)\n"
 		"\n"
@@ -306,6 +313,12 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 		case OPT_DPDK:
 			cfg->dpdk = 1;
 			break;
+		case OPT_USER:
+			cfg->user = optarg;
+			break;
+		case OPT_GROUP:
+			cfg->group = optarg;
+			break;
 		case OPT_PORT:
 			if (cfg->n_ports == FP_MAX_PORTS) {
 				fprintf(stderr, "fluxprobe: --port: at most %d ports\n", FP_MAX_PORTS);
@@ -376,6 +389,12 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 		}
 		for (int i = optind; i < argc; i++)
 			cfg->eal_argv[cfg->eal_argc++] = argv[i];
+		if (cfg->user || cfg->group) {
+			fprintf(stderr, "fluxprobe: --user/--group: the DPDK backend keeps the "
+					"privileges its drivers need (run it under a dedicated account "
+					"with the VFIO and hugepage permissions instead)\n");
+			return -1;
+		}
 		if (cfg->read_file || cfg->interface || cfg->filter) {
 			fprintf(stderr, "fluxprobe: --dpdk captures from DPDK ports: --read, "
 					"--interface and BPF filters do not apply (use --vdev "
@@ -391,6 +410,10 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 			return -1;
 		}
 		cfg->filter = join_args(argc - optind, argv + optind);
+	}
+	if (cfg->group && !cfg->user) {
+		fprintf(stderr, "fluxprobe: --group needs --user\n");
+		return -1;
 	}
 	if (!cfg->read_file == !cfg->interface) {
 		fprintf(stderr, "fluxprobe: give exactly one of --read FILE, --interface IFACE or "

@@ -33,6 +33,8 @@ struct fp_config {
 	int promisc;
 	int summary_json;
 	int quiet;
+	const char *user;  /* drop to this user after opening the capture */
+	const char *group; /* ... and this group (default: the user's) */
 	uint64_t count;        /* stop after this many frames (all workers together); 0 = no limit */
 	uint32_t duration_ms;  /* stop after this long; 0 = no limit */
 	uint32_t stats_interval_ms; /* live statistics line; 0 = off */

@@ -4,6 +4,8 @@
  * Threads: main (signals, statistics, summary), one worker per capture source, one exporter.
  */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,53 @@ static void on_signal(int sig)
 	for (unsigned i = 0; i < ncaps; i++)
 		if (caps[i].ops)
 			caps[i].ops->brk(&caps[i]);
+}
+
+/*
+ * Drop to --user/--group once the capture and the sockets are open: no supplementary groups,
+ * then gid, then uid (the order matters: after setuid, setgid is no longer allowed). Leaving
+ * uid 0 clears every capability. Checked afterwards: regaining root must fail.
+ */
+static int drop_privileges(const char *user, const char *group)
+{
+	struct passwd *pw = getpwnam(user);
+	if (pw == NULL) {
+		fprintf(stderr, "fluxprobe: --user %s: no such user\n", user);
+		return -1;
+	}
+	gid_t gid = pw->pw_gid;
+	if (group) {
+		struct group *gr = getgrnam(group);
+		if (gr == NULL) {
+			fprintf(stderr, "fluxprobe: --group %s: no such group\n", group);
+			return -1;
+		}
+		gid = gr->gr_gid;
+	}
+	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(pw->pw_uid) != 0) {
+		fprintf(stderr, "fluxprobe: --user %s: cannot drop privileges: %s\n", user,
+			strerror(errno));
+		return -1;
+	}
+	if (pw->pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
+		fprintf(stderr, "fluxprobe: --user %s: root could be regained; refusing to run\n",
+			user);
+		return -1;
+	}
+	return 0;
+}
+
+/* CapEff from /proc/self/status, for the summary ("?" where unreadable). */
+static void effective_caps(char *out, size_t len)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+	snprintf(out, len, "?");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %63s", out) == 1)
+			break;
+	if (f)
+		fclose(f);
 }
 
 static double mono_s(void)
@@ -107,6 +156,10 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 	fprintf(out, "],\"capture\":{\"received\":%lu,\"dropped\":%lu,\"if_dropped\":%lu},",
 		(unsigned long)cs->received, (unsigned long)cs->dropped,
 		(unsigned long)cs->if_dropped);
+	char caps_eff[64];
+	effective_caps(caps_eff, sizeof(caps_eff));
+	fprintf(out, "\"uid\":%u,\"gid\":%u,\"capabilities_effective\":\"%s\",", (unsigned)getuid(),
+		(unsigned)getgid(), caps_eff);
 	fprintf(out, "\"workers\":[");
 	for (unsigned w = 0; w < nw; w++) {
 		struct fp_table_stats ts;
@@ -259,6 +312,9 @@ int main(int argc, char **argv)
 		ncaps = 1;
 	}
 
+	if (cfg.user && drop_privileges(cfg.user, cfg.group) != 0)
+		goto out_capture;
+
 	struct fp_table_config tcfg = {
 		.max_flows = cfg.max_flows,
 		.idle_ms = cfg.idle_ms,
@@ -341,6 +397,7 @@ int main(int argc, char **argv)
 out_workers:
 	for (unsigned w = 0; w < nw; w++)
 		fp_worker_fini(&workers[w]);
+out_capture:
 	if (cfg.dpdk)
 		fp_dpdk_fini(caps, ncaps);
 	else if (caps[0].ops)

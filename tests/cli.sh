@@ -41,6 +41,17 @@ bad_args "no-such.pcap" -r "$T/no-such.pcap"
 bad_args "--interface fp-no-such0" -i fp-no-such0
 bad_args "filter" -r "$T/in.pcap" "not a ( valid filter"
 
+bad_args "--user fp-no-such-user" -r "$T/in.pcap" --user fp-no-such-user
+bad_args "--group needs --user" -r "$T/in.pcap" --group nogroup
+if [ "$(id -u)" = 0 ]; then
+	"$FLUXPROBE" -r "$T/in.pcap" --user nobody --summary json -q >"$T/u.json"
+	expect_eq "uid after --user nobody" "$(json_get "$T/u.json" uid)" "$(id -u nobody)"
+	expect_eq "capabilities after --user nobody" "$(json_get "$T/u.json" capabilities_effective)" \
+		0000000000000000
+	expect_eq "packets after dropping privileges" "$(json_get "$T/u.json" packets)" \
+		"$(json_get "$T/truth.json" packets)"
+fi
+
 # No collector listening: capture and counting go on, exit 0
 port=$(free_udp_port)
 "$FLUXPROBE" -r "$T/in.pcap" -n "127.0.0.1:$port" -n "[::1]:$port" --summary json -q >"$T/s.json" ||
