@@ -133,8 +133,12 @@ static void usage(FILE *out)
 		"      --stats-interval SEC     live statistics line on stderr every SEC (default 1 when\n"
 		"                               stdout is a terminal, else 0: off)\n"
 		"  -q, --quiet                  no log lines except errors\n"
+
 		"  -h, --help                   this text\n"
-		"      --version                print the version\n");
+		"      --version                print the version\n"
+		"\n"
+		"Signals: SIGINT/SIGTERM stop (every flow is exported first); SIGUSR1 prints one\n"
+		"statistics line on stderr.\n");
 }
 
 /* Decimal seconds ("15", "0.5") to milliseconds in [min_ms, max_ms]. */

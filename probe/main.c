@@ -23,8 +23,15 @@
 #define MAX_WORKERS FP_DPDK_MAX_WORKERS
 
 static volatile int stop;
+static volatile sig_atomic_t stats_requested; /* SIGUSR1 */
 static struct fp_capture caps[MAX_WORKERS];
 static unsigned ncaps;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	stats_requested = 1;
+}
 
 static void on_signal(int sig)
 {
@@ -267,7 +274,10 @@ static void supervise(struct fp_worker *workers, unsigned nw, const struct fp_ex
 			stop = 1;
 		if (budget && fp_budget_spent(budget))
 			stop = 1;
-		if (cfg->stats_interval_ms && !cfg->quiet && (now - last) * 1000 >= cfg->stats_interval_ms) {
+		int due = cfg->stats_interval_ms && !cfg->quiet &&
+			  (now - last) * 1000 >= cfg->stats_interval_ms;
+		if (due || stats_requested) { /* SIGUSR1 asks for one line now, even with --quiet */
+			stats_requested = 0;
 			urcu_qsbr_thread_online();
 			print_stats_line(workers, nw, x, cfg, now - last, &prev, prev_pw, &prev_records);
 			urcu_qsbr_thread_offline();
@@ -333,6 +343,9 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	struct sigaction su = {.sa_handler = on_usr1};
+	sigemptyset(&su.sa_mask);
+	sigaction(SIGUSR1, &su, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (!cfg.quiet)

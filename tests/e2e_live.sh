@@ -30,6 +30,9 @@ probe=$!
 PIDS+=("$probe")
 for _ in $(seq 100); do grep -q "capturing on" "$T/probe.log" && break; sleep 0.05; done
 sleep 0.5 # the capture is active once the socket is bound; give it a moment
+kill -USR1 "$probe" # one statistics line on demand
+sleep 0.3
+grep -q "active flows" "$T/probe.log" || fail "SIGUSR1 printed no statistics line"
 replay_and_stop "$T/in.pcap" "$probe"
 sleep 0.5
 kill -TERM "$NFCAPD_PID"
