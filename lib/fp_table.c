@@ -17,6 +17,8 @@
  */
 #include "fp_table.h"
 
+#include "fp_counters.h"
+
 #include <errno.h>
 #include <stdalign.h>
 #ifdef __SSE2__
@@ -94,12 +96,6 @@ static inline uint64_t b1_of(const struct fp_table *t, uint64_t h)
 static inline uint64_t b2_of(const struct fp_table *t, uint64_t h)
 {
 	return (h >> 24) & t->bucket_mask;
-}
-
-/* Single writer: a relaxed store is enough for readers that only want a recent value. */
-static inline void stat_add(uint64_t *c, uint64_t v)
-{
-	__atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
 }
 
 static uint64_t next_pow2(uint64_t v)
@@ -205,10 +201,7 @@ double fp_table_bytes_per_flow(const struct fp_table *t)
 
 void fp_table_stats_read(const struct fp_table *t, struct fp_table_stats *out)
 {
-	const uint64_t *src = (const uint64_t *)&t->st;
-	uint64_t *dst = (uint64_t *)out;
-	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
-		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	fp_counters_copy(out, &t->st, sizeof(*out));
 }
 
 /* ---- wheel ---- */
@@ -268,9 +261,9 @@ static void emit_record(struct fp_table *t, const struct fp_flow *f, enum fp_end
 	r.ipver = f->key.ipver;
 	memcpy(r.src_mac, f->src_mac, 6);
 	memcpy(r.dst_mac, f->dst_mac, 6);
-	stat_add(&t->st.records[reason], 1);
+	fp_counter_add(&t->st.records[reason], 1);
 	if (t->cfg.emit(t->cfg.emit_arg, &r) != 0)
-		stat_add(&t->st.records_dropped, 1);
+		fp_counter_add(&t->st.records_dropped, 1);
 }
 
 /* Remove entry `i` from its bucket, the wheel, and return it to the pool. */
@@ -289,7 +282,7 @@ unlinked:
 	wheel_unlink(t, i);
 	f->wnext = t->free_head;
 	t->free_head = i;
-	stat_add(&t->st.active, -1);
+	fp_counter_add(&t->st.active, -1);
 }
 
 static void flow_expire(struct fp_table *t, uint32_t i, enum fp_end_reason reason)
@@ -421,7 +414,7 @@ static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 		for (int j = 1; j < BUCKET_SLOTS; j++)
 			if (t->flows[b->idx[j] - 1].last_ms < t->flows[b->idx[old] - 1].last_ms)
 				old = j;
-		stat_add(&t->st.bucket_evictions, 1);
+		fp_counter_add(&t->st.bucket_evictions, 1);
 		flow_expire(t, b->idx[old] - 1, FP_END_RESOURCES);
 		s = old;
 	}
@@ -432,8 +425,8 @@ static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 	b->sig[s] = sig_of(h);
 	b->idx[s] = i + 1;
 	wheel_link(t, i, deadline_of(t, f) / t->tick_ms);
-	stat_add(&t->st.flows_created, 1);
-	stat_add(&t->st.active, 1);
+	fp_counter_add(&t->st.flows_created, 1);
+	fp_counter_add(&t->st.active, 1);
 }
 
 static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
@@ -444,7 +437,7 @@ static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 	if (was_ended && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
 		/* A new connection on the same 5-tuple: the old one is over. */
 		emit_record(t, f, FP_END_DETECTED);
-		stat_add(&t->st.flows_created, 1);
+		fp_counter_add(&t->st.flows_created, 1);
 		flow_begin(f, p);
 		wheel_unlink(t, i);
 		wheel_link(t, i, deadline_of(t, f) / t->tick_ms);

@@ -87,6 +87,14 @@ void fp_collector_close(struct fp_collector *c)
 void fp_collector_send(struct fp_collector *c, const void *buf, size_t len)
 {
 	ssize_t n = send(c->fd, buf, len, 0);
+	if (n < 0 && errno == ECONNREFUSED) {
+		/* That error was the ICMP answer to an earlier datagram, and reporting it cleared
+		 * it: this datagram was not sent yet. Count the refusal, send this one anyway (a
+		 * collector may be back, a tap may be listening). */
+		c->send_errors++;
+		c->last_errno = errno;
+		n = send(c->fd, buf, len, 0);
+	}
 	if (n < 0) {
 		c->send_errors++;
 		c->last_errno = errno;

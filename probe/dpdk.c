@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "worker.h"
 
 struct dpdk_queue {
@@ -119,13 +120,6 @@ static const struct fp_capture_ops dpdk_ops = {
 	.close = dpdk_close,
 	.now_ms = dpdk_now_ms,
 };
-
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int port_setup(uint16_t port, unsigned nq, const struct fp_config *cfg)
 {
@@ -254,7 +248,7 @@ int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned 
 		if (port_setup(ports[i], nw, cfg) != 0)
 			goto fail;
 
-	uint64_t tsc0 = rte_rdtsc(), wall0 = wall_ms(), hz = rte_get_tsc_hz();
+	uint64_t tsc0 = rte_rdtsc(), wall0 = fp_wall_ms(), hz = rte_get_tsc_hz();
 	for (unsigned w = 0; w < nw; w++) {
 		struct dpdk_priv *p = calloc(1, sizeof(*p));
 		if (p == NULL)

@@ -13,6 +13,9 @@
  */
 #include "exporter.h"
 
+#include "clock.h"
+#include "fp_counters.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,31 +24,12 @@
 
 #define DRAIN_BURST 256
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static inline void stat_add(uint64_t *c, uint64_t v)
-{
-	__atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
-}
-
 static void pace(struct fp_exporter *x)
 {
 	if (x->cfg->export_rate == 0 || x->n_collectors == 0)
 		return;
 	uint64_t gap = 1000000000ull / x->cfg->export_rate;
-	uint64_t now = mono_ns();
+	uint64_t now = fp_mono_ns();
 	/* At most 32 messages of credit after a quiet spell; sleep only when well ahead, since
 	 * a sleep costs more than one message's gap at high rates. */
 	if (x->pace_next_ns + 32 * gap < now)
@@ -63,7 +47,7 @@ static void pace(struct fp_exporter *x)
 static uint64_t boot_time(const struct fp_exporter *x)
 {
 	if (!x->offline)
-		return (wall_ms() / 1000 - 1) * 1000;
+		return (fp_wall_ms() / 1000 - 1) * 1000;
 	uint64_t first = 0;
 	for (unsigned i = 0; i < x->n_workers; i++) {
 		uint64_t t = __atomic_load_n(&x->workers[i].first_ts_ms, __ATOMIC_ACQUIRE);
@@ -76,7 +60,7 @@ static uint64_t boot_time(const struct fp_exporter *x)
 static int templates_due(const struct fp_exporter *x)
 {
 	return x->msgs_since_tpl >= x->cfg->template_packets ||
-	       mono_ns() / 1000000 - x->last_tpl_mono_ms >= x->cfg->template_interval_ms ||
+	       fp_mono_ns() / 1000000 - x->last_tpl_mono_ms >= x->cfg->template_interval_ms ||
 	       x->st.messages == 0;
 }
 
@@ -87,12 +71,12 @@ static void msg_begin(struct fp_exporter *x)
 			       boot_time(x));
 		x->started = 1;
 	}
-	fp_encode_begin(&x->enc, x->offline ? x->clock_ms : wall_ms());
+	fp_encode_begin(&x->enc, x->offline ? x->clock_ms : fp_wall_ms());
 	if (templates_due(x)) {
 		fp_encode_templates(&x->enc);
-		x->last_tpl_mono_ms = mono_ns() / 1000000;
+		x->last_tpl_mono_ms = fp_mono_ns() / 1000000;
 		x->msgs_since_tpl = 0;
-		stat_add(&x->st.template_messages, 1);
+		fp_counter_add(&x->st.template_messages, 1);
 	}
 	x->msg_open = 1;
 }
@@ -102,7 +86,7 @@ static void log_send_errors(const struct fp_exporter *x, struct fp_collector *c)
 {
 	if (c->send_errors == c->send_errors_logged)
 		return;
-	uint64_t now = mono_ns() / 1000000;
+	uint64_t now = fp_mono_ns() / 1000000;
 	if (c->last_log_ms && now - c->last_log_ms < 10000)
 		return;
 	if (!x->cfg->quiet)
@@ -124,8 +108,8 @@ static void msg_send(struct fp_exporter *x)
 		fp_collector_send(c, x->buf, len);
 		log_send_errors(x, c);
 	}
-	stat_add(&x->st.messages, 1);
-	stat_add(&x->st.records_exported, nrec);
+	fp_counter_add(&x->st.messages, 1);
+	fp_counter_add(&x->st.records_exported, nrec);
 	x->msgs_since_tpl++;
 	x->msg_open = 0;
 }
@@ -141,9 +125,9 @@ static void add_record(struct fp_exporter *x, const struct fp_record *r)
 		msg_begin(x);
 		fp_encode_record(&x->enc, r); /* an empty message always has room for one record */
 	}
-	stat_add(&x->st.records_by_family[r->key.ipver == 6], 1);
-	stat_add(&x->st.packets_exported, r->packets);
-	stat_add(&x->st.octets_exported, r->octets);
+	fp_counter_add(&x->st.records_by_family[r->key.ipver == 6], 1);
+	fp_counter_add(&x->st.packets_exported, r->packets);
+	fp_counter_add(&x->st.octets_exported, r->octets);
 }
 
 static void *exporter_main(void *arg)
@@ -223,8 +207,5 @@ int fp_exporter_start(struct fp_exporter *x)
 
 void fp_exporter_stats_read(const struct fp_exporter *x, struct fp_exporter_stats *out)
 {
-	const uint64_t *src = (const uint64_t *)&x->st;
-	uint64_t *dst = (uint64_t *)out;
-	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
-		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	fp_counters_copy(out, &x->st, sizeof(*out));
 }

@@ -15,6 +15,7 @@
 #include <urcu/urcu-qsbr.h>
 
 #include "capture.h"
+#include "clock.h"
 #include "config.h"
 #include "dpdk.h"
 #include "exporter.h"
@@ -87,13 +88,6 @@ static void effective_caps(char *out, size_t len)
 			break;
 	if (f)
 		fclose(f);
-}
-
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_worker *workers,
@@ -260,7 +254,7 @@ static int all_done(struct fp_worker *workers, unsigned nw)
 static void supervise(struct fp_worker *workers, unsigned nw, const struct fp_exporter *x,
 		      const struct fp_config *cfg, struct fp_budget *budget)
 {
-	double t0 = mono_s(), last = t0;
+	double t0 = fp_mono_s(), last = t0;
 	struct totals prev = {0};
 	uint64_t prev_pw[MAX_WORKERS] = {0}, prev_records = 0;
 	struct timespec nap = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
@@ -269,7 +263,7 @@ static void supervise(struct fp_worker *workers, unsigned nw, const struct fp_ex
 	urcu_qsbr_thread_offline();
 	while (!all_done(workers, nw)) {
 		nanosleep(&nap, NULL);
-		double now = mono_s();
+		double now = fp_mono_s();
 		if (cfg->duration_ms && (now - t0) * 1000 >= cfg->duration_ms)
 			stop = 1;
 		if (budget && fp_budget_spent(budget))
@@ -355,7 +349,7 @@ int main(int argc, char **argv)
 			cfg.n_collectors, cfg.format == FP_FORMAT_IPFIX ? "IPFIX" : "NetFlow v9", nw,
 			cfg.max_flows);
 
-	double t0 = mono_s();
+	double t0 = fp_mono_s();
 	if (fp_exporter_start(&exporter) != 0)
 		goto out_workers;
 	for (; started < nw; started++) {
@@ -377,7 +371,7 @@ int main(int argc, char **argv)
 		for (unsigned w = 0; w < started; w++)
 			pthread_join(workers[w].thread, NULL);
 	pthread_join(exporter.thread, NULL);
-	double seconds = mono_s() - t0;
+	double seconds = fp_mono_s() - t0;
 
 	/* No reader may still hold a table when it is freed (readers run under QSBR). */
 	urcu_qsbr_synchronize_rcu();

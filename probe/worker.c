@@ -8,6 +8,9 @@
  */
 #include "worker.h"
 
+#include "clock.h"
+#include "fp_counters.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,13 +18,6 @@
 
 #define QSBR_EVERY 16
 #define EXPIRE_BUDGET 64
-
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Table → exporter. Offline the file can wait, so wait; live, count and drop. */
 static int emit_to_ring(void *arg, const struct fp_record *rec)
@@ -61,10 +57,7 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 
 static void publish_stats(struct fp_worker *w)
 {
-	const uint64_t *src = (const uint64_t *)&w->local;
-	uint64_t *dst = (uint64_t *)&w->st;
-	for (size_t i = 0; i < sizeof(w->local) / sizeof(uint64_t); i++)
-		__atomic_store_n(&dst[i], src[i], __ATOMIC_RELAXED);
+	fp_counters_copy(&w->st, &w->local, sizeof(w->local));
 }
 
 /*
@@ -139,7 +132,7 @@ int fp_worker_run(void *arg)
 					w->local.ts_backwards++;
 			}
 		} else {
-			w->clock_ms = w->cap->ops->now_ms ? w->cap->ops->now_ms(w->cap) : wall_ms();
+			w->clock_ms = w->cap->ops->now_ms ? w->cap->ops->now_ms(w->cap) : fp_wall_ms();
 		}
 		fp_table_expire(w->table, w->clock_ms, EXPIRE_BUDGET);
 		if (++bursts % QSBR_EVERY == 0) {
@@ -206,8 +199,5 @@ void fp_worker_fini(struct fp_worker *w)
 
 void fp_worker_stats_read(const struct fp_worker *w, struct fp_worker_stats *out)
 {
-	const uint64_t *src = (const uint64_t *)&w->st;
-	uint64_t *dst = (uint64_t *)out;
-	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
-		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	fp_counters_copy(out, &w->st, sizeof(*out));
 }

@@ -12,16 +12,9 @@ case "$fmt" in ipfix) tset=2 pk=cflow.packets ;; nfv9) tset=0 pk=cflow.packets ;
 
 "$FPGEN" -o "$T/in.pcap" -n 300000 -f 50000 -6 30 -V 30 -r 5 >"$T/truth.json"
 port=$(free_udp_port)
-dumpcap -i lo -f "udp and dst port $port" -w "$T/export.pcapng" -q 2>"$T/dumpcap.log" &
-dc=$!
-PIDS+=("$dc")
-for _ in $(seq 100); do grep -q "Capturing" "$T/dumpcap.log" 2>/dev/null && break; sleep 0.05; done
-sleep 0.3
-"$FLUXPROBE" --read "$T/in.pcap" --collector "127.0.0.1:$port" --format "$fmt" \
-	--template-packets 100 --idle-timeout 300 --summary json -q >"$T/summary.json"
-sleep 0.5
-kill -INT "$dc"
-wait "$dc" || true
+capture_export "$T/export.pcapng" "$port" sh -c '"$0" "$@" >"'"$T"'/summary.json"' "$FLUXPROBE" \
+	--read "$T/in.pcap" --collector "127.0.0.1:$port" --format "$fmt" --template-packets 100 \
+	--idle-timeout 300 --summary json -q
 
 msgs=$(json_get "$T/summary.json" messages)
 python3 "$(dirname "$0")/conformance.py" "$fmt" "$T/export.pcapng" 1500 || fail "export breaks the RFC rules"
@@ -45,14 +38,7 @@ note "late start: first template in frame $first_tpl, last undecodable frame ${l
 
 # a small MTU: every message still fits and still conforms
 port=$(free_udp_port)
-dumpcap -i lo -f "udp and dst port $port" -w "$T/small.pcapng" -q 2>"$T/dumpcap2.log" &
-dc=$!
-PIDS+=("$dc")
-for _ in $(seq 100); do grep -q "Capturing" "$T/dumpcap2.log" 2>/dev/null && break; sleep 0.05; done
-sleep 0.3
-"$FLUXPROBE" --read "$T/in.pcap" --collector "127.0.0.1:$port" --format "$fmt" --mtu 576 -q
-sleep 0.5
-kill -INT "$dc"
-wait "$dc" || true
+capture_export "$T/small.pcapng" "$port" "$FLUXPROBE" --read "$T/in.pcap" \
+	--collector "127.0.0.1:$port" --format "$fmt" --mtu 576 -q
 python3 "$(dirname "$0")/conformance.py" "$fmt" "$T/small.pcapng" 576 || fail "--mtu 576 export breaks the rules"
 echo "ok: tshark decodes every $fmt message"

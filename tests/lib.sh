@@ -88,3 +88,19 @@ replay_and_stop() {
 	wait "$2" || rc=$?
 	expect_eq "probe exit status after SIGINT" "$rc" 0
 }
+
+# capture_export FILE PORT CMD...: run CMD while dumpcap records every UDP datagram to PORT on
+# loopback into FILE (pcapng); stops the capture once CMD is done and the last datagrams are in.
+capture_export() {
+	local file=$1 port=$2
+	shift 2
+	dumpcap -i lo -f "udp and dst port $port" -w "$file" -q 2>"$file.log" &
+	local dc=$!
+	PIDS+=("$dc")
+	for _ in $(seq 100); do grep -q "Capturing" "$file.log" 2>/dev/null && break; sleep 0.05; done
+	sleep 0.3
+	"$@"
+	sleep 0.5
+	kill -INT "$dc"
+	wait "$dc" || true
+}
