@@ -124,7 +124,7 @@ static void usage(FILE *out)
 		"      --template-interval SEC  resend templates this often (default 20)\n"
 		"      --template-packets N     ... and every N messages (default 20)\n"
 		"      --export-rate MSGS       pace export to MSGS messages/s, 0 = unpaced\n"
-		"                               (default 20000: a collector with default socket\n"
+		"                               (default 10000: a collector with default socket\n"
 		"                               buffers keeps up)\n"
 		"      --ring-size N            records queued per worker for the exporter (default 65536)\n"
 		"\n"
@@ -203,7 +203,7 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 	cfg->domain = 1;
 	cfg->template_interval_ms = 20000;
 	cfg->template_packets = 20;
-	cfg->export_rate = 20000;
+	cfg->export_rate = 10000;
 	cfg->ring_size = 65536;
 	cfg->snaplen = 256;
 	cfg->promisc = 1;
