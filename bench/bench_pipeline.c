@@ -95,12 +95,19 @@ int main(int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	while ((c = getopt_long(argc, argv, "f:n:r:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'f': flows = strtoull(optarg, NULL, 10); break;
-		case 'n': packets = strtoull(optarg, NULL, 10); break;
-		case 'r': runs = atoi(optarg); break;
+		case 'f':
+			flows = strtoull(optarg, NULL, 10);
+			break;
+		case 'n':
+			packets = strtoull(optarg, NULL, 10);
+			break;
+		case 'r':
+			runs = atoi(optarg);
+			break;
 		default:
-			printf("Usage: fp-bench-pipeline [--flows F] [--packets N] [--runs R]\n"
-			       "  parse + table + expiry on one core, 64-byte frames from memory\n");
+			printf(
+			    "Usage: fp-bench-pipeline [--flows F] [--packets N] [--runs R]\n"
+			    "  parse + table + expiry on one core, 64-byte frames from memory\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -108,7 +115,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fp-bench-pipeline: need 1 <= flows <= packets, 1 <= runs <= 99\n");
 		return 2;
 	}
-	uint8_t *first = aligned_alloc(64, flows * FRAME);   /* every flow once, shuffled */
+	uint8_t *first = aligned_alloc(64, flows * FRAME);    /* every flow once, shuffled */
 	uint8_t *stream = aligned_alloc(64, packets * FRAME); /* uniformly random flows */
 	uint32_t *perm = malloc(flows * sizeof(*perm));
 	if (first == NULL || stream == NULL || perm == NULL) {
@@ -130,7 +137,9 @@ int main(int argc, char **argv)
 		build(stream + i * FRAME, (uint32_t)(rnd(&s) % flows));
 
 	struct fp_table_config cfg = {.max_flows = (uint32_t)(flows + flows / 8 + 64),
-				      .idle_ms = 3600000, .active_ms = 3600000, .fin_ms = 2000,
+				      .idle_ms = 3600000,
+				      .active_ms = 3600000,
+				      .fin_ms = 2000,
 				      .emit = count_record};
 	struct fp_table *t = fp_table_create(&cfg);
 	if (t == NULL)

@@ -42,24 +42,26 @@ static uint64_t rnd(void)
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: fpgen -o FILE [options]\n"
-		"  -o, --output FILE     pcap to write (required)\n"
-		"  -n, --packets N       packets (default 1000000)\n"
-		"  -f, --flows F         flows (default 100000, at most packets)\n"
-		"  -s, --size BYTES      frame length in the file, no FCS (default 60: 64 B on the wire;\n"
-		"                        raised to the headers' size where they need more)\n"
-		"  -S, --size-max BYTES  random frame length between --size and this (default = size)\n"
-		"  -6, --ipv6 PERCENT    share of IPv6 flows (default 30)\n"
-		"  -V, --vlan PERCENT    share of 802.1Q-tagged flows (default 30)\n"
-		"  -p, --pps RATE        packet rate for timestamps (default 1000000)\n"
-		"  -t, --start SEC       first timestamp, Unix seconds (default 1767225600)\n"
-		"  -r, --seed N          random seed (default 1)\n"
-		"  -c, --csv FILE        per-flow truth: proto,src,dst,sport,dport,vlan,packets,bytes\n"
-		"  -u, --udp-only        every flow UDP (no TCP handshake: replaying the file in a\n"
-		"                        loop does not start new connections)\n"
-		"  -h, --help            this text\n"
-		"Ground truth JSON goes to stdout.\n");
+	fprintf(
+	    out,
+	    "Usage: fpgen -o FILE [options]\n"
+	    "  -o, --output FILE     pcap to write (required)\n"
+	    "  -n, --packets N       packets (default 1000000)\n"
+	    "  -f, --flows F         flows (default 100000, at most packets)\n"
+	    "  -s, --size BYTES      frame length in the file, no FCS (default 60: 64 B on the "
+	    "wire;\n"
+	    "                        raised to the headers' size where they need more)\n"
+	    "  -S, --size-max BYTES  random frame length between --size and this (default = size)\n"
+	    "  -6, --ipv6 PERCENT    share of IPv6 flows (default 30)\n"
+	    "  -V, --vlan PERCENT    share of 802.1Q-tagged flows (default 30)\n"
+	    "  -p, --pps RATE        packet rate for timestamps (default 1000000)\n"
+	    "  -t, --start SEC       first timestamp, Unix seconds (default 1767225600)\n"
+	    "  -r, --seed N          random seed (default 1)\n"
+	    "  -c, --csv FILE        per-flow truth: proto,src,dst,sport,dport,vlan,packets,bytes\n"
+	    "  -u, --udp-only        every flow UDP (no TCP handshake: replaying the file in a\n"
+	    "                        loop does not start new connections)\n"
+	    "  -h, --help            this text\n"
+	    "Ground truth JSON goes to stdout.\n");
 }
 
 static uint64_t num(const char *opt, const char *s, uint64_t min, uint64_t max)
@@ -163,36 +165,64 @@ static unsigned build(uint8_t *b, const struct flow *f, uint32_t k, unsigned len
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'}, {"packets", required_argument, NULL, 'n'},
-		{"flows", required_argument, NULL, 'f'},  {"size", required_argument, NULL, 's'},
-		{"size-max", required_argument, NULL, 'S'}, {"ipv6", required_argument, NULL, '6'},
-		{"vlan", required_argument, NULL, 'V'},   {"pps", required_argument, NULL, 'p'},
-		{"start", required_argument, NULL, 't'},  {"seed", required_argument, NULL, 'r'},
-		{"csv", required_argument, NULL, 'c'},    {"help", no_argument, NULL, 'h'},
-		{"udp-only", no_argument, NULL, 'u'},
-		{NULL, 0, NULL, 0},
+	    {"output", required_argument, NULL, 'o'},	{"packets", required_argument, NULL, 'n'},
+	    {"flows", required_argument, NULL, 'f'},	{"size", required_argument, NULL, 's'},
+	    {"size-max", required_argument, NULL, 'S'}, {"ipv6", required_argument, NULL, '6'},
+	    {"vlan", required_argument, NULL, 'V'},	{"pps", required_argument, NULL, 'p'},
+	    {"start", required_argument, NULL, 't'},	{"seed", required_argument, NULL, 'r'},
+	    {"csv", required_argument, NULL, 'c'},	{"help", no_argument, NULL, 'h'},
+	    {"udp-only", no_argument, NULL, 'u'},	{NULL, 0, NULL, 0},
 	};
 	const char *out = NULL, *csv = NULL;
-	uint64_t npkts = 1000000, nflows = 100000, size = 60, size_max = 0, v6pct = 30, vlanpct = 30;
+	uint64_t npkts = 1000000, nflows = 100000, size = 60, size_max = 0, v6pct = 30,
+		 vlanpct = 30;
 	uint64_t pps = 1000000, start = 1767225600, seed = 1;
 	int c, udp_only = 0;
 
 	while ((c = getopt_long(argc, argv, "o:n:f:s:S:6:V:p:t:r:c:uh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 'n': npkts = num("packets", optarg, 1, 1ull << 34); break;
-		case 'f': nflows = num("flows", optarg, 1, 1ull << 32); break;
-		case 's': size = num("size", optarg, 60, 9000); break;
-		case 'S': size_max = num("size-max", optarg, 60, 9000); break;
-		case '6': v6pct = num("ipv6", optarg, 0, 100); break;
-		case 'V': vlanpct = num("vlan", optarg, 0, 100); break;
-		case 'p': pps = num("pps", optarg, 1, 1000000000); break;
-		case 't': start = num("start", optarg, 0, 4000000000ull); break;
-		case 'r': seed = num("seed", optarg, 0, UINT64_MAX); break;
-		case 'c': csv = optarg; break;
-		case 'u': udp_only = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'o':
+			out = optarg;
+			break;
+		case 'n':
+			npkts = num("packets", optarg, 1, 1ull << 34);
+			break;
+		case 'f':
+			nflows = num("flows", optarg, 1, 1ull << 32);
+			break;
+		case 's':
+			size = num("size", optarg, 60, 9000);
+			break;
+		case 'S':
+			size_max = num("size-max", optarg, 60, 9000);
+			break;
+		case '6':
+			v6pct = num("ipv6", optarg, 0, 100);
+			break;
+		case 'V':
+			vlanpct = num("vlan", optarg, 0, 100);
+			break;
+		case 'p':
+			pps = num("pps", optarg, 1, 1000000000);
+			break;
+		case 't':
+			start = num("start", optarg, 0, 4000000000ull);
+			break;
+		case 'r':
+			seed = num("seed", optarg, 0, UINT64_MAX);
+			break;
+		case 'c':
+			csv = optarg;
+			break;
+		case 'u':
+			udp_only = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (out == NULL || optind != argc) {
@@ -213,7 +243,8 @@ int main(int argc, char **argv)
 	struct flow *fl = calloc(nflows, sizeof(*fl));
 	uint32_t *order = malloc(nflows * sizeof(*order));
 	if (fl == NULL || order == NULL) {
-		fprintf(stderr, "fpgen: out of memory for %llu flows\n", (unsigned long long)nflows);
+		fprintf(stderr, "fpgen: out of memory for %llu flows\n",
+			(unsigned long long)nflows);
 		return 1;
 	}
 	uint64_t n4 = 0, n6 = 0, ntcp = 0, nudp = 0, nicmp = 0, nvlan = 0;
@@ -237,7 +268,8 @@ int main(int argc, char **argv)
 		f->dst6lo = rnd();
 		order[i] = (uint32_t)i;
 		n4 += !f->v6, n6 += f->v6;
-		ntcp += f->proto == 6, nudp += f->proto == 17, nicmp += f->proto == 1 || f->proto == 58;
+		ntcp += f->proto == 6, nudp += f->proto == 17,
+		    nicmp += f->proto == 1 || f->proto == 58;
 		nvlan += f->vlan != 0;
 	}
 	for (uint64_t i = nflows - 1; i > 0; i--) {
@@ -283,8 +315,8 @@ int main(int argc, char **argv)
 				len = header_len(f);
 			unsigned iplen = build(pkt, f, f->sent, len, (uint64_t)(f - fl));
 			uint64_t ts = first_ts + written * ns_per + written * ns_rem / pps;
-			uint32_t rh[4] = {(uint32_t)(ts / 1000000000ull), (uint32_t)(ts % 1000000000ull),
-					  len, len};
+			uint32_t rh[4] = {(uint32_t)(ts / 1000000000ull),
+					  (uint32_t)(ts % 1000000000ull), len, len};
 			fwrite(rh, 4, 4, fp);
 			fwrite(pkt, 1, len, fp);
 			f->sent++;
@@ -309,17 +341,23 @@ int main(int argc, char **argv)
 			const struct flow *f = &fl[i];
 			char s[64], d[64];
 			if (f->v6) {
-				snprintf(s, sizeof(s), "2001:db8::%x:%x:%x:%x", (unsigned)(f->src6lo >> 48),
+				snprintf(s, sizeof(s), "2001:db8::%x:%x:%x:%x",
+					 (unsigned)(f->src6lo >> 48),
 					 (unsigned)(f->src6lo >> 32) & 0xffff,
-					 (unsigned)(f->src6lo >> 16) & 0xffff, (unsigned)f->src6lo & 0xffff);
-				snprintf(d, sizeof(d), "2001:db8:0:1:%x:%x:%x:%x", (unsigned)(f->dst6lo >> 48),
+					 (unsigned)(f->src6lo >> 16) & 0xffff,
+					 (unsigned)f->src6lo & 0xffff);
+				snprintf(d, sizeof(d), "2001:db8:0:1:%x:%x:%x:%x",
+					 (unsigned)(f->dst6lo >> 48),
 					 (unsigned)(f->dst6lo >> 32) & 0xffff,
-					 (unsigned)(f->dst6lo >> 16) & 0xffff, (unsigned)f->dst6lo & 0xffff);
+					 (unsigned)(f->dst6lo >> 16) & 0xffff,
+					 (unsigned)f->dst6lo & 0xffff);
 			} else {
-				snprintf(s, sizeof(s), "%u.%u.%u.%u", f->src4 >> 24, (f->src4 >> 16) & 255,
-					 (f->src4 >> 8) & 255, f->src4 & 255);
-				snprintf(d, sizeof(d), "%u.%u.%u.%u", f->dst4 >> 24, (f->dst4 >> 16) & 255,
-					 (f->dst4 >> 8) & 255, f->dst4 & 255);
+				snprintf(s, sizeof(s), "%u.%u.%u.%u", f->src4 >> 24,
+					 (f->src4 >> 16) & 255, (f->src4 >> 8) & 255,
+					 f->src4 & 255);
+				snprintf(d, sizeof(d), "%u.%u.%u.%u", f->dst4 >> 24,
+					 (f->dst4 >> 16) & 255, (f->dst4 >> 8) & 255,
+					 f->dst4 & 255);
 			}
 			unsigned dport = f->dport;
 			if (f->proto == 1 || f->proto == 58)
@@ -330,15 +368,15 @@ int main(int argc, char **argv)
 		fclose(cf);
 	}
 	uint64_t last_ts = first_ts + (written - 1) * ns_per + (written - 1) * ns_rem / pps;
-	printf("{\"file\":\"%s\",\"packets\":%llu,\"flows\":%llu,\"bytes\":%llu,\"wire_bytes\":%llu,"
-	       "\"ipv4_flows\":%llu,\"ipv6_flows\":%llu,\"tcp_flows\":%llu,\"udp_flows\":%llu,"
-	       "\"icmp_flows\":%llu,\"vlan_flows\":%llu,\"first_ts\":%.9f,\"last_ts\":%.9f,"
-	       "\"seed\":%llu}\n",
-	       out, (unsigned long long)written, (unsigned long long)nflows,
-	       (unsigned long long)bytes, (unsigned long long)wire_bytes, (unsigned long long)n4,
-	       (unsigned long long)n6, (unsigned long long)ntcp, (unsigned long long)nudp,
-	       (unsigned long long)nicmp, (unsigned long long)nvlan, first_ts / 1e9, last_ts / 1e9,
-	       (unsigned long long)seed);
+	printf(
+	    "{\"file\":\"%s\",\"packets\":%llu,\"flows\":%llu,\"bytes\":%llu,\"wire_bytes\":%llu,"
+	    "\"ipv4_flows\":%llu,\"ipv6_flows\":%llu,\"tcp_flows\":%llu,\"udp_flows\":%llu,"
+	    "\"icmp_flows\":%llu,\"vlan_flows\":%llu,\"first_ts\":%.9f,\"last_ts\":%.9f,"
+	    "\"seed\":%llu}\n",
+	    out, (unsigned long long)written, (unsigned long long)nflows, (unsigned long long)bytes,
+	    (unsigned long long)wire_bytes, (unsigned long long)n4, (unsigned long long)n6,
+	    (unsigned long long)ntcp, (unsigned long long)nudp, (unsigned long long)nicmp,
+	    (unsigned long long)nvlan, first_ts / 1e9, last_ts / 1e9, (unsigned long long)seed);
 	free(fl);
 	free(order);
 	return 0;

@@ -19,15 +19,22 @@
 #include <string.h>
 
 #define F(field) (uint16_t) offsetof(struct fp_record, field)
-#define FSZ(field) (uint16_t) sizeof(((struct fp_record *)0)->field)
-#define UINT(id, len, field) {id, len, F(field), FSZ(field)}
-#define RAW(id, len, field) {id, len, F(field), 0}
+#define FSZ(field) (uint16_t)sizeof(((struct fp_record *)0)->field)
+#define UINT(id, len, field)                                                                       \
+	{                                                                                          \
+		id, len, F(field), FSZ(field)                                                      \
+	}
+#define RAW(id, len, field)                                                                        \
+	{                                                                                          \
+		id, len, F(field), 0                                                               \
+	}
 
 /* Common head and tail, the address family's fields in between. */
 #define IES_HEAD(SRC, DST, ALEN)                                                                   \
 	RAW(SRC, ALEN, key.src), RAW(DST, ALEN, key.dst), UINT(7, 2, key.sport),                   \
 	    UINT(11, 2, key.dport), UINT(4, 1, key.proto)
 
+/* clang-format off */
 static const struct fp_ie ipfix_v4[] = {
 	IES_HEAD(8, 12, 4),       UINT(6, 2, tcp_flags),   UINT(5, 1, tos),
 	UINT(58, 2, key.vlan),    UINT(32, 2, icmp_type_code), UINT(52, 1, ttl_min),
@@ -62,6 +69,8 @@ static const struct fp_ie nfv9_v6[] = {
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* clang-format on */
 
 const struct fp_ie *fp_encode_ies(enum fp_format format, int ipver, size_t *n)
 {
@@ -118,7 +127,8 @@ void fp_encode_begin(struct fp_encoder *e, uint64_t now_ms)
 	 * times with 64-bit arithmetic that a wrap breaks. Every packet carries its own base
 	 * (UNIX secs − sysUpTime), so move the base forward before the uptime reaches 2^31 ms;
 	 * records are at most one active timeout old, far less than the 2^30 ms kept behind. */
-	if (e->format == FP_FORMAT_NFV9 && now_ms > e->boot_ms && now_ms - e->boot_ms >= (1ull << 31))
+	if (e->format == FP_FORMAT_NFV9 && now_ms > e->boot_ms &&
+	    now_ms - e->boot_ms >= (1ull << 31))
 		e->boot_ms = (now_ms - (1ull << 30)) / 1000 * 1000;
 	e->len = fp_encode_header_len(e->format);
 	e->set_off = 0;

@@ -26,20 +26,20 @@ enum fp_format {
 /* One information element: wire id and length, and where the value sits in struct fp_record. */
 struct fp_ie {
 	uint16_t id;
-	uint16_t len;     /* on the wire */
-	uint16_t off;     /* offsetof(struct fp_record, field) */
+	uint16_t len;	  /* on the wire */
+	uint16_t off;	  /* offsetof(struct fp_record, field) */
 	uint16_t src_len; /* host-order unsigned of this many bytes; 0 = copy `len` raw bytes */
 };
 
 struct fp_encoder {
 	enum fp_format format;
-	uint32_t domain;   /* IPFIX observation domain / v9 source id */
-	uint32_t seq;      /* IPFIX: data records sent before; v9: export packets sent before */
-	uint64_t boot_ms;  /* v9 sysUpTime origin, Unix ms */
+	uint32_t domain;  /* IPFIX observation domain / v9 source id */
+	uint32_t seq;	  /* IPFIX: data records sent before; v9: export packets sent before */
+	uint64_t boot_ms; /* v9 sysUpTime origin, Unix ms */
 	uint8_t *buf;
 	size_t cap;
 	size_t len;
-	size_t set_off;    /* start of the open set, 0 when none */
+	size_t set_off; /* start of the open set, 0 when none */
 	uint16_t set_id;
 	uint32_t msg_records; /* data records in the message being built */
 	uint32_t msg_count;   /* v9 header count: template and data records */

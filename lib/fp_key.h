@@ -18,7 +18,7 @@ struct fp_flow_key {
 	uint8_t dst[16];
 	uint16_t sport; /* host order; ICMP: 0 */
 	uint16_t dport; /* host order; ICMP: type << 8 | code, as peers export it */
-	uint16_t vlan;  /* outermost 802.1Q/802.1ad VLAN id, 0 when untagged */
+	uint16_t vlan;	/* outermost 802.1Q/802.1ad VLAN id, 0 when untagged */
 	uint8_t proto;
 	uint8_t ipver; /* 4 or 6 */
 };

@@ -52,7 +52,7 @@ static enum fp_parse_result parse_l4(const uint8_t *l4, uint32_t len, struct fp_
 		k->sport = rd16(l4);
 		k->dport = rd16(l4 + 2);
 		return FP_PARSE_OK;
-	case 1:  /* ICMP */
+	case 1:	 /* ICMP */
 	case 58: /* ICMPv6 */
 		if ((k->proto == 1) != (k->ipver == 4))
 			return FP_PARSE_OK; /* ICMP inside IPv6 or vice versa: no type/code */
@@ -127,7 +127,7 @@ static enum fp_parse_result parse_ipv6(const uint8_t *ip, uint32_t cap, uint32_t
 		uint32_t hl;
 
 		switch (nh) {
-		case 0:  /* hop-by-hop */
+		case 0:	 /* hop-by-hop */
 		case 43: /* routing */
 		case 60: /* destination options */
 			if (end - off < 2)
@@ -312,20 +312,20 @@ int fp_parse_link_supported(int linktype)
 const char *fp_parse_result_name(enum fp_parse_result r)
 {
 	static const char *const names[FP_PARSE_NRESULTS] = {
-		[FP_PARSE_OK] = "ok",
-		[FP_PARSE_NOT_IP] = "not_ip",
-		[FP_PARSE_TRUNC_L2] = "truncated_l2",
-		[FP_PARSE_VLAN_TOO_DEEP] = "vlan_too_deep",
-		[FP_PARSE_MPLS_TOO_DEEP] = "mpls_too_deep",
-		[FP_PARSE_TRUNC_L3] = "truncated_l3",
-		[FP_PARSE_BAD_VERSION] = "bad_ip_version",
-		[FP_PARSE_BAD_IHL] = "bad_ihl",
-		[FP_PARSE_BAD_LENGTH] = "bad_ip_length",
-		[FP_PARSE_EXT_TOO_DEEP] = "ipv6_ext_too_deep",
-		[FP_PARSE_TRUNC_EXT] = "truncated_ipv6_ext",
-		[FP_PARSE_TRUNC_L4] = "truncated_l4",
-		[FP_PARSE_BAD_L4] = "bad_l4_header",
-		[FP_PARSE_BAD_LINKTYPE] = "bad_linktype",
+	    [FP_PARSE_OK] = "ok",
+	    [FP_PARSE_NOT_IP] = "not_ip",
+	    [FP_PARSE_TRUNC_L2] = "truncated_l2",
+	    [FP_PARSE_VLAN_TOO_DEEP] = "vlan_too_deep",
+	    [FP_PARSE_MPLS_TOO_DEEP] = "mpls_too_deep",
+	    [FP_PARSE_TRUNC_L3] = "truncated_l3",
+	    [FP_PARSE_BAD_VERSION] = "bad_ip_version",
+	    [FP_PARSE_BAD_IHL] = "bad_ihl",
+	    [FP_PARSE_BAD_LENGTH] = "bad_ip_length",
+	    [FP_PARSE_EXT_TOO_DEEP] = "ipv6_ext_too_deep",
+	    [FP_PARSE_TRUNC_EXT] = "truncated_ipv6_ext",
+	    [FP_PARSE_TRUNC_L4] = "truncated_l4",
+	    [FP_PARSE_BAD_L4] = "bad_l4_header",
+	    [FP_PARSE_BAD_LINKTYPE] = "bad_linktype",
 	};
 	return (unsigned)r < FP_PARSE_NRESULTS ? names[r] : "unknown";
 }

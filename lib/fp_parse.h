@@ -15,10 +15,10 @@
 
 /* Link types we decode (pcap LINKTYPE_* values; DPDK ports are FP_LINK_ETHERNET). */
 enum fp_link {
-	FP_LINK_NULL = 0,       /* BSD loopback, host-order family */
+	FP_LINK_NULL = 0, /* BSD loopback, host-order family */
 	FP_LINK_ETHERNET = 1,
-	FP_LINK_RAW = 101,      /* raw IPv4 or IPv6 */
-	FP_LINK_LOOP = 108,     /* OpenBSD loopback, network-order family */
+	FP_LINK_RAW = 101,  /* raw IPv4 or IPv6 */
+	FP_LINK_LOOP = 108, /* OpenBSD loopback, network-order family */
 	FP_LINK_LINUX_SLL = 113,
 	FP_LINK_IPV4 = 228,
 	FP_LINK_IPV6 = 229,
@@ -28,19 +28,19 @@ enum fp_link {
 /* Why a packet was not turned into a flow update. FP_PARSE_OK is 0. */
 enum fp_parse_result {
 	FP_PARSE_OK = 0,
-	FP_PARSE_NOT_IP,          /* ARP, LLDP, ...: not an error, but not a flow either */
-	FP_PARSE_TRUNC_L2,        /* link header or tag cut short */
-	FP_PARSE_VLAN_TOO_DEEP,   /* more than FP_PARSE_MAX_VLANS tags */
-	FP_PARSE_MPLS_TOO_DEEP,   /* no bottom-of-stack within FP_PARSE_MAX_MPLS labels */
-	FP_PARSE_TRUNC_L3,        /* IP header cut short */
-	FP_PARSE_BAD_VERSION,     /* IP version not 4/6, or not what the link said */
-	FP_PARSE_BAD_IHL,         /* IPv4 IHL < 5 */
-	FP_PARSE_BAD_LENGTH,      /* IP length shorter than its header or longer than the frame */
-	FP_PARSE_EXT_TOO_DEEP,    /* IPv6 extension chain longer than FP_PARSE_MAX_EXT */
-	FP_PARSE_TRUNC_EXT,       /* IPv6 extension header runs past the packet */
-	FP_PARSE_TRUNC_L4,        /* ports / type-code / TCP flags not captured */
-	FP_PARSE_BAD_L4,          /* TCP data offset < 5 */
-	FP_PARSE_BAD_LINKTYPE,    /* link type we do not decode */
+	FP_PARSE_NOT_IP,	/* ARP, LLDP, ...: not an error, but not a flow either */
+	FP_PARSE_TRUNC_L2,	/* link header or tag cut short */
+	FP_PARSE_VLAN_TOO_DEEP, /* more than FP_PARSE_MAX_VLANS tags */
+	FP_PARSE_MPLS_TOO_DEEP, /* no bottom-of-stack within FP_PARSE_MAX_MPLS labels */
+	FP_PARSE_TRUNC_L3,	/* IP header cut short */
+	FP_PARSE_BAD_VERSION,	/* IP version not 4/6, or not what the link said */
+	FP_PARSE_BAD_IHL,	/* IPv4 IHL < 5 */
+	FP_PARSE_BAD_LENGTH,	/* IP length shorter than its header or longer than the frame */
+	FP_PARSE_EXT_TOO_DEEP,	/* IPv6 extension chain longer than FP_PARSE_MAX_EXT */
+	FP_PARSE_TRUNC_EXT,	/* IPv6 extension header runs past the packet */
+	FP_PARSE_TRUNC_L4,	/* ports / type-code / TCP flags not captured */
+	FP_PARSE_BAD_L4,	/* TCP data offset < 5 */
+	FP_PARSE_BAD_LINKTYPE,	/* link type we do not decode */
 	FP_PARSE_NRESULTS,
 };
 

@@ -16,8 +16,8 @@
 enum fp_end_reason {
 	FP_END_IDLE = 1,
 	FP_END_ACTIVE = 2,
-	FP_END_DETECTED = 3, /* TCP FIN/RST */
-	FP_END_FORCED = 4,   /* end of input, shutdown */
+	FP_END_DETECTED = 3,  /* TCP FIN/RST */
+	FP_END_FORCED = 4,    /* end of input, shutdown */
 	FP_END_RESOURCES = 5, /* table full: evicted */
 	FP_END_NREASONS,
 };

@@ -133,8 +133,9 @@ struct fp_table *fp_table_create(const struct fp_table_config *cfg)
 {
 	if (cfg->max_flows == 0 || cfg->max_flows >= NIL / 2 || cfg->idle_ms == 0 ||
 	    cfg->active_ms == 0 || cfg->emit == NULL) {
-		fprintf(stderr, "fp_table_create: invalid configuration (max_flows %u, idle %u ms, "
-				"active %u ms)\n",
+		fprintf(stderr,
+			"fp_table_create: invalid configuration (max_flows %u, idle %u ms, "
+			"active %u ms)\n",
 			cfg->max_flows, cfg->idle_ms, cfg->active_ms);
 		errno = EINVAL;
 		return NULL;
@@ -156,7 +157,8 @@ struct fp_table *fp_table_create(const struct fp_table_config *cfg)
 	t->flows = table_map(t->flows_len);
 	if (t->buckets == NULL || t->flows == NULL)
 		goto fail_free;
-	/* Touch everything now: page faults belong to start-up, not to the first million packets. */
+	/* Touch everything now: page faults belong to start-up, not to the first million packets.
+	 */
 	memset(t->buckets, 0, nb * sizeof(struct fp_bucket));
 	memset(t->flows, 0, (size_t)cfg->max_flows * sizeof(struct fp_flow));
 	for (uint32_t i = 0; i < cfg->max_flows; i++)
@@ -397,7 +399,8 @@ static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 	struct fp_bucket *b = &t->buckets[b1_of(t, h)];
 	int s = 0;
 
-	/* The allocation may have evicted from either candidate bucket, so look for room after it. */
+	/* The allocation may have evicted from either candidate bucket, so look for room after it.
+	 */
 	for (; s < BUCKET_SLOTS && b->idx[s]; s++)
 		;
 	if (s == BUCKET_SLOTS) {
@@ -408,8 +411,8 @@ static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 	if (s == BUCKET_SLOTS)
 		s = make_room(t, h, &b);
 	if (s == BUCKET_SLOTS) {
-		/* Both full and no neighbour could move: evict the least recently seen of the second
-		 * bucket. */
+		/* Both full and no neighbour could move: evict the least recently seen of the
+		 * second bucket. */
 		int old = 0;
 		for (int j = 1; j < BUCKET_SLOTS; j++)
 			if (t->flows[b->idx[j] - 1].last_ms < t->flows[b->idx[old] - 1].last_ms)
@@ -550,7 +553,8 @@ unsigned fp_table_expire(struct fp_table *t, uint64_t now_ms, unsigned budget)
 		return 0;
 	uint64_t now_tick = now_ms / t->tick_ms;
 	if (now_tick > t->wheel_tick + WHEEL_SLOTS)
-		t->wheel_tick = now_tick - WHEEL_SLOTS; /* a jump in time: one revolution sees all */
+		t->wheel_tick =
+		    now_tick - WHEEL_SLOTS; /* a jump in time: one revolution sees all */
 
 	/* Tick T is run once now ≥ (T + 1) · tick, so all it holds that is due is past due. */
 	while (budget && t->wheel_tick + 1 < now_tick) {

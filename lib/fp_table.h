@@ -19,10 +19,10 @@
 typedef int (*fp_emit_fn)(void *arg, const struct fp_record *rec);
 
 struct fp_table_config {
-	uint32_t max_flows;    /* pool size: entries allocated at create time */
-	uint32_t idle_ms;      /* idle timeout */
-	uint32_t active_ms;    /* active timeout: a long flow is exported every period */
-	uint32_t fin_ms;       /* how long a flow lingers after FIN/RST for the last ACKs */
+	uint32_t max_flows; /* pool size: entries allocated at create time */
+	uint32_t idle_ms;   /* idle timeout */
+	uint32_t active_ms; /* active timeout: a long flow is exported every period */
+	uint32_t fin_ms;    /* how long a flow lingers after FIN/RST for the last ACKs */
 	fp_emit_fn emit;
 	void *emit_arg;
 };
@@ -31,9 +31,9 @@ struct fp_table_config {
 struct fp_table_stats {
 	uint64_t flows_created;
 	uint64_t records[FP_END_NREASONS]; /* records emitted, by end reason */
-	uint64_t records_dropped;          /* emit() refused them */
-	uint64_t bucket_evictions;         /* both candidate buckets full (subset of RESOURCES) */
-	uint64_t active;                   /* flows in the table now */
+	uint64_t records_dropped;	   /* emit() refused them */
+	uint64_t bucket_evictions;	   /* both candidate buckets full (subset of RESOURCES) */
+	uint64_t active;		   /* flows in the table now */
 };
 
 struct fp_table;

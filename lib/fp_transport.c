@@ -32,7 +32,8 @@ int fp_collector_parse(const char *spec, struct fp_collector *c, char *err, size
 	} else {
 		const char *colon = strrchr(spec, ':');
 		if (colon == NULL || strchr(spec, ':') != colon) {
-			snprintf(err, errlen, "collector '%s': expected HOST:PORT or [IPv6]:PORT", spec);
+			snprintf(err, errlen, "collector '%s': expected HOST:PORT or [IPv6]:PORT",
+				 spec);
 			return -EINVAL;
 		}
 		snprintf(host, sizeof(host), "%.*s", (int)(colon - spec), spec);

@@ -19,7 +19,7 @@ struct fp_collector {
 	uint64_t sent_bytes;
 	uint64_t send_errors;
 	uint64_t send_errors_logged; /* errors already reported in the log */
-	uint64_t last_log_ms;        /* monotonic ms of the last error log line */
+	uint64_t last_log_ms;	     /* monotonic ms of the last error log line */
 	int last_errno;
 };
 
@@ -33,7 +33,8 @@ int fp_collector_parse(const char *spec, struct fp_collector *c, char *err, size
 int fp_collector_open(struct fp_collector *c);
 void fp_collector_close(struct fp_collector *c);
 
-/* Send one datagram; errors are counted, never fatal (a missing collector must not stop capture). */
+/* Send one datagram; errors are counted, never fatal (a missing collector must not stop capture).
+ */
 void fp_collector_send(struct fp_collector *c, const void *buf, size_t len);
 
 /* Largest UDP payload that keeps the IP packet within `mtu` for this collector's family. */

@@ -17,7 +17,8 @@ struct pcap_priv {
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct pcap_priv *pp = (struct pcap_priv *)user;
-	uint64_t frac = pp->nano ? (uint64_t)h->ts.tv_usec / 1000000 : (uint64_t)h->ts.tv_usec / 1000;
+	uint64_t frac =
+	    pp->nano ? (uint64_t)h->ts.tv_usec / 1000000 : (uint64_t)h->ts.tv_usec / 1000;
 	uint64_t ts_ms = (uint64_t)h->ts.tv_sec * 1000 + frac;
 
 	pp->received++;
@@ -73,11 +74,11 @@ static void pcap_close_cap(struct fp_capture *c)
 }
 
 static const struct fp_capture_ops pcap_ops = {
-	.name = "pcap",
-	.recv_burst = pcap_recv_burst,
-	.stats = pcap_stats_get,
-	.brk = pcap_brk,
-	.close = pcap_close_cap,
+    .name = "pcap",
+    .recv_burst = pcap_recv_burst,
+    .stats = pcap_stats_get,
+    .brk = pcap_brk,
+    .close = pcap_close_cap,
 };
 
 int fp_capture_pcap_open(struct fp_capture *c, const char *file, const char *iface,
@@ -90,7 +91,8 @@ int fp_capture_pcap_open(struct fp_capture *c, const char *file, const char *ifa
 	if (pp == NULL)
 		return -1;
 	if (file) {
-		p = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+		p = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO,
+							    errbuf);
 		if (p == NULL) {
 			fprintf(stderr, "fluxprobe: --read %s: %s\n", file, errbuf);
 			goto fail;

@@ -42,103 +42,114 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{"read", required_argument, NULL, 'r'},
-	{"interface", required_argument, NULL, 'i'},
-	{"filter", required_argument, NULL, 'f'},
-	{"collector", required_argument, NULL, 'n'},
-	{"format", required_argument, NULL, OPT_FORMAT},
-	{"idle-timeout", required_argument, NULL, OPT_IDLE},
-	{"active-timeout", required_argument, NULL, OPT_ACTIVE},
-	{"fin-timeout", required_argument, NULL, OPT_FIN},
-	{"max-flows", required_argument, NULL, 'm'},
-	{"mtu", required_argument, NULL, OPT_MTU},
-	{"observation-domain", required_argument, NULL, OPT_DOMAIN},
-	{"template-interval", required_argument, NULL, OPT_TPL_INTERVAL},
-	{"template-packets", required_argument, NULL, OPT_TPL_PACKETS},
-	{"export-rate", required_argument, NULL, OPT_EXPORT_RATE},
-	{"ring-size", required_argument, NULL, OPT_RING},
-	{"snaplen", required_argument, NULL, OPT_SNAPLEN},
-	{"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
-	{"summary", required_argument, NULL, OPT_SUMMARY},
-	{"quiet", no_argument, NULL, 'q'},
-	{"dpdk", no_argument, NULL, OPT_DPDK},
-	{"port", required_argument, NULL, OPT_PORT},
-	{"count", required_argument, NULL, OPT_COUNT},
-	{"duration", required_argument, NULL, OPT_DURATION},
-	{"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
-	{"mbufs", required_argument, NULL, OPT_MBUFS},
-	{"mbuf-size", required_argument, NULL, OPT_MBUF_SIZE},
-	{"rx-desc", required_argument, NULL, OPT_RX_DESC},
-	{"user", required_argument, NULL, OPT_USER},
-	{"group", required_argument, NULL, OPT_GROUP},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{NULL, 0, NULL, 0},
+    {"read", required_argument, NULL, 'r'},
+    {"interface", required_argument, NULL, 'i'},
+    {"filter", required_argument, NULL, 'f'},
+    {"collector", required_argument, NULL, 'n'},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE},
+    {"active-timeout", required_argument, NULL, OPT_ACTIVE},
+    {"fin-timeout", required_argument, NULL, OPT_FIN},
+    {"max-flows", required_argument, NULL, 'm'},
+    {"mtu", required_argument, NULL, OPT_MTU},
+    {"observation-domain", required_argument, NULL, OPT_DOMAIN},
+    {"template-interval", required_argument, NULL, OPT_TPL_INTERVAL},
+    {"template-packets", required_argument, NULL, OPT_TPL_PACKETS},
+    {"export-rate", required_argument, NULL, OPT_EXPORT_RATE},
+    {"ring-size", required_argument, NULL, OPT_RING},
+    {"snaplen", required_argument, NULL, OPT_SNAPLEN},
+    {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
+    {"summary", required_argument, NULL, OPT_SUMMARY},
+    {"quiet", no_argument, NULL, 'q'},
+    {"dpdk", no_argument, NULL, OPT_DPDK},
+    {"port", required_argument, NULL, OPT_PORT},
+    {"count", required_argument, NULL, OPT_COUNT},
+    {"duration", required_argument, NULL, OPT_DURATION},
+    {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
+    {"mbufs", required_argument, NULL, OPT_MBUFS},
+    {"mbuf-size", required_argument, NULL, OPT_MBUF_SIZE},
+    {"rx-desc", required_argument, NULL, OPT_RX_DESC},
+    {"user", required_argument, NULL, OPT_USER},
+    {"group", required_argument, NULL, OPT_GROUP},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: fluxprobe (--read FILE | --interface IFACE) [options] [BPF filter]\n"
-		"       fluxprobe --dpdk [options] -- EAL-OPTIONS\n"
-		"Turns packets into flows and exports them as IPFIX or NetFlow v9 over UDP.\n"
-		"\n"
-		"Capture:\n"
-		"  -r, --read FILE              read a pcap/pcapng file flat out; timers run on\n"
-		"                               packet timestamps; exit 0 once every flow is exported\n"
-		"  -i, --interface IFACE        live capture with libpcap until SIGINT/SIGTERM\n"
-		"  -f, --filter EXPR            BPF filter (or give it as trailing arguments)\n"
-		"      --snaplen BYTES          live capture snap length (default 256)\n"
-		"      --no-promisc             do not put the interface in promiscuous mode\n"
-		"      --user USER              drop to USER (and its group) right after opening the\n"
-		"                               capture and the collector sockets; exit if it fails\n"
-		"      --group GROUP            drop to GROUP instead of USER's group\n"
-		"      --count N                stop after N frames (all workers together; default 0: no limit)\n"
-		"      --duration SEC           stop after SEC seconds (default 0: no limit)\n"
-		"\n"
-		"DPDK (--dpdk; EAL options such as -l, --vdev, -m follow a '--'):\n"
-		"      --dpdk                   capture with DPDK poll-mode drivers. The main lcore runs\n"
-		"                               statistics and the exporter; every other lcore is a\n"
-		"                               worker that polls rx queue i of every port and owns its\n"
-		"                               flow table. 1 worker on 2 cores: -- -l 0,1;\n"
-		"                               2 workers on 2 cores: -- --lcores 0@0,1@1,2@0\n"
-		"      --port ID                use this DPDK port, repeatable (default: every port)\n"
-		"      --mbufs N                mbufs in the pool (default: enough for every rx ring;\n"
-		"                               net_pcap infinite_rx needs one per packet of its file)\n"
-		"      --mbuf-size BYTES        data room per mbuf (default 2048)\n"
-		"      --rx-desc N              rx descriptors per queue (default 1024)\n"
-		"\n"
-		"Flows:\n"
-		"      --idle-timeout SEC       export a flow idle this long (default 15)\n"
-		"      --active-timeout SEC     export a long flow every SEC, delta counters (default 60)\n"
-		"      --fin-timeout SEC        keep a TCP flow after FIN/RST for late ACKs (default 2)\n"
-		"  -m, --max-flows N            flow entries per worker, preallocated (default 1048576);\n"
-		"                               when full the least recently seen flow is exported\n"
-		"\n"
-		"Export:\n"
-		"  -n, --collector HOST:PORT    UDP collector, repeatable; IPv6 as [ADDR]:PORT\n"
-		"                               (default none: flows are counted, not sent)\n"
-		"      --format ipfix|nfv9      export protocol (default ipfix)\n"
-		"      --mtu BYTES              largest IP packet sent, headers included (default 1500)\n"
-		"      --observation-domain ID  IPFIX observation domain / v9 source id (default 1)\n"
-		"      --template-interval SEC  resend templates this often (default 20)\n"
-		"      --template-packets N     ... and every N messages (default 20)\n"
-		"      --export-rate MSGS       pace export to MSGS messages/s, 0 = unpaced\n"
-		"                               (default 10000: a collector with default socket\n"
-		"                               buffers keeps up)\n"
-		"      --ring-size N            records queued per worker for the exporter (default 65536)\n"
-		"\n"
-		"Output:\n"
-		"      --summary json           print one JSON object of counters on stdout at exit\n"
-		"      --stats-interval SEC     live statistics line on stderr every SEC (default 1 when\n"
-		"                               stdout is a terminal, else 0: off)\n"
-		"  -q, --quiet                  no log lines except errors\n"
+	fprintf(
+	    out,
+	    "Usage: fluxprobe (--read FILE | --interface IFACE) [options] [BPF filter]\n"
+	    "       fluxprobe --dpdk [options] -- EAL-OPTIONS\n"
+	    "Turns packets into flows and exports them as IPFIX or NetFlow v9 over UDP.\n"
+	    "\n"
+	    "Capture:\n"
+	    "  -r, --read FILE              read a pcap/pcapng file flat out; timers run on\n"
+	    "                               packet timestamps; exit 0 once every flow is exported\n"
+	    "  -i, --interface IFACE        live capture with libpcap until SIGINT/SIGTERM\n"
+	    "  -f, --filter EXPR            BPF filter (or give it as trailing arguments)\n"
+	    "      --snaplen BYTES          live capture snap length (default 256)\n"
+	    "      --no-promisc             do not put the interface in promiscuous mode\n"
+	    "      --user USER              drop to USER (and its group) right after opening the\n"
+	    "                               capture and the collector sockets; exit if it fails\n"
+	    "      --group GROUP            drop to GROUP instead of USER's group\n"
+	    "      --count N                stop after N frames (all workers together; default 0: "
+	    "no limit)\n"
+	    "      --duration SEC           stop after SEC seconds (default 0: no limit)\n"
+	    "\n"
+	    "DPDK (--dpdk; EAL options such as -l, --vdev, -m follow a '--'):\n"
+	    "      --dpdk                   capture with DPDK poll-mode drivers. The main lcore "
+	    "runs\n"
+	    "                               statistics and the exporter; every other lcore is a\n"
+	    "                               worker that polls rx queue i of every port and owns "
+	    "its\n"
+	    "                               flow table. 1 worker on 2 cores: -- -l 0,1;\n"
+	    "                               2 workers on 2 cores: -- --lcores 0@0,1@1,2@0\n"
+	    "      --port ID                use this DPDK port, repeatable (default: every port)\n"
+	    "      --mbufs N                mbufs in the pool (default: enough for every rx ring;\n"
+	    "                               net_pcap infinite_rx needs one per packet of its "
+	    "file)\n"
+	    "      --mbuf-size BYTES        data room per mbuf (default 2048)\n"
+	    "      --rx-desc N              rx descriptors per queue (default 1024)\n"
+	    "\n"
+	    "Flows:\n"
+	    "      --idle-timeout SEC       export a flow idle this long (default 15)\n"
+	    "      --active-timeout SEC     export a long flow every SEC, delta counters (default "
+	    "60)\n"
+	    "      --fin-timeout SEC        keep a TCP flow after FIN/RST for late ACKs (default "
+	    "2)\n"
+	    "  -m, --max-flows N            flow entries per worker, preallocated (default "
+	    "1048576);\n"
+	    "                               when full the least recently seen flow is exported\n"
+	    "\n"
+	    "Export:\n"
+	    "  -n, --collector HOST:PORT    UDP collector, repeatable; IPv6 as [ADDR]:PORT\n"
+	    "                               (default none: flows are counted, not sent)\n"
+	    "      --format ipfix|nfv9      export protocol (default ipfix)\n"
+	    "      --mtu BYTES              largest IP packet sent, headers included (default "
+	    "1500)\n"
+	    "      --observation-domain ID  IPFIX observation domain / v9 source id (default 1)\n"
+	    "      --template-interval SEC  resend templates this often (default 20)\n"
+	    "      --template-packets N     ... and every N messages (default 20)\n"
+	    "      --export-rate MSGS       pace export to MSGS messages/s, 0 = unpaced\n"
+	    "                               (default 10000: a collector with default socket\n"
+	    "                               buffers keeps up)\n"
+	    "      --ring-size N            records queued per worker for the exporter (default "
+	    "65536)\n"
+	    "\n"
+	    "Output:\n"
+	    "      --summary json           print one JSON object of counters on stdout at exit\n"
+	    "      --stats-interval SEC     live statistics line on stderr every SEC (default 1 "
+	    "when\n"
+	    "                               stdout is a terminal, else 0: off)\n"
+	    "  -q, --quiet                  no log lines except errors\n"
 
-		"  -h, --help                   this text\n"
-		"      --version                print the version\n"
-		"\n"
-		"Signals: SIGINT/SIGTERM stop (every flow is exported first); SIGUSR1 prints one\n"
-		"statistics line on stderr.\n");
+	    "  -h, --help                   this text\n"
+	    "      --version                print the version\n"
+	    "\n"
+	    "Signals: SIGINT/SIGTERM stop (every flow is exported first); SIGUSR1 prints one\n"
+	    "statistics line on stderr.\n");
 }
 
 /* Decimal seconds ("15", "0.5") to milliseconds in [min_ms, max_ms]. */
@@ -149,8 +160,9 @@ static int parse_seconds(const char *opt, const char *s, uint32_t min_ms, uint32
 	double v = strtod(s, &end);
 	if (errno || end == s || *end != '\0' || !isfinite(v) || v * 1000.0 < min_ms ||
 	    v * 1000.0 > 4e9) {
-		fprintf(stderr, "fluxprobe: --%s: '%s' is not a number of seconds (%.3f to 4000000)\n",
-			opt, s, min_ms / 1000.0);
+		fprintf(stderr,
+			"fluxprobe: --%s: '%s' is not a number of seconds (%.3f to 4000000)\n", opt,
+			s, min_ms / 1000.0);
 		return -1;
 	}
 	*out = (uint32_t)llround(v * 1000.0);
@@ -164,8 +176,8 @@ static int parse_uint(const char *opt, const char *s, unsigned long min, unsigne
 	errno = 0;
 	unsigned long v = strtoul(s, &end, 10);
 	if (errno || end == s || *end != '\0' || s[0] == '-' || v < min || v > max) {
-		fprintf(stderr, "fluxprobe: --%s: '%s' must be an integer from %lu to %lu\n", opt, s,
-			min, max);
+		fprintf(stderr, "fluxprobe: --%s: '%s' must be an integer from %lu to %lu\n", opt,
+			s, min, max);
 		return -1;
 	}
 	*out = (uint32_t)v;
@@ -325,7 +337,8 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 			break;
 		case OPT_PORT:
 			if (cfg->n_ports == FP_MAX_PORTS) {
-				fprintf(stderr, "fluxprobe: --port: at most %d ports\n", FP_MAX_PORTS);
+				fprintf(stderr, "fluxprobe: --port: at most %d ports\n",
+					FP_MAX_PORTS);
 				return -1;
 			}
 			if (parse_uint("port", optarg, 0, 65535, &v))
@@ -337,7 +350,8 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 			errno = 0;
 			unsigned long long n = strtoull(optarg, &end, 10);
 			if (errno || end == optarg || *end || optarg[0] == '-' || n == 0) {
-				fprintf(stderr, "fluxprobe: --count: '%s' must be a positive integer\n",
+				fprintf(stderr,
+					"fluxprobe: --count: '%s' must be a positive integer\n",
 					optarg);
 				return -1;
 			}
@@ -383,8 +397,10 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 	if (cfg->dpdk) {
 		/* DPDK's convention: our options, then "--", then the EAL's. */
 		if (optind < argc && !dashdash) {
-			fprintf(stderr, "fluxprobe: unexpected argument '%s' (EAL options go after "
-					"'--')\n", argv[optind]);
+			fprintf(stderr,
+				"fluxprobe: unexpected argument '%s' (EAL options go after "
+				"'--')\n",
+				argv[optind]);
 			return -1;
 		}
 		if (argc - optind > FP_MAX_EAL_ARGS) {
@@ -394,9 +410,10 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 		for (int i = optind; i < argc; i++)
 			cfg->eal_argv[cfg->eal_argc++] = argv[i];
 		if (cfg->user || cfg->group) {
-			fprintf(stderr, "fluxprobe: --user/--group: the DPDK backend keeps the "
-					"privileges its drivers need (run it under a dedicated account "
-					"with the VFIO and hugepage permissions instead)\n");
+			fprintf(stderr,
+				"fluxprobe: --user/--group: the DPDK backend keeps the "
+				"privileges its drivers need (run it under a dedicated account "
+				"with the VFIO and hugepage permissions instead)\n");
 			return -1;
 		}
 		if (cfg->read_file || cfg->interface || cfg->filter) {

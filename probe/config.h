@@ -33,17 +33,17 @@ struct fp_config {
 	int promisc;
 	int summary_json;
 	int quiet;
-	const char *user;  /* drop to this user after opening the capture */
-	const char *group; /* ... and this group (default: the user's) */
-	uint64_t count;        /* stop after this many frames (all workers together); 0 = no limit */
-	uint32_t duration_ms;  /* stop after this long; 0 = no limit */
+	const char *user;     /* drop to this user after opening the capture */
+	const char *group;    /* ... and this group (default: the user's) */
+	uint64_t count;	      /* stop after this many frames (all workers together); 0 = no limit */
+	uint32_t duration_ms; /* stop after this long; 0 = no limit */
 	uint32_t stats_interval_ms; /* live statistics line; 0 = off */
 	/* DPDK */
 	int dpdk;
 	uint16_t ports[FP_MAX_PORTS];
 	unsigned n_ports;
-	uint32_t mbufs;        /* 0 = derived from queues and descriptors */
-	uint32_t mbuf_size;    /* data room per mbuf */
+	uint32_t mbufs;	    /* 0 = derived from queues and descriptors */
+	uint32_t mbuf_size; /* data room per mbuf */
 	uint32_t rx_desc;
 	int eal_argc;
 	char *eal_argv[FP_MAX_EAL_ARGS];

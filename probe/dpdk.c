@@ -48,9 +48,9 @@ static unsigned worker_lcores[FP_DPDK_MAX_WORKERS];
 static struct rte_mempool *pool;
 
 static const uint8_t symmetric_rss_key[40] = {
-	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
 };
 
 int fp_dpdk_available(void)
@@ -113,12 +113,12 @@ static void dpdk_close(struct fp_capture *c)
 }
 
 static const struct fp_capture_ops dpdk_ops = {
-	.name = "dpdk",
-	.recv_burst = dpdk_recv_burst,
-	.stats = dpdk_stats,
-	.brk = dpdk_brk,
-	.close = dpdk_close,
-	.now_ms = dpdk_now_ms,
+    .name = "dpdk",
+    .recv_burst = dpdk_recv_burst,
+    .stats = dpdk_stats,
+    .brk = dpdk_brk,
+    .close = dpdk_close,
+    .now_ms = dpdk_now_ms,
 };
 
 static int port_setup(uint16_t port, unsigned nq, const struct fp_config *cfg)
@@ -131,12 +131,13 @@ static int port_setup(uint16_t port, unsigned nq, const struct fp_config *cfg)
 	rte_eth_dev_get_name_by_port(port, name);
 	rc = rte_eth_dev_info_get(port, &info);
 	if (rc != 0) {
-		fprintf(stderr, "fluxprobe: port %u (%s): cannot read device info: %s\n", port, name,
-			rte_strerror(-rc));
+		fprintf(stderr, "fluxprobe: port %u (%s): cannot read device info: %s\n", port,
+			name, rte_strerror(-rc));
 		return -1;
 	}
 	if (nq > info.max_rx_queues) {
-		fprintf(stderr, "fluxprobe: port %u (%s) has %u rx queues, %u workers need one each\n",
+		fprintf(stderr,
+			"fluxprobe: port %u (%s) has %u rx queues, %u workers need one each\n",
 			port, name, info.max_rx_queues, nq);
 		return -1;
 	}
@@ -158,10 +159,11 @@ static int port_setup(uint16_t port, unsigned nq, const struct fp_config *cfg)
 	uint16_t nrxd = (uint16_t)cfg->rx_desc, ntxd = 0;
 	rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrxd, &ntxd);
 	for (unsigned q = 0; q < nq; q++) {
-		rc = rte_eth_rx_queue_setup(port, (uint16_t)q, nrxd, rte_eth_dev_socket_id(port), NULL,
-					    pool);
+		rc = rte_eth_rx_queue_setup(port, (uint16_t)q, nrxd, rte_eth_dev_socket_id(port),
+					    NULL, pool);
 		if (rc != 0) {
-			fprintf(stderr, "fluxprobe: port %u (%s): rx queue %u: %s (try more --mbufs)\n",
+			fprintf(stderr,
+				"fluxprobe: port %u (%s): rx queue %u: %s (try more --mbufs)\n",
 				port, name, q, rte_strerror(-rc));
 			return -1;
 		}
@@ -178,8 +180,9 @@ static int port_setup(uint16_t port, unsigned nq, const struct fp_config *cfg)
 			rte_strerror(-rc));
 	rte_eth_stats_reset(port);
 	if (!cfg->quiet)
-		fprintf(stderr, "fluxprobe: port %u (%s): %u rx queue(s) of %u descriptors%s\n", port,
-			name, nq, nrxd, conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? ", symmetric RSS" : "");
+		fprintf(stderr, "fluxprobe: port %u (%s): %u rx queue(s) of %u descriptors%s\n",
+			port, name, nq, nrxd,
+			conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? ", symmetric RSS" : "");
 	return 0;
 }
 
@@ -198,14 +201,16 @@ int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned 
 	}
 
 	unsigned nw = 0, lc;
-	RTE_LCORE_FOREACH_WORKER(lc) {
+	RTE_LCORE_FOREACH_WORKER(lc)
+	{
 		if (nw == max_workers || nw == FP_DPDK_MAX_WORKERS)
 			break;
 		worker_lcores[nw++] = lc;
 	}
 	if (nw == 0) {
-		fprintf(stderr, "fluxprobe: no worker lcore: give the EAL at least two lcores (-l 0,1):"
-				" the main lcore exports, the others capture\n");
+		fprintf(stderr,
+			"fluxprobe: no worker lcore: give the EAL at least two lcores (-l 0,1):"
+			" the main lcore exports, the others capture\n");
 		goto fail;
 	}
 
@@ -213,7 +218,8 @@ int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned 
 	if (cfg->n_ports) {
 		for (unsigned i = 0; i < cfg->n_ports; i++) {
 			if (!rte_eth_dev_is_valid_port(cfg->ports[i])) {
-				fprintf(stderr, "fluxprobe: --port %u: no such DPDK port (%u found)\n",
+				fprintf(stderr,
+					"fluxprobe: --port %u: no such DPDK port (%u found)\n",
 					cfg->ports[i], rte_eth_dev_count_avail());
 				goto fail;
 			}
@@ -221,7 +227,8 @@ int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned 
 		}
 	} else {
 		uint16_t pid;
-		RTE_ETH_FOREACH_DEV(pid) {
+		RTE_ETH_FOREACH_DEV(pid)
+		{
 			if (nports < FP_DPDK_MAX_PORTS)
 				ports[nports++] = pid;
 		}
@@ -239,8 +246,9 @@ int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned 
 				       (uint16_t)(cfg->mbuf_size + RTE_PKTMBUF_HEADROOM),
 				       (int)rte_socket_id());
 	if (pool == NULL) {
-		fprintf(stderr, "fluxprobe: cannot create a pool of %u mbufs of %u bytes: %s "
-				"(give the EAL more memory with -m, or fewer --mbufs)\n",
+		fprintf(stderr,
+			"fluxprobe: cannot create a pool of %u mbufs of %u bytes: %s "
+			"(give the EAL more memory with -m, or fewer --mbufs)\n",
 			nmbufs, cfg->mbuf_size, rte_strerror(rte_errno));
 		goto fail;
 	}
@@ -258,11 +266,13 @@ int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned 
 		p->tsc0 = tsc0;
 		p->hz = hz;
 		p->wall0_ms = wall0;
-		caps[w] = (struct fp_capture){.ops = &dpdk_ops, .link = FP_LINK_ETHERNET, .priv = p};
+		caps[w] =
+		    (struct fp_capture){.ops = &dpdk_ops, .link = FP_LINK_ETHERNET, .priv = p};
 	}
 	if (!cfg->quiet)
-		fprintf(stderr, "fluxprobe: DPDK: %u worker lcore(s), %u port(s), %u mbufs of %u B\n",
-			nw, nports, nmbufs, cfg->mbuf_size);
+		fprintf(stderr,
+			"fluxprobe: DPDK: %u worker lcore(s), %u port(s), %u mbufs of %u B\n", nw,
+			nports, nmbufs, cfg->mbuf_size);
 	return (int)nw;
 fail:
 	for (unsigned i = 0; i < nports; i++)

@@ -90,7 +90,8 @@ static void log_send_errors(const struct fp_exporter *x, struct fp_collector *c)
 	if (c->last_log_ms && now - c->last_log_ms < 10000)
 		return;
 	if (!x->cfg->quiet)
-		fprintf(stderr, "fluxprobe: collector %s: %lu datagrams not sent (%s); capture goes on\n",
+		fprintf(stderr,
+			"fluxprobe: collector %s: %lu datagrams not sent (%s); capture goes on\n",
 			c->name, (unsigned long)(c->send_errors - c->send_errors_logged),
 			strerror(c->last_errno));
 	c->send_errors_logged = c->send_errors;
@@ -144,7 +145,8 @@ static void *exporter_main(void *arg)
 			/* Read `done` before draining: records pushed before it are then seen. */
 			int done = __atomic_load_n(&x->workers[w].done, __ATOMIC_ACQUIRE);
 			unsigned n = fp_ring_pop_burst(&x->workers[w].ring, recs, DRAIN_BURST);
-			/* IPv4 first, then IPv6: each family switch costs a set header and padding */
+			/* IPv4 first, then IPv6: each family switch costs a set header and padding
+			 */
 			for (int v6 = 0; v6 <= 1; v6++)
 				for (unsigned i = 0; i < n; i++)
 					if ((recs[i].key.ipver == 6) == v6)

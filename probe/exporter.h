@@ -17,9 +17,9 @@
 struct fp_exporter_stats {
 	uint64_t records_exported; /* records encoded into messages that were sent */
 	uint64_t messages;
-	uint64_t template_messages; /* messages that carried the templates */
+	uint64_t template_messages;    /* messages that carried the templates */
 	uint64_t records_by_family[2]; /* IPv4, IPv6 */
-	uint64_t packets_exported; /* sum of the records' packet counters */
+	uint64_t packets_exported;     /* sum of the records' packet counters */
 	uint64_t octets_exported;
 };
 
@@ -33,9 +33,9 @@ struct fp_exporter {
 	struct fp_encoder enc;
 	uint8_t buf[65536];
 	size_t max_msg;
-	int started;          /* first message begun: v9 boot time fixed */
+	int started; /* first message begun: v9 boot time fixed */
 	int msg_open;
-	uint64_t clock_ms;    /* export time: packet clock offline, wall clock live */
+	uint64_t clock_ms; /* export time: packet clock offline, wall clock live */
 	uint64_t last_tpl_mono_ms;
 	uint32_t msgs_since_tpl;
 	uint64_t pace_next_ns; /* token bucket: earliest time the next message may leave */

@@ -91,8 +91,8 @@ static void effective_caps(char *out, size_t len)
 }
 
 static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_worker *workers,
-			  unsigned nw, const struct fp_exporter *x, const struct fp_capture_stats *cs,
-			  double seconds)
+			  unsigned nw, const struct fp_exporter *x,
+			  const struct fp_capture_stats *cs, double seconds)
 {
 	double capture_seconds = 0;
 	for (unsigned w = 0; w < nw; w++)
@@ -122,13 +122,16 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		parse_errors += sum.parse[r];
 
 	fprintf(out, "{\"source\":\"%s\",\"format\":\"%s\",\"seconds\":%.3f,",
-		cfg->dpdk ? "dpdk" : cfg->read_file ? "file" : "interface",
+		cfg->dpdk	 ? "dpdk"
+		: cfg->read_file ? "file"
+				 : "interface",
 		cfg->format == FP_FORMAT_IPFIX ? "ipfix" : "nfv9", seconds);
 	fprintf(out, "\"capture_seconds\":%.3f,\"workers_count\":%u,", capture_seconds, nw);
 	fprintf(out, "\"frames\":%lu,\"packets\":%lu,\"bytes\":%lu,\"not_ip\":%lu,",
 		(unsigned long)sum.frames, (unsigned long)sum.packets, (unsigned long)sum.bytes,
 		(unsigned long)sum.parse[FP_PARSE_NOT_IP]);
-	fprintf(out, "\"parse_errors\":%lu,\"parse_errors_by_reason\":{", (unsigned long)parse_errors);
+	fprintf(out, "\"parse_errors\":%lu,\"parse_errors_by_reason\":{",
+		(unsigned long)parse_errors);
 	for (int r = FP_PARSE_NOT_IP + 1, first = 1; r < FP_PARSE_NRESULTS; r++, first = 0)
 		fprintf(out, "%s\"%s\":%lu", first ? "" : ",",
 			fp_parse_result_name((enum fp_parse_result)r), (unsigned long)sum.parse[r]);
@@ -140,19 +143,23 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 	fprintf(out, "},\"timestamps_backwards\":%lu,", (unsigned long)sum.ts_backwards);
 	fprintf(out, "\"records_dropped\":%lu,\"bucket_evictions\":%lu,",
 		(unsigned long)tsum.records_dropped, (unsigned long)tsum.bucket_evictions);
-	fprintf(out, "\"records_exported\":%lu,\"records_exported_ipv4\":%lu,"
-		     "\"records_exported_ipv6\":%lu,\"packets_exported\":%lu,\"bytes_exported\":%lu,",
+	fprintf(out,
+		"\"records_exported\":%lu,\"records_exported_ipv4\":%lu,"
+		"\"records_exported_ipv6\":%lu,\"packets_exported\":%lu,\"bytes_exported\":%lu,",
 		(unsigned long)xs.records_exported, (unsigned long)xs.records_by_family[0],
 		(unsigned long)xs.records_by_family[1], (unsigned long)xs.packets_exported,
 		(unsigned long)xs.octets_exported);
-	fprintf(out, "\"messages\":%lu,\"template_messages\":%lu,\"exporter_cpu_seconds\":%.3f,"
-		     "\"collectors\":[",
+	fprintf(out,
+		"\"messages\":%lu,\"template_messages\":%lu,\"exporter_cpu_seconds\":%.3f,"
+		"\"collectors\":[",
 		(unsigned long)xs.messages, (unsigned long)xs.template_messages, x->cpu_seconds);
 	for (unsigned i = 0; i < cfg->n_collectors; i++) {
 		const struct fp_collector *c = &cfg->collectors[i];
-		fprintf(out, "%s{\"collector\":\"%s\",\"messages\":%lu,\"bytes\":%lu,\"send_errors\":%lu}",
-			i ? "," : "", c->name, (unsigned long)c->sent_msgs,
-			(unsigned long)c->sent_bytes, (unsigned long)c->send_errors);
+		fprintf(
+		    out,
+		    "%s{\"collector\":\"%s\",\"messages\":%lu,\"bytes\":%lu,\"send_errors\":%lu}",
+		    i ? "," : "", c->name, (unsigned long)c->sent_msgs,
+		    (unsigned long)c->sent_bytes, (unsigned long)c->send_errors);
 	}
 	fprintf(out, "],\"capture\":{\"received\":%lu,\"dropped\":%lu,\"if_dropped\":%lu},",
 		(unsigned long)cs->received, (unsigned long)cs->dropped,
@@ -165,8 +172,9 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 	for (unsigned w = 0; w < nw; w++) {
 		struct fp_table_stats ts;
 		fp_table_stats_read(workers[w].table, &ts);
-		fprintf(out, "%s{\"worker\":%u,\"frames\":%lu,\"packets\":%lu,\"bytes\":%lu,"
-			     "\"flows_created\":%lu,\"records_dropped\":%lu,\"ring_full_waits\":%lu}",
+		fprintf(out,
+			"%s{\"worker\":%u,\"frames\":%lu,\"packets\":%lu,\"bytes\":%lu,"
+			"\"flows_created\":%lu,\"records_dropped\":%lu,\"ring_full_waits\":%lu}",
 			w ? "," : "", w, (unsigned long)ws[w].frames, (unsigned long)ws[w].packets,
 			(unsigned long)ws[w].bytes, (unsigned long)ts.flows_created,
 			(unsigned long)ts.records_dropped, (unsigned long)ws[w].ring_full_waits);
@@ -175,8 +183,9 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 	struct fp_port_stats ps[FP_DPDK_MAX_PORTS];
 	unsigned np = cfg->dpdk ? fp_dpdk_port_stats(ps, FP_DPDK_MAX_PORTS) : 0;
 	for (unsigned i = 0; i < np; i++)
-		fprintf(out, "%s{\"port\":%u,\"name\":\"%s\",\"ipackets\":%lu,\"ibytes\":%lu,"
-			     "\"imissed\":%lu,\"ierrors\":%lu,\"rx_nombuf\":%lu}",
+		fprintf(out,
+			"%s{\"port\":%u,\"name\":\"%s\",\"ipackets\":%lu,\"ibytes\":%lu,"
+			"\"imissed\":%lu,\"ierrors\":%lu,\"rx_nombuf\":%lu}",
 			i ? "," : "", ps[i].port, ps[i].name, (unsigned long)ps[i].ipackets,
 			(unsigned long)ps[i].ibytes, (unsigned long)ps[i].imissed,
 			(unsigned long)ps[i].ierrors, (unsigned long)ps[i].rx_nombuf);
@@ -273,7 +282,8 @@ static void supervise(struct fp_worker *workers, unsigned nw, const struct fp_ex
 		if (due || stats_requested) { /* SIGUSR1 asks for one line now, even with --quiet */
 			stats_requested = 0;
 			urcu_qsbr_thread_online();
-			print_stats_line(workers, nw, x, cfg, now - last, &prev, prev_pw, &prev_records);
+			print_stats_line(workers, nw, x, cfg, now - last, &prev, prev_pw,
+					 &prev_records);
 			urcu_qsbr_thread_offline();
 			last = now;
 		}
@@ -299,8 +309,8 @@ int main(int argc, char **argv)
 	for (; opened < cfg.n_collectors; opened++) {
 		int e = fp_collector_open(&cfg.collectors[opened]);
 		if (e) {
-			fprintf(stderr, "fluxprobe: collector %s: %s\n", cfg.collectors[opened].name,
-				strerror(-e));
+			fprintf(stderr, "fluxprobe: collector %s: %s\n",
+				cfg.collectors[opened].name, strerror(-e));
 			goto out_collectors;
 		}
 	}
@@ -320,10 +330,10 @@ int main(int argc, char **argv)
 		goto out_capture;
 
 	struct fp_table_config tcfg = {
-		.max_flows = cfg.max_flows,
-		.idle_ms = cfg.idle_ms,
-		.active_ms = cfg.active_ms,
-		.fin_ms = cfg.fin_ms,
+	    .max_flows = cfg.max_flows,
+	    .idle_ms = cfg.idle_ms,
+	    .active_ms = cfg.active_ms,
+	    .fin_ms = cfg.fin_ms,
 	};
 	budget.left = (int64_t)cfg.count;
 	for (; nw < ncaps; nw++) {
@@ -343,11 +353,16 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (!cfg.quiet)
-		fprintf(stderr, "fluxprobe: %s %s → %u collector(s), %s, %u worker(s), %u flows/worker\n",
-			cfg.dpdk ? "capturing with" : cfg.read_file ? "reading" : "capturing on",
-			cfg.dpdk ? "DPDK" : cfg.read_file ? cfg.read_file : cfg.interface,
-			cfg.n_collectors, cfg.format == FP_FORMAT_IPFIX ? "IPFIX" : "NetFlow v9", nw,
-			cfg.max_flows);
+		fprintf(stderr,
+			"fluxprobe: %s %s → %u collector(s), %s, %u worker(s), %u flows/worker\n",
+			cfg.dpdk	? "capturing with"
+			: cfg.read_file ? "reading"
+					: "capturing on",
+			cfg.dpdk	? "DPDK"
+			: cfg.read_file ? cfg.read_file
+					: cfg.interface,
+			cfg.n_collectors, cfg.format == FP_FORMAT_IPFIX ? "IPFIX" : "NetFlow v9",
+			nw, cfg.max_flows);
 
 	double t0 = fp_mono_s();
 	if (fp_exporter_start(&exporter) != 0)
@@ -384,12 +399,14 @@ int main(int argc, char **argv)
 		uint64_t pw[MAX_WORKERS];
 		fp_exporter_stats_read(&exporter, &xs);
 		read_totals(workers, nw, &t, pw);
-		fprintf(stderr, "fluxprobe: %lu packets, %lu records exported in %lu messages, %.2f s\n",
+		fprintf(stderr,
+			"fluxprobe: %lu packets, %lu records exported in %lu messages, %.2f s\n",
 			(unsigned long)t.packets, (unsigned long)xs.records_exported,
 			(unsigned long)xs.messages, seconds);
 		for (unsigned i = 0; i < cfg.n_collectors; i++)
 			if (cfg.collectors[i].send_errors)
-				fprintf(stderr, "fluxprobe: collector %s: %lu send errors (last: %s)\n",
+				fprintf(stderr,
+					"fluxprobe: collector %s: %lu send errors (last: %s)\n",
 					cfg.collectors[i].name,
 					(unsigned long)cfg.collectors[i].send_errors,
 					strerror(cfg.collectors[i].last_errno));

@@ -83,7 +83,8 @@ static unsigned budget_take(struct fp_budget *b)
 static void budget_settle(struct fp_budget *b, unsigned taken, int used)
 {
 	if (used < (int)taken)
-		__atomic_add_fetch(&b->left, (int64_t)taken - (used > 0 ? used : 0), __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&b->left, (int64_t)taken - (used > 0 ? used : 0),
+				   __ATOMIC_SEQ_CST);
 	__atomic_sub_fetch(&b->inflight, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -118,13 +119,14 @@ int fp_worker_run(void *arg)
 		}
 		if (w->npkts) {
 			if (w->first_ts_ms == 0)
-				__atomic_store_n(&w->first_ts_ms, w->pkts[0].ts_ms ? w->pkts[0].ts_ms : 1,
+				__atomic_store_n(&w->first_ts_ms,
+						 w->pkts[0].ts_ms ? w->pkts[0].ts_ms : 1,
 						 __ATOMIC_RELEASE);
 			fp_table_update_burst(w->table, w->pkts, w->npkts);
 		}
 		if (w->offline) {
-			/* The clock never goes back; a packet stamped earlier still counts in its flow
-			 * (whose last-seen time does not move back either). */
+			/* The clock never goes back; a packet stamped earlier still counts in its
+			 * flow (whose last-seen time does not move back either). */
 			for (unsigned i = 0; i < w->npkts; i++) {
 				if (w->pkts[i].ts_ms > w->clock_ms)
 					w->clock_ms = w->pkts[i].ts_ms;
@@ -132,7 +134,8 @@ int fp_worker_run(void *arg)
 					w->local.ts_backwards++;
 			}
 		} else {
-			w->clock_ms = w->cap->ops->now_ms ? w->cap->ops->now_ms(w->cap) : fp_wall_ms();
+			w->clock_ms =
+			    w->cap->ops->now_ms ? w->cap->ops->now_ms(w->cap) : fp_wall_ms();
 		}
 		fp_table_expire(w->table, w->clock_ms, EXPIRE_BUDGET);
 		if (++bursts % QSBR_EVERY == 0) {

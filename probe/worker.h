@@ -28,12 +28,13 @@ struct fp_budget {
 int fp_budget_spent(struct fp_budget *b);
 
 struct fp_worker_stats {
-	uint64_t packets;  /* frames accounted in a flow */
-	uint64_t bytes;    /* their IP-level octets */
-	uint64_t frames;   /* every frame received, flow or not */
+	uint64_t packets; /* frames accounted in a flow */
+	uint64_t bytes;	  /* their IP-level octets */
+	uint64_t frames;  /* every frame received, flow or not */
 	uint64_t parse[FP_PARSE_NRESULTS];
-	uint64_t ring_full_waits; /* offline back-pressure: times the worker waited for the exporter */
-	uint64_t ts_backwards;    /* packets stamped earlier than one before them (offline) */
+	uint64_t
+	    ring_full_waits;   /* offline back-pressure: times the worker waited for the exporter */
+	uint64_t ts_backwards; /* packets stamped earlier than one before them (offline) */
 };
 
 struct fp_worker {
@@ -48,12 +49,12 @@ struct fp_worker {
 	struct fp_ring ring;
 	unsigned id;
 	int offline;
-	int flushing; /* final flush: wait for ring space even live */
-	uint64_t first_ts_ms; /* first packet time, 0 until one arrived; read by the exporter */
-	int done;            /* set (release) after the final flush */
-	int failed;             /* the capture failed (logged); flows were still exported */
-	double capture_seconds; /* first burst to end of input, set before `done` */
-	volatile int *stop;  /* set by the signal handler, --duration, or --count */
+	int flushing;		  /* final flush: wait for ring space even live */
+	uint64_t first_ts_ms;	  /* first packet time, 0 until one arrived; read by the exporter */
+	int done;		  /* set (release) after the final flush */
+	int failed;		  /* the capture failed (logged); flows were still exported */
+	double capture_seconds;	  /* first burst to end of input, set before `done` */
+	volatile int *stop;	  /* set by the signal handler, --duration, or --count */
 	struct fp_budget *budget; /* --count, shared by all workers; NULL = no limit */
 	pthread_t thread;
 };

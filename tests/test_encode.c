@@ -78,7 +78,7 @@ static void ipfix_message_layout(void **state)
 	assert_int_equal(get16(ts + 2), 164);
 	assert_int_equal(get16(ts + 4), FP_TEMPLATE_IPV4);
 	assert_int_equal(get16(ts + 6), 19);
-	assert_int_equal(get16(ts + 8), 8);  /* sourceIPv4Address */
+	assert_int_equal(get16(ts + 8), 8); /* sourceIPv4Address */
 	assert_int_equal(get16(ts + 10), 4);
 	assert_int_equal(get16(ts + 12), 12); /* destinationIPv4Address */
 	assert_int_equal(get16(ts + 84), FP_TEMPLATE_IPV6);
@@ -96,12 +96,12 @@ static void ipfix_message_layout(void **state)
 	assert_int_equal(d[12], 6);
 	assert_int_equal(get16(d + 13), 0x1b); /* tcpControlBits, 2 bytes */
 	assert_int_equal(d[15], 0x28);
-	assert_int_equal(get16(d + 16), 100);  /* vlanId */
-	assert_int_equal(get16(d + 18), 0);    /* icmpTypeCodeIPv4: not ICMP */
+	assert_int_equal(get16(d + 16), 100); /* vlanId */
+	assert_int_equal(get16(d + 18), 0);   /* icmpTypeCodeIPv4: not ICMP */
 	assert_int_equal(d[20], 60);
 	assert_int_equal(d[21], 64);
-	assert_int_equal(d[27], 0x11);         /* sourceMacAddress */
-	assert_int_equal(d[33], 0x22);         /* destinationMacAddress */
+	assert_int_equal(d[27], 0x11); /* sourceMacAddress */
+	assert_int_equal(d[33], 0x22); /* destinationMacAddress */
 	assert_int_equal(get64(d + 34), 0x0102030405ull);
 	assert_int_equal(get64(d + 42), 1234567890123ull);
 	assert_int_equal(get64(d + 50), 1767225600000ull);
@@ -140,7 +140,7 @@ static void nfv9_packet_layout(void **state)
 	assert_int_equal(get16(buf), 9);
 	assert_int_equal(get16(buf + 2), 3); /* two template records and one data record */
 	uint32_t uptime = get32(buf + 4), secs = get32(buf + 8);
-	assert_int_equal(secs, 1767225601);  /* rounded up: no flow ends after sysUpTime */
+	assert_int_equal(secs, 1767225601); /* rounded up: no flow ends after sysUpTime */
 	assert_int_equal((uint64_t)secs * 1000 - uptime, boot);
 	assert_int_equal(get32(buf + 12), 0);
 	assert_int_equal(get32(buf + 16), 9);
@@ -276,11 +276,9 @@ static void wrap_around(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ipfix_message_layout),
-		cmocka_unit_test(nfv9_packet_layout),
-		cmocka_unit_test(ipv6_record),
-		cmocka_unit_test(fills_to_mtu),
-		cmocka_unit_test(wrap_around),
+	    cmocka_unit_test(ipfix_message_layout), cmocka_unit_test(nfv9_packet_layout),
+	    cmocka_unit_test(ipv6_record),	    cmocka_unit_test(fills_to_mtu),
+	    cmocka_unit_test(wrap_around),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -114,8 +114,7 @@ static void ipv4_malformed(void **state)
 	bad.b[ip + 20 + 12] = 0x40; /* TCP data offset 4 */
 	assert_int_equal(parse(FP_LINK_ETHERNET, &bad, &k), FP_PARSE_BAD_L4);
 	/* TCP header cut before the flags byte */
-	assert_int_equal(parse_n(FP_LINK_ETHERNET, &p, 14 + 20 + 10, p.len, &k),
-			 FP_PARSE_TRUNC_L4);
+	assert_int_equal(parse_n(FP_LINK_ETHERNET, &p, 14 + 20 + 10, p.len, &k), FP_PARSE_TRUNC_L4);
 	assert_int_equal(parse_n(FP_LINK_ETHERNET, &p, 10, p.len, &k), FP_PARSE_TRUNC_L2);
 }
 
@@ -177,8 +176,8 @@ static void mpls(void **state)
 	struct pb p = {0};
 	struct fp_pkt k;
 	pb_eth(&p, 0x8847);
-	pb_u32(&p, (16 << 12) | 64);           /* label 16 */
-	pb_u32(&p, (17 << 12) | 0x100 | 64);   /* label 17, bottom of stack */
+	pb_u32(&p, (16 << 12) | 64);	     /* label 16 */
+	pb_u32(&p, (17 << 12) | 0x100 | 64); /* label 17, bottom of stack */
 	unsigned ip = pb_ipv4(&p, 17, 0);
 	pb_udp(&p, 4000, 53);
 	pb_ipv4_fix(&p, ip);
@@ -380,17 +379,17 @@ static void not_ip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(eth_ipv4_tcp),
-		cmocka_unit_test(ipv4_options_and_snaplen),
-		cmocka_unit_test(ipv4_malformed),
-		cmocka_unit_test(ipv4_fragments),
-		cmocka_unit_test(vlan_qinq_and_limits),
-		cmocka_unit_test(mpls),
-		cmocka_unit_test(ipv6_extension_headers),
-		cmocka_unit_test(ipv6_bad_chains),
-		cmocka_unit_test(icmp_and_sctp),
-		cmocka_unit_test(link_types),
-		cmocka_unit_test(not_ip),
+	    cmocka_unit_test(eth_ipv4_tcp),
+	    cmocka_unit_test(ipv4_options_and_snaplen),
+	    cmocka_unit_test(ipv4_malformed),
+	    cmocka_unit_test(ipv4_fragments),
+	    cmocka_unit_test(vlan_qinq_and_limits),
+	    cmocka_unit_test(mpls),
+	    cmocka_unit_test(ipv6_extension_headers),
+	    cmocka_unit_test(ipv6_bad_chains),
+	    cmocka_unit_test(icmp_and_sctp),
+	    cmocka_unit_test(link_types),
+	    cmocka_unit_test(not_ip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,8 +26,11 @@ static int collect(void *arg, const struct fp_record *r)
 
 static struct fp_table *mk(uint32_t max_flows, uint32_t idle, uint32_t active, uint32_t fin)
 {
-	struct fp_table_config c = {.max_flows = max_flows, .idle_ms = idle, .active_ms = active,
-				    .fin_ms = fin, .emit = collect};
+	struct fp_table_config c = {.max_flows = max_flows,
+				    .idle_ms = idle,
+				    .active_ms = active,
+				    .fin_ms = fin,
+				    .emit = collect};
 	nrecs = 0;
 	return fp_table_create(&c);
 }
@@ -143,7 +146,7 @@ static void tcp_end_detected(void **state)
 	feed(t, rev);
 	feed(t, pkt(1, 1234, 1002, 40, 0x11)); /* client FIN */
 	rev.ts_ms = 1003, rev.tcp_flags = 0x11;
-	feed(t, rev);                            /* server FIN */
+	feed(t, rev);			       /* server FIN */
 	feed(t, pkt(1, 1234, 1004, 40, 0x10)); /* the last ACK stays in the same record */
 	fp_table_expire(t, 2500, 100000);
 	assert_int_equal(nrecs, 0);
@@ -275,16 +278,16 @@ static void memory_per_flow(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(aggregate_one_flow),
-		cmocka_unit_test(idle_timeout),
-		cmocka_unit_test(active_timeout),
-		cmocka_unit_test(tcp_end_detected),
-		cmocka_unit_test(rst_and_port_reuse),
-		cmocka_unit_test(evict_least_recently_seen),
-		cmocka_unit_test(conservation_under_churn),
-		cmocka_unit_test(time_jump_and_backwards),
-		cmocka_unit_test(bad_config),
-		cmocka_unit_test(memory_per_flow),
+	    cmocka_unit_test(aggregate_one_flow),
+	    cmocka_unit_test(idle_timeout),
+	    cmocka_unit_test(active_timeout),
+	    cmocka_unit_test(tcp_end_detected),
+	    cmocka_unit_test(rst_and_port_reuse),
+	    cmocka_unit_test(evict_least_recently_seen),
+	    cmocka_unit_test(conservation_under_churn),
+	    cmocka_unit_test(time_jump_and_backwards),
+	    cmocka_unit_test(bad_config),
+	    cmocka_unit_test(memory_per_flow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,8 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const int links[] = {FP_LINK_ETHERNET, FP_LINK_RAW, FP_LINK_LINUX_SLL,
 				    FP_LINK_LINUX_SLL2, FP_LINK_NULL};
-	struct fp_table_config cfg = {.max_flows = 16, .idle_ms = 5, .active_ms = 20, .fin_ms = 2,
-				      .emit = sink};
+	struct fp_table_config cfg = {
+	    .max_flows = 16, .idle_ms = 5, .active_ms = 20, .fin_ms = 2, .emit = sink};
 	struct fp_table *t = fp_table_create(&cfg);
 	struct fp_pkt burst[FP_TABLE_BURST_MAX];
 	uint64_t in_packets = 0, in_octets = 0, now = 1767225600000ull;

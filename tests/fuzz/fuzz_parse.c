@@ -10,9 +10,9 @@
 
 #include "fp_parse.h"
 
-static const int links[] = {FP_LINK_ETHERNET, FP_LINK_RAW,        FP_LINK_IPV4, FP_LINK_IPV6,
-			    FP_LINK_LINUX_SLL, FP_LINK_LINUX_SLL2, FP_LINK_NULL, FP_LINK_LOOP,
-			    147 /* unsupported */};
+static const int links[] = {FP_LINK_ETHERNET, FP_LINK_RAW,	 FP_LINK_IPV4,
+			    FP_LINK_IPV6,     FP_LINK_LINUX_SLL, FP_LINK_LINUX_SLL2,
+			    FP_LINK_NULL,     FP_LINK_LOOP,	 147 /* unsupported */};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -38,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static const uint8_t zero[12];
 		if (p.key.ipver == 4 &&
 		    (memcmp(p.key.src + 4, zero, 12) != 0 || memcmp(p.key.dst + 4, zero, 12) != 0))
-			__builtin_trap(); /* the key's padding must stay zero: it is hashed as words */
+			__builtin_trap(); /* the key's padding must stay zero: it is hashed as words
+					   */
 	}
 	free(frame);
 	return 0;
