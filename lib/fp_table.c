@@ -293,6 +293,13 @@ static void flow_expire(struct fp_table *t, uint32_t i, enum fp_end_reason reaso
 	flow_free(t, i);
 }
 
+/* Out of room: a flow already closed by FIN/RST only loses the rest of its linger, so it ended;
+ * any other flow leaves for lack of resources. */
+static void flow_evict(struct fp_table *t, uint32_t i)
+{
+	flow_expire(t, i, t->flows[i].ended ? FP_END_DETECTED : FP_END_RESOURCES);
+}
+
 /* Start (or restart) a flow's counters with packet `p`. */
 static void flow_begin(struct fp_flow *f, const struct fp_pkt *p)
 {
@@ -341,9 +348,7 @@ static uint32_t pick_victim(struct fp_table *t)
 static uint32_t flow_alloc(struct fp_table *t)
 {
 	if (t->free_head == NIL) {
-		uint32_t v = pick_victim(t);
-		/* A flow already closed by FIN/RST only loses the rest of its linger: it ended. */
-		flow_expire(t, v, t->flows[v].ended ? FP_END_DETECTED : FP_END_RESOURCES);
+		flow_evict(t, pick_victim(t));
 	}
 	uint32_t i = t->free_head;
 	t->free_head = t->flows[i].wnext;
@@ -396,17 +401,13 @@ static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 		t->wheel_started = 1;
 	}
 	uint32_t i = flow_alloc(t);
-	struct fp_bucket *b = &t->buckets[b1_of(t, h)];
-	int s = 0;
-
 	/* The allocation may have evicted from either candidate bucket, so look for room after it.
 	 */
-	for (; s < BUCKET_SLOTS && b->idx[s]; s++)
-		;
+	struct fp_bucket *b = &t->buckets[b1_of(t, h)];
+	int s = bucket_free_slot(b);
 	if (s == BUCKET_SLOTS) {
 		b = &t->buckets[b2_of(t, h)];
-		for (s = 0; s < BUCKET_SLOTS && b->idx[s]; s++)
-			;
+		s = bucket_free_slot(b);
 	}
 	if (s == BUCKET_SLOTS)
 		s = make_room(t, h, &b);
@@ -418,7 +419,7 @@ static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 			if (t->flows[b->idx[j] - 1].last_ms < t->flows[b->idx[old] - 1].last_ms)
 				old = j;
 		fp_counter_add(&t->st.bucket_evictions, 1);
-		flow_expire(t, b->idx[old] - 1, FP_END_RESOURCES);
+		flow_evict(t, b->idx[old] - 1);
 		s = old;
 	}
 	struct fp_flow *f = &t->flows[i];
