@@ -281,3 +281,99 @@ size_t fp_encode_finish(struct fp_encoder *e)
 	}
 	return e->len;
 }
+
+/* ---- options (RFC 7011 §3.4.2.2 and §4; RFC 3954 §6.1) ---- */
+
+struct opt_template {
+	uint16_t id;
+	uint16_t scope_ie; /* IPFIX scope IE; v9 uses scope type 1 (System) */
+	uint16_t n;
+	uint16_t ies[3];
+	uint16_t off[3]; /* offsetof(struct fp_export_counters, ...) */
+};
+
+#define OFF(f) (uint16_t) offsetof(struct fp_export_counters, f)
+
+static const struct opt_template opt_templates[] = {
+    {FP_TEMPLATE_OPT_METERING,
+     149,
+     3,
+     {41, 42, 40},
+     {OFF(messages), OFF(flow_records), OFF(octets)}},
+    {FP_TEMPLATE_OPT_METERING_REL, 143, 2, {164, 165}, {OFF(ignored_packets), OFF(ignored_octets)}},
+    {FP_TEMPLATE_OPT_EXPORTING_REL,
+     144,
+     3,
+     {166, 167, 168},
+     {OFF(notsent_flows), OFF(notsent_packets), OFF(notsent_octets)}},
+};
+
+static unsigned opt_count(const struct fp_encoder *e)
+{
+	return e->format == FP_FORMAT_IPFIX ? 3 : 1;
+}
+
+int fp_encode_options_templates(struct fp_encoder *e)
+{
+	int ipfix = e->format == FP_FORMAT_IPFIX;
+	size_t need = 0;
+
+	for (unsigned i = 0; i < opt_count(e); i++)
+		need += 6 + 4 * (1 + opt_templates[i].n);
+	if (set_reserve(e, ipfix ? 3 : 1, need) != 0)
+		return -ENOSPC;
+	for (unsigned i = 0; i < opt_count(e); i++) {
+		const struct opt_template *o = &opt_templates[i];
+		uint8_t *p = e->buf + e->len;
+		put16(p, o->id);
+		if (ipfix) {
+			put16(p + 2, (uint16_t)(1 + o->n)); /* field count, scope included */
+			put16(p + 4, 1);		    /* scope field count */
+			put16(p + 6, o->scope_ie);
+		} else {
+			put16(p + 2, 4);		    /* option scope length, bytes */
+			put16(p + 4, (uint16_t)(4 * o->n)); /* option length, bytes */
+			put16(p + 6, 1);		    /* scope type: System */
+		}
+		put16(p + 8, 4);
+		e->len += 10;
+		for (unsigned f = 0; f < o->n; f++) {
+			put16(e->buf + e->len, o->ies[f]);
+			put16(e->buf + e->len + 2, 8);
+			e->len += 4;
+		}
+		e->msg_count++;
+	}
+	set_close(e);
+	return 0;
+}
+
+int fp_encode_options(struct fp_encoder *e, const struct fp_export_counters *c)
+{
+	size_t need = 0;
+
+	for (unsigned i = 0; i < opt_count(e); i++)
+		need += 4 + 3 + 4 + 8 * opt_templates[i].n;
+	if (e->len + need > e->cap)
+		return -ENOSPC;
+	for (unsigned i = 0; i < opt_count(e); i++) {
+		const struct opt_template *o = &opt_templates[i];
+		if (set_reserve(e, o->id, 4 + 8 * o->n) != 0)
+			return -ENOSPC;
+		/* scope value: the observation domain, or process id 1 (one of each here) */
+		put32(e->buf + e->len,
+		      o->scope_ie == 149 || e->format == FP_FORMAT_NFV9 ? e->domain : 1);
+		e->len += 4;
+		for (unsigned f = 0; f < o->n; f++) {
+			uint64_t v;
+			memcpy(&v, (const uint8_t *)c + o->off[f], 8);
+			for (int b = 7; b >= 0; b--, v >>= 8)
+				e->buf[e->len + (unsigned)b] = (uint8_t)v;
+			e->len += 8;
+		}
+		e->msg_records++;
+		e->msg_count++;
+	}
+	set_close(e);
+	return 0;
+}

@@ -22,6 +22,22 @@ enum fp_format {
 
 #define FP_TEMPLATE_IPV4 256
 #define FP_TEMPLATE_IPV6 257
+/* Options templates, RFC 7011 §4 (v9 carries only the first: its field types stop at 79). */
+#define FP_TEMPLATE_OPT_METERING 258	  /* §4.1 metering process statistics */
+#define FP_TEMPLATE_OPT_METERING_REL 259  /* §4.2 metering process reliability statistics */
+#define FP_TEMPLATE_OPT_EXPORTING_REL 260 /* §4.3 exporting process reliability statistics */
+
+/* What the options records report; totals since start. */
+struct fp_export_counters {
+	uint64_t messages;	  /* exportedMessageTotalCount (41) */
+	uint64_t flow_records;	  /* exportedFlowRecordTotalCount (42) */
+	uint64_t octets;	  /* exportedOctetTotalCount (40): bytes of messages sent */
+	uint64_t ignored_packets; /* ignoredPacketTotalCount (164): frames not accounted */
+	uint64_t ignored_octets;  /* ignoredOctetTotalCount (165) */
+	uint64_t notsent_flows;	  /* notSentFlowTotalCount (166): records the exporter never got */
+	uint64_t notsent_packets; /* notSentPacketTotalCount (167) */
+	uint64_t notsent_octets;  /* notSentOctetTotalCount (168) */
+};
 
 /* One information element: wire id and length, and where the value sits in struct fp_record. */
 struct fp_ie {
@@ -58,6 +74,14 @@ void fp_encode_begin(struct fp_encoder *e, uint64_t now_ms);
 
 /* Append the template set (IPv4 and IPv6 templates). -ENOSPC if it does not fit. */
 int fp_encode_templates(struct fp_encoder *e);
+
+/* Append the options template set. -ENOSPC if it does not fit. */
+int fp_encode_options_templates(struct fp_encoder *e);
+
+/* Append the options data records for `c` (scopes: observation domain, metering and exporting
+ * process 1). They are data records: the IPFIX sequence number counts them. -ENOSPC if they do
+ * not fit. */
+int fp_encode_options(struct fp_encoder *e, const struct fp_export_counters *c);
 
 /* Append one data record. -ENOSPC if it does not fit: finish, send, begin, retry. */
 int fp_encode_record(struct fp_encoder *e, const struct fp_record *r);

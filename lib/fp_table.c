@@ -264,8 +264,11 @@ static void emit_record(struct fp_table *t, const struct fp_flow *f, enum fp_end
 	memcpy(r.src_mac, f->src_mac, 6);
 	memcpy(r.dst_mac, f->dst_mac, 6);
 	fp_counter_add(&t->st.records[reason], 1);
-	if (t->cfg.emit(t->cfg.emit_arg, &r) != 0)
+	if (t->cfg.emit(t->cfg.emit_arg, &r) != 0) {
 		fp_counter_add(&t->st.records_dropped, 1);
+		fp_counter_add(&t->st.dropped_packets, r.packets);
+		fp_counter_add(&t->st.dropped_octets, r.octets);
+	}
 }
 
 /* Remove entry `i` from its bucket, the wheel, and return it to the pool. */

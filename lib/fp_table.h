@@ -32,8 +32,10 @@ struct fp_table_stats {
 	uint64_t flows_created;
 	uint64_t records[FP_END_NREASONS]; /* records emitted, by end reason */
 	uint64_t records_dropped;	   /* emit() refused them */
-	uint64_t bucket_evictions;	   /* both candidate buckets full (subset of RESOURCES) */
-	uint64_t active;		   /* flows in the table now */
+	uint64_t dropped_packets;	   /* ... and the packets and octets they held */
+	uint64_t dropped_octets;
+	uint64_t bucket_evictions; /* both candidate buckets full (subset of RESOURCES) */
+	uint64_t active;	   /* flows in the table now */
 };
 
 struct fp_table;

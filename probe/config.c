@@ -39,6 +39,7 @@ enum {
 	OPT_RX_DESC,
 	OPT_USER,
 	OPT_GROUP,
+	OPT_NO_OPTIONS,
 };
 
 static const struct option long_opts[] = {
@@ -70,6 +71,7 @@ static const struct option long_opts[] = {
     {"mbuf-size", required_argument, NULL, OPT_MBUF_SIZE},
     {"rx-desc", required_argument, NULL, OPT_RX_DESC},
     {"user", required_argument, NULL, OPT_USER},
+    {"no-options", no_argument, NULL, OPT_NO_OPTIONS},
     {"group", required_argument, NULL, OPT_GROUP},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -137,6 +139,10 @@ static void usage(FILE *out)
 	    "                               buffers keeps up)\n"
 	    "      --ring-size N            records queued per worker for the exporter (default "
 	    "65536)\n"
+	    "      --no-options             send no options records (RFC 7011 section 4: "
+	    "exported,\n"
+	    "                               ignored and not-sent totals; by default they go out\n"
+	    "                               with every template refresh and at exit)\n"
 	    "\n"
 	    "Output:\n"
 	    "      --summary json           print one JSON object of counters on stdout at exit\n"
@@ -331,6 +337,9 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 			break;
 		case OPT_USER:
 			cfg->user = optarg;
+			break;
+		case OPT_NO_OPTIONS:
+			cfg->no_options = 1;
 			break;
 		case OPT_GROUP:
 			cfg->group = optarg;

@@ -33,6 +33,7 @@ struct fp_config {
 	int promisc;
 	int summary_json;
 	int quiet;
+	int no_options;	      /* no IPFIX/v9 options records */
 	const char *user;     /* drop to this user after opening the capture */
 	const char *group;    /* ... and this group (default: the user's) */
 	uint64_t count;	      /* stop after this many frames (all workers together); 0 = no limit */

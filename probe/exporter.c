@@ -64,6 +64,38 @@ static int templates_due(const struct fp_exporter *x)
 	       x->st.messages == 0;
 }
 
+/* Totals for the options records, read from the workers' published counters. */
+static void export_counters(const struct fp_exporter *x, struct fp_export_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->messages = x->st.messages;
+	c->flow_records = x->st.records_exported;
+	c->octets = x->st.bytes_sent;
+	for (unsigned w = 0; w < x->n_workers; w++) {
+		struct fp_worker_stats ws;
+		struct fp_table_stats ts;
+		fp_worker_stats_read(&x->workers[w], &ws);
+		fp_table_stats_read(x->workers[w].table, &ts);
+		for (int r = FP_PARSE_NOT_IP; r < FP_PARSE_NRESULTS; r++)
+			c->ignored_packets += ws.parse[r];
+		c->ignored_octets += ws.ignored_bytes;
+		c->notsent_flows += ts.records_dropped;
+		c->notsent_packets += ts.dropped_packets;
+		c->notsent_octets += ts.dropped_octets;
+	}
+}
+
+/* Options template and records after the data templates; skipped if the message is too small. */
+static void add_options(struct fp_exporter *x)
+{
+	struct fp_export_counters c;
+	uint32_t before = x->enc.msg_records;
+	export_counters(x, &c);
+	if (fp_encode_options_templates(&x->enc) == 0 && fp_encode_options(&x->enc, &c) == 0)
+		fp_counter_add(&x->st.options_messages, 1);
+	x->msg_option_records = x->enc.msg_records - before;
+}
+
 static void msg_begin(struct fp_exporter *x)
 {
 	if (!x->started) {
@@ -72,11 +104,14 @@ static void msg_begin(struct fp_exporter *x)
 		x->started = 1;
 	}
 	fp_encode_begin(&x->enc, x->offline ? x->clock_ms : fp_wall_ms());
+	x->msg_option_records = 0;
 	if (templates_due(x)) {
 		fp_encode_templates(&x->enc);
 		x->last_tpl_mono_ms = fp_mono_ns() / 1000000;
 		x->msgs_since_tpl = 0;
 		fp_counter_add(&x->st.template_messages, 1);
+		if (!x->cfg->no_options)
+			add_options(x);
 	}
 	x->msg_open = 1;
 }
@@ -100,7 +135,7 @@ static void log_send_errors(const struct fp_exporter *x, struct fp_collector *c)
 
 static void msg_send(struct fp_exporter *x)
 {
-	uint32_t nrec = x->enc.msg_records;
+	uint32_t nrec = x->enc.msg_records - x->msg_option_records;
 	size_t len = fp_encode_finish(&x->enc);
 
 	pace(x);
@@ -110,6 +145,7 @@ static void msg_send(struct fp_exporter *x)
 		log_send_errors(x, c);
 	}
 	fp_counter_add(&x->st.messages, 1);
+	fp_counter_add(&x->st.bytes_sent, len);
 	fp_counter_add(&x->st.records_exported, nrec);
 	x->msgs_since_tpl++;
 	x->msg_open = 0;
@@ -172,6 +208,12 @@ static void *exporter_main(void *arg)
 	}
 	if (x->msg_open)
 		msg_send(x);
+	/* Final totals: one last message with the options records (RFC 7011 §4: at shutdown). */
+	if (x->started && !x->cfg->no_options) {
+		x->msgs_since_tpl = x->cfg->template_packets; /* templates + options now */
+		msg_begin(x);
+		msg_send(x);
+	}
 	struct timespec cpu;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
 	x->cpu_seconds = (double)cpu.tv_sec + cpu.tv_nsec / 1e9;

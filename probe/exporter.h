@@ -21,6 +21,8 @@ struct fp_exporter_stats {
 	uint64_t records_by_family[2]; /* IPv4, IPv6 */
 	uint64_t packets_exported;     /* sum of the records' packet counters */
 	uint64_t octets_exported;
+	uint64_t bytes_sent;	   /* message bytes handed to the sockets (one copy) */
+	uint64_t options_messages; /* messages that carried options records */
 };
 
 struct fp_exporter {
@@ -35,7 +37,8 @@ struct fp_exporter {
 	size_t max_msg;
 	int started; /* first message begun: v9 boot time fixed */
 	int msg_open;
-	uint64_t clock_ms; /* export time: packet clock offline, wall clock live */
+	uint32_t msg_option_records; /* options data records in the message being built */
+	uint64_t clock_ms;	     /* export time: packet clock offline, wall clock live */
 	uint64_t last_tpl_mono_ms;
 	uint32_t msgs_since_tpl;
 	uint64_t pace_next_ns; /* token bucket: earliest time the next message may leave */

@@ -149,6 +149,7 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		(unsigned long)xs.records_exported, (unsigned long)xs.records_by_family[0],
 		(unsigned long)xs.records_by_family[1], (unsigned long)xs.packets_exported,
 		(unsigned long)xs.octets_exported);
+	fprintf(out, "\"options_messages\":%lu,", (unsigned long)xs.options_messages);
 	fprintf(out,
 		"\"messages\":%lu,\"template_messages\":%lu,\"exporter_cpu_seconds\":%.3f,"
 		"\"collectors\":[",

@@ -47,6 +47,7 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 	w->local.frames++;
 	if (r != FP_PARSE_OK) {
 		w->local.parse[r]++;
+		w->local.ignored_bytes += wirelen;
 		return;
 	}
 	p->ts_ms = ts_ms;

@@ -35,6 +35,7 @@ struct fp_worker_stats {
 	uint64_t
 	    ring_full_waits;   /* offline back-pressure: times the worker waited for the exporter */
 	uint64_t ts_backwards; /* packets stamped earlier than one before them (offline) */
+	uint64_t ignored_bytes; /* wire bytes of frames not accounted (not IP, parse errors) */
 };
 
 struct fp_worker {

@@ -58,7 +58,7 @@ def check(fmt, path, mtu):
             if records_before is not None and seq != records_before % 2**32:
                 bad(f"sequence {seq}, expected {records_before % 2**32}")
             records_before = seq if records_before is None else records_before
-            off, tset = 16, 2
+            off, tset, oset = 16, 2, 3
         else:
             ver, count, _, _, seq, _ = struct.unpack(">HHIIII", msg[:20])
             if ver != 9:
@@ -66,7 +66,7 @@ def check(fmt, path, mtu):
             if packets_before is not None and seq != (packets_before + 1) % 2**32:
                 bad(f"sequence {seq}, expected {(packets_before + 1) % 2**32}")
             packets_before = seq
-            off, tset = 20, 0
+            off, tset, oset = 20, 0, 1
         counted = data_records = 0
         while off < len(msg):
             if len(msg) - off < 4:
@@ -89,6 +89,25 @@ def check(fmt, path, mtu):
                     counted += 1
                 if any(body[p:]):
                     bad("template set padding not zero")
+            elif sid == oset:
+                p = 0
+                while len(body) - p >= 6:
+                    tid, a, b = struct.unpack(">HHH", body[p:p + 6])
+                    # IPFIX: field count, scope field count; v9: scope and option lengths in bytes
+                    nf = a if fmt == "ipfix" else (a + b) // 4
+                    if tid < 256:
+                        bad(f"options template id {tid} < 256")
+                    if fmt == "ipfix" and (b == 0 or b > a):
+                        bad(f"options template {tid}: scope count {b} of {a} fields")
+                    if len(body) - p < 6 + 4 * nf:
+                        bad(f"options template {tid} runs past its set")
+                        break
+                    templates[tid] = sum(struct.unpack(">HH", body[p + 6 + 4 * i:p + 10 + 4 * i])[1]
+                                         for i in range(nf))
+                    p += 6 + 4 * nf
+                    counted += 1
+                if any(body[p:]):
+                    bad("options template set padding not zero")
             elif sid >= 256:
                 if sid not in templates:
                     bad(f"data set {sid} before its template")

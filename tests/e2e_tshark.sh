@@ -26,6 +26,15 @@ total=$("${dec[@]}" -T fields -e "$pk" -E occurrence=a -E aggregator=, 2>/dev/nu
 	tr ',' '\n' | awk '{s += $1} END {print s + 0}')
 expect_eq "packets decoded by tshark" "$total" "$(json_get "$T/truth.json" packets)"
 
+# options records (RFC 7011 section 4): the last ones, sent at exit, carry the final totals
+last_opt() { "${dec[@]}" -Y "$1" -T fields -e "$1" -E occurrence=l 2>/dev/null | tail -1; }
+expect_eq "exported flow records (options)" "$(last_opt cflow.flowsexp)" "$(json_get "$T/summary.json" records_exported)"
+if [ "$fmt" = ipfix ]; then # v9 carries only the metering statistics
+	expect_eq "not sent flows (options)" "$(last_opt cflow.notsent_flows)" "$(json_get "$T/summary.json" records_dropped)"
+	expect_eq "ignored packets (options)" "$(last_opt cflow.ignore_packets)" \
+		"$(($(json_get "$T/summary.json" parse_errors) + $(json_get "$T/summary.json" not_ip)))"
+fi
+
 editcap -r "$T/export.pcapng" "$T/late.pcapng" "41-$((msgs + 1))" >/dev/null
 late=(tshark -n -r "$T/late.pcapng" -d "udp.port==$port,cflow")
 first_tpl=$("${late[@]}" -Y "cflow.flowset_id == $tset" -T fields -e frame.number 2>/dev/null | head -1)

@@ -273,12 +273,67 @@ static void wrap_around(void **state)
 	assert_int_equal(get32(buf + 12), 0);
 }
 
+/* Options template and records (RFC 7011 §3.4.2.2, §4), counted as data records. */
+static void options_records(void **state)
+{
+	(void)state;
+	uint8_t buf[1500];
+	struct fp_encoder e;
+	struct fp_export_counters c = {.messages = 7,
+				       .flow_records = 150,
+				       .octets = 9000,
+				       .ignored_packets = 3,
+				       .ignored_octets = 180,
+				       .notsent_flows = 2,
+				       .notsent_packets = 20,
+				       .notsent_octets = 1200};
+
+	fp_encode_init(&e, FP_FORMAT_IPFIX, 5, buf, sizeof(buf), 0);
+	fp_encode_begin(&e, 1767225600000ull);
+	assert_int_equal(fp_encode_options_templates(&e), 0);
+	assert_int_equal(fp_encode_options(&e, &c), 0);
+	size_t len = fp_encode_finish(&e);
+	const uint8_t *ts = buf + 16;
+	assert_int_equal(get16(ts), 3); /* options template set */
+	assert_int_equal(get16(ts + 4), FP_TEMPLATE_OPT_METERING);
+	assert_int_equal(get16(ts + 6), 4);    /* fields, scope included */
+	assert_int_equal(get16(ts + 8), 1);    /* scope fields */
+	assert_int_equal(get16(ts + 10), 149); /* observationDomainId */
+	assert_int_equal(get16(ts + 14), 41);  /* exportedMessageTotalCount */
+	const uint8_t *ds = ts + get16(ts + 2);
+	assert_int_equal(get16(ds), FP_TEMPLATE_OPT_METERING);
+	assert_int_equal(get32(ds + 4), 5); /* scope: the observation domain */
+	assert_int_equal(get64(ds + 8), 7);
+	assert_int_equal(get64(ds + 16), 150);
+	assert_int_equal(get64(ds + 24), 9000);
+	size_t off = (size_t)(ds - buf), sets = 0;
+	while (off < len) {
+		off += get16(buf + off + 2);
+		sets++;
+	}
+	assert_int_equal(off, len);
+	assert_int_equal(sets, 3); /* three options data sets after the template set */
+	fp_encode_begin(&e, 1767225601000ull);
+	fp_encode_finish(&e);
+	assert_int_equal(get32(buf + 8), 3); /* three data records were sent before */
+
+	fp_encode_init(&e, FP_FORMAT_NFV9, 5, buf, sizeof(buf), 1767225599000ull);
+	fp_encode_begin(&e, 1767225600000ull);
+	assert_int_equal(fp_encode_options_templates(&e), 0);
+	assert_int_equal(fp_encode_options(&e, &c), 0);
+	fp_encode_finish(&e);
+	assert_int_equal(get16(buf + 2), 2);   /* one options template, one options record */
+	assert_int_equal(get16(buf + 20), 1);  /* v9 options template FlowSet */
+	assert_int_equal(get16(buf + 26), 4);  /* scope length: System, 4 bytes */
+	assert_int_equal(get16(buf + 28), 12); /* option length: three 4-byte field specifiers */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(ipfix_message_layout), cmocka_unit_test(nfv9_packet_layout),
 	    cmocka_unit_test(ipv6_record),	    cmocka_unit_test(fills_to_mtu),
-	    cmocka_unit_test(wrap_around),
+	    cmocka_unit_test(wrap_around),	    cmocka_unit_test(options_records),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
