@@ -40,6 +40,7 @@ enum {
 	OPT_USER,
 	OPT_GROUP,
 	OPT_NO_OPTIONS,
+	OPT_OPTIONS,
 };
 
 static const struct option long_opts[] = {
@@ -72,6 +73,7 @@ static const struct option long_opts[] = {
     {"rx-desc", required_argument, NULL, OPT_RX_DESC},
     {"user", required_argument, NULL, OPT_USER},
     {"no-options", no_argument, NULL, OPT_NO_OPTIONS},
+    {"options", no_argument, NULL, OPT_OPTIONS},
     {"group", required_argument, NULL, OPT_GROUP},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -139,10 +141,12 @@ static void usage(FILE *out)
 	    "                               buffers keeps up)\n"
 	    "      --ring-size N            records queued per worker for the exporter (default "
 	    "65536)\n"
-	    "      --no-options             send no options records (RFC 7011 section 4: "
-	    "exported,\n"
-	    "                               ignored and not-sent totals; by default they go out\n"
-	    "                               with every template refresh and at exit)\n"
+	    "      --options                send options records (RFC 7011 section 4: exported,\n"
+	    "                               ignored and not-sent totals) with every template\n"
+	    "                               refresh and at exit (default off: nfdump 1.7 counts\n"
+	    "                               them as sequence gaps, nfacctd 1.7 loses the flow\n"
+	    "                               records of messages that carry them)\n"
+	    "      --no-options             send none (the default)\n"
 	    "\n"
 	    "Output:\n"
 	    "      --summary json           print one JSON object of counters on stdout at exit\n"
@@ -225,6 +229,7 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 	cfg->ring_size = 65536;
 	cfg->snaplen = 256;
 	cfg->promisc = 1;
+	cfg->no_options = 1; /* see --options in usage() for why */
 	cfg->mbuf_size = 2048;
 	cfg->rx_desc = 1024;
 	cfg->stats_interval_ms = isatty(STDOUT_FILENO) ? 1000 : 0;
@@ -340,6 +345,9 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 			break;
 		case OPT_NO_OPTIONS:
 			cfg->no_options = 1;
+			break;
+		case OPT_OPTIONS:
+			cfg->no_options = 0;
 			break;
 		case OPT_GROUP:
 			cfg->group = optarg;

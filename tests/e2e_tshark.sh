@@ -13,7 +13,7 @@ case "$fmt" in ipfix) tset=2 pk=cflow.packets ;; nfv9) tset=0 pk=cflow.packets ;
 "$FPGEN" -o "$T/in.pcap" -n 300000 -f 50000 -6 30 -V 30 -r 5 >"$T/truth.json"
 port=$(free_udp_port)
 capture_export "$T/export.pcapng" "$port" sh -c '"$0" "$@" >"'"$T"'/summary.json"' "$FLUXPROBE" \
-	--read "$T/in.pcap" --collector "127.0.0.1:$port" --format "$fmt" --template-packets 100 \
+	--read "$T/in.pcap" --collector "127.0.0.1:$port" --format "$fmt" --template-packets 100 --options \
 	--idle-timeout 300 --summary json -q
 
 msgs=$(json_get "$T/summary.json" messages)
@@ -48,6 +48,6 @@ note "late start: first template in frame $first_tpl, last undecodable frame ${l
 # a small MTU: every message still fits and still conforms
 port=$(free_udp_port)
 capture_export "$T/small.pcapng" "$port" "$FLUXPROBE" --read "$T/in.pcap" \
-	--collector "127.0.0.1:$port" --format "$fmt" --mtu 576 -q
+	--collector "127.0.0.1:$port" --format "$fmt" --mtu 576 --options -q
 python3 "$(dirname "$0")/conformance.py" "$fmt" "$T/small.pcapng" 576 || fail "--mtu 576 export breaks the rules"
 echo "ok: tshark decodes every $fmt message"
