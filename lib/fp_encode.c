@@ -319,11 +319,15 @@ int fp_encode_options_templates(struct fp_encoder *e)
 	size_t need = 0;
 
 	for (unsigned i = 0; i < opt_count(e); i++)
-		need += 6 + 4 * (1 + opt_templates[i].n);
-	if (set_reserve(e, ipfix ? 3 : 1, need) != 0)
+		need += 4 + 3 + 6 + 4 * (1 + opt_templates[i].n);
+	if (e->len + need > e->cap)
 		return -ENOSPC;
+	/* One options template per set: RFC 7011 allows several, but pmacct's nfacctd 1.7 misreads
+	 * the records that follow a set holding more than one. */
 	for (unsigned i = 0; i < opt_count(e); i++) {
 		const struct opt_template *o = &opt_templates[i];
+		set_close(e);
+		set_reserve(e, ipfix ? 3 : 1, 6 + 4 * (1 + o->n));
 		uint8_t *p = e->buf + e->len;
 		put16(p, o->id);
 		if (ipfix) {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # End to end into pmacct's nfacctd (print plugin, one row per 5-tuple + VLAN): the rows, packets
 # and bytes it accounts equal the generated capture's ground truth.
-# Usage: e2e_nfacctd.sh ipfix|nfv9
+# Usage: e2e_nfacctd.sh ipfix|nfv9 [more fluxprobe options, e.g. --options]
 source "$(dirname "$0")/lib.sh"
 fmt=${1:?format}
+extra=("${@:2}")
 
 "$FPGEN" -o "$T/in.pcap" -n 1200000 -f 120000 -6 30 -V 30 -r 11 >"$T/truth.json"
 port=$(free_udp_port)
@@ -23,7 +24,7 @@ pid=$!
 PIDS+=("$pid")
 wait_udp_listen "$port"
 "$FLUXPROBE" --read "$T/in.pcap" --collector "127.0.0.1:$port" --format "$fmt" \
-	--idle-timeout 300 --active-timeout 600 -q
+	--idle-timeout 300 --active-timeout 600 "${extra[@]}" -q
 sleep 0.5
 kill -INT "$pid" # the print plugin writes its cache out on exit
 wait "$pid" || true

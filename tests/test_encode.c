@@ -300,7 +300,12 @@ static void options_records(void **state)
 	assert_int_equal(get16(ts + 8), 1);    /* scope fields */
 	assert_int_equal(get16(ts + 10), 149); /* observationDomainId */
 	assert_int_equal(get16(ts + 14), 41);  /* exportedMessageTotalCount */
-	const uint8_t *ds = ts + get16(ts + 2);
+	/* one options template per set (nfacctd misreads sets holding several): skip all three */
+	const uint8_t *ds = ts;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(get16(ds), 3);
+		ds += get16(ds + 2);
+	}
 	assert_int_equal(get16(ds), FP_TEMPLATE_OPT_METERING);
 	assert_int_equal(get32(ds + 4), 5); /* scope: the observation domain */
 	assert_int_equal(get64(ds + 8), 7);
@@ -312,7 +317,7 @@ static void options_records(void **state)
 		sets++;
 	}
 	assert_int_equal(off, len);
-	assert_int_equal(sets, 3); /* three options data sets after the template set */
+	assert_int_equal(sets, 3); /* three options data sets after the template sets */
 	fp_encode_begin(&e, 1767225601000ull);
 	fp_encode_finish(&e);
 	assert_int_equal(get32(buf + 8), 3); /* three data records were sent before */
