@@ -37,7 +37,7 @@ for run in $(seq "$runs"); do
 		mkdir -p "$work/nf"
 		nfcapd -w "$work/nf" -b 127.0.0.1 -p "$port" -t 3600 -B 200000000 >/dev/null 2>&1 &
 		collector=$!
-		for _ in $(seq 100); do ss -Hlun "sport = :$port" | grep -q . && break; sleep 0.05; done
+		for _ in $(seq 100); do [ -n "$(ss -Hlun "sport = :$port")" ] && break; sleep 0.05; done
 		case "$tool" in
 		fluxprobe) cmd=(build/probe/fluxprobe --read "$pcap" --collector "127.0.0.1:$port"
 				--idle-timeout 300 --active-timeout 600 -q) ;;

@@ -7,7 +7,8 @@
 #  4. live: tcpreplay into a veth in a network namespace, net_af_packet on its peer → nfcapd.
 # Usage: e2e_dpdk.sh
 source "$(dirname "$0")/lib.sh"
-"$FLUXPROBE" --help | grep -q -- "--dpdk" || fail "--help does not describe --dpdk"
+"$FLUXPROBE" --help >"$T/help"
+grep -q -- "--dpdk" "$T/help" || fail "--help does not describe --dpdk"
 eal=(--no-huge --no-pci -m 512 --file-prefix "fp-test-$$" --log-level=lib.eal:error)
 
 note "1. net_pcap, 1 worker, --count = packets in the file"

@@ -18,7 +18,7 @@ mkdir -p "$T/nf"
 ip netns exec "$ns" nfcapd -w "$T/nf" -b 127.0.0.1 -p "$port" -t 3600 >"$T/nfcapd.log" 2>&1 &
 NFCAPD_PID=$!
 PIDS+=("$NFCAPD_PID")
-for _ in $(seq 100); do nsx ss -Hlun "sport = :$port" | grep -q . && break; sleep 0.05; done
+for _ in $(seq 100); do [ -n "$(nsx ss -Hlun "sport = :$port")" ] && break; sleep 0.05; done
 
 # the v9 run also drops to an unprivileged user once the capture is open
 priv=()

@@ -32,7 +32,7 @@ print(d)' "$1" "$2"
 
 wait_udp_listen() { # port
 	for _ in $(seq 100); do
-		ss -Hlun "sport = :$1" | grep -q . && return 0
+		[ -n "$(ss -Hlun "sport = :$1")" ] && return 0
 		sleep 0.05
 	done
 	fail "nothing listens on udp/$1"
