@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* libpcap backend: live interfaces and capture files (pcap and pcapng). */
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -40,6 +41,14 @@ static int pcap_recv_burst(struct fp_capture *c, unsigned max, fp_frame_fn fn, v
 		return -1;
 	if (n == 0 && c->offline)
 		return -1; /* end of file */
+	if (n == 0) {
+		/* Live and non-blocking: wait for the next block of packets, at most 100 ms, so
+		 * the worker expires idle flows on a quiet link too (with TPACKET_V3 a blocking
+		 * pcap_dispatch() does not return until a packet comes). */
+		struct pollfd pfd = {.fd = pcap_get_selectable_fd(pp->p), .events = POLLIN};
+		if (pfd.fd >= 0)
+			poll(&pfd, 1, 100);
+	}
 	return n;
 }
 
@@ -112,6 +121,11 @@ int fp_capture_pcap_open(struct fp_capture *c, const char *file, const char *ifa
 		int rc = pcap_activate(p);
 		if (rc < 0) {
 			fprintf(stderr, "fluxprobe: --interface %s: %s\n", iface, pcap_geterr(p));
+			pcap_close(p);
+			goto fail;
+		}
+		if (pcap_setnonblock(p, 1, errbuf) != 0) {
+			fprintf(stderr, "fluxprobe: --interface %s: %s\n", iface, errbuf);
 			pcap_close(p);
 			goto fail;
 		}
