@@ -47,7 +47,8 @@ static struct entry *at(const struct fp_backlog *b, size_t off)
 /* Drop skip markers at the head, so the head is a message or the ring is empty. */
 static void skip_markers(struct fp_backlog *b)
 {
-	while (b->used > 0 && b->head + sizeof(struct entry) <= b->cap && at(b, b->head)->len == 0) {
+	while (b->used > 0 && b->head + sizeof(struct entry) <= b->cap &&
+	       at(b, b->head)->len == 0) {
 		b->used -= b->cap - b->head;
 		b->head = 0;
 	}

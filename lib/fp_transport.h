@@ -1,7 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * UDP transport to collectors: parse "HOST:PORT" / "[IPv6]:PORT", open one socket per collector,
- * send every message to every collector. Owned by the exporter thread.
+ * Transport to collectors, owned by the exporter thread.
+ *
+ * UDP ("HOST:PORT", "udp://HOST:PORT", "[IPv6]:PORT"): one connected socket per collector; a
+ * send error is counted, never fatal.
+ *
+ * TCP ("tcp://HOST:PORT", IPFIX only, RFC 7011 §10.4): a non-blocking stream with a small state
+ * machine driven by fp_collector_pump() from the exporter's loop: down → connecting → up, back to
+ * down on any error or when the collector closes, and a new attempt after a backoff that doubles
+ * from 1 s to 30 s. Every message first goes into a bounded backlog (fp_backlog.h) and leaves it
+ * in order as the socket takes it, so a collector that is down or slow costs memory up to the
+ * bound, then the oldest messages (counted), never the exporter's time. On every new connection
+ * the greeting (all templates, built by the exporter's callback) goes first, then the message
+ * that was being written when the last connection broke, from its start, then the backlog.
  */
 #ifndef FP_TRANSPORT_H
 #define FP_TRANSPORT_H
@@ -10,17 +21,55 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "fp_backlog.h"
+
+enum fp_proto {
+	FP_PROTO_UDP,
+	FP_PROTO_TCP,
+};
+
+enum fp_tcp_state {
+	FP_TCP_DOWN,
+	FP_TCP_CONNECTING,
+	FP_TCP_UP,
+};
+
+#define FP_TCP_BACKOFF_MIN_MS 1000
+#define FP_TCP_BACKOFF_MAX_MS 30000
+#define FP_MSG_MAX 65536
+
+/* Writes the messages a new TCP connection starts with into `buf`; returns their length. */
+typedef size_t (*fp_greeter_fn)(void *ctx, uint8_t *buf, size_t cap);
+
 struct fp_collector {
 	char name[128]; /* as the user wrote it */
+	enum fp_proto proto;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	int fd;
-	uint64_t sent_msgs;
+	uint64_t sent_msgs; /* UDP: datagrams sent; TCP: messages written whole */
 	uint64_t sent_bytes;
-	uint64_t send_errors;
+	uint64_t send_errors; /* UDP: failed sends; TCP: failed connects and broken streams */
 	uint64_t send_errors_logged; /* errors already reported in the log */
 	uint64_t last_log_ms;	     /* monotonic ms of the last error log line */
 	int last_errno;
+	/* TCP only */
+	enum fp_tcp_state state;
+	uint64_t connects;    /* connections established */
+	uint64_t disconnects; /* established connections lost */
+	uint64_t next_try_ms; /* monotonic ms of the next connect attempt */
+	uint32_t backoff_ms;
+	fp_greeter_fn greeter;
+	void *greeter_ctx;
+	struct fp_backlog backlog;
+	int need_greet; /* connected, greeting not built yet (built before the first message) */
+	uint8_t *greet; /* FP_MSG_MAX bytes: the greeting being written */
+	size_t greet_len, greet_off;
+	uint8_t *out; /* FP_MSG_MAX bytes: the message being written, taken from the backlog */
+	size_t out_len, out_off;
+	uint32_t out_seq;  /* its sequence number as the exporter numbered it */
+	uint32_t seq_base; /* the exporter's number of this connection's first message */
+	struct fp_msg_meta out_meta;
 };
 
 /*
@@ -29,15 +78,35 @@ struct fp_collector {
  */
 int fp_collector_parse(const char *spec, struct fp_collector *c, char *err, size_t errlen);
 
-/* Open the UDP socket. Returns 0 or -errno. */
-int fp_collector_open(struct fp_collector *c);
+/* Open the collector: UDP socket, or TCP backlog of `backlog_bytes` and a first connect attempt
+ * (which may still be in progress). `greeter` (TCP) builds what each connection starts with.
+ * Returns 0 or -errno. Any thread, before the exporter starts. */
+int fp_collector_open(struct fp_collector *c, size_t backlog_bytes, fp_greeter_fn greeter,
+		      void *greeter_ctx);
+/* Close and free; what a TCP collector still held is counted as dropped. */
 void fp_collector_close(struct fp_collector *c);
 
-/* Send one datagram; errors are counted, never fatal (a missing collector must not stop capture).
+/*
+ * Send one message. UDP: one datagram, errors counted. TCP: queued in the backlog (the oldest
+ * messages dropped and counted if it is full), then as much written as the socket takes; with
+ * `wait` set and the connection up, waits for room instead of dropping (offline runs).
  */
-void fp_collector_send(struct fp_collector *c, const void *buf, size_t len);
+void fp_collector_send(struct fp_collector *c, const void *buf, size_t len,
+		       const struct fp_msg_meta *meta, int wait);
 
-/* Largest UDP payload that keeps the IP packet within `mtu` for this collector's family. */
+/* TCP: advance the connection (connect, detect a closed peer, write what is queued) without
+ * blocking. `now_ms` is monotonic. No-op for UDP. */
+void fp_collector_pump(struct fp_collector *c, uint64_t now_ms);
+
+/* TCP: bytes or messages not yet written (greeting, partial message, backlog). */
+int fp_collector_pending(const struct fp_collector *c);
+
+/* TCP: keep pumping (reconnecting if needed) until nothing is pending or `timeout_ms` passed,
+ * then close the stream cleanly (FIN, wait briefly for the collector's). Exporter thread, at
+ * the end. */
+void fp_collector_drain(struct fp_collector *c, uint32_t timeout_ms);
+
+/* Largest payload that keeps one UDP datagram within `mtu` for this collector's family. */
 size_t fp_collector_max_payload(const struct fp_collector *c, unsigned mtu);
 
 #endif

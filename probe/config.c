@@ -41,6 +41,7 @@ enum {
 	OPT_GROUP,
 	OPT_NO_OPTIONS,
 	OPT_OPTIONS,
+	OPT_EXPORT_BACKLOG,
 };
 
 static const struct option long_opts[] = {
@@ -58,6 +59,7 @@ static const struct option long_opts[] = {
     {"template-interval", required_argument, NULL, OPT_TPL_INTERVAL},
     {"template-packets", required_argument, NULL, OPT_TPL_PACKETS},
     {"export-rate", required_argument, NULL, OPT_EXPORT_RATE},
+    {"export-backlog", required_argument, NULL, OPT_EXPORT_BACKLOG},
     {"ring-size", required_argument, NULL, OPT_RING},
     {"snaplen", required_argument, NULL, OPT_SNAPLEN},
     {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
@@ -86,7 +88,8 @@ static void usage(FILE *out)
 	    out,
 	    "Usage: fluxprobe (--read FILE | --interface IFACE) [options] [BPF filter]\n"
 	    "       fluxprobe --dpdk [options] -- EAL-OPTIONS\n"
-	    "Turns packets into flows and exports them as IPFIX or NetFlow v9 over UDP.\n"
+	    "Turns packets into flows and exports them as IPFIX or NetFlow v9 over UDP, or IPFIX\n"
+	    "over TCP.\n"
 	    "\n"
 	    "Capture:\n"
 	    "  -r, --read FILE              read a pcap/pcapng file flat out; timers run on\n"
@@ -128,8 +131,15 @@ static void usage(FILE *out)
 	    "                               when full the least recently seen flow is exported\n"
 	    "\n"
 	    "Export:\n"
-	    "  -n, --collector HOST:PORT    UDP collector, repeatable; IPv6 as [ADDR]:PORT\n"
+	    "  -n, --collector [udp://|tcp://]HOST:PORT\n"
+	    "                               collector, repeatable; IPv6 as [ADDR]:PORT; UDP\n"
+	    "                               unless tcp:// (IPFIX only: reconnects with backoff\n"
+	    "                               1-30 s, templates at the start of every connection)\n"
 	    "                               (default none: flows are counted, not sent)\n"
+	    "      --export-backlog BYTES   per TCP collector, messages kept while it is down or\n"
+	    "                               slow, sent in order when it takes them; beyond that\n"
+	    "                               the oldest are dropped and counted (suffix K, M, G;\n"
+	    "                               default 32M)\n"
 	    "      --format ipfix|nfv9      export protocol (default ipfix)\n"
 	    "      --mtu BYTES              largest IP packet sent, headers included (default "
 	    "1500)\n"
@@ -194,6 +204,33 @@ static int parse_uint(const char *opt, const char *s, unsigned long min, unsigne
 	return 0;
 }
 
+/* A byte count with an optional K/M/G suffix (powers of 1024). */
+static int parse_size(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	unsigned shift = 0;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
+		end++;
+	if (errno || end == s || *end != '\0' || s[0] == '-' || v > (max >> shift) ||
+	    (v << shift) < min) {
+		fprintf(stderr,
+			"fluxprobe: --%s: '%s' must be a byte count from %llu to %llu (suffix K, M "
+			"or G allowed)\n",
+			opt, s, (unsigned long long)min, (unsigned long long)max);
+		return -1;
+	}
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
 static char *join_args(int argc, char **argv)
 {
 	size_t len = 1;
@@ -226,6 +263,7 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 	cfg->template_interval_ms = 20000;
 	cfg->template_packets = 20;
 	cfg->export_rate = 10000;
+	cfg->export_backlog = 32u << 20;
 	cfg->ring_size = 65536;
 	cfg->snaplen = 256;
 	cfg->promisc = 1;
@@ -398,6 +436,13 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 1;
+		case OPT_EXPORT_BACKLOG: {
+			uint64_t b;
+			if (parse_size("export-backlog", optarg, 128 << 10, 16ull << 30, &b))
+				return -1;
+			cfg->export_backlog = (size_t)b;
+			break;
+		}
 		case OPT_VERSION:
 			printf("fluxprobe %s\n", FP_VERSION);
 			return 1;
@@ -410,6 +455,15 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 			return -1;
 		}
 	}
+	for (unsigned i = 0; i < cfg->n_collectors; i++)
+		if (cfg->collectors[i].proto == FP_PROTO_TCP && cfg->format != FP_FORMAT_IPFIX) {
+			fprintf(
+			    stderr,
+			    "fluxprobe: --collector %s: TCP export is IPFIX only (NetFlow v9 is "
+			    "defined over UDP); use --format ipfix\n",
+			    cfg->collectors[i].name);
+			return -1;
+		}
 	int dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
 	if (cfg->dpdk) {
 		/* DPDK's convention: our options, then "--", then the EAL's. */

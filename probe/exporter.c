@@ -57,6 +57,18 @@ static uint64_t boot_time(const struct fp_exporter *x)
 	return first >= 1000 ? (first / 1000 - 1) * 1000 : 0;
 }
 
+/* Export time: the packet clock offline (the first packet's time before any record), the wall
+ * clock live. */
+static uint64_t export_time(const struct fp_exporter *x)
+{
+	if (!x->offline)
+		return fp_wall_ms();
+	if (x->clock_ms)
+		return x->clock_ms;
+	uint64_t t = boot_time(x);
+	return t ? t + 1000 : fp_wall_ms();
+}
+
 static int templates_due(const struct fp_exporter *x)
 {
 	return x->msgs_since_tpl >= x->cfg->template_packets ||
@@ -91,7 +103,10 @@ static void add_options(struct fp_exporter *x)
 	struct fp_export_counters c;
 	uint32_t before = x->enc.msg_records;
 	export_counters(x, &c);
-	if (fp_encode_options_templates(&x->enc) == 0 && fp_encode_options(&x->enc, &c) == 0)
+	if (fp_encode_options_templates(&x->enc) != 0)
+		return;
+	x->tpl_end = x->enc.len;
+	if (fp_encode_options(&x->enc, &c) == 0)
 		fp_counter_add(&x->st.options_messages, 1);
 	x->msg_option_records = x->enc.msg_records - before;
 }
@@ -103,10 +118,13 @@ static void msg_begin(struct fp_exporter *x)
 			       boot_time(x));
 		x->started = 1;
 	}
-	fp_encode_begin(&x->enc, x->offline ? x->clock_ms : fp_wall_ms());
+	fp_encode_begin(&x->enc, export_time(x));
 	x->msg_option_records = 0;
+	x->msg_meta = (struct fp_msg_meta){0};
+	x->tpl_end = x->enc.len;
 	if (templates_due(x)) {
 		fp_encode_templates(&x->enc);
+		x->tpl_end = x->enc.len;
 		x->last_tpl_mono_ms = fp_mono_ns() / 1000000;
 		x->msgs_since_tpl = 0;
 		fp_counter_add(&x->st.template_messages, 1);
@@ -116,15 +134,41 @@ static void msg_begin(struct fp_exporter *x)
 	x->msg_open = 1;
 }
 
-/* At most one log line per collector every 10 s, with the count since the last one. */
-static void log_send_errors(const struct fp_exporter *x, struct fp_collector *c)
+/* At most one log line per collector every 10 s, with the count since the last one; a TCP
+ * collector's connections coming and going are logged when they happen. */
+static void log_send_errors(struct fp_exporter *x, unsigned i)
 {
+	struct fp_collector *c = &x->collectors[i];
+	struct fp_collector_log *l = &x->logged[i];
+	if (c->connects != l->connects || c->disconnects != l->disconnects) {
+		if (!x->cfg->quiet && c->disconnects != l->disconnects)
+			fprintf(stderr,
+				"fluxprobe: collector %s: connection lost (%s); reconnecting\n",
+				c->name, strerror(c->last_errno));
+		if (!x->cfg->quiet && c->connects != l->connects)
+			fprintf(stderr,
+				"fluxprobe: collector %s: connected; templates sent, %lu "
+				"queued messages follow\n",
+				c->name, (unsigned long)c->backlog.msgs + (c->out_len != 0));
+		l->connects = c->connects;
+		l->disconnects = c->disconnects;
+		c->send_errors_logged = c->send_errors; /* the change said it all */
+		c->last_log_ms = fp_mono_ns() / 1000000;
+	}
 	if (c->send_errors == c->send_errors_logged)
 		return;
 	uint64_t now = fp_mono_ns() / 1000000;
 	if (c->last_log_ms && now - c->last_log_ms < 10000)
 		return;
-	if (!x->cfg->quiet)
+	if (!x->cfg->quiet && c->proto == FP_PROTO_TCP)
+		fprintf(
+		    stderr,
+		    "fluxprobe: collector %s: %lu failed connection attempts (%s); %lu messages "
+		    "queued, %lu dropped; capture goes on\n",
+		    c->name, (unsigned long)(c->send_errors - c->send_errors_logged),
+		    strerror(c->last_errno), (unsigned long)c->backlog.msgs,
+		    (unsigned long)c->backlog.dropped_msgs);
+	else if (!x->cfg->quiet)
 		fprintf(stderr,
 			"fluxprobe: collector %s: %lu datagrams not sent (%s); capture goes on\n",
 			c->name, (unsigned long)(c->send_errors - c->send_errors_logged),
@@ -133,22 +177,72 @@ static void log_send_errors(const struct fp_exporter *x, struct fp_collector *c)
 	c->last_log_ms = now;
 }
 
+/* The message for stream collectors: the same, less the template sets, which a TCP session
+ * carries once, at its start (RFC 7011 §8.1 and §10.4: no template refresh over TCP). Returns
+ * its length, 0 when nothing but the header would be left. */
+static size_t strip_templates(struct fp_exporter *x, size_t len)
+{
+	size_t hdr = fp_encode_header_len(x->cfg->format);
+	size_t cut = x->tpl_end - hdr;
+	if (len - cut <= hdr)
+		return 0;
+	memcpy(x->tcp_buf, x->buf, hdr);
+	memcpy(x->tcp_buf + hdr, x->buf + x->tpl_end, len - x->tpl_end);
+	size_t n = len - cut;
+	x->tcp_buf[2] = (uint8_t)(n >> 8); /* IPFIX header: message length */
+	x->tcp_buf[3] = (uint8_t)n;
+	return n;
+}
+
 static void msg_send(struct fp_exporter *x)
 {
 	uint32_t nrec = x->enc.msg_records - x->msg_option_records;
 	size_t len = fp_encode_finish(&x->enc);
+	size_t tcp_len = x->n_tcp ? strip_templates(x, len) : 0;
 
-	pace(x);
+	x->msg_meta.records = nrec;
+	if (x->n_tcp < x->n_collectors)
+		pace(x);
 	for (unsigned i = 0; i < x->n_collectors; i++) {
 		struct fp_collector *c = &x->collectors[i];
-		fp_collector_send(c, x->buf, len);
-		log_send_errors(x, c);
+		if (c->proto == FP_PROTO_UDP)
+			fp_collector_send(c, x->buf, len, &x->msg_meta, 0);
+		else if (tcp_len)
+			fp_collector_send(c, x->tcp_buf, tcp_len, &x->msg_meta, x->offline);
+		log_send_errors(x, i);
 	}
 	fp_counter_add(&x->st.messages, 1);
 	fp_counter_add(&x->st.bytes_sent, len);
 	fp_counter_add(&x->st.records_exported, nrec);
 	x->msgs_since_tpl++;
 	x->msg_open = 0;
+}
+
+/* What a new TCP connection starts with: the templates (and options templates), alone. */
+size_t fp_exporter_greeting(void *ctx, uint8_t *buf, size_t cap)
+{
+	struct fp_exporter *x = ctx;
+	struct fp_encoder e;
+	fp_encode_init(&e, x->cfg->format, x->cfg->domain, buf, cap < x->max_msg ? cap : x->max_msg,
+		       0);
+	e.seq = x->enc.seq; /* the transport sets it to the next message's */
+	fp_encode_begin(&e, export_time(x));
+	fp_encode_templates(&e);
+	if (!x->cfg->no_options)
+		fp_encode_options_templates(&e);
+	return fp_encode_finish(&e);
+}
+
+/* Keep stream collectors moving: connect, write what is queued. */
+static void pump_collectors(struct fp_exporter *x)
+{
+	if (x->n_tcp == 0)
+		return;
+	uint64_t now = fp_mono_ns() / 1000000;
+	for (unsigned i = 0; i < x->n_collectors; i++) {
+		fp_collector_pump(&x->collectors[i], now);
+		log_send_errors(x, i);
+	}
 }
 
 static void add_record(struct fp_exporter *x, const struct fp_record *r)
@@ -162,6 +256,8 @@ static void add_record(struct fp_exporter *x, const struct fp_record *r)
 		msg_begin(x);
 		fp_encode_record(&x->enc, r); /* an empty message always has room for one record */
 	}
+	x->msg_meta.packets += r->packets;
+	x->msg_meta.octets += r->octets;
 	fp_counter_add(&x->st.records_by_family[r->key.ipver == 6], 1);
 	fp_counter_add(&x->st.packets_exported, r->packets);
 	fp_counter_add(&x->st.octets_exported, r->octets);
@@ -171,7 +267,7 @@ static void *exporter_main(void *arg)
 {
 	struct fp_exporter *x = arg;
 	static struct fp_record recs[DRAIN_BURST];
-	unsigned idle = 0;
+	unsigned idle = 0, busy = 0;
 
 	for (;;) {
 		unsigned got = 0;
@@ -193,8 +289,11 @@ static void *exporter_main(void *arg)
 		}
 		if (got) {
 			idle = 0;
+			if ((++busy & 63) == 0)
+				pump_collectors(x);
 			continue;
 		}
+		pump_collectors(x);
 		if (all_done)
 			break;
 		/* Nothing queued: send what is pending after a short wait, keep templates fresh. */
@@ -213,6 +312,11 @@ static void *exporter_main(void *arg)
 		x->msgs_since_tpl = x->cfg->template_packets; /* templates + options now */
 		msg_begin(x);
 		msg_send(x);
+	}
+	/* Stream collectors get what is queued, then a clean close. */
+	for (unsigned i = 0; i < x->n_collectors; i++) {
+		fp_collector_drain(&x->collectors[i], FP_DRAIN_MS);
+		log_send_errors(x, i);
 	}
 	struct timespec cpu;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
@@ -238,6 +342,8 @@ int fp_exporter_init(struct fp_exporter *x, const struct fp_config *cfg, struct 
 	}
 	if (x->max_msg > cfg->mtu - 28)
 		x->max_msg = cfg->mtu - 28;
+	for (unsigned i = 0; i < x->n_collectors; i++)
+		x->n_tcp += x->collectors[i].proto == FP_PROTO_TCP;
 	return 0;
 }
 

@@ -25,15 +25,28 @@ struct fp_exporter_stats {
 	uint64_t options_messages; /* messages that carried options records */
 };
 
+/* How long the exporter waits at the end for stream collectors to take what is queued. */
+#define FP_DRAIN_MS 5000
+
+/* Per collector: what the log has already said. */
+struct fp_collector_log {
+	uint64_t connects, disconnects;
+};
+
 struct fp_exporter {
 	const struct fp_config *cfg;
 	struct fp_collector *collectors;
 	unsigned n_collectors;
+	unsigned n_tcp; /* stream collectors among them */
+	struct fp_collector_log logged[FP_MAX_COLLECTORS];
 	struct fp_worker *workers;
 	unsigned n_workers;
 	int offline;
 	struct fp_encoder enc;
-	uint8_t buf[65536];
+	uint8_t buf[FP_MSG_MAX];
+	uint8_t tcp_buf[FP_MSG_MAX]; /* the message less its templates, for stream collectors */
+	size_t tpl_end;		     /* end of the template sets in buf */
+	struct fp_msg_meta msg_meta; /* flow records, packets, octets in the message being built */
 	size_t max_msg;
 	int started; /* first message begun: v9 boot time fixed */
 	int msg_open;
@@ -51,6 +64,10 @@ struct fp_exporter {
 int fp_exporter_init(struct fp_exporter *x, const struct fp_config *cfg, struct fp_worker *workers,
 		     unsigned n_workers, int offline);
 int fp_exporter_start(struct fp_exporter *x);
+
+/* fp_greeter_fn for TCP collectors (`ctx` = the exporter): the templates, alone in a message.
+ * Exporter thread (it runs inside fp_collector_pump). */
+size_t fp_exporter_greeting(void *ctx, uint8_t *buf, size_t cap);
 
 /* Counters, readable from any thread (relaxed). */
 void fp_exporter_stats_read(const struct fp_exporter *x, struct fp_exporter_stats *out);

@@ -156,11 +156,23 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		(unsigned long)xs.messages, (unsigned long)xs.template_messages, x->cpu_seconds);
 	for (unsigned i = 0; i < cfg->n_collectors; i++) {
 		const struct fp_collector *c = &cfg->collectors[i];
-		fprintf(
-		    out,
-		    "%s{\"collector\":\"%s\",\"messages\":%lu,\"bytes\":%lu,\"send_errors\":%lu}",
-		    i ? "," : "", c->name, (unsigned long)c->sent_msgs,
-		    (unsigned long)c->sent_bytes, (unsigned long)c->send_errors);
+		fprintf(out,
+			"%s{\"collector\":\"%s\",\"transport\":\"%s\",\"messages\":%lu,"
+			"\"bytes\":%lu,\"send_errors\":%lu",
+			i ? "," : "", c->name, c->proto == FP_PROTO_TCP ? "tcp" : "udp",
+			(unsigned long)c->sent_msgs, (unsigned long)c->sent_bytes,
+			(unsigned long)c->send_errors);
+		if (c->proto == FP_PROTO_TCP)
+			fprintf(out,
+				",\"connects\":%lu,\"disconnects\":%lu,\"dropped_messages\":%lu,"
+				"\"dropped_records\":%lu,\"dropped_packets\":%lu,"
+				"\"dropped_bytes\":%lu",
+				(unsigned long)c->connects, (unsigned long)c->disconnects,
+				(unsigned long)c->backlog.dropped_msgs,
+				(unsigned long)c->backlog.dropped.records,
+				(unsigned long)c->backlog.dropped.packets,
+				(unsigned long)c->backlog.dropped.octets);
+		fprintf(out, "}");
 	}
 	fprintf(out, "],\"capture\":{\"received\":%lu,\"dropped\":%lu,\"if_dropped\":%lu},",
 		(unsigned long)cs->received, (unsigned long)cs->dropped,
@@ -308,7 +320,8 @@ int main(int argc, char **argv)
 		return prc > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	}
 	for (; opened < cfg.n_collectors; opened++) {
-		int e = fp_collector_open(&cfg.collectors[opened]);
+		int e = fp_collector_open(&cfg.collectors[opened], cfg.export_backlog,
+					  fp_exporter_greeting, &exporter);
 		if (e) {
 			fprintf(stderr, "fluxprobe: collector %s: %s\n",
 				cfg.collectors[opened].name, strerror(-e));
