@@ -95,6 +95,13 @@ static void export_counters(const struct fp_exporter *x, struct fp_export_counte
 		c->notsent_packets += ts.dropped_packets;
 		c->notsent_octets += ts.dropped_octets;
 	}
+	/* Messages a TCP collector's backlog had to drop never reached it either. */
+	for (unsigned i = 0; i < x->n_collectors; i++) {
+		const struct fp_backlog *b = &x->collectors[i].backlog;
+		c->notsent_flows += b->dropped.records;
+		c->notsent_packets += b->dropped.packets;
+		c->notsent_octets += b->dropped.octets;
+	}
 }
 
 /* Options template and records after the data templates; skipped if the message is too small. */
