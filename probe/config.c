@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <ini.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -42,6 +44,7 @@ enum {
 	OPT_NO_OPTIONS,
 	OPT_OPTIONS,
 	OPT_EXPORT_BACKLOG,
+	OPT_CONFIG,
 };
 
 static const struct option long_opts[] = {
@@ -77,6 +80,7 @@ static const struct option long_opts[] = {
     {"no-options", no_argument, NULL, OPT_NO_OPTIONS},
     {"options", no_argument, NULL, OPT_OPTIONS},
     {"group", required_argument, NULL, OPT_GROUP},
+    {"config", required_argument, NULL, OPT_CONFIG},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -158,6 +162,17 @@ static void usage(FILE *out)
 	    "                               options data records as RFC 7011 says to)\n"
 	    "      --no-options             send none (the default)\n"
 	    "\n"
+	    "Configuration file:\n"
+	    "  -c, --config FILE            read options from FILE first: 'key = value' lines,\n"
+	    "                               one per long option (collector = 127.0.0.1:2055,\n"
+	    "                               repeatable like the option; quiet = yes), '#'\n"
+	    "                               comments, 'eal = ...' for the DPDK EAL arguments.\n"
+	    "                               The command line overrides the file (a --collector\n"
+	    "                               given there replaces the file's list). SIGHUP "
+	    "re-reads\n"
+	    "                               it and applies a changed collector list without\n"
+	    "                               losing packets or flows.\n"
+	    "\n"
 	    "Output:\n"
 	    "      --summary json           print one JSON object of counters on stdout at exit\n"
 	    "      --stats-interval SEC     live statistics line on stderr every SEC (default 1 "
@@ -169,7 +184,7 @@ static void usage(FILE *out)
 	    "      --version                print the version\n"
 	    "\n"
 	    "Signals: SIGINT/SIGTERM stop (every flow is exported first); SIGUSR1 prints one\n"
-	    "statistics line on stderr.\n");
+	    "statistics line on stderr; SIGHUP re-reads the collector list (--config).\n");
 }
 
 /* Decimal seconds ("15", "0.5") to milliseconds in [min_ms, max_ms]. */
@@ -247,12 +262,218 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
+/* The config file, turned into "--key=value" arguments placed before the command line's. */
+struct file_args {
+	const char *path;
+	FILE *f;
+	unsigned line; /* line being read */
+	char **argv;
+	unsigned *lines; /* the file line of each argument */
+	int argc, cap;
+	char **eal;
+	int neal;
+	char err[256];
+};
+
+/* inih reads through this, so the handler knows the line it is given. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct file_args *fa = stream;
+	char *r = fgets(str, num, fa->f);
+	if (r)
+		fa->line++;
+	return r;
+}
+
+static int add_arg(struct file_args *fa, char *arg, unsigned line)
+{
+	if (arg == NULL)
+		return -1;
+	if (fa->argc == fa->cap) {
+		int cap = fa->cap ? fa->cap * 2 : 16;
+		char **v = realloc(fa->argv, (size_t)cap * sizeof(*v));
+		unsigned *l = v ? realloc(fa->lines, (size_t)cap * sizeof(*l)) : NULL;
+		if (v)
+			fa->argv = v;
+		if (l == NULL) {
+			free(arg);
+			return -1;
+		}
+		fa->lines = l;
+		fa->cap = cap;
+	}
+	fa->argv[fa->argc] = arg;
+	fa->lines[fa->argc++] = line;
+	return 0;
+}
+
+static int parse_bool(const char *v)
+{
+	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcasecmp(v, "on") ||
+	    !strcmp(v, "1"))
+		return 1;
+	if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcasecmp(v, "off") ||
+	    !strcmp(v, "0"))
+		return 0;
+	return -1;
+}
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+	struct file_args *fa = user;
+	if (fa->err[0])
+		return 0; /* report the first error only */
+	if (section[0]) {
+		snprintf(fa->err, sizeof(fa->err), "section [%s]: the file has no sections",
+			 section);
+		return 0;
+	}
+	if (strcmp(name, "eal") == 0) {
+		char *copy = strdup(value), *save = NULL;
+		for (char *w = copy ? strtok_r(copy, " \t", &save) : NULL; w;
+		     w = strtok_r(NULL, " \t", &save)) {
+			char **e = realloc(fa->eal, (size_t)(fa->neal + 1) * sizeof(*e));
+			if (e == NULL)
+				break;
+			fa->eal = e;
+			fa->eal[fa->neal++] = strdup(w);
+		}
+		free(copy);
+		return 1;
+	}
+	const struct option *o = NULL;
+	for (const struct option *p = long_opts; p->name; p++)
+		if (strcmp(p->name, name) == 0)
+			o = p;
+	if (o == NULL || o->val == OPT_CONFIG || o->val == 'h' || o->val == OPT_VERSION) {
+		snprintf(fa->err, sizeof(fa->err), "unknown key '%s'", name);
+		return 0;
+	}
+	char *arg = NULL;
+	if (o->has_arg == no_argument) {
+		int b = parse_bool(value);
+		if (b < 0) {
+			snprintf(fa->err, sizeof(fa->err), "key '%s': '%s' is not yes or no", name,
+				 value);
+			return 0;
+		}
+		if (b == 0)
+			return 1;
+		if (asprintf(&arg, "--%s", name) < 0)
+			arg = NULL;
+	} else {
+		if (value[0] == '\0') {
+			snprintf(fa->err, sizeof(fa->err), "key '%s' needs a value", name);
+			return 0;
+		}
+		if (asprintf(&arg, "--%s=%s", name, value) < 0)
+			arg = NULL;
+	}
+	if (add_arg(fa, arg, fa->line) != 0) {
+		snprintf(fa->err, sizeof(fa->err), "out of memory");
+		return 0;
+	}
+	return 1;
+}
+
+static int read_config_file(struct file_args *fa)
+{
+	fa->f = fopen(fa->path, "r");
+	if (fa->f == NULL) {
+		fprintf(stderr, "fluxprobe: --config %s: %s\n", fa->path, strerror(errno));
+		return -1;
+	}
+	int rc = ini_parse_stream(read_line, fa, on_ini, fa);
+	fclose(fa->f);
+	if (rc != 0) {
+		if (fa->err[0] == '\0')
+			snprintf(fa->err, sizeof(fa->err), "not a 'key = value' line");
+		fprintf(stderr, "fluxprobe: %s line %d: %s\n", fa->path, rc, fa->err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The --config FILE on the command line, if any (-c FILE, --config FILE, --config=FILE). */
+static const char *find_config(int argc, char **argv)
+{
+	const char *path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) &&
+		    i + 1 < argc)
+			path = argv[++i];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			path = argv[i] + 9;
+	}
+	return path;
+}
+
+static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile);
+
 int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
+{
+	struct file_args fa = {.path = find_config(argc, argv)};
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->config_file = fa.path;
+	if (fa.path == NULL)
+		return parse_args(cfg, argc, argv, 0);
+
+	int rc = -1;
+	if (read_config_file(&fa) != 0)
+		goto out;
+	/* argv[0], the file's arguments, the command line's, then the file's EAL arguments
+	 * unless the command line has its own after "--". */
+	int has_dashdash = 0;
+	for (int i = 1; i < argc; i++)
+		has_dashdash |= strcmp(argv[i], "--") == 0;
+	int n = 1 + fa.argc + (argc - 1) + (has_dashdash ? 0 : 1 + fa.neal);
+	char **all = calloc((size_t)n + 1, sizeof(*all));
+	if (all == NULL)
+		goto out;
+	int k = 0;
+	all[k++] = argv[0];
+	for (int i = 0; i < fa.argc; i++)
+		all[k++] = fa.argv[i];
+	for (int i = 1; i < argc; i++)
+		all[k++] = argv[i];
+	if (!has_dashdash && fa.neal) {
+		all[k++] = "--";
+		for (int i = 0; i < fa.neal; i++)
+			all[k++] = fa.eal[i];
+	}
+	cfg->owned_argv = all;
+	cfg->owned_args = fa.argv;
+	cfg->n_owned_args = fa.argc;
+	cfg->owned_eal = fa.eal;
+	cfg->n_owned_eal = fa.neal;
+	fa.argv = NULL;
+	fa.eal = NULL;
+	rc = parse_args(cfg, k, all, fa.argc);
+	if (rc < 0 && cfg->failed_arg >= 1 && cfg->failed_arg <= fa.argc) {
+		const char *key = all[cfg->failed_arg] + 2;
+		fprintf(stderr, "fluxprobe: (from %s line %u, key '%.*s')\n", fa.path,
+			fa.lines[cfg->failed_arg - 1], (int)strcspn(key, "="), key);
+	}
+out:
+	for (int i = 0; fa.argv && i < fa.argc; i++)
+		free(fa.argv[i]);
+	free(fa.argv);
+	for (int i = 0; fa.eal && i < fa.neal; i++)
+		free(fa.eal[i]);
+	free(fa.eal);
+	free(fa.lines);
+	return rc;
+}
+
+/* Parse argv, of which argv[1..nfile] came from the config file. */
+static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 {
 	char err[256];
 	uint32_t v;
 
-	memset(cfg, 0, sizeof(*cfg));
+	int cmdline_collectors = 0, cmdline_ports = 0;
 	cfg->format = FP_FORMAT_IPFIX;
 	cfg->idle_ms = 15000;
 	cfg->active_ms = 60000;
@@ -273,13 +494,22 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 	cfg->stats_interval_ms = isatty(STDOUT_FILENO) ? 1000 : 0;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then resets its state too (SIGHUP parses again) */
 	for (;;) {
 		int idx = 0;
-		int c = getopt_long(argc, argv, "+:r:i:f:n:m:qh", long_opts, &idx);
+		int c = getopt_long(argc, argv, "+:r:i:f:n:m:qhc:", long_opts, &idx);
 		if (c == -1)
 			break;
+		/* The file's arguments are single "--key=value" words: remember which failed. */
+		cfg->failed_arg = optind - 1;
+		int from_cmdline = optind - 1 > nfile;
 		switch (c) {
+		case 'c':
+		case OPT_CONFIG:
+			if (from_cmdline)
+				break;
+			fprintf(stderr, "fluxprobe: --config: not allowed in a config file\n");
+			return -1;
 		case 'r':
 			cfg->read_file = optarg;
 			break;
@@ -291,6 +521,9 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 			cfg->filter = strdup(optarg);
 			break;
 		case 'n':
+			if (from_cmdline && !cmdline_collectors++)
+				cfg->n_collectors =
+				    0; /* the command line's list replaces the file's */
 			if (cfg->n_collectors == FP_MAX_COLLECTORS) {
 				fprintf(stderr, "fluxprobe: --collector: at most %d collectors\n",
 					FP_MAX_COLLECTORS);
@@ -391,6 +624,8 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 			cfg->group = optarg;
 			break;
 		case OPT_PORT:
+			if (from_cmdline && !cmdline_ports++)
+				cfg->n_ports = 0;
 			if (cfg->n_ports == FP_MAX_PORTS) {
 				fprintf(stderr, "fluxprobe: --port: at most %d ports\n",
 					FP_MAX_PORTS);
@@ -519,4 +754,13 @@ void fp_config_free(struct fp_config *cfg)
 {
 	free(cfg->filter);
 	cfg->filter = NULL;
+	for (int i = 0; i < cfg->n_owned_args; i++)
+		free(cfg->owned_args[i]);
+	for (int i = 0; i < cfg->n_owned_eal; i++)
+		free(cfg->owned_eal[i]);
+	free(cfg->owned_args);
+	free(cfg->owned_eal);
+	free(cfg->owned_argv);
+	cfg->owned_args = cfg->owned_eal = cfg->owned_argv = NULL;
+	cfg->n_owned_args = cfg->n_owned_eal = 0;
 }

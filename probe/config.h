@@ -49,11 +49,17 @@ struct fp_config {
 	uint32_t rx_desc;
 	int eal_argc;
 	char *eal_argv[FP_MAX_EAL_ARGS];
+	/* Config file (--config): the path, and the strings made from it that options point to */
+	const char *config_file;
+	char **owned_argv, **owned_args, **owned_eal;
+	int n_owned_args, n_owned_eal;
+	int failed_arg; /* argv index of the option being parsed (to name a file line) */
 };
 
 /*
- * Parse argv into `cfg`. Returns 0 to run, 1 when --help/--version printed and the process should
- * exit 0, -1 after printing an error that names the option.
+ * Parse argv (after the --config file's options, if any) into `cfg`. Main thread; SIGHUP calls
+ * it again on a fresh struct. Returns 0 to run, 1 when --help/--version printed and the process
+ * should exit 0, -1 after printing an error that names the option.
  */
 int fp_config_parse(struct fp_config *cfg, int argc, char **argv);
 void fp_config_free(struct fp_config *cfg);

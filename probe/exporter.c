@@ -18,15 +18,17 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <urcu/urcu-qsbr.h>
 
 #define DRAIN_BURST 256
 
 static void pace(struct fp_exporter *x)
 {
-	if (x->cfg->export_rate == 0 || x->n_collectors == 0)
+	if (x->cfg->export_rate == 0 || x->cur->n == 0)
 		return;
 	uint64_t gap = 1000000000ull / x->cfg->export_rate;
 	uint64_t now = fp_mono_ns();
@@ -96,8 +98,8 @@ static void export_counters(const struct fp_exporter *x, struct fp_export_counte
 		c->notsent_octets += ts.dropped_octets;
 	}
 	/* Messages a TCP collector's backlog had to drop never reached it either. */
-	for (unsigned i = 0; i < x->n_collectors; i++) {
-		const struct fp_backlog *b = &x->collectors[i].backlog;
+	for (unsigned i = 0; i < x->cur->n; i++) {
+		const struct fp_backlog *b = &x->cur->c[i]->backlog;
 		c->notsent_flows += b->dropped.records;
 		c->notsent_packets += b->dropped.packets;
 		c->notsent_octets += b->dropped.octets;
@@ -121,10 +123,11 @@ static void add_options(struct fp_exporter *x)
 static void msg_begin(struct fp_exporter *x)
 {
 	if (!x->started) {
-		fp_encode_init(&x->enc, x->cfg->format, x->cfg->domain, x->buf, x->max_msg,
+		fp_encode_init(&x->enc, x->cfg->format, x->cfg->domain, x->buf, x->cur->max_msg,
 			       boot_time(x));
 		x->started = 1;
 	}
+	x->enc.cap = x->cur->max_msg; /* a reload may have brought a collector with a smaller MTU */
 	fp_encode_begin(&x->enc, export_time(x));
 	x->msg_option_records = 0;
 	x->msg_meta = (struct fp_msg_meta){0};
@@ -145,20 +148,19 @@ static void msg_begin(struct fp_exporter *x)
  * collector's connections coming and going are logged when they happen. */
 static void log_send_errors(struct fp_exporter *x, unsigned i)
 {
-	struct fp_collector *c = &x->collectors[i];
-	struct fp_collector_log *l = &x->logged[i];
-	if (c->connects != l->connects || c->disconnects != l->disconnects) {
-		if (!x->cfg->quiet && c->disconnects != l->disconnects)
+	struct fp_collector *c = x->cur->c[i];
+	if (c->connects != c->connects_logged || c->disconnects != c->disconnects_logged) {
+		if (!x->cfg->quiet && c->disconnects != c->disconnects_logged)
 			fprintf(stderr,
 				"fluxprobe: collector %s: connection lost (%s); reconnecting\n",
 				c->name, strerror(c->last_errno));
-		if (!x->cfg->quiet && c->connects != l->connects)
+		if (!x->cfg->quiet && c->connects != c->connects_logged)
 			fprintf(stderr,
 				"fluxprobe: collector %s: connected; templates sent, %lu "
 				"queued messages follow\n",
 				c->name, (unsigned long)c->backlog.msgs + (c->out_len != 0));
-		l->connects = c->connects;
-		l->disconnects = c->disconnects;
+		c->connects_logged = c->connects;
+		c->disconnects_logged = c->disconnects;
 		c->send_errors_logged = c->send_errors; /* the change said it all */
 		c->last_log_ms = fp_mono_ns() / 1000000;
 	}
@@ -205,13 +207,13 @@ static void msg_send(struct fp_exporter *x)
 {
 	uint32_t nrec = x->enc.msg_records - x->msg_option_records;
 	size_t len = fp_encode_finish(&x->enc);
-	size_t tcp_len = x->n_tcp ? strip_templates(x, len) : 0;
+	size_t tcp_len = x->cur->n_tcp ? strip_templates(x, len) : 0;
 
 	x->msg_meta.records = nrec;
-	if (x->n_tcp < x->n_collectors)
+	if (x->cur->n_tcp < x->cur->n)
 		pace(x);
-	for (unsigned i = 0; i < x->n_collectors; i++) {
-		struct fp_collector *c = &x->collectors[i];
+	for (unsigned i = 0; i < x->cur->n; i++) {
+		struct fp_collector *c = x->cur->c[i];
 		if (c->proto == FP_PROTO_UDP)
 			fp_collector_send(c, x->buf, len, &x->msg_meta, 0);
 		else if (tcp_len)
@@ -225,14 +227,17 @@ static void msg_send(struct fp_exporter *x)
 	x->msg_open = 0;
 }
 
-/* What a new TCP connection starts with: the templates (and options templates), alone. */
-size_t fp_exporter_greeting(void *ctx, uint8_t *buf, size_t cap)
+/* The templates (and options templates) alone in one message, numbered like the next one. */
+static size_t templates_msg(struct fp_exporter *x, uint8_t *buf, size_t cap)
 {
-	struct fp_exporter *x = ctx;
 	struct fp_encoder e;
-	fp_encode_init(&e, x->cfg->format, x->cfg->domain, buf, cap < x->max_msg ? cap : x->max_msg,
-		       0);
-	e.seq = x->enc.seq; /* the transport sets it to the next message's */
+	if (x->started) {
+		e = x->enc; /* same domain, sequence and v9 uptime origin */
+		e.buf = buf;
+	} else {
+		fp_encode_init(&e, x->cfg->format, x->cfg->domain, buf, cap, boot_time(x));
+	}
+	e.cap = cap < x->cur->max_msg ? cap : x->cur->max_msg;
 	fp_encode_begin(&e, export_time(x));
 	fp_encode_templates(&e);
 	if (!x->cfg->no_options)
@@ -240,14 +245,36 @@ size_t fp_exporter_greeting(void *ctx, uint8_t *buf, size_t cap)
 	return fp_encode_finish(&e);
 }
 
+/* What a new TCP connection starts with (the transport renumbers it for the connection). */
+size_t fp_exporter_greeting(void *ctx, uint8_t *buf, size_t cap)
+{
+	return templates_msg(ctx, buf, cap);
+}
+
+/* A new collector list (SIGHUP): its UDP collectors get the templates now, before any data,
+ * even into the middle of a message being built (TCP ones get them when they connect). */
+static void announce_templates(struct fp_exporter *x)
+{
+	if (!x->started || x->cur->n_tcp == x->cur->n)
+		return;
+	size_t len = templates_msg(x, x->tcp_buf, sizeof(x->tcp_buf));
+	struct fp_msg_meta none = {0};
+	for (unsigned i = 0; i < x->cur->n; i++)
+		if (x->cur->c[i]->proto == FP_PROTO_UDP)
+			fp_collector_send(x->cur->c[i], x->tcp_buf, len, &none, 0);
+	if (x->cfg->format == FP_FORMAT_NFV9)
+		x->enc.seq++; /* v9 numbers export packets: this was one */
+	fp_counter_add(&x->st.template_messages, 1);
+}
+
 /* Keep stream collectors moving: connect, write what is queued. */
 static void pump_collectors(struct fp_exporter *x)
 {
-	if (x->n_tcp == 0)
+	if (x->cur->n_tcp == 0)
 		return;
 	uint64_t now = fp_mono_ns() / 1000000;
-	for (unsigned i = 0; i < x->n_collectors; i++) {
-		fp_collector_pump(&x->collectors[i], now);
+	for (unsigned i = 0; i < x->cur->n; i++) {
+		fp_collector_pump(x->cur->c[i], now);
 		log_send_errors(x, i);
 	}
 }
@@ -276,7 +303,16 @@ static void *exporter_main(void *arg)
 	static struct fp_record recs[DRAIN_BURST];
 	unsigned idle = 0, busy = 0;
 
+	/* The collector set is read under QSBR: one quiescent state per loop, and `cur` is only
+	 * used within the loop that loaded it (SIGHUP swaps the set). */
+	urcu_qsbr_register_thread();
 	for (;;) {
+		urcu_qsbr_quiescent_state();
+		x->cur = rcu_dereference(x->cset);
+		if (x->cur != x->prev_set) {
+			x->prev_set = x->cur;
+			announce_templates(x);
+		}
 		unsigned got = 0;
 		int all_done = 1;
 
@@ -321,10 +357,11 @@ static void *exporter_main(void *arg)
 		msg_send(x);
 	}
 	/* Stream collectors get what is queued, then a clean close. */
-	for (unsigned i = 0; i < x->n_collectors; i++) {
-		fp_collector_drain(&x->collectors[i], FP_DRAIN_MS);
+	for (unsigned i = 0; i < x->cur->n; i++) {
+		fp_collector_drain(x->cur->c[i], FP_DRAIN_MS);
 		log_send_errors(x, i);
 	}
+	urcu_qsbr_unregister_thread();
 	struct timespec cpu;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
 	x->cpu_seconds = (double)cpu.tv_sec + cpu.tv_nsec / 1e9;
@@ -336,22 +373,93 @@ int fp_exporter_init(struct fp_exporter *x, const struct fp_config *cfg, struct 
 {
 	memset(x, 0, sizeof(*x));
 	x->cfg = cfg;
-	x->collectors = (struct fp_collector *)cfg->collectors;
-	x->n_collectors = cfg->n_collectors;
 	x->workers = workers;
 	x->n_workers = n_workers;
 	x->offline = offline;
-	x->max_msg = 65535 - 8 - 40;
-	for (unsigned i = 0; i < x->n_collectors; i++) {
-		size_t m = fp_collector_max_payload(&x->collectors[i], cfg->mtu);
-		if (m < x->max_msg)
-			x->max_msg = m;
-	}
-	if (x->max_msg > cfg->mtu - 28)
-		x->max_msg = cfg->mtu - 28;
-	for (unsigned i = 0; i < x->n_collectors; i++)
-		x->n_tcp += x->collectors[i].proto == FP_PROTO_TCP;
 	return 0;
+}
+
+/* Close and free the collectors of `set` that `keep` does not hold, then the set. */
+static void set_free(struct fp_collector_set *set, const struct fp_collector_set *keep)
+{
+	if (set == NULL)
+		return;
+	for (unsigned i = 0; i < set->n; i++) {
+		int kept = 0;
+		for (unsigned j = 0; keep && j < keep->n; j++)
+			kept |= keep->c[j] == set->c[i];
+		if (!kept) {
+			fp_collector_close(set->c[i]);
+			free(set->c[i]);
+		}
+	}
+	free(set);
+}
+
+/* A set for cfg's collectors: those of `old` with the same name are taken over (socket, TCP
+ * connection and backlog intact), the others opened. NULL after logging what failed. */
+static struct fp_collector_set *set_open(struct fp_exporter *x, const struct fp_config *cfg,
+					 const struct fp_collector_set *old)
+{
+	struct fp_collector_set *set = calloc(1, sizeof(*set));
+	if (set == NULL)
+		return NULL;
+	set->max_msg = 65535 - 8 - 40;
+	for (unsigned i = 0; i < cfg->n_collectors; i++) {
+		struct fp_collector *c = NULL;
+		for (unsigned j = 0; old && j < old->n; j++)
+			if (strcmp(old->c[j]->name, cfg->collectors[i].name) == 0)
+				c = old->c[j];
+		if (c == NULL) {
+			c = malloc(sizeof(*c));
+			if (c == NULL)
+				goto fail;
+			*c = cfg->collectors[i];
+			int e = fp_collector_open(c, cfg->export_backlog, fp_exporter_greeting, x);
+			if (e) {
+				fprintf(stderr, "fluxprobe: collector %s: %s\n", c->name,
+					strerror(-e));
+				free(c);
+				goto fail;
+			}
+		}
+		set->c[set->n++] = c;
+		set->n_tcp += c->proto == FP_PROTO_TCP;
+		size_t m = fp_collector_max_payload(c, cfg->mtu);
+		if (m < set->max_msg)
+			set->max_msg = m;
+	}
+	if (set->max_msg > cfg->mtu - 28)
+		set->max_msg = cfg->mtu - 28;
+	return set;
+fail:
+	set_free(set, old);
+	return NULL;
+}
+
+int fp_exporter_open_collectors(struct fp_exporter *x)
+{
+	x->cur = set_open(x, x->cfg, NULL);
+	x->cset = x->prev_set = x->cur;
+	return x->cur ? 0 : -1;
+}
+
+int fp_exporter_reload(struct fp_exporter *x, const struct fp_config *cfg)
+{
+	struct fp_collector_set *old = x->cset; /* only this thread writes the pointer */
+	struct fp_collector_set *set = set_open(x, cfg, old);
+	if (set == NULL)
+		return -1;
+	rcu_assign_pointer(x->cset, set);
+	urcu_qsbr_synchronize_rcu(); /* the exporter has left every loop that used `old` */
+	set_free(old, set);
+	return 0;
+}
+
+void fp_exporter_close_collectors(struct fp_exporter *x)
+{
+	set_free(x->cset, NULL);
+	x->cset = x->cur = NULL;
 }
 
 int fp_exporter_start(struct fp_exporter *x)

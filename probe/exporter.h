@@ -28,17 +28,19 @@ struct fp_exporter_stats {
 /* How long the exporter waits at the end for stream collectors to take what is queued. */
 #define FP_DRAIN_MS 5000
 
-/* Per collector: what the log has already said. */
-struct fp_collector_log {
-	uint64_t connects, disconnects;
+/* The collectors messages go to; replaced whole on SIGHUP (RCU), collectors kept by pointer. */
+struct fp_collector_set {
+	unsigned n;
+	unsigned n_tcp; /* stream collectors among them */
+	size_t max_msg; /* largest message every collector's MTU allows */
+	struct fp_collector *c[FP_MAX_COLLECTORS];
 };
 
 struct fp_exporter {
 	const struct fp_config *cfg;
-	struct fp_collector *collectors;
-	unsigned n_collectors;
-	unsigned n_tcp; /* stream collectors among them */
-	struct fp_collector_log logged[FP_MAX_COLLECTORS];
+	struct fp_collector_set *cset;	   /* RCU: published by the main thread */
+	struct fp_collector_set *cur;	   /* the exporter thread's copy, loaded once per loop */
+	struct fp_collector_set *prev_set; /* the list of the previous loop (change detection) */
 	struct fp_worker *workers;
 	unsigned n_workers;
 	int offline;
@@ -47,8 +49,7 @@ struct fp_exporter {
 	uint8_t tcp_buf[FP_MSG_MAX]; /* the message less its templates, for stream collectors */
 	size_t tpl_end;		     /* end of the template sets in buf */
 	struct fp_msg_meta msg_meta; /* flow records, packets, octets in the message being built */
-	size_t max_msg;
-	int started; /* first message begun: v9 boot time fixed */
+	int started;		     /* first message begun: v9 boot time fixed */
 	int msg_open;
 	uint32_t msg_option_records; /* options data records in the message being built */
 	uint64_t clock_ms;	     /* export time: packet clock offline, wall clock live */
@@ -64,6 +65,17 @@ struct fp_exporter {
 int fp_exporter_init(struct fp_exporter *x, const struct fp_config *cfg, struct fp_worker *workers,
 		     unsigned n_workers, int offline);
 int fp_exporter_start(struct fp_exporter *x);
+
+/* Open the collectors of the config given to init. Main thread, before start. 0 or -1 (logged). */
+int fp_exporter_open_collectors(struct fp_exporter *x);
+
+/* SIGHUP: switch to `cfg`'s collector list; collectors with an unchanged spec keep their socket,
+ * connection and backlog. Main thread (a QSBR reader, offline or online), while the exporter
+ * runs; returns after the old list is out of use. 0, or -1 (logged) with the old list kept. */
+int fp_exporter_reload(struct fp_exporter *x, const struct fp_config *cfg);
+
+/* Close every collector. Main thread, after the exporter thread ended. */
+void fp_exporter_close_collectors(struct fp_exporter *x);
 
 /* fp_greeter_fn for TCP collectors (`ctx` = the exporter): the templates, alone in a message.
  * Exporter thread (it runs inside fp_collector_pump). */

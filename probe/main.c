@@ -24,7 +24,16 @@
 #define MAX_WORKERS FP_DPDK_MAX_WORKERS
 
 static volatile int stop;
-static volatile sig_atomic_t stats_requested; /* SIGUSR1 */
+static volatile sig_atomic_t stats_requested;  /* SIGUSR1 */
+static volatile sig_atomic_t reload_requested; /* SIGHUP */
+static int main_argc; /* kept for SIGHUP, which parses the command line and file again */
+static char **main_argv;
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+}
 static struct fp_capture caps[MAX_WORKERS];
 static unsigned ncaps;
 
@@ -154,8 +163,8 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		"\"messages\":%lu,\"template_messages\":%lu,\"exporter_cpu_seconds\":%.3f,"
 		"\"collectors\":[",
 		(unsigned long)xs.messages, (unsigned long)xs.template_messages, x->cpu_seconds);
-	for (unsigned i = 0; i < cfg->n_collectors; i++) {
-		const struct fp_collector *c = &cfg->collectors[i];
+	for (unsigned i = 0; i < x->cset->n; i++) {
+		const struct fp_collector *c = x->cset->c[i];
 		fprintf(out,
 			"%s{\"collector\":\"%s\",\"transport\":\"%s\",\"messages\":%lu,"
 			"\"bytes\":%lu,\"send_errors\":%lu",
@@ -273,7 +282,31 @@ static int all_done(struct fp_worker *workers, unsigned nw)
  * Main thread while workers run: --duration, --count and the live statistics line. It is a QSBR
  * reader of the workers' tables and stays offline while it sleeps.
  */
-static void supervise(struct fp_worker *workers, unsigned nw, const struct fp_exporter *x,
+/* SIGHUP: read the configuration again and switch to its collector list. Everything else the
+ * file says applies at the next start; a file with errors changes nothing. */
+static void reload(struct fp_exporter *x, const struct fp_config *cfg)
+{
+	struct fp_config ncfg;
+	if (cfg->config_file == NULL) {
+		fprintf(stderr, "fluxprobe: SIGHUP: no --config file; collectors unchanged\n");
+		return;
+	}
+	if (fp_config_parse(&ncfg, main_argc, main_argv) != 0) {
+		fprintf(stderr, "fluxprobe: SIGHUP: %s has errors; collectors unchanged\n",
+			cfg->config_file);
+	} else if (fp_exporter_reload(x, &ncfg) == 0) {
+		const struct fp_collector_set *set = x->cset;
+		fprintf(stderr, "fluxprobe: SIGHUP: %u collector(s):", set->n);
+		for (unsigned i = 0; i < set->n; i++)
+			fprintf(stderr, " %s", set->c[i]->name);
+		fprintf(stderr, " (other settings apply at the next start)\n");
+	} else {
+		fprintf(stderr, "fluxprobe: SIGHUP: collectors unchanged\n");
+	}
+	fp_config_free(&ncfg);
+}
+
+static void supervise(struct fp_worker *workers, unsigned nw, struct fp_exporter *x,
 		      const struct fp_config *cfg, struct fp_budget *budget)
 {
 	double t0 = fp_mono_s(), last = t0;
@@ -292,6 +325,10 @@ static void supervise(struct fp_worker *workers, unsigned nw, const struct fp_ex
 			stop = 1;
 		int due = cfg->stats_interval_ms && !cfg->quiet &&
 			  (now - last) * 1000 >= cfg->stats_interval_ms;
+		if (reload_requested) {
+			reload_requested = 0;
+			reload(x, cfg);
+		}
 		if (due || stats_requested) { /* SIGUSR1 asks for one line now, even with --quiet */
 			stats_requested = 0;
 			urcu_qsbr_thread_online();
@@ -312,22 +349,18 @@ int main(int argc, char **argv)
 	struct fp_capture_stats cs = {0};
 	struct fp_budget budget = {0};
 	int rc = EXIT_FAILURE;
-	unsigned opened = 0, nw = 0, started = 0;
+	unsigned nw = 0, started = 0;
 
+	main_argc = argc;
+	main_argv = argv;
 	int prc = fp_config_parse(&cfg, argc, argv);
 	if (prc != 0) {
 		fp_config_free(&cfg);
 		return prc > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	}
-	for (; opened < cfg.n_collectors; opened++) {
-		int e = fp_collector_open(&cfg.collectors[opened], cfg.export_backlog,
-					  fp_exporter_greeting, &exporter);
-		if (e) {
-			fprintf(stderr, "fluxprobe: collector %s: %s\n",
-				cfg.collectors[opened].name, strerror(-e));
-			goto out_collectors;
-		}
-	}
+	fp_exporter_init(&exporter, &cfg, workers, 0, 0);
+	if (fp_exporter_open_collectors(&exporter) != 0)
+		goto out_config;
 	if (cfg.dpdk) {
 		int n = fp_dpdk_init(&cfg, caps, MAX_WORKERS);
 		if (n < 0)
@@ -355,7 +388,8 @@ int main(int argc, char **argv)
 			goto out_workers;
 		workers[nw].budget = cfg.count ? &budget : NULL;
 	}
-	fp_exporter_init(&exporter, &cfg, workers, nw, caps[0].offline);
+	exporter.n_workers = nw;
+	exporter.offline = caps[0].offline;
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
@@ -364,6 +398,9 @@ int main(int argc, char **argv)
 	struct sigaction su = {.sa_handler = on_usr1};
 	sigemptyset(&su.sa_mask);
 	sigaction(SIGUSR1, &su, NULL);
+	struct sigaction sh = {.sa_handler = on_hup};
+	sigemptyset(&sh.sa_mask);
+	sigaction(SIGHUP, &sh, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (!cfg.quiet)
@@ -375,7 +412,7 @@ int main(int argc, char **argv)
 			cfg.dpdk	? "DPDK"
 			: cfg.read_file ? cfg.read_file
 					: cfg.interface,
-			cfg.n_collectors, cfg.format == FP_FORMAT_IPFIX ? "IPFIX" : "NetFlow v9",
+			exporter.cset->n, cfg.format == FP_FORMAT_IPFIX ? "IPFIX" : "NetFlow v9",
 			nw, cfg.max_flows);
 
 	double t0 = fp_mono_s();
@@ -417,13 +454,13 @@ int main(int argc, char **argv)
 			"fluxprobe: %lu packets, %lu records exported in %lu messages, %.2f s\n",
 			(unsigned long)t.packets, (unsigned long)xs.records_exported,
 			(unsigned long)xs.messages, seconds);
-		for (unsigned i = 0; i < cfg.n_collectors; i++)
-			if (cfg.collectors[i].send_errors)
+		const struct fp_collector_set *set = exporter.cset;
+		for (unsigned i = 0; i < set->n; i++)
+			if (set->c[i]->send_errors)
 				fprintf(stderr,
 					"fluxprobe: collector %s: %lu send errors (last: %s)\n",
-					cfg.collectors[i].name,
-					(unsigned long)cfg.collectors[i].send_errors,
-					strerror(cfg.collectors[i].last_errno));
+					set->c[i]->name, (unsigned long)set->c[i]->send_errors,
+					strerror(set->c[i]->last_errno));
 	}
 	/* Everything counted was exported either way; a capture that failed still says so. */
 	rc = EXIT_SUCCESS;
@@ -442,8 +479,8 @@ out_capture:
 		caps[0].ops->close(&caps[0]);
 	ncaps = 0;
 out_collectors:
-	while (opened > 0)
-		fp_collector_close(&cfg.collectors[--opened]);
+	fp_exporter_close_collectors(&exporter);
+out_config:
 	fp_config_free(&cfg);
 	return rc;
 }

@@ -7,7 +7,8 @@ source "$(dirname "$0")/lib.sh"
 "$FLUXPROBE" --help >"$T/help"
 for opt in --read --interface --filter --collector --format --idle-timeout --active-timeout \
 	--fin-timeout --max-flows --mtu --observation-domain --template-interval --template-packets \
-	--export-rate --ring-size --snaplen --summary --quiet --help --version; do
+	--export-rate --export-backlog --config --ring-size --snaplen --summary --quiet --help \
+	--version; do
 	grep -q -- "$opt" "$T/help" || fail "--help does not list $opt"
 done
 for d in "default 15)" "default 60)" "default 1048576" "default 1500)" "default ipfix)"; do
@@ -38,6 +39,30 @@ bad_args "--summary" -r "$T/in.pcap" --summary xml
 bad_args "needs a value" -r "$T/in.pcap" --collector
 bad_args "exactly one of --read FILE, --interface IFACE or --dpdk" --format ipfix
 bad_args "no-such.pcap" -r "$T/no-such.pcap"
+bad_args "TCP export is IPFIX only" -r "$T/in.pcap" --format nfv9 --collector tcp://127.0.0.1:4739
+bad_args "udp:// or tcp://" -r "$T/in.pcap" --collector sctp://127.0.0.1:4739
+bad_args "--export-backlog" -r "$T/in.pcap" --export-backlog 12X
+bad_args "--export-backlog" -r "$T/in.pcap" --export-backlog 1K
+
+# The config file: a bad key or value names the file, the line and the key.
+printf '# comment\nread = %s\n\nidle-timeout = soon\n' "$T/in.pcap" >"$T/bad-value.conf"
+bad_args "bad-value.conf line 4, key 'idle-timeout'" --config "$T/bad-value.conf"
+printf 'read = %s\nidle-timout = 5\n' "$T/in.pcap" >"$T/bad-key.conf"
+bad_args "bad-key.conf line 2: unknown key 'idle-timout'" --config "$T/bad-key.conf"
+printf 'read = %s\nquiet = perhaps\n' "$T/in.pcap" >"$T/bad-bool.conf"
+bad_args "bad-bool.conf line 2: key 'quiet'" --config "$T/bad-bool.conf"
+bad_args "no-such.conf" --config "$T/no-such.conf"
+# ... and the command line overrides it: its --collector list replaces the file's.
+printf 'read = %s\ncollector = 127.0.0.1:9\ncollector = 127.0.0.1:10\nsummary = json\nquiet = yes\n' \
+	"$T/in.pcap" >"$T/good.conf"
+"$FLUXPROBE" --config "$T/good.conf" >"$T/conf1.json" || fail "--config good.conf failed"
+expect_eq "collectors from the file" "$(json_get "$T/conf1.json" collectors.1.collector)" 127.0.0.1:10
+"$FLUXPROBE" --config "$T/good.conf" --collector 127.0.0.1:11 --idle-timeout 3 >"$T/conf2.json" ||
+	fail "--config good.conf with overrides failed"
+expect_eq "command line collector replaces the file's" \
+	"$(python3 -c 'import json,sys; print([c["collector"] for c in json.load(open(sys.argv[1]))["collectors"]])' "$T/conf2.json")" \
+	"['127.0.0.1:11']"
+expect_eq "packets with a config file" "$(json_get "$T/conf2.json" packets)" "$(json_get "$T/truth.json" packets)"
 bad_args "--interface fp-no-such0" -i fp-no-such0
 bad_args "filter" -r "$T/in.pcap" "not a ( valid filter"
 
