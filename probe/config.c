@@ -45,6 +45,7 @@ enum {
 	OPT_OPTIONS,
 	OPT_EXPORT_BACKLOG,
 	OPT_CONFIG,
+	OPT_OPTIONS_INTERVAL,
 };
 
 static const struct option long_opts[] = {
@@ -79,6 +80,7 @@ static const struct option long_opts[] = {
     {"user", required_argument, NULL, OPT_USER},
     {"no-options", no_argument, NULL, OPT_NO_OPTIONS},
     {"options", no_argument, NULL, OPT_OPTIONS},
+    {"options-interval", required_argument, NULL, OPT_OPTIONS_INTERVAL},
     {"group", required_argument, NULL, OPT_GROUP},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"help", no_argument, NULL, 'h'},
@@ -156,11 +158,12 @@ static void usage(FILE *out)
 	    "      --ring-size N            records queued per worker for the exporter (default "
 	    "65536)\n"
 	    "      --options                send options records (RFC 7011 section 4: exported,\n"
-	    "                               ignored and not-sent totals) with every template\n"
-	    "                               refresh and at exit (default off: nfdump 1.7 reports\n"
+	    "                               ignored and not-sent totals) periodically and at\n"
+	    "                               exit (default off: nfdump 1.7 reports\n"
 	    "                               them as sequence failures, since it does not count\n"
 	    "                               options data records as RFC 7011 says to)\n"
 	    "      --no-options             send none (the default)\n"
+	    "      --options-interval SEC   with --options, send them this often (default 60)\n"
 	    "\n"
 	    "Configuration file:\n"
 	    "  -c, --config FILE            read options from FILE first: 'key = value' lines,\n"
@@ -489,6 +492,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 	cfg->snaplen = 256;
 	cfg->promisc = 1;
 	cfg->no_options = 1; /* see --options in usage() for why */
+	cfg->options_interval_ms = 60000;
 	cfg->mbuf_size = 2048;
 	cfg->rx_desc = 1024;
 	cfg->stats_interval_ms = isatty(STDOUT_FILENO) ? 1000 : 0;
@@ -678,6 +682,11 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			cfg->export_backlog = (size_t)b;
 			break;
 		}
+		case OPT_OPTIONS_INTERVAL:
+			if (parse_seconds("options-interval", optarg, 100,
+					  &cfg->options_interval_ms))
+				return -1;
+			break;
 		case OPT_VERSION:
 			printf("fluxprobe %s\n", FP_VERSION);
 			return 1;

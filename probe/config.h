@@ -34,7 +34,8 @@ struct fp_config {
 	int promisc;
 	int summary_json;
 	int quiet;
-	int no_options;	      /* no IPFIX/v9 options records */
+	int no_options; /* no IPFIX/v9 options records */
+	uint32_t options_interval_ms;
 	const char *user;     /* drop to this user after opening the capture */
 	const char *group;    /* ... and this group (default: the user's) */
 	uint64_t count;	      /* stop after this many frames (all workers together); 0 = no limit */

@@ -107,16 +107,23 @@ static void export_counters(const struct fp_exporter *x, struct fp_export_counte
 }
 
 /* Options template and records after the data templates; skipped if the message is too small. */
+static int options_due(const struct fp_exporter *x)
+{
+	return !x->cfg->no_options &&
+	       (x->last_opt_mono_ms == 0 ||
+		fp_mono_ns() / 1000000 - x->last_opt_mono_ms >= x->cfg->options_interval_ms);
+}
+
+/* Options data records (after the templates, which carry the options templates). */
 static void add_options(struct fp_exporter *x)
 {
 	struct fp_export_counters c;
 	uint32_t before = x->enc.msg_records;
 	export_counters(x, &c);
-	if (fp_encode_options_templates(&x->enc) != 0)
-		return;
-	x->tpl_end = x->enc.len;
-	if (fp_encode_options(&x->enc, &c) == 0)
+	if (fp_encode_options(&x->enc, &c) == 0) {
 		fp_counter_add(&x->st.options_messages, 1);
+		x->last_opt_mono_ms = fp_mono_ns() / 1000000;
+	}
 	x->msg_option_records = x->enc.msg_records - before;
 }
 
@@ -134,13 +141,15 @@ static void msg_begin(struct fp_exporter *x)
 	x->tpl_end = x->enc.len;
 	if (templates_due(x)) {
 		fp_encode_templates(&x->enc);
+		if (!x->cfg->no_options)
+			fp_encode_options_templates(&x->enc);
 		x->tpl_end = x->enc.len;
 		x->last_tpl_mono_ms = fp_mono_ns() / 1000000;
 		x->msgs_since_tpl = 0;
 		fp_counter_add(&x->st.template_messages, 1);
-		if (!x->cfg->no_options)
-			add_options(x);
 	}
+	if (options_due(x))
+		add_options(x);
 	x->msg_open = 1;
 }
 
@@ -342,7 +351,7 @@ static void *exporter_main(void *arg)
 		/* Nothing queued: send what is pending after a short wait, keep templates fresh. */
 		if (++idle >= 20 && x->msg_open)
 			msg_send(x);
-		else if (!x->msg_open && x->started && templates_due(x)) {
+		else if (!x->msg_open && x->started && (templates_due(x) || options_due(x))) {
 			msg_begin(x);
 			msg_send(x);
 		}
@@ -353,6 +362,7 @@ static void *exporter_main(void *arg)
 	/* Final totals: one last message with the options records (RFC 7011 §4: at shutdown). */
 	if (x->started && !x->cfg->no_options) {
 		x->msgs_since_tpl = x->cfg->template_packets; /* templates + options now */
+		x->last_opt_mono_ms = 0;
 		msg_begin(x);
 		msg_send(x);
 	}

@@ -55,7 +55,8 @@ struct fp_exporter {
 	uint64_t clock_ms;	     /* export time: packet clock offline, wall clock live */
 	uint64_t last_tpl_mono_ms;
 	uint32_t msgs_since_tpl;
-	uint64_t pace_next_ns; /* token bucket: earliest time the next message may leave */
+	uint64_t last_opt_mono_ms; /* options data last sent; 0 = due now */
+	uint64_t pace_next_ns;	   /* token bucket: earliest time the next message may leave */
 	struct fp_exporter_stats st;
 	double cpu_seconds; /* the exporter thread's CPU time, set when it ends */
 	pthread_t thread;
