@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "capture.h"
+#include "log.h"
 
 struct pcap_priv {
 	pcap_t *p;
@@ -34,7 +35,7 @@ static int pcap_recv_burst(struct fp_capture *c, unsigned max, fp_frame_fn fn, v
 	pp->arg = arg;
 	int n = pcap_dispatch(pp->p, (int)max, on_packet, (u_char *)pp);
 	if (n == PCAP_ERROR) {
-		fprintf(stderr, "fluxprobe: capture error: %s\n", pcap_geterr(pp->p));
+		fp_log(LOG_ERR, "capture error: %s", pcap_geterr(pp->p));
 		return -2;
 	}
 	if (n == PCAP_ERROR_BREAK)
@@ -103,7 +104,7 @@ int fp_capture_pcap_open(struct fp_capture *c, const char *file, const char *ifa
 		p = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO,
 							    errbuf);
 		if (p == NULL) {
-			fprintf(stderr, "fluxprobe: --read %s: %s\n", file, errbuf);
+			fp_log(LOG_ERR, "--read %s: %s", file, errbuf);
 			goto fail;
 		}
 		pp->nano = 1;
@@ -111,7 +112,7 @@ int fp_capture_pcap_open(struct fp_capture *c, const char *file, const char *ifa
 	} else {
 		p = pcap_create(iface, errbuf);
 		if (p == NULL) {
-			fprintf(stderr, "fluxprobe: --interface %s: %s\n", iface, errbuf);
+			fp_log(LOG_ERR, "--interface %s: %s", iface, errbuf);
 			goto fail;
 		}
 		pcap_set_snaplen(p, snaplen);
@@ -120,12 +121,12 @@ int fp_capture_pcap_open(struct fp_capture *c, const char *file, const char *ifa
 		pcap_set_buffer_size(p, 64 << 20);
 		int rc = pcap_activate(p);
 		if (rc < 0) {
-			fprintf(stderr, "fluxprobe: --interface %s: %s\n", iface, pcap_geterr(p));
+			fp_log(LOG_ERR, "--interface %s: %s", iface, pcap_geterr(p));
 			pcap_close(p);
 			goto fail;
 		}
 		if (pcap_setnonblock(p, 1, errbuf) != 0) {
-			fprintf(stderr, "fluxprobe: --interface %s: %s\n", iface, errbuf);
+			fp_log(LOG_ERR, "--interface %s: %s", iface, errbuf);
 			pcap_close(p);
 			goto fail;
 		}
@@ -138,8 +139,8 @@ int fp_capture_pcap_open(struct fp_capture *c, const char *file, const char *ifa
 		dlt = FP_LINK_RAW;
 	if (!fp_parse_link_supported(dlt)) {
 		const char *name = pcap_datalink_val_to_name(dlt);
-		fprintf(stderr, "fluxprobe: %s: link type %s (%d) is not supported\n",
-			file ? file : iface, name ? name : "?", dlt);
+		fp_log(LOG_ERR, "%s: link type %s (%d) is not supported", file ? file : iface,
+		       name ? name : "?", dlt);
 		pcap_close(p);
 		goto fail;
 	}
@@ -147,7 +148,7 @@ int fp_capture_pcap_open(struct fp_capture *c, const char *file, const char *ifa
 		struct bpf_program prog;
 		if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
 		    pcap_setfilter(p, &prog) != 0) {
-			fprintf(stderr, "fluxprobe: filter '%s': %s\n", filter, pcap_geterr(p));
+			fp_log(LOG_ERR, "filter '%s': %s", filter, pcap_geterr(p));
 			pcap_close(p);
 			goto fail;
 		}

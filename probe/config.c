@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
+#include "log.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -46,6 +47,10 @@ enum {
 	OPT_EXPORT_BACKLOG,
 	OPT_CONFIG,
 	OPT_OPTIONS_INTERVAL,
+	OPT_LOG_LEVEL,
+	OPT_DAEMON,
+	OPT_PIDFILE,
+	OPT_METRICS,
 };
 
 static const struct option long_opts[] = {
@@ -83,6 +88,10 @@ static const struct option long_opts[] = {
     {"options-interval", required_argument, NULL, OPT_OPTIONS_INTERVAL},
     {"group", required_argument, NULL, OPT_GROUP},
     {"config", required_argument, NULL, OPT_CONFIG},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"daemon", no_argument, NULL, OPT_DAEMON},
+    {"pidfile", required_argument, NULL, OPT_PIDFILE},
+    {"metrics", required_argument, NULL, OPT_METRICS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -178,10 +187,16 @@ static void usage(FILE *out)
 	    "\n"
 	    "Output:\n"
 	    "      --summary json           print one JSON object of counters on stdout at exit\n"
-	    "      --stats-interval SEC     live statistics line on stderr every SEC (default 1 "
-	    "when\n"
-	    "                               stdout is a terminal, else 0: off)\n"
-	    "  -q, --quiet                  no log lines except errors\n"
+	    "      --stats-interval SEC     statistics line every SEC, 0 = off (default 1 when\n"
+	    "                               stderr is a terminal: one line refreshed in place;\n"
+	    "                               else 60: plain lines, in syslog with --daemon)\n"
+	    "  -q, --quiet                  no log lines except errors, no statistics line\n"
+	    "      --log-level LEVEL        err, warning, notice, info or debug (default info)\n"
+	    "      --daemon                 run in the background, log to syslog; the command\n"
+	    "                               returns once capture runs (0) or failed (1)\n"
+	    "      --pidfile FILE           write the process id to FILE (removed at exit)\n"
+	    "      --metrics [HOST:]PORT    serve Prometheus metrics at http://HOST:PORT/metrics\n"
+	    "                               (default off; a bare PORT binds to 127.0.0.1)\n"
 
 	    "  -h, --help                   this text\n"
 	    "      --version                print the version\n"
@@ -198,9 +213,8 @@ static int parse_seconds(const char *opt, const char *s, uint32_t min_ms, uint32
 	double v = strtod(s, &end);
 	if (errno || end == s || *end != '\0' || !isfinite(v) || v * 1000.0 < min_ms ||
 	    v * 1000.0 > 4e9) {
-		fprintf(stderr,
-			"fluxprobe: --%s: '%s' is not a number of seconds (%.3f to 4000000)\n", opt,
-			s, min_ms / 1000.0);
+		fp_log(LOG_ERR, "--%s: '%s' is not a number of seconds (%.3f to 4000000)", opt, s,
+		       min_ms / 1000.0);
 		return -1;
 	}
 	*out = (uint32_t)llround(v * 1000.0);
@@ -214,8 +228,7 @@ static int parse_uint(const char *opt, const char *s, unsigned long min, unsigne
 	errno = 0;
 	unsigned long v = strtoul(s, &end, 10);
 	if (errno || end == s || *end != '\0' || s[0] == '-' || v < min || v > max) {
-		fprintf(stderr, "fluxprobe: --%s: '%s' must be an integer from %lu to %lu\n", opt,
-			s, min, max);
+		fp_log(LOG_ERR, "--%s: '%s' must be an integer from %lu to %lu", opt, s, min, max);
 		return -1;
 	}
 	*out = (uint32_t)v;
@@ -239,10 +252,10 @@ static int parse_size(const char *opt, const char *s, uint64_t min, uint64_t max
 		end++;
 	if (errno || end == s || *end != '\0' || s[0] == '-' || v > (max >> shift) ||
 	    (v << shift) < min) {
-		fprintf(stderr,
-			"fluxprobe: --%s: '%s' must be a byte count from %llu to %llu (suffix K, M "
-			"or G allowed)\n",
-			opt, s, (unsigned long long)min, (unsigned long long)max);
+		fp_log(LOG_ERR,
+		       "--%s: '%s' must be a byte count from %llu to %llu (suffix K, M "
+		       "or G allowed)",
+		       opt, s, (unsigned long long)min, (unsigned long long)max);
 		return -1;
 	}
 	*out = (uint64_t)v << shift;
@@ -383,7 +396,7 @@ static int read_config_file(struct file_args *fa)
 {
 	fa->f = fopen(fa->path, "r");
 	if (fa->f == NULL) {
-		fprintf(stderr, "fluxprobe: --config %s: %s\n", fa->path, strerror(errno));
+		fp_log(LOG_ERR, "--config %s: %s", fa->path, strerror(errno));
 		return -1;
 	}
 	int rc = ini_parse_stream(read_line, fa, on_ini, fa);
@@ -391,7 +404,7 @@ static int read_config_file(struct file_args *fa)
 	if (rc != 0) {
 		if (fa->err[0] == '\0')
 			snprintf(fa->err, sizeof(fa->err), "not a 'key = value' line");
-		fprintf(stderr, "fluxprobe: %s line %d: %s\n", fa->path, rc, fa->err);
+		fp_log(LOG_ERR, "%s line %d: %s", fa->path, rc, fa->err);
 		return -1;
 	}
 	return 0;
@@ -456,8 +469,8 @@ int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 	rc = parse_args(cfg, k, all, fa.argc);
 	if (rc < 0 && cfg->failed_arg >= 1 && cfg->failed_arg <= fa.argc) {
 		const char *key = all[cfg->failed_arg] + 2;
-		fprintf(stderr, "fluxprobe: (from %s line %u, key '%.*s')\n", fa.path,
-			fa.lines[cfg->failed_arg - 1], (int)strcspn(key, "="), key);
+		fp_log(LOG_ERR, "(from %s line %u, key '%.*s')", fa.path,
+		       fa.lines[cfg->failed_arg - 1], (int)strcspn(key, "="), key);
 	}
 out:
 	for (int i = 0; fa.argv && i < fa.argc; i++)
@@ -495,7 +508,8 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 	cfg->options_interval_ms = 60000;
 	cfg->mbuf_size = 2048;
 	cfg->rx_desc = 1024;
-	cfg->stats_interval_ms = isatty(STDOUT_FILENO) ? 1000 : 0;
+	cfg->stats_interval_ms = isatty(STDERR_FILENO) ? 1000 : 60000;
+	cfg->log_level = -1; /* info, or err with --quiet */
 
 	opterr = 0;
 	optind = 0; /* 0, not 1: glibc then resets its state too (SIGHUP parses again) */
@@ -512,7 +526,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		case OPT_CONFIG:
 			if (from_cmdline)
 				break;
-			fprintf(stderr, "fluxprobe: --config: not allowed in a config file\n");
+			fp_log(LOG_ERR, "--config: not allowed in a config file");
 			return -1;
 		case 'r':
 			cfg->read_file = optarg;
@@ -529,13 +543,13 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 				cfg->n_collectors =
 				    0; /* the command line's list replaces the file's */
 			if (cfg->n_collectors == FP_MAX_COLLECTORS) {
-				fprintf(stderr, "fluxprobe: --collector: at most %d collectors\n",
-					FP_MAX_COLLECTORS);
+				fp_log(LOG_ERR, "--collector: at most %d collectors",
+				       FP_MAX_COLLECTORS);
 				return -1;
 			}
 			if (fp_collector_parse(optarg, &cfg->collectors[cfg->n_collectors], err,
 					       sizeof(err)) != 0) {
-				fprintf(stderr, "fluxprobe: --collector: %s\n", err);
+				fp_log(LOG_ERR, "--collector: %s", err);
 				return -1;
 			}
 			cfg->n_collectors++;
@@ -546,8 +560,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			else if (strcmp(optarg, "nfv9") == 0 || strcmp(optarg, "v9") == 0)
 				cfg->format = FP_FORMAT_NFV9;
 			else {
-				fprintf(stderr, "fluxprobe: --format: '%s' is not ipfix or nfv9\n",
-					optarg);
+				fp_log(LOG_ERR, "--format: '%s' is not ipfix or nfv9", optarg);
 				return -1;
 			}
 			break;
@@ -604,7 +617,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			break;
 		case OPT_SUMMARY:
 			if (strcmp(optarg, "json") != 0) {
-				fprintf(stderr, "fluxprobe: --summary: '%s' is not json\n", optarg);
+				fp_log(LOG_ERR, "--summary: '%s' is not json", optarg);
 				return -1;
 			}
 			cfg->summary_json = 1;
@@ -617,6 +630,25 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			break;
 		case OPT_USER:
 			cfg->user = optarg;
+			break;
+		case OPT_LOG_LEVEL:
+			cfg->log_level = fp_log_level_parse(optarg);
+			if (cfg->log_level < 0) {
+				fp_log(LOG_ERR,
+				       "--log-level: '%s' is not err, warning, notice, info "
+				       "or debug",
+				       optarg);
+				return -1;
+			}
+			break;
+		case OPT_DAEMON:
+			cfg->daemon = 1;
+			break;
+		case OPT_PIDFILE:
+			cfg->pidfile = optarg;
+			break;
+		case OPT_METRICS:
+			cfg->metrics = optarg;
 			break;
 		case OPT_NO_OPTIONS:
 			cfg->no_options = 1;
@@ -631,8 +663,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			if (from_cmdline && !cmdline_ports++)
 				cfg->n_ports = 0;
 			if (cfg->n_ports == FP_MAX_PORTS) {
-				fprintf(stderr, "fluxprobe: --port: at most %d ports\n",
-					FP_MAX_PORTS);
+				fp_log(LOG_ERR, "--port: at most %d ports", FP_MAX_PORTS);
 				return -1;
 			}
 			if (parse_uint("port", optarg, 0, 65535, &v))
@@ -644,9 +675,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			errno = 0;
 			unsigned long long n = strtoull(optarg, &end, 10);
 			if (errno || end == optarg || *end || optarg[0] == '-' || n == 0) {
-				fprintf(stderr,
-					"fluxprobe: --count: '%s' must be a positive integer\n",
-					optarg);
+				fp_log(LOG_ERR, "--count: '%s' must be a positive integer", optarg);
 				return -1;
 			}
 			cfg->count = n;
@@ -691,11 +720,10 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			printf("fluxprobe %s\n", FP_VERSION);
 			return 1;
 		case ':':
-			fprintf(stderr, "fluxprobe: option '%s' needs a value\n", argv[optind - 1]);
+			fp_log(LOG_ERR, "option '%s' needs a value", argv[optind - 1]);
 			return -1;
 		default:
-			fprintf(stderr, "fluxprobe: unknown option '%s' (see --help)\n",
-				argv[optind - 1]);
+			fp_log(LOG_ERR, "unknown option '%s' (see --help)", argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -712,48 +740,48 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 	if (cfg->dpdk) {
 		/* DPDK's convention: our options, then "--", then the EAL's. */
 		if (optind < argc && !dashdash) {
-			fprintf(stderr,
-				"fluxprobe: unexpected argument '%s' (EAL options go after "
-				"'--')\n",
-				argv[optind]);
+			fp_log(LOG_ERR,
+			       "unexpected argument '%s' (EAL options go after "
+			       "'--')",
+			       argv[optind]);
 			return -1;
 		}
 		if (argc - optind > FP_MAX_EAL_ARGS) {
-			fprintf(stderr, "fluxprobe: more than %d EAL arguments\n", FP_MAX_EAL_ARGS);
+			fp_log(LOG_ERR, "more than %d EAL arguments", FP_MAX_EAL_ARGS);
 			return -1;
 		}
 		for (int i = optind; i < argc; i++)
 			cfg->eal_argv[cfg->eal_argc++] = argv[i];
 		if (cfg->user || cfg->group) {
-			fprintf(stderr,
-				"fluxprobe: --user/--group: the DPDK backend keeps the "
-				"privileges its drivers need (run it under a dedicated account "
-				"with the VFIO and hugepage permissions instead)\n");
+			fp_log(LOG_ERR,
+			       "--user/--group: the DPDK backend keeps the "
+			       "privileges its drivers need (run it under a dedicated account "
+			       "with the VFIO and hugepage permissions instead)");
 			return -1;
 		}
 		if (cfg->read_file || cfg->interface || cfg->filter) {
-			fprintf(stderr, "fluxprobe: --dpdk captures from DPDK ports: --read, "
+			fp_log(LOG_ERR, "--dpdk captures from DPDK ports: --read, "
 					"--interface and BPF filters do not apply (use --vdev "
-					"net_pcap0,rx_pcap=FILE to read a file through DPDK)\n");
+					"net_pcap0,rx_pcap=FILE to read a file through DPDK)");
 			return -1;
 		}
 		return 0;
 	}
 	if (optind < argc) {
 		if (cfg->filter) {
-			fprintf(stderr, "fluxprobe: give the BPF filter either with --filter or as "
-					"trailing arguments, not both\n");
+			fp_log(LOG_ERR, "give the BPF filter either with --filter or as "
+					"trailing arguments, not both");
 			return -1;
 		}
 		cfg->filter = join_args(argc - optind, argv + optind);
 	}
 	if (cfg->group && !cfg->user) {
-		fprintf(stderr, "fluxprobe: --group needs --user\n");
+		fp_log(LOG_ERR, "--group needs --user");
 		return -1;
 	}
 	if (!cfg->read_file == !cfg->interface) {
-		fprintf(stderr, "fluxprobe: give exactly one of --read FILE, --interface IFACE or "
-				"--dpdk (see --help)\n");
+		fp_log(LOG_ERR, "give exactly one of --read FILE, --interface IFACE or "
+				"--dpdk (see --help)");
 		return -1;
 	}
 	return 0;

@@ -34,7 +34,11 @@ struct fp_config {
 	int promisc;
 	int summary_json;
 	int quiet;
-	int no_options; /* no IPFIX/v9 options records */
+	int log_level; /* syslog priority: lines up to this one are printed */
+	int daemon;    /* fork into the background, log to syslog */
+	const char *pidfile;
+	const char *metrics; /* [HOST:]PORT of the Prometheus endpoint, or NULL */
+	int no_options;	     /* no IPFIX/v9 options records */
 	uint32_t options_interval_ms;
 	const char *user;     /* drop to this user after opening the capture */
 	const char *group;    /* ... and this group (default: the user's) */

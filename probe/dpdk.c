@@ -10,6 +10,7 @@
  * a (TSC, wall clock) pair taken at start; packets of a burst share that timestamp.
  */
 #include "dpdk.h"
+#include "log.h"
 
 #ifdef FP_HAVE_DPDK
 
@@ -131,14 +132,13 @@ static int port_setup(uint16_t port, unsigned nq, const struct fp_config *cfg)
 	rte_eth_dev_get_name_by_port(port, name);
 	rc = rte_eth_dev_info_get(port, &info);
 	if (rc != 0) {
-		fprintf(stderr, "fluxprobe: port %u (%s): cannot read device info: %s\n", port,
-			name, rte_strerror(-rc));
+		fp_log(LOG_ERR, "port %u (%s): cannot read device info: %s", port, name,
+		       rte_strerror(-rc));
 		return -1;
 	}
 	if (nq > info.max_rx_queues) {
-		fprintf(stderr,
-			"fluxprobe: port %u (%s) has %u rx queues, %u workers need one each\n",
-			port, name, info.max_rx_queues, nq);
+		fp_log(LOG_ERR, "port %u (%s) has %u rx queues, %u workers need one each", port,
+		       name, info.max_rx_queues, nq);
 		return -1;
 	}
 	memset(&conf, 0, sizeof(conf));
@@ -152,8 +152,8 @@ static int port_setup(uint16_t port, unsigned nq, const struct fp_config *cfg)
 	}
 	rc = rte_eth_dev_configure(port, (uint16_t)nq, 0, &conf);
 	if (rc != 0) {
-		fprintf(stderr, "fluxprobe: port %u (%s): configure with %u rx queues: %s\n", port,
-			name, nq, rte_strerror(-rc));
+		fp_log(LOG_ERR, "port %u (%s): configure with %u rx queues: %s", port, name, nq,
+		       rte_strerror(-rc));
 		return -1;
 	}
 	uint16_t nrxd = (uint16_t)cfg->rx_desc, ntxd = 0;
@@ -162,27 +162,23 @@ static int port_setup(uint16_t port, unsigned nq, const struct fp_config *cfg)
 		rc = rte_eth_rx_queue_setup(port, (uint16_t)q, nrxd, rte_eth_dev_socket_id(port),
 					    NULL, pool);
 		if (rc != 0) {
-			fprintf(stderr,
-				"fluxprobe: port %u (%s): rx queue %u: %s (try more --mbufs)\n",
-				port, name, q, rte_strerror(-rc));
+			fp_log(LOG_ERR, "port %u (%s): rx queue %u: %s (try more --mbufs)", port,
+			       name, q, rte_strerror(-rc));
 			return -1;
 		}
 	}
 	rc = rte_eth_dev_start(port);
 	if (rc != 0) {
-		fprintf(stderr, "fluxprobe: port %u (%s): start: %s\n", port, name,
-			rte_strerror(-rc));
+		fp_log(LOG_ERR, "port %u (%s): start: %s", port, name, rte_strerror(-rc));
 		return -1;
 	}
 	rc = rte_eth_promiscuous_enable(port);
 	if (rc != 0 && rc != -ENOTSUP)
-		fprintf(stderr, "fluxprobe: port %u (%s): promiscuous mode: %s\n", port, name,
-			rte_strerror(-rc));
+		fp_log(LOG_ERR, "port %u (%s): promiscuous mode: %s", port, name,
+		       rte_strerror(-rc));
 	rte_eth_stats_reset(port);
-	if (!cfg->quiet)
-		fprintf(stderr, "fluxprobe: port %u (%s): %u rx queue(s) of %u descriptors%s\n",
-			port, name, nq, nrxd,
-			conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? ", symmetric RSS" : "");
+	fp_log(LOG_INFO, "port %u (%s): %u rx queue(s) of %u descriptors%s", port, name, nq, nrxd,
+	       conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? ", symmetric RSS" : "");
 	return 0;
 }
 
@@ -196,7 +192,7 @@ int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned 
 		argv[argc++] = cfg->eal_argv[i];
 	argv[argc] = NULL;
 	if (rte_eal_init(argc, argv) < 0) {
-		fprintf(stderr, "fluxprobe: DPDK EAL init failed: %s\n", rte_strerror(rte_errno));
+		fp_log(LOG_ERR, "DPDK EAL init failed: %s", rte_strerror(rte_errno));
 		return -1;
 	}
 
@@ -208,9 +204,8 @@ int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned 
 		worker_lcores[nw++] = lc;
 	}
 	if (nw == 0) {
-		fprintf(stderr,
-			"fluxprobe: no worker lcore: give the EAL at least two lcores (-l 0,1):"
-			" the main lcore exports, the others capture\n");
+		fp_log(LOG_ERR, "no worker lcore: give the EAL at least two lcores (-l 0,1):"
+				" the main lcore exports, the others capture");
 		goto fail;
 	}
 
@@ -218,9 +213,8 @@ int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned 
 	if (cfg->n_ports) {
 		for (unsigned i = 0; i < cfg->n_ports; i++) {
 			if (!rte_eth_dev_is_valid_port(cfg->ports[i])) {
-				fprintf(stderr,
-					"fluxprobe: --port %u: no such DPDK port (%u found)\n",
-					cfg->ports[i], rte_eth_dev_count_avail());
+				fp_log(LOG_ERR, "--port %u: no such DPDK port (%u found)",
+				       cfg->ports[i], rte_eth_dev_count_avail());
 				goto fail;
 			}
 			ports[nports++] = cfg->ports[i];
@@ -234,8 +228,8 @@ int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned 
 		}
 	}
 	if (nports == 0) {
-		fprintf(stderr, "fluxprobe: no DPDK port: bind a NIC (scripts/dpdk-nic) or give a "
-				"virtual device (--vdev net_pcap0,rx_pcap=FILE)\n");
+		fp_log(LOG_ERR, "no DPDK port: bind a NIC (scripts/dpdk-nic) or give a "
+				"virtual device (--vdev net_pcap0,rx_pcap=FILE)");
 		goto fail;
 	}
 
@@ -246,10 +240,10 @@ int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned 
 				       (uint16_t)(cfg->mbuf_size + RTE_PKTMBUF_HEADROOM),
 				       (int)rte_socket_id());
 	if (pool == NULL) {
-		fprintf(stderr,
-			"fluxprobe: cannot create a pool of %u mbufs of %u bytes: %s "
-			"(give the EAL more memory with -m, or fewer --mbufs)\n",
-			nmbufs, cfg->mbuf_size, rte_strerror(rte_errno));
+		fp_log(LOG_ERR,
+		       "cannot create a pool of %u mbufs of %u bytes: %s "
+		       "(give the EAL more memory with -m, or fewer --mbufs)",
+		       nmbufs, cfg->mbuf_size, rte_strerror(rte_errno));
 		goto fail;
 	}
 	for (unsigned i = 0; i < nports; i++)
@@ -269,10 +263,8 @@ int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned 
 		caps[w] =
 		    (struct fp_capture){.ops = &dpdk_ops, .link = FP_LINK_ETHERNET, .priv = p};
 	}
-	if (!cfg->quiet)
-		fprintf(stderr,
-			"fluxprobe: DPDK: %u worker lcore(s), %u port(s), %u mbufs of %u B\n", nw,
-			nports, nmbufs, cfg->mbuf_size);
+	fp_log(LOG_INFO, "DPDK: %u worker lcore(s), %u port(s), %u mbufs of %u B", nw, nports,
+	       nmbufs, cfg->mbuf_size);
 	return (int)nw;
 fail:
 	for (unsigned i = 0; i < nports; i++)
@@ -285,8 +277,8 @@ int fp_dpdk_launch(unsigned worker, int (*fn)(void *), void *arg)
 {
 	int rc = rte_eal_remote_launch(fn, arg, worker_lcores[worker]);
 	if (rc != 0)
-		fprintf(stderr, "fluxprobe: cannot launch worker on lcore %u: %s\n",
-			worker_lcores[worker], rte_strerror(-rc));
+		fp_log(LOG_ERR, "cannot launch worker on lcore %u: %s", worker_lcores[worker],
+		       rte_strerror(-rc));
 	return rc ? -1 : 0;
 }
 
@@ -340,8 +332,8 @@ int fp_dpdk_available(void)
 int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned max_workers)
 {
 	(void)cfg, (void)caps, (void)max_workers;
-	fprintf(stderr, "fluxprobe: --dpdk: this build has no DPDK support "
-			"(rebuild with libdpdk-dev installed and -Ddpdk=enabled)\n");
+	fp_log(LOG_ERR, "--dpdk: this build has no DPDK support "
+			"(rebuild with libdpdk-dev installed and -Ddpdk=enabled)");
 	return -1;
 }
 

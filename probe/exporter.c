@@ -12,6 +12,7 @@
  * every message): a file is read faster than any collector decodes, and UDP has no flow control.
  */
 #include "exporter.h"
+#include "log.h"
 
 #include "clock.h"
 #include "fp_counters.h"
@@ -159,15 +160,14 @@ static void log_send_errors(struct fp_exporter *x, unsigned i)
 {
 	struct fp_collector *c = x->cur->c[i];
 	if (c->connects != c->connects_logged || c->disconnects != c->disconnects_logged) {
-		if (!x->cfg->quiet && c->disconnects != c->disconnects_logged)
-			fprintf(stderr,
-				"fluxprobe: collector %s: connection lost (%s); reconnecting\n",
-				c->name, strerror(c->last_errno));
-		if (!x->cfg->quiet && c->connects != c->connects_logged)
-			fprintf(stderr,
-				"fluxprobe: collector %s: connected; templates sent, %lu "
-				"queued messages follow\n",
-				c->name, (unsigned long)c->backlog.msgs + (c->out_len != 0));
+		if (c->disconnects != c->disconnects_logged)
+			fp_log(LOG_WARNING, "collector %s: connection lost (%s); reconnecting",
+			       c->name, strerror(c->last_errno));
+		if (c->connects != c->connects_logged)
+			fp_log(LOG_NOTICE,
+			       "collector %s: connected; templates sent, %lu "
+			       "queued messages follow",
+			       c->name, (unsigned long)c->backlog.msgs + (c->out_len != 0));
 		c->connects_logged = c->connects;
 		c->disconnects_logged = c->disconnects;
 		c->send_errors_logged = c->send_errors; /* the change said it all */
@@ -178,19 +178,17 @@ static void log_send_errors(struct fp_exporter *x, unsigned i)
 	uint64_t now = fp_mono_ns() / 1000000;
 	if (c->last_log_ms && now - c->last_log_ms < 10000)
 		return;
-	if (!x->cfg->quiet && c->proto == FP_PROTO_TCP)
-		fprintf(
-		    stderr,
-		    "fluxprobe: collector %s: %lu failed connection attempts (%s); %lu messages "
-		    "queued, %lu dropped; capture goes on\n",
-		    c->name, (unsigned long)(c->send_errors - c->send_errors_logged),
-		    strerror(c->last_errno), (unsigned long)c->backlog.msgs,
-		    (unsigned long)c->backlog.dropped_msgs);
-	else if (!x->cfg->quiet)
-		fprintf(stderr,
-			"fluxprobe: collector %s: %lu datagrams not sent (%s); capture goes on\n",
-			c->name, (unsigned long)(c->send_errors - c->send_errors_logged),
-			strerror(c->last_errno));
+	if (c->proto == FP_PROTO_TCP)
+		fp_log(LOG_WARNING,
+		       "collector %s: %lu failed connection attempts (%s); %lu messages "
+		       "queued, %lu dropped; capture goes on",
+		       c->name, (unsigned long)(c->send_errors - c->send_errors_logged),
+		       strerror(c->last_errno), (unsigned long)c->backlog.msgs,
+		       (unsigned long)c->backlog.dropped_msgs);
+	else
+		fp_log(LOG_WARNING, "collector %s: %lu datagrams not sent (%s); capture goes on",
+		       c->name, (unsigned long)(c->send_errors - c->send_errors_logged),
+		       strerror(c->last_errno));
 	c->send_errors_logged = c->send_errors;
 	c->last_log_ms = now;
 }
@@ -427,8 +425,7 @@ static struct fp_collector_set *set_open(struct fp_exporter *x, const struct fp_
 			*c = cfg->collectors[i];
 			int e = fp_collector_open(c, cfg->export_backlog, fp_exporter_greeting, x);
 			if (e) {
-				fprintf(stderr, "fluxprobe: collector %s: %s\n", c->name,
-					strerror(-e));
+				fp_log(LOG_ERR, "collector %s: %s", c->name, strerror(-e));
 				free(c);
 				goto fail;
 			}
@@ -476,7 +473,7 @@ int fp_exporter_start(struct fp_exporter *x)
 {
 	int rc = pthread_create(&x->thread, NULL, exporter_main, x);
 	if (rc != 0)
-		fprintf(stderr, "fluxprobe: cannot start exporter thread: %s\n", strerror(rc));
+		fp_log(LOG_ERR, "cannot start exporter thread: %s", strerror(rc));
 	return rc ? -1 : 0;
 }
 

@@ -17,8 +17,11 @@
 #include "capture.h"
 #include "clock.h"
 #include "config.h"
+#include "daemon.h"
 #include "dpdk.h"
 #include "exporter.h"
+#include "log.h"
+#include "metrics.h"
 #include "worker.h"
 
 #define MAX_WORKERS FP_DPDK_MAX_WORKERS
@@ -61,26 +64,24 @@ static int drop_privileges(const char *user, const char *group)
 {
 	struct passwd *pw = getpwnam(user);
 	if (pw == NULL) {
-		fprintf(stderr, "fluxprobe: --user %s: no such user\n", user);
+		fp_log(LOG_ERR, "--user %s: no such user", user);
 		return -1;
 	}
 	gid_t gid = pw->pw_gid;
 	if (group) {
 		struct group *gr = getgrnam(group);
 		if (gr == NULL) {
-			fprintf(stderr, "fluxprobe: --group %s: no such group\n", group);
+			fp_log(LOG_ERR, "--group %s: no such group", group);
 			return -1;
 		}
 		gid = gr->gr_gid;
 	}
 	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(pw->pw_uid) != 0) {
-		fprintf(stderr, "fluxprobe: --user %s: cannot drop privileges: %s\n", user,
-			strerror(errno));
+		fp_log(LOG_ERR, "--user %s: cannot drop privileges: %s", user, strerror(errno));
 		return -1;
 	}
 	if (pw->pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
-		fprintf(stderr, "fluxprobe: --user %s: root could be regained; refusing to run\n",
-			user);
+		fp_log(LOG_ERR, "--user %s: root could be regained; refusing to run", user);
 		return -1;
 	}
 	return 0;
@@ -241,7 +242,7 @@ static void read_totals(struct fp_worker *workers, unsigned nw, struct totals *t
 /* One line: per worker Mpps, totals Gbit/s (IP bytes), active flows, export rate, drops. */
 static void print_stats_line(struct fp_worker *workers, unsigned nw, const struct fp_exporter *x,
 			     const struct fp_config *cfg, double dt, struct totals *prev,
-			     uint64_t *prev_pw, uint64_t *prev_records)
+			     uint64_t *prev_pw, uint64_t *prev_records, int keep)
 {
 	struct totals t;
 	uint64_t pw[MAX_WORKERS];
@@ -264,7 +265,7 @@ static void print_stats_line(struct fp_worker *workers, unsigned nw, const struc
 		 (double)(t.bytes - prev->bytes) * 8 / dt / 1e9, (unsigned long)t.active,
 		 (double)(xs.records_exported - *prev_records) / dt, (unsigned long)cs.dropped,
 		 (unsigned long)t.records_dropped);
-	fprintf(stderr, "%s\n", line);
+	fp_log_status(line, keep);
 	*prev = t;
 	memcpy(prev_pw, pw, sizeof(uint64_t) * nw);
 	*prev_records = xs.records_exported;
@@ -288,28 +289,33 @@ static void reload(struct fp_exporter *x, const struct fp_config *cfg)
 {
 	struct fp_config ncfg;
 	if (cfg->config_file == NULL) {
-		fprintf(stderr, "fluxprobe: SIGHUP: no --config file; collectors unchanged\n");
+		fp_log(LOG_ERR, "SIGHUP: no --config file; collectors unchanged");
 		return;
 	}
+	fp_daemon_notify("RELOADING=1");
 	if (fp_config_parse(&ncfg, main_argc, main_argv) != 0) {
-		fprintf(stderr, "fluxprobe: SIGHUP: %s has errors; collectors unchanged\n",
-			cfg->config_file);
+		fp_log(LOG_ERR, "SIGHUP: %s has errors; collectors unchanged", cfg->config_file);
 	} else if (fp_exporter_reload(x, &ncfg) == 0) {
 		const struct fp_collector_set *set = x->cset;
-		fprintf(stderr, "fluxprobe: SIGHUP: %u collector(s):", set->n);
+		char names[FP_MAX_COLLECTORS * 130] = "";
+		size_t len = 0;
 		for (unsigned i = 0; i < set->n; i++)
-			fprintf(stderr, " %s", set->c[i]->name);
-		fprintf(stderr, " (other settings apply at the next start)\n");
+			len += (size_t)snprintf(names + len, sizeof(names) - len, " %s",
+						set->c[i]->name);
+		fp_log(LOG_NOTICE,
+		       "SIGHUP: %u collector(s):%s (other settings apply at the next start)",
+		       set->n, names);
 	} else {
-		fprintf(stderr, "fluxprobe: SIGHUP: collectors unchanged\n");
+		fp_log(LOG_ERR, "SIGHUP: collectors unchanged");
 	}
 	fp_config_free(&ncfg);
+	fp_daemon_notify("READY=1");
 }
 
 static void supervise(struct fp_worker *workers, unsigned nw, struct fp_exporter *x,
 		      const struct fp_config *cfg, struct fp_budget *budget)
 {
-	double t0 = fp_mono_s(), last = t0;
+	double t0 = fp_mono_s(), last = t0, last_pub = 0;
 	struct totals prev = {0};
 	uint64_t prev_pw[MAX_WORKERS] = {0}, prev_records = 0;
 	struct timespec nap = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
@@ -325,19 +331,28 @@ static void supervise(struct fp_worker *workers, unsigned nw, struct fp_exporter
 			stop = 1;
 		int due = cfg->stats_interval_ms && !cfg->quiet &&
 			  (now - last) * 1000 >= cfg->stats_interval_ms;
+		if (cfg->metrics && now - last_pub >= 1.0) {
+			struct fp_capture_stats cs = {0};
+			if (!cfg->dpdk && !workers[0].offline)
+				caps[0].ops->stats(&caps[0], &cs);
+			fp_metrics_publish_capture(&cs);
+			last_pub = now;
+		}
 		if (reload_requested) {
 			reload_requested = 0;
 			reload(x, cfg);
 		}
 		if (due || stats_requested) { /* SIGUSR1 asks for one line now, even with --quiet */
+			int keep = stats_requested;
 			stats_requested = 0;
 			urcu_qsbr_thread_online();
 			print_stats_line(workers, nw, x, cfg, now - last, &prev, prev_pw,
-					 &prev_records);
+					 &prev_records, keep);
 			urcu_qsbr_thread_offline();
 			last = now;
 		}
 	}
+	fp_log_status_end();
 	urcu_qsbr_unregister_thread();
 }
 
@@ -350,6 +365,7 @@ int main(int argc, char **argv)
 	struct fp_budget budget = {0};
 	int rc = EXIT_FAILURE;
 	unsigned nw = 0, started = 0;
+	int pidfile_written = 0;
 
 	main_argc = argc;
 	main_argv = argv;
@@ -357,6 +373,14 @@ int main(int argc, char **argv)
 	if (prc != 0) {
 		fp_config_free(&cfg);
 		return prc > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	}
+	int level = cfg.log_level >= 0 ? cfg.log_level : cfg.quiet ? LOG_ERR : LOG_INFO;
+	fp_log_setup(level, 0);
+	/* Before any thread exists: DPDK's EAL starts its own in fp_dpdk_init(). */
+	if (cfg.daemon && cfg.dpdk) {
+		if (fp_daemon_start() != 0)
+			goto out_config;
+		fp_log_setup(level, 1);
 	}
 	fp_exporter_init(&exporter, &cfg, workers, 0, 0);
 	if (fp_exporter_open_collectors(&exporter) != 0)
@@ -373,6 +397,16 @@ int main(int argc, char **argv)
 		ncaps = 1;
 	}
 
+	/* pcap: daemonize once the capture is open, so a wrong interface or filter is reported on
+	 * the terminal; the pid file is written before privileges go. */
+	if (cfg.daemon && !cfg.dpdk) {
+		if (fp_daemon_start() != 0)
+			goto out_capture;
+		fp_log_setup(level, 1);
+	}
+	if (cfg.pidfile && fp_pidfile_write(cfg.pidfile) != 0)
+		goto out_capture;
+	pidfile_written = cfg.pidfile != NULL;
 	if (cfg.user && drop_privileges(cfg.user, cfg.group) != 0)
 		goto out_capture;
 
@@ -390,6 +424,10 @@ int main(int argc, char **argv)
 	}
 	exporter.n_workers = nw;
 	exporter.offline = caps[0].offline;
+	struct fp_metrics_src msrc = {
+	    .workers = workers, .n_workers = nw, .exporter = &exporter, .cfg = &cfg};
+	if (cfg.metrics && fp_metrics_start(cfg.metrics, &msrc) != 0)
+		goto out_workers;
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
@@ -403,17 +441,15 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sh, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (!cfg.quiet)
-		fprintf(stderr,
-			"fluxprobe: %s %s → %u collector(s), %s, %u worker(s), %u flows/worker\n",
-			cfg.dpdk	? "capturing with"
-			: cfg.read_file ? "reading"
-					: "capturing on",
-			cfg.dpdk	? "DPDK"
-			: cfg.read_file ? cfg.read_file
-					: cfg.interface,
-			exporter.cset->n, cfg.format == FP_FORMAT_IPFIX ? "IPFIX" : "NetFlow v9",
-			nw, cfg.max_flows);
+	fp_log(LOG_INFO, "%s %s → %u collector(s), %s, %u worker(s), %u flows/worker",
+	       cfg.dpdk	       ? "capturing with"
+	       : cfg.read_file ? "reading"
+			       : "capturing on",
+	       cfg.dpdk	       ? "DPDK"
+	       : cfg.read_file ? cfg.read_file
+			       : cfg.interface,
+	       exporter.cset->n, cfg.format == FP_FORMAT_IPFIX ? "IPFIX" : "NetFlow v9", nw,
+	       cfg.max_flows);
 
 	double t0 = fp_mono_s();
 	if (fp_exporter_start(&exporter) != 0)
@@ -430,7 +466,9 @@ int main(int argc, char **argv)
 		for (unsigned w = started; w < nw; w++)
 			__atomic_store_n(&workers[w].done, 1, __ATOMIC_RELEASE);
 	}
+	fp_daemon_ready();
 	supervise(workers, nw, &exporter, &cfg, cfg.count ? &budget : NULL);
+	fp_daemon_notify("STOPPING=1");
 	if (cfg.dpdk)
 		fp_dpdk_wait();
 	else
@@ -444,23 +482,21 @@ int main(int argc, char **argv)
 	caps[0].ops->stats(&caps[0], &cs);
 	if (cfg.summary_json)
 		print_summary(stdout, &cfg, workers, nw, &exporter, &cs, seconds);
-	if (!cfg.quiet) {
+	{
 		struct fp_exporter_stats xs;
 		struct totals t;
 		uint64_t pw[MAX_WORKERS];
 		fp_exporter_stats_read(&exporter, &xs);
 		read_totals(workers, nw, &t, pw);
-		fprintf(stderr,
-			"fluxprobe: %lu packets, %lu records exported in %lu messages, %.2f s\n",
-			(unsigned long)t.packets, (unsigned long)xs.records_exported,
-			(unsigned long)xs.messages, seconds);
+		fp_log(LOG_INFO, "%lu packets, %lu records exported in %lu messages, %.2f s",
+		       (unsigned long)t.packets, (unsigned long)xs.records_exported,
+		       (unsigned long)xs.messages, seconds);
 		const struct fp_collector_set *set = exporter.cset;
 		for (unsigned i = 0; i < set->n; i++)
 			if (set->c[i]->send_errors)
-				fprintf(stderr,
-					"fluxprobe: collector %s: %lu send errors (last: %s)\n",
-					set->c[i]->name, (unsigned long)set->c[i]->send_errors,
-					strerror(set->c[i]->last_errno));
+				fp_log(LOG_WARNING, "collector %s: %lu send errors (last: %s)",
+				       set->c[i]->name, (unsigned long)set->c[i]->send_errors,
+				       strerror(set->c[i]->last_errno));
 	}
 	/* Everything counted was exported either way; a capture that failed still says so. */
 	rc = EXIT_SUCCESS;
@@ -470,6 +506,7 @@ int main(int argc, char **argv)
 	if (started < nw)
 		rc = EXIT_FAILURE;
 out_workers:
+	fp_metrics_stop();
 	for (unsigned w = 0; w < nw; w++)
 		fp_worker_fini(&workers[w]);
 out_capture:
@@ -478,6 +515,8 @@ out_capture:
 	else if (caps[0].ops)
 		caps[0].ops->close(&caps[0]);
 	ncaps = 0;
+	if (pidfile_written)
+		fp_pidfile_remove(cfg.pidfile);
 out_collectors:
 	fp_exporter_close_collectors(&exporter);
 out_config:

@@ -7,6 +7,7 @@
  * on a quiet link too.
  */
 #include "worker.h"
+#include "log.h"
 
 #include "clock.h"
 #include "fp_counters.h"
@@ -170,8 +171,7 @@ int fp_worker_init(struct fp_worker *w, unsigned id, struct fp_capture *cap,
 	w->offline = cap->offline;
 	w->stop = stop;
 	if (fp_ring_init(&w->ring, ring_size) != 0) {
-		fprintf(stderr, "fluxprobe: worker %u: cannot allocate a ring of %u records\n", id,
-			ring_size);
+		fp_log(LOG_ERR, "worker %u: cannot allocate a ring of %u records", id, ring_size);
 		return -1;
 	}
 	struct fp_table_config c = *tcfg;
@@ -189,8 +189,7 @@ int fp_worker_start(struct fp_worker *w)
 {
 	int rc = pthread_create(&w->thread, NULL, worker_main, w);
 	if (rc != 0)
-		fprintf(stderr, "fluxprobe: worker %u: cannot start thread: %s\n", w->id,
-			strerror(rc));
+		fp_log(LOG_ERR, "worker %u: cannot start thread: %s", w->id, strerror(rc));
 	return rc ? -1 : 0;
 }
 

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static int log_level = LOG_INFO;
+static int log_syslog;
+static int status_shown; /* a refreshing status line is on the terminal */
+
+void fp_log_setup(int level, int use_syslog)
+{
+	log_level = level;
+	if (use_syslog && !log_syslog)
+		openlog("fluxprobe", LOG_PID, LOG_DAEMON);
+	log_syslog = use_syslog;
+}
+
+int fp_log_to_syslog(void)
+{
+	return log_syslog;
+}
+
+int fp_log_enabled(int prio)
+{
+	return prio <= log_level;
+}
+
+void fp_log(int prio, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	if (prio > log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (log_syslog) {
+		syslog(prio, "%s", line);
+		return;
+	}
+	if (status_shown)
+		fputs("\r\033[K", stderr); /* the status line gives way; the next one returns */
+	status_shown = 0;
+	fprintf(stderr, "fluxprobe: %s\n", line);
+}
+
+void fp_log_status(const char *line, int keep)
+{
+	if (log_syslog) {
+		syslog(LOG_INFO, "%s", line);
+	} else if (!keep && isatty(STDERR_FILENO)) {
+		fprintf(stderr, "\r\033[K%s", line);
+		status_shown = 1;
+	} else {
+		fprintf(stderr, "%s%s\n", status_shown ? "\r\033[K" : "", line);
+		status_shown = 0;
+	}
+}
+
+void fp_log_status_end(void)
+{
+	if (status_shown && !log_syslog)
+		fputs("\n", stderr);
+	status_shown = 0;
+}
+
+int fp_log_level_parse(const char *name)
+{
+	static const struct {
+		const char *name;
+		int level;
+	} levels[] = {
+	    {"err", LOG_ERR},	    {"error", LOG_ERR}, {"warning", LOG_WARNING},
+	    {"notice", LOG_NOTICE}, {"info", LOG_INFO}, {"debug", LOG_DEBUG},
+	};
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (strcmp(name, levels[i].name) == 0)
+			return levels[i].level;
+	return -1;
+}

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "metrics.h"
+
+#include "dpdk.h"
+#include "fp_counters.h"
+#include "log.h"
+
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <urcu/urcu-qsbr.h>
+
+#ifndef FP_VERSION
+#define FP_VERSION "0"
+#endif
+
+static struct MHD_Daemon *daemon_h;
+static struct fp_metrics_src src;
+static struct fp_capture_stats cap_stats; /* written by the main thread (relaxed) */
+static double start_time;
+
+void fp_metrics_publish_capture(const struct fp_capture_stats *cs)
+{
+	fp_counters_copy(&cap_stats, cs, sizeof(cap_stats));
+}
+
+/* A label value as the exposition format wants it: backslash, quote and newline escaped. */
+static void put_label(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', f);
+		if (*s == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
+		fputc(*s, f);
+	}
+}
+
+static void head(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP fluxprobe_%s %s\n# TYPE fluxprobe_%s %s\n", name, help, name, type);
+}
+
+static void render(FILE *f)
+{
+	unsigned nw = src.n_workers;
+	struct fp_worker_stats ws[FP_DPDK_MAX_WORKERS];
+	struct fp_table_stats ts[FP_DPDK_MAX_WORKERS];
+	if (nw > FP_DPDK_MAX_WORKERS)
+		nw = FP_DPDK_MAX_WORKERS;
+	for (unsigned w = 0; w < nw; w++) {
+		fp_worker_stats_read(&src.workers[w], &ws[w]);
+		fp_table_stats_read(src.workers[w].table, &ts[w]);
+	}
+#define PER_WORKER(name, type, help, expr)                                                         \
+	do {                                                                                       \
+		head(f, name, type, help);                                                         \
+		for (unsigned w = 0; w < nw; w++)                                                  \
+			fprintf(f, "fluxprobe_%s{worker=\"%u\"} %lu\n", name, w,                   \
+				(unsigned long)(expr));                                            \
+	} while (0)
+	PER_WORKER("frames_received_total", "counter", "Frames received by the worker.",
+		   ws[w].frames);
+	PER_WORKER("packets_total", "counter", "Packets accounted in flows.", ws[w].packets);
+	PER_WORKER("bytes_total", "counter", "IP-level bytes accounted in flows.", ws[w].bytes);
+	PER_WORKER("active_flows", "gauge", "Flows in the worker's table now.", ts[w].active);
+	PER_WORKER("flows_created_total", "counter", "Flows created.", ts[w].flows_created);
+	PER_WORKER("records_not_handed_total", "counter",
+		   "Flow records the exporter could not take (hand-off ring full).",
+		   ts[w].records_dropped);
+	head(f, "frames_ignored_total", "counter",
+	     "Frames not accounted in a flow, by reason (not IP, or malformed).");
+	for (unsigned w = 0; w < nw; w++)
+		for (int r = FP_PARSE_NOT_IP; r < FP_PARSE_NRESULTS; r++)
+			fprintf(f,
+				"fluxprobe_frames_ignored_total{worker=\"%u\",reason=\"%s\"} %lu\n",
+				w, fp_parse_result_name((enum fp_parse_result)r),
+				(unsigned long)ws[w].parse[r]);
+	head(f, "flow_records_total", "counter", "Flow records emitted, by flowEndReason.");
+	for (unsigned w = 0; w < nw; w++)
+		for (int r = FP_END_IDLE; r < FP_END_NREASONS; r++)
+			fprintf(f,
+				"fluxprobe_flow_records_total{worker=\"%u\",reason=\"%s\"} %lu\n",
+				w, fp_end_reason_name((enum fp_end_reason)r),
+				(unsigned long)ts[w].records[r]);
+#undef PER_WORKER
+
+	if (src.cfg->dpdk) {
+		struct fp_port_stats ps[FP_DPDK_MAX_PORTS];
+		unsigned np = fp_dpdk_port_stats(ps, FP_DPDK_MAX_PORTS);
+		static const struct {
+			const char *name, *help;
+			size_t off;
+		} port_counters[] = {
+		    {"port_rx_packets_total", "Packets the NIC received.",
+		     offsetof(struct fp_port_stats, ipackets)},
+		    {"port_rx_bytes_total", "Bytes the NIC received.",
+		     offsetof(struct fp_port_stats, ibytes)},
+		    {"port_rx_missed_total", "Packets the NIC dropped: rx queue full (imissed).",
+		     offsetof(struct fp_port_stats, imissed)},
+		    {"port_rx_errors_total", "Erroneous packets (ierrors).",
+		     offsetof(struct fp_port_stats, ierrors)},
+		    {"port_rx_nombuf_total", "Receive failures: no mbuf (rx_nombuf).",
+		     offsetof(struct fp_port_stats, rx_nombuf)},
+		};
+		for (size_t k = 0; k < sizeof(port_counters) / sizeof(port_counters[0]); k++) {
+			head(f, port_counters[k].name, "counter", port_counters[k].help);
+			for (unsigned i = 0; i < np; i++) {
+				uint64_t v;
+				memcpy(&v, (const char *)&ps[i] + port_counters[k].off, sizeof(v));
+				fprintf(f, "fluxprobe_%s{port=\"%u\",name=\"",
+					port_counters[k].name, ps[i].port);
+				put_label(f, ps[i].name);
+				fprintf(f, "\"} %lu\n", (unsigned long)v);
+			}
+		}
+	} else {
+		struct fp_capture_stats cs;
+		fp_counters_copy(&cs, &cap_stats, sizeof(cs));
+		head(f, "capture_dropped_total", "counter",
+		     "Packets the kernel dropped before libpcap read them.");
+		fprintf(f, "fluxprobe_capture_dropped_total %lu\n", (unsigned long)cs.dropped);
+		head(f, "capture_interface_dropped_total", "counter",
+		     "Packets the interface dropped (libpcap ps_ifdrop).");
+		fprintf(f, "fluxprobe_capture_interface_dropped_total %lu\n",
+			(unsigned long)cs.if_dropped);
+	}
+
+	struct fp_exporter_stats xs;
+	fp_exporter_stats_read(src.exporter, &xs);
+	head(f, "exported_records_total", "counter", "Flow records in messages sent.");
+	fprintf(f, "fluxprobe_exported_records_total %lu\n", (unsigned long)xs.records_exported);
+	head(f, "exported_packets_total", "counter", "Packets in the flow records sent.");
+	fprintf(f, "fluxprobe_exported_packets_total %lu\n", (unsigned long)xs.packets_exported);
+	head(f, "export_messages_total", "counter", "IPFIX / NetFlow v9 messages sent.");
+	fprintf(f, "fluxprobe_export_messages_total %lu\n", (unsigned long)xs.messages);
+	head(f, "export_bytes_total", "counter", "Bytes of the messages sent (one copy).");
+	fprintf(f, "fluxprobe_export_bytes_total %lu\n", (unsigned long)xs.bytes_sent);
+
+	/* The collector list may be swapped by SIGHUP: read it inside a QSBR read-side section
+	 * (this thread registers for the scrape; unregistering is its quiescent state). */
+	urcu_qsbr_register_thread();
+	const struct fp_collector_set *set = rcu_dereference(src.exporter->cset);
+	static const char *const names[] = {"collector_messages_total",
+					    "collector_send_errors_total",
+					    "collector_dropped_messages_total"};
+	static const char *const helps[] = {
+	    "Messages this collector was sent (TCP: written whole).",
+	    "UDP: failed sends; TCP: failed connects and broken connections.",
+	    "TCP: messages dropped from the backlog or left at exit."};
+	for (int k = 0; k < 3; k++) {
+		head(f, names[k], "counter", helps[k]);
+		for (unsigned i = 0; set && i < set->n; i++) {
+			const struct fp_collector *c = set->c[i];
+			uint64_t v =
+			    k == 0   ? __atomic_load_n(&c->sent_msgs, __ATOMIC_RELAXED)
+			    : k == 1 ? __atomic_load_n(&c->send_errors, __ATOMIC_RELAXED)
+				     : __atomic_load_n(&c->backlog.dropped_msgs, __ATOMIC_RELAXED);
+			fprintf(f, "fluxprobe_%s{collector=\"", names[k]);
+			put_label(f, c->name);
+			fprintf(f, "\",transport=\"%s\"} %lu\n",
+				c->proto == FP_PROTO_TCP ? "tcp" : "udp", (unsigned long)v);
+		}
+	}
+	head(f, "collector_connected", "gauge", "TCP collectors: 1 while the connection is up.");
+	for (unsigned i = 0; set && i < set->n; i++) {
+		const struct fp_collector *c = set->c[i];
+		if (c->proto != FP_PROTO_TCP)
+			continue;
+		fprintf(f, "fluxprobe_collector_connected{collector=\"");
+		put_label(f, c->name);
+		fprintf(f, "\"} %d\n", __atomic_load_n(&c->state, __ATOMIC_RELAXED) == FP_TCP_UP);
+	}
+	urcu_qsbr_unregister_thread();
+
+	head(f, "start_time_seconds", "gauge", "Start time of the process, Unix seconds.");
+	fprintf(f, "fluxprobe_start_time_seconds %.3f\n", start_time);
+	head(f, "build_info", "gauge", "Version of this build.");
+	fprintf(f, "fluxprobe_build_info{version=\"%s\",backend=\"%s\"} 1\n", FP_VERSION,
+		src.cfg->dpdk ? "dpdk" : "pcap");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **req_cls)
+{
+	(void)cls, (void)version, (void)upload, (void)upload_size, (void)req_cls;
+	struct MHD_Response *resp;
+	unsigned status;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		static const char msg[] = "only GET\n";
+		resp = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
+						       MHD_RESPMEM_PERSISTENT);
+		status = MHD_HTTP_METHOD_NOT_ALLOWED;
+	} else if (strcmp(url, "/metrics") != 0) {
+		static const char msg[] = "fluxprobe: metrics are at /metrics\n";
+		resp = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
+						       MHD_RESPMEM_PERSISTENT);
+		status = MHD_HTTP_NOT_FOUND;
+	} else {
+		char *body = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&body, &len);
+		if (f == NULL)
+			return MHD_NO;
+		render(f);
+		fclose(f);
+		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4");
+		status = MHD_HTTP_OK;
+	}
+	if (resp == NULL)
+		return MHD_NO;
+	enum MHD_Result r = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+int fp_metrics_start(const char *spec, const struct fp_metrics_src *s)
+{
+	char hostport[160], err[256];
+	struct fp_collector where;
+	/* A bare port binds to loopback: nothing listens outside unless told. */
+	if (strchr(spec, ':') == NULL)
+		snprintf(hostport, sizeof(hostport), "127.0.0.1:%s", spec);
+	else
+		snprintf(hostport, sizeof(hostport), "%s", spec);
+	if (fp_collector_parse(hostport, &where, err, sizeof(err)) != 0) {
+		fp_log(LOG_ERR, "--metrics %s: %s", spec, err + strlen("collector "));
+		return -1;
+	}
+	src = *s;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	start_time = (double)now.tv_sec + now.tv_nsec / 1e9;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	if (where.addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	uint16_t port =
+	    ntohs(where.addr.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&where.addr)->sin6_port
+						   : ((struct sockaddr_in *)&where.addr)->sin_port);
+	daemon_h = MHD_start_daemon(flags, port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
+				    (struct sockaddr *)&where.addr, MHD_OPTION_CONNECTION_LIMIT,
+				    32u, MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+	if (daemon_h == NULL) {
+		fp_log(LOG_ERR, "--metrics %s: cannot listen (port in use, or address not here)",
+		       spec);
+		return -1;
+	}
+	fp_log(LOG_INFO, "metrics at http://%s/metrics", hostport);
+	return 0;
+}
+
+void fp_metrics_stop(void)
+{
+	if (daemon_h)
+		MHD_stop_daemon(daemon_h);
+	daemon_h = NULL;
+}

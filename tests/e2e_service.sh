@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Running as a service: --daemon returns once capture runs and writes --pidfile; --metrics
+# serves Prometheus text on loopback that promtool accepts and whose counters match what was
+# replayed; SIGTERM exports every flow (nfcapd totals exact) and removes the pid file. A daemon
+# that cannot start says so on the terminal and exits non-zero.
+source "$(dirname "$0")/lib.sh"
+netns_up service
+ns=$NS
+nsx() { ip netns exec "$ns" "$@"; }
+
+"$FPGEN" -o "$T/in.pcap" -n 20000 -f 2000 -V 0 -r 71 >"$T/truth.json"
+port=5003
+mkdir -p "$T/nf"
+ip netns exec "$ns" nfcapd -w "$T/nf" -b 127.0.0.1 -p "$port" -t 3600 >"$T/nfcapd.log" 2>&1 &
+nf=$!
+PIDS+=("$nf")
+for _ in $(seq 100); do [ -n "$(nsx ss -Hlun "sport = :$port")" ] && break; sleep 0.05; done
+
+# a daemon that cannot start: non-zero, and the reason on the terminal
+if nsx "$FLUXPROBE" --daemon --interface no-such-if0 --collector "127.0.0.1:$port" 2>"$T/bad.err"; then
+	fail "--daemon with a missing interface exited 0"
+fi
+grep -q "no-such-if0" "$T/bad.err" || fail "the reason did not reach the terminal: $(cat "$T/bad.err")"
+
+nsx "$FLUXPROBE" --daemon --pidfile "$T/fp.pid" --interface veth1 --collector "127.0.0.1:$port" \
+	--metrics 9464 --idle-timeout 300 >"$T/daemon.out" 2>&1 || fail "--daemon exited non-zero"
+[ -s "$T/fp.pid" ] || fail "no pid file"
+pid=$(cat "$T/fp.pid")
+PIDS+=("$pid")
+[ "$(cat "/proc/$pid/comm")" = fluxprobe ] || fail "pid file names $pid, not a running fluxprobe"
+[ ! -s "$T/daemon.out" ] || fail "the daemon printed on the terminal: $(cat "$T/daemon.out")"
+[ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ] || fail "the daemon leads no session of its own"
+note "daemon $pid runs"
+listen=$(nsx ss -Hltn "sport = :9464" | awk '{print $4}')
+expect_eq "metrics listen address (loopback by default)" "$listen" "127.0.0.1:9464"
+
+sleep 0.5
+nsx tcpreplay -q -i veth0 --pps 20000 "$T/in.pcap" >"$T/tcpreplay.log" 2>&1 || fail "tcpreplay"
+sleep 1.5
+nsx curl -sf "http://127.0.0.1:9464/metrics" >"$T/metrics.txt" || fail "curl /metrics failed"
+promtool check metrics <"$T/metrics.txt" || fail "promtool rejects the metrics"
+note "promtool accepts $(grep -vc '^#' "$T/metrics.txt") samples"
+metric() { awk -v m="$1" '$1 == m { print $2 }' "$T/metrics.txt"; }
+expect_eq "metrics: packets" "$(metric 'fluxprobe_packets_total{worker="0"}')" "$(json_get "$T/truth.json" packets)"
+expect_eq "metrics: active flows" "$(metric 'fluxprobe_active_flows{worker="0"}')" "$(json_get "$T/truth.json" flows)"
+expect_eq "metrics: capture drops" "$(metric fluxprobe_capture_dropped_total)" 0
+grep -q "^fluxprobe_collector_messages_total{collector=\"127.0.0.1:$port\",transport=\"udp\"}" \
+	"$T/metrics.txt" || fail "no per-collector counter"
+code=$(nsx curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:9464/nothing")
+expect_eq "HTTP status elsewhere" "$code" 404
+
+kill -TERM "$pid"
+for _ in $(seq 100); do [ -e "/proc/$pid" ] || break; sleep 0.1; done
+[ ! -e "/proc/$pid" ] || fail "the daemon did not exit on SIGTERM"
+[ ! -e "$T/fp.pid" ] || fail "pid file left behind"
+sleep 0.5
+kill -TERM "$nf"
+wait "$nf" || true
+expect_eq "nfdump flows" "$(nfdump_stat "$T/nf" Flows)" "$(json_get "$T/truth.json" flows)"
+expect_eq "nfdump packets" "$(nfdump_stat "$T/nf" Packets)" "$(json_get "$T/truth.json" packets)"
+echo "ok: daemon, pid file, metrics"
