@@ -428,6 +428,8 @@ int main(int argc, char **argv)
 	    .workers = workers, .n_workers = nw, .exporter = &exporter, .cfg = &cfg};
 	if (cfg.metrics && fp_metrics_start(cfg.metrics, &msrc) != 0)
 		goto out_workers;
+	if (cfg.dpdk)
+		fp_metrics_register_telemetry(&msrc);
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);

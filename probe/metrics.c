@@ -13,6 +13,10 @@
 #include <time.h>
 #include <urcu/urcu-qsbr.h>
 
+#ifdef FP_HAVE_DPDK
+#include <rte_telemetry.h>
+#endif
+
 #ifndef FP_VERSION
 #define FP_VERSION "0"
 #endif
@@ -254,6 +258,64 @@ int fp_metrics_start(const char *spec, const struct fp_metrics_src *s)
 	}
 	fp_log(LOG_INFO, "metrics at http://%s/metrics", hostport);
 	return 0;
+}
+
+#ifdef FP_HAVE_DPDK
+/* /fluxprobe/stats for dpdk-telemetry.py: totals and per-worker packets, on DPDK's telemetry
+ * thread (it only reads published counters). */
+static int telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd, (void)params;
+	struct rte_tel_data *per_worker = rte_tel_data_alloc();
+	struct rte_tel_data *per_worker_flows = rte_tel_data_alloc();
+	uint64_t packets = 0, bytes = 0, active = 0, not_handed = 0, frames = 0;
+	if (per_worker == NULL || per_worker_flows == NULL) {
+		rte_tel_data_free(per_worker);
+		rte_tel_data_free(per_worker_flows);
+		return -1;
+	}
+	rte_tel_data_start_array(per_worker, RTE_TEL_U64_VAL);
+	rte_tel_data_start_array(per_worker_flows, RTE_TEL_U64_VAL);
+	for (unsigned w = 0; w < src.n_workers; w++) {
+		struct fp_worker_stats ws;
+		struct fp_table_stats ts;
+		fp_worker_stats_read(&src.workers[w], &ws);
+		fp_table_stats_read(src.workers[w].table, &ts);
+		packets += ws.packets;
+		bytes += ws.bytes;
+		frames += ws.frames;
+		active += ts.active;
+		not_handed += ts.records_dropped;
+		rte_tel_data_add_array_u64(per_worker, ws.packets);
+		rte_tel_data_add_array_u64(per_worker_flows, ts.active);
+	}
+	struct fp_exporter_stats xs;
+	fp_exporter_stats_read(src.exporter, &xs);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "frames", frames);
+	rte_tel_data_add_dict_u64(d, "packets", packets);
+	rte_tel_data_add_dict_u64(d, "bytes", bytes);
+	rte_tel_data_add_dict_u64(d, "active_flows", active);
+	rte_tel_data_add_dict_u64(d, "records_not_handed", not_handed);
+	rte_tel_data_add_dict_u64(d, "exported_records", xs.records_exported);
+	rte_tel_data_add_dict_u64(d, "export_messages", xs.messages);
+	rte_tel_data_add_dict_container(d, "worker_packets", per_worker, 0);
+	rte_tel_data_add_dict_container(d, "worker_active_flows", per_worker_flows, 0);
+	return 0;
+}
+#endif
+
+void fp_metrics_register_telemetry(const struct fp_metrics_src *s)
+{
+#ifdef FP_HAVE_DPDK
+	src = *s;
+	if (rte_telemetry_register_cmd("/fluxprobe/stats", telemetry_stats,
+				       "fluxprobe counters: packets, bytes, flows, export; per "
+				       "worker packets and active flows") != 0)
+		fp_log(LOG_WARNING, "DPDK telemetry: /fluxprobe/stats not registered");
+#else
+	(void)s;
+#endif
 }
 
 void fp_metrics_stop(void)

@@ -27,6 +27,10 @@ int fp_metrics_start(const char *spec, const struct fp_metrics_src *src);
 /* Main thread, now and then: the capture counters the next scrape reports. */
 void fp_metrics_publish_capture(const struct fp_capture_stats *cs);
 
+/* DPDK mode: register /fluxprobe/stats with DPDK telemetry (dpdk-telemetry.py). Main thread,
+ * after EAL init, before the workers start. */
+void fp_metrics_register_telemetry(const struct fp_metrics_src *src);
+
 /* Stop serving (waits for a scrape in progress). Main thread, before tables are freed. */
 void fp_metrics_stop(void);
 

@@ -49,6 +49,17 @@ start_nfcapd "$T/nf3" "$port" -B 8000000
 probe=$!
 PIDS+=("$probe")
 sleep 3
+# DPDK telemetry shows the probe's counters while it runs
+echo /fluxprobe/stats | dpdk-telemetry.py -f "fp-test-$$" >"$T/telemetry.out" 2>&1 || true
+python3 - "$T/telemetry.out" <<'PY' || fail "dpdk-telemetry.py: no /fluxprobe/stats ($(tail -3 "$T/telemetry.out"))"
+import json, re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r'\{"/fluxprobe/stats": (\{.*?\})\}', text)
+d = json.loads(m.group(1))
+assert d["packets"] > 0 and d["active_flows"] == 10000, d
+assert len(d["worker_packets"]) == 1, d
+print("# telemetry:", {k: d[k] for k in ("packets", "active_flows", "export_messages")})
+PY
 kill -TERM "$probe"
 rc=0
 wait "$probe" || rc=$?
