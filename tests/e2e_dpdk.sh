@@ -9,12 +9,13 @@
 source "$(dirname "$0")/lib.sh"
 "$FLUXPROBE" --help >"$T/help"
 grep -q -- "--dpdk" "$T/help" || fail "--help does not describe --dpdk"
+raise_rmem_max 16777216
 eal=(--no-huge --no-pci -m 512 --file-prefix "fp-test-$$" --log-level=lib.eal:error)
 
 note "1. net_pcap, 1 worker, --count = packets in the file"
 "$FPGEN" -o "$T/in.pcap" -n 300000 -f 30000 -6 30 -V 30 -r 13 >"$T/truth.json"
 port=$(free_udp_port)
-start_nfcapd "$T/nf1" "$port"
+start_nfcapd "$T/nf1" "$port" -B 16777216
 "$FLUXPROBE" --dpdk --count "$(json_get "$T/truth.json" packets)" --collector "127.0.0.1:$port" \
 	--idle-timeout 600 --active-timeout 600 --summary json -q \
 	-- "${eal[@]}" -l 0,1 --vdev "net_pcap0,rx_pcap=$T/in.pcap" >"$T/s1.json"
@@ -42,7 +43,7 @@ expect_eq "records" "$(json_get "$T/s2.json" records_exported)" 9000
 note "3. SIGTERM during infinite replay"
 "$FPGEN" -o "$T/loop.pcap" -n 20000 -f 10000 -u -r 5 >"$T/loop.json"
 port=$(free_udp_port)
-start_nfcapd "$T/nf3" "$port" -B 8000000
+start_nfcapd "$T/nf3" "$port" -B 16777216
 "$FLUXPROBE" --dpdk --collector "127.0.0.1:$port" --idle-timeout 600 --active-timeout 600 \
 	--summary json -q --mbufs 32768 \
 	-- "${eal[@]}" -l 0,1 --vdev "net_pcap0,rx_pcap=$T/loop.pcap,infinite_rx=1" >"$T/s3.json" &

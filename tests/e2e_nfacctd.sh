@@ -8,6 +8,7 @@ extra=("${@:2}")
 
 "$FPGEN" -o "$T/in.pcap" -n 1200000 -f 120000 -6 30 -V 30 -r 11 >"$T/truth.json"
 port=$(free_udp_port)
+raise_rmem_max 16777216
 cat >"$T/nfacctd.conf" <<CONF
 daemonize: false
 nfacctd_ip: 127.0.0.1
@@ -18,6 +19,9 @@ print_output[p]: csv
 print_output_file[p]: $T/out.csv
 print_refresh_time[p]: 3600
 nfacctd_time_new: true
+nfacctd_pipe_size: 16777216
+plugin_pipe_size[p]: 102400000
+plugin_buffer_size[p]: 102400
 CONF
 nfacctd -f "$T/nfacctd.conf" >"$T/nfacctd.log" 2>&1 &
 pid=$!

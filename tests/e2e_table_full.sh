@@ -7,7 +7,8 @@ source "$(dirname "$0")/lib.sh"
 
 "$FPGEN" -o "$T/in.pcap" -n 1000000 -f 100000 -6 30 -V 30 -r 23 >"$T/truth.json"
 port=$(free_udp_port)
-start_nfcapd "$T/nf" "$port" -B "$(sysctl -n net.core.rmem_max)"
+raise_rmem_max 16777216
+start_nfcapd "$T/nf" "$port" -B 16777216
 /usr/bin/time -o "$T/time" -f "%M" "$FLUXPROBE" --read "$T/in.pcap" --collector "127.0.0.1:$port" \
 	--max-flows 1000 --idle-timeout 300 --summary json -q >"$T/s.json"
 sleep 0.5

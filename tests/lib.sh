@@ -7,7 +7,9 @@ set -euo pipefail
 
 T=$(mktemp -d /tmp/fp-test.XXXXXX)
 PIDS=()
+RMEM_MAX_WAS=
 cleanup() {
+	[ -z "$RMEM_MAX_WAS" ] || sysctl -qw net.core.rmem_max="$RMEM_MAX_WAS" || true
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	[ -n "${KEEP_T:-}" ] || rm -rf "$T"
@@ -15,6 +17,17 @@ cleanup() {
 trap cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# raise_rmem_max BYTES: let a collector ask for a receive buffer this big (restored on exit).
+# A collector that reads 100k+ records from loopback otherwise drops datagrams on a busy
+# machine, for reasons outside fluxprobe.
+raise_rmem_max() {
+	local now
+	now=$(sysctl -n net.core.rmem_max)
+	[ "$now" -lt "$1" ] || return 0
+	RMEM_MAX_WAS=$now
+	sysctl -qw net.core.rmem_max="$1"
+}
 note() { echo "# $*"; }
 
 # A UDP port nobody listens on now (the kernel picks it).
