@@ -51,6 +51,7 @@ enum {
 	OPT_DAEMON,
 	OPT_PIDFILE,
 	OPT_METRICS,
+	OPT_JSON,
 };
 
 static const struct option long_opts[] = {
@@ -92,6 +93,7 @@ static const struct option long_opts[] = {
     {"daemon", no_argument, NULL, OPT_DAEMON},
     {"pidfile", required_argument, NULL, OPT_PIDFILE},
     {"metrics", required_argument, NULL, OPT_METRICS},
+    {"json", required_argument, NULL, OPT_JSON},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -173,6 +175,9 @@ static void usage(FILE *out)
 	    "                               options data records as RFC 7011 says to)\n"
 	    "      --no-options             send none (the default)\n"
 	    "      --options-interval SEC   with --options, send them this often (default 60)\n"
+	    "      --json FILE|-            also write every flow record as one JSON object per\n"
+	    "                               line (IANA IE names, ISO 8601 times) to FILE\n"
+	    "                               (appended) or stdout (default off)\n"
 	    "\n"
 	    "Configuration file:\n"
 	    "  -c, --config FILE            read options from FILE first: 'key = value' lines,\n"
@@ -650,6 +655,9 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		case OPT_METRICS:
 			cfg->metrics = optarg;
 			break;
+		case OPT_JSON:
+			cfg->json = optarg;
+			break;
 		case OPT_NO_OPTIONS:
 			cfg->no_options = 1;
 			break;
@@ -736,6 +744,11 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			    cfg->collectors[i].name);
 			return -1;
 		}
+	if (cfg->json && strcmp(cfg->json, "-") == 0 && cfg->summary_json) {
+		fp_log(LOG_ERR,
+		       "--json - and --summary json both write to stdout; send one to a file");
+		return -1;
+	}
 	int dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
 	if (cfg->dpdk) {
 		/* DPDK's convention: our options, then "--", then the EAL's. */

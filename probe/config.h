@@ -37,6 +37,7 @@ struct fp_config {
 	int log_level; /* syslog priority: lines up to this one are printed */
 	int daemon;    /* fork into the background, log to syslog */
 	const char *pidfile;
+	const char *json;    /* --json FILE|-: flow records as JSON lines, or NULL */
 	const char *metrics; /* [HOST:]PORT of the Prometheus endpoint, or NULL */
 	int no_options;	     /* no IPFIX/v9 options records */
 	uint32_t options_interval_ms;

@@ -299,6 +299,8 @@ static void add_record(struct fp_exporter *x, const struct fp_record *r)
 	}
 	x->msg_meta.packets += r->packets;
 	x->msg_meta.octets += r->octets;
+	if (x->json)
+		fp_jsonout_write(x->json, r);
 	fp_counter_add(&x->st.records_by_family[r->key.ipver == 6], 1);
 	fp_counter_add(&x->st.packets_exported, r->packets);
 	fp_counter_add(&x->st.octets_exported, r->octets);
@@ -347,6 +349,8 @@ static void *exporter_main(void *arg)
 		if (all_done)
 			break;
 		/* Nothing queued: send what is pending after a short wait, keep templates fresh. */
+		if (idle == 0 && x->json)
+			fp_jsonout_flush(x->json);
 		if (++idle >= 20 && x->msg_open)
 			msg_send(x);
 		else if (!x->msg_open && x->started && (templates_due(x) || options_due(x))) {

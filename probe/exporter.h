@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "fp_encode.h"
+#include "jsonout.h"
 #include "worker.h"
 
 struct fp_exporter_stats {
@@ -38,6 +39,7 @@ struct fp_collector_set {
 
 struct fp_exporter {
 	const struct fp_config *cfg;
+	struct fp_jsonout *json;	   /* --json, or NULL */
 	struct fp_collector_set *cset;	   /* RCU: published by the main thread */
 	struct fp_collector_set *cur;	   /* the exporter thread's copy, loaded once per loop */
 	struct fp_collector_set *prev_set; /* the list of the previous loop (change detection) */

@@ -160,6 +160,9 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		(unsigned long)xs.records_by_family[1], (unsigned long)xs.packets_exported,
 		(unsigned long)xs.octets_exported);
 	fprintf(out, "\"options_messages\":%lu,", (unsigned long)xs.options_messages);
+	if (x->json)
+		fprintf(out, "\"json_records\":%lu,\"json_errors\":%lu,",
+			(unsigned long)x->json->records, (unsigned long)x->json->errors);
 	fprintf(out,
 		"\"messages\":%lu,\"template_messages\":%lu,\"exporter_cpu_seconds\":%.3f,"
 		"\"collectors\":[",
@@ -383,6 +386,12 @@ int main(int argc, char **argv)
 		fp_log_setup(level, 1);
 	}
 	fp_exporter_init(&exporter, &cfg, workers, 0, 0);
+	static struct fp_jsonout json;
+	if (cfg.json) {
+		if (fp_jsonout_open(&json, cfg.json) != 0)
+			goto out_config;
+		exporter.json = &json;
+	}
 	if (fp_exporter_open_collectors(&exporter) != 0)
 		goto out_config;
 	if (cfg.dpdk) {
@@ -522,6 +531,8 @@ out_capture:
 out_collectors:
 	fp_exporter_close_collectors(&exporter);
 out_config:
+	if (exporter.json)
+		fp_jsonout_close(exporter.json);
 	fp_config_free(&cfg);
 	return rc;
 }

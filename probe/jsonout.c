@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "jsonout.h"
+
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+#include <time.h>
+
+int fp_jsonout_open(struct fp_jsonout *j, const char *path)
+{
+	memset(j, 0, sizeof(*j));
+	if (strcmp(path, "-") == 0) {
+		j->f = stdout;
+		j->is_stdout = 1;
+		return 0;
+	}
+	j->f = fopen(path, "a");
+	if (j->f == NULL) {
+		fp_log(LOG_ERR, "--json %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ISO 8601, UTC, milliseconds: 2026-01-01T00:00:00.001Z */
+static json_t *iso_time(uint64_t ms)
+{
+	char buf[40];
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, sizeof(buf) - n, ".%03uZ", (unsigned)(ms % 1000));
+	return json_string(buf);
+}
+
+static json_t *mac(const uint8_t *m)
+{
+	char buf[18];
+	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+		 m[5]);
+	return json_string(buf);
+}
+
+static json_t *addr(int ipver, const uint8_t *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+	inet_ntop(ipver == 6 ? AF_INET6 : AF_INET, a, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r)
+{
+	const struct fp_flow_key *k = &r->key;
+	int v6 = k->ipver == 6;
+	int icmp = k->proto == 1 || k->proto == 58;
+	json_t *o = json_object();
+	if (o == NULL) {
+		j->errors++;
+		return;
+	}
+	json_object_set_new(o, "flowStartMilliseconds", iso_time(r->first_ms));
+	json_object_set_new(o, "flowEndMilliseconds", iso_time(r->last_ms));
+	json_object_set_new(o, "ipVersion", json_integer(k->ipver));
+	json_object_set_new(o, v6 ? "sourceIPv6Address" : "sourceIPv4Address",
+			    addr(k->ipver, k->src));
+	json_object_set_new(o, v6 ? "destinationIPv6Address" : "destinationIPv4Address",
+			    addr(k->ipver, k->dst));
+	json_object_set_new(o, "protocolIdentifier", json_integer(k->proto));
+	if (icmp) {
+		json_object_set_new(o, v6 ? "icmpTypeCodeIPv6" : "icmpTypeCodeIPv4",
+				    json_integer(r->icmp_type_code));
+	} else {
+		json_object_set_new(o, "sourceTransportPort", json_integer(k->sport));
+		json_object_set_new(o, "destinationTransportPort", json_integer(k->dport));
+	}
+	if (k->proto == 6)
+		json_object_set_new(o, "tcpControlBits", json_integer(r->tcp_flags));
+	json_object_set_new(o, "ipClassOfService", json_integer(r->tos));
+	if (k->vlan)
+		json_object_set_new(o, "vlanId", json_integer(k->vlan));
+	json_object_set_new(o, "minimumTTL", json_integer(r->ttl_min));
+	json_object_set_new(o, "maximumTTL", json_integer(r->ttl_max));
+	json_object_set_new(o, "sourceMacAddress", mac(r->src_mac));
+	json_object_set_new(o, "destinationMacAddress", mac(r->dst_mac));
+	json_object_set_new(o, "packetDeltaCount", json_integer((json_int_t)r->packets));
+	json_object_set_new(o, "octetDeltaCount", json_integer((json_int_t)r->octets));
+	json_object_set_new(o, "flowEndReason", json_integer(r->end_reason));
+	json_object_set_new(o, "flowEndReasonName",
+			    json_string(fp_end_reason_name((enum fp_end_reason)r->end_reason)));
+	/* One object, one line: compact, no newline inside (jansson escapes strings). */
+	if (json_dumpf(o, j->f, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 ||
+	    fputc('\n', j->f) == EOF)
+		j->errors++;
+	else
+		j->records++;
+	json_decref(o);
+}
+
+void fp_jsonout_flush(struct fp_jsonout *j)
+{
+	if (j->f)
+		fflush(j->f);
+}
+
+void fp_jsonout_close(struct fp_jsonout *j)
+{
+	if (j->f == NULL)
+		return;
+	if (fflush(j->f) != 0 && j->errors == 0)
+		j->errors++;
+	if (!j->is_stdout)
+		fclose(j->f);
+	j->f = NULL;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * --json FILE|-: one JSON object per flow record (JSON lines), built with jansson. Field names
+ * are the IANA IPFIX information element names of the record's fields, timestamps ISO 8601 UTC
+ * with milliseconds, ready for Logstash / Filebeat / Elasticsearch. Written by the exporter
+ * thread beside (not instead of) the collectors.
+ */
+#ifndef FP_JSONOUT_H
+#define FP_JSONOUT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fp_record.h"
+
+struct fp_jsonout {
+	FILE *f;
+	int is_stdout;
+	uint64_t records;
+	uint64_t errors; /* records not written (disk full, closed pipe) */
+};
+
+/* Open `path` ("-" = stdout) for appending. Main thread. 0, or -1 after logging why. */
+int fp_jsonout_open(struct fp_jsonout *j, const char *path);
+/* One line for `r`. Exporter thread. */
+void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r);
+/* Push buffered lines out (the exporter calls it when idle). */
+void fp_jsonout_flush(struct fp_jsonout *j);
+void fp_jsonout_close(struct fp_jsonout *j);
+
+#endif
