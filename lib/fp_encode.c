@@ -8,6 +8,10 @@
  *   Sets/FlowSets: id (2 = IPFIX template, 0 = v9 template, ≥ 256 data), length incl. padding.
  *   Padding to a 4-byte boundary, zero-filled and shorter than one record (RFC 7011 §3.3.1,
  *   RFC 3954 §5.3).
+ *   v5 header: version 5, count, sysUpTime (ms), UNIX secs, UNIX nsecs, flow sequence (records
+ *   sent before), engine type, engine id, sampling. 24 bytes; then `count` (≤ 30) records of 48
+ *   bytes: addresses, next hop, ifindexes, packets, octets (32-bit), FIRST/LAST (sysUpTime ms),
+ *   ports, TCP flags, protocol, ToS, AS numbers, masks.
  * v9 time: the collector computes absolute time as UNIX secs · 1000 − sysUpTime + FIRST_SWITCHED.
  *   We choose sysUpTime = UNIX secs · 1000 − boot_ms, with UNIX secs rounded up, so that sum gives
  *   back the exact millisecond and no flow ends after the header's sysUpTime.
@@ -93,7 +97,7 @@ size_t fp_encode_record_len(enum fp_format format, int ipver)
 
 size_t fp_encode_header_len(enum fp_format format)
 {
-	return format == FP_FORMAT_IPFIX ? 16 : 20;
+	return format == FP_FORMAT_IPFIX ? 16 : format == FP_FORMAT_NFV5 ? 24 : 20;
 }
 
 static inline void put16(uint8_t *p, uint16_t v)
@@ -127,7 +131,7 @@ void fp_encode_begin(struct fp_encoder *e, uint64_t now_ms)
 	 * times with 64-bit arithmetic that a wrap breaks. Every packet carries its own base
 	 * (UNIX secs − sysUpTime), so move the base forward before the uptime reaches 2^31 ms;
 	 * records are at most one active timeout old, far less than the 2^30 ms kept behind. */
-	if (e->format == FP_FORMAT_NFV9 && now_ms > e->boot_ms &&
+	if (e->format != FP_FORMAT_IPFIX && now_ms > e->boot_ms &&
 	    now_ms - e->boot_ms >= (1ull << 31))
 		e->boot_ms = (now_ms - (1ull << 30)) / 1000 * 1000;
 	e->len = fp_encode_header_len(e->format);
@@ -180,6 +184,8 @@ static size_t template_len(enum fp_format format, int ipver)
 
 int fp_encode_templates(struct fp_encoder *e)
 {
+	if (e->format == FP_FORMAT_NFV5)
+		return 0; /* a fixed format: nothing to announce */
 	uint16_t set_id = e->format == FP_FORMAT_IPFIX ? 2 : 0;
 	size_t need = template_len(e->format, 4) + template_len(e->format, 6);
 
@@ -226,8 +232,38 @@ static uint64_t load_uint(const uint8_t *p, uint16_t size)
 	}
 }
 
+/* The 48-byte v5 record. */
+static int encode_v5(struct fp_encoder *e, const struct fp_record *r)
+{
+	if (r->key.ipver != 4)
+		return -EAFNOSUPPORT;
+	if (r->packets > FP_NFV5_MAX_COUNT || r->octets > FP_NFV5_MAX_COUNT)
+		return -ERANGE;
+	if (e->msg_records == FP_NFV5_MAX_RECORDS || e->len + 48 > e->cap)
+		return -ENOSPC;
+	uint8_t *p = e->buf + e->len;
+	memset(p, 0, 48);
+	memcpy(p, r->key.src, 4);
+	memcpy(p + 4, r->key.dst, 4);
+	put32(p + 16, (uint32_t)r->packets);
+	put32(p + 20, (uint32_t)r->octets);
+	put32(p + 24, (uint32_t)(r->first_ms - e->boot_ms));
+	put32(p + 28, (uint32_t)(r->last_ms - e->boot_ms));
+	put16(p + 32, r->key.sport);
+	put16(p + 34, r->key.dport); /* ICMP: type << 8 | code, as v5 exporters do */
+	p[37] = r->tcp_flags;
+	p[38] = r->key.proto;
+	p[39] = r->tos;
+	e->len += 48;
+	e->msg_records++;
+	e->msg_count++;
+	return 0;
+}
+
 int fp_encode_record(struct fp_encoder *e, const struct fp_record *in)
 {
+	if (e->format == FP_FORMAT_NFV5)
+		return encode_v5(e, in);
 	int v6 = in->key.ipver == 6;
 	uint16_t tid = v6 ? FP_TEMPLATE_IPV6 : FP_TEMPLATE_IPV4;
 	size_t n;
@@ -262,7 +298,18 @@ size_t fp_encode_finish(struct fp_encoder *e)
 	uint8_t *h = e->buf;
 
 	set_close(e);
-	if (e->format == FP_FORMAT_IPFIX) {
+	if (e->format == FP_FORMAT_NFV5) {
+		put16(h, 5);
+		put16(h + 2, (uint16_t)e->msg_records);
+		put32(h + 4, (uint32_t)(e->export_ms - e->boot_ms));
+		put32(h + 8, (uint32_t)(e->export_ms / 1000));
+		put32(h + 12, (uint32_t)(e->export_ms % 1000 * 1000000));
+		put32(h + 16, e->seq);
+		h[20] = 0;		    /* engine type */
+		h[21] = (uint8_t)e->domain; /* engine id */
+		put16(h + 22, 0);	    /* sampling: none */
+		e->seq += e->msg_records;
+	} else if (e->format == FP_FORMAT_IPFIX) {
 		put16(h, 10);
 		put16(h + 2, (uint16_t)e->len);
 		put32(h + 4, (uint32_t)(e->export_ms / 1000));
@@ -315,6 +362,8 @@ static unsigned opt_count(const struct fp_encoder *e)
 
 int fp_encode_options_templates(struct fp_encoder *e)
 {
+	if (e->format == FP_FORMAT_NFV5)
+		return -ENOTSUP; /* v5 has no options */
 	int ipfix = e->format == FP_FORMAT_IPFIX;
 	size_t need = 0;
 
@@ -355,6 +404,8 @@ int fp_encode_options_templates(struct fp_encoder *e)
 int fp_encode_options(struct fp_encoder *e, const struct fp_export_counters *c)
 {
 	size_t need = 0;
+	if (e->format == FP_FORMAT_NFV5)
+		return -ENOTSUP;
 
 	for (unsigned i = 0; i < opt_count(e); i++)
 		need += 4 + 3 + 4 + 8 * opt_templates[i].n;

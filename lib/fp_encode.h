@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * IPFIX (RFC 7011) and NetFlow v9 (RFC 3954) message encoder.
+ * IPFIX (RFC 7011) and NetFlow v9 (RFC 3954) message encoder, and NetFlow v5 (Cisco's fixed
+ * format: no templates, IPv4 only) for legacy collectors.
  *
  * One IE table per (format, address family) drives both the template record and the data record
  * encoding, so the two cannot disagree. The encoder only builds bytes in a caller buffer; it owns
@@ -16,6 +17,7 @@
 #include "fp_record.h"
 
 enum fp_format {
+	FP_FORMAT_NFV5 = 5, /* fixed 48-byte IPv4 records, 30 per packet, 32-bit counters */
 	FP_FORMAT_NFV9 = 9,
 	FP_FORMAT_IPFIX = 10,
 };
@@ -83,7 +85,12 @@ int fp_encode_options_templates(struct fp_encoder *e);
  * not fit. */
 int fp_encode_options(struct fp_encoder *e, const struct fp_export_counters *c);
 
-/* Append one data record. -ENOSPC if it does not fit: finish, send, begin, retry. */
+/* v5 counters are 32 bits: a record with more packets or octets must be split first. */
+#define FP_NFV5_MAX_COUNT 0xffffffffull
+#define FP_NFV5_MAX_RECORDS 30
+
+/* Append one data record. -ENOSPC if it does not fit: finish, send, begin, retry. v5:
+ * -EAFNOSUPPORT for IPv6, -ERANGE for counters above FP_NFV5_MAX_COUNT. */
 int fp_encode_record(struct fp_encoder *e, const struct fp_record *r);
 
 /* Close the message: pad the last set, write the header, advance the sequence. Returns length. */

@@ -157,7 +157,9 @@ static void usage(FILE *out)
 	    "                               slow, sent in order when it takes them; beyond that\n"
 	    "                               the oldest are dropped and counted (suffix K, M, G;\n"
 	    "                               default 32M)\n"
-	    "      --format ipfix|nfv9      export protocol (default ipfix)\n"
+	    "      --format ipfix|nfv9|nfv5 export protocol (default ipfix); nfv5 for legacy\n"
+	    "                               collectors: IPv4 only (IPv6 flows are counted as\n"
+	    "                               not exportable), 30 records per packet\n"
 	    "      --mtu BYTES              largest IP packet sent, headers included (default "
 	    "1500)\n"
 	    "      --observation-domain ID  IPFIX observation domain / v9 source id (default 1)\n"
@@ -564,8 +566,11 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 				cfg->format = FP_FORMAT_IPFIX;
 			else if (strcmp(optarg, "nfv9") == 0 || strcmp(optarg, "v9") == 0)
 				cfg->format = FP_FORMAT_NFV9;
+			else if (strcmp(optarg, "nfv5") == 0 || strcmp(optarg, "v5") == 0)
+				cfg->format = FP_FORMAT_NFV5;
 			else {
-				fp_log(LOG_ERR, "--format: '%s' is not ipfix or nfv9", optarg);
+				fp_log(LOG_ERR, "--format: '%s' is not ipfix, nfv9 or nfv5",
+				       optarg);
 				return -1;
 			}
 			break;
@@ -744,6 +749,10 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			    cfg->collectors[i].name);
 			return -1;
 		}
+	if (cfg->format == FP_FORMAT_NFV5 && !cfg->no_options) {
+		fp_log(LOG_ERR, "--options: NetFlow v5 has no options records");
+		return -1;
+	}
 	if (cfg->json && strcmp(cfg->json, "-") == 0 && cfg->summary_json) {
 		fp_log(LOG_ERR,
 		       "--json - and --summary json both write to stdout; send one to a file");

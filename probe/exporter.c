@@ -74,6 +74,8 @@ static uint64_t export_time(const struct fp_exporter *x)
 
 static int templates_due(const struct fp_exporter *x)
 {
+	if (x->cfg->format == FP_FORMAT_NFV5)
+		return 0; /* v5 has none */
 	return x->msgs_since_tpl >= x->cfg->template_packets ||
 	       fp_mono_ns() / 1000000 - x->last_tpl_mono_ms >= x->cfg->template_interval_ms ||
 	       x->st.messages == 0;
@@ -262,7 +264,7 @@ size_t fp_exporter_greeting(void *ctx, uint8_t *buf, size_t cap)
  * even into the middle of a message being built (TCP ones get them when they connect). */
 static void announce_templates(struct fp_exporter *x)
 {
-	if (!x->started || x->cur->n_tcp == x->cur->n)
+	if (!x->started || x->cur->n_tcp == x->cur->n || x->cfg->format == FP_FORMAT_NFV5)
 		return;
 	size_t len = templates_msg(x, x->tcp_buf, sizeof(x->tcp_buf));
 	struct fp_msg_meta none = {0};
@@ -286,7 +288,7 @@ static void pump_collectors(struct fp_exporter *x)
 	}
 }
 
-static void add_record(struct fp_exporter *x, const struct fp_record *r)
+static void add_one(struct fp_exporter *x, const struct fp_record *r)
 {
 	if (x->offline && r->last_ms > x->clock_ms)
 		x->clock_ms = r->last_ms;
@@ -304,6 +306,29 @@ static void add_record(struct fp_exporter *x, const struct fp_record *r)
 	fp_counter_add(&x->st.records_by_family[r->key.ipver == 6], 1);
 	fp_counter_add(&x->st.packets_exported, r->packets);
 	fp_counter_add(&x->st.octets_exported, r->octets);
+}
+
+static void add_record(struct fp_exporter *x, const struct fp_record *r)
+{
+	if (x->cfg->format != FP_FORMAT_NFV5) {
+		add_one(x, r);
+		return;
+	}
+	/* v5 carries IPv4 only, in 32-bit counters: IPv6 flows are counted as not exportable, and a
+	 * flow past 2^32 packets or octets goes out in several records that add up exactly. */
+	if (r->key.ipver != 4) {
+		fp_counter_add(&x->st.records_not_exportable, 1);
+		return;
+	}
+	struct fp_record part = *r;
+	uint64_t packets = r->packets, octets = r->octets;
+	do {
+		part.packets = packets < FP_NFV5_MAX_COUNT ? packets : FP_NFV5_MAX_COUNT;
+		part.octets = octets < FP_NFV5_MAX_COUNT ? octets : FP_NFV5_MAX_COUNT;
+		packets -= part.packets;
+		octets -= part.octets;
+		add_one(x, &part);
+	} while (packets || octets);
 }
 
 static void *exporter_main(void *arg)

@@ -22,8 +22,9 @@ struct fp_exporter_stats {
 	uint64_t records_by_family[2]; /* IPv4, IPv6 */
 	uint64_t packets_exported;     /* sum of the records' packet counters */
 	uint64_t octets_exported;
-	uint64_t bytes_sent;	   /* message bytes handed to the sockets (one copy) */
-	uint64_t options_messages; /* messages that carried options records */
+	uint64_t bytes_sent;		 /* message bytes handed to the sockets (one copy) */
+	uint64_t options_messages;	 /* messages that carried options records */
+	uint64_t records_not_exportable; /* v5: IPv6 flow records it cannot carry */
 };
 
 /* How long the exporter waits at the end for stream collectors to take what is queued. */

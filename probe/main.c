@@ -135,7 +135,10 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		cfg->dpdk	 ? "dpdk"
 		: cfg->read_file ? "file"
 				 : "interface",
-		cfg->format == FP_FORMAT_IPFIX ? "ipfix" : "nfv9", seconds);
+		cfg->format == FP_FORMAT_IPFIX	? "ipfix"
+		: cfg->format == FP_FORMAT_NFV9 ? "nfv9"
+						: "nfv5",
+		seconds);
 	fprintf(out, "\"capture_seconds\":%.3f,\"workers_count\":%u,", capture_seconds, nw);
 	fprintf(out, "\"frames\":%lu,\"packets\":%lu,\"bytes\":%lu,\"not_ip\":%lu,",
 		(unsigned long)sum.frames, (unsigned long)sum.packets, (unsigned long)sum.bytes,
@@ -159,7 +162,8 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		(unsigned long)xs.records_exported, (unsigned long)xs.records_by_family[0],
 		(unsigned long)xs.records_by_family[1], (unsigned long)xs.packets_exported,
 		(unsigned long)xs.octets_exported);
-	fprintf(out, "\"options_messages\":%lu,", (unsigned long)xs.options_messages);
+	fprintf(out, "\"options_messages\":%lu,\"records_not_exportable\":%lu,",
+		(unsigned long)xs.options_messages, (unsigned long)xs.records_not_exportable);
 	if (x->json)
 		fprintf(out, "\"json_records\":%lu,\"json_errors\":%lu,",
 			(unsigned long)x->json->records, (unsigned long)x->json->errors);
@@ -459,8 +463,11 @@ int main(int argc, char **argv)
 	       cfg.dpdk	       ? "DPDK"
 	       : cfg.read_file ? cfg.read_file
 			       : cfg.interface,
-	       exporter.cset->n, cfg.format == FP_FORMAT_IPFIX ? "IPFIX" : "NetFlow v9", nw,
-	       cfg.max_flows);
+	       exporter.cset->n,
+	       cfg.format == FP_FORMAT_IPFIX  ? "IPFIX"
+	       : cfg.format == FP_FORMAT_NFV9 ? "NetFlow v9"
+					      : "NetFlow v5",
+	       nw, cfg.max_flows);
 
 	double t0 = fp_mono_s();
 	if (fp_exporter_start(&exporter) != 0)

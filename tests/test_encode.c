@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Encoders, byte for byte against the RFC 7011 and RFC 3954 layouts. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,6 +50,61 @@ static struct fp_record rec4(void)
 	r.src_mac[0] = 0x02, r.src_mac[5] = 0x11;
 	r.dst_mac[0] = 0x02, r.dst_mac[5] = 0x22;
 	return r;
+}
+
+/* v5: 24-byte header, 48-byte records, ≤ 30 per packet, IPv4 only, 32-bit counters. */
+static void nfv5_packet_layout(void **state)
+{
+	(void)state;
+	uint8_t buf[1500];
+	struct fp_encoder e;
+	struct fp_record r = rec4();
+	uint64_t boot = 1767225599000ull;
+
+	fp_encode_init(&e, FP_FORMAT_NFV5, 7, buf, sizeof(buf) - 28, boot);
+	fp_encode_begin(&e, 1767225601500ull);
+	assert_int_equal(fp_encode_templates(&e), 0); /* nothing to add */
+	assert_int_equal(e.len, 24);
+	assert_int_equal(fp_encode_record(&e, &r), -ERANGE); /* 2^32+ packets: caller splits */
+	r.packets = 1000;
+	r.octets = 64000;
+	assert_int_equal(fp_encode_record(&e, &r), 0);
+	struct fp_record r6 = r;
+	r6.key.ipver = 6;
+	assert_int_equal(fp_encode_record(&e, &r6), -EAFNOSUPPORT);
+	size_t len = fp_encode_finish(&e);
+	assert_int_equal(len, 24 + 48);
+	assert_int_equal(get16(buf), 5);
+	assert_int_equal(get16(buf + 2), 1);	       /* count */
+	assert_int_equal(get32(buf + 4), 2500);	       /* sysUpTime = export - boot */
+	assert_int_equal(get32(buf + 8), 1767225601u); /* unix secs */
+	assert_int_equal(get32(buf + 12), 500000000u); /* unix nsecs */
+	assert_int_equal(get32(buf + 16), 0);	       /* flows before */
+	assert_int_equal(buf[21], 7);		       /* engine id */
+	const uint8_t *p = buf + 24;
+	assert_int_equal(get32(p), 0xc6120001u);     /* 198.18.0.1 */
+	assert_int_equal(get32(p + 4), 0xc6130002u); /* 198.19.0.2 */
+	assert_int_equal(get32(p + 16), 1000);
+	assert_int_equal(get32(p + 20), 64000);
+	assert_int_equal(get32(p + 24), 1000); /* first: 1 s after boot */
+	assert_int_equal(get32(p + 28), 1250);
+	assert_int_equal(get16(p + 32), 40000);
+	assert_int_equal(get16(p + 34), 443);
+	assert_int_equal(p[37], 0x1b);
+	assert_int_equal(p[38], 6);
+	assert_int_equal(p[39], 0x28);
+
+	/* 30 records fill a packet; the 31st waits for the next, whose sequence counts 30 more */
+	fp_encode_begin(&e, 1767225602000ull);
+	for (int i = 0; i < 30; i++)
+		assert_int_equal(fp_encode_record(&e, &r), 0);
+	assert_int_equal(fp_encode_record(&e, &r), -ENOSPC);
+	assert_int_equal(fp_encode_finish(&e), 24 + 30 * 48);
+	assert_int_equal(get32(buf + 16), 1);
+	fp_encode_begin(&e, 1767225602000ull);
+	fp_encode_record(&e, &r);
+	fp_encode_finish(&e);
+	assert_int_equal(get32(buf + 16), 31);
 }
 
 static void ipfix_message_layout(void **state)
@@ -339,6 +395,7 @@ int main(void)
 	    cmocka_unit_test(ipfix_message_layout), cmocka_unit_test(nfv9_packet_layout),
 	    cmocka_unit_test(ipv6_record),	    cmocka_unit_test(fills_to_mtu),
 	    cmocka_unit_test(wrap_around),	    cmocka_unit_test(options_records),
+	    cmocka_unit_test(nfv5_packet_layout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
