@@ -34,7 +34,7 @@ testpmd_mpps() { # EAL args..., then -- testpmd args: median of the per-second R
 		sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", NR ? v[int((NR + 1) / 2)] / 1e6 : 0 }'
 }
 probe() { # scenario-specific fluxprobe args...; prints mpps and extra
-	build/probe/fluxprobe --dpdk --duration "$duration" --summary json -q "$@" 2>/dev/null |
+	"${FLUXPROBE:-build/probe/fluxprobe}" --dpdk --duration "$duration" --summary json -q "$@" 2>/dev/null |
 		tail -1 | python3 -c 'import json,sys
 d = json.load(sys.stdin)
 r = sum(d["records"].values())

@@ -45,28 +45,42 @@ struct fp_bucket {
 };
 static_assert(sizeof(struct fp_bucket) == 64, "a bucket is one cache line");
 
+/*
+ * The first cache line holds everything a packet of a known flow reads or writes, so at 1M flows
+ * a packet costs two DRAM lines (bucket, entry), not three. To fit, counters are narrower than the
+ * record's: packets 32 bits, octets 40 bits, the last-seen time 32 bits after the first. A flow
+ * about to overflow one leaves early as an active-timeout record and goes on (exact totals);
+ * the active timeout (≤ 4e9 ms) always comes before last_rel could overflow.
+ */
+#define FLOW_OCTETS_MAX ((1ull << 40) - 1)
+
 struct fp_flow {
-	/* first cache line: what every packet touches */
+	/* first cache line: the per-packet fields */
 	struct fp_flow_key key;
-	uint64_t hash;
-	uint64_t packets;
-	uint64_t octets;
-	/* second cache line */
 	uint64_t first_ms;
-	uint64_t last_ms;
+	uint32_t packets;
+	uint32_t last_rel; /* last packet time − first_ms */
+	uint64_t octets : 40;
+	uint64_t tcp_flags : 8;
+	uint64_t ttl_min : 8;
+	uint64_t ttl_max : 8;
+	/* second cache line: set when the flow starts, read when it ends or moves */
+	uint64_t hash;
 	uint32_t wprev, wnext; /* wheel links; wnext is also the free-list link */
 	uint16_t wslot;
-	uint8_t tcp_flags;
 	uint8_t tos;
-	uint8_t ttl_min;
-	uint8_t ttl_max;
 	uint8_t ended; /* FIN or RST seen: lingers fin_ms, then "end detected" */
-	uint8_t pad0;
 	uint8_t src_mac[6];
 	uint8_t dst_mac[6];
-	uint8_t pad1[20];
+	uint8_t pad1[32];
 };
 static_assert(sizeof(struct fp_flow) == 128, "a flow entry is two cache lines");
+static_assert(offsetof(struct fp_flow, hash) == 64, "per-packet fields fill the first line");
+
+static inline uint64_t flow_last_ms(const struct fp_flow *f)
+{
+	return f->first_ms + f->last_rel;
+}
 
 struct fp_table {
 	alignas(64) struct fp_bucket *buckets;
@@ -210,7 +224,7 @@ void fp_table_stats_read(const struct fp_table *t, struct fp_table_stats *out)
 
 static inline uint64_t deadline_of(const struct fp_table *t, const struct fp_flow *f)
 {
-	return f->last_ms + (f->ended ? t->cfg.fin_ms : t->cfg.idle_ms);
+	return flow_last_ms(f) + (f->ended ? t->cfg.fin_ms : t->cfg.idle_ms);
 }
 
 static void wheel_unlink(struct fp_table *t, uint32_t i)
@@ -252,7 +266,7 @@ static void emit_record(struct fp_table *t, const struct fp_flow *f, enum fp_end
 	r.packets = f->packets;
 	r.octets = f->octets;
 	r.first_ms = f->first_ms;
-	r.last_ms = f->last_ms;
+	r.last_ms = flow_last_ms(f);
 	if (f->key.proto == 1 || f->key.proto == 58)
 		r.icmp_type_code = f->key.dport;
 	r.tcp_flags = f->tcp_flags;
@@ -307,9 +321,9 @@ static void flow_evict(struct fp_table *t, uint32_t i)
 static void flow_begin(struct fp_flow *f, const struct fp_pkt *p)
 {
 	f->packets = 1;
-	f->octets = p->octets;
+	f->octets = p->octets; /* a packet is < 2^40 bytes: the parser caps it at 2^32 */
 	f->first_ms = p->ts_ms;
-	f->last_ms = p->ts_ms;
+	f->last_rel = 0;
 	f->tcp_flags = p->tcp_flags;
 	f->tos = p->tos;
 	f->ttl_min = p->ttl;
@@ -419,7 +433,8 @@ static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 		 * second bucket. */
 		int old = 0;
 		for (int j = 1; j < BUCKET_SLOTS; j++)
-			if (t->flows[b->idx[j] - 1].last_ms < t->flows[b->idx[old] - 1].last_ms)
+			if (flow_last_ms(&t->flows[b->idx[j] - 1]) <
+			    flow_last_ms(&t->flows[b->idx[old] - 1]))
 				old = j;
 		fp_counter_add(&t->st.bucket_evictions, 1);
 		flow_evict(t, b->idx[old] - 1);
@@ -439,9 +454,10 @@ static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 {
 	struct fp_flow *f = &t->flows[i];
-	uint8_t was_ended = f->ended;
+	uint8_t fl = p->tcp_flags;
 
-	if (was_ended && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+	/* `ended` lives in the second line: read it only for the packets that can change it */
+	if ((fl & (TCP_SYN | TCP_ACK)) == TCP_SYN && f->ended) {
 		/* A new connection on the same 5-tuple: the old one is over. */
 		emit_record(t, f, FP_END_DETECTED);
 		fp_counter_add(&t->st.flows_created, 1);
@@ -450,24 +466,31 @@ static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 		wheel_link(t, i, deadline_of(t, f) / t->tick_ms);
 		return;
 	}
-	if (p->ts_ms > f->first_ms && p->ts_ms - f->first_ms >= t->cfg.active_ms) {
+	uint64_t rel = p->ts_ms > f->first_ms ? p->ts_ms - f->first_ms : 0;
+	if (rel >= t->cfg.active_ms || f->packets == UINT32_MAX ||
+	    (uint64_t)f->octets + p->octets > FLOW_OCTETS_MAX) {
+		uint8_t was_ended = f->ended;
 		emit_record(t, f, FP_END_ACTIVE);
 		flow_begin(f, p);
 		f->ended |= was_ended;
-	} else {
-		f->packets++;
-		f->octets += p->octets;
-		if (p->ts_ms > f->last_ms)
-			f->last_ms = p->ts_ms;
-		f->tcp_flags |= p->tcp_flags;
-		if (p->ttl < f->ttl_min)
-			f->ttl_min = p->ttl;
-		if (p->ttl > f->ttl_max)
-			f->ttl_max = p->ttl;
-		f->ended |= (p->tcp_flags & (TCP_FIN | TCP_RST)) != 0;
+		if (!was_ended && f->ended) {
+			wheel_unlink(t, i);
+			wheel_link(t, i, deadline_of(t, f) / t->tick_ms);
+		}
+		return;
 	}
-	if (!was_ended && f->ended) {
+	f->packets++;
+	f->octets += p->octets;
+	if (rel > f->last_rel)
+		f->last_rel = (uint32_t)rel;
+	f->tcp_flags |= fl;
+	if (p->ttl < f->ttl_min)
+		f->ttl_min = p->ttl;
+	if (p->ttl > f->ttl_max)
+		f->ttl_max = p->ttl;
+	if ((fl & (TCP_FIN | TCP_RST)) && !f->ended) {
 		/* The linger deadline is earlier than where the entry is filed: refile it now. */
+		f->ended = 1;
 		wheel_unlink(t, i);
 		wheel_link(t, i, deadline_of(t, f) / t->tick_ms);
 	}
@@ -521,16 +544,14 @@ void fp_table_update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsign
 		h[i] = fp_key_hash(&pkts[i].key);
 		__builtin_prefetch(&t->buckets[b1_of(t, h[i])]);
 	}
-	/* Stage 2: prefetch the entry a signature points at (both of its cache lines), or the
+	/* Stage 2: prefetch the entry a signature points at (its first cache line), or the
 	 * second-choice bucket when the first has no candidate. */
 	for (unsigned i = 0; i < n; i++) {
 		const struct fp_bucket *b = &t->buckets[b1_of(t, h[i])];
 		unsigned m = sig_match(b, sig_of(h[i]));
 		uint32_t idx = m ? b->idx[__builtin_ctz(m)] : 0;
 		if (idx) {
-			const char *f = (const char *)&t->flows[idx - 1];
-			__builtin_prefetch(f);
-			__builtin_prefetch(f + 64);
+			__builtin_prefetch(&t->flows[idx - 1]); /* the per-packet line */
 		} else {
 			__builtin_prefetch(&t->buckets[b2_of(t, h[i])]);
 		}

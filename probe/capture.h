@@ -24,6 +24,10 @@ struct fp_capture {
 	const struct fp_capture_ops *ops;
 	enum fp_link link;
 	int offline; /* a file: timers on packet time, back-pressure instead of drops */
+	/* Receive bursts gathered per table update while they come full (1 or 2): a pair gives the
+	 * table's prefetch stages 64 packets to overlap (measured +6 % at 1M flows with DPDK); a
+	 * backend whose receive may block keeps 1. */
+	unsigned bursts_per_update;
 	void *priv;
 };
 

@@ -260,8 +260,8 @@ int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned 
 		p->tsc0 = tsc0;
 		p->hz = hz;
 		p->wall0_ms = wall0;
-		caps[w] =
-		    (struct fp_capture){.ops = &dpdk_ops, .link = FP_LINK_ETHERNET, .priv = p};
+		caps[w] = (struct fp_capture){
+		    .ops = &dpdk_ops, .link = FP_LINK_ETHERNET, .bursts_per_update = 2, .priv = p};
 	}
 	fp_log(LOG_INFO, "DPDK: %u worker lcore(s), %u port(s), %u mbufs of %u B", nw, nports,
 	       nmbufs, cfg->mbuf_size);

@@ -18,6 +18,8 @@
 #include <urcu/urcu-qsbr.h>
 
 #define QSBR_EVERY 16
+
+static_assert(2 * FP_BURST <= FP_TABLE_BURST_MAX, "two receive bursts fit one table update");
 #define EXPIRE_BUDGET 64
 
 /* Table → exporter. Offline the file can wait, so wait; live, count and drop. */
@@ -112,6 +114,13 @@ int fp_worker_run(void *arg)
 		w->npkts = 0;
 		if (max) {
 			n = w->cap->ops->recv_burst(w->cap, max, on_frame, w);
+			/* A full burst and room for another: take it before updating the table.
+			 * (Not under --count, whose budget is taken one burst at a time.) */
+			if (!w->budget && n == (int)max && w->cap->bursts_per_update > 1) {
+				int n2 = w->cap->ops->recv_burst(w->cap, max, on_frame, w);
+				if (n2 > 0)
+					n += n2;
+			}
 			if (w->budget)
 				budget_settle(w->budget, max, n);
 		}

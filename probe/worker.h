@@ -40,7 +40,7 @@ struct fp_worker_stats {
 
 struct fp_worker {
 	/* hot: the burst being built */
-	alignas(64) struct fp_pkt pkts[FP_BURST];
+	alignas(64) struct fp_pkt pkts[2 * FP_BURST]; /* up to two receive bursts */
 	unsigned npkts;
 	uint64_t clock_ms; /* offline: newest packet time; live: wall clock */
 	struct fp_table *table;

@@ -133,6 +133,33 @@ static void active_timeout(void **state)
 	fp_table_destroy(t);
 }
 
+/* The entry's octet counter is 40 bits: a flow about to pass 2^40 bytes leaves early as an
+ * active-timeout record and goes on, and the records add up to every byte. */
+static void octets_past_entry_counter(void **state)
+{
+	(void)state;
+	struct fp_table *t = mk(1024, 15000, 600000, 2000);
+	uint64_t total = 0;
+	for (int i = 0; i < 600; i++) { /* 600 × (4 GiB − 1): 2.4 TiB in 0.6 s */
+		feed(t, pkt(1, 1, 50000 + (uint64_t)i, UINT32_MAX, 0));
+		total += UINT32_MAX;
+	}
+	fp_table_flush(t, FP_END_FORCED);
+	assert_true(nrecs >= 3);
+	uint64_t sum = 0, packets = 0;
+	for (unsigned r = 0; r < nrecs; r++) {
+		sum += recs[r].octets;
+		packets += recs[r].packets;
+		assert_true(recs[r].octets < (1ull << 40));
+		assert_int_equal(recs[r].end_reason, r + 1 < nrecs ? FP_END_ACTIVE : FP_END_FORCED);
+	}
+	assert_true(sum == total);
+	assert_int_equal(packets, 600);
+	assert_int_equal(recs[0].first_ms, 50000);
+	assert_int_equal(recs[nrecs - 1].last_ms, 50599);
+	fp_table_destroy(t);
+}
+
 static void tcp_end_detected(void **state)
 {
 	(void)state;
@@ -281,6 +308,7 @@ int main(void)
 	    cmocka_unit_test(aggregate_one_flow),
 	    cmocka_unit_test(idle_timeout),
 	    cmocka_unit_test(active_timeout),
+	    cmocka_unit_test(octets_past_entry_counter),
 	    cmocka_unit_test(tcp_end_detected),
 	    cmocka_unit_test(rst_and_port_reuse),
 	    cmocka_unit_test(evict_least_recently_seen),
