@@ -20,7 +20,7 @@
 #define QSBR_EVERY 16
 
 static_assert(2 * FP_BURST <= FP_TABLE_BURST_MAX, "two receive bursts fit one table update");
-#define EXPIRE_BUDGET 64
+#define EXPIRE_BUDGET 64 /* wheel slots + entries examined per receive burst */
 
 /* Table → exporter. Offline the file can wait, so wait; live, count and drop. */
 static int emit_to_ring(void *arg, const struct fp_record *rec)
@@ -148,7 +148,9 @@ int fp_worker_run(void *arg)
 			w->clock_ms =
 			    w->cap->ops->now_ms ? w->cap->ops->now_ms(w->cap) : fp_wall_ms();
 		}
-		fp_table_expire(w->table, w->clock_ms, EXPIRE_BUDGET);
+		/* Expiry keeps pace with arrivals: one budget per receive burst taken. */
+		fp_table_expire(w->table, w->clock_ms,
+				w->npkts > FP_BURST ? 2 * EXPIRE_BUDGET : EXPIRE_BUDGET);
 		if (++bursts % QSBR_EVERY == 0) {
 			publish_stats(w);
 			urcu_qsbr_quiescent_state();
