@@ -307,7 +307,7 @@ size_t fp_encode_finish(struct fp_encoder *e)
 		put32(h + 16, e->seq);
 		h[20] = 0;		    /* engine type */
 		h[21] = (uint8_t)e->domain; /* engine id */
-		put16(h + 22, 0);	    /* sampling: none */
+		put16(h + 22, e->v5_sampling);
 		e->seq += e->msg_records;
 	} else if (e->format == FP_FORMAT_IPFIX) {
 		put16(h, 10);
@@ -429,6 +429,106 @@ int fp_encode_options(struct fp_encoder *e, const struct fp_export_counters *c)
 		e->msg_records++;
 		e->msg_count++;
 	}
+	set_close(e);
+	return 0;
+}
+
+/* ---- sampling options ---- */
+
+struct samp_field {
+	uint16_t id, len;
+};
+
+static const struct samp_field samp_ipfix[] = {
+    {304, 1}, {305, 4}, {306, 4}, {311, 8}, {34, 4}, {35, 1},
+};
+static const struct samp_field samp_nfv9[] = {{34, 4}, {35, 1}};
+
+static const struct samp_field *samp_fields(const struct fp_encoder *e, size_t *n, size_t *len)
+{
+	const struct samp_field *f = e->format == FP_FORMAT_IPFIX ? samp_ipfix : samp_nfv9;
+	*n = e->format == FP_FORMAT_IPFIX ? sizeof(samp_ipfix) / sizeof(samp_ipfix[0])
+					  : sizeof(samp_nfv9) / sizeof(samp_nfv9[0]);
+	*len = 4; /* scope value */
+	for (size_t i = 0; i < *n; i++)
+		*len += f[i].len;
+	return f;
+}
+
+int fp_encode_sampling_template(struct fp_encoder *e)
+{
+	if (e->format == FP_FORMAT_NFV5)
+		return -ENOTSUP;
+	int ipfix = e->format == FP_FORMAT_IPFIX;
+	size_t n, rec_len;
+	const struct samp_field *f = samp_fields(e, &n, &rec_len);
+	set_close(e);
+	if (set_reserve(e, ipfix ? 3 : 1, 10 + 4 * n) != 0)
+		return -ENOSPC;
+	uint8_t *p = e->buf + e->len;
+	put16(p, FP_TEMPLATE_OPT_SAMPLING);
+	if (ipfix) {
+		put16(p + 2, (uint16_t)(1 + n)); /* field count, scope included */
+		put16(p + 4, 1);		 /* scope field count */
+		put16(p + 6, 149);		 /* observationDomainId */
+	} else {
+		put16(p + 2, 4);		 /* option scope length, bytes */
+		put16(p + 4, (uint16_t)(4 * n)); /* option length, bytes */
+		put16(p + 6, 1);		 /* scope type: System */
+	}
+	put16(p + 8, 4);
+	e->len += 10;
+	for (size_t i = 0; i < n; i++) {
+		put16(e->buf + e->len, f[i].id);
+		put16(e->buf + e->len + 2, f[i].len);
+		e->len += 4;
+	}
+	e->msg_count++;
+	set_close(e);
+	return 0;
+}
+
+int fp_encode_sampling(struct fp_encoder *e, uint32_t interval, enum fp_sampling_algorithm alg)
+{
+	if (e->format == FP_FORMAT_NFV5)
+		return -ENOTSUP;
+	size_t n, rec_len;
+	const struct samp_field *f = samp_fields(e, &n, &rec_len);
+	if (set_reserve(e, FP_TEMPLATE_OPT_SAMPLING, rec_len) != 0)
+		return -ENOSPC;
+	uint8_t *p = e->buf + e->len;
+	put32(p, e->domain);
+	p += 4;
+	double prob = 1.0 / interval;
+	uint64_t prob_bits;
+	memcpy(&prob_bits, &prob, 8);
+	for (size_t i = 0; i < n; i++) {
+		switch (f[i].id) {
+		case 304: /* RFC 5477: 1 systematic count-based, 4 uniform probabilistic */
+			*p = alg == FP_SAMPLING_DETERMINISTIC ? 1 : 4;
+			break;
+		case 305:
+			put32(p, 1);
+			break;
+		case 306:
+			put32(p, interval - 1);
+			break;
+		case 311:
+			put32(p, (uint32_t)(prob_bits >> 32));
+			put32(p + 4, (uint32_t)prob_bits);
+			break;
+		case 34:
+			put32(p, interval);
+			break;
+		case 35:
+			*p = (uint8_t)alg;
+			break;
+		}
+		p += f[i].len;
+	}
+	e->len += rec_len;
+	e->msg_records++;
+	e->msg_count++;
 	set_close(e);
 	return 0;
 }

@@ -28,6 +28,13 @@ enum fp_format {
 #define FP_TEMPLATE_OPT_METERING 258	  /* §4.1 metering process statistics */
 #define FP_TEMPLATE_OPT_METERING_REL 259  /* §4.2 metering process reliability statistics */
 #define FP_TEMPLATE_OPT_EXPORTING_REL 260 /* §4.3 exporting process reliability statistics */
+#define FP_TEMPLATE_OPT_SAMPLING 261	  /* packet sampling in force (--sample) */
+
+/* Sampling as the options record announces it. */
+enum fp_sampling_algorithm {
+	FP_SAMPLING_DETERMINISTIC = 1, /* every Nth packet */
+	FP_SAMPLING_RANDOM = 2,	       /* each packet with probability 1/N */
+};
 
 /* What the options records report; totals since start. */
 struct fp_export_counters {
@@ -62,6 +69,7 @@ struct fp_encoder {
 	uint32_t msg_records; /* data records in the message being built */
 	uint32_t msg_count;   /* v9 header count: template and data records */
 	uint64_t export_ms;
+	uint16_t v5_sampling; /* v5 header sampling field: mode << 14 | interval */
 };
 
 /* Header length of a message in `format`. */
@@ -88,6 +96,17 @@ int fp_encode_options(struct fp_encoder *e, const struct fp_export_counters *c);
 /* v5 counters are 32 bits: a record with more packets or octets must be split first. */
 #define FP_NFV5_MAX_COUNT 0xffffffffull
 #define FP_NFV5_MAX_RECORDS 30
+
+/*
+ * The sampling options template and its record (1-in-`interval`). IPFIX carries both the PSAMP
+ * fields (selectorAlgorithm 304: 1 systematic count-based or 4 uniform probabilistic;
+ * samplingPacketInterval 305 = 1 and samplingPacketSpace 306 = interval - 1; samplingProbability
+ * 311 for random) and, after them, the older samplingInterval (34) and samplingAlgorithm (35)
+ * that collectors such as nfdump use to scale counters; v9 carries 34 and 35. Scope: the
+ * observation domain (IPFIX), System (v9). -ENOSPC / -ENOTSUP (v5).
+ */
+int fp_encode_sampling_template(struct fp_encoder *e);
+int fp_encode_sampling(struct fp_encoder *e, uint32_t interval, enum fp_sampling_algorithm alg);
 
 /* Append one data record. -ENOSPC if it does not fit: finish, send, begin, retry. v5:
  * -EAFNOSUPPORT for IPv6, -ERANGE for counters above FP_NFV5_MAX_COUNT. */

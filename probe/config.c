@@ -52,6 +52,8 @@ enum {
 	OPT_PIDFILE,
 	OPT_METRICS,
 	OPT_JSON,
+	OPT_SAMPLE,
+	OPT_SAMPLE_MODE,
 };
 
 static const struct option long_opts[] = {
@@ -94,6 +96,8 @@ static const struct option long_opts[] = {
     {"pidfile", required_argument, NULL, OPT_PIDFILE},
     {"metrics", required_argument, NULL, OPT_METRICS},
     {"json", required_argument, NULL, OPT_JSON},
+    {"sample", required_argument, NULL, OPT_SAMPLE},
+    {"sample-mode", required_argument, NULL, OPT_SAMPLE_MODE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -143,6 +147,10 @@ static void usage(FILE *out)
 	    "60)\n"
 	    "      --fin-timeout SEC        keep a TCP flow after FIN/RST for late ACKs (default "
 	    "2)\n"
+	    "      --sample N               account 1 packet in N (default 1: all); counters stay\n"
+	    "                               raw, the interval goes to the collector in options\n"
+	    "                               records (v5: in the header) so it can scale\n"
+	    "      --sample-mode MODE       deterministic (every Nth, default) or random\n"
 	    "  -m, --max-flows N            flow entries per worker, preallocated (default "
 	    "1048576);\n"
 	    "                               when full the least recently seen flow is exported\n"
@@ -513,6 +521,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 	cfg->promisc = 1;
 	cfg->no_options = 1; /* see --options in usage() for why */
 	cfg->options_interval_ms = 60000;
+	cfg->sample_n = 1;
 	cfg->mbuf_size = 2048;
 	cfg->rx_desc = 1024;
 	cfg->stats_interval_ms = isatty(STDERR_FILENO) ? 1000 : 60000;
@@ -663,6 +672,22 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		case OPT_JSON:
 			cfg->json = optarg;
 			break;
+		case OPT_SAMPLE:
+			if (parse_uint("sample", optarg, 1, 1u << 30, &cfg->sample_n))
+				return -1;
+			break;
+		case OPT_SAMPLE_MODE:
+			if (strcmp(optarg, "deterministic") == 0)
+				cfg->sample_random = 0;
+			else if (strcmp(optarg, "random") == 0)
+				cfg->sample_random = 1;
+			else {
+				fp_log(LOG_ERR,
+				       "--sample-mode: '%s' is not deterministic or random",
+				       optarg);
+				return -1;
+			}
+			break;
 		case OPT_NO_OPTIONS:
 			cfg->no_options = 1;
 			break;
@@ -749,6 +774,10 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			    cfg->collectors[i].name);
 			return -1;
 		}
+	if (cfg->format == FP_FORMAT_NFV5 && cfg->sample_n > 16383) {
+		fp_log(LOG_ERR, "--sample: NetFlow v5 carries a sampling interval up to 16383");
+		return -1;
+	}
 	if (cfg->format == FP_FORMAT_NFV5 && !cfg->no_options) {
 		fp_log(LOG_ERR, "--options: NetFlow v5 has no options records");
 		return -1;

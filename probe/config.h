@@ -41,6 +41,8 @@ struct fp_config {
 	const char *metrics; /* [HOST:]PORT of the Prometheus endpoint, or NULL */
 	int no_options;	     /* no IPFIX/v9 options records */
 	uint32_t options_interval_ms;
+	uint32_t sample_n;    /* --sample N: 1-in-N packet sampling; 1 = every packet */
+	int sample_random;    /* --sample-mode random */
 	const char *user;     /* drop to this user after opening the capture */
 	const char *group;    /* ... and this group (default: the user's) */
 	uint64_t count;	      /* stop after this many frames (all workers together); 0 = no limit */

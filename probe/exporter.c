@@ -135,6 +135,9 @@ static void msg_begin(struct fp_exporter *x)
 	if (!x->started) {
 		fp_encode_init(&x->enc, x->cfg->format, x->cfg->domain, x->buf, x->cur->max_msg,
 			       boot_time(x));
+		if (x->cfg->sample_n > 1) /* v5 header: 2 bits mode (1 = every Nth), 14 interval */
+			x->enc.v5_sampling =
+			    (uint16_t)((x->cfg->sample_random ? 2u : 1u) << 14 | x->cfg->sample_n);
 		x->started = 1;
 	}
 	x->enc.cap = x->cur->max_msg; /* a reload may have brought a collector with a smaller MTU */
@@ -146,13 +149,27 @@ static void msg_begin(struct fp_exporter *x)
 		fp_encode_templates(&x->enc);
 		if (!x->cfg->no_options)
 			fp_encode_options_templates(&x->enc);
+		if (x->cfg->sample_n > 1)
+			fp_encode_sampling_template(&x->enc);
 		x->tpl_end = x->enc.len;
+		/* The sampling interval rides every template refresh, so that a collector that
+		 * (re)starts scales from its first decoded message on. */
+		if (x->cfg->sample_n > 1) {
+			uint32_t before = x->enc.msg_records;
+			fp_encode_sampling(&x->enc, x->cfg->sample_n,
+					   x->cfg->sample_random ? FP_SAMPLING_RANDOM
+								 : FP_SAMPLING_DETERMINISTIC);
+			x->msg_option_records += x->enc.msg_records - before;
+		}
 		x->last_tpl_mono_ms = fp_mono_ns() / 1000000;
 		x->msgs_since_tpl = 0;
 		fp_counter_add(&x->st.template_messages, 1);
 	}
-	if (options_due(x))
+	if (options_due(x)) {
+		uint32_t sampling_records = x->msg_option_records;
 		add_options(x);
+		x->msg_option_records += sampling_records;
+	}
 	x->msg_open = 1;
 }
 
@@ -251,6 +268,8 @@ static size_t templates_msg(struct fp_exporter *x, uint8_t *buf, size_t cap)
 	fp_encode_templates(&e);
 	if (!x->cfg->no_options)
 		fp_encode_options_templates(&e);
+	if (x->cfg->sample_n > 1)
+		fp_encode_sampling_template(&e);
 	return fp_encode_finish(&e);
 }
 

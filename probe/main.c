@@ -164,6 +164,9 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		(unsigned long)xs.octets_exported);
 	fprintf(out, "\"options_messages\":%lu,\"records_not_exportable\":%lu,",
 		(unsigned long)xs.options_messages, (unsigned long)xs.records_not_exportable);
+	fprintf(out, "\"sampling\":{\"interval\":%u,\"mode\":\"%s\",\"frames_not_sampled\":%lu},",
+		cfg->sample_n, cfg->sample_random ? "random" : "deterministic",
+		(unsigned long)sum.not_sampled);
 	if (x->json)
 		fprintf(out, "\"json_records\":%lu,\"json_errors\":%lu,",
 			(unsigned long)x->json->records, (unsigned long)x->json->errors);
@@ -434,6 +437,9 @@ int main(int argc, char **argv)
 		if (fp_worker_init(&workers[nw], nw, &caps[nw], &tcfg, cfg.ring_size, &stop) != 0)
 			goto out_workers;
 		workers[nw].budget = cfg.count ? &budget : NULL;
+		workers[nw].sample_n = cfg.sample_n;
+		workers[nw].sample_random = cfg.sample_random;
+		workers[nw].rng = 0x9e3779b97f4a7c15ull * (nw + 1) ^ (uint64_t)time(NULL);
 	}
 	exporter.n_workers = nw;
 	exporter.offline = caps[0].offline;

@@ -40,10 +40,34 @@ static int emit_to_ring(void *arg, const struct fp_record *rec)
 	return 0;
 }
 
+/* --sample: is this frame taken? Deterministic takes the first of every N; random takes each
+ * with probability 1/N (xorshift64*, one per worker). */
+static inline int sample_take(struct fp_worker *w)
+{
+	if (!w->sample_random) {
+		if (w->sample_left) {
+			w->sample_left--;
+			return 0;
+		}
+		w->sample_left = w->sample_n - 1;
+		return 1;
+	}
+	w->rng ^= w->rng >> 12;
+	w->rng ^= w->rng << 25;
+	w->rng ^= w->rng >> 27;
+	uint32_t r = (uint32_t)((w->rng * 0x2545f4914f6cdd1dull) >> 32);
+	return ((uint64_t)r * w->sample_n) >> 32 == 0;
+}
+
 static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
 		     uint64_t ts_ms)
 {
 	struct fp_worker *w = arg;
+	if (w->sample_n > 1 && !sample_take(w)) {
+		w->local.frames++;
+		w->local.not_sampled++;
+		return;
+	}
 	struct fp_pkt *p = &w->pkts[w->npkts];
 	enum fp_parse_result r = fp_parse(w->cap->link, data, caplen, wirelen, p);
 

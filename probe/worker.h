@@ -36,6 +36,7 @@ struct fp_worker_stats {
 	    ring_full_waits;   /* offline back-pressure: times the worker waited for the exporter */
 	uint64_t ts_backwards; /* packets stamped earlier than one before them (offline) */
 	uint64_t ignored_bytes; /* wire bytes of frames not accounted (not IP, parse errors) */
+	uint64_t not_sampled;	/* frames --sample passed over (counted in frames) */
 };
 
 struct fp_worker {
@@ -57,6 +58,11 @@ struct fp_worker {
 	double capture_seconds;	  /* first burst to end of input, set before `done` */
 	volatile int *stop;	  /* set by the signal handler, --duration, or --count */
 	struct fp_budget *budget; /* --count, shared by all workers; NULL = no limit */
+	/* --sample: 1-in-N before parsing, every Nth frame or each with probability 1/N */
+	uint32_t sample_n; /* 0 or 1: every frame */
+	uint32_t sample_left;
+	int sample_random;
+	uint64_t rng;
 	pthread_t thread;
 };
 
