@@ -4,6 +4,9 @@
  * `end` is always min(captured length, what the enclosing header says), so a field is read only
  * after a check against it; every loop has a fixed maximum. Octets come from the IP header, not
  * from the capture, so a snaplen never shrinks the byte counts (IANA octetDeltaCount is IP bytes).
+ * Tunnels (with decap set) re-enter the same functions on the inner bytes, one level deeper each
+ * time, bounded by FP_PARSE_MAX_DECAP; a tunnel header we cannot open leaves the outer packet as
+ * the flow, as if decap were off.
  */
 #include "fp_parse.h"
 
@@ -28,8 +31,161 @@ static inline uint32_t rd32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* A tunnel header that is not one we open: the caller keeps the outer packet as the flow. */
+#define NOT_TUNNEL ((enum fp_parse_result) - 1)
+
+static enum fp_parse_result parse_ip_any(const uint8_t *ip, uint32_t cap, uint32_t wire,
+					 struct fp_pkt *out);
+static enum fp_parse_result parse_ethertype(const uint8_t *d, uint32_t cap, uint32_t wire,
+					    uint32_t off, uint16_t type, struct fp_pkt *out);
+static enum fp_parse_result parse_udp_tunnel(const uint8_t *l4, uint32_t len, uint32_t l4wire,
+					     struct fp_pkt *out);
+
+/* Going one tunnel deeper: the outer packet's key and per-packet fields give way to the inner
+ * one's (the VLAN stays unless the inner frame is tagged). 0, or -1 when too deep. */
+static int decap_enter(struct fp_pkt *out, enum fp_tunnel t, uint32_t id)
+{
+	if (out->tunnel_depth == FP_PARSE_MAX_DECAP)
+		return -1;
+	if (out->tunnel_depth++ == 0) {
+		out->tunnel = (uint8_t)t;
+		out->tunnel_id = id;
+	}
+	uint16_t vlan = out->key.vlan;
+	memset(&out->key, 0, sizeof(out->key));
+	out->key.vlan = vlan;
+	out->tcp_flags = 0;
+	out->is_fragment = 0;
+	return 0;
+}
+
+/* An Ethernet frame inside a tunnel. */
+static enum fp_parse_result parse_inner_eth(const uint8_t *d, uint32_t cap, uint32_t wire,
+					    struct fp_pkt *out)
+{
+	if (cap < 14 || wire < 14)
+		return FP_PARSE_TRUNC_TUNNEL;
+	memcpy(out->dst_mac, d, 6);
+	memcpy(out->src_mac, d + 6, 6);
+	return parse_ethertype(d, cap, wire, 14, rd16(d + 12), out);
+}
+
+/* GRE (RFC 2784/2890) and the ERSPAN types it carries. `cap`/`wire` bound the GRE packet. */
+static enum fp_parse_result parse_gre(const uint8_t *g, uint32_t cap, uint32_t wire,
+				      struct fp_pkt *out)
+{
+	if (cap < 4)
+		return FP_PARSE_TRUNC_TUNNEL;
+	uint16_t fl = rd16(g), proto = rd16(g + 2);
+	if ((fl & 0x0007) != 0 || (fl & 0x4000))
+		return NOT_TUNNEL; /* version 1 (PPTP) or source routing: not opened */
+	uint32_t off = 4, key = 0;
+	if (fl & 0x8000)
+		off += 4; /* checksum, reserved */
+	if (fl & 0x2000) {
+		if (cap < off + 4)
+			return FP_PARSE_TRUNC_TUNNEL;
+		key = rd32(g + off);
+		off += 4;
+	}
+	if (fl & 0x1000)
+		off += 4; /* sequence number */
+	if (cap < off || wire < off)
+		return FP_PARSE_TRUNC_TUNNEL;
+	const uint8_t *p = g + off;
+	cap -= off;
+	wire -= off;
+	switch (proto) {
+	case 0x0800:
+	case 0x86dd:
+		if (decap_enter(out, FP_TUNNEL_GRE, key))
+			return FP_PARSE_DECAP_TOO_DEEP;
+		return parse_ip_any(p, cap, wire, out);
+	case 0x6558: /* transparent Ethernet bridging */
+		if (decap_enter(out, FP_TUNNEL_GRE, key))
+			return FP_PARSE_DECAP_TOO_DEEP;
+		return parse_inner_eth(p, cap, wire, out);
+	case 0x8847:
+	case 0x8848:
+		if (decap_enter(out, FP_TUNNEL_GRE, key))
+			return FP_PARSE_DECAP_TOO_DEEP;
+		return parse_ethertype(p, cap, wire, 0, proto, out);
+	case 0x88be: { /* ERSPAN type II (sequence bit set) or type I (no header) */
+		uint32_t hl = (fl & 0x1000) ? 8 : 0, session = 0;
+		uint16_t vlan = 0;
+		if (hl) {
+			if (cap < 8)
+				return FP_PARSE_TRUNC_TUNNEL;
+			if ((p[0] >> 4) != 1)
+				return NOT_TUNNEL;
+			vlan = rd16(p) & 0x0fff;
+			session = rd16(p + 2) & 0x03ff;
+		}
+		if (decap_enter(out, FP_TUNNEL_ERSPAN, session))
+			return FP_PARSE_DECAP_TOO_DEEP;
+		if (vlan)
+			out->key.vlan = vlan;
+		return parse_inner_eth(p + hl, cap - hl, wire - hl, out);
+	}
+	case 0x22eb: { /* ERSPAN type III: 12 bytes, + 8 with the platform subheader (O bit) */
+		if (cap < 12)
+			return FP_PARSE_TRUNC_TUNNEL;
+		if ((p[0] >> 4) != 2 || ((p[10] >> 2) & 0x1f) != 0)
+			return NOT_TUNNEL; /* not version 2, or not an Ethernet frame */
+		uint32_t hl = 12 + ((p[11] & 1) ? 8 : 0);
+		if (cap < hl || wire < hl)
+			return FP_PARSE_TRUNC_TUNNEL;
+		uint16_t vlan = rd16(p) & 0x0fff;
+		if (decap_enter(out, FP_TUNNEL_ERSPAN, rd16(p + 2) & 0x03ffu))
+			return FP_PARSE_DECAP_TOO_DEEP;
+		if (vlan)
+			out->key.vlan = vlan;
+		return parse_inner_eth(p + hl, cap - hl, wire - hl, out);
+	}
+	default:
+		return NOT_TUNNEL;
+	}
+}
+
+/* The payload of an IP packet of protocol `proto` when it may be a tunnel: IP-in-IP, IPv6 in
+ * IPv4 (and in IPv6), GRE. Returns NOT_TUNNEL to keep the outer packet. */
+static enum fp_parse_result parse_ip_tunnel(uint8_t proto, const uint8_t *p, uint32_t cap,
+					    uint32_t wire, struct fp_pkt *out)
+{
+	switch (proto) {
+	case 4:
+	case 41:
+		if (cap < 1 || (p[0] >> 4) != (proto == 4 ? 4 : 6))
+			return NOT_TUNNEL;
+		if (decap_enter(out, FP_TUNNEL_IPIP, 0))
+			return FP_PARSE_DECAP_TOO_DEEP;
+		return parse_ip_any(p, cap, wire, out);
+	case 47:
+		return parse_gre(p, cap, wire, out);
+	default:
+		return NOT_TUNNEL;
+	}
+}
+
+/* Try the tunnel; if it is not one, put the outer packet back. */
+static enum fp_parse_result try_ip_tunnel(uint8_t proto, const uint8_t *p, uint32_t cap,
+					  uint32_t wire, struct fp_pkt *out)
+{
+	struct fp_pkt outer = *out;
+	enum fp_parse_result r = parse_ip_tunnel(proto, p, cap, wire, out);
+	if (r == NOT_TUNNEL || r != FP_PARSE_OK) {
+		/* Not a tunnel we open, or a malformed inside: the outer packet is the flow, so
+		 * nothing seen goes unaccounted; a failed opening is flagged for the counters. */
+		*out = outer;
+		out->decap_failed = r == NOT_TUNNEL ? 0 : r == FP_PARSE_NOT_IP ? 2 : 1;
+		return FP_PARSE_OK;
+	}
+	return r;
+}
+
 /* Transport ports, type/code and flags from `l4` (`len` bytes belong to this IP packet). */
-static enum fp_parse_result parse_l4(const uint8_t *l4, uint32_t len, struct fp_pkt *out)
+static enum fp_parse_result parse_l4(const uint8_t *l4, uint32_t len, uint32_t l4wire,
+				     struct fp_pkt *out)
 {
 	struct fp_flow_key *k = &out->key;
 
@@ -51,6 +207,14 @@ static enum fp_parse_result parse_l4(const uint8_t *l4, uint32_t len, struct fp_
 			return FP_PARSE_TRUNC_L4;
 		k->sport = rd16(l4);
 		k->dport = rd16(l4 + 2);
+		if (out->decap && k->proto == 17) {
+			struct fp_pkt outer = *out;
+			enum fp_parse_result r = parse_udp_tunnel(l4, len, l4wire, out);
+			if (r == FP_PARSE_OK)
+				return r;
+			*out = outer; /* as for IP tunnels: the outer datagram is the flow */
+			out->decap_failed = r == NOT_TUNNEL ? 0 : r == FP_PARSE_NOT_IP ? 2 : 1;
+		}
 		return FP_PARSE_OK;
 	case 1:	 /* ICMP */
 	case 58: /* ICMPv6 */
@@ -95,7 +259,9 @@ static enum fp_parse_result parse_ipv4(const uint8_t *ip, uint32_t cap, uint32_t
 		return FP_PARSE_OK;
 	}
 	uint32_t end = tot < cap ? tot : cap;
-	return parse_l4(ip + hlen, end - hlen, out);
+	if (out->decap && (k->proto == 4 || k->proto == 41 || k->proto == 47))
+		return try_ip_tunnel(k->proto, ip + hlen, end - hlen, tot - hlen, out);
+	return parse_l4(ip + hlen, end - hlen, tot - hlen, out);
 }
 
 static enum fp_parse_result parse_ipv6(const uint8_t *ip, uint32_t cap, uint32_t wire,
@@ -151,7 +317,9 @@ static enum fp_parse_result parse_ipv6(const uint8_t *ip, uint32_t cap, uint32_t
 			break;
 		default:
 			k->proto = nh;
-			return parse_l4(ip + off, end - off, out);
+			if (out->decap && (nh == 4 || nh == 41 || nh == 47))
+				return try_ip_tunnel(nh, ip + off, end - off, tot - off, out);
+			return parse_l4(ip + off, end - off, tot - off, out);
 		}
 		if (depth >= FP_PARSE_MAX_EXT)
 			return FP_PARSE_EXT_TOO_DEEP;
@@ -246,7 +414,14 @@ static enum fp_parse_result parse_null_family(uint32_t fam, const uint8_t *d, ui
 enum fp_parse_result fp_parse(enum fp_link link, const uint8_t *d, uint32_t cap, uint32_t wire,
 			      struct fp_pkt *out)
 {
+	return fp_parse_decap(link, d, cap, wire, 0, out);
+}
+
+enum fp_parse_result fp_parse_decap(enum fp_link link, const uint8_t *d, uint32_t cap,
+				    uint32_t wire, int decap, struct fp_pkt *out)
+{
 	memset(out, 0, sizeof(*out));
+	out->decap = decap != 0;
 	if (wire < cap)
 		wire = cap;
 
@@ -292,6 +467,82 @@ enum fp_parse_result fp_parse(enum fp_link link, const uint8_t *d, uint32_t cap,
 	return FP_PARSE_BAD_LINKTYPE;
 }
 
+/* UDP-borne tunnels by destination port: VXLAN (4789, and Linux's old 8472), Geneve (6081),
+ * GTP-U (2152). `l4` is the UDP header; its length field bounds the inner packet. */
+static enum fp_parse_result parse_udp_tunnel(const uint8_t *l4, uint32_t len, uint32_t l4wire,
+					     struct fp_pkt *out)
+{
+	uint16_t dport = out->key.dport;
+	if (dport != 4789 && dport != 8472 && dport != 6081 && dport != 2152)
+		return NOT_TUNNEL;
+	if (len < 16)
+		return NOT_TUNNEL; /* too short to be one: an ordinary datagram */
+	/* The inner packet's bytes: what the UDP header says, never more than the outer IP holds.
+	 */
+	uint32_t ulen = rd16(l4 + 4);
+	uint32_t wire = ulen >= 16 && ulen <= l4wire ? ulen : l4wire;
+	const uint8_t *h = l4 + 8;
+	uint32_t cap = len - 8;
+	wire -= 8;
+	if (dport == 4789 || dport == 8472) {
+		if (!(h[0] & 0x08))
+			return NOT_TUNNEL; /* VNI flag clear */
+		if (decap_enter(out, FP_TUNNEL_VXLAN, rd32(h + 4) >> 8))
+			return FP_PARSE_DECAP_TOO_DEEP;
+		return parse_inner_eth(h + 8, cap - 8, wire > 8 ? wire - 8 : 0, out);
+	}
+	if (dport == 6081) {
+		if ((h[0] >> 6) != 0)
+			return NOT_TUNNEL;
+		uint32_t hl = 8 + (uint32_t)(h[0] & 0x3f) * 4;
+		if (cap < hl || wire < hl)
+			return FP_PARSE_TRUNC_TUNNEL;
+		uint16_t proto = rd16(h + 2);
+		if (proto != 0x6558 && proto != 0x0800 && proto != 0x86dd)
+			return NOT_TUNNEL;
+		if (decap_enter(out, FP_TUNNEL_GENEVE, rd32(h + 4) >> 8))
+			return FP_PARSE_DECAP_TOO_DEEP;
+		if (proto == 0x6558)
+			return parse_inner_eth(h + hl, cap - hl, wire - hl, out);
+		return parse_ip_any(h + hl, cap - hl, wire - hl, out);
+	}
+	/* GTP-U: version 1, protocol type GTP, message G-PDU (0xff) */
+	if ((h[0] >> 5) != 1 || !(h[0] & 0x10) || h[1] != 0xff)
+		return NOT_TUNNEL;
+	uint32_t hl = 8;
+	if (h[0] & 0x07) {
+		hl = 12; /* sequence, N-PDU, next extension type */
+		if (cap < hl)
+			return FP_PARSE_TRUNC_TUNNEL;
+		uint8_t next = h[11];
+		for (int n = 0; next; n++) {
+			if (n == 8 || cap < hl + 1 || h[hl] == 0)
+				return FP_PARSE_TRUNC_TUNNEL;
+			uint32_t el = (uint32_t)h[hl] * 4;
+			if (cap < hl + el)
+				return FP_PARSE_TRUNC_TUNNEL;
+			next = h[hl + el - 1];
+			hl += el;
+		}
+	}
+	if (cap < hl || wire < hl)
+		return FP_PARSE_TRUNC_TUNNEL;
+	if (decap_enter(out, FP_TUNNEL_GTPU, rd32(h + 4)))
+		return FP_PARSE_DECAP_TOO_DEEP;
+	return parse_ip_any(h + hl, cap - hl, wire - hl, out);
+}
+
+const char *fp_tunnel_name(enum fp_tunnel t)
+{
+	static const char *const names[FP_TUNNEL_N] = {
+	    [FP_TUNNEL_NONE] = "none",	   [FP_TUNNEL_GRE] = "gre",
+	    [FP_TUNNEL_ERSPAN] = "erspan", [FP_TUNNEL_VXLAN] = "vxlan",
+	    [FP_TUNNEL_GENEVE] = "geneve", [FP_TUNNEL_GTPU] = "gtpu",
+	    [FP_TUNNEL_IPIP] = "ipip",
+	};
+	return (unsigned)t < FP_TUNNEL_N ? names[t] : "unknown";
+}
+
 int fp_parse_link_supported(int linktype)
 {
 	switch (linktype) {
@@ -326,6 +577,8 @@ const char *fp_parse_result_name(enum fp_parse_result r)
 	    [FP_PARSE_TRUNC_L4] = "truncated_l4",
 	    [FP_PARSE_BAD_L4] = "bad_l4_header",
 	    [FP_PARSE_BAD_LINKTYPE] = "bad_linktype",
+	    [FP_PARSE_TRUNC_TUNNEL] = "truncated_tunnel",
+	    [FP_PARSE_DECAP_TOO_DEEP] = "decap_too_deep",
 	};
 	return (unsigned)r < FP_PARSE_NRESULTS ? names[r] : "unknown";
 }

@@ -28,25 +28,40 @@ enum fp_link {
 /* Why a packet was not turned into a flow update. FP_PARSE_OK is 0. */
 enum fp_parse_result {
 	FP_PARSE_OK = 0,
-	FP_PARSE_NOT_IP,	/* ARP, LLDP, ...: not an error, but not a flow either */
-	FP_PARSE_TRUNC_L2,	/* link header or tag cut short */
-	FP_PARSE_VLAN_TOO_DEEP, /* more than FP_PARSE_MAX_VLANS tags */
-	FP_PARSE_MPLS_TOO_DEEP, /* no bottom-of-stack within FP_PARSE_MAX_MPLS labels */
-	FP_PARSE_TRUNC_L3,	/* IP header cut short */
-	FP_PARSE_BAD_VERSION,	/* IP version not 4/6, or not what the link said */
-	FP_PARSE_BAD_IHL,	/* IPv4 IHL < 5 */
-	FP_PARSE_BAD_LENGTH,	/* IP length shorter than its header or longer than the frame */
-	FP_PARSE_EXT_TOO_DEEP,	/* IPv6 extension chain longer than FP_PARSE_MAX_EXT */
-	FP_PARSE_TRUNC_EXT,	/* IPv6 extension header runs past the packet */
-	FP_PARSE_TRUNC_L4,	/* ports / type-code / TCP flags not captured */
-	FP_PARSE_BAD_L4,	/* TCP data offset < 5 */
-	FP_PARSE_BAD_LINKTYPE,	/* link type we do not decode */
+	FP_PARSE_NOT_IP,	 /* ARP, LLDP, ...: not an error, but not a flow either */
+	FP_PARSE_TRUNC_L2,	 /* link header or tag cut short */
+	FP_PARSE_VLAN_TOO_DEEP,	 /* more than FP_PARSE_MAX_VLANS tags */
+	FP_PARSE_MPLS_TOO_DEEP,	 /* no bottom-of-stack within FP_PARSE_MAX_MPLS labels */
+	FP_PARSE_TRUNC_L3,	 /* IP header cut short */
+	FP_PARSE_BAD_VERSION,	 /* IP version not 4/6, or not what the link said */
+	FP_PARSE_BAD_IHL,	 /* IPv4 IHL < 5 */
+	FP_PARSE_BAD_LENGTH,	 /* IP length shorter than its header or longer than the frame */
+	FP_PARSE_EXT_TOO_DEEP,	 /* IPv6 extension chain longer than FP_PARSE_MAX_EXT */
+	FP_PARSE_TRUNC_EXT,	 /* IPv6 extension header runs past the packet */
+	FP_PARSE_TRUNC_L4,	 /* ports / type-code / TCP flags not captured */
+	FP_PARSE_BAD_L4,	 /* TCP data offset < 5 */
+	FP_PARSE_BAD_LINKTYPE,	 /* link type we do not decode */
+	FP_PARSE_TRUNC_TUNNEL,	 /* internal to --decap: the outer packet is accounted instead */
+	FP_PARSE_DECAP_TOO_DEEP, /* internal: more than FP_PARSE_MAX_DECAP tunnels, the same */
 	FP_PARSE_NRESULTS,
 };
 
 #define FP_PARSE_MAX_VLANS 8
 #define FP_PARSE_MAX_MPLS 16
 #define FP_PARSE_MAX_EXT 8
+#define FP_PARSE_MAX_DECAP 4
+
+/* Tunnels --decap auto opens (the innermost IP packet is the flow). */
+enum fp_tunnel {
+	FP_TUNNEL_NONE = 0,
+	FP_TUNNEL_GRE,	  /* GRE carrying IP, Ethernet (transparent bridging) or MPLS */
+	FP_TUNNEL_ERSPAN, /* ERSPAN type I, II, III (over GRE) */
+	FP_TUNNEL_VXLAN,  /* UDP 4789 */
+	FP_TUNNEL_GENEVE, /* UDP 6081 */
+	FP_TUNNEL_GTPU,	  /* UDP 2152, G-PDU */
+	FP_TUNNEL_IPIP,	  /* IPv4/IPv6 in IPv4/IPv6 (protocols 4 and 41) */
+	FP_TUNNEL_N,
+};
 
 /* What a flow update needs from one packet. Filled only when fp_parse returns FP_PARSE_OK. */
 struct fp_pkt {
@@ -55,7 +70,13 @@ struct fp_pkt {
 	uint8_t tcp_flags;
 	uint8_t tos;
 	uint8_t ttl;
-	uint8_t is_fragment; /* non-first fragment: no ports */
+	uint8_t is_fragment;  /* non-first fragment: no ports */
+	uint8_t decap;	      /* in: open tunnels (set by fp_parse_decap) */
+	uint8_t tunnel_depth; /* tunnels opened */
+	uint8_t tunnel;	      /* the outermost one opened (enum fp_tunnel) */
+	uint8_t decap_failed; /* tunnel not opened: 1 malformed inside, 2 not IP inside (outer is
+				 the flow) */
+	uint32_t tunnel_id;   /* its VNI (VXLAN, Geneve), GRE key or GTP TEID; 0 if none */
 	uint8_t src_mac[6];
 	uint8_t dst_mac[6];
 	uint64_t ts_ms; /* set by the caller, not by fp_parse: packet time, Unix epoch ms */
@@ -67,6 +88,15 @@ struct fp_pkt {
  */
 enum fp_parse_result fp_parse(enum fp_link link, const uint8_t *data, uint32_t caplen,
 			      uint32_t wirelen, struct fp_pkt *out);
+
+/* The same, opening tunnels (GRE, ERSPAN I/II/III, VXLAN, Geneve, GTP-U, IP-in-IP, IPv6-in-IPv4)
+ * when `decap` is set: the key, octets, ToS/TTL and MACs are those of the innermost packet (up to
+ * FP_PARSE_MAX_DECAP deep); the outermost tunnel's type and id are reported. */
+enum fp_parse_result fp_parse_decap(enum fp_link link, const uint8_t *data, uint32_t caplen,
+				    uint32_t wirelen, int decap, struct fp_pkt *out);
+
+/* Short snake_case name of a tunnel type. */
+const char *fp_tunnel_name(enum fp_tunnel t);
 
 /* Short snake_case name of a result, for summaries and logs. */
 const char *fp_parse_result_name(enum fp_parse_result r);

@@ -54,6 +54,7 @@ enum {
 	OPT_JSON,
 	OPT_SAMPLE,
 	OPT_SAMPLE_MODE,
+	OPT_DECAP,
 };
 
 static const struct option long_opts[] = {
@@ -98,6 +99,7 @@ static const struct option long_opts[] = {
     {"json", required_argument, NULL, OPT_JSON},
     {"sample", required_argument, NULL, OPT_SAMPLE},
     {"sample-mode", required_argument, NULL, OPT_SAMPLE_MODE},
+    {"decap", required_argument, NULL, OPT_DECAP},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -147,6 +149,11 @@ static void usage(FILE *out)
 	    "60)\n"
 	    "      --fin-timeout SEC        keep a TCP flow after FIN/RST for late ACKs (default "
 	    "2)\n"
+	    "      --decap auto|none        auto: open GRE, ERSPAN I/II/III, VXLAN, Geneve, "
+	    "GTP-U,\n"
+	    "                               IP-in-IP and IPv6-in-IPv4 (up to 4 deep) and account\n"
+	    "                               the innermost IP packet; none: the outer packet is\n"
+	    "                               the flow (default none)\n"
 	    "      --sample N               account 1 packet in N (default 1: all); counters stay\n"
 	    "                               raw, the interval goes to the collector in options\n"
 	    "                               records (v5: in the header) so it can scale\n"
@@ -675,6 +682,16 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		case OPT_SAMPLE:
 			if (parse_uint("sample", optarg, 1, 1u << 30, &cfg->sample_n))
 				return -1;
+			break;
+		case OPT_DECAP:
+			if (strcmp(optarg, "auto") == 0)
+				cfg->decap = 1;
+			else if (strcmp(optarg, "none") == 0)
+				cfg->decap = 0;
+			else {
+				fp_log(LOG_ERR, "--decap: '%s' is not auto or none", optarg);
+				return -1;
+			}
 			break;
 		case OPT_SAMPLE_MODE:
 			if (strcmp(optarg, "deterministic") == 0)

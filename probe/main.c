@@ -164,6 +164,12 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		(unsigned long)xs.octets_exported);
 	fprintf(out, "\"options_messages\":%lu,\"records_not_exportable\":%lu,",
 		(unsigned long)xs.options_messages, (unsigned long)xs.records_not_exportable);
+	fprintf(out, "\"decapsulated\":{");
+	for (int t = FP_TUNNEL_GRE; t < FP_TUNNEL_N; t++)
+		fprintf(out, "%s\"%s\":%lu", t == FP_TUNNEL_GRE ? "" : ",",
+			fp_tunnel_name((enum fp_tunnel)t), (unsigned long)sum.decap[t]);
+	fprintf(out, ",\"failed\":%lu,\"not_ip_inside\":%lu},", (unsigned long)sum.decap_failed,
+		(unsigned long)sum.decap_not_ip);
 	fprintf(out, "\"sampling\":{\"interval\":%u,\"mode\":\"%s\",\"frames_not_sampled\":%lu},",
 		cfg->sample_n, cfg->sample_random ? "random" : "deterministic",
 		(unsigned long)sum.not_sampled);
@@ -438,6 +444,7 @@ int main(int argc, char **argv)
 			goto out_workers;
 		workers[nw].budget = cfg.count ? &budget : NULL;
 		workers[nw].sample_n = cfg.sample_n;
+		workers[nw].decap = cfg.decap;
 		workers[nw].sample_random = cfg.sample_random;
 		workers[nw].rng = 0x9e3779b97f4a7c15ull * (nw + 1) ^ (uint64_t)time(NULL);
 	}

@@ -69,7 +69,7 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 		return;
 	}
 	struct fp_pkt *p = &w->pkts[w->npkts];
-	enum fp_parse_result r = fp_parse(w->cap->link, data, caplen, wirelen, p);
+	enum fp_parse_result r = fp_parse_decap(w->cap->link, data, caplen, wirelen, w->decap, p);
 
 	w->local.frames++;
 	if (r != FP_PARSE_OK) {
@@ -78,6 +78,9 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 		return;
 	}
 	p->ts_ms = ts_ms;
+	w->local.decap[p->tunnel]++; /* [FP_TUNNEL_NONE]: not tunnelled */
+	w->local.decap_failed += p->decap_failed == 1;
+	w->local.decap_not_ip += p->decap_failed == 2;
 	w->local.packets++;
 	w->local.bytes += p->octets;
 	w->npkts++;

@@ -35,8 +35,11 @@ struct fp_worker_stats {
 	uint64_t
 	    ring_full_waits;   /* offline back-pressure: times the worker waited for the exporter */
 	uint64_t ts_backwards; /* packets stamped earlier than one before them (offline) */
-	uint64_t ignored_bytes; /* wire bytes of frames not accounted (not IP, parse errors) */
-	uint64_t not_sampled;	/* frames --sample passed over (counted in frames) */
+	uint64_t ignored_bytes;	     /* wire bytes of frames not accounted (not IP, parse errors) */
+	uint64_t not_sampled;	     /* frames --sample passed over (counted in frames) */
+	uint64_t decap[FP_TUNNEL_N]; /* --decap: packets accounted by their outermost tunnel */
+	uint64_t decap_failed;	     /* tunnels whose inside was malformed: outer accounted */
+	uint64_t decap_not_ip;	     /* tunnels carrying no IP (ARP, STP...): outer accounted */
 };
 
 struct fp_worker {
@@ -59,6 +62,7 @@ struct fp_worker {
 	volatile int *stop;	  /* set by the signal handler, --duration, or --count */
 	struct fp_budget *budget; /* --count, shared by all workers; NULL = no limit */
 	/* --sample: 1-in-N before parsing, every Nth frame or each with probability 1/N */
+	int decap;	   /* --decap auto */
 	uint32_t sample_n; /* 0 or 1: every frame */
 	uint32_t sample_left;
 	int sample_random;

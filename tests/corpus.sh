@@ -16,8 +16,12 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=86
 one() {
 	local f=$1 base
 	base=$(basename "$f")
-	"$FLUXPROBE" --read "$f" --max-flows 65536 --summary json -q >"$out/$base.json" 2>"$out/$base.err"
-	echo "$? $base" >>"$out/rc"
+	# twice: as captured, and opening every tunnel (--decap auto)
+	for mode in none auto; do
+		"$FLUXPROBE" --read "$f" --decap "$mode" --max-flows 65536 --summary json -q \
+			>"$out/$base.$mode.json" 2>"$out/$base.$mode.err"
+		echo "$? $base.$mode" >>"$out/rc"
+	done
 }
 export -f one
 export FLUXPROBE out
