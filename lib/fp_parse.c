@@ -56,6 +56,8 @@ static int decap_enter(struct fp_pkt *out, enum fp_tunnel t, uint32_t id)
 	out->key.vlan = vlan;
 	out->tcp_flags = 0;
 	out->is_fragment = 0;
+	out->frag_first = 0;
+	out->frag_id = 0;
 	return 0;
 }
 
@@ -254,10 +256,14 @@ static enum fp_parse_result parse_ipv4(const uint8_t *ip, uint32_t cap, uint32_t
 	out->octets = tot;
 	out->tos = ip[1];
 	out->ttl = ip[8];
-	if (rd16(ip + 6) & 0x1fff) {
+	uint16_t frag = rd16(ip + 6);
+	if (frag & 0x3fff) /* MF or an offset: a fragment */
+		out->frag_id = rd16(ip + 4);
+	if (frag & 0x1fff) {
 		out->is_fragment = 1;
 		return FP_PARSE_OK;
 	}
+	out->frag_first = (frag & 0x2000) != 0;
 	uint32_t end = tot < cap ? tot : cap;
 	if (out->decap && (k->proto == 4 || k->proto == 41 || k->proto == 47))
 		return try_ip_tunnel(k->proto, ip + hlen, end - hlen, tot - hlen, out);
@@ -309,11 +315,13 @@ static enum fp_parse_result parse_ipv6(const uint8_t *ip, uint32_t cap, uint32_t
 			if (end - off < 8)
 				return FP_PARSE_TRUNC_EXT;
 			hl = 8;
+			out->frag_id = rd32(ip + off + 4);
 			if (rd16(ip + off + 2) & 0xfff8) {
 				k->proto = ip[off];
 				out->is_fragment = 1;
 				return FP_PARSE_OK;
 			}
+			out->frag_first = rd16(ip + off + 2) & 1; /* M flag */
 			break;
 		default:
 			k->proto = nh;

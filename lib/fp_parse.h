@@ -71,6 +71,8 @@ struct fp_pkt {
 	uint8_t tos;
 	uint8_t ttl;
 	uint8_t is_fragment;  /* non-first fragment: no ports */
+	uint8_t frag_first;   /* first fragment of a fragmented packet (ports known) */
+	uint32_t frag_id;     /* IPv4 identification / IPv6 fragment id, for both kinds */
 	uint8_t decap;	      /* in: open tunnels (set by fp_parse_decap) */
 	uint8_t tunnel_depth; /* tunnels opened */
 	uint8_t tunnel;	      /* the outermost one opened (enum fp_tunnel) */

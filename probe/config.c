@@ -55,6 +55,8 @@ enum {
 	OPT_SAMPLE,
 	OPT_SAMPLE_MODE,
 	OPT_DECAP,
+	OPT_FRAG_MAX,
+	OPT_FRAG_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -100,6 +102,8 @@ static const struct option long_opts[] = {
     {"sample", required_argument, NULL, OPT_SAMPLE},
     {"sample-mode", required_argument, NULL, OPT_SAMPLE_MODE},
     {"decap", required_argument, NULL, OPT_DECAP},
+    {"frag-max", required_argument, NULL, OPT_FRAG_MAX},
+    {"frag-timeout", required_argument, NULL, OPT_FRAG_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -154,6 +158,13 @@ static void usage(FILE *out)
 	    "                               IP-in-IP and IPv6-in-IPv4 (up to 4 deep) and account\n"
 	    "                               the innermost IP packet; none: the outer packet is\n"
 	    "                               the flow (default none)\n"
+	    "      --frag-max N             datagrams per worker whose first fragment's ports "
+	    "later\n"
+	    "                               fragments get (default 65536; 0: fragments after the\n"
+	    "                               first have no ports)\n"
+	    "      --frag-timeout SEC       how long a datagram is remembered; fragments that "
+	    "came\n"
+	    "                               before their first wait this long (default 10)\n"
 	    "      --sample N               account 1 packet in N (default 1: all); counters stay\n"
 	    "                               raw, the interval goes to the collector in options\n"
 	    "                               records (v5: in the header) so it can scale\n"
@@ -529,6 +540,8 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 	cfg->no_options = 1; /* see --options in usage() for why */
 	cfg->options_interval_ms = 60000;
 	cfg->sample_n = 1;
+	cfg->frag_max = 65536;
+	cfg->frag_timeout_ms = 10000;
 	cfg->mbuf_size = 2048;
 	cfg->rx_desc = 1024;
 	cfg->stats_interval_ms = isatty(STDERR_FILENO) ? 1000 : 60000;
@@ -681,6 +694,14 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			break;
 		case OPT_SAMPLE:
 			if (parse_uint("sample", optarg, 1, 1u << 30, &cfg->sample_n))
+				return -1;
+			break;
+		case OPT_FRAG_MAX:
+			if (parse_uint("frag-max", optarg, 0, 1u << 24, &cfg->frag_max))
+				return -1;
+			break;
+		case OPT_FRAG_TIMEOUT:
+			if (parse_seconds("frag-timeout", optarg, 1, &cfg->frag_timeout_ms))
 				return -1;
 			break;
 		case OPT_DECAP:

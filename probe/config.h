@@ -41,7 +41,9 @@ struct fp_config {
 	const char *metrics; /* [HOST:]PORT of the Prometheus endpoint, or NULL */
 	int no_options;	     /* no IPFIX/v9 options records */
 	uint32_t options_interval_ms;
-	int decap;	      /* --decap auto: the innermost IP packet is the flow */
+	int decap;	   /* --decap auto: the innermost IP packet is the flow */
+	uint32_t frag_max; /* fragment cache entries per worker; 0 = off */
+	uint32_t frag_timeout_ms;
 	uint32_t sample_n;    /* --sample N: 1-in-N packet sampling; 1 = every packet */
 	int sample_random;    /* --sample-mode random */
 	const char *user;     /* drop to this user after opening the capture */

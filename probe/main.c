@@ -170,6 +170,22 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 			fp_tunnel_name((enum fp_tunnel)t), (unsigned long)sum.decap[t]);
 	fprintf(out, ",\"failed\":%lu,\"not_ip_inside\":%lu},", (unsigned long)sum.decap_failed,
 		(unsigned long)sum.decap_not_ip);
+	struct fp_frag_stats fs = {0};
+	for (unsigned w = 0; w < nw; w++) {
+		struct fp_frag_stats one;
+		if (workers[w].frag == NULL)
+			continue;
+		fp_frag_stats_read(workers[w].frag, &one);
+		const uint64_t *a = (const uint64_t *)&one;
+		uint64_t *s = (uint64_t *)&fs;
+		for (size_t i = 0; i < sizeof(fs) / 8; i++)
+			s[i] += a[i];
+	}
+	fprintf(out,
+		"\"fragments\":{\"first\":%lu,\"matched\":%lu,\"held\":%lu,\"released\":%lu,"
+		"\"unmatched\":%lu,\"cache_full\":%lu},",
+		(unsigned long)fs.firsts, (unsigned long)fs.matched, (unsigned long)fs.held,
+		(unsigned long)fs.released, (unsigned long)fs.unmatched, (unsigned long)fs.full);
 	fprintf(out, "\"sampling\":{\"interval\":%u,\"mode\":\"%s\",\"frames_not_sampled\":%lu},",
 		cfg->sample_n, cfg->sample_random ? "random" : "deterministic",
 		(unsigned long)sum.not_sampled);
@@ -445,6 +461,17 @@ int main(int argc, char **argv)
 		workers[nw].budget = cfg.count ? &budget : NULL;
 		workers[nw].sample_n = cfg.sample_n;
 		workers[nw].decap = cfg.decap;
+		if (cfg.frag_max) {
+			struct fp_frag_config fc = {.max_entries = cfg.frag_max,
+						    .timeout_ms = cfg.frag_timeout_ms};
+			workers[nw].frag = fp_frag_create(&fc);
+			if (workers[nw].frag == NULL) {
+				fp_log(LOG_ERR, "worker %u: cannot allocate a fragment cache of %u",
+				       nw, cfg.frag_max);
+				nw++;
+				goto out_workers;
+			}
+		}
 		workers[nw].sample_random = cfg.sample_random;
 		workers[nw].rng = 0x9e3779b97f4a7c15ull * (nw + 1) ^ (uint64_t)time(NULL);
 	}

@@ -59,6 +59,27 @@ static inline int sample_take(struct fp_worker *w)
 	return ((uint64_t)r * w->sample_n) >> 32 == 0;
 }
 
+/* Packets the fragment cache hands back (held fragments, completed or timed out): into the
+ * table at once, counted as they are accounted. */
+static void account_now(struct fp_worker *w, const struct fp_pkt *pkts, unsigned n)
+{
+	fp_table_update_burst(w->table, pkts, n);
+	for (unsigned i = 0; i < n; i++) {
+		w->local.packets++;
+		w->local.bytes += pkts[i].octets;
+		w->local.decap[FP_TUNNEL_NONE]++;
+	}
+}
+
+/* Timed-out datagrams: their held fragments leave without ports. */
+static void frag_expire(struct fp_worker *w, uint64_t now_ms)
+{
+	unsigned n;
+	while ((n = fp_frag_expire(w->frag, now_ms, w->frag_out,
+				   sizeof(w->frag_out) / sizeof(w->frag_out[0]))) > 0)
+		account_now(w, w->frag_out, n);
+}
+
 static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
 		     uint64_t ts_ms)
 {
@@ -78,6 +99,14 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 		return;
 	}
 	p->ts_ms = ts_ms;
+	if (w->frag && p->is_fragment) {
+		if (fp_frag_other(w->frag, p, ts_ms) == 0)
+			return; /* held until its first fragment comes (or times out) */
+	} else if (w->frag && p->frag_first) {
+		unsigned n = fp_frag_first(w->frag, p, ts_ms, w->frag_out);
+		if (n)
+			account_now(w, w->frag_out, n);
+	}
 	w->local.decap[p->tunnel]++; /* [FP_TUNNEL_NONE]: not tunnelled */
 	w->local.decap_failed += p->decap_failed == 1;
 	w->local.decap_not_ip += p->decap_failed == 2;
@@ -175,6 +204,8 @@ int fp_worker_run(void *arg)
 			w->clock_ms =
 			    w->cap->ops->now_ms ? w->cap->ops->now_ms(w->cap) : fp_wall_ms();
 		}
+		if (w->frag)
+			frag_expire(w, w->clock_ms);
 		/* Expiry keeps pace with arrivals: one budget per receive burst taken. */
 		fp_table_expire(w->table, w->clock_ms,
 				w->npkts > FP_BURST ? 2 * EXPIRE_BUDGET : EXPIRE_BUDGET);
@@ -187,6 +218,8 @@ int fp_worker_run(void *arg)
 	w->capture_seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	/* End of input or stop: every flow still in the table leaves as "forced end". */
 	w->flushing = 1;
+	if (w->frag)
+		frag_expire(w, UINT64_MAX); /* what still waits for a first fragment */
 	fp_table_flush(w->table, FP_END_FORCED);
 	publish_stats(w);
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
@@ -235,6 +268,8 @@ void fp_worker_fini(struct fp_worker *w)
 {
 	fp_table_destroy(w->table);
 	w->table = NULL;
+	fp_frag_destroy(w->frag);
+	w->frag = NULL;
 	fp_ring_fini(&w->ring);
 }
 
