@@ -90,7 +90,15 @@ replay_and_stop "$T/live.pcap" "$probe"
 sleep 0.5
 kill -TERM "$NFCAPD_PID"
 wait "$NFCAPD_PID" || true
-expect_eq "nfdump flows (af_packet)" "$(nfdump_stat "$T/nf4" Flows)" "$(json_get "$T/live.json" flows)"
-expect_eq "nfdump packets (af_packet)" "$(nfdump_stat "$T/nf4" Packets)" "$(json_get "$T/live.json" packets)"
-expect_eq "nfdump bytes (af_packet)" "$(nfdump_stat "$T/nf4" Bytes)" "$(json_get "$T/live.json" bytes)"
+# Between tcpreplay and the PMD is the kernel (veth, AF_PACKET ring): a CI run once saw 19,999 of
+# 20,000 arrive there. What fluxprobe received it must export exactly; what it received must be
+# the replay within 0.1 %.
+got=$(json_get "$T/s4.json" packets)
+want=$(json_get "$T/live.json" packets)
+expect_eq "nfdump flows (af_packet)" "$(nfdump_stat "$T/nf4" Flows)" "$(json_get "$T/s4.json" records_exported)"
+expect_eq "nfdump packets (af_packet) = packets fluxprobe received" "$(nfdump_stat "$T/nf4" Packets)" "$got"
+expect_eq "nfdump bytes (af_packet) = bytes fluxprobe received" "$(nfdump_stat "$T/nf4" Bytes)" "$(json_get "$T/s4.json" bytes)"
+[ "$got" -le "$want" ] && [ $((want - got)) -le $((want / 1000)) ] ||
+	fail "af_packet: fluxprobe received $got of $want replayed packets"
+note "af_packet: received $got of $want replayed packets"
 echo "ok: DPDK backend"

@@ -14,11 +14,8 @@ nsx() { ip netns exec "$ns" "$@"; }
 
 "$FPGEN" -o "$T/in.pcap" -n 20000 -f 2000 -6 30 -V 0 -r 3 >"$T/truth.json"
 port=5000
-mkdir -p "$T/nf"
-ip netns exec "$ns" nfcapd -w "$T/nf" -b 127.0.0.1 -p "$port" -t 3600 >"$T/nfcapd.log" 2>&1 &
-NFCAPD_PID=$!
-PIDS+=("$NFCAPD_PID")
-for _ in $(seq 100); do [ -n "$(nsx ss -Hlun "sport = :$port")" ] && break; sleep 0.05; done
+start_nfcapd_ns "$ns" "$T/nf" "$port"
+NFCAPD_PID=$NF_PID
 
 # the v9 run also drops to an unprivileged user once the capture is open
 priv=()

@@ -14,14 +14,7 @@ for i in 1 2 3 4; do
 	"$FPGEN" -o "$T/b$i.pcap" -n 4000 -f 400 -V 0 -r $((60 + i)) --pps 20000 >"$T/b$i.json"
 done
 pkts() { json_get "$T/b$1.json" packets; }
-start_nf() { # DIR PORT: nfcapd in the namespace; sets NF_PID
-	mkdir -p "$1"
-	ip netns exec "$ns" nfcapd -w "$1" -b 127.0.0.1 -p "$2" -t 3600 >"$1.log" 2>&1 &
-	NF_PID=$!
-	PIDS+=("$NF_PID")
-	for _ in $(seq 100); do [ -n "$(nsx ss -Hlun "sport = :$2")" ] && return 0; sleep 0.05; done
-	fail "nfcapd does not listen on $2"
-}
+start_nf() { start_nfcapd_ns "$ns" "$@"; } # DIR PORT: sets NF_PID
 start_nf "$T/a" 5001
 nf_a=$NF_PID
 start_nf "$T/b" 5002

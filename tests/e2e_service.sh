@@ -10,11 +10,8 @@ nsx() { ip netns exec "$ns" "$@"; }
 
 "$FPGEN" -o "$T/in.pcap" -n 20000 -f 2000 -V 0 -r 71 >"$T/truth.json"
 port=5003
-mkdir -p "$T/nf"
-ip netns exec "$ns" nfcapd -w "$T/nf" -b 127.0.0.1 -p "$port" -t 3600 >"$T/nfcapd.log" 2>&1 &
-nf=$!
-PIDS+=("$nf")
-for _ in $(seq 100); do [ -n "$(nsx ss -Hlun "sport = :$port")" ] && break; sleep 0.05; done
+start_nfcapd_ns "$ns" "$T/nf" "$port"
+nf=$NF_PID
 
 # a daemon that cannot start: non-zero, and the reason on the terminal
 if nsx "$FLUXPROBE" --daemon --interface no-such-if0 --collector "127.0.0.1:$port" 2>"$T/bad.err"; then

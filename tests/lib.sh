@@ -62,6 +62,22 @@ start_nfcapd() {
 	wait_udp_listen "$port"
 }
 
+# start_nfcapd_ns NS DIR PORT [extra args]: nfcapd on the loopback of network namespace NS.
+# Started with `ip netns exec` itself, so NF_PID is nfcapd's own pid (signals reach it).
+start_nfcapd_ns() {
+	local ns=$1 dir=$2 port=$3
+	shift 3
+	mkdir -p "$dir"
+	ip netns exec "$ns" nfcapd -w "$dir" -b 127.0.0.1 -p "$port" -t 3600 "$@" >"$dir.log" 2>&1 &
+	NF_PID=$!
+	PIDS+=("$NF_PID")
+	for _ in $(seq 100); do
+		[ -n "$(ip netns exec "$ns" ss -Hlun "sport = :$port")" ] && return 0
+		sleep 0.05
+	done
+	fail "nfcapd does not listen on $port in $ns"
+}
+
 # stop_nfcapd: SIGTERM makes nfcapd write out its file; wait for it.
 stop_nfcapd() {
 	kill -TERM "$NFCAPD_PID"
