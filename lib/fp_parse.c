@@ -45,12 +45,11 @@ static enum fp_parse_result parse_udp_tunnel(const uint8_t *l4, uint32_t len, ui
  * one's (the VLAN stays unless the inner frame is tagged). 0, or -1 when too deep. */
 static int decap_enter(struct fp_pkt *out, enum fp_tunnel t, uint32_t id)
 {
+	(void)id; /* VNI, GRE key, session or TEID: not exported yet */
 	if (out->tunnel_depth == FP_PARSE_MAX_DECAP)
 		return -1;
-	if (out->tunnel_depth++ == 0) {
+	if (out->tunnel_depth++ == 0)
 		out->tunnel = (uint8_t)t;
-		out->tunnel_id = id;
-	}
 	uint16_t vlan = out->key.vlan;
 	memset(&out->key, 0, sizeof(out->key));
 	out->key.vlan = vlan;

@@ -9,6 +9,7 @@
 #ifndef FP_PARSE_H
 #define FP_PARSE_H
 
+#include <assert.h>
 #include <stdint.h>
 
 #include "fp_key.h"
@@ -71,18 +72,18 @@ struct fp_pkt {
 	uint8_t tos;
 	uint8_t ttl;
 	uint8_t is_fragment;  /* non-first fragment: no ports */
-	uint8_t frag_first;   /* first fragment of a fragmented packet (ports known) */
 	uint32_t frag_id;     /* IPv4 identification / IPv6 fragment id, for both kinds */
+	uint8_t frag_first;   /* first fragment of a fragmented packet (ports known) */
 	uint8_t decap;	      /* in: open tunnels (set by fp_parse_decap) */
 	uint8_t tunnel_depth; /* tunnels opened */
 	uint8_t tunnel;	      /* the outermost one opened (enum fp_tunnel) */
-	uint8_t decap_failed; /* tunnel not opened: 1 malformed inside, 2 not IP inside (outer is
-				 the flow) */
-	uint32_t tunnel_id;   /* its VNI (VXLAN, Geneve), GRE key or GTP TEID; 0 if none */
 	uint8_t src_mac[6];
 	uint8_t dst_mac[6];
-	uint64_t ts_ms; /* set by the caller, not by fp_parse: packet time, Unix epoch ms */
+	uint8_t decap_failed; /* tunnel not opened: 1 malformed inside, 2 not IP inside (the outer
+				 packet is the flow) */
+	uint64_t ts_ms;	      /* set by the caller, not by fp_parse: packet time, Unix epoch ms */
 };
+static_assert(sizeof(struct fp_pkt) == 80, "a parsed packet stays small: bursts are memset");
 
 /*
  * Parse one frame. `caplen` bytes are readable at `data`; `wirelen` is the frame's length on the
@@ -93,7 +94,7 @@ enum fp_parse_result fp_parse(enum fp_link link, const uint8_t *data, uint32_t c
 
 /* The same, opening tunnels (GRE, ERSPAN I/II/III, VXLAN, Geneve, GTP-U, IP-in-IP, IPv6-in-IPv4)
  * when `decap` is set: the key, octets, ToS/TTL and MACs are those of the innermost packet (up to
- * FP_PARSE_MAX_DECAP deep); the outermost tunnel's type and id are reported. */
+ * FP_PARSE_MAX_DECAP deep); the outermost tunnel's type is reported. */
 enum fp_parse_result fp_parse_decap(enum fp_link link, const uint8_t *data, uint32_t caplen,
 				    uint32_t wirelen, int decap, struct fp_pkt *out);
 

@@ -67,7 +67,6 @@ static void account_now(struct fp_worker *w, const struct fp_pkt *pkts, unsigned
 	for (unsigned i = 0; i < n; i++) {
 		w->local.packets++;
 		w->local.bytes += pkts[i].octets;
-		w->local.decap[FP_TUNNEL_NONE]++;
 	}
 }
 
@@ -107,9 +106,11 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 		if (n)
 			account_now(w, w->frag_out, n);
 	}
-	w->local.decap[p->tunnel]++; /* [FP_TUNNEL_NONE]: not tunnelled */
-	w->local.decap_failed += p->decap_failed == 1;
-	w->local.decap_not_ip += p->decap_failed == 2;
+	if (p->tunnel | p->decap_failed) { /* tunnels are the exception: one test for both */
+		w->local.decap[p->tunnel]++;
+		w->local.decap_failed += p->decap_failed == 1;
+		w->local.decap_not_ip += p->decap_failed == 2;
+	}
 	w->local.packets++;
 	w->local.bytes += p->octets;
 	w->npkts++;
