@@ -72,18 +72,59 @@ static const struct fp_ie nfv9_v6[] = {
 	UINT(21, 4, last_uptime), UINT(60, 1, ipver),
 };
 
+/* RFC 5103 biflow: the same, then the responder's counters as reverse IEs (PEN 29305). */
+#define REVERSE_IES                                                                                \
+	UINT(FP_IE_REVERSE | 2, 8, rev_packets), UINT(FP_IE_REVERSE | 1, 8, rev_octets),          \
+	    UINT(FP_IE_REVERSE | 6, 2, rev_tcp_flags)
+
+static const struct fp_ie ipfix_v4_bi[] = {
+	IES_HEAD(8, 12, 4),       UINT(6, 2, tcp_flags),   UINT(5, 1, tos),
+	UINT(58, 2, key.vlan),    UINT(32, 2, icmp_type_code), UINT(52, 1, ttl_min),
+	UINT(53, 1, ttl_max),     RAW(56, 6, src_mac),     RAW(80, 6, dst_mac),
+	UINT(2, 8, packets),      UINT(1, 8, octets),      UINT(152, 8, first_ms),
+	UINT(153, 8, last_ms),    UINT(136, 1, end_reason), UINT(60, 1, ipver),
+	REVERSE_IES,
+};
+
+static const struct fp_ie ipfix_v6_bi[] = {
+	IES_HEAD(27, 28, 16),     UINT(6, 2, tcp_flags),   UINT(5, 1, tos),
+	UINT(58, 2, key.vlan),    UINT(139, 2, icmp_type_code), UINT(52, 1, ttl_min),
+	UINT(53, 1, ttl_max),     RAW(56, 6, src_mac),     RAW(80, 6, dst_mac),
+	UINT(2, 8, packets),      UINT(1, 8, octets),      UINT(152, 8, first_ms),
+	UINT(153, 8, last_ms),    UINT(136, 1, end_reason), UINT(60, 1, ipver),
+	REVERSE_IES,
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* clang-format on */
 
-const struct fp_ie *fp_encode_ies(enum fp_format format, int ipver, size_t *n)
+const struct fp_ie *fp_encode_ies_for(enum fp_format format, int biflow, int ipver, size_t *n)
 {
+	if (format == FP_FORMAT_IPFIX && biflow) {
+		*n = ipver == 6 ? N(ipfix_v6_bi) : N(ipfix_v4_bi);
+		return ipver == 6 ? ipfix_v6_bi : ipfix_v4_bi;
+	}
 	if (format == FP_FORMAT_IPFIX) {
 		*n = ipver == 6 ? N(ipfix_v6) : N(ipfix_v4);
 		return ipver == 6 ? ipfix_v6 : ipfix_v4;
 	}
 	*n = ipver == 6 ? N(nfv9_v6) : N(nfv9_v4);
 	return ipver == 6 ? nfv9_v6 : nfv9_v4;
+}
+
+const struct fp_ie *fp_encode_ies(enum fp_format format, int ipver, size_t *n)
+{
+	return fp_encode_ies_for(format, 0, ipver, n);
+}
+
+static size_t record_len(enum fp_format format, int biflow, int ipver)
+{
+	size_t n, len = 0;
+	const struct fp_ie *ies = fp_encode_ies_for(format, biflow, ipver, &n);
+	for (size_t i = 0; i < n; i++)
+		len += ies[i].len;
+	return len;
 }
 
 size_t fp_encode_record_len(enum fp_format format, int ipver)
@@ -175,11 +216,13 @@ static int set_reserve(struct fp_encoder *e, uint16_t id, size_t need)
 	return 0;
 }
 
-static size_t template_len(enum fp_format format, int ipver)
+static size_t template_len(const struct fp_encoder *e, int ipver)
 {
-	size_t n;
-	fp_encode_ies(format, ipver, &n);
-	return 4 + 4 * n;
+	size_t n, len = 4;
+	const struct fp_ie *ies = fp_encode_ies_for(e->format, e->biflow, ipver, &n);
+	for (size_t i = 0; i < n; i++)
+		len += (ies[i].id & FP_IE_REVERSE) ? 8 : 4; /* enterprise IEs carry their PEN */
+	return len;
 }
 
 int fp_encode_templates(struct fp_encoder *e)
@@ -187,20 +230,24 @@ int fp_encode_templates(struct fp_encoder *e)
 	if (e->format == FP_FORMAT_NFV5)
 		return 0; /* a fixed format: nothing to announce */
 	uint16_t set_id = e->format == FP_FORMAT_IPFIX ? 2 : 0;
-	size_t need = template_len(e->format, 4) + template_len(e->format, 6);
+	size_t need = template_len(e, 4) + template_len(e, 6);
 
 	if (set_reserve(e, set_id, need) != 0)
 		return -ENOSPC;
 	for (int v = 4; v <= 6; v += 2) {
 		size_t n;
-		const struct fp_ie *ies = fp_encode_ies(e->format, v, &n);
+		const struct fp_ie *ies = fp_encode_ies_for(e->format, e->biflow, v, &n);
 		put16(e->buf + e->len, v == 4 ? FP_TEMPLATE_IPV4 : FP_TEMPLATE_IPV6);
 		put16(e->buf + e->len + 2, (uint16_t)n);
 		e->len += 4;
 		for (size_t i = 0; i < n; i++) {
-			put16(e->buf + e->len, ies[i].id);
+			put16(e->buf + e->len, ies[i].id); /* enterprise bit included */
 			put16(e->buf + e->len + 2, ies[i].len);
 			e->len += 4;
+			if (ies[i].id & FP_IE_REVERSE) {
+				put32(e->buf + e->len, FP_PEN_REVERSE);
+				e->len += 4;
+			}
 		}
 		e->msg_count++;
 	}
@@ -267,10 +314,10 @@ int fp_encode_record(struct fp_encoder *e, const struct fp_record *in)
 	int v6 = in->key.ipver == 6;
 	uint16_t tid = v6 ? FP_TEMPLATE_IPV6 : FP_TEMPLATE_IPV4;
 	size_t n;
-	const struct fp_ie *ies = fp_encode_ies(e->format, v6 ? 6 : 4, &n);
+	const struct fp_ie *ies = fp_encode_ies_for(e->format, e->biflow, v6 ? 6 : 4, &n);
 	struct fp_record r = *in;
 
-	if (set_reserve(e, tid, fp_encode_record_len(e->format, v6 ? 6 : 4)) != 0)
+	if (set_reserve(e, tid, record_len(e->format, e->biflow, v6 ? 6 : 4)) != 0)
 		return -ENOSPC;
 	if (e->format == FP_FORMAT_NFV9) {
 		r.first_uptime = (uint32_t)(r.first_ms - e->boot_ms);

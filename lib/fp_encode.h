@@ -48,6 +48,10 @@ struct fp_export_counters {
 	uint64_t notsent_octets;  /* notSentOctetTotalCount (168) */
 };
 
+/* RFC 5103 reverse information elements: enterprise bit set, PEN 29305, same element number. */
+#define FP_IE_REVERSE 0x8000
+#define FP_PEN_REVERSE 29305u
+
 /* One information element: wire id and length, and where the value sits in struct fp_record. */
 struct fp_ie {
 	uint16_t id;
@@ -70,6 +74,7 @@ struct fp_encoder {
 	uint32_t msg_count;   /* v9 header count: template and data records */
 	uint64_t export_ms;
 	uint16_t v5_sampling; /* v5 header sampling field: mode << 14 | interval */
+	int biflow;	      /* IPFIX: templates 256/257 carry the RFC 5103 reverse counters */
 };
 
 /* Header length of a message in `format`. */
@@ -118,7 +123,8 @@ size_t fp_encode_finish(struct fp_encoder *e);
 /* Data record length of a template, for sizing and tests. */
 size_t fp_encode_record_len(enum fp_format format, int ipver);
 
-/* The IE table behind a template (count in *n). */
+/* The IE table behind a template (count in *n); _for: the biflow one when `biflow` (IPFIX). */
 const struct fp_ie *fp_encode_ies(enum fp_format format, int ipver, size_t *n);
+const struct fp_ie *fp_encode_ies_for(enum fp_format format, int biflow, int ipver, size_t *n);
 
 #endif

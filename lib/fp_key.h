@@ -54,4 +54,23 @@ static inline bool fp_key_equal(const struct fp_flow_key *a, const struct fp_flo
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
 
+/*
+ * Biflow (RFC 5103): put a key in its canonical orientation, the lower (address, port) end as
+ * source, so both directions of a connection meet in one entry. Returns 1 if it swapped.
+ */
+static inline int fp_key_canonicalize(struct fp_flow_key *k)
+{
+	int c = memcmp(k->src, k->dst, 16);
+	if (c < 0 || (c == 0 && k->sport <= k->dport))
+		return 0;
+	uint8_t tmp[16];
+	memcpy(tmp, k->src, 16);
+	memcpy(k->src, k->dst, 16);
+	memcpy(k->dst, tmp, 16);
+	uint16_t p = k->sport;
+	k->sport = k->dport;
+	k->dport = p;
+	return 1;
+}
+
 #endif

@@ -39,9 +39,13 @@ struct fp_record {
 	uint8_t ipver; /* copy of key.ipver: the IE table needs it as a 1-byte field */
 	uint8_t src_mac[6];
 	uint8_t dst_mac[6];
-	uint8_t pad[4];
+	uint8_t rev_tcp_flags; /* biflow: the responder's side (RFC 5103 reverse IEs) */
+	uint8_t pad[3];
+	uint64_t rev_packets;
+	uint64_t rev_octets;
+	uint8_t pad2[8];
 };
-static_assert(sizeof(struct fp_record) == 104, "record layout is shared by rings and encoders");
+static_assert(sizeof(struct fp_record) == 128, "record layout is shared by rings and encoders");
 
 const char *fp_end_reason_name(enum fp_end_reason r);
 

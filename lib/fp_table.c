@@ -72,10 +72,27 @@ struct fp_flow {
 	uint8_t ended; /* FIN or RST seen: lingers fin_ms, then "end detected" */
 	uint8_t src_mac[6];
 	uint8_t dst_mac[6];
-	uint8_t pad1[32];
+	/* biflow: the responder's counters, and which canonical side started the connection */
+	uint64_t rev_packets;
+	uint64_t rev_octets;
+	uint8_t rev_tcp_flags;
+	uint8_t init_swapped;
+	uint8_t pad1[14];
 };
 static_assert(sizeof(struct fp_flow) == 128, "a flow entry is two cache lines");
 static_assert(offsetof(struct fp_flow, hash) == 64, "per-packet fields fill the first line");
+
+/* Swap a canonical key back (the swap is its own inverse). */
+static inline void fp_key_canonicalize_undo(struct fp_flow_key *k)
+{
+	uint8_t tmp[16];
+	memcpy(tmp, k->src, 16);
+	memcpy(k->src, k->dst, 16);
+	memcpy(k->dst, tmp, 16);
+	uint16_t p = k->sport;
+	k->sport = k->dport;
+	k->dport = p;
+}
 
 static inline uint64_t flow_last_ms(const struct fp_flow *f)
 {
@@ -277,6 +294,14 @@ static void emit_record(struct fp_table *t, const struct fp_flow *f, enum fp_end
 	r.ipver = f->key.ipver;
 	memcpy(r.src_mac, f->src_mac, 6);
 	memcpy(r.dst_mac, f->dst_mac, 6);
+	if (t->cfg.biflow) {
+		/* the initiator is the record's source (RFC 5103 §5.2) */
+		if (f->init_swapped)
+			fp_key_canonicalize_undo(&r.key);
+		r.rev_packets = f->rev_packets;
+		r.rev_octets = f->rev_octets;
+		r.rev_tcp_flags = f->rev_tcp_flags;
+	}
 	fp_counter_add(&t->st.records[reason], 1);
 	if (t->cfg.emit(t->cfg.emit_arg, &r) != 0) {
 		fp_counter_add(&t->st.records_dropped, 1);
@@ -318,19 +343,23 @@ static void flow_evict(struct fp_table *t, uint32_t i)
 }
 
 /* Start (or restart) a flow's counters with packet `p`. */
-static void flow_begin(struct fp_flow *f, const struct fp_pkt *p)
+/* Start (or restart) a flow's counters with packet `p`; `rev`: it came from the responder. */
+static void flow_begin(struct fp_flow *f, const struct fp_pkt *p, int rev)
 {
-	f->packets = 1;
-	f->octets = p->octets; /* a packet is < 2^40 bytes: the parser caps it at 2^32 */
+	f->packets = rev ? 0 : 1;
+	f->octets = rev ? 0 : p->octets; /* a packet is < 2^40 bytes: the parser caps it at 2^32 */
+	f->tcp_flags = rev ? 0 : p->tcp_flags;
+	f->rev_packets = rev;
+	f->rev_octets = rev ? p->octets : 0;
+	f->rev_tcp_flags = rev ? p->tcp_flags : 0;
 	f->first_ms = p->ts_ms;
 	f->last_rel = 0;
-	f->tcp_flags = p->tcp_flags;
 	f->tos = p->tos;
 	f->ttl_min = p->ttl;
 	f->ttl_max = p->ttl;
 	f->ended = (p->tcp_flags & (TCP_FIN | TCP_RST)) != 0;
-	memcpy(f->src_mac, p->src_mac, 6);
-	memcpy(f->dst_mac, p->dst_mac, 6);
+	memcpy(f->src_mac, rev ? p->dst_mac : p->src_mac, 6);
+	memcpy(f->dst_mac, rev ? p->src_mac : p->dst_mac, 6);
 }
 
 /*
@@ -443,7 +472,11 @@ static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 	struct fp_flow *f = &t->flows[i];
 	f->key = p->key;
 	f->hash = h;
-	flow_begin(f, p);
+	/* biflow: the sender of the first packet started the connection, unless it is a SYN-ACK
+	 * (the SYN was missed): then the other side did */
+	int synack = (p->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
+	f->init_swapped = (uint8_t)(t->cfg.biflow && (p->swapped ^ synack));
+	flow_begin(f, p, t->cfg.biflow && synack);
 	b->sig[s] = sig_of(h);
 	b->idx[s] = i + 1;
 	wheel_link(t, i, deadline_of(t, f) / t->tick_ms);
@@ -455,13 +488,17 @@ static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 {
 	struct fp_flow *f = &t->flows[i];
 	uint8_t fl = p->tcp_flags;
+	/* biflow: from the responder? (init_swapped is in the second line: read it only then) */
+	int rev = t->cfg.biflow && p->swapped != f->init_swapped;
 
 	/* `ended` lives in the second line: read it only for the packets that can change it */
 	if ((fl & (TCP_SYN | TCP_ACK)) == TCP_SYN && f->ended) {
-		/* A new connection on the same 5-tuple: the old one is over. */
+		/* A new connection on the same 5-tuple: the old one is over; the SYN's sender is
+		 * the new initiator. */
 		emit_record(t, f, FP_END_DETECTED);
 		fp_counter_add(&t->st.flows_created, 1);
-		flow_begin(f, p);
+		f->init_swapped = (uint8_t)(t->cfg.biflow && p->swapped);
+		flow_begin(f, p, 0);
 		wheel_unlink(t, i);
 		wheel_link(t, i, deadline_of(t, f) / t->tick_ms);
 		return;
@@ -469,9 +506,10 @@ static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 	uint64_t rel = p->ts_ms > f->first_ms ? p->ts_ms - f->first_ms : 0;
 	if (rel >= t->cfg.active_ms || f->packets == UINT32_MAX ||
 	    (uint64_t)f->octets + p->octets > FLOW_OCTETS_MAX) {
+		/* the record goes, the connection (and its direction) stays */
 		uint8_t was_ended = f->ended;
 		emit_record(t, f, FP_END_ACTIVE);
-		flow_begin(f, p);
+		flow_begin(f, p, rev);
 		f->ended |= was_ended;
 		if (!was_ended && f->ended) {
 			wheel_unlink(t, i);
@@ -479,11 +517,17 @@ static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 		}
 		return;
 	}
-	f->packets++;
-	f->octets += p->octets;
+	if (rev) {
+		f->rev_packets++;
+		f->rev_octets += p->octets;
+		f->rev_tcp_flags |= fl;
+	} else {
+		f->packets++;
+		f->octets += p->octets;
+		f->tcp_flags |= fl;
+	}
 	if (rel > f->last_rel)
 		f->last_rel = (uint32_t)rel;
-	f->tcp_flags |= fl;
 	if (p->ttl < f->ttl_min)
 		f->ttl_min = p->ttl;
 	if (p->ttl > f->ttl_max)

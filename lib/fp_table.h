@@ -23,6 +23,8 @@ struct fp_table_config {
 	uint32_t idle_ms;   /* idle timeout */
 	uint32_t active_ms; /* active timeout: a long flow is exported every period */
 	uint32_t fin_ms;    /* how long a flow lingers after FIN/RST for the last ACKs */
+	int biflow;	    /* RFC 5103: packets come canonical (fp_key_canonicalize, pkt.swapped);
+			       one entry per connection, the initiator's side forward */
 	fp_emit_fn emit;
 	void *emit_arg;
 };

@@ -56,6 +56,7 @@ enum {
 	OPT_SAMPLE_MODE,
 	OPT_DECAP,
 	OPT_FRAG_MAX,
+	OPT_BIFLOW,
 	OPT_FRAG_TIMEOUT,
 };
 
@@ -103,6 +104,7 @@ static const struct option long_opts[] = {
     {"sample-mode", required_argument, NULL, OPT_SAMPLE_MODE},
     {"decap", required_argument, NULL, OPT_DECAP},
     {"frag-max", required_argument, NULL, OPT_FRAG_MAX},
+    {"biflow", no_argument, NULL, OPT_BIFLOW},
     {"frag-timeout", required_argument, NULL, OPT_FRAG_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -158,6 +160,10 @@ static void usage(FILE *out)
 	    "                               IP-in-IP and IPv6-in-IPv4 (up to 4 deep) and account\n"
 	    "                               the innermost IP packet; none: the outer packet is\n"
 	    "                               the flow (default none)\n"
+	    "      --biflow                 one record per connection (RFC 5103): the initiator\n"
+	    "                               as source, the responder's packets, octets and TCP\n"
+	    "                               flags in reverse IEs (PEN 29305); IPFIX only\n"
+	    "                               (default: one record per direction)\n"
 	    "      --frag-max N             datagrams per worker whose first fragment's ports "
 	    "later\n"
 	    "                               fragments get (default 65536; 0: fragments after the\n"
@@ -696,6 +702,9 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			if (parse_uint("sample", optarg, 1, 1u << 30, &cfg->sample_n))
 				return -1;
 			break;
+		case OPT_BIFLOW:
+			cfg->biflow = 1;
+			break;
 		case OPT_FRAG_MAX:
 			if (parse_uint("frag-max", optarg, 0, 1u << 24, &cfg->frag_max))
 				return -1;
@@ -812,6 +821,12 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			    cfg->collectors[i].name);
 			return -1;
 		}
+	if (cfg->biflow && cfg->format != FP_FORMAT_IPFIX) {
+		fp_log(LOG_ERR,
+		       "--biflow: bidirectional records are IPFIX (RFC 5103); use --format "
+		       "ipfix");
+		return -1;
+	}
 	if (cfg->format == FP_FORMAT_NFV5 && cfg->sample_n > 16383) {
 		fp_log(LOG_ERR, "--sample: NetFlow v5 carries a sampling interval up to 16383");
 		return -1;

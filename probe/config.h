@@ -43,6 +43,7 @@ struct fp_config {
 	uint32_t options_interval_ms;
 	int decap;	   /* --decap auto: the innermost IP packet is the flow */
 	uint32_t frag_max; /* fragment cache entries per worker; 0 = off */
+	int biflow;	   /* --biflow: RFC 5103 records, IPFIX only */
 	uint32_t frag_timeout_ms;
 	uint32_t sample_n;    /* --sample N: 1-in-N packet sampling; 1 = every packet */
 	int sample_random;    /* --sample-mode random */

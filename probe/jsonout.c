@@ -88,6 +88,15 @@ void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r)
 	json_object_set_new(o, "destinationMacAddress", mac(r->dst_mac));
 	json_object_set_new(o, "packetDeltaCount", json_integer((json_int_t)r->packets));
 	json_object_set_new(o, "octetDeltaCount", json_integer((json_int_t)r->octets));
+	if (j->biflow) {
+		json_object_set_new(o, "reversePacketDeltaCount",
+				    json_integer((json_int_t)r->rev_packets));
+		json_object_set_new(o, "reverseOctetDeltaCount",
+				    json_integer((json_int_t)r->rev_octets));
+		if (k->proto == 6)
+			json_object_set_new(o, "reverseTcpControlBits",
+					    json_integer(r->rev_tcp_flags));
+	}
 	json_object_set_new(o, "flowEndReason", json_integer(r->end_reason));
 	json_object_set_new(o, "flowEndReasonName",
 			    json_string(fp_end_reason_name((enum fp_end_reason)r->end_reason)));

@@ -16,6 +16,7 @@
 struct fp_jsonout {
 	FILE *f;
 	int is_stdout;
+	int biflow; /* add the reverse counters */
 	uint64_t records;
 	uint64_t errors; /* records not written (disk full, closed pipe) */
 };

@@ -419,6 +419,7 @@ int main(int argc, char **argv)
 	if (cfg.json) {
 		if (fp_jsonout_open(&json, cfg.json) != 0)
 			goto out_config;
+		json.biflow = cfg.biflow;
 		exporter.json = &json;
 	}
 	if (fp_exporter_open_collectors(&exporter) != 0)
@@ -453,6 +454,7 @@ int main(int argc, char **argv)
 	    .idle_ms = cfg.idle_ms,
 	    .active_ms = cfg.active_ms,
 	    .fin_ms = cfg.fin_ms,
+	    .biflow = cfg.biflow,
 	};
 	budget.left = (int64_t)cfg.count;
 	for (; nw < ncaps; nw++) {
@@ -461,6 +463,7 @@ int main(int argc, char **argv)
 		workers[nw].budget = cfg.count ? &budget : NULL;
 		workers[nw].sample_n = cfg.sample_n;
 		workers[nw].decap = cfg.decap;
+		workers[nw].biflow = cfg.biflow;
 		if (cfg.frag_max) {
 			struct fp_frag_config fc = {.max_entries = cfg.frag_max,
 						    .timeout_ms = cfg.frag_timeout_ms};

@@ -61,8 +61,10 @@ static inline int sample_take(struct fp_worker *w)
 
 /* Packets the fragment cache hands back (held fragments, completed or timed out): into the
  * table at once, counted as they are accounted. */
-static void account_now(struct fp_worker *w, const struct fp_pkt *pkts, unsigned n)
+static void account_now(struct fp_worker *w, struct fp_pkt *pkts, unsigned n)
 {
+	for (unsigned i = 0; i < n && w->biflow; i++)
+		pkts[i].swapped = (uint8_t)fp_key_canonicalize(&pkts[i].key);
 	fp_table_update_burst(w->table, pkts, n);
 	for (unsigned i = 0; i < n; i++) {
 		w->local.packets++;
@@ -106,6 +108,8 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 		if (n)
 			account_now(w, w->frag_out, n);
 	}
+	if (w->biflow) /* both directions of a connection meet in one entry */
+		p->swapped = (uint8_t)fp_key_canonicalize(&p->key);
 	if (p->tunnel | p->decap_failed) { /* tunnels are the exception: one test for both */
 		w->local.decap[p->tunnel]++;
 		w->local.decap_failed += p->decap_failed == 1;

@@ -63,8 +63,9 @@ struct fp_worker {
 	volatile int *stop;	  /* set by the signal handler, --duration, or --count */
 	struct fp_budget *budget; /* --count, shared by all workers; NULL = no limit */
 	/* --sample: 1-in-N before parsing, every Nth frame or each with probability 1/N */
-	int decap;				  /* --decap auto */
-	struct fp_frag *frag;			  /* fragment cache, or NULL (--frag-max 0) */
+	int decap;	      /* --decap auto */
+	int biflow;	      /* --biflow: keys go to the table canonical (fp_key_canonicalize) */
+	struct fp_frag *frag; /* fragment cache, or NULL (--frag-max 0) */
 	struct fp_pkt frag_out[FP_FRAG_HOLD * 2]; /* fragments leaving the cache */
 	uint32_t sample_n;			  /* 0 or 1: every frame */
 	uint32_t sample_left;

@@ -160,6 +160,62 @@ static void octets_past_entry_counter(void **state)
 	fp_table_destroy(t);
 }
 
+/* Biflow: packets arrive canonical (as the worker turns them); the initiator stays the record's
+ * source across active timeouts, and a SYN-ACK seen first makes the other side initiator. */
+static void biflow_direction(void **state)
+{
+	(void)state;
+	struct fp_table_config c = {.max_flows = 64,
+				    .idle_ms = 15000,
+				    .active_ms = 1000,
+				    .fin_ms = 2000,
+				    .emit = collect,
+				    .biflow = 1};
+	nrecs = 0;
+	struct fp_table *t = fp_table_create(&c);
+	/* client 198.18.0.9:5000 -> server 198.19.0.1:80; the server's address sorts first */
+	for (int i = 0; i < 6; i++) {
+		struct fp_pkt p = pkt(9, 5000, 10000 + (uint64_t)i * 400, 100, 0x10);
+		if (i % 2) { /* the server's answer */
+			memcpy(p.key.src, (uint8_t[]){198, 19, 0, 1}, 4);
+			memcpy(p.key.dst, (uint8_t[]){198, 18, 0, 9}, 4);
+			p.key.sport = 80;
+			p.key.dport = 5000;
+			p.octets = 1000;
+		}
+		p.swapped = (uint8_t)fp_key_canonicalize(&p.key);
+		feed(t, p);
+	}
+	fp_table_flush(t, FP_END_FORCED);
+	assert_int_equal(nrecs, 2); /* [0, 0.8] s active, [1.2, 2.0] s forced */
+	uint64_t fwd = 0, rev = 0, rev_octets = 0;
+	for (unsigned r = 0; r < nrecs; r++) {
+		assert_int_equal(recs[r].key.src[1], 18); /* the client, in every record */
+		assert_int_equal(recs[r].key.sport, 5000);
+		assert_int_equal(recs[r].key.dport, 80);
+		fwd += recs[r].packets;
+		rev += recs[r].rev_packets;
+		rev_octets += recs[r].rev_octets;
+	}
+	assert_int_equal(fwd, 3);
+	assert_int_equal(rev, 3);
+	assert_int_equal(rev_octets, 3000);
+	/* a connection first seen at its SYN-ACK: the SYN-ACK's receiver is the initiator */
+	nrecs = 0;
+	struct fp_pkt sa = pkt(7, 80, 20000, 60, 0x12);
+	memcpy(sa.key.dst, (uint8_t[]){198, 19, 0, 7}, 4);
+	sa.key.dport = 6000;
+	sa.swapped = (uint8_t)fp_key_canonicalize(&sa.key);
+	feed(t, sa);
+	fp_table_flush(t, FP_END_FORCED);
+	assert_int_equal(nrecs, 1);
+	assert_int_equal(recs[0].key.src[1], 19); /* 198.19.0.7, the SYN-ACK's receiver */
+	assert_int_equal(recs[0].key.sport, 6000);
+	assert_int_equal(recs[0].packets, 0);
+	assert_int_equal(recs[0].rev_packets, 1);
+	fp_table_destroy(t);
+}
+
 static void tcp_end_detected(void **state)
 {
 	(void)state;
@@ -309,6 +365,7 @@ int main(void)
 	    cmocka_unit_test(idle_timeout),
 	    cmocka_unit_test(active_timeout),
 	    cmocka_unit_test(octets_past_entry_counter),
+	    cmocka_unit_test(biflow_direction),
 	    cmocka_unit_test(tcp_end_detected),
 	    cmocka_unit_test(rst_and_port_reuse),
 	    cmocka_unit_test(evict_least_recently_seen),
