@@ -2,8 +2,9 @@
 /*
  * libFuzzer target: the whole path packet → parse → flow table → expiry → IPFIX and v9 encoders.
  * Input: a sequence of [link byte][time step byte][length byte][frame bytes]. A tiny table (16
- * flows, timeouts of a few ms) makes eviction, idle, active and FIN expiry all reachable. Checked:
- * every packet and byte accepted comes out in exactly one record, and every record encodes.
+ * flows, timeouts of a few ms) makes eviction, idle, active and FIN expiry all reachable; an
+ * input of odd length runs the table in biflow mode (RFC 5103). Checked: every packet and byte
+ * accepted comes out in exactly one record (either direction), and every record encodes.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,8 +21,8 @@ static struct fp_encoder enc[2];
 static int sink(void *arg, const struct fp_record *r)
 {
 	(void)arg;
-	out_packets += r->packets;
-	out_octets += r->octets;
+	out_packets += r->packets + r->rev_packets;
+	out_octets += r->octets + r->rev_octets;
 	for (int i = 0; i < 2; i++) {
 		if (fp_encode_record(&enc[i], r) != 0) {
 			fp_encode_finish(&enc[i]);
@@ -41,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    FP_LINK_LINUX_SLL2, FP_LINK_NULL};
 	struct fp_table_config cfg = {
 	    .max_flows = 16, .idle_ms = 5, .active_ms = 20, .fin_ms = 2, .emit = sink};
+	cfg.biflow = (int)(size & 1);
 	struct fp_table *t = fp_table_create(&cfg);
 	struct fp_pkt burst[FP_TABLE_BURST_MAX];
 	uint64_t in_packets = 0, in_octets = 0, now = 1767225600000ull;
@@ -51,6 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	out_packets = out_octets = 0;
 	fp_encode_init(&enc[0], FP_FORMAT_IPFIX, 1, msg, sizeof(msg), now - 1000);
 	fp_encode_init(&enc[1], FP_FORMAT_NFV9, 1, msg, sizeof(msg), now - 1000);
+	enc[0].biflow = cfg.biflow;
 	fp_encode_begin(&enc[0], now);
 	fp_encode_begin(&enc[1], now);
 	while (size >= 3) {
@@ -66,6 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fp_parse((enum fp_link)link, frame, (uint32_t)len, (uint32_t)len, &burst[n]) ==
 		    FP_PARSE_OK) {
 			burst[n].ts_ms = now;
+			if (cfg.biflow)
+				burst[n].swapped = (uint8_t)fp_key_canonicalize(&burst[n].key);
 			in_packets++;
 			in_octets += burst[n].octets;
 			n++;
