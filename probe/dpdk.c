@@ -80,7 +80,12 @@ static int dpdk_recv_burst(struct fp_capture *c, unsigned max, fp_frame_fn fn, v
 		return 0;
 	uint64_t ts = dpdk_now_ms(c);
 	rte_prefetch0(rte_pktmbuf_mtod(m[0], void *));
+	if (n > 1)
+		rte_prefetch0(m[1]);
 	for (uint16_t i = 0; i < n; i++) {
+		/* the mbuf two ahead (its data offset and lengths), the frame one ahead */
+		if (i + 2 < n)
+			rte_prefetch0(m[i + 2]);
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(m[i + 1], void *));
 		fn(arg, rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len, m[i]->pkt_len, ts);
