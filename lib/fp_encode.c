@@ -39,21 +39,22 @@
 	    UINT(11, 2, key.dport), UINT(4, 1, key.proto)
 
 /* clang-format off */
-static const struct fp_ie ipfix_v4[] = {
-	IES_HEAD(8, 12, 4),       UINT(6, 2, tcp_flags),   UINT(5, 1, tos),
-	UINT(58, 2, key.vlan),    UINT(32, 2, icmp_type_code), UINT(52, 1, ttl_min),
-	UINT(53, 1, ttl_max),     RAW(56, 6, src_mac),     RAW(80, 6, dst_mac),
-	UINT(2, 8, packets),      UINT(1, 8, octets),      UINT(152, 8, first_ms),
-	UINT(153, 8, last_ms),    UINT(136, 1, end_reason), UINT(60, 1, ipver),
-};
+#define IPFIX_V4_IES                                                                            \
+	IES_HEAD(8, 12, 4),       UINT(6, 2, tcp_flags),   UINT(5, 1, tos),                          \
+	UINT(58, 2, key.vlan),    UINT(32, 2, icmp_type_code), UINT(52, 1, ttl_min),                 \
+	UINT(53, 1, ttl_max),     RAW(56, 6, src_mac),     RAW(80, 6, dst_mac),                      \
+	UINT(2, 8, packets),      UINT(1, 8, octets),      UINT(152, 8, first_ms),                   \
+	UINT(153, 8, last_ms),    UINT(136, 1, end_reason), UINT(60, 1, ipver)
 
-static const struct fp_ie ipfix_v6[] = {
-	IES_HEAD(27, 28, 16),     UINT(6, 2, tcp_flags),   UINT(5, 1, tos),
-	UINT(58, 2, key.vlan),    UINT(139, 2, icmp_type_code), UINT(52, 1, ttl_min),
-	UINT(53, 1, ttl_max),     RAW(56, 6, src_mac),     RAW(80, 6, dst_mac),
-	UINT(2, 8, packets),      UINT(1, 8, octets),      UINT(152, 8, first_ms),
-	UINT(153, 8, last_ms),    UINT(136, 1, end_reason), UINT(60, 1, ipver),
-};
+#define IPFIX_V6_IES                                                                            \
+	IES_HEAD(27, 28, 16),     UINT(6, 2, tcp_flags),   UINT(5, 1, tos),                          \
+	UINT(58, 2, key.vlan),    UINT(139, 2, icmp_type_code), UINT(52, 1, ttl_min),                \
+	UINT(53, 1, ttl_max),     RAW(56, 6, src_mac),     RAW(80, 6, dst_mac),                      \
+	UINT(2, 8, packets),      UINT(1, 8, octets),      UINT(152, 8, first_ms),                   \
+	UINT(153, 8, last_ms),    UINT(136, 1, end_reason), UINT(60, 1, ipver)
+
+static const struct fp_ie ipfix_v4[] = {IPFIX_V4_IES};
+static const struct fp_ie ipfix_v6[] = {IPFIX_V6_IES};
 
 /* v9 field types 1–79 share IPFIX numbers; 21/22 are LAST/FIRST_SWITCHED (uptime-relative). */
 static const struct fp_ie nfv9_v4[] = {
@@ -77,23 +78,8 @@ static const struct fp_ie nfv9_v6[] = {
 	UINT(FP_IE_REVERSE | 2, 8, rev_packets), UINT(FP_IE_REVERSE | 1, 8, rev_octets),          \
 	    UINT(FP_IE_REVERSE | 6, 2, rev_tcp_flags)
 
-static const struct fp_ie ipfix_v4_bi[] = {
-	IES_HEAD(8, 12, 4),       UINT(6, 2, tcp_flags),   UINT(5, 1, tos),
-	UINT(58, 2, key.vlan),    UINT(32, 2, icmp_type_code), UINT(52, 1, ttl_min),
-	UINT(53, 1, ttl_max),     RAW(56, 6, src_mac),     RAW(80, 6, dst_mac),
-	UINT(2, 8, packets),      UINT(1, 8, octets),      UINT(152, 8, first_ms),
-	UINT(153, 8, last_ms),    UINT(136, 1, end_reason), UINT(60, 1, ipver),
-	REVERSE_IES,
-};
-
-static const struct fp_ie ipfix_v6_bi[] = {
-	IES_HEAD(27, 28, 16),     UINT(6, 2, tcp_flags),   UINT(5, 1, tos),
-	UINT(58, 2, key.vlan),    UINT(139, 2, icmp_type_code), UINT(52, 1, ttl_min),
-	UINT(53, 1, ttl_max),     RAW(56, 6, src_mac),     RAW(80, 6, dst_mac),
-	UINT(2, 8, packets),      UINT(1, 8, octets),      UINT(152, 8, first_ms),
-	UINT(153, 8, last_ms),    UINT(136, 1, end_reason), UINT(60, 1, ipver),
-	REVERSE_IES,
-};
+static const struct fp_ie ipfix_v4_bi[] = {IPFIX_V4_IES, REVERSE_IES};
+static const struct fp_ie ipfix_v6_bi[] = {IPFIX_V6_IES, REVERSE_IES};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -58,11 +58,9 @@ static inline bool fp_key_equal(const struct fp_flow_key *a, const struct fp_flo
  * Biflow (RFC 5103): put a key in its canonical orientation, the lower (address, port) end as
  * source, so both directions of a connection meet in one entry. Returns 1 if it swapped.
  */
-static inline int fp_key_canonicalize(struct fp_flow_key *k)
+/* Exchange the two ends of a key (addresses and ports); its own inverse. */
+static inline void fp_key_swap(struct fp_flow_key *k)
 {
-	int c = memcmp(k->src, k->dst, 16);
-	if (c < 0 || (c == 0 && k->sport <= k->dport))
-		return 0;
 	uint8_t tmp[16];
 	memcpy(tmp, k->src, 16);
 	memcpy(k->src, k->dst, 16);
@@ -70,6 +68,14 @@ static inline int fp_key_canonicalize(struct fp_flow_key *k)
 	uint16_t p = k->sport;
 	k->sport = k->dport;
 	k->dport = p;
+}
+
+static inline int fp_key_canonicalize(struct fp_flow_key *k)
+{
+	int c = memcmp(k->src, k->dst, 16);
+	if (c < 0 || (c == 0 && k->sport <= k->dport))
+		return 0;
+	fp_key_swap(k);
 	return 1;
 }
 

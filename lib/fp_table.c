@@ -82,18 +82,6 @@ struct fp_flow {
 static_assert(sizeof(struct fp_flow) == 128, "a flow entry is two cache lines");
 static_assert(offsetof(struct fp_flow, hash) == 64, "per-packet fields fill the first line");
 
-/* Swap a canonical key back (the swap is its own inverse). */
-static inline void fp_key_canonicalize_undo(struct fp_flow_key *k)
-{
-	uint8_t tmp[16];
-	memcpy(tmp, k->src, 16);
-	memcpy(k->src, k->dst, 16);
-	memcpy(k->dst, tmp, 16);
-	uint16_t p = k->sport;
-	k->sport = k->dport;
-	k->dport = p;
-}
-
 static inline uint64_t flow_last_ms(const struct fp_flow *f)
 {
 	return f->first_ms + f->last_rel;
@@ -297,7 +285,7 @@ static void emit_record(struct fp_table *t, const struct fp_flow *f, enum fp_end
 	if (t->cfg.biflow) {
 		/* the initiator is the record's source (RFC 5103 §5.2) */
 		if (f->init_swapped)
-			fp_key_canonicalize_undo(&r.key);
+			fp_key_swap(&r.key);
 		r.rev_packets = f->rev_packets;
 		r.rev_octets = f->rev_octets;
 		r.rev_tcp_flags = f->rev_tcp_flags;

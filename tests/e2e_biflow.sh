@@ -99,25 +99,10 @@ expect_eq "nfdump packets (both directions)" "$(nfdump_stat "$T/nf" Packets)" "$
 # pmacct's nfacctd 1.7 decodes the biflow templates and accounts the initiator's side only (it
 # ignores the reverse IEs): its packets equal the forward totals exactly.
 port=$(free_udp_port)
-cat >"$T/nfacctd.conf" <<CONF
-daemonize: false
-nfacctd_ip: 127.0.0.1
-nfacctd_port: $port
-plugins: print[p]
-aggregate[p]: src_host, dst_host, src_port, dst_port, proto
-print_output[p]: csv
-print_output_file[p]: $T/out.csv
-print_refresh_time[p]: 3600
-nfacctd_time_new: true
-CONF
-nfacctd -f "$T/nfacctd.conf" >"$T/nfacctd.log" 2>&1 &
-pid=$!
-PIDS+=("$pid")
-wait_udp_listen "$port"
+start_nfacctd "$port" "$T/out.csv" "src_host, dst_host, src_port, dst_port, proto"
 "$FLUXPROBE" --read "$T/bi.pcap" --biflow --collector "127.0.0.1:$port" -q
 sleep 0.5
-kill -INT "$pid"
-wait "$pid" || true
+stop_nfacctd
 expect_eq "nfacctd packets (forward side)" \
 	"$(awk -F, 'NR > 1 { s += $6 } END { print s + 0 }' "$T/out.csv")" "$want_fwd"
 echo "ok: biflow"

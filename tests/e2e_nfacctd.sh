@@ -8,31 +8,12 @@ extra=("${@:2}")
 
 "$FPGEN" -o "$T/in.pcap" -n 1200000 -f 120000 -6 30 -V 30 -r 11 >"$T/truth.json"
 port=$(free_udp_port)
-raise_rmem_max 16777216
-cat >"$T/nfacctd.conf" <<CONF
-daemonize: false
-nfacctd_ip: 127.0.0.1
-nfacctd_port: $port
-plugins: print[p]
-aggregate[p]: src_host, dst_host, src_port, dst_port, proto, vlan
-print_output[p]: csv
-print_output_file[p]: $T/out.csv
-print_refresh_time[p]: 3600
-nfacctd_time_new: true
-nfacctd_pipe_size: 16777216
-plugin_pipe_size[p]: 102400000
-plugin_buffer_size[p]: 102400
-CONF
-nfacctd -f "$T/nfacctd.conf" >"$T/nfacctd.log" 2>&1 &
-pid=$!
-PIDS+=("$pid")
-wait_udp_listen "$port"
+start_nfacctd "$port" "$T/out.csv" "src_host, dst_host, src_port, dst_port, proto, vlan"
 "$FLUXPROBE" --read "$T/in.pcap" --collector "127.0.0.1:$port" --format "$fmt" \
 	--idle-timeout 300 --active-timeout 600 "${extra[@]}" -q
 sleep 0.5
-kill -INT "$pid" # the print plugin writes its cache out on exit
-wait "$pid" || true
-[ -s "$T/out.csv" ] || { cat "$T/nfacctd.log"; fail "nfacctd wrote no output"; }
+stop_nfacctd
+[ -s "$T/out.csv" ] || { cat "$T/out.csv.log"; fail "nfacctd wrote no output"; }
 
 read -r rows pkts bytes vlan icmp < <(awk -F, 'NR > 1 { r++; p += $7; b += $8;
 	if ($1 != 0) v++; if ($6 == "icmp" || $6 == "ipv6-icmp") i++ }

@@ -52,27 +52,11 @@ expect_eq "packets decoded by tshark" "$total" "$v4_packets"
 
 # nfacctd
 port=$(free_udp_port)
-cat >"$T/nfacctd.conf" <<CONF
-daemonize: false
-nfacctd_ip: 127.0.0.1
-nfacctd_port: $port
-nfacctd_pipe_size: 16777216
-plugins: print[p]
-aggregate[p]: src_host, dst_host, src_port, dst_port, proto
-print_output[p]: csv
-print_output_file[p]: $T/out.csv
-print_refresh_time[p]: 3600
-nfacctd_time_new: true
-CONF
-nfacctd -f "$T/nfacctd.conf" >"$T/nfacctd.log" 2>&1 &
-pid=$!
-PIDS+=("$pid")
-wait_udp_listen "$port"
+start_nfacctd "$port" "$T/out.csv" "src_host, dst_host, src_port, dst_port, proto"
 "$FLUXPROBE" --read "$T/in.pcap" --collector "127.0.0.1:$port" --format nfv5 \
 	--idle-timeout 300 --active-timeout 600 -q
 sleep 0.5
-kill -INT "$pid"
-wait "$pid" || true
+stop_nfacctd
 read -r pkts bytes < <(python3 -c 'import csv,sys
 p=b=0
 for r in csv.DictReader(open(sys.argv[1])): p+=int(r["PACKETS"]); b+=int(r["BYTES"])

@@ -78,6 +78,37 @@ start_nfcapd_ns() {
 	fail "nfcapd does not listen on $port in $ns"
 }
 
+# start_nfacctd PORT CSV AGGREGATE: pmacct's nfacctd on loopback, print plugin writing CSV rows
+# aggregated by AGGREGATE when it stops (stop_nfacctd). Sets NFACCTD_PID.
+start_nfacctd() {
+	local port=$1 csv=$2 agg=$3
+	raise_rmem_max 16777216
+	cat >"$csv.conf" <<CONF
+daemonize: false
+nfacctd_ip: 127.0.0.1
+nfacctd_port: $port
+plugins: print[p]
+aggregate[p]: $agg
+print_output[p]: csv
+print_output_file[p]: $csv
+print_refresh_time[p]: 3600
+nfacctd_time_new: true
+nfacctd_pipe_size: 16777216
+plugin_pipe_size[p]: 102400000
+plugin_buffer_size[p]: 102400
+CONF
+	nfacctd -f "$csv.conf" >"$csv.log" 2>&1 &
+	NFACCTD_PID=$!
+	PIDS+=("$NFACCTD_PID")
+	wait_udp_listen "$port"
+}
+
+# stop_nfacctd: SIGINT makes the print plugin write its cache out; wait for it.
+stop_nfacctd() {
+	kill -INT "$NFACCTD_PID"
+	wait "$NFACCTD_PID" || true
+}
+
 # stop_nfcapd: SIGTERM makes nfcapd write out its file; wait for it.
 stop_nfcapd() {
 	kill -TERM "$NFCAPD_PID"
