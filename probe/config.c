@@ -204,11 +204,11 @@ static void usage(FILE *out)
 	    "65536)\n"
 	    "      --options                send options records (RFC 7011 section 4: exported,\n"
 	    "                               ignored and not-sent totals) periodically and at\n"
-	    "                               exit (default off: nfdump 1.7 reports\n"
-	    "                               them as sequence failures, since it does not count\n"
-	    "                               options data records as RFC 7011 says to)\n"
-	    "      --no-options             send none (the default)\n"
-	    "      --options-interval SEC   with --options, send them this often (default 60)\n"
+	    "                               exit (the default for IPFIX and v9)\n"
+	    "      --no-options             send none: for collectors that choke on them; nfdump\n"
+	    "                               1.7 counts each options data record as a sequence\n"
+	    "                               failure (RFC 7011 counts them in the sequence)\n"
+	    "      --options-interval SEC   send them this often (default 60)\n"
 	    "      --json FILE|-            also write every flow record as one JSON object per\n"
 	    "                               line (IANA IE names, ISO 8601 times) to FILE\n"
 	    "                               (appended) or stdout (default off)\n"
@@ -528,7 +528,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 	char err[256];
 	uint32_t v;
 
-	int cmdline_collectors = 0, cmdline_ports = 0;
+	int cmdline_collectors = 0, cmdline_ports = 0, options_requested = 0;
 	cfg->format = FP_FORMAT_IPFIX;
 	cfg->idle_ms = 15000;
 	cfg->active_ms = 60000;
@@ -543,7 +543,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 	cfg->ring_size = 65536;
 	cfg->snaplen = 256;
 	cfg->promisc = 1;
-	cfg->no_options = 1; /* see --options in usage() for why */
+	cfg->no_options = 0; /* RFC 7011 §4; --no-options for nfdump 1.7 (see usage()) */
 	cfg->options_interval_ms = 60000;
 	cfg->sample_n = 1;
 	cfg->frag_max = 65536;
@@ -740,6 +740,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			break;
 		case OPT_OPTIONS:
 			cfg->no_options = 0;
+			options_requested = 1;
 			break;
 		case OPT_GROUP:
 			cfg->group = optarg;
@@ -831,9 +832,12 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		fp_log(LOG_ERR, "--sample: NetFlow v5 carries a sampling interval up to 16383");
 		return -1;
 	}
-	if (cfg->format == FP_FORMAT_NFV5 && !cfg->no_options) {
-		fp_log(LOG_ERR, "--options: NetFlow v5 has no options records");
-		return -1;
+	if (cfg->format == FP_FORMAT_NFV5) {
+		if (options_requested && !cfg->no_options) {
+			fp_log(LOG_ERR, "--options: NetFlow v5 has no options records");
+			return -1;
+		}
+		cfg->no_options = 1;
 	}
 	if (cfg->json && strcmp(cfg->json, "-") == 0 && cfg->summary_json) {
 		fp_log(LOG_ERR,

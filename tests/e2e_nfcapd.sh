@@ -20,7 +20,9 @@ else
 	raise_rmem_max 16777216
 	start_nfcapd "$T/nf" "$port" -B 16777216
 fi
-"$FLUXPROBE" --read "$T/in.pcap" --collector "127.0.0.1:$port" --format "$fmt" \
+# --no-options, as the README advises for nfdump 1.7 (it counts options data records as sequence
+# failures); with them on, its totals stay exact (e2e_json, e2e_reload, e2e_table_full...).
+"$FLUXPROBE" --read "$T/in.pcap" --collector "127.0.0.1:$port" --format "$fmt" --no-options \
 	--idle-timeout 300 --active-timeout 600 --summary json -q >"$T/summary.json"
 note "net.core.rmem_max $(sysctl -n net.core.rmem_max)"
 sleep 0.5 # the last datagrams are in the collector's socket buffer
