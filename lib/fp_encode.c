@@ -115,11 +115,7 @@ static size_t record_len(enum fp_format format, int biflow, int ipver)
 
 size_t fp_encode_record_len(enum fp_format format, int ipver)
 {
-	size_t n, len = 0;
-	const struct fp_ie *ies = fp_encode_ies(format, ipver, &n);
-	for (size_t i = 0; i < n; i++)
-		len += ies[i].len;
-	return len;
+	return record_len(format, 0, ipver);
 }
 
 size_t fp_encode_header_len(enum fp_format format)

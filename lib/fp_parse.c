@@ -43,9 +43,8 @@ static enum fp_parse_result parse_udp_tunnel(const uint8_t *l4, uint32_t len, ui
 
 /* Going one tunnel deeper: the outer packet's key and per-packet fields give way to the inner
  * one's (the VLAN stays unless the inner frame is tagged). 0, or -1 when too deep. */
-static int decap_enter(struct fp_pkt *out, enum fp_tunnel t, uint32_t id)
+static int decap_enter(struct fp_pkt *out, enum fp_tunnel t)
 {
-	(void)id; /* VNI, GRE key, session or TEID: not exported yet */
 	if (out->tunnel_depth == FP_PARSE_MAX_DECAP)
 		return -1;
 	if (out->tunnel_depth++ == 0)
@@ -80,15 +79,11 @@ static enum fp_parse_result parse_gre(const uint8_t *g, uint32_t cap, uint32_t w
 	uint16_t fl = rd16(g), proto = rd16(g + 2);
 	if ((fl & 0x0007) != 0 || (fl & 0x4000))
 		return NOT_TUNNEL; /* version 1 (PPTP) or source routing: not opened */
-	uint32_t off = 4, key = 0;
+	uint32_t off = 4;
 	if (fl & 0x8000)
 		off += 4; /* checksum, reserved */
-	if (fl & 0x2000) {
-		if (cap < off + 4)
-			return FP_PARSE_TRUNC_TUNNEL;
-		key = rd32(g + off);
-		off += 4;
-	}
+	if (fl & 0x2000)
+		off += 4; /* key */
 	if (fl & 0x1000)
 		off += 4; /* sequence number */
 	if (cap < off || wire < off)
@@ -99,20 +94,20 @@ static enum fp_parse_result parse_gre(const uint8_t *g, uint32_t cap, uint32_t w
 	switch (proto) {
 	case 0x0800:
 	case 0x86dd:
-		if (decap_enter(out, FP_TUNNEL_GRE, key))
+		if (decap_enter(out, FP_TUNNEL_GRE))
 			return FP_PARSE_DECAP_TOO_DEEP;
 		return parse_ip_any(p, cap, wire, out);
 	case 0x6558: /* transparent Ethernet bridging */
-		if (decap_enter(out, FP_TUNNEL_GRE, key))
+		if (decap_enter(out, FP_TUNNEL_GRE))
 			return FP_PARSE_DECAP_TOO_DEEP;
 		return parse_inner_eth(p, cap, wire, out);
 	case 0x8847:
 	case 0x8848:
-		if (decap_enter(out, FP_TUNNEL_GRE, key))
+		if (decap_enter(out, FP_TUNNEL_GRE))
 			return FP_PARSE_DECAP_TOO_DEEP;
 		return parse_ethertype(p, cap, wire, 0, proto, out);
 	case 0x88be: { /* ERSPAN type II (sequence bit set) or type I (no header) */
-		uint32_t hl = (fl & 0x1000) ? 8 : 0, session = 0;
+		uint32_t hl = (fl & 0x1000) ? 8 : 0;
 		uint16_t vlan = 0;
 		if (hl) {
 			if (cap < 8)
@@ -120,9 +115,8 @@ static enum fp_parse_result parse_gre(const uint8_t *g, uint32_t cap, uint32_t w
 			if ((p[0] >> 4) != 1)
 				return NOT_TUNNEL;
 			vlan = rd16(p) & 0x0fff;
-			session = rd16(p + 2) & 0x03ff;
 		}
-		if (decap_enter(out, FP_TUNNEL_ERSPAN, session))
+		if (decap_enter(out, FP_TUNNEL_ERSPAN))
 			return FP_PARSE_DECAP_TOO_DEEP;
 		if (vlan)
 			out->key.vlan = vlan;
@@ -137,7 +131,7 @@ static enum fp_parse_result parse_gre(const uint8_t *g, uint32_t cap, uint32_t w
 		if (cap < hl || wire < hl)
 			return FP_PARSE_TRUNC_TUNNEL;
 		uint16_t vlan = rd16(p) & 0x0fff;
-		if (decap_enter(out, FP_TUNNEL_ERSPAN, rd16(p + 2) & 0x03ffu))
+		if (decap_enter(out, FP_TUNNEL_ERSPAN))
 			return FP_PARSE_DECAP_TOO_DEEP;
 		if (vlan)
 			out->key.vlan = vlan;
@@ -158,7 +152,7 @@ static enum fp_parse_result parse_ip_tunnel(uint8_t proto, const uint8_t *p, uin
 	case 41:
 		if (cap < 1 || (p[0] >> 4) != (proto == 4 ? 4 : 6))
 			return NOT_TUNNEL;
-		if (decap_enter(out, FP_TUNNEL_IPIP, 0))
+		if (decap_enter(out, FP_TUNNEL_IPIP))
 			return FP_PARSE_DECAP_TOO_DEEP;
 		return parse_ip_any(p, cap, wire, out);
 	case 47:
@@ -494,7 +488,7 @@ static enum fp_parse_result parse_udp_tunnel(const uint8_t *l4, uint32_t len, ui
 	if (dport == 4789 || dport == 8472) {
 		if (!(h[0] & 0x08))
 			return NOT_TUNNEL; /* VNI flag clear */
-		if (decap_enter(out, FP_TUNNEL_VXLAN, rd32(h + 4) >> 8))
+		if (decap_enter(out, FP_TUNNEL_VXLAN))
 			return FP_PARSE_DECAP_TOO_DEEP;
 		return parse_inner_eth(h + 8, cap - 8, wire > 8 ? wire - 8 : 0, out);
 	}
@@ -507,7 +501,7 @@ static enum fp_parse_result parse_udp_tunnel(const uint8_t *l4, uint32_t len, ui
 		uint16_t proto = rd16(h + 2);
 		if (proto != 0x6558 && proto != 0x0800 && proto != 0x86dd)
 			return NOT_TUNNEL;
-		if (decap_enter(out, FP_TUNNEL_GENEVE, rd32(h + 4) >> 8))
+		if (decap_enter(out, FP_TUNNEL_GENEVE))
 			return FP_PARSE_DECAP_TOO_DEEP;
 		if (proto == 0x6558)
 			return parse_inner_eth(h + hl, cap - hl, wire - hl, out);
@@ -534,7 +528,7 @@ static enum fp_parse_result parse_udp_tunnel(const uint8_t *l4, uint32_t len, ui
 	}
 	if (cap < hl || wire < hl)
 		return FP_PARSE_TRUNC_TUNNEL;
-	if (decap_enter(out, FP_TUNNEL_GTPU, rd32(h + 4)))
+	if (decap_enter(out, FP_TUNNEL_GTPU))
 		return FP_PARSE_DECAP_TOO_DEEP;
 	return parse_ip_any(h + hl, cap - hl, wire - hl, out);
 }

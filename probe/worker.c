@@ -59,17 +59,22 @@ static inline int sample_take(struct fp_worker *w)
 	return ((uint64_t)r * w->sample_n) >> 32 == 0;
 }
 
+/* A parsed packet joins the table's input: biflow orientation, then the counters. */
+static inline void admit(struct fp_worker *w, struct fp_pkt *p)
+{
+	if (w->biflow) /* both directions of a connection meet in one entry */
+		p->swapped = (uint8_t)fp_key_canonicalize(&p->key);
+	w->local.packets++;
+	w->local.bytes += p->octets;
+}
+
 /* Packets the fragment cache hands back (held fragments, completed or timed out): into the
  * table at once, counted as they are accounted. */
 static void account_now(struct fp_worker *w, struct fp_pkt *pkts, unsigned n)
 {
-	for (unsigned i = 0; i < n && w->biflow; i++)
-		pkts[i].swapped = (uint8_t)fp_key_canonicalize(&pkts[i].key);
+	for (unsigned i = 0; i < n; i++)
+		admit(w, &pkts[i]);
 	fp_table_update_burst(w->table, pkts, n);
-	for (unsigned i = 0; i < n; i++) {
-		w->local.packets++;
-		w->local.bytes += pkts[i].octets;
-	}
 }
 
 /* Timed-out datagrams: their held fragments leave without ports. */
@@ -108,15 +113,12 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 		if (n)
 			account_now(w, w->frag_out, n);
 	}
-	if (w->biflow) /* both directions of a connection meet in one entry */
-		p->swapped = (uint8_t)fp_key_canonicalize(&p->key);
 	if (p->tunnel | p->decap_failed) { /* tunnels are the exception: one test for both */
 		w->local.decap[p->tunnel]++;
 		w->local.decap_failed += p->decap_failed == 1;
 		w->local.decap_not_ip += p->decap_failed == 2;
 	}
-	w->local.packets++;
-	w->local.bytes += p->octets;
+	admit(w, p);
 	w->npkts++;
 }
 
