@@ -74,48 +74,87 @@ static const struct fp_ie nfv9_v6[] = {
 };
 
 /* RFC 5103 biflow: the same, then the responder's counters as reverse IEs (PEN 29305). */
-#define REVERSE_IES                                                                                \
-	UINT(FP_IE_REVERSE | 2, 8, rev_packets), UINT(FP_IE_REVERSE | 1, 8, rev_octets),          \
-	    UINT(FP_IE_REVERSE | 6, 2, rev_tcp_flags)
+static const struct fp_ie reverse_ies[] = {
+	UINT(FP_IE_REVERSE | 2, 8, rev_packets), UINT(FP_IE_REVERSE | 1, 8, rev_octets),
+	UINT(FP_IE_REVERSE | 6, 2, rev_tcp_flags),
+};
 
-static const struct fp_ie ipfix_v4_bi[] = {IPFIX_V4_IES, REVERSE_IES};
-static const struct fp_ie ipfix_v6_bi[] = {IPFIX_V6_IES, REVERSE_IES};
+/* --fields: the optional groups, in template order. v9 takes the IPFIX numbers above 79 as
+ * Cisco's exporters do; its flow label is 3 bytes (RFC 3954), IPFIX's 4 (RFC 7012). */
+struct field_group {
+	unsigned bit;
+	int only_v6;
+	struct fp_ie ie;
+	uint16_t v9_len; /* 0: the IPFIX length */
+};
+
+static const struct field_group field_groups[] = {
+	{FP_FIELD_INGRESS, 0, UINT(10, 4, more.ingress), 0},
+	{FP_FIELD_VLAN, 0, UINT(243, 2, key.vlan), 0},
+	{FP_FIELD_VLAN, 0, UINT(245, 2, more.vlan_inner), 0},
+	{FP_FIELD_FLOW_LABEL, 1, UINT(31, 4, more.flow_label), 3},
+	{FP_FIELD_MPLS, 0, RAW(70, 3, more.mpls[0]), 0},
+	{FP_FIELD_MPLS, 0, RAW(71, 3, more.mpls[1]), 0},
+	{FP_FIELD_MPLS, 0, RAW(72, 3, more.mpls[2]), 0},
+	{FP_FIELD_TUNNEL, 0, UINT(296, 4, more.gre_key), 0},
+	{FP_FIELD_TUNNEL, 0, UINT(351, 8, l2_segment), 0},
+};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* clang-format on */
 
-const struct fp_ie *fp_encode_ies_for(enum fp_format format, int biflow, int ipver, size_t *n)
+size_t fp_encode_build_ies(enum fp_format format, int biflow, unsigned fields, int ipver,
+			   struct fp_ie *out)
 {
-	if (format == FP_FORMAT_IPFIX && biflow) {
-		*n = ipver == 6 ? N(ipfix_v6_bi) : N(ipfix_v4_bi);
-		return ipver == 6 ? ipfix_v6_bi : ipfix_v4_bi;
-	}
+	const struct fp_ie *base;
+	size_t n = 0, nb;
+
 	if (format == FP_FORMAT_IPFIX) {
-		*n = ipver == 6 ? N(ipfix_v6) : N(ipfix_v4);
-		return ipver == 6 ? ipfix_v6 : ipfix_v4;
+		base = ipver == 6 ? ipfix_v6 : ipfix_v4;
+		nb = ipver == 6 ? N(ipfix_v6) : N(ipfix_v4);
+	} else {
+		base = ipver == 6 ? nfv9_v6 : nfv9_v4;
+		nb = ipver == 6 ? N(nfv9_v6) : N(nfv9_v4);
 	}
-	*n = ipver == 6 ? N(nfv9_v6) : N(nfv9_v4);
-	return ipver == 6 ? nfv9_v6 : nfv9_v4;
+	for (size_t i = 0; i < nb; i++)
+		out[n++] = base[i];
+	for (size_t i = 0; i < N(field_groups); i++) {
+		const struct field_group *g = &field_groups[i];
+		if (!(fields & g->bit) || (g->only_v6 && ipver != 6))
+			continue;
+		out[n] = g->ie;
+		if (format != FP_FORMAT_IPFIX && g->v9_len)
+			out[n].len = g->v9_len;
+		n++;
+	}
+	if (format == FP_FORMAT_IPFIX && biflow)
+		for (size_t i = 0; i < N(reverse_ies); i++)
+			out[n++] = reverse_ies[i];
+	return n;
 }
 
-const struct fp_ie *fp_encode_ies(enum fp_format format, int ipver, size_t *n)
+void fp_encode_layout(struct fp_encoder *e, int biflow, unsigned fields)
 {
-	return fp_encode_ies_for(format, 0, ipver, n);
-}
-
-static size_t record_len(enum fp_format format, int biflow, int ipver)
-{
-	size_t n, len = 0;
-	const struct fp_ie *ies = fp_encode_ies_for(format, biflow, ipver, &n);
-	for (size_t i = 0; i < n; i++)
-		len += ies[i].len;
-	return len;
+	e->biflow = biflow;
+	e->fields = fields;
+	if (e->format == FP_FORMAT_NFV5)
+		return;
+	for (int v = 0; v < 2; v++) {
+		e->nies[v] = fp_encode_build_ies(e->format, biflow, fields, v ? 6 : 4, e->ies[v]);
+		e->reclen[v] = 0;
+		for (size_t i = 0; i < e->nies[v]; i++)
+			e->reclen[v] += e->ies[v][i].len;
+	}
 }
 
 size_t fp_encode_record_len(enum fp_format format, int ipver)
 {
-	return record_len(format, 0, ipver);
+	struct fp_ie ies[FP_ENCODE_MAX_IES];
+	size_t n = fp_encode_build_ies(format, 0, 0, ipver, ies), len = 0;
+	for (size_t i = 0; i < n; i++)
+		len += ies[i].len;
+	return len;
 }
 
 size_t fp_encode_header_len(enum fp_format format)
@@ -146,6 +185,7 @@ void fp_encode_init(struct fp_encoder *e, enum fp_format format, uint32_t domain
 	e->buf = buf;
 	e->cap = cap;
 	e->boot_ms = boot_ms;
+	fp_encode_layout(e, 0, 0);
 }
 
 void fp_encode_begin(struct fp_encoder *e, uint64_t now_ms)
@@ -200,8 +240,8 @@ static int set_reserve(struct fp_encoder *e, uint16_t id, size_t need)
 
 static size_t template_len(const struct fp_encoder *e, int ipver)
 {
-	size_t n, len = 4;
-	const struct fp_ie *ies = fp_encode_ies_for(e->format, e->biflow, ipver, &n);
+	size_t len = 4, n = e->nies[ipver == 6];
+	const struct fp_ie *ies = e->ies[ipver == 6];
 	for (size_t i = 0; i < n; i++)
 		len += (ies[i].id & FP_IE_REVERSE) ? 8 : 4; /* enterprise IEs carry their PEN */
 	return len;
@@ -217,8 +257,8 @@ int fp_encode_templates(struct fp_encoder *e)
 	if (set_reserve(e, set_id, need) != 0)
 		return -ENOSPC;
 	for (int v = 4; v <= 6; v += 2) {
-		size_t n;
-		const struct fp_ie *ies = fp_encode_ies_for(e->format, e->biflow, v, &n);
+		size_t n = e->nies[v == 6];
+		const struct fp_ie *ies = e->ies[v == 6];
 		put16(e->buf + e->len, v == 4 ? FP_TEMPLATE_IPV4 : FP_TEMPLATE_IPV6);
 		put16(e->buf + e->len + 2, (uint16_t)n);
 		e->len += 4;
@@ -274,6 +314,8 @@ static int encode_v5(struct fp_encoder *e, const struct fp_record *r)
 	memset(p, 0, 48);
 	memcpy(p, r->key.src, 4);
 	memcpy(p + 4, r->key.dst, 4);
+	if (e->fields & FP_FIELD_INGRESS) /* v5's input is 16 bits */
+		put16(p + 12, r->more.ingress > 0xffff ? 0 : (uint16_t)r->more.ingress);
 	put32(p + 16, (uint32_t)r->packets);
 	put32(p + 20, (uint32_t)r->octets);
 	put32(p + 24, (uint32_t)(r->first_ms - e->boot_ms));
@@ -295,11 +337,11 @@ int fp_encode_record(struct fp_encoder *e, const struct fp_record *in)
 		return encode_v5(e, in);
 	int v6 = in->key.ipver == 6;
 	uint16_t tid = v6 ? FP_TEMPLATE_IPV6 : FP_TEMPLATE_IPV4;
-	size_t n;
-	const struct fp_ie *ies = fp_encode_ies_for(e->format, e->biflow, v6 ? 6 : 4, &n);
+	size_t n = e->nies[v6];
+	const struct fp_ie *ies = e->ies[v6];
 	struct fp_record r = *in;
 
-	if (set_reserve(e, tid, record_len(e->format, e->biflow, v6 ? 6 : 4)) != 0)
+	if (set_reserve(e, tid, e->reclen[v6]) != 0)
 		return -ENOSPC;
 	if (e->format == FP_FORMAT_NFV9) {
 		r.first_uptime = (uint32_t)(r.first_ms - e->boot_ms);

@@ -60,6 +60,18 @@ struct fp_ie {
 	uint16_t src_len; /* host-order unsigned of this many bytes; 0 = copy `len` raw bytes */
 };
 
+/* --fields: optional groups of IEs added to the data templates (the default template has none). */
+enum fp_field_group {
+	FP_FIELD_INGRESS = 1 << 0,    /* ingressInterface (10); v5: the input field */
+	FP_FIELD_VLAN = 1 << 1,	      /* dot1qVlanId (243), dot1qCustomerVlanId (245) */
+	FP_FIELD_FLOW_LABEL = 1 << 2, /* flowLabelIPv6 (31), IPv6 template only */
+	FP_FIELD_MPLS = 1 << 3,	      /* mplsTopLabelStackSection (70), ...Section2/3 (71, 72) */
+	FP_FIELD_TUNNEL = 1 << 4,     /* greKey (296), layer2SegmentId (351) */
+	FP_FIELD_ALL = (1 << 5) - 1,
+};
+
+#define FP_ENCODE_MAX_IES 40
+
 struct fp_encoder {
 	enum fp_format format;
 	uint32_t domain;  /* IPFIX observation domain / v9 source id */
@@ -75,14 +87,24 @@ struct fp_encoder {
 	uint64_t export_ms;
 	uint16_t v5_sampling; /* v5 header sampling field: mode << 14 | interval */
 	int biflow;	      /* IPFIX: templates 256/257 carry the RFC 5103 reverse counters */
+	unsigned fields;      /* enum fp_field_group bits */
+	/* the data templates, IPv4 [0] and IPv6 [1], as fp_encode_layout() built them */
+	struct fp_ie ies[2][FP_ENCODE_MAX_IES];
+	size_t nies[2];
+	size_t reclen[2];
 };
 
 /* Header length of a message in `format`. */
 size_t fp_encode_header_len(enum fp_format format);
 
-/* Bind to `buf` (`cap` bytes, the largest message allowed). `boot_ms` is v9's sysUpTime origin. */
+/* Bind to `buf` (`cap` bytes, the largest message allowed). `boot_ms` is v9's sysUpTime origin.
+ * The templates are the default ones until fp_encode_layout(). */
 void fp_encode_init(struct fp_encoder *e, enum fp_format format, uint32_t domain, uint8_t *buf,
 		    size_t cap, uint64_t boot_ms);
+
+/* Choose the data templates: RFC 5103 reverse counters (`biflow`, IPFIX) and the optional
+ * `fields` (enum fp_field_group). Before the first template goes out. */
+void fp_encode_layout(struct fp_encoder *e, int biflow, unsigned fields);
 
 /* Start a message exported at `now_ms` (Unix ms). */
 void fp_encode_begin(struct fp_encoder *e, uint64_t now_ms);
@@ -123,8 +145,8 @@ size_t fp_encode_finish(struct fp_encoder *e);
 /* Data record length of a template, for sizing and tests. */
 size_t fp_encode_record_len(enum fp_format format, int ipver);
 
-/* The IE table behind a template (count in *n); _for: the biflow one when `biflow` (IPFIX). */
-const struct fp_ie *fp_encode_ies(enum fp_format format, int ipver, size_t *n);
-const struct fp_ie *fp_encode_ies_for(enum fp_format format, int biflow, int ipver, size_t *n);
+/* The IE table behind a data template, into `out` (FP_ENCODE_MAX_IES); returns the count. */
+size_t fp_encode_build_ies(enum fp_format format, int biflow, unsigned fields, int ipver,
+			   struct fp_ie *out);
 
 #endif

@@ -52,6 +52,7 @@ static int decap_enter(struct fp_pkt *out, enum fp_tunnel t)
 	uint16_t vlan = out->key.vlan;
 	memset(&out->key, 0, sizeof(out->key));
 	out->key.vlan = vlan;
+	out->more.flow_label = 0; /* the inner packet's, if it is IPv6 */
 	out->tcp_flags = 0;
 	out->is_fragment = 0;
 	out->frag_first = 0;
@@ -82,8 +83,13 @@ static enum fp_parse_result parse_gre(const uint8_t *g, uint32_t cap, uint32_t w
 	uint32_t off = 4;
 	if (fl & 0x8000)
 		off += 4; /* checksum, reserved */
-	if (fl & 0x2000)
+	if (fl & 0x2000) {
+		if (cap < off + 4)
+			return FP_PARSE_TRUNC_TUNNEL;
+		if (out->tunnel_depth == 0) /* the outermost tunnel's, kept if it is opened */
+			out->more.gre_key = rd32(g + off);
 		off += 4; /* key */
+	}
 	if (fl & 0x1000)
 		off += 4; /* sequence number */
 	if (cap < off || wire < off)
@@ -284,6 +290,7 @@ static enum fp_parse_result parse_ipv6(const uint8_t *ip, uint32_t cap, uint32_t
 	out->octets = tot;
 	out->tos = (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4);
 	out->ttl = ip[7];
+	out->more.flow_label = rd32(ip) & 0xfffff;
 
 	uint32_t end = tot < cap ? tot : cap;
 	uint32_t off = 40;
@@ -363,8 +370,13 @@ static enum fp_parse_result parse_ethertype(const uint8_t *d, uint32_t cap, uint
 				return FP_PARSE_VLAN_TOO_DEEP;
 			if (cap - off < 4)
 				return FP_PARSE_TRUNC_L2;
-			if (tags++ == 0)
+			if (tags == 0) {
 				out->key.vlan = rd16(d + off) & 0x0fff;
+				out->more.vlan_inner = 0; /* a tagged inner frame: its own tags */
+			} else if (tags == 1) {
+				out->more.vlan_inner = rd16(d + off) & 0x0fff;
+			}
+			tags++;
 			type = rd16(d + off + 2);
 			off += 4;
 			continue;
@@ -376,6 +388,10 @@ static enum fp_parse_result parse_ethertype(const uint8_t *d, uint32_t cap, uint
 				if (cap - off < 4)
 					return FP_PARSE_TRUNC_L2;
 				uint32_t lse = rd32(d + off);
+				if (n == 0) /* a stack inside a tunnel replaces the outer one */
+					memset(out->more.mpls, 0, sizeof(out->more.mpls));
+				if (n < 3)
+					memcpy(out->more.mpls[n], d + off, 3);
 				off += 4;
 				if (lse & 0x100)
 					break;
@@ -488,6 +504,8 @@ static enum fp_parse_result parse_udp_tunnel(const uint8_t *l4, uint32_t len, ui
 	if (dport == 4789 || dport == 8472) {
 		if (!(h[0] & 0x08))
 			return NOT_TUNNEL; /* VNI flag clear */
+		if (out->tunnel_depth == 0)
+			out->more.vxlan_vni = 1u << 24 | rd32(h + 4) >> 8;
 		if (decap_enter(out, FP_TUNNEL_VXLAN))
 			return FP_PARSE_DECAP_TOO_DEEP;
 		return parse_inner_eth(h + 8, cap - 8, wire > 8 ? wire - 8 : 0, out);

@@ -64,6 +64,23 @@ enum fp_tunnel {
 	FP_TUNNEL_N,
 };
 
+/*
+ * Context beyond the key for the optional template fields (--fields). The parser fills all but
+ * `ingress`, which the worker sets from its capture; the flow table keeps it per flow only when
+ * asked to, so the default path only pays for the stores.
+ */
+struct fp_pkt_more {
+	uint32_t ingress;    /* interface index of the capture (ingressInterface, IE 10) */
+	uint32_t flow_label; /* IPv6 flow label of the accounted packet (IE 31) */
+	uint32_t gre_key;    /* key of the outermost GRE tunnel opened, 0 when none (IE 296) */
+	uint32_t vxlan_vni;  /* outermost VXLAN's VNI | 1 << 24, 0 when none (IE 351, type 1) */
+	uint16_t vlan_inner; /* VLAN id of the second tag, the customer VLAN (IE 245) */
+	uint8_t mpls[3][3];  /* label, traffic class and S bit of the top three label stack entries,
+				as on the wire (IE 70, 71, 72); zero when fewer */
+	uint8_t pad;
+};
+static_assert(sizeof(struct fp_pkt_more) == 28, "kept per flow when --fields asks");
+
 /* What a flow update needs from one packet. Filled only when fp_parse returns FP_PARSE_OK. */
 struct fp_pkt {
 	struct fp_flow_key key;
@@ -83,8 +100,9 @@ struct fp_pkt {
 				 packet is the flow) */
 	uint8_t swapped;      /* biflow: the key was turned to its canonical orientation */
 	uint64_t ts_ms;	      /* set by the caller, not by fp_parse: packet time, Unix epoch ms */
+	struct fp_pkt_more more; /* read by the table only with --fields */
 };
-static_assert(sizeof(struct fp_pkt) == 80, "a parsed packet stays small: bursts are memset");
+static_assert(sizeof(struct fp_pkt) == 112, "a parsed packet stays small: bursts are memset");
 
 /*
  * Parse one frame. `caplen` bytes are readable at `data`; `wirelen` is the frame's length on the

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "fp_key.h"
+#include "fp_parse.h"
 
 /* Values are IANA flowEndReason (IE 136), RFC 5102 §5.11.3, so encoders copy them as they are. */
 enum fp_end_reason {
@@ -43,9 +44,12 @@ struct fp_record {
 	uint8_t pad[3];
 	uint64_t rev_packets;
 	uint64_t rev_octets;
-	uint8_t pad2[8];
+	/* --fields: the first packet's context (zero unless the table keeps it) */
+	uint64_t l2_segment; /* layer2SegmentId (IE 351): type << 56 | id; VXLAN is type 1 */
+	struct fp_pkt_more more;
+	uint8_t pad2[4];
 };
-static_assert(sizeof(struct fp_record) == 128, "record layout is shared by rings and encoders");
+static_assert(sizeof(struct fp_record) == 160, "record layout is shared by rings and encoders");
 
 const char *fp_end_reason_name(enum fp_end_reason r);
 

@@ -90,7 +90,8 @@ static inline uint64_t flow_last_ms(const struct fp_flow *f)
 struct fp_table {
 	alignas(64) struct fp_bucket *buckets;
 	struct fp_flow *flows;
-	size_t buckets_len, flows_len; /* mapping sizes, for munmap */
+	struct fp_pkt_more *more;		 /* per entry, only with cfg.more */
+	size_t buckets_len, flows_len, more_len; /* mapping sizes, for munmap */
 	uint64_t bucket_mask;
 	uint32_t free_head;
 	uint32_t max_flows;
@@ -174,6 +175,13 @@ struct fp_table *fp_table_create(const struct fp_table_config *cfg)
 	t->flows_len = round_2m((size_t)cfg->max_flows * sizeof(struct fp_flow));
 	t->buckets = table_map(t->buckets_len);
 	t->flows = table_map(t->flows_len);
+	if (cfg->more) {
+		t->more_len = round_2m((size_t)cfg->max_flows * sizeof(struct fp_pkt_more));
+		t->more = table_map(t->more_len);
+		if (t->more == NULL)
+			goto fail_free;
+		memset(t->more, 0, (size_t)cfg->max_flows * sizeof(struct fp_pkt_more));
+	}
 	if (t->buckets == NULL || t->flows == NULL)
 		goto fail_free;
 	/* Touch everything now: page faults belong to start-up, not to the first million packets.
@@ -197,6 +205,8 @@ fail_free:
 		munmap(t->buckets, t->buckets_len);
 	if (t->flows)
 		munmap(t->flows, t->flows_len);
+	if (t->more)
+		munmap(t->more, t->more_len);
 	free(t);
 fail:
 	fprintf(stderr, "fp_table_create: cannot allocate %u flows\n", cfg->max_flows);
@@ -210,13 +220,16 @@ void fp_table_destroy(struct fp_table *t)
 		return;
 	munmap(t->buckets, t->buckets_len);
 	munmap(t->flows, t->flows_len);
+	if (t->more)
+		munmap(t->more, t->more_len);
 	free(t);
 }
 
 double fp_table_bytes_per_flow(const struct fp_table *t)
 {
 	double bytes = (double)(t->bucket_mask + 1) * sizeof(struct fp_bucket) +
-		       (double)t->max_flows * sizeof(struct fp_flow);
+		       (double)t->max_flows * sizeof(struct fp_flow) +
+		       (t->more ? (double)t->max_flows * sizeof(struct fp_pkt_more) : 0);
 	return bytes / t->max_flows;
 }
 
@@ -262,8 +275,9 @@ static void wheel_link(struct fp_table *t, uint32_t i, uint64_t tk)
 
 /* ---- records ---- */
 
-static void emit_record(struct fp_table *t, const struct fp_flow *f, enum fp_end_reason reason)
+static void emit_record(struct fp_table *t, uint32_t i, enum fp_end_reason reason)
 {
+	const struct fp_flow *f = &t->flows[i];
 	struct fp_record r;
 
 	memset(&r, 0, sizeof(r));
@@ -289,6 +303,11 @@ static void emit_record(struct fp_table *t, const struct fp_flow *f, enum fp_end
 		r.rev_packets = f->rev_packets;
 		r.rev_octets = f->rev_octets;
 		r.rev_tcp_flags = f->rev_tcp_flags;
+	}
+	if (t->more) {
+		r.more = t->more[i];
+		if (r.more.vxlan_vni)
+			r.l2_segment = 1ull << 56 | (r.more.vxlan_vni & 0xffffff);
 	}
 	fp_counter_add(&t->st.records[reason], 1);
 	if (t->cfg.emit(t->cfg.emit_arg, &r) != 0) {
@@ -319,7 +338,7 @@ unlinked:
 
 static void flow_expire(struct fp_table *t, uint32_t i, enum fp_end_reason reason)
 {
-	emit_record(t, &t->flows[i], reason);
+	emit_record(t, i, reason);
 	flow_free(t, i);
 }
 
@@ -330,10 +349,12 @@ static void flow_evict(struct fp_table *t, uint32_t i)
 	flow_expire(t, i, t->flows[i].ended ? FP_END_DETECTED : FP_END_RESOURCES);
 }
 
-/* Start (or restart) a flow's counters with packet `p`. */
-/* Start (or restart) a flow's counters with packet `p`; `rev`: it came from the responder. */
-static void flow_begin(struct fp_flow *f, const struct fp_pkt *p, int rev)
+/* Start (or restart) entry `i`'s counters with packet `p`; `rev`: it came from the responder. */
+static void flow_begin(struct fp_table *t, uint32_t i, const struct fp_pkt *p, int rev)
 {
+	struct fp_flow *f = &t->flows[i];
+	if (t->more)
+		t->more[i] = p->more;
 	f->packets = rev ? 0 : 1;
 	f->octets = rev ? 0 : p->octets; /* a packet is < 2^40 bytes: the parser caps it at 2^32 */
 	f->tcp_flags = rev ? 0 : p->tcp_flags;
@@ -464,7 +485,7 @@ static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 	 * (the SYN was missed): then the other side did */
 	int synack = (p->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
 	f->init_swapped = (uint8_t)(t->cfg.biflow && (p->swapped ^ synack));
-	flow_begin(f, p, t->cfg.biflow && synack);
+	flow_begin(t, i, p, t->cfg.biflow && synack);
 	b->sig[s] = sig_of(h);
 	b->idx[s] = i + 1;
 	wheel_link(t, i, deadline_of(t, f) / t->tick_ms);
@@ -483,10 +504,10 @@ static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 	if ((fl & (TCP_SYN | TCP_ACK)) == TCP_SYN && f->ended) {
 		/* A new connection on the same 5-tuple: the old one is over; the SYN's sender is
 		 * the new initiator. */
-		emit_record(t, f, FP_END_DETECTED);
+		emit_record(t, i, FP_END_DETECTED);
 		fp_counter_add(&t->st.flows_created, 1);
 		f->init_swapped = (uint8_t)(t->cfg.biflow && p->swapped);
-		flow_begin(f, p, 0);
+		flow_begin(t, i, p, 0);
 		wheel_unlink(t, i);
 		wheel_link(t, i, deadline_of(t, f) / t->tick_ms);
 		return;
@@ -496,8 +517,8 @@ static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 	    (uint64_t)f->octets + p->octets > FLOW_OCTETS_MAX) {
 		/* the record goes, the connection (and its direction) stays */
 		uint8_t was_ended = f->ended;
-		emit_record(t, f, FP_END_ACTIVE);
-		flow_begin(f, p, rev);
+		emit_record(t, i, FP_END_ACTIVE);
+		flow_begin(t, i, p, rev);
 		f->ended |= was_ended;
 		if (!was_ended && f->ended) {
 			wheel_unlink(t, i);

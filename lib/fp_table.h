@@ -25,6 +25,8 @@ struct fp_table_config {
 	uint32_t fin_ms;    /* how long a flow lingers after FIN/RST for the last ACKs */
 	int biflow;	    /* RFC 5103: packets come canonical (fp_key_canonicalize, pkt.swapped);
 			       one entry per connection, the initiator's side forward */
+	int more;	    /* keep each flow's first-packet context (struct fp_pkt_more) for the
+			       optional template fields: 28 more bytes per flow */
 	fp_emit_fn emit;
 	void *emit_arg;
 };

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* libpcap backend: live interfaces and capture files (pcap and pcapng). */
+#include <net/if.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdio.h>
@@ -131,6 +132,7 @@ int fp_capture_pcap_open(struct fp_capture *c, const char *file, const char *ifa
 			goto fail;
 		}
 		c->offline = 0;
+		c->ifindex = if_nametoindex(iface); /* 0 if it has none (the "any" device) */
 	}
 	/* pcap_datalink() returns DLT_* values; those we accept equal their LINKTYPE_* numbers
 	 * except DLT_RAW (12, or 14 on some systems), which stands for LINKTYPE_RAW. */

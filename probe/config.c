@@ -55,6 +55,8 @@ enum {
 	OPT_SAMPLE,
 	OPT_SAMPLE_MODE,
 	OPT_DECAP,
+	OPT_FIELDS,
+	OPT_IFINDEX,
 	OPT_FRAG_MAX,
 	OPT_BIFLOW,
 	OPT_FRAG_TIMEOUT,
@@ -103,6 +105,8 @@ static const struct option long_opts[] = {
     {"sample", required_argument, NULL, OPT_SAMPLE},
     {"sample-mode", required_argument, NULL, OPT_SAMPLE_MODE},
     {"decap", required_argument, NULL, OPT_DECAP},
+    {"fields", required_argument, NULL, OPT_FIELDS},
+    {"ifindex", required_argument, NULL, OPT_IFINDEX},
     {"frag-max", required_argument, NULL, OPT_FRAG_MAX},
     {"biflow", no_argument, NULL, OPT_BIFLOW},
     {"frag-timeout", required_argument, NULL, OPT_FRAG_TIMEOUT},
@@ -192,6 +196,16 @@ static void usage(FILE *out)
 	    "      --format ipfix|nfv9|nfv5 export protocol (default ipfix); nfv5 for legacy\n"
 	    "                               collectors: IPv4 only (IPv6 flows are counted as\n"
 	    "                               not exportable), 30 records per packet\n"
+	    "      --fields LIST            optional fields added to the templates, comma-\n"
+	    "                               separated: ingress (ingressInterface 10), vlan\n"
+	    "                               (dot1qVlanId 243, dot1qCustomerVlanId 245), flowlabel\n"
+	    "                               (flowLabelIPv6 31), mpls (top three labels, 70-72),\n"
+	    "                               tunnel (greKey 296, layer2SegmentId 351 for VXLAN),\n"
+	    "                               all; each flow carries its first packet's values\n"
+	    "                               (default none: the template every collector takes)\n"
+	    "      --ifindex N[,N...]       ingressInterface of the interface or capture file,\n"
+	    "                               or of each DPDK port in order (default: the kernel's\n"
+	    "                               ifindex live, 0 for a file, port id + 1 for DPDK)\n"
 	    "      --mtu BYTES              largest IP packet sent, headers included (default "
 	    "1500)\n"
 	    "      --observation-domain ID  IPFIX observation domain / v9 source id (default 1)\n"
@@ -271,6 +285,75 @@ static int parse_uint(const char *opt, const char *s, unsigned long min, unsigne
 		return -1;
 	}
 	*out = (uint32_t)v;
+	return 0;
+}
+
+/* --fields: a comma-separated list of group names, or "all" / "none". */
+static int parse_fields(const char *s, unsigned *out)
+{
+	static const struct {
+		const char *name;
+		unsigned bits;
+	} groups[] = {
+	    {"ingress", FP_FIELD_INGRESS},
+	    {"vlan", FP_FIELD_VLAN},
+	    {"flowlabel", FP_FIELD_FLOW_LABEL},
+	    {"mpls", FP_FIELD_MPLS},
+	    {"tunnel", FP_FIELD_TUNNEL},
+	    {"all", FP_FIELD_ALL},
+	    {"none", 0},
+	};
+	unsigned bits = 0;
+	const char *p = s;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		size_t i;
+		for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+			if (strlen(groups[i].name) == len && strncmp(p, groups[i].name, len) == 0)
+				break;
+		if (i == sizeof(groups) / sizeof(groups[0])) {
+			fp_log(LOG_ERR,
+			       "--fields: '%.*s' is not one of ingress, vlan, flowlabel, mpls, "
+			       "tunnel, all, none",
+			       (int)len, p);
+			return -1;
+		}
+		bits |= groups[i].bits;
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+	*out = bits;
+	return 0;
+}
+
+/* --ifindex N[,N...]: one interface index per capture interface / DPDK port. */
+static int parse_ifindex(const char *s, struct fp_config *cfg)
+{
+	char buf[16];
+	const char *p = s;
+
+	cfg->n_ifindex = 0;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		if (cfg->n_ifindex == FP_MAX_PORTS) {
+			fp_log(LOG_ERR, "--ifindex: at most %d values", FP_MAX_PORTS);
+			return -1;
+		}
+		if (len == 0 || len >= sizeof(buf)) {
+			fp_log(LOG_ERR, "--ifindex: '%s' is not a comma-separated list of numbers",
+			       s);
+			return -1;
+		}
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+		if (parse_uint("ifindex", buf, 0, UINT32_MAX, &cfg->ifindex[cfg->n_ifindex++]))
+			return -1;
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
 	return 0;
 }
 
@@ -713,6 +796,14 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			if (parse_seconds("frag-timeout", optarg, 1, &cfg->frag_timeout_ms))
 				return -1;
 			break;
+		case OPT_FIELDS:
+			if (parse_fields(optarg, &cfg->fields))
+				return -1;
+			break;
+		case OPT_IFINDEX:
+			if (parse_ifindex(optarg, cfg))
+				return -1;
+			break;
 		case OPT_DECAP:
 			if (strcmp(optarg, "auto") == 0)
 				cfg->decap = 1;
@@ -826,6 +917,11 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		fp_log(LOG_ERR,
 		       "--biflow: bidirectional records are IPFIX (RFC 5103); use --format "
 		       "ipfix");
+		return -1;
+	}
+	if (cfg->format == FP_FORMAT_NFV5 && (cfg->fields & ~(unsigned)FP_FIELD_INGRESS)) {
+		fp_log(LOG_ERR, "--fields: NetFlow v5 is a fixed format; of these it carries only "
+				"ingress (its input field)");
 		return -1;
 	}
 	if (cfg->format == FP_FORMAT_NFV5 && cfg->sample_n > 16383) {

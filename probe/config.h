@@ -44,6 +44,9 @@ struct fp_config {
 	int decap;	   /* --decap auto: the innermost IP packet is the flow */
 	uint32_t frag_max; /* fragment cache entries per worker; 0 = off */
 	int biflow;	   /* --biflow: RFC 5103 records, IPFIX only */
+	unsigned fields;   /* --fields: optional template groups (enum fp_field_group) */
+	uint32_t ifindex[FP_MAX_PORTS]; /* --ifindex: per interface / DPDK port, in order */
+	unsigned n_ifindex;
 	uint32_t frag_timeout_ms;
 	uint32_t sample_n;    /* --sample N: 1-in-N packet sampling; 1 = every packet */
 	int sample_random;    /* --sample-mode random */

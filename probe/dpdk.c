@@ -34,6 +34,7 @@
 struct dpdk_queue {
 	uint16_t port;
 	uint16_t queue;
+	uint32_t ifindex; /* --ifindex, or port id + 1 */
 };
 
 struct dpdk_priv {
@@ -78,6 +79,7 @@ static int dpdk_recv_burst(struct fp_capture *c, unsigned max, fp_frame_fn fn, v
 	uint16_t n = rte_eth_rx_burst(q->port, q->queue, m, (uint16_t)max);
 	if (n == 0)
 		return 0;
+	c->ifindex = q->ifindex;
 	uint64_t ts = dpdk_now_ms(c);
 	rte_prefetch0(rte_pktmbuf_mtod(m[0], void *));
 	if (n > 1)
@@ -261,7 +263,10 @@ int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned 
 		if (p == NULL)
 			goto fail;
 		for (unsigned i = 0; i < nports; i++)
-			p->q[p->nq++] = (struct dpdk_queue){.port = ports[i], .queue = (uint16_t)w};
+			p->q[p->nq++] = (struct dpdk_queue){
+			    .port = ports[i],
+			    .queue = (uint16_t)w,
+			    .ifindex = i < cfg->n_ifindex ? cfg->ifindex[i] : ports[i] + 1u};
 		p->tsc0 = tsc0;
 		p->hz = hz;
 		p->wall0_ms = wall0;

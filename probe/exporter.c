@@ -135,7 +135,7 @@ static void msg_begin(struct fp_exporter *x)
 	if (!x->started) {
 		fp_encode_init(&x->enc, x->cfg->format, x->cfg->domain, x->buf, x->cur->max_msg,
 			       boot_time(x));
-		x->enc.biflow = x->cfg->biflow;
+		fp_encode_layout(&x->enc, x->cfg->biflow, x->cfg->fields);
 		if (x->cfg->sample_n > 1) /* v5 header: 2 bits mode (1 = every Nth), 14 interval */
 			x->enc.v5_sampling =
 			    (uint16_t)((x->cfg->sample_random ? 2u : 1u) << 14 | x->cfg->sample_n);
@@ -263,7 +263,7 @@ static size_t templates_msg(struct fp_exporter *x, uint8_t *buf, size_t cap)
 		e.buf = buf;
 	} else {
 		fp_encode_init(&e, x->cfg->format, x->cfg->domain, buf, cap, boot_time(x));
-		e.biflow = x->cfg->biflow;
+		fp_encode_layout(&e, x->cfg->biflow, x->cfg->fields);
 	}
 	e.cap = cap < x->cur->max_msg ? cap : x->cur->max_msg;
 	fp_encode_begin(&e, export_time(x));

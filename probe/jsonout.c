@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "jsonout.h"
 
+#include "fp_encode.h"
+
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -52,6 +54,34 @@ static json_t *addr(int ipver, const uint8_t *a)
 	return json_string(buf);
 }
 
+/* --fields, as the templates carry them; MPLS label stack sections as IPFIX octetArrays, in
+ * hex (label, traffic class, bottom-of-stack bit: 3 octets). */
+static void add_fields(const struct fp_jsonout *j, json_t *o, const struct fp_record *r)
+{
+	static const char *const mpls_names[3] = {
+	    "mplsTopLabelStackSection", "mplsLabelStackSection2", "mplsLabelStackSection3"};
+
+	if (j->fields & FP_FIELD_INGRESS)
+		json_object_set_new(o, "ingressInterface", json_integer(r->more.ingress));
+	if (j->fields & FP_FIELD_VLAN) {
+		json_object_set_new(o, "dot1qVlanId", json_integer(r->key.vlan));
+		json_object_set_new(o, "dot1qCustomerVlanId", json_integer(r->more.vlan_inner));
+	}
+	if ((j->fields & FP_FIELD_FLOW_LABEL) && r->key.ipver == 6)
+		json_object_set_new(o, "flowLabelIPv6", json_integer(r->more.flow_label));
+	if (j->fields & FP_FIELD_MPLS)
+		for (int i = 0; i < 3; i++) {
+			char hex[7];
+			const uint8_t *m = r->more.mpls[i];
+			snprintf(hex, sizeof(hex), "%02x%02x%02x", m[0], m[1], m[2]);
+			json_object_set_new(o, mpls_names[i], json_string(hex));
+		}
+	if (j->fields & FP_FIELD_TUNNEL) {
+		json_object_set_new(o, "greKey", json_integer(r->more.gre_key));
+		json_object_set_new(o, "layer2SegmentId", json_integer((json_int_t)r->l2_segment));
+	}
+}
+
 void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r)
 {
 	const struct fp_flow_key *k = &r->key;
@@ -97,6 +127,7 @@ void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r)
 			json_object_set_new(o, "reverseTcpControlBits",
 					    json_integer(r->rev_tcp_flags));
 	}
+	add_fields(j, o, r);
 	json_object_set_new(o, "flowEndReason", json_integer(r->end_reason));
 	json_object_set_new(o, "flowEndReasonName",
 			    json_string(fp_end_reason_name((enum fp_end_reason)r->end_reason)));

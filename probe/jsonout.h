@@ -16,7 +16,8 @@
 struct fp_jsonout {
 	FILE *f;
 	int is_stdout;
-	int biflow; /* add the reverse counters */
+	int biflow;	 /* add the reverse counters */
+	unsigned fields; /* --fields groups (enum fp_field_group) */
 	uint64_t records;
 	uint64_t errors; /* records not written (disk full, closed pipe) */
 };

@@ -420,6 +420,7 @@ int main(int argc, char **argv)
 		if (fp_jsonout_open(&json, cfg.json) != 0)
 			goto out_config;
 		json.biflow = cfg.biflow;
+		json.fields = cfg.fields;
 		exporter.json = &json;
 	}
 	if (fp_exporter_open_collectors(&exporter) != 0)
@@ -433,6 +434,8 @@ int main(int argc, char **argv)
 		if (fp_capture_pcap_open(&caps[0], cfg.read_file, cfg.interface, cfg.filter,
 					 cfg.snaplen, cfg.promisc) != 0)
 			goto out_collectors;
+		if (cfg.n_ifindex)
+			caps[0].ifindex = cfg.ifindex[0];
 		ncaps = 1;
 	}
 
@@ -455,6 +458,7 @@ int main(int argc, char **argv)
 	    .active_ms = cfg.active_ms,
 	    .fin_ms = cfg.fin_ms,
 	    .biflow = cfg.biflow,
+	    .more = cfg.fields != 0,
 	};
 	budget.left = (int64_t)cfg.count;
 	for (; nw < ncaps; nw++) {
@@ -464,6 +468,7 @@ int main(int argc, char **argv)
 		workers[nw].sample_n = cfg.sample_n;
 		workers[nw].decap = cfg.decap;
 		workers[nw].biflow = cfg.biflow;
+		workers[nw].more = cfg.fields != 0;
 		if (cfg.frag_max) {
 			struct fp_frag_config fc = {.max_entries = cfg.frag_max,
 						    .timeout_ms = cfg.frag_timeout_ms};

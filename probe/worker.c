@@ -105,6 +105,8 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 		return;
 	}
 	p->ts_ms = ts_ms;
+	if (w->more)
+		p->more.ingress = w->cap->ifindex;
 	if (w->frag && p->is_fragment) {
 		if (fp_frag_other(w->frag, p, ts_ms) == 0)
 			return; /* held until its first fragment comes (or times out) */

@@ -43,6 +43,11 @@ bad_args "TCP export is IPFIX only" -r "$T/in.pcap" --format nfv9 --collector tc
 bad_args "udp:// or tcp://" -r "$T/in.pcap" --collector sctp://127.0.0.1:4739
 bad_args "--export-backlog" -r "$T/in.pcap" --export-backlog 12X
 bad_args "--export-backlog" -r "$T/in.pcap" --export-backlog 1K
+bad_args "--fields: 'vni' is not one of" -r "$T/in.pcap" --fields ingress,vni
+bad_args "--fields: '' is not one of" -r "$T/in.pcap" --fields mpls,
+bad_args "carries only ingress" -r "$T/in.pcap" --format nfv5 --fields ingress,mpls
+bad_args "--ifindex" -r "$T/in.pcap" --ifindex 3,x
+bad_args "--ifindex" -r "$T/in.pcap" --ifindex 4294967296
 
 # The config file: a bad key or value names the file, the line and the key.
 printf '# comment\nread = %s\n\nidle-timeout = soon\n' "$T/in.pcap" >"$T/bad-value.conf"

@@ -259,6 +259,66 @@ static void ipv6_record(void **state)
 	assert_int_equal(fp_encode_record_len(FP_FORMAT_IPFIX, 6), 92);
 }
 
+/* --fields: the optional IEs follow the default ones, in the template and in the record; v9's
+ * flow label is 3 bytes (RFC 3954), IPFIX's 4; v5 puts the ingress interface in its input. */
+static void optional_fields(void **state)
+{
+	(void)state;
+	uint8_t buf[1500];
+	struct fp_encoder e;
+	struct fp_record r = rec4();
+	r.key.ipver = r.ipver = 6;
+	r.more.ingress = 7;
+	r.more.vlan_inner = 200;
+	r.more.flow_label = 0x12345;
+	static const uint8_t mpls[3][3] = {{0x00, 0x01, 0x0a}, {0x00, 0x01, 0x11}, {0, 0, 0}};
+	memcpy(r.more.mpls, mpls, sizeof(mpls));
+	r.more.gre_key = 0xdeadbeef;
+	r.l2_segment = 1ull << 56 | 42;
+	static const uint16_t ids[] = {10, 243, 245, 31, 70, 71, 72, 296, 351};
+
+	for (int v9 = 0; v9 <= 1; v9++) {
+		size_t base = v9 ? 82 : 92; /* the default IPv6 record */
+		fp_encode_init(&e, v9 ? FP_FORMAT_NFV9 : FP_FORMAT_IPFIX, 1, buf, sizeof(buf), 0);
+		fp_encode_layout(&e, 0, FP_FIELD_ALL);
+		fp_encode_begin(&e, 1767225601000ull);
+		assert_int_equal(fp_encode_templates(&e), 0);
+		size_t tpl_end = e.len;
+		assert_int_equal(fp_encode_record(&e, &r), 0);
+		fp_encode_finish(&e);
+		size_t h = v9 ? 20 : 16;
+		/* the IPv6 template follows the IPv4 one: find it by its id */
+		const uint8_t *t = buf + h + 4;
+		t += 4 + 4 * get16(t + 2);
+		assert_int_equal(get16(t), FP_TEMPLATE_IPV6);
+		unsigned n = get16(t + 2);
+		for (unsigned i = 0; i < 9; i++)
+			assert_int_equal(get16(t + 4 + 4 * (n - 9 + i)), ids[i]);
+		assert_int_equal(get16(t + 4 + 4 * (n - 6) + 2),
+				 v9 ? 3 : 4); /* flow label length */
+		const uint8_t *d = buf + tpl_end + 4 + base;
+		assert_int_equal(get32(d), 7);
+		assert_int_equal(get16(d + 4), 100);
+		assert_int_equal(get16(d + 6), 200);
+		size_t fl = v9 ? 3 : 4;
+		assert_int_equal(v9 ? (uint32_t)(d[8] << 16 | d[9] << 8 | d[10]) : get32(d + 8),
+				 0x12345);
+		assert_memory_equal(d + 8 + fl, mpls, 9);
+		assert_int_equal(get32(d + 17 + fl), 0xdeadbeef);
+		assert_int_equal(get64(d + 21 + fl), 1ull << 56 | 42);
+	}
+
+	fp_encode_init(&e, FP_FORMAT_NFV5, 1, buf, sizeof(buf), 0);
+	fp_encode_layout(&e, 0, FP_FIELD_INGRESS);
+	fp_encode_begin(&e, 1767225601000ull);
+	r = rec4();
+	r.packets = 5, r.octets = 500; /* v5 counters are 32 bits */
+	r.more.ingress = 7;
+	assert_int_equal(fp_encode_record(&e, &r), 0);
+	fp_encode_finish(&e);
+	assert_int_equal(get16(buf + 24 + 12), 7); /* v5 input */
+}
+
 /* Mixed families in one message: each switch opens a new data set; all fits the MTU. */
 static void fills_to_mtu(void **state)
 {
@@ -395,7 +455,7 @@ int main(void)
 	    cmocka_unit_test(ipfix_message_layout), cmocka_unit_test(nfv9_packet_layout),
 	    cmocka_unit_test(ipv6_record),	    cmocka_unit_test(fills_to_mtu),
 	    cmocka_unit_test(wrap_around),	    cmocka_unit_test(options_records),
-	    cmocka_unit_test(nfv5_packet_layout),
+	    cmocka_unit_test(nfv5_packet_layout),   cmocka_unit_test(optional_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -376,6 +376,101 @@ static void not_ip(void **state)
 	assert_string_equal(fp_parse_result_name(FP_PARSE_NRESULTS), "unknown");
 }
 
+/* --fields context: inner VLAN, MPLS label stack entries, IPv6 flow label, GRE key, VXLAN VNI;
+ * a tunnel that is not opened leaves none of its context behind. */
+static void more_fields(void **state)
+{
+	(void)state;
+	struct fp_pkt k;
+
+	struct pb q = {0};
+	pb_eth(&q, 0x88a8);
+	pb_u16(&q, 0x2064); /* VID 100 */
+	pb_u16(&q, 0x8100);
+	pb_u16(&q, 0x00c8); /* VID 200 */
+	pb_u16(&q, 0x0800);
+	unsigned ip = pb_ipv4(&q, 17, 0);
+	pb_udp(&q, 1, 2);
+	pb_ipv4_fix(&q, ip);
+	assert_int_equal(parse(FP_LINK_ETHERNET, &q, &k), FP_PARSE_OK);
+	assert_int_equal(k.key.vlan, 100);
+	assert_int_equal(k.more.vlan_inner, 200);
+
+	struct pb m = {0};
+	pb_eth(&m, 0x8847);
+	pb_u32(&m, (16u << 12) | (5u << 9) | 64); /* label 16, TC 5 */
+	pb_u32(&m, (17u << 12) | 0x100 | 64);	  /* label 17, bottom of stack */
+	ip = pb_ipv4(&m, 17, 0);
+	pb_udp(&m, 1, 2);
+	pb_ipv4_fix(&m, ip);
+	assert_int_equal(parse(FP_LINK_ETHERNET, &m, &k), FP_PARSE_OK);
+	static const uint8_t want_mpls[3][3] = {{0x00, 0x01, 0x0a}, {0x00, 0x01, 0x11}, {0, 0, 0}};
+	assert_memory_equal(k.more.mpls, want_mpls, sizeof(want_mpls));
+	assert_int_equal(k.more.vlan_inner, 0);
+
+	struct pb v6 = {0};
+	pb_eth(&v6, 0x86dd);
+	ip = pb_ipv6(&v6, 17);
+	pb_udp(&v6, 1, 2);
+	pb_ipv6_fix(&v6, ip);
+	v6.b[ip + 1] |= 0x01, v6.b[ip + 2] = 0x23, v6.b[ip + 3] = 0x45; /* flow label 0x12345 */
+	assert_int_equal(parse(FP_LINK_ETHERNET, &v6, &k), FP_PARSE_OK);
+	assert_int_equal(k.more.flow_label, 0x12345);
+	assert_int_equal(k.key.ipver, 6);
+
+	/* GRE with key 0xdeadbeef around UDP 7 -> 8 */
+	struct pb g = {0};
+	pb_eth(&g, 0x0800);
+	unsigned outer = pb_ipv4(&g, 47, 0);
+	pb_u16(&g, 0x2000);
+	pb_u16(&g, 0x0800);
+	pb_u32(&g, 0xdeadbeef);
+	ip = pb_ipv4(&g, 17, 0);
+	pb_udp(&g, 7, 8);
+	pb_ipv4_fix(&g, ip);
+	pb_ipv4_fix(&g, outer);
+	assert_int_equal(fp_parse_decap(FP_LINK_ETHERNET, g.b, g.len, g.len, 1, &k), FP_PARSE_OK);
+	assert_int_equal(k.key.sport, 7);
+	assert_int_equal(k.more.gre_key, 0xdeadbeef);
+	assert_int_equal(k.more.vxlan_vni, 0);
+	/* the same with the inner header cut: the outer packet is the flow, no key kept */
+	assert_int_equal(fp_parse_decap(FP_LINK_ETHERNET, g.b, ip + 10, g.len, 1, &k), FP_PARSE_OK);
+	assert_int_equal(k.key.proto, 47);
+	assert_int_equal(k.more.gre_key, 0);
+	/* without --decap the key is not looked at */
+	assert_int_equal(fp_parse(FP_LINK_ETHERNET, g.b, g.len, g.len, &k), FP_PARSE_OK);
+	assert_int_equal(k.more.gre_key, 0);
+
+	/* VXLAN VNI 0x123456 carrying an untagged frame with IPv4 inside, over IPv6 with a flow
+	 * label: the flow label was the outer packet's, so the inner flow has none */
+	struct pb x = {0};
+	pb_eth(&x, 0x86dd);
+	outer = pb_ipv6(&x, 17);
+	x.b[outer + 3] = 0x77;
+	pb_u16(&x, 40000);
+	pb_u16(&x, 4789);
+	unsigned ulen = x.len;
+	pb_u16(&x, 0);
+	pb_u16(&x, 0);
+	pb_u32(&x, 0x08000000);
+	pb_u32(&x, 0x12345600);
+	pb_eth(&x, 0x0800);
+	ip = pb_ipv4(&x, 17, 0);
+	pb_udp(&x, 9, 10);
+	pb_ipv4_fix(&x, ip);
+	pb_ipv6_fix(&x, outer);
+	unsigned ul = x.len - (ulen - 4);
+	x.b[ulen] = (uint8_t)(ul >> 8), x.b[ulen + 1] = (uint8_t)ul;
+	assert_int_equal(fp_parse_decap(FP_LINK_ETHERNET, x.b, x.len, x.len, 1, &k), FP_PARSE_OK);
+	assert_int_equal(k.key.ipver, 4);
+	assert_int_equal(k.key.sport, 9);
+	assert_int_equal(k.more.vxlan_vni, 1u << 24 | 0x123456);
+	assert_int_equal(k.more.flow_label, 0);
+	assert_int_equal(fp_parse(FP_LINK_ETHERNET, x.b, x.len, x.len, &k), FP_PARSE_OK);
+	assert_int_equal(k.more.flow_label, 0x77);
+	assert_int_equal(k.more.vxlan_vni, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,6 +485,7 @@ int main(void)
 	    cmocka_unit_test(icmp_and_sctp),
 	    cmocka_unit_test(link_types),
 	    cmocka_unit_test(not_ip),
+	    cmocka_unit_test(more_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -350,6 +350,49 @@ static void bad_config(void **state)
 	assert_null(fp_table_create(&c));
 }
 
+/* --fields: each record carries the context of its own first packet (a flow's context may
+ * change mid-flow: the next active-timeout record shows the new one); without the option the
+ * table keeps none. */
+static void context_per_record(void **state)
+{
+	(void)state;
+	struct fp_table_config c = {
+	    .max_flows = 64, .idle_ms = 15000, .active_ms = 2000, .fin_ms = 2000, .emit = collect};
+	c.more = 1;
+	nrecs = 0;
+	struct fp_table *t = fp_table_create(&c);
+	struct fp_pkt a = pkt(1, 1, 1000, 10, 0), b = pkt(1, 1, 1500, 10, 0);
+	a.more.ingress = 7, a.more.vlan_inner = 200, a.more.gre_key = 0xdeadbeef;
+	a.more.vxlan_vni = 1u << 24 | 42;
+	b.more.ingress = 8;
+	feed(t, a);
+	feed(t, b);				      /* same record: the first packet's context */
+	struct fp_pkt later = pkt(1, 1, 3500, 10, 0); /* past the active timeout */
+	later.more.ingress = 9;
+	later.more.mpls[0][1] = 0x10;
+	feed(t, later);
+	fp_table_flush(t, FP_END_FORCED);
+	assert_int_equal(nrecs, 2);
+	assert_int_equal(recs[0].more.ingress, 7);
+	assert_int_equal(recs[0].more.vlan_inner, 200);
+	assert_int_equal(recs[0].more.gre_key, 0xdeadbeef);
+	assert_int_equal(recs[0].l2_segment, 1ull << 56 | 42);
+	assert_int_equal(recs[1].more.ingress, 9);
+	assert_int_equal(recs[1].more.mpls[0][1], 0x10);
+	assert_int_equal(recs[1].more.gre_key, 0);
+	assert_int_equal(recs[1].l2_segment, 0);
+	assert_true(fp_table_bytes_per_flow(t) > 128 + sizeof(struct fp_pkt_more) - 1);
+	fp_table_destroy(t);
+
+	t = mk(64, 15000, 2000, 2000);
+	feed(t, a);
+	fp_table_flush(t, FP_END_FORCED);
+	assert_int_equal(nrecs, 1);
+	assert_int_equal(recs[0].more.ingress, 0);
+	assert_int_equal(recs[0].l2_segment, 0);
+	fp_table_destroy(t);
+}
+
 static void memory_per_flow(void **state)
 {
 	(void)state;
@@ -373,6 +416,7 @@ int main(void)
 	    cmocka_unit_test(time_jump_and_backwards),
 	    cmocka_unit_test(bad_config),
 	    cmocka_unit_test(memory_per_flow),
+	    cmocka_unit_test(context_per_record),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

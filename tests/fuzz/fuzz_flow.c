@@ -43,6 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fp_table_config cfg = {
 	    .max_flows = 16, .idle_ms = 5, .active_ms = 20, .fin_ms = 2, .emit = sink};
 	cfg.biflow = (int)(size & 1);
+	cfg.more = (int)(size & 2); /* --fields: the context kept per flow and encoded */
 	struct fp_table *t = fp_table_create(&cfg);
 	struct fp_pkt burst[FP_TABLE_BURST_MAX];
 	uint64_t in_packets = 0, in_octets = 0, now = 1767225600000ull;
@@ -53,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	out_packets = out_octets = 0;
 	fp_encode_init(&enc[0], FP_FORMAT_IPFIX, 1, msg, sizeof(msg), now - 1000);
 	fp_encode_init(&enc[1], FP_FORMAT_NFV9, 1, msg, sizeof(msg), now - 1000);
-	enc[0].biflow = cfg.biflow;
+	fp_encode_layout(&enc[0], cfg.biflow, cfg.more ? FP_FIELD_ALL : 0);
+	fp_encode_layout(&enc[1], 0, cfg.more ? FP_FIELD_ALL : 0);
 	fp_encode_begin(&enc[0], now);
 	fp_encode_begin(&enc[1], now);
 	while (size >= 3) {
@@ -66,8 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = size;
 		uint8_t *frame = malloc(len ? len : 1);
 		memcpy(frame, data, len);
-		if (fp_parse((enum fp_link)link, frame, (uint32_t)len, (uint32_t)len, &burst[n]) ==
-		    FP_PARSE_OK) {
+		if (fp_parse_decap((enum fp_link)link, frame, (uint32_t)len, (uint32_t)len,
+				   cfg.more, &burst[n]) == FP_PARSE_OK) {
 			burst[n].ts_ms = now;
 			if (cfg.biflow)
 				burst[n].swapped = (uint8_t)fp_key_canonicalize(&burst[n].key);
