@@ -202,7 +202,8 @@ static void usage(FILE *out)
 	    "                               (flowLabelIPv6 31), mpls (top three labels, 70-72),\n"
 	    "                               tunnel (greKey 296, layer2SegmentId 351 for VXLAN),\n"
 	    "                               all; each flow carries its first packet's values\n"
-	    "                               (default none: the template every collector takes)\n"
+	    "                               (default none: the template every collector takes;\n"
+	    "                               with --decap auto: mpls,tunnel; 'none' for neither)\n"
 	    "      --ifindex N[,N...]       ingressInterface of the interface or capture file,\n"
 	    "                               or of each DPDK port in order (default: the kernel's\n"
 	    "                               ifindex live, 0 for a file, port id + 1 for DPDK)\n"
@@ -611,7 +612,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 	char err[256];
 	uint32_t v;
 
-	int cmdline_collectors = 0, cmdline_ports = 0, options_requested = 0;
+	int cmdline_collectors = 0, cmdline_ports = 0, options_requested = 0, fields_given = 0;
 	cfg->format = FP_FORMAT_IPFIX;
 	cfg->idle_ms = 15000;
 	cfg->active_ms = 60000;
@@ -799,6 +800,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		case OPT_FIELDS:
 			if (parse_fields(optarg, &cfg->fields))
 				return -1;
+			fields_given = 1;
 			break;
 		case OPT_IFINDEX:
 			if (parse_ifindex(optarg, cfg))
@@ -919,6 +921,10 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		       "ipfix");
 		return -1;
 	}
+	/* --decap auto exports the outer context it sees (MPLS labels, GRE key, VXLAN VNI) unless
+	 * --fields says otherwise; v5 has no room for it */
+	if (cfg->decap && !fields_given && cfg->format != FP_FORMAT_NFV5)
+		cfg->fields = FP_FIELD_MPLS | FP_FIELD_TUNNEL;
 	if (cfg->format == FP_FORMAT_NFV5 && (cfg->fields & ~(unsigned)FP_FIELD_INGRESS)) {
 		fp_log(LOG_ERR, "--fields: NetFlow v5 is a fixed format; of these it carries only "
 				"ingress (its input field)");

@@ -9,7 +9,8 @@
 #  - nfdump (nfcapd) shows the ingress interface, VLAN and the three MPLS labels;
 #  - nfacctd shows in_iface, vlan and the top MPLS label;
 #  - v5 carries the ingress interface in its input field;
-# and without --fields the template is the default one (no ingressInterface in it).
+# and without --fields the template is the default one; --decap auto adds the outer context
+# (MPLS labels, greKey, layer2SegmentId) unless --fields says otherwise.
 source "$(dirname "$0")/lib.sh"
 here=$(dirname "$0")
 check() { python3 "$here/fields_check.py" "$T/truth.json" 7 "$@" || fail "$1 differs from the truth"; }
@@ -49,11 +50,19 @@ sleep 0.5
 stop_nfcapd
 expect_eq "v5 input interfaces (nfdump)" "$(nfdump -R "$T/v5" -q -o 'fmt:%in' | sort -u | tr -d ' ')" 7
 
-# default: the template collectors take without configuration, no optional field in it
-port=$(free_udp_port)
-capture_export "$T/default.pcapng" "$port" "$FLUXPROBE" --read "$T/in.pcap" --decap auto \
-	--collector "127.0.0.1:$port" -q
-expect_eq "ingressInterface fields without --fields" "$(tshark -n -r "$T/default.pcapng" \
-	-d "udp.port==$port,cflow" -T fields -e cflow.template_ipfix_field_type 2>/dev/null |
-	tr ',' '\n' | grep -c '^10$' || true)" 0
+# defaults: no optional field; with --decap auto the outer context (MPLS, GRE key, VXLAN VNI)
+tpl_ids() { # extra fluxprobe args...: the IPFIX template's IE numbers, one per line
+	local port
+	port=$(free_udp_port)
+	capture_export "$T/tpl.pcapng" "$port" "$FLUXPROBE" --read "$T/in.pcap" \
+		--collector "127.0.0.1:$port" -q "$@"
+	tshark -n -r "$T/tpl.pcapng" -d "udp.port==$port,cflow" -T fields \
+		-e cflow.template_ipfix_field_type 2>/dev/null | tr ',' '\n' | sort -un
+}
+optional='^(10|243|245|31|70|71|72|296|351)$'
+expect_eq "optional IEs by default" "$(tpl_ids | grep -E "$optional" | tr '\n' ' ')" ""
+expect_eq "optional IEs with --decap auto" "$(tpl_ids --decap auto | grep -E "$optional" | tr '\n' ' ')" \
+	"70 71 72 296 351 "
+expect_eq "optional IEs with --decap auto --fields none" \
+	"$(tpl_ids --decap auto --fields none | grep -E "$optional" | tr '\n' ' ')" ""
 echo "ok: --fields reach tshark, nfdump and nfacctd as they were on the wire"
