@@ -3,16 +3,19 @@
 # fluxprobe run right after a dpdk-testpmd --forward-mode=rxonly run on the same vdev, file and
 # EAL memory (the replay itself costs CPU on the same core, so the ratio is the probe's own cost).
 #   bench/dpdk.sh [--duration S] [--runs R] [--scenarios "small large two churn"]
+#                 [--probe-args "ARGS"] [--no-testpmd]     (FLUXPROBE=BINARY picks another build)
 # Prints CSV: scenario,run,tool,mpps,extra
 set -euo pipefail
 cd "$(dirname "$0")/.."
-duration=10 runs=3 scenarios="small large two churn"
+duration=10 runs=3 scenarios="small large two churn" probe_args="" testpmd=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--duration) duration=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
 	--scenarios) scenarios=$2; shift 2 ;;
-	-h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--probe-args) probe_args=$2; shift 2 ;;
+	--no-testpmd) testpmd=0; shift ;;
+	-h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "dpdk bench: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -29,12 +32,14 @@ gen churn -n 2000000 -f 1000000 -u -r 4   # 2 packets per flow: with a 50 ms idl
 
 eal=(--no-huge --no-pci --file-prefix fp-bench --log-level=lib.eal:error)
 testpmd_mpps() { # EAL args..., then -- testpmd args: median of the per-second Rx-pps after the first
+	[ "$testpmd" = 1 ] || { printf skipped; return; }
 	{ timeout -s INT $((duration + 8)) stdbuf -oL dpdk-testpmd "$@" --forward-mode=rxonly --stats-period 1 \
 		</dev/null 2>/dev/null || true; } | awk '/Rx-pps:/ && $2 > 0 { print $2 }' | tail -n +2 |
 		sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", NR ? v[int((NR + 1) / 2)] / 1e6 : 0 }'
 }
 probe() { # scenario-specific fluxprobe args...; prints mpps and extra
-	"${FLUXPROBE:-build/probe/fluxprobe}" --dpdk --duration "$duration" --summary json -q "$@" 2>/dev/null |
+	# shellcheck disable=SC2086 # --probe-args is a list of words
+	"${FLUXPROBE:-build/probe/fluxprobe}" --dpdk --duration "$duration" --summary json -q $probe_args "$@" 2>/dev/null |
 		tail -1 | python3 -c 'import json,sys
 d = json.load(sys.stdin)
 r = sum(d["records"].values())
