@@ -2,7 +2,7 @@
 # DPDK line rate through the PMD: captures replayed from memory by net_pcap infinite_rx, each
 # fluxprobe run right after a dpdk-testpmd --forward-mode=rxonly run on the same vdev, file and
 # EAL memory (the replay itself costs CPU on the same core, so the ratio is the probe's own cost).
-#   bench/dpdk.sh [--duration S] [--runs R] [--scenarios "small large two churn"]
+#   bench/dpdk.sh [--duration S] [--runs R] [--scenarios "small large two churn smallpool"]
 #                 [--probe-args "ARGS"] [--no-testpmd]     (FLUXPROBE=BINARY picks another build)
 # Prints CSV: scenario,run,tool,mpps,extra
 set -euo pipefail
@@ -56,6 +56,11 @@ for run in $(seq "$runs"); do
 			vdev="net_pcap0,rx_pcap=$work/small.pcap,infinite_rx=1"
 			t=$(testpmd_mpps "${eal[@]}" -m 1024 -l 0,1 --vdev "$vdev" -- --total-num-mbufs 65536)
 			p=$(probe --mbufs 65536 --idle-timeout 300 --active-timeout 600 \
+				-- "${eal[@]}" -m 1024 -l 0,1 --vdev "$vdev") ;;
+		smallpool) # the same file, a pool just big enough: the replay's mbufs stay in cache
+			vdev="net_pcap0,rx_pcap=$work/small.pcap,infinite_rx=1"
+			t=$(testpmd_mpps "${eal[@]}" -m 1024 -l 0,1 --vdev "$vdev" -- --total-num-mbufs 24576 --mbuf-size 256)
+			p=$(probe --mbufs 24576 --mbuf-size 128 --idle-timeout 300 --active-timeout 600 \
 				-- "${eal[@]}" -m 1024 -l 0,1 --vdev "$vdev") ;;
 		large)
 			vdev="net_pcap0,rx_pcap=$work/large.pcap,infinite_rx=1"
