@@ -31,6 +31,7 @@ struct entry {
 	uint8_t have_first;
 	uint8_t nheld;
 	uint8_t src_mac[6], dst_mac[6];
+	struct fp_pkt_more more; /* the first fragment seen's context, for --fields */
 	struct held held[FP_FRAG_HOLD];
 };
 
@@ -59,6 +60,7 @@ static void datagram_key(const struct fp_pkt *p, struct fp_flow_key *k)
 	memcpy(k->dst, p->key.dst, 16);
 	k->proto = p->key.proto;
 	k->ipver = p->key.ipver;
+	k->vlan = p->key.vlan; /* and the port: the same datagram seen twice stays two */
 }
 
 struct fp_frag *fp_frag_create(const struct fp_frag_config *cfg)
@@ -154,6 +156,7 @@ static struct entry *lookup(struct fp_frag *f, const struct fp_pkt *p, uint64_t 
 	en->vlan = p->key.vlan;
 	memcpy(en->src_mac, p->src_mac, 6);
 	memcpy(en->dst_mac, p->dst_mac, 6);
+	en->more = p->more;
 	f->index[s] = e;
 	f->fifo[(f->fifo_head + f->fifo_len++) % f->cfg.max_entries] = e;
 	return en;
@@ -172,6 +175,7 @@ static void unhold(const struct entry *en, const struct held *h, struct fp_pkt *
 	out->ttl = h->ttl;
 	out->ts_ms = h->ts_ms;
 	out->is_fragment = !en->have_first;
+	out->more = en->more;
 	memcpy(out->src_mac, en->src_mac, 6);
 	memcpy(out->dst_mac, en->dst_mac, 6);
 }

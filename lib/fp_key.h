@@ -18,11 +18,15 @@ struct fp_flow_key {
 	uint8_t dst[16];
 	uint16_t sport; /* host order; ICMP: 0 */
 	uint16_t dport; /* host order; ICMP: type << 8 | code, as peers export it */
-	uint16_t vlan;	/* outermost 802.1Q/802.1ad VLAN id, 0 when untagged */
+	uint16_t vlan;	/* outermost 802.1Q/802.1ad VLAN id, 0 when untagged; bits 12-15: the
+			   capture port's slot (FP_KEY_PORT_SHIFT), so flows are per port as in
+			   NetFlow's key; records carry the VLAN id alone */
 	uint8_t proto;
 	uint8_t ipver; /* 4 or 6 */
 };
 static_assert(sizeof(struct fp_flow_key) == 40, "flow key must stay 5 words");
+#define FP_KEY_PORT_SHIFT 12
+#define FP_KEY_VLAN_MASK 0x0fff
 
 /* A 64-bit multiply-xorshift over the key's five words: one multiply per word, good avalanche. */
 static inline uint64_t fp_key_hash(const struct fp_flow_key *k)

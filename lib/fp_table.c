@@ -282,6 +282,7 @@ static void emit_record(struct fp_table *t, uint32_t i, enum fp_end_reason reaso
 
 	memset(&r, 0, sizeof(r));
 	r.key = f->key;
+	r.key.vlan &= FP_KEY_VLAN_MASK; /* the port slot above it is only for keying */
 	r.packets = f->packets;
 	r.octets = f->octets;
 	r.first_ms = f->first_ms;

@@ -28,7 +28,9 @@ struct fp_capture {
 	 * table's prefetch stages 64 packets to overlap (measured +6 % at 1M flows with DPDK); a
 	 * backend whose receive may block keeps 1. */
 	unsigned bursts_per_update;
-	uint32_t ifindex; /* ingressInterface of the frames being delivered (--fields ingress) */
+	uint32_t ifindex;  /* ingressInterface of the frames being delivered (--fields ingress) */
+	uint16_t key_port; /* their port's slot << FP_KEY_PORT_SHIFT, ORed into each key's VLAN
+			      so that flows are per port (0 with one interface) */
 	void *priv;
 };
 

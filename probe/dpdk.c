@@ -31,10 +31,13 @@
 #include "clock.h"
 #include "worker.h"
 
+static_assert(FP_DPDK_MAX_PORTS <= 1 << (16 - FP_KEY_PORT_SHIFT), "a port slot fits the key");
+
 struct dpdk_queue {
 	uint16_t port;
 	uint16_t queue;
-	uint32_t ifindex; /* --ifindex, or port id + 1 */
+	uint32_t ifindex;  /* --ifindex, or port id + 1 */
+	uint16_t key_port; /* slot in the port list << FP_KEY_PORT_SHIFT */
 };
 
 struct dpdk_priv {
@@ -80,6 +83,7 @@ static int dpdk_recv_burst(struct fp_capture *c, unsigned max, fp_frame_fn fn, v
 	if (n == 0)
 		return 0;
 	c->ifindex = q->ifindex;
+	c->key_port = q->key_port;
 	uint64_t ts = dpdk_now_ms(c);
 	rte_prefetch0(rte_pktmbuf_mtod(m[0], void *));
 	if (n > 1)
@@ -266,7 +270,8 @@ int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned 
 			p->q[p->nq++] = (struct dpdk_queue){
 			    .port = ports[i],
 			    .queue = (uint16_t)w,
-			    .ifindex = i < cfg->n_ifindex ? cfg->ifindex[i] : ports[i] + 1u};
+			    .ifindex = i < cfg->n_ifindex ? cfg->ifindex[i] : ports[i] + 1u,
+			    .key_port = (uint16_t)(i << FP_KEY_PORT_SHIFT)};
 		p->tsc0 = tsc0;
 		p->hz = hz;
 		p->wall0_ms = wall0;

@@ -105,6 +105,7 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 		return;
 	}
 	p->ts_ms = ts_ms;
+	p->key.vlan |= w->cap->key_port; /* flows are per port */
 	if (w->more)
 		p->more.ingress = w->cap->ifindex;
 	if (w->frag && p->is_fragment) {

@@ -3,6 +3,7 @@
 #  1. net_pcap reads the generated capture, --count = its packet count: nfdump's flows, packets
 #     and bytes equal the ground truth, as in pcap mode;
 #  2. two workers, one net_pcap file per rx queue: each worker counts its own file exactly;
+#     two ports, one worker: --fields ingress gives each port's flows its index (--ifindex);
 #  3. SIGTERM while replaying from memory (infinite_rx): exit 0, every active flow exported;
 #  4. live: tcpreplay into a veth in a network namespace, net_af_packet on its peer → nfcapd.
 # Usage: e2e_dpdk.sh
@@ -39,6 +40,24 @@ expect_eq "worker 1 packets (queue 1 = b.pcap)" "$(json_get "$T/s2.json" workers
 expect_eq "worker 0 bytes" "$(json_get "$T/s2.json" workers.0.bytes)" "$(json_get "$T/a.json" bytes)"
 expect_eq "worker 1 bytes" "$(json_get "$T/s2.json" workers.1.bytes)" "$(json_get "$T/b.json" bytes)"
 expect_eq "records" "$(json_get "$T/s2.json" records_exported)" 9000
+
+note "2b. two ports, --fields ingress: each port's flows carry its interface index"
+for ifx in "" "--ifindex 11,12"; do
+	# shellcheck disable=SC2086 # $ifx is zero or two words
+	"$FLUXPROBE" --dpdk --count 100000 --idle-timeout 600 --fields ingress $ifx -q \
+		--json "$T/ports.json" -- "${eal[@]}" -l 0,1 \
+		--vdev "net_pcap0,rx_pcap=$T/a.pcap" --vdev "net_pcap1,rx_pcap=$T/b.pcap" ||
+		fail "two ports with --fields ingress $ifx failed"
+	want=$([ -z "$ifx" ] && echo "1:40000 2:60000" || echo "11:40000 12:60000")
+	expect_eq "packets per ingressInterface ${ifx:-(default: port id + 1)}" "$(python3 -c '
+import json, sys
+c = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    c[r["ingressInterface"]] = c.get(r["ingressInterface"], 0) + r["packetDeltaCount"]
+print(" ".join("%d:%d" % kv for kv in sorted(c.items())))' "$T/ports.json")" "$want"
+	rm -f "$T/ports.json"
+done
 
 note "3. SIGTERM during infinite replay"
 "$FPGEN" -o "$T/loop.pcap" -n 20000 -f 10000 -u -r 5 >"$T/loop.json"

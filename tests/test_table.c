@@ -393,6 +393,27 @@ static void context_per_record(void **state)
 	fp_table_destroy(t);
 }
 
+/* Flows are per capture port: the port slot rides above the VLAN id in the key, and records
+ * carry the VLAN id alone. */
+static void per_port_flows(void **state)
+{
+	(void)state;
+	struct fp_table *t = mk(64, 15000, 60000, 2000);
+	struct fp_pkt a = pkt(1, 1, 1000, 10, 0), b = a;
+	a.key.vlan = 100;
+	b.key.vlan = 100 | 3 << FP_KEY_PORT_SHIFT;
+	feed(t, a);
+	feed(t, b);
+	feed(t, b);
+	fp_table_flush(t, FP_END_FORCED);
+	assert_int_equal(nrecs, 2);
+	assert_int_equal(recs[0].key.vlan, 100);
+	assert_int_equal(recs[1].key.vlan, 100);
+	assert_int_equal(recs[0].packets + recs[1].packets, 3);
+	assert_true(recs[0].packets == 1 || recs[1].packets == 1);
+	fp_table_destroy(t);
+}
+
 static void memory_per_flow(void **state)
 {
 	(void)state;
@@ -417,6 +438,7 @@ int main(void)
 	    cmocka_unit_test(bad_config),
 	    cmocka_unit_test(memory_per_flow),
 	    cmocka_unit_test(context_per_record),
+	    cmocka_unit_test(per_port_flows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
