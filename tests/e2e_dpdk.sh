@@ -4,6 +4,7 @@
 #     and bytes equal the ground truth, as in pcap mode;
 #  2. two workers, one net_pcap file per rx queue: each worker counts its own file exactly;
 #     two ports, one worker: --fields ingress gives each port's flows its index (--ifindex);
+#     --biflow with one direction per port (a TAP): one record per connection;
 #  3. SIGTERM while replaying from memory (infinite_rx): exit 0, every active flow exported;
 #  4. live: tcpreplay into a veth in a network namespace, net_af_packet on its peer → nfcapd.
 # Usage: e2e_dpdk.sh
@@ -58,6 +59,29 @@ for line in open(sys.argv[1]):
 print(" ".join("%d:%d" % kv for kv in sorted(c.items())))' "$T/ports.json")" "$want"
 	rm -f "$T/ports.json"
 done
+
+note "2c. --biflow over a TAP's two ports (one direction each): one record per connection"
+/usr/bin/python3 - "$T/fwd.pcap" "$T/rev.pcap" <<'PY'
+import sys
+from scapy.all import Ether, IP, TCP, Raw, wrpcap
+fwd, rev = [], []
+for i in range(20):
+    cli, srv, cp = "198.18.1.%d" % (i + 1), "198.19.1.1", 20000 + i
+    c = lambda f, n=0: Ether() / IP(src=cli, dst=srv) / TCP(sport=cp, dport=80, flags=f) / Raw(b"q" * n)
+    s = lambda f, n=0: Ether() / IP(src=srv, dst=cli) / TCP(sport=80, dport=cp, flags=f) / Raw(b"r" * n)
+    fwd += [c("S"), c("A"), c("PA", 50), c("FA")]         # 4 packets from the client
+    rev += [s("SA"), s("PA", 400), s("PA", 401)]          # 3 from the server
+wrpcap(sys.argv[1], fwd)
+wrpcap(sys.argv[2], rev)
+PY
+"$FLUXPROBE" --dpdk --count 140 --idle-timeout 600 --biflow --fields ingress -q --json "$T/bi.json" \
+	-- "${eal[@]}" -l 0,1 --vdev "net_pcap0,rx_pcap=$T/fwd.pcap" --vdev "net_pcap1,rx_pcap=$T/rev.pcap" ||
+	fail "--biflow over two ports failed"
+expect_eq "biflow records over two ports: count, forward/reverse packets" "$(python3 -c '
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+pairs = sorted(set((r["packetDeltaCount"], r["reversePacketDeltaCount"], r["sourceTransportPort"] >= 20000) for r in rs))
+print(len(rs), pairs)' "$T/bi.json")" "20 [(4, 3, True)]"
 
 note "3. SIGTERM during infinite replay"
 "$FPGEN" -o "$T/loop.pcap" -n 20000 -f 10000 -u -r 5 >"$T/loop.json"
