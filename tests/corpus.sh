@@ -16,9 +16,12 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=86
 one() {
 	local f=$1 base
 	base=$(basename "$f")
-	# twice: as captured, and opening every tunnel (--decap auto)
+	# twice: as captured, and opening every tunnel (--decap auto) with every optional field kept
+	# per flow and written out as JSON lines
 	for mode in none auto; do
-		"$FLUXPROBE" --read "$f" --decap "$mode" --max-flows 65536 --summary json -q \
+		local more=()
+		[ "$mode" = none ] || more=(--fields all --json /dev/null)
+		"$FLUXPROBE" --read "$f" --decap "$mode" "${more[@]}" --max-flows 65536 --summary json -q \
 			>"$out/$base.$mode.json" 2>"$out/$base.$mode.err"
 		echo "$? $base.$mode" >>"$out/rc"
 	done
