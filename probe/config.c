@@ -289,6 +289,18 @@ static int parse_uint(const char *opt, const char *s, unsigned long min, unsigne
 	return 0;
 }
 
+/* Walk a comma-separated list: returns the next item (its length in *len) and moves *cur past
+ * it, NULL after the last. Empty items come back too, for the caller to reject. */
+static const char *list_next(const char **cur, size_t *len)
+{
+	const char *item = *cur;
+	if (item == NULL)
+		return NULL;
+	*len = strcspn(item, ",");
+	*cur = item[*len] ? item + *len + 1 : NULL;
+	return item;
+}
+
 /* --fields: a comma-separated list of group names, or "all" / "none". */
 static int parse_fields(const char *s, unsigned *out)
 {
@@ -305,10 +317,9 @@ static int parse_fields(const char *s, unsigned *out)
 	    {"none", 0},
 	};
 	unsigned bits = 0;
-	const char *p = s;
+	size_t len;
 
-	for (;;) {
-		size_t len = strcspn(p, ",");
+	for (const char *cur = s, *p; (p = list_next(&cur, &len)) != NULL;) {
 		size_t i;
 		for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
 			if (strlen(groups[i].name) == len && strncmp(p, groups[i].name, len) == 0)
@@ -321,9 +332,6 @@ static int parse_fields(const char *s, unsigned *out)
 			return -1;
 		}
 		bits |= groups[i].bits;
-		if (p[len] == '\0')
-			break;
-		p += len + 1;
 	}
 	*out = bits;
 	return 0;
@@ -333,11 +341,10 @@ static int parse_fields(const char *s, unsigned *out)
 static int parse_ifindex(const char *s, struct fp_config *cfg)
 {
 	char buf[16];
-	const char *p = s;
+	size_t len;
 
 	cfg->n_ifindex = 0;
-	for (;;) {
-		size_t len = strcspn(p, ",");
+	for (const char *cur = s, *p; (p = list_next(&cur, &len)) != NULL;) {
 		if (cfg->n_ifindex == FP_MAX_PORTS) {
 			fp_log(LOG_ERR, "--ifindex: at most %d values", FP_MAX_PORTS);
 			return -1;
@@ -351,9 +358,6 @@ static int parse_ifindex(const char *s, struct fp_config *cfg)
 		buf[len] = '\0';
 		if (parse_uint("ifindex", buf, 0, UINT32_MAX, &cfg->ifindex[cfg->n_ifindex++]))
 			return -1;
-		if (p[len] == '\0')
-			break;
-		p += len + 1;
 	}
 	return 0;
 }
