@@ -30,7 +30,8 @@ struct fp_capture {
 	unsigned bursts_per_update;
 	uint32_t ifindex;  /* ingressInterface of the frames being delivered (--fields ingress) */
 	uint16_t key_port; /* their port's slot << FP_KEY_PORT_SHIFT, ORed into each key's VLAN
-			      so that flows are per port (0 with one interface) */
+			      so that flows are per port (0 with one interface, and under
+			      --biflow) */
 	void *priv;
 };
 

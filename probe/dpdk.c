@@ -271,7 +271,9 @@ int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned 
 			    .port = ports[i],
 			    .queue = (uint16_t)w,
 			    .ifindex = i < cfg->n_ifindex ? cfg->ifindex[i] : ports[i] + 1u,
-			    .key_port = (uint16_t)(i << FP_KEY_PORT_SHIFT)};
+			    /* per-port flows, but not under --biflow: a TAP gives each
+			       direction its own port and the two must meet in one record */
+			    .key_port = cfg->biflow ? 0 : (uint16_t)(i << FP_KEY_PORT_SHIFT)};
 		p->tsc0 = tsc0;
 		p->hz = hz;
 		p->wall0_ms = wall0;

@@ -105,10 +105,7 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 		return;
 	}
 	p->ts_ms = ts_ms;
-	/* Flows are per port, except under --biflow: a TAP gives each direction its own port, and
-	 * the two must meet in one record (symmetric RSS brings them to this worker). */
-	if (!w->biflow)
-		p->key.vlan |= w->cap->key_port;
+	p->key.vlan |= w->cap->key_port; /* flows are per port (the backend decides) */
 	if (w->more)
 		p->more.ingress = w->cap->ifindex;
 	if (w->frag && p->is_fragment) {
