@@ -167,7 +167,8 @@ struct fp_table *fp_table_create(const struct fp_table_config *cfg)
 	t->cfg = *cfg;
 	t->max_flows = cfg->max_flows;
 
-	uint64_t nb = next_pow2((uint64_t)cfg->max_flows / 4 + 1);
+	/* two bucket slots per entry: a power-of-two pool gets exactly that, not twice */
+	uint64_t nb = next_pow2(((uint64_t)cfg->max_flows + 3) / 4);
 	if (nb < 2)
 		nb = 2;
 	t->bucket_mask = nb - 1;

@@ -417,7 +417,12 @@ static void per_port_flows(void **state)
 static void memory_per_flow(void **state)
 {
 	(void)state;
+	/* the default pool (2^20): a 128-byte entry and two 8-byte bucket slots, nothing more */
 	struct fp_table *t = mk(1u << 20, 15000, 60000, 2000);
+	assert_true(fp_table_bytes_per_flow(t) == 144.0);
+	fp_table_destroy(t);
+	/* any other size rounds the buckets up to a power of two: still within 160 */
+	t = mk(1000000 + 1, 15000, 60000, 2000);
 	assert_true(fp_table_bytes_per_flow(t) <= 160.0);
 	fp_table_destroy(t);
 }
