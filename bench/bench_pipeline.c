@@ -6,6 +6,11 @@
  * uniformly random flow among F, so the table's working set is all F flows. A first pass inserts
  * every flow (reported as "insert pass"); the measured passes then update existing flows, the
  * steady state of a probe on a busy link. Prints one JSON object per run and a median line.
+ *
+ * `--table rte_hash` (builds with DPDK) runs the same frames and parser through DPDK's own cuckoo
+ * hash instead (rte_hash_lookup_bulk_data over each burst, rte_hash_add_key_data for a new flow,
+ * then the counters): a reference for what a flow lookup costs on this machine. It keeps fewer
+ * fields and has no expiry, so it does less than fluxprobe's table.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -15,6 +20,12 @@
 
 #include "fp_parse.h"
 #include "fp_table.h"
+
+#ifdef FP_BENCH_RTE_HASH
+#include <rte_eal.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#endif
 
 #define FRAME 64 /* stride in memory; 60 bytes captured, as a 64-byte frame minus FCS */
 
@@ -55,8 +66,71 @@ static uint64_t rnd(uint64_t *s)
 	return *s;
 }
 
-/* `frames` holds n frames back to back, in the order they arrive. */
-static double run_pass(struct fp_table *t, const uint8_t *frames, uint64_t n, uint64_t *ts)
+struct ref_flow {
+	uint64_t packets, octets, last_ms;
+	uint8_t tcp_flags;
+};
+
+/* The reference table: rte_hash maps a key to its counters, taken from a preallocated array. */
+struct ref_table {
+	struct rte_hash *h;
+	struct ref_flow *flows;
+	uint32_t used, max;
+};
+
+#ifdef FP_BENCH_RTE_HASH
+static int ref_create(struct ref_table *rt, uint32_t max)
+{
+	struct rte_hash_parameters hp = {
+	    .name = "fp-bench-ref",
+	    .entries = max,
+	    .key_len = sizeof(struct fp_flow_key),
+	    .hash_func = rte_hash_crc,
+	    .socket_id = 0,
+	};
+	rt->h = rte_hash_create(&hp);
+	rt->flows = calloc(max, sizeof(*rt->flows));
+	rt->used = 0;
+	rt->max = max;
+	return rt->h && rt->flows ? 0 : -1;
+}
+
+static void ref_update_burst(struct ref_table *rt, const struct fp_pkt *pkts, unsigned n)
+{
+	const void *keys[32];
+	void *data[32];
+	uint64_t hits = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		keys[i] = &pkts[i].key;
+	rte_hash_lookup_bulk_data(rt->h, keys, n, &hits, data);
+	for (unsigned i = 0; i < n; i++) {
+		struct ref_flow *f = data[i];
+		/* a miss may be a flow an earlier packet of this burst just added */
+		if (!(hits >> i & 1) && rte_hash_lookup_data(rt->h, keys[i], &data[i]) < 0) {
+			if (rt->used == rt->max)
+				continue;
+			data[i] = &rt->flows[rt->used++];
+			rte_hash_add_key_data(rt->h, keys[i], data[i]);
+		}
+		f = data[i];
+		f->packets++;
+		f->octets += pkts[i].octets;
+		f->last_ms = pkts[i].ts_ms;
+		f->tcp_flags |= pkts[i].tcp_flags;
+	}
+}
+#else
+static void ref_update_burst(struct ref_table *rt, const struct fp_pkt *pkts, unsigned n)
+{
+	(void)rt, (void)pkts, (void)n;
+}
+#endif
+
+/* `frames` holds n frames back to back, in the order they arrive; `rt` set: the reference table
+ * instead of `t`. */
+static double run_pass(struct fp_table *t, struct ref_table *rt, const uint8_t *frames, uint64_t n,
+		       uint64_t *ts)
 {
 	struct fp_pkt pkts[32];
 	double t0 = now_s();
@@ -70,8 +144,12 @@ static double run_pass(struct fp_table *t, const uint8_t *frames, uint64_t n, ui
 				np++;
 			}
 		}
-		fp_table_update_burst(t, pkts, np);
-		fp_table_expire(t, *ts, 64);
+		if (rt) {
+			ref_update_burst(rt, pkts, np);
+		} else {
+			fp_table_update_burst(t, pkts, np);
+			fp_table_expire(t, *ts, 64);
+		}
 		*ts += (i & 1023) == 0; /* time moves 1 ms per 1024 packets */
 	}
 	return now_s() - t0;
@@ -86,13 +164,12 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	uint64_t flows = 10000, packets = 20000000;
-	int runs = 5;
+	int runs = 5, ref = 0;
 	int c;
-	static const struct option opts[] = {{"flows", required_argument, NULL, 'f'},
-					     {"packets", required_argument, NULL, 'n'},
-					     {"runs", required_argument, NULL, 'r'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"flows", required_argument, NULL, 'f'}, {"packets", required_argument, NULL, 'n'},
+	    {"runs", required_argument, NULL, 'r'},  {"table", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0}};
 	while ((c = getopt_long(argc, argv, "f:n:r:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -104,10 +181,28 @@ int main(int argc, char **argv)
 		case 'r':
 			runs = atoi(optarg);
 			break;
+		case 't':
+			ref = strcmp(optarg, "rte_hash") == 0;
+			if (!ref && strcmp(optarg, "fluxprobe") != 0) {
+				fprintf(stderr, "fp-bench-pipeline: --table must be fluxprobe or "
+						"rte_hash\n");
+				return 2;
+			}
+#ifndef FP_BENCH_RTE_HASH
+			if (ref) {
+				fprintf(stderr,
+					"fp-bench-pipeline: --table rte_hash: this build has "
+					"no DPDK\n");
+				return 2;
+			}
+#endif
+			break;
 		default:
 			printf(
 			    "Usage: fp-bench-pipeline [--flows F] [--packets N] [--runs R]\n"
-			    "  parse + table + expiry on one core, 64-byte frames from memory\n");
+			    "                         [--table fluxprobe|rte_hash]\n"
+			    "  parse + table + expiry on one core, 64-byte frames from memory;\n"
+			    "  rte_hash: DPDK's cuckoo hash as the table instead (a reference)\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -145,10 +240,31 @@ int main(int argc, char **argv)
 	if (t == NULL)
 		return 1;
 	uint64_t ts = 1767225600000ull;
-	double ins = run_pass(t, first, flows, &ts);
+	struct ref_table rtab = {0}, *rt = NULL;
+#ifdef FP_BENCH_RTE_HASH
+	if (ref) {
+		char *eal[] = {"fp-bench-pipeline",
+			       "--no-huge",
+			       "--no-pci",
+			       "-m",
+			       "4096",
+			       "-l",
+			       "0",
+			       "--file-prefix",
+			       "fp-bench-ref",
+			       "--log-level=lib.eal:error"};
+		if (rte_eal_init(sizeof(eal) / sizeof(eal[0]), eal) < 0 ||
+		    ref_create(&rtab, cfg.max_flows) != 0) {
+			fprintf(stderr, "fp-bench-pipeline: cannot set up rte_hash\n");
+			return 1;
+		}
+		rt = &rtab;
+	}
+#endif
+	double ins = run_pass(t, rt, first, flows, &ts);
 	double mpps[99];
 	for (int r = 0; r < runs; r++) {
-		double sec = run_pass(t, stream, packets, &ts);
+		double sec = run_pass(t, rt, stream, packets, &ts);
 		mpps[r] = packets / sec / 1e6;
 		printf("{\"run\":%d,\"flows\":%lu,\"packets\":%lu,\"seconds\":%.3f,\"mpps\":%.2f,"
 		       "\"ns_per_packet\":%.1f}\n",
@@ -158,10 +274,11 @@ int main(int argc, char **argv)
 	struct fp_table_stats st;
 	fp_table_stats_read(t, &st);
 	qsort(mpps, (size_t)runs, sizeof(double), cmp_double);
-	printf("{\"flows\":%lu,\"median_mpps\":%.2f,\"insert_pass_mpps\":%.2f,\"active_flows\":%lu,"
-	       "\"records_emitted\":%lu,\"table_bytes_per_flow\":%.1f}\n",
-	       (unsigned long)flows, mpps[runs / 2], flows / ins / 1e6, (unsigned long)st.active,
-	       (unsigned long)emitted, fp_table_bytes_per_flow(t));
+	printf("{\"table\":\"%s\",\"flows\":%lu,\"median_mpps\":%.2f,\"insert_pass_mpps\":%.2f,"
+	       "\"active_flows\":%lu,\"records_emitted\":%lu,\"table_bytes_per_flow\":%.1f}\n",
+	       rt ? "rte_hash" : "fluxprobe", (unsigned long)flows, mpps[runs / 2],
+	       flows / ins / 1e6, (unsigned long)(rt ? rt->used : st.active),
+	       (unsigned long)emitted, rt ? 0.0 : fp_table_bytes_per_flow(t));
 	fp_table_destroy(t);
 	free(first);
 	free(stream);
