@@ -33,45 +33,31 @@
 		id, len, F(field), 0                                                               \
 	}
 
-/* Common head and tail, the address family's fields in between. */
-#define IES_HEAD(SRC, DST, ALEN)                                                                   \
-	RAW(SRC, ALEN, key.src), RAW(DST, ALEN, key.dst), UINT(7, 2, key.sport),                   \
-	    UINT(11, 2, key.dport), UINT(4, 1, key.proto)
-
+/* One list per format; the address family only picks the address IEs, their length and (IPFIX)
+ * the ICMP type/code IE. v9 field types 1–79 share IPFIX numbers; 21/22 are LAST/FIRST_SWITCHED
+ * (uptime-relative). */
 /* clang-format off */
-#define IPFIX_V4_IES                                                                            \
-	IES_HEAD(8, 12, 4),       UINT(6, 2, tcp_flags),   UINT(5, 1, tos),                          \
-	UINT(58, 2, key.vlan),    UINT(32, 2, icmp_type_code), UINT(52, 1, ttl_min),                 \
-	UINT(53, 1, ttl_max),     RAW(56, 6, src_mac),     RAW(80, 6, dst_mac),                      \
-	UINT(2, 8, packets),      UINT(1, 8, octets),      UINT(152, 8, first_ms),                   \
-	UINT(153, 8, last_ms),    UINT(136, 1, end_reason), UINT(60, 1, ipver)
+#define IPFIX_IES(SRC, DST, ALEN, ICMP)                                                         \
+	RAW(SRC, ALEN, key.src),  RAW(DST, ALEN, key.dst), UINT(7, 2, key.sport),                   \
+	UINT(11, 2, key.dport),   UINT(4, 1, key.proto),   UINT(6, 2, tcp_flags),                   \
+	UINT(5, 1, tos),          UINT(58, 2, key.vlan),   UINT(ICMP, 2, icmp_type_code),           \
+	UINT(52, 1, ttl_min),     UINT(53, 1, ttl_max),    RAW(56, 6, src_mac),                     \
+	RAW(80, 6, dst_mac),      UINT(2, 8, packets),     UINT(1, 8, octets),                      \
+	UINT(152, 8, first_ms),   UINT(153, 8, last_ms),   UINT(136, 1, end_reason),                \
+	UINT(60, 1, ipver)
 
-#define IPFIX_V6_IES                                                                            \
-	IES_HEAD(27, 28, 16),     UINT(6, 2, tcp_flags),   UINT(5, 1, tos),                          \
-	UINT(58, 2, key.vlan),    UINT(139, 2, icmp_type_code), UINT(52, 1, ttl_min),                \
-	UINT(53, 1, ttl_max),     RAW(56, 6, src_mac),     RAW(80, 6, dst_mac),                      \
-	UINT(2, 8, packets),      UINT(1, 8, octets),      UINT(152, 8, first_ms),                   \
-	UINT(153, 8, last_ms),    UINT(136, 1, end_reason), UINT(60, 1, ipver)
+#define NFV9_IES(SRC, DST, ALEN)                                                                \
+	RAW(SRC, ALEN, key.src),  RAW(DST, ALEN, key.dst), UINT(7, 2, key.sport),                   \
+	UINT(11, 2, key.dport),   UINT(4, 1, key.proto),   UINT(6, 1, tcp_flags),                   \
+	UINT(5, 1, tos),          UINT(58, 2, key.vlan),   UINT(32, 2, icmp_type_code),             \
+	UINT(52, 1, ttl_min),     UINT(53, 1, ttl_max),    RAW(56, 6, src_mac),                     \
+	RAW(80, 6, dst_mac),      UINT(2, 8, packets),     UINT(1, 8, octets),                      \
+	UINT(22, 4, first_uptime), UINT(21, 4, last_uptime), UINT(60, 1, ipver)
 
-static const struct fp_ie ipfix_v4[] = {IPFIX_V4_IES};
-static const struct fp_ie ipfix_v6[] = {IPFIX_V6_IES};
-
-/* v9 field types 1–79 share IPFIX numbers; 21/22 are LAST/FIRST_SWITCHED (uptime-relative). */
-static const struct fp_ie nfv9_v4[] = {
-	IES_HEAD(8, 12, 4),      UINT(6, 1, tcp_flags), UINT(5, 1, tos),
-	UINT(58, 2, key.vlan),   UINT(32, 2, icmp_type_code), UINT(52, 1, ttl_min),
-	UINT(53, 1, ttl_max),    RAW(56, 6, src_mac),   RAW(80, 6, dst_mac),
-	UINT(2, 8, packets),     UINT(1, 8, octets),    UINT(22, 4, first_uptime),
-	UINT(21, 4, last_uptime), UINT(60, 1, ipver),
-};
-
-static const struct fp_ie nfv9_v6[] = {
-	IES_HEAD(27, 28, 16),    UINT(6, 1, tcp_flags), UINT(5, 1, tos),
-	UINT(58, 2, key.vlan),   UINT(32, 2, icmp_type_code), UINT(52, 1, ttl_min),
-	UINT(53, 1, ttl_max),    RAW(56, 6, src_mac),   RAW(80, 6, dst_mac),
-	UINT(2, 8, packets),     UINT(1, 8, octets),    UINT(22, 4, first_uptime),
-	UINT(21, 4, last_uptime), UINT(60, 1, ipver),
-};
+static const struct fp_ie ipfix_v4[] = {IPFIX_IES(8, 12, 4, 32)};
+static const struct fp_ie ipfix_v6[] = {IPFIX_IES(27, 28, 16, 139)};
+static const struct fp_ie nfv9_v4[] = {NFV9_IES(8, 12, 4)};
+static const struct fp_ie nfv9_v6[] = {NFV9_IES(27, 28, 16)};
 
 /* RFC 5103 biflow: the same, then the responder's counters as reverse IEs (PEN 29305). */
 static const struct fp_ie reverse_ies[] = {
