@@ -105,7 +105,6 @@ static void ref_update_burst(struct ref_table *rt, const struct fp_pkt *pkts, un
 		keys[i] = &pkts[i].key;
 	rte_hash_lookup_bulk_data(rt->h, keys, n, &hits, data);
 	for (unsigned i = 0; i < n; i++) {
-		struct ref_flow *f = data[i];
 		/* a miss may be a flow an earlier packet of this burst just added */
 		if (!(hits >> i & 1) && rte_hash_lookup_data(rt->h, keys[i], &data[i]) < 0) {
 			if (rt->used == rt->max)
@@ -113,7 +112,7 @@ static void ref_update_burst(struct ref_table *rt, const struct fp_pkt *pkts, un
 			data[i] = &rt->flows[rt->used++];
 			rte_hash_add_key_data(rt->h, keys[i], data[i]);
 		}
-		f = data[i];
+		struct ref_flow *f = data[i];
 		f->packets++;
 		f->octets += pkts[i].octets;
 		f->last_ms = pkts[i].ts_ms;
