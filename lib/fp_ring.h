@@ -35,4 +35,22 @@ unsigned fp_ring_pop_burst(struct fp_ring *r, struct fp_record *out, unsigned ma
 /* Any thread: records waiting now (approximate while both sides run). */
 uint64_t fp_ring_count(const struct fp_ring *r);
 
+/* Any thread: records pushed since init (the producer's free-running index). */
+static inline uint64_t fp_ring_pushed(const struct fp_ring *r)
+{
+	return __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+}
+
+/* Producer: records it can push now without one failing. */
+static inline uint64_t fp_ring_room(const struct fp_ring *r)
+{
+	return r->mask + 1 - (r->head - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE));
+}
+
+/* Slots in the ring. */
+static inline uint64_t fp_ring_capacity(const struct fp_ring *r)
+{
+	return r->mask + 1;
+}
+
 #endif

@@ -317,6 +317,7 @@ void fp_collector_pump(struct fp_collector *c, uint64_t now)
 			if (rc == 1) {
 				c->sent_msgs++;
 				c->sent_bytes += c->out_len;
+				c->sent_records += c->out_meta.records;
 				c->out_len = c->out_off = 0;
 			}
 		} else {
@@ -385,6 +386,7 @@ void fp_collector_send(struct fp_collector *c, const void *buf, size_t len,
 	}
 	c->sent_msgs++;
 	c->sent_bytes += (uint64_t)n;
+	c->sent_records += meta->records;
 }
 
 void fp_collector_drain(struct fp_collector *c, uint32_t timeout_ms)

@@ -49,7 +49,8 @@ struct fp_collector {
 	int fd;
 	uint64_t sent_msgs; /* UDP: datagrams sent; TCP: messages written whole */
 	uint64_t sent_bytes;
-	uint64_t send_errors; /* UDP: failed sends; TCP: failed connects and broken streams */
+	uint64_t sent_records; /* flow records in those messages */
+	uint64_t send_errors;  /* UDP: failed sends; TCP: failed connects and broken streams */
 	uint64_t send_errors_logged;		      /* errors already reported in the log */
 	uint64_t last_log_ms;			      /* monotonic ms of the last error log line */
 	uint64_t connects_logged, disconnects_logged; /* TCP: connection changes logged */

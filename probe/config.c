@@ -60,6 +60,7 @@ enum {
 	OPT_FRAG_MAX,
 	OPT_BIFLOW,
 	OPT_FRAG_TIMEOUT,
+	OPT_COLLECTOR_MODE,
 };
 
 static const struct option long_opts[] = {
@@ -78,6 +79,7 @@ static const struct option long_opts[] = {
     {"template-packets", required_argument, NULL, OPT_TPL_PACKETS},
     {"export-rate", required_argument, NULL, OPT_EXPORT_RATE},
     {"export-backlog", required_argument, NULL, OPT_EXPORT_BACKLOG},
+    {"collector-mode", required_argument, NULL, OPT_COLLECTOR_MODE},
     {"ring-size", required_argument, NULL, OPT_RING},
     {"snaplen", required_argument, NULL, OPT_SNAPLEN},
     {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
@@ -189,6 +191,10 @@ static void usage(FILE *out)
 	    "                               unless tcp:// (IPFIX only: reconnects with backoff\n"
 	    "                               1-30 s, templates at the start of every connection)\n"
 	    "                               (default none: flows are counted, not sent)\n"
+	    "      --collector-mode MODE    duplicate: every record to every collector (default);\n"
+	    "                               balance: each flow to one collector, picked by a\n"
+	    "                               hash of its key (both directions alike), so a tier\n"
+	    "                               of collectors shares the load\n"
 	    "      --export-backlog BYTES   per TCP collector, messages kept while it is down or\n"
 	    "                               slow, sent in order when it takes them; beyond that\n"
 	    "                               the oldest are dropped and counted (suffix K, M, G;\n"
@@ -212,9 +218,11 @@ static void usage(FILE *out)
 	    "      --observation-domain ID  IPFIX observation domain / v9 source id (default 1)\n"
 	    "      --template-interval SEC  resend templates this often (default 20)\n"
 	    "      --template-packets N     ... and every N messages (default 20)\n"
-	    "      --export-rate MSGS       pace export to MSGS messages/s, 0 = unpaced\n"
-	    "                               (default 10000: a collector with default socket\n"
-	    "                               buffers keeps up)\n"
+	    "      --export-rate MSGS       smoothing: messages/s per collector at least, evenly\n"
+	    "                               spaced; live, faster as flows arrive faster, and\n"
+	    "                               unpaced while the exporter falls behind; 0 = unpaced\n"
+	    "                               (default 25000: nfcapd on default socket buffers\n"
+	    "                               loses nothing at that rate)\n"
 	    "      --ring-size N            records queued per worker for the exporter (default "
 	    "65536)\n"
 	    "      --options                send options records (RFC 7011 section 4: exported,\n"
@@ -626,7 +634,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 	cfg->domain = 1;
 	cfg->template_interval_ms = 20000;
 	cfg->template_packets = 20;
-	cfg->export_rate = 10000;
+	cfg->export_rate = 25000; /* measured: see bench/RESULTS.md, "Export pacing" */
 	cfg->export_backlog = 32u << 20;
 	cfg->ring_size = 65536;
 	cfg->snaplen = 256;
@@ -817,6 +825,18 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 				cfg->decap = 0;
 			else {
 				fp_log(LOG_ERR, "--decap: '%s' is not auto or none", optarg);
+				return -1;
+			}
+			break;
+		case OPT_COLLECTOR_MODE:
+			if (strcmp(optarg, "duplicate") == 0)
+				cfg->collector_balance = 0;
+			else if (strcmp(optarg, "balance") == 0)
+				cfg->collector_balance = 1;
+			else {
+				fp_log(LOG_ERR,
+				       "--collector-mode: '%s' is not duplicate or balance",
+				       optarg);
 				return -1;
 			}
 			break;

@@ -27,7 +27,8 @@ struct fp_config {
 	uint32_t domain;
 	uint32_t template_interval_ms;
 	uint32_t template_packets;
-	uint32_t export_rate;  /* messages per second per collector; 0 = unpaced */
+	uint32_t export_rate;  /* smoothing floor, messages per second per collector; 0 = unpaced */
+	int collector_balance; /* --collector-mode balance: each flow to one collector */
 	size_t export_backlog; /* bytes queued per TCP collector */
 	uint32_t ring_size;
 	int snaplen;

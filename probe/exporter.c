@@ -4,12 +4,21 @@
  * them. It ends when every worker has set `done` and every ring is empty, so with --read the
  * process exits only after the last record left.
  *
- * Templates go out in the first message, then again once --template-interval has passed or
- * --template-packets messages were sent, and on a quiet link as a message of their own, so a
- * collector started late can decode within one interval (RFC 7011 §8.4 for UDP).
+ * Templates go out in each stream's first message, then again once --template-interval has
+ * passed or --template-packets messages were sent, and on a quiet link as a message of their
+ * own, so a collector started late can decode within one interval (RFC 7011 §8.4 for UDP).
  *
- * Pacing is a token bucket on messages per second (per collector, since every collector gets
- * every message): a file is read faster than any collector decodes, and UDP has no flow control.
+ * Pacing smooths, it never starves. UDP has no flow control and a collector on default socket
+ * buffers (nfcapd: 208 KiB, about 90 datagrams) loses whatever arrives in a burst while it is
+ * not scheduled, so messages leave a stream evenly spaced, at the larger of --export-rate and
+ * 1.25 x the rate at which flows are created (measured over 10 ms windows): the sustained rate
+ * follows the flows. Live, workers expire flows only into ring room, so a backlog waits in the
+ * tables; when a table has no room left (7/8 full, or evicting) and a ring is more than a
+ * quarter full, the exporter stops pacing and sends as fast as the sockets take: a record
+ * dropped because the ring overflowed is lost for sure, a datagram sent fast only maybe. Offline,
+ * and live once the workers flush at the end, the workers wait for ring space (nothing is lost by
+ * waiting), so
+ * --export-rate alone sets the pace.
  */
 #include "exporter.h"
 #include "log.h"
@@ -26,24 +35,85 @@
 #include <urcu/urcu-qsbr.h>
 
 #define DRAIN_BURST 256
+#define RATE_WINDOW_NS 10000000ull /* arrival-rate window */
 
-static void pace(struct fp_exporter *x)
+/* Live: the gap between messages of one stream, from --export-rate, the flow rate and the
+ * pressure on the tables (see the top of this file). Once per exporter loop. */
+static void update_pace(struct fp_exporter *x)
 {
-	if (x->cfg->export_rate == 0 || x->cur->n == 0)
+	if (x->cfg->export_rate == 0) {
+		x->pace_gap_ns = 0;
 		return;
-	uint64_t gap = 1000000000ull / x->cfg->export_rate;
+	}
+	uint64_t base = 1000000000ull / x->cfg->export_rate;
+	uint64_t now = fp_mono_ns();
+	int filling = 0, flushing = x->offline;
+	for (unsigned w = 0; w < x->n_workers && !flushing; w++) {
+		const struct fp_ring *r = &x->workers[w].ring;
+		filling |= fp_ring_count(r) > fp_ring_capacity(r) / 4;
+		/* A worker flushing at the end waits for ring space, as offline ones do. */
+		flushing |= __atomic_load_n(&x->workers[w].flushing, __ATOMIC_RELAXED);
+	}
+	if (flushing) {
+		x->pace_gap_ns = base;
+		return;
+	}
+	if (now - x->win_start_ns >= RATE_WINDOW_NS) {
+		/* Records follow flows: every flow created leaves as at least one record. Flows,
+		 * not ring pushes, measure the need: pushes wait for ring room (worker.c), so they
+		 * would only echo the exporter's own pace. */
+		uint64_t created = 0, forced = 0;
+		int full = 0;
+		for (unsigned w = 0; w < x->n_workers; w++) {
+			struct fp_table_stats ts;
+			fp_table_stats_read(x->workers[w].table, &ts);
+			created += ts.flows_created;
+			forced += ts.records[FP_END_RESOURCES] + ts.records_dropped;
+			full |= ts.active > x->cfg->max_flows / 8 * 7;
+		}
+		uint64_t per_msg = x->st.messages ? x->st.records_exported / x->st.messages : 20;
+		/* messages per second each stream needs: flows/s / per_msg / streams x 1.25 */
+		double need = (double)(created - x->win_created) * 1e9 /
+			      (double)(now - x->win_start_ns) / (double)(per_msg ? per_msg : 1) /
+			      (double)(x->ns ? x->ns : 1) * 1.25;
+		x->need_gap_ns = need >= 1 ? (uint64_t)(1e9 / need) : 0;
+		/* A table that is full, or evicting, has no room to wait in. */
+		x->pressure = full || forced != x->win_forced;
+		x->win_start_ns = now;
+		x->win_created = created;
+		x->win_forced = forced;
+	}
+	uint64_t gap = base;
+	if (x->need_gap_ns && x->need_gap_ns < gap)
+		gap = x->need_gap_ns;
+	if (filling && x->pressure) {
+		if (x->unpaced_since_ns == 0)
+			x->unpaced_since_ns = now;
+		gap = 0;
+	} else if (x->unpaced_since_ns) {
+		fp_counter_add(&x->st.unpaced_ms, (now - x->unpaced_since_ns) / 1000000);
+		x->unpaced_since_ns = 0;
+	}
+	x->pace_gap_ns = gap;
+}
+
+static void pace(struct fp_exporter *x, struct fp_stream *s)
+{
+	uint64_t gap = x->pace_gap_ns;
+	if (gap == 0)
+		return;
 	uint64_t now = fp_mono_ns();
 	/* At most 32 messages of credit after a quiet spell; sleep only when well ahead, since
 	 * a sleep costs more than one message's gap at high rates. */
-	if (x->pace_next_ns + 32 * gap < now)
-		x->pace_next_ns = now - 32 * gap; /* now > 32 gaps here: no underflow */
-	if (x->pace_next_ns > now + 200000) {
-		uint64_t wait = x->pace_next_ns - now;
+	if (s->pace_next_ns + 32 * gap < now)
+		s->pace_next_ns = now - 32 * gap; /* now > 32 gaps here: no underflow */
+	if (s->pace_next_ns > now + 200000) {
+		uint64_t wait = s->pace_next_ns - now;
 		struct timespec ts = {.tv_sec = (time_t)(wait / 1000000000ull),
 				      .tv_nsec = (long)(wait % 1000000000ull)};
 		nanosleep(&ts, NULL);
 	}
-	x->pace_next_ns += gap;
+	s->pace_next_ns += gap;
 }
 
 /* v9's sysUpTime origin: one second before the first packet (offline) or the start (live). */
@@ -72,22 +142,30 @@ static uint64_t export_time(const struct fp_exporter *x)
 	return t ? t + 1000 : fp_wall_ms();
 }
 
-static int templates_due(const struct fp_exporter *x)
+static int templates_due(const struct fp_exporter *x, const struct fp_stream *s)
 {
 	if (x->cfg->format == FP_FORMAT_NFV5)
 		return 0; /* v5 has none */
-	return x->msgs_since_tpl >= x->cfg->template_packets ||
-	       fp_mono_ns() / 1000000 - x->last_tpl_mono_ms >= x->cfg->template_interval_ms ||
-	       x->st.messages == 0;
+	return s->msgs_since_tpl >= x->cfg->template_packets ||
+	       fp_mono_ns() / 1000000 - s->last_tpl_mono_ms >= x->cfg->template_interval_ms ||
+	       s->messages == 0;
 }
 
-/* Totals for the options records, read from the workers' published counters. */
-static void export_counters(const struct fp_exporter *x, struct fp_export_counters *c)
+/* Does the collector take this stream's messages? */
+static int feeds(const struct fp_stream *s, const struct fp_collector *c)
+{
+	return s->only == NULL || s->only == c;
+}
+
+/* Totals for a stream's options records: what it sent, and what the probe could not export,
+ * read from the workers' published counters. */
+static void export_counters(const struct fp_exporter *x, const struct fp_stream *s,
+			    struct fp_export_counters *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->messages = x->st.messages;
-	c->flow_records = x->st.records_exported;
-	c->octets = x->st.bytes_sent;
+	c->messages = s->messages;
+	c->flow_records = s->records;
+	c->octets = s->bytes;
 	for (unsigned w = 0; w < x->n_workers; w++) {
 		struct fp_worker_stats ws;
 		struct fp_table_stats ts;
@@ -103,6 +181,8 @@ static void export_counters(const struct fp_exporter *x, struct fp_export_counte
 	/* Messages a TCP collector's backlog had to drop never reached it either. */
 	for (unsigned i = 0; i < x->cur->n; i++) {
 		const struct fp_backlog *b = &x->cur->c[i]->backlog;
+		if (!feeds(s, x->cur->c[i]))
+			continue;
 		c->notsent_flows += b->dropped.records;
 		c->notsent_packets += b->dropped.packets;
 		c->notsent_octets += b->dropped.octets;
@@ -110,75 +190,79 @@ static void export_counters(const struct fp_exporter *x, struct fp_export_counte
 }
 
 /* Options template and records after the data templates; skipped if the message is too small. */
-static int options_due(const struct fp_exporter *x)
+static int options_due(const struct fp_exporter *x, const struct fp_stream *s)
 {
 	return !x->cfg->no_options &&
-	       (x->last_opt_mono_ms == 0 ||
-		fp_mono_ns() / 1000000 - x->last_opt_mono_ms >= x->cfg->options_interval_ms);
+	       (s->last_opt_mono_ms == 0 ||
+		fp_mono_ns() / 1000000 - s->last_opt_mono_ms >= x->cfg->options_interval_ms);
 }
 
 /* Options data records (after the templates, which carry the options templates). */
-static void add_options(struct fp_exporter *x)
+static void add_options(struct fp_exporter *x, struct fp_stream *s)
 {
 	struct fp_export_counters c;
-	uint32_t before = x->enc.msg_records;
-	export_counters(x, &c);
-	if (fp_encode_options(&x->enc, &c) == 0) {
+	uint32_t before = s->enc.msg_records;
+	export_counters(x, s, &c);
+	if (fp_encode_options(&s->enc, &c) == 0) {
 		fp_counter_add(&x->st.options_messages, 1);
-		x->last_opt_mono_ms = fp_mono_ns() / 1000000;
+		s->last_opt_mono_ms = fp_mono_ns() / 1000000;
 	}
-	x->msg_option_records = x->enc.msg_records - before;
+	s->msg_option_records = s->enc.msg_records - before;
 }
 
-static void msg_begin(struct fp_exporter *x)
+static void encoder_start(const struct fp_exporter *x, struct fp_encoder *e, uint8_t *buf,
+			  size_t cap)
 {
-	if (!x->started) {
-		fp_encode_init(&x->enc, x->cfg->format, x->cfg->domain, x->buf, x->cur->max_msg,
-			       boot_time(x));
-		fp_encode_layout(&x->enc, x->cfg->biflow, x->cfg->fields);
-		if (x->cfg->sample_n > 1) /* v5 header: 2 bits mode (1 = every Nth), 14 interval */
-			x->enc.v5_sampling =
-			    (uint16_t)((x->cfg->sample_random ? 2u : 1u) << 14 | x->cfg->sample_n);
-		x->started = 1;
+	fp_encode_init(e, x->cfg->format, x->cfg->domain, buf, cap, boot_time(x));
+	fp_encode_layout(e, x->cfg->biflow, x->cfg->fields);
+	if (x->cfg->sample_n > 1) /* v5 header: 2 bits mode (1 = every Nth), 14 interval */
+		e->v5_sampling =
+		    (uint16_t)((x->cfg->sample_random ? 2u : 1u) << 14 | x->cfg->sample_n);
+}
+
+static void msg_begin(struct fp_exporter *x, struct fp_stream *s)
+{
+	if (!s->started) {
+		encoder_start(x, &s->enc, s->buf, x->cur->max_msg);
+		s->started = 1;
 	}
-	x->enc.cap = x->cur->max_msg; /* a reload may have brought a collector with a smaller MTU */
-	fp_encode_begin(&x->enc, export_time(x));
-	x->msg_option_records = 0;
-	x->msg_meta = (struct fp_msg_meta){0};
-	x->tpl_end = x->enc.len;
-	if (templates_due(x)) {
-		fp_encode_templates(&x->enc);
+	s->enc.cap = x->cur->max_msg; /* a reload may have brought a collector with a smaller MTU */
+	fp_encode_begin(&s->enc, export_time(x));
+	s->msg_option_records = 0;
+	s->msg_meta = (struct fp_msg_meta){0};
+	s->tpl_end = s->enc.len;
+	if (templates_due(x, s)) {
+		fp_encode_templates(&s->enc);
 		if (!x->cfg->no_options)
-			fp_encode_options_templates(&x->enc);
+			fp_encode_options_templates(&s->enc);
 		if (x->cfg->sample_n > 1)
-			fp_encode_sampling_template(&x->enc);
-		x->tpl_end = x->enc.len;
+			fp_encode_sampling_template(&s->enc);
+		s->tpl_end = s->enc.len;
 		/* The sampling interval rides every template refresh, so that a collector that
 		 * (re)starts scales from its first decoded message on. */
 		if (x->cfg->sample_n > 1) {
-			uint32_t before = x->enc.msg_records;
-			fp_encode_sampling(&x->enc, x->cfg->sample_n,
+			uint32_t before = s->enc.msg_records;
+			fp_encode_sampling(&s->enc, x->cfg->sample_n,
 					   x->cfg->sample_random ? FP_SAMPLING_RANDOM
 								 : FP_SAMPLING_DETERMINISTIC);
-			x->msg_option_records += x->enc.msg_records - before;
+			s->msg_option_records += s->enc.msg_records - before;
 		}
-		x->last_tpl_mono_ms = fp_mono_ns() / 1000000;
-		x->msgs_since_tpl = 0;
+		s->last_tpl_mono_ms = fp_mono_ns() / 1000000;
+		s->msgs_since_tpl = 0;
 		fp_counter_add(&x->st.template_messages, 1);
 	}
-	if (options_due(x)) {
-		uint32_t sampling_records = x->msg_option_records;
-		add_options(x);
-		x->msg_option_records += sampling_records;
+	if (options_due(x, s)) {
+		uint32_t sampling_records = s->msg_option_records;
+		add_options(x, s);
+		s->msg_option_records += sampling_records;
 	}
-	x->msg_open = 1;
+	s->msg_open = 1;
 }
 
 /* At most one log line per collector every 10 s, with the count since the last one; a TCP
  * collector's connections coming and going are logged when they happen. */
-static void log_send_errors(struct fp_exporter *x, unsigned i)
+static void log_send_errors(struct fp_collector *c)
 {
-	struct fp_collector *c = x->cur->c[i];
 	if (c->connects != c->connects_logged || c->disconnects != c->disconnects_logged) {
 		if (c->disconnects != c->disconnects_logged)
 			fp_log(LOG_WARNING, "collector %s: connection lost (%s); reconnecting",
@@ -216,54 +300,61 @@ static void log_send_errors(struct fp_exporter *x, unsigned i)
 /* The message for stream collectors: the same, less the template sets, which a TCP session
  * carries once, at its start (RFC 7011 §8.1 and §10.4: no template refresh over TCP). Returns
  * its length, 0 when nothing but the header would be left. */
-static size_t strip_templates(struct fp_exporter *x, size_t len)
+static size_t strip_templates(struct fp_exporter *x, struct fp_stream *s, size_t len)
 {
 	size_t hdr = fp_encode_header_len(x->cfg->format);
-	size_t cut = x->tpl_end - hdr;
+	size_t cut = s->tpl_end - hdr;
 	if (len - cut <= hdr)
 		return 0;
-	memcpy(x->tcp_buf, x->buf, hdr);
-	memcpy(x->tcp_buf + hdr, x->buf + x->tpl_end, len - x->tpl_end);
+	memcpy(s->tcp_buf, s->buf, hdr);
+	memcpy(s->tcp_buf + hdr, s->buf + s->tpl_end, len - s->tpl_end);
 	size_t n = len - cut;
-	x->tcp_buf[2] = (uint8_t)(n >> 8); /* IPFIX header: message length */
-	x->tcp_buf[3] = (uint8_t)n;
+	s->tcp_buf[2] = (uint8_t)(n >> 8); /* IPFIX header: message length */
+	s->tcp_buf[3] = (uint8_t)n;
 	return n;
 }
 
-static void msg_send(struct fp_exporter *x)
+static void msg_send(struct fp_exporter *x, struct fp_stream *s)
 {
-	uint32_t nrec = x->enc.msg_records - x->msg_option_records;
-	size_t len = fp_encode_finish(&x->enc);
-	size_t tcp_len = x->cur->n_tcp ? strip_templates(x, len) : 0;
+	uint32_t nrec = s->enc.msg_records - s->msg_option_records;
+	size_t len = fp_encode_finish(&s->enc);
+	int tcp = s->only ? s->only->proto == FP_PROTO_TCP : x->cur->n_tcp > 0;
+	int udp = s->only ? s->only->proto == FP_PROTO_UDP : x->cur->n_tcp < x->cur->n;
+	size_t tcp_len = tcp ? strip_templates(x, s, len) : 0;
 
-	x->msg_meta.records = nrec;
-	if (x->cur->n_tcp < x->cur->n)
-		pace(x);
+	s->msg_meta.records = nrec;
+	if (udp)
+		pace(x, s);
 	for (unsigned i = 0; i < x->cur->n; i++) {
 		struct fp_collector *c = x->cur->c[i];
+		if (!feeds(s, c))
+			continue;
 		if (c->proto == FP_PROTO_UDP)
-			fp_collector_send(c, x->buf, len, &x->msg_meta, 0);
+			fp_collector_send(c, s->buf, len, &s->msg_meta, 0);
 		else if (tcp_len)
-			fp_collector_send(c, x->tcp_buf, tcp_len, &x->msg_meta, x->offline);
-		log_send_errors(x, i);
+			fp_collector_send(c, s->tcp_buf, tcp_len, &s->msg_meta, x->offline);
+		log_send_errors(c);
 	}
+	s->messages++;
+	s->records += nrec;
+	s->bytes += len;
 	fp_counter_add(&x->st.messages, 1);
 	fp_counter_add(&x->st.bytes_sent, len);
 	fp_counter_add(&x->st.records_exported, nrec);
-	x->msgs_since_tpl++;
-	x->msg_open = 0;
+	s->msgs_since_tpl++;
+	s->msg_open = 0;
 }
 
-/* The templates (and options templates) alone in one message, numbered like the next one. */
-static size_t templates_msg(struct fp_exporter *x, uint8_t *buf, size_t cap)
+/* The templates (and options templates) alone in one message, numbered like the stream's next
+ * one. */
+static size_t templates_msg(struct fp_exporter *x, struct fp_stream *s, uint8_t *buf, size_t cap)
 {
 	struct fp_encoder e;
-	if (x->started) {
-		e = x->enc; /* same domain, sequence and v9 uptime origin */
+	if (s->started) {
+		e = s->enc; /* same domain, sequence and v9 uptime origin */
 		e.buf = buf;
 	} else {
-		fp_encode_init(&e, x->cfg->format, x->cfg->domain, buf, cap, boot_time(x));
-		fp_encode_layout(&e, x->cfg->biflow, x->cfg->fields);
+		encoder_start(x, &e, buf, cap);
 	}
 	e.cap = cap < x->cur->max_msg ? cap : x->cur->max_msg;
 	fp_encode_begin(&e, export_time(x));
@@ -278,22 +369,26 @@ static size_t templates_msg(struct fp_exporter *x, uint8_t *buf, size_t cap)
 /* What a new TCP connection starts with (the transport renumbers it for the connection). */
 size_t fp_exporter_greeting(void *ctx, uint8_t *buf, size_t cap)
 {
-	return templates_msg(ctx, buf, cap);
+	struct fp_stream *s = ctx;
+	return templates_msg(s->x, s, buf, cap);
 }
 
-/* A new collector list (SIGHUP): its UDP collectors get the templates now, before any data,
- * even into the middle of a message being built (TCP ones get them when they connect). */
+/* A new collector list (SIGHUP), duplicate mode: its UDP collectors get the templates now,
+ * before any data, even into the middle of a message being built (TCP ones get them when they
+ * connect). In balance mode a new collector comes with a new stream, which starts with them. */
 static void announce_templates(struct fp_exporter *x)
 {
-	if (!x->started || x->cur->n_tcp == x->cur->n || x->cfg->format == FP_FORMAT_NFV5)
+	struct fp_stream *s = x->dup;
+	if (x->balance || !s->started || x->cur->n_tcp == x->cur->n ||
+	    x->cfg->format == FP_FORMAT_NFV5)
 		return;
-	size_t len = templates_msg(x, x->tcp_buf, sizeof(x->tcp_buf));
+	size_t len = templates_msg(x, s, s->tcp_buf, sizeof(s->tcp_buf));
 	struct fp_msg_meta none = {0};
 	for (unsigned i = 0; i < x->cur->n; i++)
 		if (x->cur->c[i]->proto == FP_PROTO_UDP)
-			fp_collector_send(x->cur->c[i], x->tcp_buf, len, &none, 0);
+			fp_collector_send(x->cur->c[i], s->tcp_buf, len, &none, 0);
 	if (x->cfg->format == FP_FORMAT_NFV9)
-		x->enc.seq++; /* v9 numbers export packets: this was one */
+		s->enc.seq++; /* v9 numbers export packets: this was one */
 	fp_counter_add(&x->st.template_messages, 1);
 }
 
@@ -305,23 +400,35 @@ static void pump_collectors(struct fp_exporter *x)
 	uint64_t now = fp_mono_ns() / 1000000;
 	for (unsigned i = 0; i < x->cur->n; i++) {
 		fp_collector_pump(x->cur->c[i], now);
-		log_send_errors(x, i);
+		log_send_errors(x->cur->c[i]);
 	}
 }
 
-static void add_one(struct fp_exporter *x, const struct fp_record *r)
+/* Balance mode: the stream of the collector this flow belongs to. The key is hashed in its
+ * canonical orientation, so both directions of a connection meet at one collector. */
+static struct fp_stream *stream_for(const struct fp_exporter *x, const struct fp_record *r)
+{
+	if (x->ns == 1)
+		return x->sv[0];
+	struct fp_flow_key k = r->key;
+	fp_key_canonicalize(&k);
+	uint64_t h = fp_key_hash(&k) >> 32;
+	return x->sv[(h * x->ns) >> 32];
+}
+
+static void add_one(struct fp_exporter *x, struct fp_stream *s, const struct fp_record *r)
 {
 	if (x->offline && r->last_ms > x->clock_ms)
 		x->clock_ms = r->last_ms;
-	if (!x->msg_open)
-		msg_begin(x);
-	if (fp_encode_record(&x->enc, r) != 0) {
-		msg_send(x);
-		msg_begin(x);
-		fp_encode_record(&x->enc, r); /* an empty message always has room for one record */
+	if (!s->msg_open)
+		msg_begin(x, s);
+	if (fp_encode_record(&s->enc, r) != 0) {
+		msg_send(x, s);
+		msg_begin(x, s);
+		fp_encode_record(&s->enc, r); /* an empty message always has room for one record */
 	}
-	x->msg_meta.packets += r->packets;
-	x->msg_meta.octets += r->octets;
+	s->msg_meta.packets += r->packets;
+	s->msg_meta.octets += r->octets;
 	if (x->json)
 		fp_jsonout_write(x->json, r);
 	fp_counter_add(&x->st.records_by_family[r->key.ipver == 6], 1);
@@ -331,8 +438,9 @@ static void add_one(struct fp_exporter *x, const struct fp_record *r)
 
 static void add_record(struct fp_exporter *x, const struct fp_record *r)
 {
+	struct fp_stream *s = stream_for(x, r);
 	if (x->cfg->format != FP_FORMAT_NFV5) {
-		add_one(x, r);
+		add_one(x, s, r);
 		return;
 	}
 	/* v5 carries IPv4 only, in 32-bit counters: IPv6 flows are counted as not exportable, and a
@@ -348,8 +456,20 @@ static void add_record(struct fp_exporter *x, const struct fp_record *r)
 		part.octets = octets < FP_NFV5_MAX_COUNT ? octets : FP_NFV5_MAX_COUNT;
 		packets -= part.packets;
 		octets -= part.octets;
-		add_one(x, &part);
+		add_one(x, s, &part);
 	} while (packets || octets);
+}
+
+/* The streams of the set just loaded: one per collector in balance mode, else the one. */
+static void load_streams(struct fp_exporter *x)
+{
+	if (x->balance && x->cur->n) {
+		x->sv = x->cur->s;
+		x->ns = x->cur->n;
+	} else {
+		x->sv = &x->dup;
+		x->ns = 1;
+	}
 }
 
 static void *exporter_main(void *arg)
@@ -364,10 +484,12 @@ static void *exporter_main(void *arg)
 	for (;;) {
 		urcu_qsbr_quiescent_state();
 		x->cur = rcu_dereference(x->cset);
+		load_streams(x);
 		if (x->cur != x->prev_set) {
 			x->prev_set = x->cur;
 			announce_templates(x);
 		}
+		update_pace(x);
 		unsigned got = 0;
 		int all_done = 1;
 
@@ -397,33 +519,56 @@ static void *exporter_main(void *arg)
 		/* Nothing queued: send what is pending after a short wait, keep templates fresh. */
 		if (idle == 0 && x->json)
 			fp_jsonout_flush(x->json);
-		if (++idle >= 20 && x->msg_open)
-			msg_send(x);
-		else if (!x->msg_open && x->started && (templates_due(x) || options_due(x))) {
-			msg_begin(x);
-			msg_send(x);
+		++idle;
+		for (unsigned i = 0; i < x->ns; i++) {
+			struct fp_stream *s = x->sv[i];
+			if (idle >= 20 && s->msg_open)
+				msg_send(x, s);
+			else if (!s->msg_open && s->started &&
+				 (templates_due(x, s) || options_due(x, s))) {
+				msg_begin(x, s);
+				msg_send(x, s);
+			}
 		}
 		usleep(500);
 	}
-	if (x->msg_open)
-		msg_send(x);
-	/* Final totals: one last message with the options records (RFC 7011 §4: at shutdown). */
-	if (x->started && !x->cfg->no_options) {
-		x->msgs_since_tpl = x->cfg->template_packets; /* templates + options now */
-		x->last_opt_mono_ms = 0;
-		msg_begin(x);
-		msg_send(x);
+	for (unsigned i = 0; i < x->ns; i++) {
+		struct fp_stream *s = x->sv[i];
+		if (s->msg_open)
+			msg_send(x, s);
+		/* Final totals: one last message with the options records (RFC 7011 §4: at
+		 * shutdown). */
+		if (s->started && !x->cfg->no_options) {
+			s->msgs_since_tpl = x->cfg->template_packets; /* templates + options now */
+			s->last_opt_mono_ms = 0;
+			msg_begin(x, s);
+			msg_send(x, s);
+		}
 	}
+	if (x->unpaced_since_ns)
+		fp_counter_add(&x->st.unpaced_ms, (fp_mono_ns() - x->unpaced_since_ns) / 1000000);
 	/* Stream collectors get what is queued, then a clean close. */
 	for (unsigned i = 0; i < x->cur->n; i++) {
 		fp_collector_drain(x->cur->c[i], FP_DRAIN_MS);
-		log_send_errors(x, i);
+		log_send_errors(x->cur->c[i]);
 	}
 	urcu_qsbr_unregister_thread();
 	struct timespec cpu;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
 	x->cpu_seconds = (double)cpu.tv_sec + cpu.tv_nsec / 1e9;
 	return NULL;
+}
+
+static struct fp_stream *stream_new(struct fp_exporter *x, struct fp_collector *only)
+{
+	struct fp_stream *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		fp_log(LOG_ERR, "cannot allocate an export stream");
+		return NULL;
+	}
+	s->x = x;
+	s->only = only;
+	return s;
 }
 
 int fp_exporter_init(struct fp_exporter *x, const struct fp_config *cfg, struct fp_worker *workers,
@@ -434,10 +579,13 @@ int fp_exporter_init(struct fp_exporter *x, const struct fp_config *cfg, struct 
 	x->workers = workers;
 	x->n_workers = n_workers;
 	x->offline = offline;
-	return 0;
+	x->balance = cfg->collector_balance;
+	x->dup = stream_new(x, NULL);
+	return x->dup ? 0 : -1;
 }
 
-/* Close and free the collectors of `set` that `keep` does not hold, then the set. */
+/* Close and free the collectors of `set` that `keep` does not hold (and their streams), then the
+ * set. */
 static void set_free(struct fp_collector_set *set, const struct fp_collector_set *keep)
 {
 	if (set == NULL)
@@ -449,13 +597,14 @@ static void set_free(struct fp_collector_set *set, const struct fp_collector_set
 		if (!kept) {
 			fp_collector_close(set->c[i]);
 			free(set->c[i]);
+			free(set->s[i]);
 		}
 	}
 	free(set);
 }
 
 /* A set for cfg's collectors: those of `old` with the same name are taken over (socket, TCP
- * connection and backlog intact), the others opened. NULL after logging what failed. */
+ * connection, backlog and stream intact), the others opened. NULL after logging what failed. */
 static struct fp_collector_set *set_open(struct fp_exporter *x, const struct fp_config *cfg,
 					 const struct fp_collector_set *old)
 {
@@ -465,22 +614,32 @@ static struct fp_collector_set *set_open(struct fp_exporter *x, const struct fp_
 	set->max_msg = 65535 - 8 - 40;
 	for (unsigned i = 0; i < cfg->n_collectors; i++) {
 		struct fp_collector *c = NULL;
+		struct fp_stream *s = NULL;
 		for (unsigned j = 0; old && j < old->n; j++)
-			if (strcmp(old->c[j]->name, cfg->collectors[i].name) == 0)
+			if (strcmp(old->c[j]->name, cfg->collectors[i].name) == 0) {
 				c = old->c[j];
+				s = old->s[j];
+			}
 		if (c == NULL) {
 			c = malloc(sizeof(*c));
 			if (c == NULL)
 				goto fail;
 			*c = cfg->collectors[i];
-			int e = fp_collector_open(c, cfg->export_backlog, fp_exporter_greeting, x);
-			if (e) {
-				fp_log(LOG_ERR, "collector %s: %s", c->name, strerror(-e));
+			if (x->balance && (s = stream_new(x, c)) == NULL) {
 				free(c);
 				goto fail;
 			}
+			int e = fp_collector_open(c, cfg->export_backlog, fp_exporter_greeting,
+						  s ? s : x->dup);
+			if (e) {
+				fp_log(LOG_ERR, "collector %s: %s", c->name, strerror(-e));
+				free(c);
+				free(s);
+				goto fail;
+			}
 		}
-		set->c[set->n++] = c;
+		set->c[set->n] = c;
+		set->s[set->n++] = s;
 		set->n_tcp += c->proto == FP_PROTO_TCP;
 		size_t m = fp_collector_max_payload(c, cfg->mtu);
 		if (m < set->max_msg)
@@ -517,6 +676,8 @@ void fp_exporter_close_collectors(struct fp_exporter *x)
 {
 	set_free(x->cset, NULL);
 	x->cset = x->cur = NULL;
+	free(x->dup);
+	x->dup = NULL;
 }
 
 int fp_exporter_start(struct fp_exporter *x)

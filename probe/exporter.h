@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The exporter thread: drains every worker's ring, encodes records into MTU-sized IPFIX or v9
- * messages, sends each message to every collector, refreshes templates, paces the send rate.
- * One encoder for all workers keeps one gap-free sequence per observation domain.
+ * messages, sends them to the collectors, refreshes templates, paces the send rate.
+ *
+ * A stream is one encoder with its own sequence numbers, templates and options timing (RFC 7011
+ * §3.1: sequence numbers count per transport session and observation domain). In duplicate
+ * mode (the default) one stream serves every collector, each gets every message; in balance
+ * mode (--collector-mode balance) every collector has its own stream and each flow goes to one
+ * collector, picked by a hash of its key that both directions of a connection share.
  */
 #ifndef FP_EXPORTER_H
 #define FP_EXPORTER_H
@@ -16,7 +21,7 @@
 #include "worker.h"
 
 struct fp_exporter_stats {
-	uint64_t records_exported; /* records encoded into messages that were sent */
+	uint64_t records_exported; /* records encoded into messages handed to the collectors */
 	uint64_t messages;
 	uint64_t template_messages;    /* messages that carried the templates */
 	uint64_t records_by_family[2]; /* IPv4, IPv6 */
@@ -25,10 +30,30 @@ struct fp_exporter_stats {
 	uint64_t bytes_sent;		 /* message bytes handed to the sockets (one copy) */
 	uint64_t options_messages;	 /* messages that carried options records */
 	uint64_t records_not_exportable; /* v5: IPv6 flow records it cannot carry */
+	uint64_t unpaced_ms;		 /* live: time spent unpaced because a ring was filling */
 };
 
 /* How long the exporter waits at the end for stream collectors to take what is queued. */
 #define FP_DRAIN_MS 5000
+
+/* One encoder and the message it is building; see the top of this file. */
+struct fp_stream {
+	struct fp_encoder enc;
+	struct fp_exporter *x;
+	struct fp_collector *only;   /* balance mode: the one collector it feeds; NULL = all */
+	size_t tpl_end;		     /* end of the template sets in buf */
+	struct fp_msg_meta msg_meta; /* flow records, packets, octets in the message being built */
+	int started;		     /* first message begun: v9 boot time fixed */
+	int msg_open;
+	uint32_t msg_option_records; /* options data records in the message being built */
+	uint64_t last_tpl_mono_ms;
+	uint32_t msgs_since_tpl;
+	uint64_t last_opt_mono_ms; /* options data last sent; 0 = due now */
+	uint64_t pace_next_ns;	   /* token bucket: earliest time the next message may leave */
+	uint64_t messages, records, bytes; /* this stream's totals, for its options records */
+	uint8_t buf[FP_MSG_MAX];
+	uint8_t tcp_buf[FP_MSG_MAX]; /* the message less its templates, for stream collectors */
+};
 
 /* The collectors messages go to; replaced whole on SIGHUP (RCU), collectors kept by pointer. */
 struct fp_collector_set {
@@ -36,6 +61,7 @@ struct fp_collector_set {
 	unsigned n_tcp; /* stream collectors among them */
 	size_t max_msg; /* largest message every collector's MTU allows */
 	struct fp_collector *c[FP_MAX_COLLECTORS];
+	struct fp_stream *s[FP_MAX_COLLECTORS]; /* balance mode: c[i]'s own stream */
 };
 
 struct fp_exporter {
@@ -47,19 +73,19 @@ struct fp_exporter {
 	struct fp_worker *workers;
 	unsigned n_workers;
 	int offline;
-	struct fp_encoder enc;
-	uint8_t buf[FP_MSG_MAX];
-	uint8_t tcp_buf[FP_MSG_MAX]; /* the message less its templates, for stream collectors */
-	size_t tpl_end;		     /* end of the template sets in buf */
-	struct fp_msg_meta msg_meta; /* flow records, packets, octets in the message being built */
-	int started;		     /* first message begun: v9 boot time fixed */
-	int msg_open;
-	uint32_t msg_option_records; /* options data records in the message being built */
-	uint64_t clock_ms;	     /* export time: packet clock offline, wall clock live */
-	uint64_t last_tpl_mono_ms;
-	uint32_t msgs_since_tpl;
-	uint64_t last_opt_mono_ms; /* options data last sent; 0 = due now */
-	uint64_t pace_next_ns;	   /* token bucket: earliest time the next message may leave */
+	int balance;	       /* --collector-mode balance */
+	struct fp_stream *dup; /* duplicate mode's stream (balance mode: used with no collector) */
+	struct fp_stream **sv; /* the streams of this loop: cur->s in balance mode, else &dup */
+	unsigned ns;
+	uint64_t clock_ms; /* export time: packet clock offline, wall clock live */
+	/* pacing: the gap between two messages of one stream, and what it follows (live) */
+	uint64_t pace_gap_ns;
+	uint64_t need_gap_ns;	   /* 1.25 x the flow creation rate, as a gap; 0 = none measured */
+	uint64_t win_start_ns;	   /* flow-rate window */
+	uint64_t win_created;	   /* flows created, all tables, at the window's start */
+	uint64_t win_forced;	   /* evicted or dropped records, at the window's start */
+	int pressure;		   /* a table full or evicting in the last window */
+	uint64_t unpaced_since_ns; /* 0 = paced */
 	struct fp_exporter_stats st;
 	double cpu_seconds; /* the exporter thread's CPU time, set when it ends */
 	pthread_t thread;
@@ -74,14 +100,15 @@ int fp_exporter_start(struct fp_exporter *x);
 int fp_exporter_open_collectors(struct fp_exporter *x);
 
 /* SIGHUP: switch to `cfg`'s collector list; collectors with an unchanged spec keep their socket,
- * connection and backlog. Main thread (a QSBR reader, offline or online), while the exporter
- * runs; returns after the old list is out of use. 0, or -1 (logged) with the old list kept. */
+ * connection, backlog and (balance mode) stream. Main thread (a QSBR reader, offline or online),
+ * while the exporter runs; returns after the old list is out of use. 0, or -1 (logged) with the
+ * old list kept. */
 int fp_exporter_reload(struct fp_exporter *x, const struct fp_config *cfg);
 
-/* Close every collector. Main thread, after the exporter thread ended. */
+/* Close every collector and free the streams. Main thread, after the exporter thread ended. */
 void fp_exporter_close_collectors(struct fp_exporter *x);
 
-/* fp_greeter_fn for TCP collectors (`ctx` = the exporter): the templates, alone in a message.
+/* fp_greeter_fn for TCP collectors (`ctx` = their stream): the templates, alone in a message.
  * Exporter thread (it runs inside fp_collector_pump). */
 size_t fp_exporter_greeting(void *ctx, uint8_t *buf, size_t cap);
 

@@ -194,16 +194,18 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 			(unsigned long)x->json->records, (unsigned long)x->json->errors);
 	fprintf(out,
 		"\"messages\":%lu,\"template_messages\":%lu,\"exporter_cpu_seconds\":%.3f,"
-		"\"collectors\":[",
-		(unsigned long)xs.messages, (unsigned long)xs.template_messages, x->cpu_seconds);
+		"\"export_rate\":%u,\"unpaced_ms\":%lu,\"collector_mode\":\"%s\",\"collectors\":[",
+		(unsigned long)xs.messages, (unsigned long)xs.template_messages, x->cpu_seconds,
+		cfg->export_rate, (unsigned long)xs.unpaced_ms,
+		x->balance ? "balance" : "duplicate");
 	for (unsigned i = 0; i < x->cset->n; i++) {
 		const struct fp_collector *c = x->cset->c[i];
 		fprintf(out,
 			"%s{\"collector\":\"%s\",\"transport\":\"%s\",\"messages\":%lu,"
-			"\"bytes\":%lu,\"send_errors\":%lu",
+			"\"records\":%lu,\"bytes\":%lu,\"send_errors\":%lu",
 			i ? "," : "", c->name, c->proto == FP_PROTO_TCP ? "tcp" : "udp",
-			(unsigned long)c->sent_msgs, (unsigned long)c->sent_bytes,
-			(unsigned long)c->send_errors);
+			(unsigned long)c->sent_msgs, (unsigned long)c->sent_records,
+			(unsigned long)c->sent_bytes, (unsigned long)c->send_errors);
 		if (c->proto == FP_PROTO_TCP)
 			fprintf(out,
 				",\"connects\":%lu,\"disconnects\":%lu,\"dropped_messages\":%lu,"
@@ -269,6 +271,58 @@ static void read_totals(struct fp_worker *workers, unsigned nw, struct totals *t
 		per_worker_packets[w] = ws.packets;
 	}
 	urcu_qsbr_read_unlock();
+}
+
+/* What was lost so far: records inside the probe (a worker's ring to the exporter was full),
+ * records a TCP collector's backlog dropped, packets the kernel or NIC dropped. */
+struct losses {
+	uint64_t records_ring, records_backlog, packets_capture;
+};
+
+static void read_losses(struct fp_worker *workers, unsigned nw, struct fp_exporter *x,
+			const struct fp_config *cfg, struct losses *l)
+{
+	struct totals t;
+	uint64_t pw[MAX_WORKERS];
+	struct fp_capture_stats cs = {0};
+	memset(l, 0, sizeof(*l));
+	read_totals(workers, nw, &t, pw);
+	l->records_ring = t.records_dropped;
+	urcu_qsbr_read_lock();
+	const struct fp_collector_set *set = rcu_dereference(x->cset);
+	for (unsigned i = 0; set && i < set->n; i++)
+		l->records_backlog +=
+		    __atomic_load_n(&set->c[i]->backlog.dropped.records, __ATOMIC_RELAXED);
+	urcu_qsbr_read_unlock();
+	if (cfg->dpdk || !workers[0].offline)
+		caps[0].ops->stats(&caps[0], &cs);
+	l->packets_capture = cs.dropped + cs.if_dropped;
+}
+
+/* A warning that names each loss, its cause and what to do about it: `l` less `since`. */
+static void log_losses(const struct losses *l, const struct losses *since, const char *when,
+		       int prio)
+{
+	uint64_t ring = l->records_ring - since->records_ring;
+	uint64_t backlog = l->records_backlog - since->records_backlog;
+	uint64_t cap = l->packets_capture - since->packets_capture;
+	if (ring)
+		fp_log(prio,
+		       "LOSS%s: %lu flow records dropped inside the probe: a worker's ring to "
+		       "the exporter overflowed (a burst larger than --ring-size, or an exporter "
+		       "slower than the flows); raise --ring-size, or spread the export with "
+		       "--collector-mode balance",
+		       when, (unsigned long)ring);
+	if (backlog)
+		fp_log(prio,
+		       "LOSS%s: %lu flow records dropped from TCP collector backlogs: a collector "
+		       "was down or slower than the flows; raise --export-backlog",
+		       when, (unsigned long)backlog);
+	if (cap)
+		fp_log(prio,
+		       "LOSS%s: %lu packets dropped by the kernel or NIC before capture: the "
+		       "capture fell behind; narrow the BPF filter or use --dpdk",
+		       when, (unsigned long)cap);
 }
 
 /* One line: per worker Mpps, totals Gbit/s (IP bytes), active flows, export rate, drops. */
@@ -347,7 +401,8 @@ static void reload(struct fp_exporter *x, const struct fp_config *cfg)
 static void supervise(struct fp_worker *workers, unsigned nw, struct fp_exporter *x,
 		      const struct fp_config *cfg, struct fp_budget *budget)
 {
-	double t0 = fp_mono_s(), last = t0, last_pub = 0;
+	double t0 = fp_mono_s(), last = t0, last_pub = 0, last_loss_check = t0, last_warn = 0;
+	struct losses warned = {0};
 	struct totals prev = {0};
 	uint64_t prev_pw[MAX_WORKERS] = {0}, prev_records = 0;
 	struct timespec nap = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
@@ -369,6 +424,20 @@ static void supervise(struct fp_worker *workers, unsigned nw, struct fp_exporter
 				caps[0].ops->stats(&caps[0], &cs);
 			fp_metrics_publish_capture(&cs);
 			last_pub = now;
+		}
+		/* Loss is never silent: a warning within a second of the first, then at most
+		 * one every 10 s with what was lost since the last. */
+		if (now - last_loss_check >= 1.0 && (last_warn == 0 || now - last_warn >= 10.0)) {
+			struct losses l;
+			urcu_qsbr_thread_online();
+			read_losses(workers, nw, x, cfg, &l);
+			urcu_qsbr_thread_offline();
+			if (memcmp(&l, &warned, sizeof(l)) != 0) {
+				log_losses(&l, &warned, " since the last report", LOG_WARNING);
+				warned = l;
+				last_warn = now;
+			}
+			last_loss_check = now;
 		}
 		if (reload_requested) {
 			reload_requested = 0;
@@ -414,7 +483,8 @@ int main(int argc, char **argv)
 			goto out_config;
 		fp_log_setup(level, 1);
 	}
-	fp_exporter_init(&exporter, &cfg, workers, 0, 0);
+	if (fp_exporter_init(&exporter, &cfg, workers, 0, 0) != 0)
+		goto out_config;
 	static struct fp_jsonout json;
 	if (cfg.json) {
 		if (fp_jsonout_open(&json, cfg.json) != 0)
@@ -542,6 +612,7 @@ int main(int argc, char **argv)
 			pthread_join(workers[w].thread, NULL);
 	pthread_join(exporter.thread, NULL);
 	double seconds = fp_mono_s() - t0;
+	struct losses lost;
 
 	/* No reader may still hold a table when it is freed (readers run under QSBR). */
 	urcu_qsbr_synchronize_rcu();
@@ -554,18 +625,29 @@ int main(int argc, char **argv)
 		uint64_t pw[MAX_WORKERS];
 		fp_exporter_stats_read(&exporter, &xs);
 		read_totals(workers, nw, &t, pw);
-		fp_log(LOG_INFO, "%lu packets, %lu records exported in %lu messages, %.2f s",
-		       (unsigned long)t.packets, (unsigned long)xs.records_exported,
-		       (unsigned long)xs.messages, seconds);
 		const struct fp_collector_set *set = exporter.cset;
+		if (set->n)
+			fp_log(LOG_INFO, "%lu packets, %lu records sent in %lu messages, %.2f s",
+			       (unsigned long)t.packets, (unsigned long)xs.records_exported,
+			       (unsigned long)xs.messages, seconds);
+		else
+			fp_log(LOG_INFO,
+			       "%lu packets, %lu records (no collector: counted, not sent), "
+			       "%.2f s",
+			       (unsigned long)t.packets, (unsigned long)xs.records_exported,
+			       seconds);
 		for (unsigned i = 0; i < set->n; i++)
 			if (set->c[i]->send_errors)
 				fp_log(LOG_WARNING, "collector %s: %lu send errors (last: %s)",
 				       set->c[i]->name, (unsigned long)set->c[i]->send_errors,
 				       strerror(set->c[i]->last_errno));
+		/* The last lines say what was lost in the whole run, whatever was warned before. */
+		struct losses none = {0};
+		read_losses(workers, nw, &exporter, &cfg, &lost);
+		log_losses(&lost, &none, " in this run", LOG_ERR); /* even with --quiet */
 	}
-	/* Everything counted was exported either way; a capture that failed still says so. */
-	rc = EXIT_SUCCESS;
+	/* Exit 0 says every flow counted was exported; a capture that failed says so too. */
+	rc = lost.records_ring || lost.records_backlog ? EXIT_FAILURE : EXIT_SUCCESS;
 	for (unsigned w = 0; w < nw; w++)
 		if (workers[w].failed)
 			rc = EXIT_FAILURE;

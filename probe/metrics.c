@@ -150,21 +150,24 @@ static void render(FILE *f)
 	 * (this thread registers for the scrape; unregistering is its quiescent state). */
 	urcu_qsbr_register_thread();
 	const struct fp_collector_set *set = rcu_dereference(src.exporter->cset);
-	static const char *const names[] = {"collector_messages_total",
-					    "collector_send_errors_total",
-					    "collector_dropped_messages_total"};
+	static const char *const names[] = {
+	    "collector_messages_total", "collector_send_errors_total",
+	    "collector_dropped_messages_total", "collector_records_total"};
 	static const char *const helps[] = {
 	    "Messages this collector was sent (TCP: written whole).",
 	    "UDP: failed sends; TCP: failed connects and broken connections.",
-	    "TCP: messages dropped from the backlog or left at exit."};
-	for (int k = 0; k < 3; k++) {
+	    "TCP: messages dropped from the backlog or left at exit.",
+	    "Flow records in the messages this collector was sent (--collector-mode balance: "
+	    "its share)."};
+	for (int k = 0; k < 4; k++) {
 		head(f, names[k], "counter", helps[k]);
 		for (unsigned i = 0; set && i < set->n; i++) {
 			const struct fp_collector *c = set->c[i];
-			uint64_t v =
-			    k == 0   ? __atomic_load_n(&c->sent_msgs, __ATOMIC_RELAXED)
-			    : k == 1 ? __atomic_load_n(&c->send_errors, __ATOMIC_RELAXED)
-				     : __atomic_load_n(&c->backlog.dropped_msgs, __ATOMIC_RELAXED);
+			const uint64_t *p = k == 0   ? &c->sent_msgs
+					    : k == 1 ? &c->send_errors
+					    : k == 2 ? &c->backlog.dropped_msgs
+						     : &c->sent_records;
+			uint64_t v = __atomic_load_n(p, __ATOMIC_RELAXED);
 			fprintf(f, "fluxprobe_%s{collector=\"", names[k]);
 			put_label(f, c->name);
 			fprintf(f, "\",transport=\"%s\"} %lu\n",

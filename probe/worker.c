@@ -20,7 +20,8 @@
 #define QSBR_EVERY 16
 
 static_assert(2 * FP_BURST <= FP_TABLE_BURST_MAX, "two receive bursts fit one table update");
-#define EXPIRE_BUDGET 64 /* wheel slots + entries examined per receive burst */
+#define EXPIRE_BUDGET 64	 /* wheel slots + entries examined per receive burst */
+#define EXPIRE_IDLE_BUDGET 65536 /* ... per poll that found no packet (a few ms at most) */
 
 /* Table → exporter. Offline the file can wait, so wait; live, count and drop. */
 static int emit_to_ring(void *arg, const struct fp_record *rec)
@@ -216,9 +217,19 @@ int fp_worker_run(void *arg)
 		}
 		if (w->frag)
 			frag_expire(w, w->clock_ms);
-		/* Expiry keeps pace with arrivals: one budget per receive burst taken. */
-		fp_table_expire(w->table, w->clock_ms,
-				w->npkts > FP_BURST ? 2 * EXPIRE_BUDGET : EXPIRE_BUDGET);
+		/* Expiry keeps pace with arrivals: one budget per receive burst taken; a poll
+		 * that found nothing lets it catch up (a flood that stopped leaves many flows
+		 * to expire at once). Live, never more than the ring takes now: a flow left in
+		 * the table leaves at a later slice, a record that finds the ring full is lost. */
+		unsigned budget = w->npkts > FP_BURST ? 2 * EXPIRE_BUDGET : EXPIRE_BUDGET;
+		if (n == 0)
+			budget = EXPIRE_IDLE_BUDGET;
+		if (!w->offline) {
+			uint64_t room = fp_ring_room(&w->ring);
+			if (budget > room)
+				budget = (unsigned)room;
+		}
+		fp_table_expire(w->table, w->clock_ms, budget);
 		if (++bursts % QSBR_EVERY == 0) {
 			publish_stats(w);
 			urcu_qsbr_quiescent_state();
@@ -227,7 +238,7 @@ int fp_worker_run(void *arg)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	w->capture_seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	/* End of input or stop: every flow still in the table leaves as "forced end". */
-	w->flushing = 1;
+	__atomic_store_n(&w->flushing, 1, __ATOMIC_RELAXED); /* the exporter paces as offline */
 	if (w->frag)
 		frag_expire(w, UINT64_MAX); /* what still waits for a first fragment */
 	fp_table_flush(w->table, FP_END_FORCED);
