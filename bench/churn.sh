@@ -53,7 +53,7 @@ summ() { python3 -c 'import json,sys
 d = json.load(open(sys.argv[1]))
 r = d["records_exported"]
 print("%.2f %d %.0f %d %.3f %d" % (d["seconds"], r, r / max(d["capture_seconds"], 1e-9),
-      d["records_dropped"], d["exporter_cpu_seconds"], d["unpaced_ms"]))' "$1"; }
+      d["records_dropped"], d["exporter_cpu_seconds"], d.get("unpaced_ms", 0)))' "$1"; }
 
 gen scan -n 2000000 -f 2000000 -u              # one packet per flow
 gen churn -n 2000000 -f 1000000 -u -r 4        # as bench/dpdk.sh: 2 packets per flow

@@ -683,9 +683,12 @@ void fp_exporter_close_collectors(struct fp_exporter *x)
 int fp_exporter_start(struct fp_exporter *x)
 {
 	int rc = pthread_create(&x->thread, NULL, exporter_main, x);
-	if (rc != 0)
+	if (rc != 0) {
 		fp_log(LOG_ERR, "cannot start exporter thread: %s", strerror(rc));
-	return rc ? -1 : 0;
+		return -1;
+	}
+	pthread_setname_np(x->thread, "fp-exporter"); /* top -H, perf --comm */
+	return 0;
 }
 
 void fp_exporter_stats_read(const struct fp_exporter *x, struct fp_exporter_stats *out)

@@ -280,9 +280,14 @@ int fp_worker_init(struct fp_worker *w, unsigned id, struct fp_capture *cap,
 int fp_worker_start(struct fp_worker *w)
 {
 	int rc = pthread_create(&w->thread, NULL, worker_main, w);
-	if (rc != 0)
+	if (rc != 0) {
 		fp_log(LOG_ERR, "worker %u: cannot start thread: %s", w->id, strerror(rc));
-	return rc ? -1 : 0;
+		return -1;
+	}
+	char name[16];
+	snprintf(name, sizeof(name), "fp-worker-%u", w->id);
+	pthread_setname_np(w->thread, name);
+	return 0;
 }
 
 void fp_worker_fini(struct fp_worker *w)
