@@ -97,6 +97,7 @@ struct fp_table {
 	uint32_t max_flows;
 	uint64_t tick_ms;
 	uint64_t wheel_tick; /* every tick ≤ this one has been processed */
+	uint64_t scan_from;  /* pick_victim(): no slot of an earlier tick holds a flow */
 	int wheel_started;
 	struct fp_table_config cfg;
 	struct fp_table_stats st;
@@ -196,7 +197,14 @@ struct fp_table *fp_table_create(const struct fp_table_config *cfg)
 	uint32_t shortest = cfg->idle_ms;
 	if (cfg->fin_ms && cfg->fin_ms < shortest)
 		shortest = cfg->fin_ms;
-	t->tick_ms = shortest / 64 ? shortest / 64 : 1;
+	/* Ticks fine enough for the shortest timeout, coarse enough that the longest deadline
+	 * (a packet's time + the idle timeout) falls within the wheel: a flow filed beyond the
+	 * horizon would lose its place in the least-recently-seen order that eviction follows. */
+	uint64_t longest = cfg->idle_ms > cfg->fin_ms ? cfg->idle_ms : cfg->fin_ms;
+	uint64_t fit = (longest + WHEEL_SLOTS - 65) / (WHEEL_SLOTS - 64);
+	t->tick_ms = shortest / 64 > fit ? shortest / 64 : fit;
+	if (t->tick_ms == 0)
+		t->tick_ms = 1;
 	for (unsigned i = 0; i < WHEEL_SLOTS; i++)
 		t->wheel[i] = NIL;
 	return t;
@@ -266,6 +274,8 @@ static void wheel_link(struct fp_table *t, uint32_t i, uint64_t tk)
 	if (tk - t->wheel_tick >= WHEEL_SLOTS)
 		tk = t->wheel_tick + WHEEL_SLOTS - 1; /* beyond the horizon: look again later */
 	uint16_t s = (uint16_t)(tk % WHEEL_SLOTS);
+	if (tk < t->scan_from)
+		t->scan_from = tk;
 	f->wslot = s;
 	f->wprev = NIL;
 	f->wnext = t->wheel[s];
@@ -375,20 +385,26 @@ static void flow_begin(struct fp_table *t, uint32_t i, const struct fp_pkt *p, i
 
 /*
  * The least recently seen flow: the first correctly filed entry from the wheel's current
- * position on. Misfiled entries met on the way (seen since they were filed) are refiled.
+ * position on. Misfiled entries met on the way (seen since they were filed) are refiled. An entry
+ * whose deadline still lies beyond the horizon (the wheel lags the clock) is taken as it is met:
+ * walking on would visit every flow of a table full of them. The scan starts at the first slot
+ * that may hold a flow, not over the empty ones before it each time.
  */
 static uint32_t pick_victim(struct fp_table *t)
 {
 	uint32_t fallback = NIL;
+	uint64_t from = t->scan_from > t->wheel_tick ? t->scan_from : t->wheel_tick + 1;
 
-	for (uint64_t tk = t->wheel_tick + 1; tk <= t->wheel_tick + WHEEL_SLOTS; tk++) {
+	for (uint64_t tk = from; tk <= t->wheel_tick + WHEEL_SLOTS; tk++) {
 		uint32_t s = (uint32_t)(tk % WHEEL_SLOTS);
 		uint32_t i = t->wheel[s];
+		if (i == NIL && fallback == NIL)
+			t->scan_from = tk + 1;
 		while (i != NIL) {
 			struct fp_flow *f = &t->flows[i];
 			uint32_t next = f->wnext;
 			uint64_t dtk = deadline_of(t, f) / t->tick_ms;
-			if (dtk <= tk)
+			if (dtk <= tk || dtk - t->wheel_tick >= WHEEL_SLOTS)
 				return i;
 			if (fallback == NIL)
 				fallback = i;

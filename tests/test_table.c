@@ -286,6 +286,38 @@ static void evict_least_recently_seen(void **state)
 	fp_table_destroy(t);
 }
 
+/* An idle timeout longer than the wheel's reach at the FIN linger's resolution (600 s against
+ * 2 s): eviction still takes the least recently seen flow, and a table kept full by new flows
+ * evicts them in the order they came, to the wheel's tick (149 ms here: 149 flows of this test)
+ * (a full table once walked every flow per eviction). */
+static void evict_with_long_idle_timeout(void **state)
+{
+	(void)state;
+	struct fp_table *t = mk(4, 600000, 1200000, 2000);
+	feed(t, pkt(1, 1, 1000, 10, 0));
+	feed(t, pkt(2, 1, 2000, 10, 0));
+	feed(t, pkt(3, 1, 3000, 10, 0));
+	feed(t, pkt(4, 1, 4000, 10, 0));
+	feed(t, pkt(1, 1, 5000, 10, 0)); /* flow 1 seen again: flow 2 is now the oldest */
+	feed(t, pkt(5, 1, 6000, 10, 0));
+	assert_int_equal(nrecs, 1);
+	assert_int_equal(recs[0].key.src[3], 2);
+	fp_table_destroy(t);
+
+	t = mk(1024, 600000, 1200000, 2000);
+	for (uint32_t i = 0; i < 20000; i++) {
+		feed(t, pkt(i, (uint16_t)(i >> 16), 1000 + i, 10, 0));
+		fp_table_expire(t, 1000 + i, 64);
+	}
+	assert_int_equal(nrecs, 20000 - 1024);
+	for (uint32_t i = 0; i < nrecs; i++) {
+		int32_t flow = recs[i].key.src[2] << 8 | recs[i].key.src[3];
+		assert_int_equal(recs[i].end_reason, FP_END_RESOURCES);
+		assert_in_range(flow - (int32_t)i + 150, 0, 300);
+	}
+	fp_table_destroy(t);
+}
+
 /* 100k packets over 20k keys through a 1000-entry table: every packet and byte comes out. */
 static void conservation_under_churn(void **state)
 {
@@ -438,6 +470,7 @@ int main(void)
 	    cmocka_unit_test(tcp_end_detected),
 	    cmocka_unit_test(rst_and_port_reuse),
 	    cmocka_unit_test(evict_least_recently_seen),
+	    cmocka_unit_test(evict_with_long_idle_timeout),
 	    cmocka_unit_test(conservation_under_churn),
 	    cmocka_unit_test(time_jump_and_backwards),
 	    cmocka_unit_test(bad_config),
