@@ -618,6 +618,25 @@ out:
 	return rc;
 }
 
+/* The collector just parsed (the list's next slot) is one already listed, by another name
+ * perhaps (localhost and 127.0.0.1): every record would reach it twice. Logged. */
+static int collector_repeated(const struct fp_config *cfg)
+{
+	const struct fp_collector *n = &cfg->collectors[cfg->n_collectors];
+	for (unsigned i = 0; i < cfg->n_collectors; i++) {
+		const struct fp_collector *c = &cfg->collectors[i];
+		if (c->proto == n->proto && c->addrlen == n->addrlen &&
+		    memcmp(&c->addr, &n->addr, c->addrlen) == 0) {
+			fp_log(LOG_ERR,
+			       "--collector %s: the same collector as %s (it would get every "
+			       "record twice)",
+			       n->name, c->name);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Parse argv, of which argv[1..nfile] came from the config file. */
 static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 {
@@ -690,6 +709,8 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 				fp_log(LOG_ERR, "--collector: %s", err);
 				return -1;
 			}
+			if (collector_repeated(cfg))
+				return -1;
 			cfg->n_collectors++;
 			break;
 		case OPT_FORMAT:

@@ -41,7 +41,7 @@
  * pressure on the tables (see the top of this file). Once per exporter loop. */
 static void update_pace(struct fp_exporter *x)
 {
-	if (x->cfg->export_rate == 0) {
+	if (x->cfg->export_rate == 0 || __atomic_load_n(&x->hurry, __ATOMIC_RELAXED)) {
 		x->pace_gap_ns = 0;
 		return;
 	}
@@ -429,8 +429,6 @@ static void add_one(struct fp_exporter *x, struct fp_stream *s, const struct fp_
 	}
 	s->msg_meta.packets += r->packets;
 	s->msg_meta.octets += r->octets;
-	if (x->json)
-		fp_jsonout_write(x->json, r);
 	fp_counter_add(&x->st.records_by_family[r->key.ipver == 6], 1);
 	fp_counter_add(&x->st.packets_exported, r->packets);
 	fp_counter_add(&x->st.octets_exported, r->octets);
@@ -439,6 +437,8 @@ static void add_one(struct fp_exporter *x, struct fp_stream *s, const struct fp_
 static void add_record(struct fp_exporter *x, const struct fp_record *r)
 {
 	struct fp_stream *s = stream_for(x, r);
+	if (x->json) /* whole, whatever the export format can carry */
+		fp_jsonout_write(x->json, r);
 	if (x->cfg->format != FP_FORMAT_NFV5) {
 		add_one(x, s, r);
 		return;

@@ -80,11 +80,12 @@ struct fp_exporter {
 	uint64_t clock_ms; /* export time: packet clock offline, wall clock live */
 	/* pacing: the gap between two messages of one stream, and what it follows (live) */
 	uint64_t pace_gap_ns;
-	uint64_t need_gap_ns;	   /* 1.25 x the flow creation rate, as a gap; 0 = none measured */
-	uint64_t win_start_ns;	   /* flow-rate window */
-	uint64_t win_created;	   /* flows created, all tables, at the window's start */
-	uint64_t win_forced;	   /* evicted or dropped records, at the window's start */
-	int pressure;		   /* a table full or evicting in the last window */
+	uint64_t need_gap_ns;  /* 1.25 x the flow creation rate, as a gap; 0 = none measured */
+	uint64_t win_start_ns; /* flow-rate window */
+	uint64_t win_created;  /* flows created, all tables, at the window's start */
+	uint64_t win_forced;   /* evicted or dropped records, at the window's start */
+	int pressure;	       /* a table full or evicting in the last window */
+	int hurry;	       /* set (relaxed) by a second SIGINT/SIGTERM: no pacing any more */
 	uint64_t unpaced_since_ns; /* 0 = paced */
 	struct fp_exporter_stats st;
 	double cpu_seconds; /* the exporter thread's CPU time, set when it ends */

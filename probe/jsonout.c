@@ -128,6 +128,9 @@ void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r)
 					    json_integer(r->rev_tcp_flags));
 	}
 	add_fields(j, o, r);
+	/* IE 34: the counters are of 1 packet in N; a consumer scales them, as collectors do. */
+	if (j->sample_n > 1)
+		json_object_set_new(o, "samplingInterval", json_integer(j->sample_n));
 	json_object_set_new(o, "flowEndReason", json_integer(r->end_reason));
 	json_object_set_new(o, "flowEndReasonName",
 			    json_string(fp_end_reason_name((enum fp_end_reason)r->end_reason)));

@@ -16,8 +16,9 @@
 struct fp_jsonout {
 	FILE *f;
 	int is_stdout;
-	int biflow;	 /* add the reverse counters */
-	unsigned fields; /* --fields groups (enum fp_field_group) */
+	int biflow;	   /* add the reverse counters */
+	unsigned fields;   /* --fields groups (enum fp_field_group) */
+	uint32_t sample_n; /* --sample: > 1 adds samplingInterval, counters stay raw */
 	uint64_t records;
 	uint64_t errors; /* records not written (disk full, closed pipe) */
 };

@@ -46,9 +46,27 @@ static void on_usr1(int sig)
 	stats_requested = 1;
 }
 
+static struct fp_exporter exporter;
+
+/* First SIGINT/SIGTERM: stop capturing, export every flow, exit. Second: export the rest
+ * unpaced, as fast as the sockets take it. Third: leave now (what was not sent is lost). */
 static void on_signal(int sig)
 {
 	(void)sig;
+	static volatile sig_atomic_t count;
+	if (++count == 2) {
+		static const char m[] = "fluxprobe: second signal: exporting the rest unpaced; "
+					"a third one exits at once\n";
+		__atomic_store_n(&exporter.hurry, 1, __ATOMIC_RELAXED);
+		(void)!write(STDERR_FILENO, m, sizeof(m) - 1);
+		return;
+	}
+	if (count >= 3) {
+		static const char m[] = "fluxprobe: third signal: exit now; records not yet sent "
+					"are lost\n";
+		(void)!write(STDERR_FILENO, m, sizeof(m) - 1);
+		_exit(EXIT_FAILURE);
+	}
 	stop = 1;
 	for (unsigned i = 0; i < ncaps; i++)
 		if (caps[i].ops)
@@ -325,7 +343,21 @@ static void log_losses(const struct losses *l, const struct losses *since, const
 		       when, (unsigned long)cap);
 }
 
-/* One line: per worker Mpps, totals Gbit/s (IP bytes), active flows, export rate, drops. */
+/* A rate with its SI prefix: 5000 pps reads "5.00 kpps", not "0.00 Mpps". */
+static const char *scaled(char *buf, size_t len, double v, const char *unit)
+{
+	static const char *const prefix[] = {"", "k", "M", "G", "T"};
+	unsigned i = 0;
+	while (v >= 1000 && i < 4) {
+		v /= 1000;
+		i++;
+	}
+	snprintf(buf, len, "%.2f %s%s", v, prefix[i], unit);
+	return buf;
+}
+
+/* One line: per worker packet rate, totals and bit rate (IP bytes), active flows, export rate,
+ * drops. */
 static void print_stats_line(struct fp_worker *workers, unsigned nw, const struct fp_exporter *x,
 			     const struct fp_config *cfg, double dt, struct totals *prev,
 			     uint64_t *prev_pw, uint64_t *prev_records, int keep)
@@ -341,16 +373,17 @@ static void print_stats_line(struct fp_worker *workers, unsigned nw, const struc
 	fp_exporter_stats_read(x, &xs);
 	if (cfg->dpdk || !workers[0].offline)
 		caps[0].ops->stats(&caps[0], &cs);
+	char a[32], b[32];
 	for (unsigned w = 0; w < nw && len < (int)sizeof(line) - 64; w++)
-		len += snprintf(line + len, sizeof(line) - (size_t)len, "w%u %.2f Mpps  ", w,
-				(double)(pw[w] - prev_pw[w]) / dt / 1e6);
+		len += snprintf(line + len, sizeof(line) - (size_t)len, "w%u %s  ", w,
+				scaled(a, sizeof(a), (double)(pw[w] - prev_pw[w]) / dt, "pps"));
 	snprintf(line + len, sizeof(line) - (size_t)len,
-		 "| %.2f Mpps %.2f Gbit/s, %lu active flows, %.0f records/s exported, drops: "
+		 "| %s %s, %lu active flows, %.0f records/s exported, drops: "
 		 "capture %lu, records %lu",
-		 (double)(t.packets - prev->packets) / dt / 1e6,
-		 (double)(t.bytes - prev->bytes) * 8 / dt / 1e9, (unsigned long)t.active,
-		 (double)(xs.records_exported - *prev_records) / dt, (unsigned long)cs.dropped,
-		 (unsigned long)t.records_dropped);
+		 scaled(a, sizeof(a), (double)(t.packets - prev->packets) / dt, "pps"),
+		 scaled(b, sizeof(b), (double)(t.bytes - prev->bytes) * 8 / dt, "bit/s"),
+		 (unsigned long)t.active, (double)(xs.records_exported - *prev_records) / dt,
+		 (unsigned long)cs.dropped, (unsigned long)t.records_dropped);
 	fp_log_status(line, keep);
 	*prev = t;
 	memcpy(prev_pw, pw, sizeof(uint64_t) * nw);
@@ -391,6 +424,11 @@ static void reload(struct fp_exporter *x, const struct fp_config *cfg)
 		fp_log(LOG_NOTICE,
 		       "SIGHUP: %u collector(s):%s (other settings apply at the next start)",
 		       set->n, names);
+		if (set->n == 0)
+			fp_log(LOG_WARNING,
+			       "SIGHUP: %s lists no collector: flows are counted, not sent, until "
+			       "a reload brings one",
+			       cfg->config_file);
 	} else {
 		fp_log(LOG_ERR, "SIGHUP: collectors unchanged");
 	}
@@ -461,7 +499,6 @@ int main(int argc, char **argv)
 {
 	struct fp_config cfg;
 	static struct fp_worker workers[MAX_WORKERS];
-	static struct fp_exporter exporter;
 	struct fp_capture_stats cs = {0};
 	struct fp_budget budget = {0};
 	int rc = EXIT_FAILURE;
@@ -491,6 +528,7 @@ int main(int argc, char **argv)
 			goto out_config;
 		json.biflow = cfg.biflow;
 		json.fields = cfg.fields;
+		json.sample_n = cfg.sample_n;
 		exporter.json = &json;
 	}
 	if (fp_exporter_open_collectors(&exporter) != 0)

@@ -48,6 +48,10 @@ bad_args "--fields: '' is not one of" -r "$T/in.pcap" --fields mpls,
 bad_args "carries only ingress" -r "$T/in.pcap" --format nfv5 --fields ingress,mpls
 bad_args "--ifindex" -r "$T/in.pcap" --ifindex 3,x
 bad_args "--ifindex" -r "$T/in.pcap" --ifindex 4294967296
+bad_args "--collector-mode" -r "$T/in.pcap" --collector-mode roundrobin
+# the same collector twice, by name or by another name, would get every record twice
+bad_args "the same collector as 127.0.0.1:2055" -r "$T/in.pcap" -n 127.0.0.1:2055 -n 127.0.0.1:2055
+bad_args "the same collector as 127.0.0.1:2055" -r "$T/in.pcap" -n 127.0.0.1:2055 -n localhost:2055
 
 # The config file: a bad key or value names the file, the line and the key.
 printf '# comment\nread = %s\n\nidle-timeout = soon\n' "$T/in.pcap" >"$T/bad-value.conf"
@@ -112,4 +116,31 @@ note "trailing BPF filter applied"
 expect_eq "idle records, run 1 vs 2" "$(json_get "$T/a.json" records.idle_timeout)" \
 	"$(json_get "$T/b.json" records.idle_timeout)"
 [ "$(json_get "$T/a.json" records.idle_timeout)" -gt 0 ] || fail "no idle expiry with a 100 ms timeout"
+# JSON lines carry every flow whatever the export format holds (v5: IPv4 only), and with
+# --sample N they carry the interval, so a consumer can scale the raw counters.
+"$FLUXPROBE" -r "$T/in.pcap" --format nfv5 --json "$T/v5.json" -q || fail "--format nfv5 --json failed"
+expect_eq "JSON lines with --format nfv5 (IPv6 too)" "$(wc -l <"$T/v5.json")" "$(json_get "$T/truth.json" flows)"
+"$FLUXPROBE" -r "$T/in.pcap" --sample 10 --json "$T/sampled.json" -q || fail "--sample --json failed"
+expect_eq "JSON lines without samplingInterval 10" 	"$(grep -vc '"samplingInterval":10[,}]' "$T/sampled.json" || true)" 0
+
+# A second SIGINT ends a slow, paced drain: the rest goes out unpaced, nothing is lost.
+"$FPGEN" -o "$T/many.pcap" -n 50000 -f 50000 -u >"$T/many.json"
+port=$(free_udp_port)
+python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1]))); time.sleep(60)' "$port" &
+PIDS+=("$!")
+"$FLUXPROBE" -r "$T/many.pcap" -n "127.0.0.1:$port" --export-rate 100 --no-options --summary json \
+	>"$T/hurry.json" 2>"$T/hurry.log" &
+probe=$!
+sleep 1
+kill -INT "$probe"
+sleep 0.2
+kill -INT "$probe"
+rc=0
+t0=$(date +%s)
+wait "$probe" || rc=$?
+expect_eq "exit status after two signals" "$rc" 0
+[ $(($(date +%s) - t0)) -le 10 ] || fail "the second signal did not hurry the drain (100 msgs/s: 20 s)"
+grep -q "second signal" "$T/hurry.log" || fail "the second signal was not acknowledged"
+expect_eq "records sent after two signals" "$(json_get "$T/hurry.json" records_exported)" \
+	"$(json_get "$T/many.json" flows)"
 echo "ok: command line"

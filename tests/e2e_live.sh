@@ -30,6 +30,7 @@ sleep 0.5 # the capture is active once the socket is bound; give it a moment
 kill -USR1 "$probe" # one statistics line on demand
 sleep 0.3
 grep -q "active flows" "$T/probe.log" || fail "SIGUSR1 printed no statistics line"
+grep -Eq "[0-9.]+ [kMG]?pps [0-9.]+ [kMG]?bit/s" "$T/probe.log" || fail "statistics line without rates"
 replay_and_stop "$T/in.pcap" "$probe"
 sleep 0.5
 kill -TERM "$NFCAPD_PID"
