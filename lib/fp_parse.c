@@ -245,6 +245,10 @@ static enum fp_parse_result parse_ipv4(const uint8_t *ip, uint32_t cap, uint32_t
 	if (hlen > cap)
 		return FP_PARSE_TRUNC_L3;
 	uint32_t tot = rd16(ip + 2);
+	/* 0: a segmentation offload (TSO, BIG TCP) packet captured on its host before the NIC cut
+	 * it; the length is what the frame holds, as for an IPv6 jumbogram. */
+	if (tot == 0 && wire > hlen)
+		tot = wire;
 	if (tot < hlen || tot > wire)
 		return FP_PARSE_BAD_LENGTH;
 
@@ -428,6 +432,40 @@ static enum fp_parse_result parse_null_family(uint32_t fam, const uint8_t *d, ui
 	}
 }
 
+/* PPP (RFC 1661): the address and control octets (FF 03) may be there or not, the protocol
+ * field is one octet when compressed (RFC 1661 §6.5: an odd first octet). IP and MPLS go on as
+ * their Ethernet types; everything else (LCP, IPCP, CCP...) is not IP. */
+static enum fp_parse_result parse_ppp(const uint8_t *d, uint32_t cap, uint32_t wire,
+				      struct fp_pkt *out)
+{
+	uint32_t off = 0;
+	if (cap >= 2 && d[0] == 0xff && d[1] == 0x03)
+		off = 2;
+	if (cap < off + 1)
+		return FP_PARSE_TRUNC_L2;
+	uint16_t proto = d[off];
+	if (proto & 1) {
+		off += 1;
+	} else {
+		if (cap < off + 2)
+			return FP_PARSE_TRUNC_L2;
+		proto = rd16(d + off);
+		off += 2;
+	}
+	switch (proto) {
+	case 0x0021:
+		return parse_ethertype(d, cap, wire, off, ETH_P_IPV4, out);
+	case 0x0057:
+		return parse_ethertype(d, cap, wire, off, ETH_P_IPV6, out);
+	case 0x0281: /* MPLS unicast */
+		return parse_ethertype(d, cap, wire, off, 0x8847, out);
+	case 0x0283: /* MPLS multicast */
+		return parse_ethertype(d, cap, wire, off, 0x8848, out);
+	default:
+		return FP_PARSE_NOT_IP;
+	}
+}
+
 enum fp_parse_result fp_parse(enum fp_link link, const uint8_t *d, uint32_t cap, uint32_t wire,
 			      struct fp_pkt *out)
 {
@@ -480,6 +518,13 @@ enum fp_parse_result fp_parse_decap(enum fp_link link, const uint8_t *d, uint32_
 		if (cap < 4)
 			return FP_PARSE_TRUNC_L2;
 		return parse_null_family(rd32(d), d, cap, wire, out);
+	case FP_LINK_PPP:
+	case FP_LINK_PPP_HDLC:
+		return parse_ppp(d, cap, wire, out);
+	case FP_LINK_C_HDLC:
+		if (cap < 4)
+			return FP_PARSE_TRUNC_L2;
+		return parse_ethertype(d, cap, wire, 4, rd16(d + 2), out);
 	}
 	return FP_PARSE_BAD_LINKTYPE;
 }
@@ -573,6 +618,9 @@ int fp_parse_link_supported(int linktype)
 	case FP_LINK_IPV4:
 	case FP_LINK_IPV6:
 	case FP_LINK_LINUX_SLL2:
+	case FP_LINK_PPP:
+	case FP_LINK_PPP_HDLC:
+	case FP_LINK_C_HDLC:
 		return 1;
 	default:
 		return 0;

@@ -986,6 +986,11 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		}
 		cfg->no_options = 1;
 	}
+	if (cfg->json && strcmp(cfg->json, "-") == 0 && cfg->daemon) {
+		fp_log(LOG_ERR, "--json -: --daemon has no standard output (it would go to "
+				"/dev/null); give a file");
+		return -1;
+	}
 	if (cfg->json && strcmp(cfg->json, "-") == 0 && cfg->summary_json) {
 		fp_log(LOG_ERR,
 		       "--json - and --summary json both write to stdout; send one to a file");

@@ -490,6 +490,8 @@ static void *exporter_main(void *arg)
 			announce_templates(x);
 		}
 		update_pace(x);
+		if (x->json && __atomic_exchange_n(&x->json_reopen, 0, __ATOMIC_RELAXED))
+			fp_jsonout_reopen(x->json);
 		unsigned got = 0;
 		int all_done = 1;
 
@@ -545,6 +547,8 @@ static void *exporter_main(void *arg)
 			msg_send(x, s);
 		}
 	}
+	if (x->json)
+		fp_jsonout_flush(x->json); /* every line out (or counted) before the summary */
 	if (x->unpaced_since_ns)
 		fp_counter_add(&x->st.unpaced_ms, (fp_mono_ns() - x->unpaced_since_ns) / 1000000);
 	/* Stream collectors get what is queued, then a clean close. */

@@ -86,6 +86,7 @@ struct fp_exporter {
 	uint64_t win_forced;   /* evicted or dropped records, at the window's start */
 	int pressure;	       /* a table full or evicting in the last window */
 	int hurry;	       /* set (relaxed) by a second SIGINT/SIGTERM: no pacing any more */
+	int json_reopen;       /* set (relaxed) by SIGHUP: reopen the --json file */
 	uint64_t unpaced_since_ns; /* 0 = paced */
 	struct fp_exporter_stats st;
 	double cpu_seconds; /* the exporter thread's CPU time, set when it ends */

@@ -14,6 +14,7 @@
 int fp_jsonout_open(struct fp_jsonout *j, const char *path)
 {
 	memset(j, 0, sizeof(*j));
+	j->path = path;
 	if (strcmp(path, "-") == 0) {
 		j->f = stdout;
 		j->is_stdout = 1;
@@ -82,8 +83,27 @@ static void add_fields(const struct fp_jsonout *j, json_t *o, const struct fp_re
 	}
 }
 
+/* A write or flush failed: the lines stdio held since the last good flush are lost. Said once
+ * in the log at once (the rest is counted: summary, final LOSS line, exit status). */
+static void write_failed(struct fp_jsonout *j)
+{
+	j->last_errno = errno;
+	j->errors += j->pending;
+	j->pending = 0;
+	clearerr(j->f); /* a later line may fit again (space freed, reader back) */
+	if (!j->warned) {
+		fp_log(LOG_ERR, "--json %s: cannot write (%s); lines not written are counted",
+		       j->path, strerror(j->last_errno));
+		j->warned = 1;
+	}
+}
+
 void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r)
 {
+	if (j->f == NULL) { /* a reopen failed: counted, as any line not written */
+		j->errors++;
+		return;
+	}
 	const struct fp_flow_key *k = &r->key;
 	int v6 = k->ipver == 6;
 	int icmp = k->proto == 1 || k->proto == 58;
@@ -136,26 +156,47 @@ void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r)
 			    json_string(fp_end_reason_name((enum fp_end_reason)r->end_reason)));
 	/* One object, one line: compact, no newline inside (jansson escapes strings). */
 	if (json_dumpf(o, j->f, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 ||
-	    fputc('\n', j->f) == EOF)
-		j->errors++;
-	else
-		j->records++;
+	    fputc('\n', j->f) == EOF) {
+		j->pending++; /* this line, and whatever stdio held with it */
+		write_failed(j);
+	} else {
+		j->pending++;
+	}
 	json_decref(o);
 }
 
 void fp_jsonout_flush(struct fp_jsonout *j)
 {
-	if (j->f)
-		fflush(j->f);
+	if (j->f == NULL)
+		return;
+	if (fflush(j->f) != 0)
+		write_failed(j);
+	j->records += j->pending;
+	j->pending = 0;
+}
+
+int fp_jsonout_reopen(struct fp_jsonout *j)
+{
+	if (j->is_stdout || j->f == NULL)
+		return 0;
+	fp_jsonout_flush(j);
+	if (fclose(j->f) != 0)
+		j->errors++;
+	j->f = fopen(j->path, "a");
+	if (j->f == NULL) {
+		fp_log(LOG_ERR, "--json %s: cannot reopen (%s); JSON lines stop", j->path,
+		       strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 void fp_jsonout_close(struct fp_jsonout *j)
 {
 	if (j->f == NULL)
 		return;
-	if (fflush(j->f) != 0 && j->errors == 0)
-		j->errors++;
-	if (!j->is_stdout)
-		fclose(j->f);
+	fp_jsonout_flush(j);
+	if (!j->is_stdout && fclose(j->f) != 0 && j->errors == 0)
+		j->errors++; /* the last write failed at close: at least one line is gone */
 	j->f = NULL;
 }

@@ -19,8 +19,12 @@ struct fp_jsonout {
 	int biflow;	   /* add the reverse counters */
 	unsigned fields;   /* --fields groups (enum fp_field_group) */
 	uint32_t sample_n; /* --sample: > 1 adds samplingInterval, counters stay raw */
-	uint64_t records;
-	uint64_t errors; /* records not written (disk full, closed pipe) */
+	const char *path;
+	uint64_t records; /* lines written and flushed */
+	uint64_t pending; /* lines handed to stdio since the last flush */
+	uint64_t errors;  /* lines not written (disk full, closed pipe) */
+	int last_errno;
+	int warned;
 };
 
 /* Open `path` ("-" = stdout) for appending. Main thread. 0, or -1 after logging why. */
@@ -29,6 +33,9 @@ int fp_jsonout_open(struct fp_jsonout *j, const char *path);
 void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r);
 /* Push buffered lines out (the exporter calls it when idle). */
 void fp_jsonout_flush(struct fp_jsonout *j);
+/* SIGHUP (logrotate moved the file): flush, close, open `path` again. Exporter thread. 0, or -1
+ * after logging why (later lines are counted as not written). */
+int fp_jsonout_reopen(struct fp_jsonout *j);
 void fp_jsonout_close(struct fp_jsonout *j);
 
 #endif

@@ -294,7 +294,7 @@ static void read_totals(struct fp_worker *workers, unsigned nw, struct totals *t
 /* What was lost so far: records inside the probe (a worker's ring to the exporter was full),
  * records a TCP collector's backlog dropped, packets the kernel or NIC dropped. */
 struct losses {
-	uint64_t records_ring, records_backlog, packets_capture;
+	uint64_t records_ring, records_backlog, packets_capture, json_lines;
 };
 
 static void read_losses(struct fp_worker *workers, unsigned nw, struct fp_exporter *x,
@@ -315,6 +315,8 @@ static void read_losses(struct fp_worker *workers, unsigned nw, struct fp_export
 	if (cfg->dpdk || !workers[0].offline)
 		caps[0].ops->stats(&caps[0], &cs);
 	l->packets_capture = cs.dropped + cs.if_dropped;
+	if (x->json)
+		l->json_lines = __atomic_load_n(&x->json->errors, __ATOMIC_RELAXED);
 }
 
 /* A warning that names each loss, its cause and what to do about it: `l` less `since`. */
@@ -324,6 +326,13 @@ static void log_losses(const struct losses *l, const struct losses *since, const
 	uint64_t ring = l->records_ring - since->records_ring;
 	uint64_t backlog = l->records_backlog - since->records_backlog;
 	uint64_t cap = l->packets_capture - since->packets_capture;
+	uint64_t json = l->json_lines - since->json_lines;
+	if (json)
+		fp_log(prio,
+		       "LOSS%s: %lu JSON lines not written to --json %s (%s): free space, or "
+		       "keep its reader reading",
+		       when, (unsigned long)json, exporter.json->path,
+		       strerror(exporter.json->last_errno));
 	if (ring)
 		fp_log(prio,
 		       "LOSS%s: %lu flow records dropped inside the probe: a worker's ring to "
@@ -407,6 +416,8 @@ static int all_done(struct fp_worker *workers, unsigned nw)
 static void reload(struct fp_exporter *x, const struct fp_config *cfg)
 {
 	struct fp_config ncfg;
+	if (x->json) /* logrotate: the file may have been moved away */
+		__atomic_store_n(&x->json_reopen, 1, __ATOMIC_RELAXED);
 	if (cfg->config_file == NULL) {
 		fp_log(LOG_ERR, "SIGHUP: no --config file; collectors unchanged");
 		return;
@@ -685,7 +696,8 @@ int main(int argc, char **argv)
 		log_losses(&lost, &none, " in this run", LOG_ERR); /* even with --quiet */
 	}
 	/* Exit 0 says every flow counted was exported; a capture that failed says so too. */
-	rc = lost.records_ring || lost.records_backlog ? EXIT_FAILURE : EXIT_SUCCESS;
+	rc = lost.records_ring || lost.records_backlog || lost.json_lines ? EXIT_FAILURE
+									  : EXIT_SUCCESS;
 	for (unsigned w = 0; w < nw; w++)
 		if (workers[w].failed)
 			rc = EXIT_FAILURE;

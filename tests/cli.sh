@@ -123,15 +123,30 @@ expect_eq "JSON lines with --format nfv5 (IPv6 too)" "$(wc -l <"$T/v5.json")" "$
 "$FLUXPROBE" -r "$T/in.pcap" --sample 10 --json "$T/sampled.json" -q || fail "--sample --json failed"
 expect_eq "JSON lines without samplingInterval 10" 	"$(grep -vc '"samplingInterval":10[,}]' "$T/sampled.json" || true)" 0
 
-# A second SIGINT ends a slow, paced drain: the rest goes out unpaced, nothing is lost.
-"$FPGEN" -o "$T/many.pcap" -n 50000 -f 50000 -u >"$T/many.json"
+# --json to a full disk: the loss is logged at once and in the last line, and the exit status
+# says not everything was written; --daemon has no stdout for --json -.
+rc=0
+"$FLUXPROBE" -r "$T/in.pcap" --json /dev/full 2>"$T/full.log" || rc=$?
+expect_eq "exit status, --json /dev/full" "$rc" 1
+tail -1 "$T/full.log" | grep -q "LOSS in this run: 200 JSON lines not written to --json /dev/full" ||
+	fail "the last line does not report the JSON lines lost: $(tail -1 "$T/full.log")"
+bad_args "--json -: --daemon has no standard output" -r "$T/in.pcap" --daemon --json -
+
+# A second SIGINT ends a slow, paced drain: the rest goes out unpaced, nothing is lost. (More
+# flows than the worker's ring holds: the worker waits for the exporter, so the run is still
+# reading when the signals come, and stops reading at the first.)
+"$FPGEN" -o "$T/many.pcap" -n 200000 -f 200000 -u >"$T/many.json"
 port=$(free_udp_port)
 python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1]))); time.sleep(60)' "$port" &
 PIDS+=("$!")
 "$FLUXPROBE" -r "$T/many.pcap" -n "127.0.0.1:$port" --export-rate 100 --no-options --summary json \
-	>"$T/hurry.json" 2>"$T/hurry.log" &
+	--json "$T/rotate.json" >"$T/hurry.json" 2>"$T/hurry.log" &
 probe=$!
 sleep 1
+# logrotate meanwhile: the file moves away, SIGHUP, and the lines go on in a new one
+mv "$T/rotate.json" "$T/rotate.json.1"
+kill -HUP "$probe"
+sleep 0.5
 kill -INT "$probe"
 sleep 0.2
 kill -INT "$probe"
@@ -141,6 +156,10 @@ wait "$probe" || rc=$?
 expect_eq "exit status after two signals" "$rc" 0
 [ $(($(date +%s) - t0)) -le 10 ] || fail "the second signal did not hurry the drain (100 msgs/s: 20 s)"
 grep -q "second signal" "$T/hurry.log" || fail "the second signal was not acknowledged"
-expect_eq "records sent after two signals" "$(json_get "$T/hurry.json" records_exported)" \
-	"$(json_get "$T/many.json" flows)"
+created=$(json_get "$T/hurry.json" flows_created)
+expect_eq "records sent after two signals (= flows created)" \
+	"$(json_get "$T/hurry.json" collectors.0.records)" "$created"
+[ -s "$T/rotate.json.1" ] && [ -s "$T/rotate.json" ] || fail "SIGHUP did not reopen the --json file"
+expect_eq "JSON lines before + after the rotation" "$(cat "$T/rotate.json.1" "$T/rotate.json" | wc -l)" \
+	"$created"
 echo "ok: command line"

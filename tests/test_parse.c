@@ -113,6 +113,12 @@ static void ipv4_malformed(void **state)
 	bad = p;
 	bad.b[ip + 20 + 12] = 0x40; /* TCP data offset 4 */
 	assert_int_equal(parse(FP_LINK_ETHERNET, &bad, &k), FP_PARSE_BAD_L4);
+	/* total length 0: a TSO / BIG TCP packet captured on its host: the frame gives the length */
+	bad = p;
+	bad.b[ip + 2] = 0, bad.b[ip + 3] = 0;
+	assert_int_equal(parse(FP_LINK_ETHERNET, &bad, &k), FP_PARSE_OK);
+	assert_int_equal(k.octets, p.len - 14);
+	assert_int_equal(k.key.dport, 2);
 	/* TCP header cut before the flags byte */
 	assert_int_equal(parse_n(FP_LINK_ETHERNET, &p, 14 + 20 + 10, p.len, &k), FP_PARSE_TRUNC_L4);
 	assert_int_equal(parse_n(FP_LINK_ETHERNET, &p, 10, p.len, &k), FP_PARSE_TRUNC_L2);
@@ -358,6 +364,32 @@ static void link_types(void **state)
 	pb_bytes(&loop, ip6.b, ip6.len);
 	assert_int_equal(parse(FP_LINK_LOOP, &loop, &k), FP_PARSE_OK);
 	assert_int_equal(k.key.dport, 4);
+
+	/* PPP with FF 03 and a 2-octet protocol, without them and with a 1-octet (compressed)
+	 * one, an LCP frame (not IP); Cisco HDLC with IPv6 */
+	struct pb ppp = {0};
+	pb_u8(&ppp, 0xff), pb_u8(&ppp, 0x03), pb_u16(&ppp, 0x0021);
+	pb_bytes(&ppp, ip4.b, ip4.len);
+	assert_int_equal(parse(FP_LINK_PPP, &ppp, &k), FP_PARSE_OK);
+	assert_int_equal(k.key.dport, 2);
+	assert_int_equal(parse(FP_LINK_PPP_HDLC, &ppp, &k), FP_PARSE_OK);
+	all_truncations(FP_LINK_PPP, &ppp);
+	ppp.len = 0;
+	pb_u8(&ppp, 0x57);
+	pb_bytes(&ppp, ip6.b, ip6.len);
+	assert_int_equal(parse(FP_LINK_PPP, &ppp, &k), FP_PARSE_OK);
+	assert_int_equal(k.key.dport, 4);
+	ppp.len = 0;
+	pb_u8(&ppp, 0xff), pb_u8(&ppp, 0x03), pb_u16(&ppp, 0xc021), pb_zero(&ppp, 8);
+	assert_int_equal(parse(FP_LINK_PPP, &ppp, &k), FP_PARSE_NOT_IP);
+	struct pb chdlc = {0};
+	pb_u8(&chdlc, 0x0f), pb_u8(&chdlc, 0x00), pb_u16(&chdlc, 0x86dd);
+	pb_bytes(&chdlc, ip6.b, ip6.len);
+	assert_int_equal(parse(FP_LINK_C_HDLC, &chdlc, &k), FP_PARSE_OK);
+	assert_int_equal(k.key.dport, 4);
+	all_truncations(FP_LINK_C_HDLC, &chdlc);
+	assert_int_equal(fp_parse_link_supported(9), 1);
+	assert_int_equal(fp_parse_link_supported(104), 1);
 
 	assert_int_equal(parse((enum fp_link)147, &ip4, &k), FP_PARSE_BAD_LINKTYPE);
 	assert_int_equal(fp_parse_link_supported(147), 0);
