@@ -21,8 +21,8 @@ enum fp_link {
 	FP_LINK_PPP = 9,       /* PPP, RFC 1661, with or without RFC 1662's FF 03 */
 	FP_LINK_PPP_HDLC = 50, /* PPP in HDLC-like framing (RFC 1662) */
 	FP_LINK_C_HDLC = 104,  /* Cisco HDLC: address, control, Ethernet type */
-	FP_LINK_RAW = 101,  /* raw IPv4 or IPv6 */
-	FP_LINK_LOOP = 108, /* OpenBSD loopback, network-order family */
+	FP_LINK_RAW = 101,     /* raw IPv4 or IPv6 */
+	FP_LINK_LOOP = 108,    /* OpenBSD loopback, network-order family */
 	FP_LINK_LINUX_SLL = 113,
 	FP_LINK_IPV4 = 228,
 	FP_LINK_IPV6 = 229,

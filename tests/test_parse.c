@@ -113,7 +113,8 @@ static void ipv4_malformed(void **state)
 	bad = p;
 	bad.b[ip + 20 + 12] = 0x40; /* TCP data offset 4 */
 	assert_int_equal(parse(FP_LINK_ETHERNET, &bad, &k), FP_PARSE_BAD_L4);
-	/* total length 0: a TSO / BIG TCP packet captured on its host: the frame gives the length */
+	/* total length 0: a TSO / BIG TCP packet captured on its host: the frame gives the length
+	 */
 	bad = p;
 	bad.b[ip + 2] = 0, bad.b[ip + 3] = 0;
 	assert_int_equal(parse(FP_LINK_ETHERNET, &bad, &k), FP_PARSE_OK);
