@@ -5,12 +5,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <ini.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef FP_VERSION
@@ -123,11 +123,12 @@ static void usage(FILE *out)
 	    out,
 	    "Usage: fluxprobe (--read FILE | --interface IFACE) [options] [BPF filter]\n"
 	    "       fluxprobe --dpdk [options] -- EAL-OPTIONS\n"
-	    "Turns packets into flows and exports them as IPFIX or NetFlow v9 over UDP, or IPFIX\n"
-	    "over TCP.\n"
+	    "Turns packets into flows and exports them as IPFIX, NetFlow v9 or v5 over UDP, or\n"
+	    "IPFIX over TCP, and as JSON lines.\n"
 	    "\n"
 	    "Capture:\n"
-	    "  -r, --read FILE              read a pcap/pcapng file flat out; timers run on\n"
+	    "  -r, --read FILE              read a pcap/pcapng file (- = standard input) flat\n"
+	    "                               out; timers run on\n"
 	    "                               packet timestamps; exit 0 once every flow is exported\n"
 	    "  -i, --interface IFACE        live capture with libpcap until SIGINT/SIGTERM\n"
 	    "  -f, --filter EXPR            BPF filter (or give it as trailing arguments)\n"
@@ -187,7 +188,8 @@ static void usage(FILE *out)
 	    "\n"
 	    "Export:\n"
 	    "  -n, --collector [udp://|tcp://]HOST:PORT\n"
-	    "                               collector, repeatable; IPv6 as [ADDR]:PORT; UDP\n"
+	    "                               collector, repeatable (up to 16); IPv6 as\n"
+	    "                               [ADDR]:PORT; UDP\n"
 	    "                               unless tcp:// (IPFIX only: reconnects with backoff\n"
 	    "                               1-30 s, templates at the start of every connection)\n"
 	    "                               (default none: flows are counted, not sent)\n"
@@ -261,10 +263,11 @@ static void usage(FILE *out)
 	    "                               (default off; a bare PORT binds to 127.0.0.1)\n"
 
 	    "  -h, --help                   this text\n"
-	    "      --version                print the version\n"
+	    "  -V, --version                print the version\n"
 	    "\n"
-	    "Signals: SIGINT/SIGTERM stop (every flow is exported first); SIGUSR1 prints one\n"
-	    "statistics line on stderr; SIGHUP re-reads the collector list (--config).\n");
+	    "Signals: SIGINT/SIGTERM stop (every flow is exported first; a second: unpaced, a\n"
+	    "third: at once); SIGUSR1 prints one statistics line on stderr; SIGHUP re-reads the\n"
+	    "collector list (--config) and reopens the --json file.\n");
 }
 
 /* Decimal seconds ("15", "0.5") to milliseconds in [min_ms, max_ms]. */
@@ -426,16 +429,6 @@ struct file_args {
 	char err[256];
 };
 
-/* inih reads through this, so the handler knows the line it is given. */
-static char *read_line(char *str, int num, void *stream)
-{
-	struct file_args *fa = stream;
-	char *r = fgets(str, num, fa->f);
-	if (r)
-		fa->line++;
-	return r;
-}
-
 static int add_arg(struct file_args *fa, char *arg, unsigned line)
 {
 	if (arg == NULL)
@@ -469,16 +462,9 @@ static int parse_bool(const char *v)
 	return -1;
 }
 
-static int on_ini(void *user, const char *section, const char *name, const char *value)
+/* One `key = value` of the file: an argument for the option parser. 1, or 0 with fa->err. */
+static int on_key(struct file_args *fa, const char *name, const char *value)
 {
-	struct file_args *fa = user;
-	if (fa->err[0])
-		return 0; /* report the first error only */
-	if (section[0]) {
-		snprintf(fa->err, sizeof(fa->err), "section [%s]: the file has no sections",
-			 section);
-		return 0;
-	}
 	if (strcmp(name, "eal") == 0) {
 		char *copy = strdup(value), *save = NULL;
 		for (char *w = copy ? strtok_r(copy, " \t", &save) : NULL; w;
@@ -527,36 +513,128 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 	return 1;
 }
 
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* The value of a line: a '#' or ';' after a blank starts a comment (outside quotes), and a
+ * value wholly in matching quotes loses them ("not port 22"). */
+static char *clean_value(char *v)
+{
+	char quote = 0;
+	for (char *p = v; *p; p++) {
+		if (quote) {
+			quote = *p == quote ? 0 : quote;
+		} else if (*p == '"' || *p == '\'') {
+			quote = *p;
+		} else if ((*p == '#' || *p == ';') && (p == v || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			break;
+		}
+	}
+	v = trim(v);
+	size_t n = strlen(v);
+	if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+		v[n - 1] = '\0';
+		v++;
+	}
+	return v;
+}
+
+/* `key = value` lines; blank lines and lines starting with '#' or ';' are comments; leading
+ * blanks do not matter (a line never continues the one before); no length limit. */
+static int parse_config_lines(struct file_args *fa)
+{
+	char *buf = NULL;
+	size_t cap = 0;
+	int ok = 1;
+	while (ok && getline(&buf, &cap, fa->f) >= 0) {
+		fa->line++;
+		char *l = trim(buf);
+		if (*l == '\0' || *l == '#' || *l == ';')
+			continue;
+		char *eq = strchr(l, '=');
+		if (*l == '[') {
+			snprintf(fa->err, sizeof(fa->err), "%.60s: the file has no sections", l);
+			ok = 0;
+		} else if (eq == NULL || eq == l) {
+			snprintf(fa->err, sizeof(fa->err), "not a 'key = value' line: '%.60s'", l);
+			ok = 0;
+		} else {
+			*eq = '\0';
+			ok = on_key(fa, trim(l), clean_value(eq + 1));
+		}
+	}
+	if (ok && ferror(fa->f)) {
+		snprintf(fa->err, sizeof(fa->err), "cannot read: %s", strerror(errno));
+		ok = 0;
+	}
+	free(buf);
+	return ok ? 0 : -1;
+}
+
 static int read_config_file(struct file_args *fa)
 {
+	struct stat st;
 	fa->f = fopen(fa->path, "r");
 	if (fa->f == NULL) {
 		fp_log(LOG_ERR, "--config %s: %s", fa->path, strerror(errno));
 		return -1;
 	}
-	int rc = ini_parse_stream(read_line, fa, on_ini, fa);
+	if (fstat(fileno(fa->f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fp_log(LOG_ERR, "--config %s: is a directory, not a configuration file", fa->path);
+		fclose(fa->f);
+		return -1;
+	}
+	int rc = parse_config_lines(fa);
 	fclose(fa->f);
 	if (rc != 0) {
-		if (fa->err[0] == '\0')
-			snprintf(fa->err, sizeof(fa->err), "not a 'key = value' line");
-		fp_log(LOG_ERR, "%s line %d: %s", fa->path, rc, fa->err);
+		fp_log(LOG_ERR, "%s line %u: %s", fa->path, fa->line, fa->err);
 		return -1;
 	}
 	return 0;
 }
 
-/* The --config FILE on the command line, if any (-c FILE, --config FILE, --config=FILE). */
+/* Is "--NAME" (n characters) --config, as getopt_long reads it (a unique prefix will do)? */
+static int names_config(const char *name, size_t n)
+{
+	if (n == 0 || n > 6 || strncmp(name, "config", n) != 0)
+		return 0;
+	for (const struct option *o = long_opts; o->name; o++)
+		if (o->val != OPT_CONFIG && strncmp(o->name, name, n) == 0)
+			return 0; /* ambiguous: getopt refuses it too */
+	return 1;
+}
+
+/* The --config FILE on the command line, if any, in every form getopt takes: -c FILE, -cFILE,
+ * --config FILE, --config=FILE and unique abbreviations (--conf FILE). */
 static const char *find_config(int argc, char **argv)
 {
 	const char *path = NULL;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0)
 			break;
-		if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) &&
-		    i + 1 < argc)
-			path = argv[++i];
-		else if (strncmp(argv[i], "--config=", 9) == 0)
-			path = argv[i] + 9;
+		if (strncmp(a, "--", 2) == 0) {
+			size_t n = strcspn(a + 2, "=");
+			if (!names_config(a + 2, n))
+				continue;
+			if (a[2 + n] == '=')
+				path = a + 3 + n;
+			else if (i + 1 < argc)
+				path = argv[++i];
+		} else if (strncmp(a, "-c", 2) == 0) {
+			if (a[2])
+				path = a + 2;
+			else if (i + 1 < argc)
+				path = argv[++i];
+		}
 	}
 	return path;
 }
@@ -668,16 +746,38 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 	cfg->stats_interval_ms = isatty(STDERR_FILENO) ? 1000 : 60000;
 	cfg->log_level = -1; /* info, or err with --quiet */
 
+	/* The BPF filter's words may stand among the options (`--read F udp --summary json`): each
+	 * non-option word before "--" is kept for the filter and the scan goes on past it. */
+	int nwords = 0, cmdline_source = 0, cmdline_filter = 0, snaplen_given = 0, dpdk_only = 0;
+	cfg->filter_words = calloc((size_t)argc + 1, sizeof(char *));
+	if (cfg->filter_words == NULL)
+		return -1;
 	opterr = 0;
 	optind = 0; /* 0, not 1: glibc then resets its state too (SIGHUP parses again) */
 	for (;;) {
 		int idx = 0;
-		int c = getopt_long(argc, argv, "+:r:i:f:n:m:qhc:", long_opts, &idx);
-		if (c == -1)
+		int c = getopt_long(argc, argv, "+:r:i:f:n:m:qhc:V", long_opts, &idx);
+		if (c == -1) {
+			if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
+				cfg->filter_words[nwords++] = argv[optind++];
+				continue;
+			}
 			break;
+		}
 		/* The file's arguments are single "--key=value" words: remember which failed. */
 		cfg->failed_arg = optind - 1;
 		int from_cmdline = optind - 1 > nfile;
+		/* The command line's source and filter replace the file's. */
+		if (from_cmdline && !cmdline_source && (c == 'r' || c == 'i' || c == OPT_DPDK)) {
+			cmdline_source = 1;
+			cfg->read_file = cfg->interface = NULL;
+			cfg->dpdk = 0;
+		}
+		if (from_cmdline && !cmdline_filter && c == 'f') {
+			cmdline_filter = 1;
+			free(cfg->filter);
+			cfg->filter = NULL;
+		}
 		switch (c) {
 		case 'c':
 		case OPT_CONFIG:
@@ -773,6 +873,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			if (parse_uint("snaplen", optarg, 64, 262144, &v))
 				return -1;
 			cfg->snaplen = (int)v;
+			snaplen_given = 1;
 			break;
 		case OPT_NO_PROMISC:
 			cfg->promisc = 0;
@@ -884,6 +985,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			cfg->group = optarg;
 			break;
 		case OPT_PORT:
+			dpdk_only = c;
 			if (from_cmdline && !cmdline_ports++)
 				cfg->n_ports = 0;
 			if (cfg->n_ports == FP_MAX_PORTS) {
@@ -898,15 +1000,16 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			char *end;
 			errno = 0;
 			unsigned long long n = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' || n == 0) {
-				fp_log(LOG_ERR, "--count: '%s' must be a positive integer", optarg);
+			if (errno || end == optarg || *end || optarg[0] == '-') {
+				fp_log(LOG_ERR, "--count: '%s' must be an integer, 0 = no limit",
+				       optarg);
 				return -1;
 			}
 			cfg->count = n;
 			break;
 		}
 		case OPT_DURATION:
-			if (parse_seconds("duration", optarg, 1, &cfg->duration_ms))
+			if (parse_seconds("duration", optarg, 0, &cfg->duration_ms))
 				return -1;
 			break;
 		case OPT_STATS_INTERVAL:
@@ -914,14 +1017,17 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 				return -1;
 			break;
 		case OPT_MBUFS:
+			dpdk_only = c;
 			if (parse_uint("mbufs", optarg, 1024, 1u << 30, &cfg->mbufs))
 				return -1;
 			break;
 		case OPT_MBUF_SIZE:
+			dpdk_only = c;
 			if (parse_uint("mbuf-size", optarg, 128, 65000, &cfg->mbuf_size))
 				return -1;
 			break;
 		case OPT_RX_DESC:
+			dpdk_only = c;
 			if (parse_uint("rx-desc", optarg, 32, 32768, &cfg->rx_desc))
 				return -1;
 			break;
@@ -940,6 +1046,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 					  &cfg->options_interval_ms))
 				return -1;
 			break;
+		case 'V':
 		case OPT_VERSION:
 			printf("fluxprobe %s\n", FP_VERSION);
 			return 1;
@@ -955,9 +1062,9 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		if (cfg->collectors[i].proto == FP_PROTO_TCP && cfg->format != FP_FORMAT_IPFIX) {
 			fprintf(
 			    stderr,
-			    "fluxprobe: --collector %s: TCP export is IPFIX only (NetFlow v9 is "
+			    "fluxprobe: --collector %s: TCP export is IPFIX only (NetFlow %s is "
 			    "defined over UDP); use --format ipfix\n",
-			    cfg->collectors[i].name);
+			    cfg->collectors[i].name, cfg->format == FP_FORMAT_NFV5 ? "v5" : "v9");
 			return -1;
 		}
 	if (cfg->biflow && cfg->format != FP_FORMAT_IPFIX) {
@@ -996,14 +1103,13 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		       "--json - and --summary json both write to stdout; send one to a file");
 		return -1;
 	}
-	int dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
 	if (cfg->dpdk) {
 		/* DPDK's convention: our options, then "--", then the EAL's. */
-		if (optind < argc && !dashdash) {
+		if (nwords) {
 			fp_log(LOG_ERR,
 			       "unexpected argument '%s' (EAL options go after "
 			       "'--')",
-			       argv[optind]);
+			       cfg->filter_words[0]);
 			return -1;
 		}
 		if (argc - optind > FP_MAX_EAL_ARGS) {
@@ -1027,13 +1133,27 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		}
 		return 0;
 	}
-	if (optind < argc) {
-		if (cfg->filter) {
+	/* Settings that do not apply to this run: said, not silently dropped (a file written for
+	 * another mode may carry them). */
+	if (snaplen_given && cfg->read_file)
+		fp_log(LOG_WARNING, "--snaplen: ignored with --read (the file's own snap length "
+				    "applies)");
+	if (dpdk_only)
+		for (const struct option *o = long_opts; o->name; o++)
+			if (o->val == dpdk_only)
+				fp_log(LOG_WARNING, "--%s: ignored without --dpdk", o->name);
+	for (int i = optind; i < argc; i++) /* after "--": filter words too */
+		cfg->filter_words[nwords++] = argv[i];
+	if (nwords) {
+		if (cmdline_filter) {
 			fp_log(LOG_ERR, "give the BPF filter either with --filter or as "
 					"trailing arguments, not both");
 			return -1;
 		}
-		cfg->filter = join_args(argc - optind, argv + optind);
+		/* filter words are command-line words (a file has only key = value lines): they
+		 * replace a `filter =` of the file */
+		free(cfg->filter);
+		cfg->filter = join_args(nwords, cfg->filter_words);
 	}
 	if (cfg->group && !cfg->user) {
 		fp_log(LOG_ERR, "--group needs --user");
@@ -1051,6 +1171,8 @@ void fp_config_free(struct fp_config *cfg)
 {
 	free(cfg->filter);
 	cfg->filter = NULL;
+	free(cfg->filter_words);
+	cfg->filter_words = NULL;
 	for (int i = 0; i < cfg->n_owned_args; i++)
 		free(cfg->owned_args[i]);
 	for (int i = 0; i < cfg->n_owned_eal; i++)

@@ -80,7 +80,18 @@ static void on_signal(int sig)
  */
 static int drop_privileges(const char *user, const char *group)
 {
-	struct passwd *pw = getpwnam(user);
+	struct passwd *pw = getpwnam(user), numeric = {0};
+	char *end;
+	unsigned long id = strtoul(user, &end, 10);
+	if (pw == NULL && *user && *end == '\0' && id < 0xffffffffu) {
+		/* a numeric id, with or without a passwd entry (as chown takes it) */
+		pw = getpwuid((uid_t)id);
+		if (pw == NULL) {
+			numeric.pw_uid = (uid_t)id;
+			numeric.pw_gid = (gid_t)id;
+			pw = &numeric;
+		}
+	}
 	if (pw == NULL) {
 		fp_log(LOG_ERR, "--user %s: no such user", user);
 		return -1;
@@ -88,6 +99,9 @@ static int drop_privileges(const char *user, const char *group)
 	gid_t gid = pw->pw_gid;
 	if (group) {
 		struct group *gr = getgrnam(group);
+		unsigned long g = strtoul(group, &end, 10);
+		if (gr == NULL && *group && *end == '\0' && g < 0xffffffffu)
+			gr = getgrgid((gid_t)g);
 		if (gr == NULL) {
 			fp_log(LOG_ERR, "--group %s: no such group", group);
 			return -1;

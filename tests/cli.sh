@@ -72,14 +72,61 @@ expect_eq "command line collector replaces the file's" \
 	"$(python3 -c 'import json,sys; print([c["collector"] for c in json.load(open(sys.argv[1]))["collectors"]])' "$T/conf2.json")" \
 	"['127.0.0.1:11']"
 expect_eq "packets with a config file" "$(json_get "$T/conf2.json" packets)" "$(json_get "$T/truth.json" packets)"
+# The file as an operator writes it: inline comments ('#' or ';' after a blank), indented lines,
+# quoted values, a long filter; every way getopt spells --config reads it.
+long=$(python3 -c "print(' or '.join('port %d' % p for p in range(1, 60)))")
+cat >"$T/human.conf" <<CONF
+# fluxprobe.conf
+read = $T/in.pcap        # the capture
+   collector = 127.0.0.1:9   # repeatable
+collector = 127.0.0.1:10 ; another
+filter = "not ($long)"
+summary = json
+quiet = yes
+CONF
+for form in "--config $T/human.conf" "-c $T/human.conf" "-c$T/human.conf" "--conf $T/human.conf" \
+	"--conf=$T/human.conf"; do
+	# shellcheck disable=SC2086 # two words or one
+	"$FLUXPROBE" $form >"$T/h.json" || fail "$form: the README-style file did not start"
+	expect_eq "collectors read with $form" \
+		"$(python3 -c 'import json,sys; print([c["collector"] for c in json.load(open(sys.argv[1]))["collectors"]])' "$T/h.json")" \
+		"['127.0.0.1:9', '127.0.0.1:10']"
+done
+expect_eq "packets through the long quoted filter" "$(json_get "$T/h.json" packets)" \
+	"$("$FLUXPROBE" -r "$T/in.pcap" --summary json -q "not ($long)" | python3 -c 'import json,sys; print(json.load(sys.stdin)["packets"])')"
+printf 'read = %s\nfilter = icmp\n  udp\n' "$T/in.pcap" >"$T/cont.conf"
+bad_args "cont.conf line 3: not a 'key = value' line: 'udp'" --config "$T/cont.conf"
+bad_args "is a directory" -c "$T"
+# The command line overrides the file's source and filter; options may follow a filter.
+printf 'interface = lo\nfilter = udp\n' >"$T/src.conf"
+"$FLUXPROBE" -c "$T/src.conf" --read "$T/in.pcap" ip6 --summary json -q >"$T/o1.json" ||
+	fail "--read and a trailing filter did not override the file's interface and filter"
+expect_eq "source overridden by --read" "$(json_get "$T/o1.json" source)" file
+"$FLUXPROBE" --read "$T/in.pcap" --summary json -q ip6 >"$T/o2.json"
+expect_eq "filter from the command line, options after it" "$(json_get "$T/o1.json" packets)" \
+	"$(json_get "$T/o2.json" packets)"
+bad_args "--filter or as trailing arguments, not both" -r "$T/in.pcap" --filter tcp udp
+
 bad_args "--interface fp-no-such0" -i fp-no-such0
 bad_args "filter" -r "$T/in.pcap" "not a ( valid filter"
+
+# -V; 0 = no limit as --help says; settings that do not apply are named, not dropped silently
+"$FLUXPROBE" -V | grep -q "^fluxprobe [0-9]" || fail "-V printed no version"
+"$FLUXPROBE" -r "$T/in.pcap" --count 0 --duration 0 --snaplen 128 --mbufs 4096 --summary json \
+	>"$T/z.json" 2>"$T/z.log" || fail "--count 0 --duration 0 refused"
+expect_eq "packets with --count 0 (no limit)" "$(json_get "$T/z.json" packets)" "$(json_get "$T/truth.json" packets)"
+grep -q -- "--snaplen: ignored with --read" "$T/z.log" || fail "--snaplen with --read not named"
+grep -q -- "--mbufs: ignored without --dpdk" "$T/z.log" || fail "--mbufs without --dpdk not named"
+bad_args "TCP export is IPFIX only (NetFlow v5" -r "$T/in.pcap" --format nfv5 --collector tcp://127.0.0.1:4739
 
 bad_args "--user fp-no-such-user" -r "$T/in.pcap" --user fp-no-such-user
 bad_args "--group needs --user" -r "$T/in.pcap" --group nogroup
 if [ "$(id -u)" = 0 ]; then
 	"$FLUXPROBE" -r "$T/in.pcap" --user nobody --summary json -q >"$T/u.json"
 	expect_eq "uid after --user nobody" "$(json_get "$T/u.json" uid)" "$(id -u nobody)"
+	"$FLUXPROBE" -r "$T/in.pcap" --user "$(id -u nobody)" --summary json -q >"$T/u2.json" ||
+		fail "--user with a numeric id failed"
+	expect_eq "uid after --user $(id -u nobody) (numeric)" "$(json_get "$T/u2.json" uid)" "$(id -u nobody)"
 	expect_eq "capabilities after --user nobody" "$(json_get "$T/u.json" capabilities_effective)" \
 		0000000000000000
 	expect_eq "packets after dropping privileges" "$(json_get "$T/u.json" packets)" \
