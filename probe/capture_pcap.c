@@ -5,12 +5,14 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "capture.h"
 #include "log.h"
 
 struct pcap_priv {
 	pcap_t *p;
+	const char *what; /* "--read FILE" or "--interface IFACE", for messages */
 	fp_frame_fn fn;
 	void *arg;
 	uint64_t received;
@@ -39,7 +41,13 @@ static int pcap_recv_burst(struct fp_capture *c, unsigned max, fp_frame_fn fn, v
 	pp->arg = arg;
 	int n = pcap_dispatch(pp->p, (int)max, on_packet, (u_char *)pp);
 	if (n == PCAP_ERROR) {
-		fp_log(LOG_ERR, "capture error: %s", pcap_geterr(pp->p));
+		const char *e = pcap_geterr(pp->p);
+		fp_log(LOG_ERR, "%s: %s (what came before it was accounted and exported)%s",
+		       pp->what, e,
+		       strstr(e, "different from the type of the first interface")
+			   ? "; libpcap reads one link type per file: split it per interface "
+			     "first (tshark -r FILE -Y 'frame.interface_id == N' -w PART)"
+			   : "");
 		return -2;
 	}
 	if (n == PCAP_ERROR_BREAK)
@@ -83,6 +91,7 @@ static void pcap_close_cap(struct fp_capture *c)
 	if (pp == NULL)
 		return;
 	pcap_close(pp->p);
+	free((char *)pp->what);
 	free(pp);
 	c->priv = NULL;
 }
@@ -104,6 +113,11 @@ int fp_capture_pcap_open(struct fp_capture *c, const char *file, const char *ifa
 
 	if (pp == NULL)
 		return -1;
+	if (asprintf((char **)&pp->what, "%s %s", file ? "--read" : "--interface",
+		     file ? file : iface) < 0) {
+		free(pp);
+		return -1;
+	}
 	if (file) {
 		p = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO,
 							    errbuf);
@@ -125,7 +139,12 @@ int fp_capture_pcap_open(struct fp_capture *c, const char *file, const char *ifa
 		pcap_set_buffer_size(p, 64 << 20);
 		int rc = pcap_activate(p);
 		if (rc < 0) {
-			fp_log(LOG_ERR, "--interface %s: %s", iface, pcap_geterr(p));
+			fp_log(LOG_ERR, "--interface %s: %s%s", iface, pcap_geterr(p),
+			       rc == PCAP_ERROR_PERM_DENIED
+				   ? " (live capture needs root, or CAP_NET_RAW and CAP_NET_ADMIN: "
+				     "setcap cap_net_raw,cap_net_admin=ep on the binary, or the "
+				     "systemd unit)"
+				   : "");
 			pcap_close(p);
 			goto fail;
 		}
@@ -165,6 +184,7 @@ int fp_capture_pcap_open(struct fp_capture *c, const char *file, const char *ifa
 	c->priv = pp;
 	return 0;
 fail:
+	free((char *)pp->what);
 	free(pp);
 	return -1;
 }

@@ -203,7 +203,12 @@ int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned 
 		argv[argc++] = cfg->eal_argv[i];
 	argv[argc] = NULL;
 	if (rte_eal_init(argc, argv) < 0) {
-		fp_log(LOG_ERR, "DPDK EAL init failed: %s", rte_strerror(rte_errno));
+		int e = rte_errno;
+		fp_log(LOG_ERR, "DPDK EAL init failed: %s%s", rte_strerror(e),
+		       e == EACCES || e == ENOMEM
+			   ? " (no hugepages reserved, or not writable: run scripts/dpdk-hugepages "
+			     "2G as root, or give the EAL --no-huge -m MB after '--')"
+			   : "");
 		return -1;
 	}
 

@@ -107,6 +107,13 @@ expect_eq "filter from the command line, options after it" "$(json_get "$T/o1.js
 	"$(json_get "$T/o2.json" packets)"
 bad_args "--filter or as trailing arguments, not both" -r "$T/in.pcap" --filter tcp udp
 
+# A file cut mid-packet, a pcapng mixing link types: the message names the file, what came
+# before is exported, the exit status says the capture failed.
+head -c 30000 "$T/in.pcap" >"$T/cut.pcap"
+bad_args "--read $T/cut.pcap: truncated dump file" -r "$T/cut.pcap"
+mergecap -F pcapng -w "$T/mixed.pcapng" "$T/in.pcap" "$(dirname "$0")/../../shared/pcaps/tcpdump/HDLC.pcap" 2>/dev/null &&
+	bad_args "--read $T/mixed.pcapng: an interface has a type 104" -r "$T/mixed.pcapng"
+
 bad_args "--interface fp-no-such0" -i fp-no-such0
 bad_args "filter" -r "$T/in.pcap" "not a ( valid filter"
 
@@ -124,6 +131,14 @@ bad_args "--group needs --user" -r "$T/in.pcap" --group nogroup
 if [ "$(id -u)" = 0 ]; then
 	"$FLUXPROBE" -r "$T/in.pcap" --user nobody --summary json -q >"$T/u.json"
 	expect_eq "uid after --user nobody" "$(json_get "$T/u.json" uid)" "$(id -u nobody)"
+	# what a user without the capture capabilities is told (where nobody may run this build)
+	if su nobody -s /bin/sh -c "test -x '$FLUXPROBE'" 2>/dev/null; then
+		if su nobody -s /bin/sh -c "'$FLUXPROBE' -i lo" >"$T/out" 2>"$T/err"; then
+			fail "-i as nobody exited 0"
+		fi
+		grep -q "CAP_NET_RAW" "$T/err" || fail "-i as nobody: $(cat "$T/err") (want CAP_NET_RAW)"
+		note "as nobody: $(tail -1 "$T/err")"
+	fi
 	"$FLUXPROBE" -r "$T/in.pcap" --user "$(id -u nobody)" --summary json -q >"$T/u2.json" ||
 		fail "--user with a numeric id failed"
 	expect_eq "uid after --user $(id -u nobody) (numeric)" "$(json_get "$T/u2.json" uid)" "$(id -u nobody)"

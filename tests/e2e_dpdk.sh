@@ -13,6 +13,14 @@ source "$(dirname "$0")/lib.sh"
 "$FLUXPROBE" --help >"$T/help"
 grep -q -- "--dpdk" "$T/help" || fail "--help does not describe --dpdk"
 raise_rmem_max 16777216
+# without hugepages and without --no-huge the EAL fails: the message says what to do
+if [ "$(awk '/HugePages_Total/ { print $2 }' /proc/meminfo)" = 0 ]; then
+	if "$FLUXPROBE" --dpdk -- -l 0,1 --file-prefix "fp-nohuge-$$" >"$T/out" 2>"$T/err"; then
+		fail "--dpdk without hugepages exited 0"
+	fi
+	grep -q "dpdk-hugepages.*--no-huge" "$T/err" || fail "no hugepage advice: $(tail -1 "$T/err")"
+	note "no hugepages: $(tail -1 "$T/err")"
+fi
 eal=(--no-huge --no-pci -m 512 --file-prefix "fp-test-$$" --log-level=lib.eal:error)
 
 note "1. net_pcap, 1 worker, --count = packets in the file"
