@@ -641,9 +641,31 @@ static const char *find_config(int argc, char **argv)
 
 static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile);
 
+static char *config_path_abs; /* fp_config_pin_path() */
+
+char *fp_config_abs_path(const char *path)
+{
+	char cwd[4096];
+	char *abs = NULL;
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return strdup(path);
+	if (asprintf(&abs, "%s/%s", cwd, path) < 0)
+		return NULL;
+	return abs;
+}
+
+int fp_config_pin_path(const struct fp_config *cfg)
+{
+	if (cfg->config_file == NULL || cfg->config_file[0] == '/')
+		return 0;
+	free(config_path_abs);
+	config_path_abs = fp_config_abs_path(cfg->config_file);
+	return config_path_abs ? 0 : -1;
+}
+
 int fp_config_parse(struct fp_config *cfg, int argc, char **argv)
 {
-	struct file_args fa = {.path = find_config(argc, argv)};
+	struct file_args fa = {.path = config_path_abs ? config_path_abs : find_config(argc, argv)};
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->config_file = fa.path;
 	if (fa.path == NULL)

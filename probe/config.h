@@ -81,4 +81,11 @@ struct fp_config {
 int fp_config_parse(struct fp_config *cfg, int argc, char **argv);
 void fp_config_free(struct fp_config *cfg);
 
+/* `path` made absolute against the current directory (malloc'd; NULL when out of memory). */
+char *fp_config_abs_path(const char *path);
+
+/* --daemon leaves the current directory: from now on SIGHUP re-reads the configuration file by
+ * its absolute path. Main thread, before fp_daemon_start(). 0 or -1. */
+int fp_config_pin_path(const struct fp_config *cfg);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,14 +31,25 @@ int fp_daemon_start(void)
 		return -1;
 	}
 	if (pid > 0) {
-		/* The parent's exit status says whether the daemon came up. */
-		char c;
+		/* The parent's exit status says whether the daemon came up; the child's error
+		 * lines before that come through the pipe too, for the terminal (fp_log). */
+		char buf[4096];
+		ssize_t n;
+		int up = 0, said = 0;
 		close(p[1]);
-		ssize_t n = read(p[0], &c, 1);
-		if (n != 1)
+		while (!up && (n = read(p[0], buf, sizeof(buf))) > 0) {
+			char *one = memchr(buf, 1, (size_t)n);
+			up = one != NULL;
+			if (one)
+				n = one - buf;
+			said |= n > 0;
+			if (n > 0 && write(STDERR_FILENO, buf, (size_t)n) < 0)
+				break;
+		}
+		if (!up && !said)
 			fprintf(stderr,
 				"fluxprobe: the daemon did not start (see the system log)\n");
-		_exit(n == 1 ? EXIT_SUCCESS : EXIT_FAILURE);
+		_exit(up ? EXIT_SUCCESS : EXIT_FAILURE);
 	}
 	close(p[0]);
 	ready_fd = p[1];
@@ -59,7 +71,7 @@ int fp_daemon_start(void)
 void fp_daemon_ready(void)
 {
 	if (ready_fd >= 0) {
-		if (write(ready_fd, "1", 1) != 1)
+		if (write(ready_fd, "\1", 1) != 1)
 			fp_log(LOG_WARNING, "--daemon: could not tell the parent we run");
 		close(ready_fd);
 		ready_fd = -1;
@@ -76,26 +88,54 @@ void fp_daemon_notify(const char *state)
 #endif
 }
 
+void fp_daemon_relay(const char *line)
+{
+	if (ready_fd < 0)
+		return;
+	char buf[1100];
+	int n = snprintf(buf, sizeof(buf), "fluxprobe: %s\n", line);
+	if (n > 0 && write(ready_fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1))
+		return;
+}
+
+/* The pid file stays open and locked while we run: a second instance is refused instead of
+ * overwriting it, and a file left by a crash (unlocked) is simply taken over. */
+static int pidfile_fd = -1;
+
 int fp_pidfile_write(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		fp_log(LOG_ERR, "--pidfile %s: %s", path, strerror(errno));
 		return -1;
 	}
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	int ok = write(fd, buf, (size_t)n) == n;
-	close(fd);
-	if (!ok) {
-		fp_log(LOG_ERR, "--pidfile %s: write failed", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		char other[32] = "";
+		ssize_t r = read(fd, other, sizeof(other) - 1);
+		other[r > 0 ? r : 0] = '\0';
+		other[strcspn(other, "\n")] = '\0';
+		fp_log(LOG_ERR, "--pidfile %s: another fluxprobe (pid %s) runs with it", path,
+		       other[0] ? other : "?");
+		close(fd);
 		return -1;
 	}
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
+		fp_log(LOG_ERR, "--pidfile %s: write failed: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	pidfile_fd = fd;
 	return 0;
 }
 
 void fp_pidfile_remove(const char *path)
 {
-	if (unlink(path) != 0 && errno != ENOENT)
+	/* After --user the directory may not let us unlink it: then at least it names nobody. */
+	if (unlink(path) != 0 && errno != ENOENT && pidfile_fd >= 0 && ftruncate(pidfile_fd, 0))
 		fp_log(LOG_WARNING, "--pidfile %s: not removed: %s", path, strerror(errno));
+	if (pidfile_fd >= 0)
+		close(pidfile_fd);
+	pidfile_fd = -1;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "log.h"
+#include "daemon.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +40,8 @@ void fp_log(int prio, const char *fmt, ...)
 	va_end(ap);
 	if (log_syslog) {
 		syslog(prio, "%s", line);
+		if (prio <= LOG_ERR)
+			fp_daemon_relay(line); /* a daemon not up yet: its parent's terminal too */
 		return;
 	}
 	if (status_shown)

@@ -539,6 +539,17 @@ int main(int argc, char **argv)
 	}
 	int level = cfg.log_level >= 0 ? cfg.log_level : cfg.quiet ? LOG_ERR : LOG_INFO;
 	fp_log_setup(level, 0);
+	/* --daemon works from "/": relative paths given here must keep meaning what they meant. */
+	char *abs_pidfile = NULL, *abs_json = NULL;
+	if (cfg.daemon) {
+		if (fp_config_pin_path(&cfg) != 0)
+			goto out_config;
+		if (cfg.pidfile && (abs_pidfile = fp_config_abs_path(cfg.pidfile)) != NULL)
+			cfg.pidfile = abs_pidfile;
+		if (cfg.json && strcmp(cfg.json, "-") != 0 &&
+		    (abs_json = fp_config_abs_path(cfg.json)) != NULL)
+			cfg.json = abs_json;
+	}
 	/* Before any thread exists: DPDK's EAL starts its own in fp_dpdk_init(). */
 	if (cfg.daemon && cfg.dpdk) {
 		if (fp_daemon_start() != 0)
@@ -582,8 +593,6 @@ int main(int argc, char **argv)
 	if (cfg.pidfile && fp_pidfile_write(cfg.pidfile) != 0)
 		goto out_capture;
 	pidfile_written = cfg.pidfile != NULL;
-	if (cfg.user && drop_privileges(cfg.user, cfg.group) != 0)
-		goto out_capture;
 
 	struct fp_table_config tcfg = {
 	    .max_flows = cfg.max_flows,
@@ -624,6 +633,9 @@ int main(int argc, char **argv)
 		goto out_workers;
 	if (cfg.dpdk)
 		fp_metrics_register_telemetry(&msrc);
+	/* Every socket is open (capture, collectors, metrics): privileges can go. */
+	if (cfg.user && drop_privileges(cfg.user, cfg.group) != 0)
+		goto out_workers;
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
@@ -735,5 +747,7 @@ out_config:
 	if (exporter.json)
 		fp_jsonout_close(exporter.json);
 	fp_config_free(&cfg);
+	free(abs_pidfile);
+	free(abs_json);
 	return rc;
 }

@@ -5,12 +5,15 @@
 #include "fp_counters.h"
 #include "log.h"
 
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <urcu/urcu-qsbr.h>
 
 #ifdef FP_HAVE_DPDK
@@ -232,9 +235,12 @@ int fp_metrics_start(const char *spec, const struct fp_metrics_src *s)
 {
 	char hostport[160], err[256];
 	struct fp_collector where;
-	/* A bare port binds to loopback: nothing listens outside unless told. */
+	/* A bare port binds to loopback: nothing listens outside unless told; ":PORT" (the
+	 * exporters' habit) is every IPv4 address, "[::]:PORT" every IPv6 one. */
 	if (strchr(spec, ':') == NULL)
 		snprintf(hostport, sizeof(hostport), "127.0.0.1:%s", spec);
+	else if (spec[0] == ':')
+		snprintf(hostport, sizeof(hostport), "0.0.0.0%s", spec);
 	else
 		snprintf(hostport, sizeof(hostport), "%s", spec);
 	if (fp_collector_parse(hostport, &where, err, sizeof(err)) != 0) {
@@ -245,7 +251,25 @@ int fp_metrics_start(const char *spec, const struct fp_metrics_src *s)
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	start_time = (double)now.tv_sec + now.tv_nsec / 1e9;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/* Bind once ourselves first: libmicrohttpd says only that it failed, this says why. */
+	int probe = socket(where.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (probe >= 0) {
+		setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(probe, (struct sockaddr *)&where.addr, where.addrlen) != 0) {
+			int e = errno;
+			close(probe);
+			fp_log(LOG_ERR, "--metrics %s: cannot listen on %s: %s%s", spec, hostport,
+			       strerror(e),
+			       e == EADDRINUSE	    ? " (another process has the port)"
+			       : e == EACCES	    ? " (a port below 1024 needs privileges)"
+			       : e == EADDRNOTAVAIL ? " (no such address on this host)"
+						    : "");
+			return -1;
+		}
+		close(probe);
+	}
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD;
 	if (where.addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	uint16_t port =

@@ -19,8 +19,10 @@ if nsx "$FLUXPROBE" --daemon --interface no-such-if0 --collector "127.0.0.1:$por
 fi
 grep -q "no-such-if0" "$T/bad.err" || fail "the reason did not reach the terminal: $(cat "$T/bad.err")"
 
-nsx "$FLUXPROBE" --daemon --pidfile "$T/fp.pid" --interface veth1 --collector "127.0.0.1:$port" \
-	--metrics 9464 --idle-timeout 300 >"$T/daemon.out" 2>&1 || fail "--daemon exited non-zero"
+# relative --config and --pidfile: the daemon leaves for "/", they must keep their meaning
+printf 'collector = 127.0.0.1:%s   # the tests collector\n' "$port" >"$T/fp.conf"
+(cd "$T" && nsx "$FLUXPROBE" --daemon --pidfile fp.pid --config fp.conf --interface veth1 \
+	--metrics 9464 --idle-timeout 300 >"$T/daemon.out" 2>&1) || fail "--daemon exited non-zero"
 [ -s "$T/fp.pid" ] || fail "no pid file"
 pid=$(cat "$T/fp.pid")
 PIDS+=("$pid")
@@ -28,6 +30,17 @@ PIDS+=("$pid")
 [ ! -s "$T/daemon.out" ] || fail "the daemon printed on the terminal: $(cat "$T/daemon.out")"
 [ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ] || fail "the daemon leads no session of its own"
 note "daemon $pid runs"
+# a second instance with the same pid file is refused, on the terminal, and the first goes on
+if (cd "$T" && nsx "$FLUXPROBE" --daemon --pidfile fp.pid --interface veth1 2>"$T/second.err"); then
+	fail "a second daemon with the same --pidfile started"
+fi
+grep -q "another fluxprobe (pid $pid)" "$T/second.err" || fail "second instance said: $(cat "$T/second.err")"
+expect_eq "pid file after the refused second instance" "$(cat "$T/fp.pid")" "$pid"
+# a metrics port in use: the reason reaches the terminal
+if nsx "$FLUXPROBE" --daemon --interface veth1 --metrics 9464 2>"$T/port.err"; then
+	fail "a daemon whose metrics port is taken started"
+fi
+grep -q "Address already in use" "$T/port.err" || fail "metrics port in use said: $(cat "$T/port.err")"
 listen=$(nsx ss -Hltn "sport = :9464" | awk '{print $4}')
 expect_eq "metrics listen address (loopback by default)" "$listen" "127.0.0.1:9464"
 
@@ -45,6 +58,12 @@ grep -q "^fluxprobe_collector_messages_total{collector=\"127.0.0.1:$port\",trans
 	"$T/metrics.txt" || fail "no per-collector counter"
 code=$(nsx curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:9464/nothing")
 expect_eq "HTTP status elsewhere" "$code" 404
+# SIGHUP re-reads the relative --config from "/": a collector added there shows in the metrics
+printf 'collector = 127.0.0.1:%s\ncollector = 127.0.0.1:5099\n' "$port" >"$T/fp.conf"
+kill -HUP "$pid"
+sleep 0.5
+nsx curl -sf "http://127.0.0.1:9464/metrics" | grep -q 'collector="127.0.0.1:5099"' ||
+	fail "SIGHUP did not re-read the relative --config"
 
 kill -TERM "$pid"
 for _ in $(seq 100); do [ -e "/proc/$pid" ] || break; sleep 0.1; done

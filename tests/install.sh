@@ -14,10 +14,16 @@ src=$(dirname "$0")/..
 meson install -C "$BUILD_ROOT" --destdir "$T/inst" --no-rebuild >"$T/install.log" 2>&1 ||
 	{ cat "$T/install.log"; fail "meson install failed"; }
 root=$T/inst/usr/local
-for f in sbin/fluxprobe share/man/man8/fluxprobe.8 etc/fluxprobe/fluxprobe.conf.example \
+for f in sbin/fluxprobe share/man/man8/fluxprobe.8 \
 	lib/systemd/system/fluxprobe.service lib/systemd/system/fluxprobe-dpdk.service; do
 	[ -s "$root/$f" ] || fail "not installed: $f"
 done
+# the configuration lives where the documentation and the units say, whatever the prefix
+[ -s "$T/inst/etc/fluxprobe/fluxprobe.conf.example" ] || fail "not installed: /etc/fluxprobe/fluxprobe.conf.example"
+grep -q -- "--config /etc/fluxprobe/fluxprobe.conf " "$root/lib/systemd/system/fluxprobe.service" ||
+	fail "the unit does not read /etc/fluxprobe/fluxprobe.conf"
+grep -q "^LogsDirectory=fluxprobe" "$root/lib/systemd/system/fluxprobe.service" ||
+	fail "the unit gives --json no writable directory"
 note "installed: binary, man page, example config, two units"
 
 groff -man -ww -z "$root/share/man/man8/fluxprobe.8" 2>"$T/groff.err" || fail "groff failed"
@@ -42,7 +48,7 @@ note "systemd-analyze verify accepts both units"
 "$FPGEN" -o "$T/in.pcap" -n 5000 -f 500 >"$T/truth.json"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 sed -e "s|^interface = .*|read = $T/in.pcap|" -e "s|^metrics = .*|metrics = 127.0.0.1:$port|" \
-	"$root/etc/fluxprobe/fluxprobe.conf.example" >"$T/example.conf"
+	"$T/inst/etc/fluxprobe/fluxprobe.conf.example" >"$T/example.conf"
 "$root/sbin/fluxprobe" --config "$T/example.conf" --summary json -q >"$T/example.json" ||
 	fail "the example configuration does not run"
 expect_eq "packets with the example configuration" "$(json_get "$T/example.json" packets)" \
