@@ -58,27 +58,44 @@ static inline bool fp_key_equal(const struct fp_flow_key *a, const struct fp_flo
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
 
-/*
- * Biflow (RFC 5103): put a key in its canonical orientation, the lower (address, port) end as
- * source, so both directions of a connection meet in one entry. Returns 1 if it swapped.
- */
-/* Exchange the two ends of a key (addresses and ports); its own inverse. */
+static inline int fp_key_is_icmp(const struct fp_flow_key *k)
+{
+	return k->proto == 1 || k->proto == 58;
+}
+
+/* Exchange the two ends of a key (addresses and ports); its own inverse. ICMP has no ports: its
+ * type and code (in dport) describe the message, not an end, and stay. */
 static inline void fp_key_swap(struct fp_flow_key *k)
 {
 	uint8_t tmp[16];
 	memcpy(tmp, k->src, 16);
 	memcpy(k->src, k->dst, 16);
 	memcpy(k->dst, tmp, 16);
+	if (fp_key_is_icmp(k))
+		return;
 	uint16_t p = k->sport;
 	k->sport = k->dport;
 	k->dport = p;
 }
 
+/*
+ * Biflow (RFC 5103): put a key in its canonical orientation, the lower (address, port) end as
+ * source, so both directions of a connection meet in one entry. Returns 1 if it swapped. An ICMP
+ * echo reply takes its request's type (ICMPv4 0 → 8, ICMPv6 129 → 128): a ping and its answer
+ * are one conversation, as a connection's two directions are.
+ */
 static inline int fp_key_canonicalize(struct fp_flow_key *k)
 {
 	int c = memcmp(k->src, k->dst, 16);
-	if (c < 0 || (c == 0 && k->sport <= k->dport))
+	if (fp_key_is_icmp(k)) {
+		uint8_t type = (uint8_t)(k->dport >> 8);
+		if ((k->proto == 1 && type == 0) || (k->proto == 58 && type == 129))
+			k->dport = (uint16_t)((k->proto == 1 ? 8 : 128) << 8 | (k->dport & 0xff));
+		if (c <= 0)
+			return 0;
+	} else if (c < 0 || (c == 0 && k->sport <= k->dport)) {
 		return 0;
+	}
 	fp_key_swap(k);
 	return 1;
 }

@@ -302,8 +302,10 @@ static void emit_record(struct fp_table *t, uint32_t i, enum fp_end_reason reaso
 		r.icmp_type_code = f->key.dport;
 	r.tcp_flags = f->tcp_flags;
 	r.tos = f->tos;
-	r.ttl_min = f->ttl_min;
-	r.ttl_max = f->ttl_max;
+	if (f->packets) { /* the initiator's TTLs (biflow: a flow may have only replies) */
+		r.ttl_min = f->ttl_min;
+		r.ttl_max = f->ttl_max;
+	}
 	r.end_reason = (uint8_t)reason;
 	r.ipver = f->key.ipver;
 	memcpy(r.src_mac, f->src_mac, 6);
@@ -376,8 +378,8 @@ static void flow_begin(struct fp_table *t, uint32_t i, const struct fp_pkt *p, i
 	f->first_ms = p->ts_ms;
 	f->last_rel = 0;
 	f->tos = p->tos;
-	f->ttl_min = p->ttl;
-	f->ttl_max = p->ttl;
+	f->ttl_min = rev ? 0xff : p->ttl; /* TTLs are the initiator's: a reply sets none */
+	f->ttl_max = rev ? 0 : p->ttl;
 	f->ended = (p->tcp_flags & (TCP_FIN | TCP_RST)) != 0;
 	memcpy(f->src_mac, rev ? p->dst_mac : p->src_mac, 6);
 	memcpy(f->dst_mac, rev ? p->src_mac : p->dst_mac, 6);
@@ -555,9 +557,9 @@ static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 	}
 	if (rel > f->last_rel)
 		f->last_rel = (uint32_t)rel;
-	if (p->ttl < f->ttl_min)
+	if (!rev && p->ttl < f->ttl_min) /* biflow: the reverse side's TTLs are not mixed in */
 		f->ttl_min = p->ttl;
-	if (p->ttl > f->ttl_max)
+	if (!rev && p->ttl > f->ttl_max)
 		f->ttl_max = p->ttl;
 	if ((fl & (TCP_FIN | TCP_RST)) && !f->ended) {
 		/* The linger deadline is earlier than where the entry is filed: refile it now. */

@@ -105,4 +105,30 @@ sleep 0.5
 stop_nfacctd
 expect_eq "nfacctd packets (forward side)" \
 	"$(awk -F, 'NR > 1 { s += $6 } END { print s + 0 }' "$T/out.csv")" "$want_fwd"
+# Pings: a request and its reply are one conversation (ICMPv4 8/0, ICMPv6 128/129), and each
+# side's TTLs stay its own (the initiator's in minimumTTL/maximumTTL, the replies' not mixed in).
+"$pysys" - "$T/ping.pcap" <<'PY'
+import sys
+from scapy.all import Ether, IP, IPv6, ICMP, ICMPv6EchoRequest, ICMPv6EchoReply, wrpcap
+e = lambda: Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+pkts, t = [], 1767225600.0
+for i in range(3):
+    for p in (e() / IP(src="198.19.0.9", dst="198.18.0.1", ttl=64) / ICMP(type=8, id=7, seq=i),
+              e() / IP(src="198.18.0.1", dst="198.19.0.9", ttl=50) / ICMP(type=0, id=7, seq=i),
+              e() / IPv6(src="2001:db8::9", dst="2001:db8::1", hlim=64) / ICMPv6EchoRequest(id=7, seq=i),
+              e() / IPv6(src="2001:db8::1", dst="2001:db8::9", hlim=50) / ICMPv6EchoReply(id=7, seq=i)):
+        p.time = t
+        t += 0.01
+        pkts.append(p)
+wrpcap(sys.argv[1], pkts)
+PY
+"$FLUXPROBE" --read "$T/ping.pcap" --biflow --json - -q | "$pysys" -c '
+import json, sys
+for r in sorted((json.loads(l) for l in sys.stdin), key=lambda r: r["ipVersion"]):
+    v6 = r["ipVersion"] == 6
+    print(r["sourceIPv6Address" if v6 else "sourceIPv4Address"],
+          r["icmpTypeCodeIPv6" if v6 else "icmpTypeCodeIPv4"] >> 8, r["packetDeltaCount"],
+          r["reversePacketDeltaCount"], r["minimumTTL"], r["maximumTTL"])' >"$T/ping.txt"
+expect_eq "biflow pings (initiator, echo type, packets, reverse packets, TTL min, max)" \
+	"$(tr '\n' ';' <"$T/ping.txt")" "198.19.0.9 8 3 3 64 64;2001:db8::9 128 3 3 64 64;"
 echo "ok: biflow"
