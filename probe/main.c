@@ -701,8 +701,10 @@ int main(int argc, char **argv)
 		fp_exporter_stats_read(&exporter, &xs);
 		read_totals(workers, nw, &t, pw);
 		const struct fp_collector_set *set = exporter.cset;
+		/* Encoded is not delivered: the total says what was built, each collector what its
+		 * socket took (UDP) or what was written whole (TCP). */
 		if (set->n)
-			fp_log(LOG_INFO, "%lu packets, %lu records sent in %lu messages, %.2f s",
+			fp_log(LOG_INFO, "%lu packets, %lu records in %lu messages, %.2f s",
 			       (unsigned long)t.packets, (unsigned long)xs.records_exported,
 			       (unsigned long)xs.messages, seconds);
 		else
@@ -711,11 +713,27 @@ int main(int argc, char **argv)
 			       "%.2f s",
 			       (unsigned long)t.packets, (unsigned long)xs.records_exported,
 			       seconds);
-		for (unsigned i = 0; i < set->n; i++)
-			if (set->c[i]->send_errors)
-				fp_log(LOG_WARNING, "collector %s: %lu send errors (last: %s)",
-				       set->c[i]->name, (unsigned long)set->c[i]->send_errors,
-				       strerror(set->c[i]->last_errno));
+		for (unsigned i = 0; i < set->n; i++) {
+			const struct fp_collector *c = set->c[i];
+			if (c->send_errors)
+				fp_log(LOG_WARNING,
+				       "collector %s: %lu records in %lu messages sent; %lu %s "
+				       "(last: %s)",
+				       c->name, (unsigned long)c->sent_records,
+				       (unsigned long)c->sent_msgs, (unsigned long)c->send_errors,
+				       c->proto == FP_PROTO_TCP
+					   ? "failed connection attempts or broken connections"
+					   : "send errors",
+				       c->last_errno == ECONNREFUSED && c->proto == FP_PROTO_UDP
+					   ? "Connection refused: nothing listened there, what "
+					     "reached "
+					     "the host was lost"
+					   : strerror(c->last_errno));
+			else
+				fp_log(LOG_INFO, "collector %s: %lu records in %lu messages sent",
+				       c->name, (unsigned long)c->sent_records,
+				       (unsigned long)c->sent_msgs);
+		}
 		/* The last lines say what was lost in the whole run, whatever was warned before. */
 		struct losses none = {0};
 		read_losses(workers, nw, &exporter, &cfg, &lost);
