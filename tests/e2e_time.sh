@@ -22,9 +22,10 @@ assert lo.startswith("2038-01-19T03:14:03"), lo
 assert hi.startswith("2038-01-19T03:14:12"), hi
 assert reasons == {4}, reasons  # forced end: the file ended, nothing timed out
 PY
+raise_rmem_max 16777216
 for fmt in ipfix nfv9; do
 	port=$(free_udp_port)
-	start_nfcapd "$T/nf-$fmt" "$port"
+	start_nfcapd "$T/nf-$fmt" "$port" -B 16777216
 	"$FLUXPROBE" --read "$T/in.pcap" --collector "127.0.0.1:$port" --format "$fmt" --no-options -q ||
 		fail "fluxprobe failed ($fmt)"
 	sleep 0.5
