@@ -50,8 +50,20 @@ struct fp_capture_ops {
 	uint64_t (*now_ms)(struct fp_capture *c);
 };
 
-/* libpcap: `file` or `iface` (exactly one). Returns 0 or -1 after logging the cause. */
-int fp_capture_pcap_open(struct fp_capture *c, const char *file, const char *iface,
-			 const char *filter, int snaplen, int promisc);
+/* What a libpcap capture opens: `file` or `iface` (exactly one). */
+struct fp_pcap_opts {
+	const char *file;
+	const char *iface;
+	const char *filter;
+	int snaplen;
+	int promisc;
+	uint32_t buffer_bytes; /* live: the kernel ring of the socket */
+	/* live, > 0: join this AF_PACKET fanout group (--workers): the kernel spreads packets over
+	 * the group's sockets by a symmetric flow hash, fragments defragmented for the hash */
+	int fanout_group;
+};
+
+/* Returns 0 or -1 after logging the cause. */
+int fp_capture_pcap_open(struct fp_capture *c, const struct fp_pcap_opts *o);
 
 #endif

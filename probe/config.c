@@ -61,6 +61,9 @@ enum {
 	OPT_BIFLOW,
 	OPT_FRAG_TIMEOUT,
 	OPT_COLLECTOR_MODE,
+	OPT_WORKERS,
+	OPT_CPUS,
+	OPT_CAPTURE_BUFFER,
 };
 
 static const struct option long_opts[] = {
@@ -82,6 +85,9 @@ static const struct option long_opts[] = {
     {"collector-mode", required_argument, NULL, OPT_COLLECTOR_MODE},
     {"ring-size", required_argument, NULL, OPT_RING},
     {"snaplen", required_argument, NULL, OPT_SNAPLEN},
+    {"workers", required_argument, NULL, OPT_WORKERS},
+    {"cpus", required_argument, NULL, OPT_CPUS},
+    {"capture-buffer", required_argument, NULL, OPT_CAPTURE_BUFFER},
     {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
     {"summary", required_argument, NULL, OPT_SUMMARY},
     {"quiet", no_argument, NULL, 'q'},
@@ -133,6 +139,14 @@ static void usage(FILE *out)
 	    "  -i, --interface IFACE        live capture with libpcap until SIGINT/SIGTERM\n"
 	    "  -f, --filter EXPR            BPF filter (or give it as trailing arguments)\n"
 	    "      --snaplen BYTES          live capture snap length (default 256)\n"
+	    "      --workers N              live: N workers on the interface, one socket each\n"
+	    "                               in an AF_PACKET fanout group (symmetric flow hash:\n"
+	    "                               a connection's two directions on one worker), each\n"
+	    "                               with its own flow table (default 1)\n"
+	    "      --cpus LIST              pin worker i to the i-th CPU of LIST (default: not\n"
+	    "                               pinned)\n"
+	    "      --capture-buffer BYTES   live: the kernel ring of each worker's socket (suffix\n"
+	    "                               K, M, G; default 64M)\n"
 	    "      --no-promisc             do not put the interface in promiscuous mode\n"
 	    "      --user USER              drop to USER (and its group) right after opening the\n"
 	    "                               capture and the collector sockets; exit if it fails\n"
@@ -348,26 +362,28 @@ static int parse_fields(const char *s, unsigned *out)
 	return 0;
 }
 
-/* --ifindex N[,N...]: one interface index per capture interface / DPDK port. */
-static int parse_ifindex(const char *s, struct fp_config *cfg)
+/* --NAME N[,N...] into out[cap] (--ifindex: one interface index per capture interface / DPDK
+ * port; --cpus: one CPU per worker). */
+static int parse_uint_list(const char *name, const char *s, uint32_t max, uint32_t *out,
+			   unsigned *n, unsigned cap)
 {
 	char buf[16];
 	size_t len;
 
-	cfg->n_ifindex = 0;
+	*n = 0;
 	for (const char *cur = s, *p; (p = list_next(&cur, &len)) != NULL;) {
-		if (cfg->n_ifindex == FP_MAX_PORTS) {
-			fp_log(LOG_ERR, "--ifindex: at most %d values", FP_MAX_PORTS);
+		if (*n == cap) {
+			fp_log(LOG_ERR, "--%s: at most %u values", name, cap);
 			return -1;
 		}
 		if (len == 0 || len >= sizeof(buf)) {
-			fp_log(LOG_ERR, "--ifindex: '%s' is not a comma-separated list of numbers",
+			fp_log(LOG_ERR, "--%s: '%s' is not a comma-separated list of numbers", name,
 			       s);
 			return -1;
 		}
 		memcpy(buf, p, len);
 		buf[len] = '\0';
-		if (parse_uint("ifindex", buf, 0, UINT32_MAX, &cfg->ifindex[cfg->n_ifindex++]))
+		if (parse_uint(name, buf, 0, max, &out[(*n)++]))
 			return -1;
 	}
 	return 0;
@@ -757,6 +773,8 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 	cfg->export_backlog = 32u << 20;
 	cfg->ring_size = 65536;
 	cfg->snaplen = 256;
+	cfg->workers = 1;
+	cfg->capture_buffer = 64u << 20;
 	cfg->promisc = 1;
 	cfg->no_options = 0; /* RFC 7011 §4; --no-options for nfdump 1.7 (see usage()) */
 	cfg->options_interval_ms = 60000;
@@ -959,9 +977,26 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			fields_given = 1;
 			break;
 		case OPT_IFINDEX:
-			if (parse_ifindex(optarg, cfg))
+			if (parse_uint_list("ifindex", optarg, UINT32_MAX, cfg->ifindex,
+					    &cfg->n_ifindex, FP_MAX_PORTS))
 				return -1;
 			break;
+		case OPT_WORKERS:
+			if (parse_uint("workers", optarg, 1, FP_MAX_WORKERS, &cfg->workers))
+				return -1;
+			break;
+		case OPT_CPUS:
+			if (parse_uint_list("cpus", optarg, 4095, cfg->cpus, &cfg->n_cpus,
+					    FP_MAX_WORKERS))
+				return -1;
+			break;
+		case OPT_CAPTURE_BUFFER: {
+			uint64_t b;
+			if (parse_size("capture-buffer", optarg, 64 << 10, 1ull << 31, &b))
+				return -1;
+			cfg->capture_buffer = (uint32_t)b;
+			break;
+		}
 		case OPT_DECAP:
 			if (strcmp(optarg, "auto") == 0)
 				cfg->decap = 1;
@@ -1126,6 +1161,11 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		return -1;
 	}
 	if (cfg->dpdk) {
+		if (cfg->workers > 1) {
+			fp_log(LOG_ERR, "--workers: with --dpdk every lcore but the main one is a "
+					"worker (EAL -l / --lcores)");
+			return -1;
+		}
 		/* DPDK's convention: our options, then "--", then the EAL's. */
 		if (nwords) {
 			fp_log(LOG_ERR,
@@ -1176,6 +1216,11 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		 * replace a `filter =` of the file */
 		free(cfg->filter);
 		cfg->filter = join_args(nwords, cfg->filter_words);
+	}
+	if (cfg->workers > 1 && !cfg->interface) {
+		fp_log(LOG_ERR, "--workers: for --interface (a file is read by one worker; DPDK "
+				"has one worker per lcore)");
+		return -1;
 	}
 	if (cfg->group && !cfg->user) {
 		fp_log(LOG_ERR, "--group needs --user");

@@ -11,6 +11,7 @@
 #define FP_MAX_COLLECTORS 16
 #define FP_MAX_EAL_ARGS 64
 #define FP_MAX_PORTS 16
+#define FP_MAX_WORKERS 64 /* = FP_DPDK_MAX_WORKERS */
 
 struct fp_config {
 	const char *read_file;
@@ -33,6 +34,10 @@ struct fp_config {
 	size_t export_backlog; /* bytes queued per TCP collector */
 	uint32_t ring_size;
 	int snaplen;
+	uint32_t workers;	       /* --workers: live capture sockets in one fanout group */
+	uint32_t capture_buffer;       /* --capture-buffer: kernel ring bytes per socket */
+	uint32_t cpus[FP_MAX_WORKERS]; /* --cpus: worker i runs on cpus[i] */
+	unsigned n_cpus;
 	int promisc;
 	int summary_json;
 	int quiet;

@@ -263,10 +263,16 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		fp_table_stats_read(workers[w].table, &ts);
 		fprintf(out,
 			"%s{\"worker\":%u,\"frames\":%lu,\"packets\":%lu,\"bytes\":%lu,"
-			"\"flows_created\":%lu,\"records_dropped\":%lu,\"ring_full_waits\":%lu}",
+			"\"flows_created\":%lu,\"records_dropped\":%lu,\"ring_full_waits\":%lu",
 			w ? "," : "", w, (unsigned long)ws[w].frames, (unsigned long)ws[w].packets,
 			(unsigned long)ws[w].bytes, (unsigned long)ts.flows_created,
 			(unsigned long)ts.records_dropped, (unsigned long)ws[w].ring_full_waits);
+		if (!cfg->dpdk && !workers[w].offline) { /* its own socket's kernel counters */
+			struct fp_capture_stats one = {0};
+			caps[w].ops->stats(&caps[w], &one);
+			fprintf(out, ",\"capture_dropped\":%lu", (unsigned long)one.dropped);
+		}
+		fprintf(out, "}");
 	}
 	fprintf(out, "],\"ports\":[");
 	struct fp_port_stats ps[FP_DPDK_MAX_PORTS];
@@ -305,6 +311,24 @@ static void read_totals(struct fp_worker *workers, unsigned nw, struct totals *t
 	urcu_qsbr_read_unlock();
 }
 
+/* Capture counters of the whole run: DPDK sums its ports itself, libpcap sockets (--workers)
+ * are summed here; a file has none. */
+static void capture_stats(const struct fp_config *cfg, struct fp_capture_stats *cs)
+{
+	memset(cs, 0, sizeof(*cs));
+	if (cfg->dpdk) {
+		caps[0].ops->stats(&caps[0], cs);
+		return;
+	}
+	for (unsigned i = 0; i < ncaps; i++) {
+		struct fp_capture_stats one = {0};
+		caps[i].ops->stats(&caps[i], &one);
+		cs->received += one.received;
+		cs->dropped += one.dropped;
+		cs->if_dropped += one.if_dropped;
+	}
+}
+
 /* What was lost so far: records inside the probe (a worker's ring to the exporter was full),
  * records a TCP collector's backlog dropped, packets the kernel or NIC dropped. */
 struct losses {
@@ -326,8 +350,8 @@ static void read_losses(struct fp_worker *workers, unsigned nw, struct fp_export
 		l->records_backlog +=
 		    __atomic_load_n(&set->c[i]->backlog.dropped.records, __ATOMIC_RELAXED);
 	urcu_qsbr_read_unlock();
-	if (cfg->dpdk || !workers[0].offline)
-		caps[0].ops->stats(&caps[0], &cs);
+	(void)workers;
+	capture_stats(cfg, &cs);
 	l->packets_capture = cs.dropped + cs.if_dropped;
 	if (x->json)
 		l->json_lines = __atomic_load_n(&x->json->errors, __ATOMIC_RELAXED);
@@ -394,8 +418,7 @@ static void print_stats_line(struct fp_worker *workers, unsigned nw, const struc
 
 	read_totals(workers, nw, &t, pw);
 	fp_exporter_stats_read(x, &xs);
-	if (cfg->dpdk || !workers[0].offline)
-		caps[0].ops->stats(&caps[0], &cs);
+	capture_stats(cfg, &cs);
 	char a[32], b[32];
 	for (unsigned w = 0; w < nw && len < (int)sizeof(line) - 64; w++)
 		len += snprintf(line + len, sizeof(line) - (size_t)len, "w%u %s  ", w,
@@ -483,9 +506,15 @@ static void supervise(struct fp_worker *workers, unsigned nw, struct fp_exporter
 			  (now - last) * 1000 >= cfg->stats_interval_ms;
 		if (cfg->metrics && now - last_pub >= 1.0) {
 			struct fp_capture_stats cs = {0};
-			if (!cfg->dpdk && !workers[0].offline)
-				caps[0].ops->stats(&caps[0], &cs);
-			fp_metrics_publish_capture(&cs);
+			uint64_t wd[MAX_WORKERS] = {0};
+			for (unsigned w = 0; !cfg->dpdk && w < ncaps; w++) {
+				struct fp_capture_stats one = {0};
+				caps[w].ops->stats(&caps[w], &one);
+				wd[w] = one.dropped;
+			}
+			if (!cfg->dpdk)
+				capture_stats(cfg, &cs);
+			fp_metrics_publish_capture(&cs, wd, cfg->dpdk ? 0 : ncaps);
 			last_pub = now;
 		}
 		/* Loss is never silent: a warning within a second of the first, then at most
@@ -575,12 +604,22 @@ int main(int argc, char **argv)
 			goto out_collectors;
 		ncaps = (unsigned)n;
 	} else {
-		if (fp_capture_pcap_open(&caps[0], cfg.read_file, cfg.interface, cfg.filter,
-					 cfg.snaplen, cfg.promisc) != 0)
-			goto out_collectors;
-		if (cfg.n_ifindex)
-			caps[0].ifindex = cfg.ifindex[0];
-		ncaps = 1;
+		/* --workers N: N sockets in one fanout group, its id unique on this host */
+		struct fp_pcap_opts po = {
+		    .file = cfg.read_file,
+		    .iface = cfg.interface,
+		    .filter = cfg.filter,
+		    .snaplen = cfg.snaplen,
+		    .promisc = cfg.promisc,
+		    .buffer_bytes = cfg.capture_buffer,
+		    .fanout_group = cfg.workers > 1 ? (int)(getpid() & 0xfffe) + 1 : 0,
+		};
+		for (; ncaps < cfg.workers; ncaps++) {
+			if (fp_capture_pcap_open(&caps[ncaps], &po) != 0)
+				goto out_capture;
+			if (cfg.n_ifindex)
+				caps[ncaps].ifindex = cfg.ifindex[0];
+		}
 	}
 
 	/* pcap: daemonize once the capture is open, so a wrong interface or filter is reported on
@@ -670,6 +709,19 @@ int main(int argc, char **argv)
 				 : fp_worker_start(&workers[started]);
 		if (e != 0)
 			break;
+		if (!cfg.dpdk && cfg.n_cpus) {
+			cpu_set_t set;
+			unsigned cpu = cfg.cpus[started % cfg.n_cpus];
+			CPU_ZERO(&set);
+			CPU_SET(cpu, &set);
+			e = pthread_setaffinity_np(workers[started].thread, sizeof(set), &set);
+			if (e != 0) {
+				fp_log(LOG_ERR, "--cpus: worker %u on CPU %u: %s", started, cpu,
+				       strerror(e));
+				started++; /* it runs: joined below */
+				break;
+			}
+		}
 	}
 	if (started < nw) {
 		/* The exporter waits for every worker's `done`: mark those never started. */
@@ -691,7 +743,7 @@ int main(int argc, char **argv)
 
 	/* No reader may still hold a table when it is freed (readers run under QSBR). */
 	urcu_qsbr_synchronize_rcu();
-	caps[0].ops->stats(&caps[0], &cs);
+	capture_stats(&cfg, &cs);
 	if (cfg.summary_json)
 		print_summary(stdout, &cfg, workers, nw, &exporter, &cs, seconds);
 	{
@@ -754,8 +806,9 @@ out_workers:
 out_capture:
 	if (cfg.dpdk)
 		fp_dpdk_fini(caps, ncaps);
-	else if (caps[0].ops)
-		caps[0].ops->close(&caps[0]);
+	else
+		for (unsigned i = 0; i < ncaps; i++)
+			caps[i].ops->close(&caps[i]);
 	ncaps = 0;
 	if (pidfile_written)
 		fp_pidfile_remove(cfg.pidfile);

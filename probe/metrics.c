@@ -29,9 +29,17 @@ static struct fp_metrics_src src;
 static struct fp_capture_stats cap_stats; /* written by the main thread (relaxed) */
 static double start_time;
 
-void fp_metrics_publish_capture(const struct fp_capture_stats *cs)
+static uint64_t worker_drops[FP_DPDK_MAX_WORKERS]; /* relaxed, as cap_stats */
+static unsigned n_worker_drops;
+
+void fp_metrics_publish_capture(const struct fp_capture_stats *cs, const uint64_t *worker_dropped,
+				unsigned n)
 {
 	fp_counters_copy(&cap_stats, cs, sizeof(cap_stats));
+	if (n > FP_DPDK_MAX_WORKERS)
+		n = FP_DPDK_MAX_WORKERS;
+	fp_counters_copy(worker_drops, worker_dropped, n * sizeof(uint64_t));
+	__atomic_store_n(&n_worker_drops, n, __ATOMIC_RELEASE);
 }
 
 /* A label value as the exposition format wants it: backslash, quote and newline escaped. */
@@ -136,6 +144,14 @@ static void render(FILE *f)
 		     "Packets the interface dropped (libpcap ps_ifdrop).");
 		fprintf(f, "fluxprobe_capture_interface_dropped_total %lu\n",
 			(unsigned long)cs.if_dropped);
+		head(
+		    f, "worker_capture_dropped_total", "counter",
+		    "Packets the kernel dropped from this worker's socket (--workers: its share of "
+		    "the fanout group).");
+		unsigned n = __atomic_load_n(&n_worker_drops, __ATOMIC_ACQUIRE);
+		for (unsigned w = 0; w < n; w++)
+			fprintf(f, "fluxprobe_worker_capture_dropped_total{worker=\"%u\"} %lu\n", w,
+				(unsigned long)__atomic_load_n(&worker_drops[w], __ATOMIC_RELAXED));
 	}
 
 	struct fp_exporter_stats xs;

@@ -24,8 +24,10 @@ struct fp_metrics_src {
  * workers start. 0, or -1 after logging why. */
 int fp_metrics_start(const char *spec, const struct fp_metrics_src *src);
 
-/* Main thread, now and then: the capture counters the next scrape reports. */
-void fp_metrics_publish_capture(const struct fp_capture_stats *cs);
+/* Main thread, now and then: the capture counters the next scrape reports, in total and (libpcap,
+ * --workers) the kernel drops of each worker's socket, `n` of them. */
+void fp_metrics_publish_capture(const struct fp_capture_stats *cs, const uint64_t *worker_dropped,
+				unsigned n);
 
 /* DPDK mode: register /fluxprobe/stats with DPDK telemetry (dpdk-telemetry.py). Main thread,
  * after EAL init, before the workers start. */
