@@ -50,16 +50,23 @@ struct fp_capture_ops {
 	uint64_t (*now_ms)(struct fp_capture *c);
 };
 
-/* What a libpcap capture opens: `file` or `iface` (exactly one). */
+/* What a libpcap capture opens: `file`, or the interfaces `ifaces` (one handle each, polled in
+ * turn; flows are kept per interface unless `biflow`, ingressInterface from `ifindex` or the
+ * kernel's). */
 struct fp_pcap_opts {
 	const char *file;
-	const char *iface;
+	const char *const *ifaces;
+	unsigned n_ifaces;
+	const uint32_t *ifindex;
+	unsigned n_ifindex;
+	int biflow;
 	const char *filter;
 	int snaplen;
 	int promisc;
 	uint32_t buffer_bytes; /* live: the kernel ring of the socket */
-	/* live, > 0: join this AF_PACKET fanout group (--workers): the kernel spreads packets over
-	 * the group's sockets by a symmetric flow hash, fragments defragmented for the hash */
+	/* live, > 0: interface i joins AF_PACKET fanout group fanout_group + i (--workers): the
+	 * kernel spreads packets over the group's sockets by a symmetric flow hash, fragments
+	 * defragmented for the hash */
 	int fanout_group;
 };
 

@@ -11,22 +11,34 @@
 #include <sys/socket.h>
 
 #include "capture.h"
+#include "config.h"
+#include "fp_key.h"
 #include "log.h"
 
-struct pcap_priv {
+/* One libpcap handle: a file, or one interface of the capture (-i may repeat). */
+struct pcap_src {
 	pcap_t *p;
-	const char *what; /* "--read FILE" or "--interface IFACE", for messages */
+	char *what; /* "--read FILE" or "--interface IFACE", for messages */
+	enum fp_link link;
+	uint32_t ifindex;  /* ingressInterface of its frames */
+	uint16_t key_port; /* its slot << FP_KEY_PORT_SHIFT: flows are per interface */
+	int nano;
+};
+
+struct pcap_priv {
+	struct pcap_src s[FP_MAX_PORTS];
+	unsigned n, next;
+	const struct pcap_src *cur; /* the handle being dispatched */
 	fp_frame_fn fn;
 	void *arg;
 	uint64_t received;
-	int nano;
 };
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct pcap_priv *pp = (struct pcap_priv *)user;
 	uint64_t frac =
-	    pp->nano ? (uint64_t)h->ts.tv_usec / 1000000 : (uint64_t)h->ts.tv_usec / 1000;
+	    pp->cur->nano ? (uint64_t)h->ts.tv_usec / 1000000 : (uint64_t)h->ts.tv_usec / 1000;
 	/* A pcap file stores seconds as an unsigned 32-bit number (good until 2106), and libpcap
 	 * reads them signed: from 2038-01-19 on they come out negative. */
 	uint64_t sec = h->ts.tv_sec < 0 ? (uint32_t)h->ts.tv_sec : (uint64_t)h->ts.tv_sec;
@@ -36,36 +48,50 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 	pp->fn(pp->arg, bytes, h->caplen, h->len, ts_ms);
 }
 
+/* The handles in turn, as DPDK polls its ports: the first that has packets gives the burst, with
+ * its link type, interface index and flow slot set for the frames it delivers. */
 static int pcap_recv_burst(struct fp_capture *c, unsigned max, fp_frame_fn fn, void *arg)
 {
 	struct pcap_priv *pp = c->priv;
 
 	pp->fn = fn;
 	pp->arg = arg;
-	int n = pcap_dispatch(pp->p, (int)max, on_packet, (u_char *)pp);
-	if (n == PCAP_ERROR) {
-		const char *e = pcap_geterr(pp->p);
-		fp_log(LOG_ERR, "%s: %s (what came before it was accounted and exported)%s",
-		       pp->what, e,
-		       strstr(e, "different from the type of the first interface")
-			   ? "; libpcap reads one link type per file: split it per interface "
-			     "first (tshark -r FILE -Y 'frame.interface_id == N' -w PART)"
-			   : "");
-		return -2;
+	for (unsigned tries = 0; tries < pp->n; tries++) {
+		const struct pcap_src *s = &pp->s[pp->next];
+		if (++pp->next == pp->n)
+			pp->next = 0;
+		pp->cur = s;
+		c->link = s->link;
+		c->ifindex = s->ifindex;
+		c->key_port = s->key_port;
+		int n = pcap_dispatch(s->p, (int)max, on_packet, (u_char *)pp);
+		if (n == PCAP_ERROR) {
+			const char *e = pcap_geterr(s->p);
+			fp_log(LOG_ERR, "%s: %s (what came before it was accounted and exported)%s",
+			       s->what, e,
+			       strstr(e, "different from the type of the first interface")
+				   ? "; libpcap reads one link type per file: split it per "
+				     "interface first (tshark -r FILE -Y 'frame.interface_id == N' "
+				     "-w PART)"
+				   : "");
+			return -2;
+		}
+		if (n == PCAP_ERROR_BREAK)
+			return -1;
+		if (n == 0 && c->offline)
+			return -1; /* end of file */
+		if (n > 0)
+			return n;
 	}
-	if (n == PCAP_ERROR_BREAK)
-		return -1;
-	if (n == 0 && c->offline)
-		return -1; /* end of file */
-	if (n == 0) {
-		/* Live and non-blocking: wait for the next block of packets, at most 100 ms, so
-		 * the worker expires idle flows on a quiet link too (with TPACKET_V3 a blocking
-		 * pcap_dispatch() does not return until a packet comes). */
-		struct pollfd pfd = {.fd = pcap_get_selectable_fd(pp->p), .events = POLLIN};
-		if (pfd.fd >= 0)
-			poll(&pfd, 1, 100);
-	}
-	return n;
+	/* Live and non-blocking, nothing anywhere: wait for the next block of packets, at most
+	 * 100 ms, so the worker expires idle flows on a quiet link too (with TPACKET_V3 a
+	 * blocking pcap_dispatch() does not return until a packet comes). */
+	struct pollfd pfd[FP_MAX_PORTS];
+	for (unsigned i = 0; i < pp->n; i++)
+		pfd[i] =
+		    (struct pollfd){.fd = pcap_get_selectable_fd(pp->s[i].p), .events = POLLIN};
+	poll(pfd, pp->n, 100);
+	return 0;
 }
 
 static void pcap_stats_get(struct fp_capture *c, struct fp_capture_stats *st)
@@ -76,16 +102,18 @@ static void pcap_stats_get(struct fp_capture *c, struct fp_capture_stats *st)
 	st->received = pp->received;
 	st->dropped = 0;
 	st->if_dropped = 0;
-	if (!c->offline && pcap_stats(pp->p, &ps) == 0) {
-		st->dropped = ps.ps_drop;
-		st->if_dropped = ps.ps_ifdrop;
-	}
+	for (unsigned i = 0; !c->offline && i < pp->n; i++)
+		if (pcap_stats(pp->s[i].p, &ps) == 0) {
+			st->dropped += ps.ps_drop;
+			st->if_dropped += ps.ps_ifdrop;
+		}
 }
 
 static void pcap_brk(struct fp_capture *c)
 {
 	struct pcap_priv *pp = c->priv;
-	pcap_breakloop(pp->p);
+	for (unsigned i = 0; i < pp->n; i++)
+		pcap_breakloop(pp->s[i].p);
 }
 
 static void pcap_close_cap(struct fp_capture *c)
@@ -93,8 +121,10 @@ static void pcap_close_cap(struct fp_capture *c)
 	struct pcap_priv *pp = c->priv;
 	if (pp == NULL)
 		return;
-	pcap_close(pp->p);
-	free((char *)pp->what);
+	for (unsigned i = 0; i < pp->n; i++) {
+		pcap_close(pp->s[i].p);
+		free(pp->s[i].what);
+	}
 	free(pp);
 	c->priv = NULL;
 }
@@ -127,34 +157,29 @@ static int join_fanout(pcap_t *p, const char *iface, int group)
 	return 0;
 }
 
-int fp_capture_pcap_open(struct fp_capture *c, const struct fp_pcap_opts *o)
+/* Open one handle: the file, or interface number `i` of the list. 0 or -1 (logged). */
+static int src_open(struct pcap_src *s, const struct fp_pcap_opts *o, unsigned i, int *offline)
 {
-	const char *file = o->file, *iface = o->iface, *filter = o->filter;
+	const char *file = o->file, *iface = file ? NULL : o->ifaces[i], *filter = o->filter;
 	char errbuf[PCAP_ERRBUF_SIZE];
-	struct pcap_priv *pp = calloc(1, sizeof(*pp));
 	pcap_t *p;
 
-	if (pp == NULL)
+	if (asprintf(&s->what, "%s %s", file ? "--read" : "--interface", file ? file : iface) < 0)
 		return -1;
-	if (asprintf((char **)&pp->what, "%s %s", file ? "--read" : "--interface",
-		     file ? file : iface) < 0) {
-		free(pp);
-		return -1;
-	}
 	if (file) {
 		p = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO,
 							    errbuf);
 		if (p == NULL) {
 			fp_log(LOG_ERR, "--read %s: %s", file, errbuf);
-			goto fail;
+			return -1;
 		}
-		pp->nano = 1;
-		c->offline = 1;
+		s->nano = 1;
+		*offline = 1;
 	} else {
 		p = pcap_create(iface, errbuf);
 		if (p == NULL) {
 			fp_log(LOG_ERR, "--interface %s: %s", iface, errbuf);
-			goto fail;
+			return -1;
 		}
 		pcap_set_snaplen(p, o->snaplen);
 		pcap_set_promisc(p, o->promisc);
@@ -169,20 +194,26 @@ int fp_capture_pcap_open(struct fp_capture *c, const struct fp_pcap_opts *o)
 				     "systemd unit)"
 				   : "");
 			pcap_close(p);
-			goto fail;
+			return -1;
 		}
 		if (pcap_setnonblock(p, 1, errbuf) != 0) {
 			fp_log(LOG_ERR, "--interface %s: %s", iface, errbuf);
 			pcap_close(p);
-			goto fail;
+			return -1;
 		}
-		if (o->fanout_group > 0 && join_fanout(p, iface, o->fanout_group) != 0) {
+		/* one fanout group per interface: every worker holds socket k of each, so a TAP's
+		 * two halves hash a connection's directions to the same worker */
+		if (o->fanout_group > 0 && join_fanout(p, iface, o->fanout_group + (int)i) != 0) {
 			pcap_close(p);
-			goto fail;
+			return -1;
 		}
-		c->offline = 0;
-		c->ifindex = if_nametoindex(iface); /* 0 if it has none (the "any" device) */
+		*offline = 0;
+		s->ifindex = i < o->n_ifindex ? o->ifindex[i]
+					      : if_nametoindex(iface); /* 0: the "any" device */
+		s->key_port = o->biflow ? 0 : (uint16_t)(i << FP_KEY_PORT_SHIFT);
 	}
+	if (file && o->n_ifindex)
+		s->ifindex = o->ifindex[0];
 	/* pcap_datalink() returns DLT_* values; those we accept equal their LINKTYPE_* numbers
 	 * except DLT_RAW (12, or 14 on some systems), which stands for LINKTYPE_RAW. */
 	int dlt = pcap_datalink(p);
@@ -193,7 +224,7 @@ int fp_capture_pcap_open(struct fp_capture *c, const struct fp_pcap_opts *o)
 		fp_log(LOG_ERR, "%s: link type %s (%d) is not supported", file ? file : iface,
 		       name ? name : "?", dlt);
 		pcap_close(p);
-		goto fail;
+		return -1;
 	}
 	if (filter && *filter) {
 		struct bpf_program prog;
@@ -201,17 +232,33 @@ int fp_capture_pcap_open(struct fp_capture *c, const struct fp_pcap_opts *o)
 		    pcap_setfilter(p, &prog) != 0) {
 			fp_log(LOG_ERR, "filter '%s': %s", filter, pcap_geterr(p));
 			pcap_close(p);
-			goto fail;
+			return -1;
 		}
 		pcap_freecode(&prog);
 	}
-	c->link = (enum fp_link)dlt;
+	s->link = (enum fp_link)dlt;
+	s->p = p;
+	return 0;
+}
+
+int fp_capture_pcap_open(struct fp_capture *c, const struct fp_pcap_opts *o)
+{
+	struct pcap_priv *pp = calloc(1, sizeof(*pp));
+	unsigned n = o->file ? 1 : o->n_ifaces;
+	if (pp == NULL)
+		return -1;
+	for (; pp->n < n; pp->n++) {
+		if (src_open(&pp->s[pp->n], o, pp->n, &c->offline) != 0) {
+			free(pp->s[pp->n].what);
+			c->priv = pp;
+			pcap_close_cap(c);
+			return -1;
+		}
+	}
+	c->link = pp->s[0].link;
+	c->ifindex = pp->s[0].ifindex;
+	c->key_port = pp->s[0].key_port;
 	c->ops = &pcap_ops;
-	pp->p = p;
 	c->priv = pp;
 	return 0;
-fail:
-	free((char *)pp->what);
-	free(pp);
-	return -1;
 }

@@ -136,7 +136,9 @@ static void usage(FILE *out)
 	    "  -r, --read FILE              read a pcap/pcapng file (- = standard input) flat\n"
 	    "                               out; timers run on\n"
 	    "                               packet timestamps; exit 0 once every flow is exported\n"
-	    "  -i, --interface IFACE        live capture with libpcap until SIGINT/SIGTERM\n"
+	    "  -i, --interface IFACE        live capture with libpcap until SIGINT/SIGTERM;\n"
+	    "                               repeatable: flows kept per interface, --biflow\n"
+	    "                               meets a TAP's two halves\n"
 	    "  -f, --filter EXPR            BPF filter (or give it as trailing arguments)\n"
 	    "      --snaplen BYTES          live capture snap length (default 256)\n"
 	    "      --workers N              live: N workers on the interface, one socket each\n"
@@ -811,6 +813,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		if (from_cmdline && !cmdline_source && (c == 'r' || c == 'i' || c == OPT_DPDK)) {
 			cmdline_source = 1;
 			cfg->read_file = cfg->interface = NULL;
+			cfg->n_interfaces = 0;
 			cfg->dpdk = 0;
 		}
 		if (from_cmdline && !cmdline_filter && c == 'f') {
@@ -829,7 +832,17 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			cfg->read_file = optarg;
 			break;
 		case 'i':
-			cfg->interface = optarg;
+			if (cfg->n_interfaces == FP_MAX_PORTS) {
+				fp_log(LOG_ERR, "--interface: at most %d interfaces", FP_MAX_PORTS);
+				return -1;
+			}
+			for (unsigned k = 0; k < cfg->n_interfaces; k++)
+				if (strcmp(cfg->interfaces[k], optarg) == 0) {
+					fp_log(LOG_ERR, "--interface %s: given twice", optarg);
+					return -1;
+				}
+			cfg->interfaces[cfg->n_interfaces++] = optarg;
+			cfg->interface = cfg->interfaces[0];
 			break;
 		case 'f':
 			free(cfg->filter);

@@ -34,8 +34,10 @@ struct fp_config {
 	size_t export_backlog; /* bytes queued per TCP collector */
 	uint32_t ring_size;
 	int snaplen;
-	uint32_t workers;	       /* --workers: live capture sockets in one fanout group */
-	uint32_t capture_buffer;       /* --capture-buffer: kernel ring bytes per socket */
+	const char *interfaces[FP_MAX_PORTS]; /* -i, repeatable; `interface` is the first */
+	unsigned n_interfaces;
+	uint32_t workers;	 /* --workers: per interface, sockets in one fanout group each */
+	uint32_t capture_buffer; /* --capture-buffer: kernel ring bytes per socket */
 	uint32_t cpus[FP_MAX_WORKERS]; /* --cpus: worker i runs on cpus[i] */
 	unsigned n_cpus;
 	int promisc;

@@ -607,19 +607,20 @@ int main(int argc, char **argv)
 		/* --workers N: N sockets in one fanout group, its id unique on this host */
 		struct fp_pcap_opts po = {
 		    .file = cfg.read_file,
-		    .iface = cfg.interface,
+		    .ifaces = cfg.interfaces,
+		    .n_ifaces = cfg.n_interfaces,
+		    .ifindex = cfg.ifindex,
+		    .n_ifindex = cfg.n_ifindex,
+		    .biflow = cfg.biflow,
 		    .filter = cfg.filter,
 		    .snaplen = cfg.snaplen,
 		    .promisc = cfg.promisc,
 		    .buffer_bytes = cfg.capture_buffer,
-		    .fanout_group = cfg.workers > 1 ? (int)(getpid() & 0xfffe) + 1 : 0,
+		    .fanout_group = cfg.workers > 1 ? (int)(getpid() & 0x7ff) * 16 + 1 : 0,
 		};
-		for (; ncaps < cfg.workers; ncaps++) {
+		for (; ncaps < cfg.workers; ncaps++)
 			if (fp_capture_pcap_open(&caps[ncaps], &po) != 0)
 				goto out_capture;
-			if (cfg.n_ifindex)
-				caps[ncaps].ifindex = cfg.ifindex[0];
-		}
 	}
 
 	/* pcap: daemonize once the capture is open, so a wrong interface or filter is reported on
@@ -688,13 +689,17 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sh, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	char ifnames[FP_MAX_PORTS * 20] = "";
+	for (unsigned i = 0, len = 0; i < cfg.n_interfaces && len < sizeof(ifnames); i++)
+		len += (unsigned)snprintf(ifnames + len, sizeof(ifnames) - len, "%s%s",
+					  i ? "," : "", cfg.interfaces[i]);
 	fp_log(LOG_INFO, "%s %s → %u collector(s), %s, %u worker(s), %u flows/worker",
 	       cfg.dpdk	       ? "capturing with"
 	       : cfg.read_file ? "reading"
 			       : "capturing on",
 	       cfg.dpdk	       ? "DPDK"
 	       : cfg.read_file ? cfg.read_file
-			       : cfg.interface,
+			       : ifnames,
 	       exporter.cset->n,
 	       cfg.format == FP_FORMAT_IPFIX  ? "IPFIX"
 	       : cfg.format == FP_FORMAT_NFV9 ? "NetFlow v9"

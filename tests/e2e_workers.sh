@@ -7,7 +7,10 @@
 #  2. --biflow with real two-way TCP connections: one record per connection (both directions
 #     reached the same worker);
 #  3. a deliberately tiny kernel ring at tcpreplay's top speed: the kernel drops, fluxprobe says
-#     so (summary per worker, LOSS line), and nfcapd's totals equal what fluxprobe saw.
+#     so (summary per worker, LOSS line), and nfcapd's totals equal what fluxprobe saw;
+#  4. two interfaces at once (-i veth1 -i veth3): the same capture replayed into both counts as
+#     two sets of flows, told apart by ingressInterface; a TAP's two halves (each direction of
+#     200 TCP connections on its own interface) meet under --biflow, with 1 and 2 workers.
 source "$(dirname "$0")/lib.sh"
 netns_up workers
 ns=$NS
@@ -106,4 +109,54 @@ grep -q "LOSS in this run: $dropped packets dropped by the kernel" "$T/tiny.log"
 expect_eq "exit status (kernel drops do not fail the run)" "$PROBE_RC" 0
 expect_eq "nfdump packets = what fluxprobe saw" "$(nfdump_stat "$T/nf3" Packets)" "$(json_get "$T/tiny.json" packets)"
 expect_eq "nfdump flows = records" "$(nfdump_stat "$T/nf3" Flows)" "$(json_get "$T/tiny.json" records_exported)"
-echo "ok: --workers over an AF_PACKET fanout group"
+note "4. two interfaces at once"
+nsx ip link add veth2 type veth peer name veth3
+for l in veth2 veth3; do nsx ip link set "$l" up; done
+ifx1=$(nsx cat /sys/class/net/veth1/ifindex)
+ifx3=$(nsx cat /sys/class/net/veth3/ifindex)
+"$FPGEN" -o "$T/two.pcap" -n 20000 -f 2000 -6 30 -V 0 -r 31 >"$T/two.json"
+ip netns exec "$ns" "$FLUXPROBE" --interface veth1 --interface veth3 --fields ingress \
+	--json "$T/two.lines" --summary json >"$T/two-s.json" 2>"$T/two.log" &
+PROBE=$!
+PIDS+=("$PROBE")
+for _ in $(seq 100); do grep -q "capturing on veth1,veth3" "$T/two.log" && break; sleep 0.05; done
+sleep 0.5
+nsx tcpreplay -q -i veth0 --pps 20000 "$T/two.pcap" >"$T/tcpreplay.log" 2>&1 || fail "tcpreplay"
+nsx tcpreplay -q -i veth2 --pps 20000 "$T/two.pcap" >"$T/tcpreplay.log" 2>&1 || fail "tcpreplay"
+probe_stop
+expect_eq "records: the same flows on two interfaces are two flows each" \
+	"$(json_get "$T/two-s.json" records_exported)" "$((2 * $(json_get "$T/two.json" flows)))"
+expect_eq "packets per ingressInterface" "$(/usr/bin/python3 -c '
+import json, sys
+c = {}
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    c[r["ingressInterface"]] = c.get(r["ingressInterface"], 0) + r["packetDeltaCount"]
+print(" ".join("%d:%d" % kv for kv in sorted(c.items())))' "$T/two.lines")" \
+	"$ifx1:$(json_get "$T/two.json" packets) $ifx3:$(json_get "$T/two.json" packets)"
+# a TAP: the clients' packets on one interface, the servers' on the other
+/usr/bin/python3 - "$T/tcp.pcap" "$T/half-c.pcap" "$T/half-s.pcap" <<'PY'
+import sys
+from scapy.all import rdpcap, wrpcap, IP
+pk = rdpcap(sys.argv[1])
+wrpcap(sys.argv[2], [p for p in pk if p[IP].src.startswith("198.18.")])
+wrpcap(sys.argv[3], [p for p in pk if p[IP].src.startswith("198.19.")])
+PY
+for w in 1 2; do
+	rm -f "$T/tap.lines"
+	ip netns exec "$ns" "$FLUXPROBE" --interface veth1 --interface veth3 --biflow --workers "$w" \
+		--json "$T/tap.lines" --summary json >"$T/tap-s.json" 2>"$T/tap.log" &
+	PROBE=$!
+	PIDS+=("$PROBE")
+	for _ in $(seq 100); do grep -q "capturing on veth1,veth3" "$T/tap.log" && break; sleep 0.05; done
+	sleep 0.5
+	nsx tcpreplay -q -i veth0 --pps 20000 "$T/half-c.pcap" >"$T/tcpreplay.log" 2>&1 || fail "tcpreplay"
+	nsx tcpreplay -q -i veth2 --pps 20000 "$T/half-s.pcap" >"$T/tcpreplay.log" 2>&1 || fail "tcpreplay"
+	probe_stop
+	expect_eq "TAP halves, --biflow, $w worker(s): records, (forward, reverse) packets" "$(/usr/bin/python3 -c '
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+print(len(rs), sorted(set((r["packetDeltaCount"], r["reversePacketDeltaCount"]) for r in rs)))' "$T/tap.lines")" \
+		"200 [(5, 3)]"
+done
+echo "ok: --workers over an AF_PACKET fanout group, several interfaces"
