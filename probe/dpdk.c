@@ -161,14 +161,48 @@ static int port_setup(uint16_t port, unsigned nq, const struct fp_config *cfg)
 		conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(symmetric_rss_key);
 		conf.rx_adv_conf.rss_conf.rss_hf = hf;
 	}
+	/* What the device does not offer is left out (logged once) rather than failing the start:
+	 * RSS on a one-queue or RSS-less PMD (net_af_xdp, net_tap, net_af_packet), and some PMDs
+	 * (net_af_xdp) want as many tx queues as rx queues, which stay unused. */
+	if (nq > 1 && !hf)
+		fp_log(
+		    LOG_WARNING,
+		    "port %u (%s): no RSS: its %u queues are spread by the device's own steering "
+		    "(a connection's two directions may reach different workers)",
+		    port, name, nq);
+	uint16_t ntx = 0;
 	rc = rte_eth_dev_configure(port, (uint16_t)nq, 0, &conf);
+	if (rc == -EINVAL && info.max_tx_queues >= nq) {
+		ntx = (uint16_t)nq;
+		rc = rte_eth_dev_configure(port, (uint16_t)nq, ntx, &conf);
+	}
+	if (rc == -EINVAL && conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+		memset(&conf.rx_adv_conf, 0, sizeof(conf.rx_adv_conf));
+		fp_log(LOG_WARNING,
+		       "port %u (%s): refuses RSS; its queues are filled by the "
+		       "device's own steering",
+		       port, name);
+		rc = rte_eth_dev_configure(port, (uint16_t)nq, ntx, &conf);
+	}
 	if (rc != 0) {
 		fp_log(LOG_ERR, "port %u (%s): configure with %u rx queues: %s", port, name, nq,
 		       rte_strerror(-rc));
 		return -1;
 	}
-	uint16_t nrxd = (uint16_t)cfg->rx_desc, ntxd = 0;
+	uint16_t nrxd = (uint16_t)cfg->rx_desc, ntxd = ntx ? 512 : 0;
 	rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrxd, &ntxd);
+	for (uint16_t q = 0; q < ntx; q++) {
+		rc = rte_eth_tx_queue_setup(port, q, ntxd, rte_eth_dev_socket_id(port), NULL);
+		if (rc != 0) {
+			fp_log(LOG_ERR, "port %u (%s): tx queue %u (the PMD wants one): %s", port,
+			       name, q, rte_strerror(-rc));
+			return -1;
+		}
+	}
+	if (ntx)
+		fp_log(LOG_INFO, "port %u (%s): the PMD wants tx queues too: %u, never used", port,
+		       name, ntx);
 	for (unsigned q = 0; q < nq; q++) {
 		rc = rte_eth_rx_queue_setup(port, (uint16_t)q, nrxd, rte_eth_dev_socket_id(port),
 					    NULL, pool);

@@ -7,7 +7,8 @@
 #     --biflow with one direction per port (a TAP): one record per connection;
 #  3. SIGTERM while replaying from memory (infinite_rx): exit 0, every active flow exported;
 #     churn at the full rate (every replay round new flows) to a UDP sink: nothing dropped;
-#  4. live: tcpreplay into a veth in a network namespace, net_af_packet on its peer → nfcapd.
+#  4. live: tcpreplay into a veth in a network namespace, net_af_packet on its peer → nfcapd;
+#  5. the same through net_af_xdp (AF_XDP, the NIC stays with the kernel): exact at nfcapd.
 # Usage: e2e_dpdk.sh
 source "$(dirname "$0")/lib.sh"
 "$FLUXPROBE" --help >"$T/help"
@@ -170,4 +171,24 @@ expect_eq "nfdump bytes (af_packet) = bytes fluxprobe received" "$(nfdump_stat "
 [ "$got" -le "$want" ] && [ $((want - got)) -le $((want / 1000)) ] ||
 	fail "af_packet: fluxprobe received $got of $want replayed packets"
 note "af_packet: received $got of $want replayed packets"
+
+note "5. live: net_af_xdp on the same veth (generic XDP; the PMD has no RSS and wants tx queues)"
+start_nfcapd_ns "$ns" "$T/nf5" 5005
+NFCAPD_PID=$NF_PID
+ip netns exec "$ns" "$FLUXPROBE" --dpdk --collector 127.0.0.1:5005 --summary json \
+	-- "${eal[@]}" -l 0,1 --vdev net_af_xdp0,iface=veth1 >"$T/s5.json" 2>"$T/probe5.log" &
+probe=$!
+PIDS+=("$probe")
+for _ in $(seq 200); do grep -q "capturing with DPDK" "$T/probe5.log" && break; sleep 0.05; done
+grep -q "capturing with DPDK" "$T/probe5.log" || fail "net_af_xdp did not start: $(grep fluxprobe "$T/probe5.log")"
+sleep 1
+replay_and_stop "$T/live.pcap" "$probe"
+sleep 0.5
+kill -TERM "$NFCAPD_PID"
+wait "$NFCAPD_PID" || true
+got=$(json_get "$T/s5.json" packets)
+expect_eq "nfdump flows (af_xdp)" "$(nfdump_stat "$T/nf5" Flows)" "$(json_get "$T/s5.json" records_exported)"
+expect_eq "nfdump packets (af_xdp) = packets fluxprobe received" "$(nfdump_stat "$T/nf5" Packets)" "$got"
+expect_eq "nfdump bytes (af_xdp) = bytes fluxprobe received" "$(nfdump_stat "$T/nf5" Bytes)" "$(json_get "$T/s5.json" bytes)"
+expect_eq "af_xdp: packets received = replayed" "$got" "$want"
 echo "ok: DPDK backend"
