@@ -19,16 +19,25 @@ port=5000
 start_nfcapd_ns "$ns" "$T/nf" "$port"
 NFCAPD_PID=$NF_PID
 
-# probe_run NAME ARGS...: fluxprobe on veth1 in the background until probe_stop
+# probe_run NAME ARGS...: fluxprobe (on veth1 unless ARGS name interfaces) in the background
+# until probe_stop; summary in $T/NAME.json, log in $T/NAME.log
 probe_run() {
 	local name=$1
 	shift
-	ip netns exec "$ns" "$FLUXPROBE" --interface veth1 --collector "127.0.0.1:$port" --no-options --summary json \
+	case " $* " in *" --interface "*) ;; *) set -- --interface veth1 "$@" ;; esac
+	ip netns exec "$ns" "$FLUXPROBE" --collector "127.0.0.1:$port" --no-options --summary json \
 		"$@" >"$T/$name.json" 2>"$T/$name.log" &
 	PROBE=$!
 	PIDS+=("$PROBE")
 	for _ in $(seq 100); do grep -q "capturing on" "$T/$name.log" && break; sleep 0.05; done
 	sleep 0.5
+}
+# biflow_pairs FILE: record count and the set of (forward, reverse) packet counts of JSON lines
+biflow_pairs() {
+	/usr/bin/python3 -c '
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+print(len(rs), sorted(set((r["packetDeltaCount"], r["reversePacketDeltaCount"]) for r in rs)))' "$1"
 }
 probe_stop() {
 	sleep 1
@@ -77,11 +86,8 @@ PY
 probe_run bi --workers 2 --biflow --json "$T/bi.lines"
 nsx tcpreplay -q -i veth0 --pps 20000 "$T/tcp.pcap" >"$T/tcpreplay.log" 2>&1 || fail "tcpreplay"
 probe_stop
-expect_eq "biflow records over 2 workers: count, (forward, reverse) packets" "$(/usr/bin/python3 -c '
-import json, sys
-rs = [json.loads(l) for l in open(sys.argv[1])]
-print(len(rs), sorted(set((r["packetDeltaCount"], r["reversePacketDeltaCount"]) for r in rs)))' "$T/bi.lines")" \
-	"200 [(5, 3)]"
+expect_eq "biflow records over 2 workers: count, (forward, reverse) packets" \
+	"$(biflow_pairs "$T/bi.lines")" "200 [(5, 3)]"
 [ "$(json_get "$T/bi.json" workers.0.packets)" -gt 0 ] && [ "$(json_get "$T/bi.json" workers.1.packets)" -gt 0 ] ||
 	fail "one worker took every connection"
 
@@ -114,18 +120,13 @@ nsx ip link add veth2 type veth peer name veth3
 for l in veth2 veth3; do nsx ip link set "$l" up; done
 ifx1=$(nsx cat /sys/class/net/veth1/ifindex)
 ifx3=$(nsx cat /sys/class/net/veth3/ifindex)
-"$FPGEN" -o "$T/two.pcap" -n 20000 -f 2000 -6 30 -V 0 -r 31 >"$T/two.json"
-ip netns exec "$ns" "$FLUXPROBE" --interface veth1 --interface veth3 --fields ingress \
-	--json "$T/two.lines" --summary json >"$T/two-s.json" 2>"$T/two.log" &
-PROBE=$!
-PIDS+=("$PROBE")
-for _ in $(seq 100); do grep -q "capturing on veth1,veth3" "$T/two.log" && break; sleep 0.05; done
-sleep 0.5
+"$FPGEN" -o "$T/two.pcap" -n 20000 -f 2000 -6 30 -V 0 -r 31 >"$T/twotruth.json"
+probe_run two --interface veth1 --interface veth3 --fields ingress --json "$T/two.lines"
 nsx tcpreplay -q -i veth0 --pps 20000 "$T/two.pcap" >"$T/tcpreplay.log" 2>&1 || fail "tcpreplay"
 nsx tcpreplay -q -i veth2 --pps 20000 "$T/two.pcap" >"$T/tcpreplay.log" 2>&1 || fail "tcpreplay"
 probe_stop
 expect_eq "records: the same flows on two interfaces are two flows each" \
-	"$(json_get "$T/two-s.json" records_exported)" "$((2 * $(json_get "$T/two.json" flows)))"
+	"$(json_get "$T/two.json" records_exported)" "$((2 * $(json_get "$T/twotruth.json" flows)))"
 expect_eq "packets per ingressInterface" "$(/usr/bin/python3 -c '
 import json, sys
 c = {}
@@ -133,7 +134,7 @@ for l in open(sys.argv[1]):
     r = json.loads(l)
     c[r["ingressInterface"]] = c.get(r["ingressInterface"], 0) + r["packetDeltaCount"]
 print(" ".join("%d:%d" % kv for kv in sorted(c.items())))' "$T/two.lines")" \
-	"$ifx1:$(json_get "$T/two.json" packets) $ifx3:$(json_get "$T/two.json" packets)"
+	"$ifx1:$(json_get "$T/twotruth.json" packets) $ifx3:$(json_get "$T/twotruth.json" packets)"
 # a TAP: the clients' packets on one interface, the servers' on the other
 /usr/bin/python3 - "$T/tcp.pcap" "$T/half-c.pcap" "$T/half-s.pcap" <<'PY'
 import sys
@@ -144,19 +145,11 @@ wrpcap(sys.argv[3], [p for p in pk if p[IP].src.startswith("198.19.")])
 PY
 for w in 1 2; do
 	rm -f "$T/tap.lines"
-	ip netns exec "$ns" "$FLUXPROBE" --interface veth1 --interface veth3 --biflow --workers "$w" \
-		--json "$T/tap.lines" --summary json >"$T/tap-s.json" 2>"$T/tap.log" &
-	PROBE=$!
-	PIDS+=("$PROBE")
-	for _ in $(seq 100); do grep -q "capturing on veth1,veth3" "$T/tap.log" && break; sleep 0.05; done
-	sleep 0.5
+	probe_run tap --interface veth1 --interface veth3 --biflow --workers "$w" --json "$T/tap.lines"
 	nsx tcpreplay -q -i veth0 --pps 20000 "$T/half-c.pcap" >"$T/tcpreplay.log" 2>&1 || fail "tcpreplay"
 	nsx tcpreplay -q -i veth2 --pps 20000 "$T/half-s.pcap" >"$T/tcpreplay.log" 2>&1 || fail "tcpreplay"
 	probe_stop
-	expect_eq "TAP halves, --biflow, $w worker(s): records, (forward, reverse) packets" "$(/usr/bin/python3 -c '
-import json, sys
-rs = [json.loads(l) for l in open(sys.argv[1])]
-print(len(rs), sorted(set((r["packetDeltaCount"], r["reversePacketDeltaCount"]) for r in rs)))' "$T/tap.lines")" \
-		"200 [(5, 3)]"
+	expect_eq "TAP halves, --biflow, $w worker(s): records, (forward, reverse) packets" \
+		"$(biflow_pairs "$T/tap.lines")" "200 [(5, 3)]"
 done
 echo "ok: --workers over an AF_PACKET fanout group, several interfaces"
