@@ -41,10 +41,17 @@ static inline uint64_t fp_ring_pushed(const struct fp_ring *r)
 	return __atomic_load_n(&r->head, __ATOMIC_RELAXED);
 }
 
-/* Producer: records it can push now without one failing. */
-static inline uint64_t fp_ring_room(const struct fp_ring *r)
+/* Producer: records it can push now without one failing, at least `want` if there is room for
+ * them. The consumer's index is read again only when the cached one says less: the worker asks
+ * every burst, and the line the exporter writes is not pulled over each time. */
+static inline uint64_t fp_ring_room(struct fp_ring *r, uint64_t want)
 {
-	return r->mask + 1 - (r->head - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE));
+	uint64_t room = r->mask + 1 - (r->head - r->tail_cache);
+	if (room < want) {
+		r->tail_cache = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+		room = r->mask + 1 - (r->head - r->tail_cache);
+	}
+	return room;
 }
 
 /* Slots in the ring. */

@@ -420,9 +420,19 @@ static void print_stats_line(struct fp_worker *workers, unsigned nw, const struc
 	fp_exporter_stats_read(x, &xs);
 	capture_stats(cfg, &cs);
 	char a[32], b[32];
-	for (unsigned w = 0; w < nw && len < (int)sizeof(line) - 64; w++)
-		len += snprintf(line + len, sizeof(line) - (size_t)len, "w%u %s  ", w,
-				scaled(a, sizeof(a), (double)(pw[w] - prev_pw[w]) / dt, "pps"));
+	for (unsigned w = 0; w < nw && len < (int)sizeof(line) - 96; w++) {
+		/* a worker whose socket the kernel dropped from says so (--workers) */
+		struct fp_capture_stats one = {0};
+		if (!cfg->dpdk && !workers[w].offline)
+			caps[w].ops->stats(&caps[w], &one);
+		char drops[40] = "";
+		if (one.dropped)
+			snprintf(drops, sizeof(drops), " (kernel drops %lu)",
+				 (unsigned long)one.dropped);
+		len +=
+		    snprintf(line + len, sizeof(line) - (size_t)len, "w%u %s%s  ", w,
+			     scaled(a, sizeof(a), (double)(pw[w] - prev_pw[w]) / dt, "pps"), drops);
+	}
 	snprintf(line + len, sizeof(line) - (size_t)len,
 		 "| %s %s, %lu active flows, %.0f records/s exported, drops: "
 		 "capture %lu, records %lu",

@@ -225,7 +225,7 @@ int fp_worker_run(void *arg)
 		if (n == 0)
 			budget = EXPIRE_IDLE_BUDGET;
 		if (!w->offline) {
-			uint64_t room = fp_ring_room(&w->ring);
+			uint64_t room = fp_ring_room(&w->ring, budget);
 			if (budget > room)
 				budget = (unsigned)room;
 		}
