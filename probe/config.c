@@ -64,6 +64,7 @@ enum {
 	OPT_WORKERS,
 	OPT_CPUS,
 	OPT_CAPTURE_BUFFER,
+	OPT_CID_SEED,
 };
 
 static const struct option long_opts[] = {
@@ -110,6 +111,7 @@ static const struct option long_opts[] = {
     {"pidfile", required_argument, NULL, OPT_PIDFILE},
     {"metrics", required_argument, NULL, OPT_METRICS},
     {"json", required_argument, NULL, OPT_JSON},
+    {"community-id-seed", required_argument, NULL, OPT_CID_SEED},
     {"sample", required_argument, NULL, OPT_SAMPLE},
     {"sample-mode", required_argument, NULL, OPT_SAMPLE_MODE},
     {"decap", required_argument, NULL, OPT_DECAP},
@@ -252,7 +254,9 @@ static void usage(FILE *out)
 	    "      --options-interval SEC   send them this often (default 60)\n"
 	    "      --json FILE|-            also write every flow record as one JSON object per\n"
 	    "                               line (IANA IE names, ISO 8601 times) to FILE\n"
-	    "                               (appended) or stdout (default off)\n"
+	    "                               (appended) or stdout (default off), each with its\n"
+	    "                               Community ID v1 (communityId)\n"
+	    "      --community-id-seed N    the Community ID's seed, 0-65535 (default 0)\n"
 	    "\n"
 	    "Configuration file:\n"
 	    "  -c, --config FILE            read options from FILE first: 'key = value' lines,\n"
@@ -993,6 +997,11 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			if (parse_uint_list("ifindex", optarg, UINT32_MAX, cfg->ifindex,
 					    &cfg->n_ifindex, FP_MAX_PORTS))
 				return -1;
+			break;
+		case OPT_CID_SEED:
+			if (parse_uint("community-id-seed", optarg, 0, 65535, &v))
+				return -1;
+			cfg->cid_seed = (uint16_t)v;
 			break;
 		case OPT_WORKERS:
 			if (parse_uint("workers", optarg, 1, FP_MAX_WORKERS, &cfg->workers))

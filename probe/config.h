@@ -47,6 +47,7 @@ struct fp_config {
 	int daemon;    /* fork into the background, log to syslog */
 	const char *pidfile;
 	const char *json;    /* --json FILE|-: flow records as JSON lines, or NULL */
+	uint16_t cid_seed;   /* --community-id-seed: the Community ID's seed on JSON lines */
 	const char *metrics; /* [HOST:]PORT of the Prometheus endpoint, or NULL */
 	int no_options;	     /* no IPFIX/v9 options records */
 	uint32_t options_interval_ms;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "jsonout.h"
 
+#include "fp_cid.h"
 #include "fp_encode.h"
 
 #include "log.h"
@@ -151,6 +152,9 @@ void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r)
 	/* IE 34: the counters are of 1 packet in N; a consumer scales them, as collectors do. */
 	if (j->sample_n > 1)
 		json_object_set_new(o, "samplingInterval", json_integer(j->sample_n));
+	char cid[FP_CID_LEN];
+	fp_cid_v1(&r->key, j->cid_seed, cid);
+	json_object_set_new(o, "communityId", json_string(cid));
 	json_object_set_new(o, "flowEndReason", json_integer(r->end_reason));
 	json_object_set_new(o, "flowEndReasonName",
 			    json_string(fp_end_reason_name((enum fp_end_reason)r->end_reason)));

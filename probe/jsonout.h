@@ -19,6 +19,7 @@ struct fp_jsonout {
 	int biflow;	   /* add the reverse counters */
 	unsigned fields;   /* --fields groups (enum fp_field_group) */
 	uint32_t sample_n; /* --sample: > 1 adds samplingInterval, counters stay raw */
+	uint16_t cid_seed; /* --community-id-seed */
 	const char *path;
 	uint64_t records; /* lines written and flushed */
 	uint64_t pending; /* lines handed to stdio since the last flush */

@@ -604,6 +604,7 @@ int main(int argc, char **argv)
 		json.biflow = cfg.biflow;
 		json.fields = cfg.fields;
 		json.sample_n = cfg.sample_n;
+		json.cid_seed = cfg.cid_seed;
 		exporter.json = &json;
 	}
 	if (fp_exporter_open_collectors(&exporter) != 0)

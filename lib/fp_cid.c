@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "fp_cid.h"
+
+#include <openssl/evp.h>
+#include <string.h>
+
+/* ICMP message types that answer one another (and so make a two-way conversation), as the
+ * Community ID spec takes them from Zeek; 0 = none. */
+static uint8_t icmp_counterpart(int v6, uint8_t type)
+{
+	static const uint8_t v4[][2] = {{8, 0}, {13, 14}, {15, 16}, {10, 9}, {17, 18}};
+	static const uint8_t v6p[][2] = {{128, 129}, {133, 134}, {135, 136},
+					 {130, 131}, {139, 140}, {144, 145}};
+	const uint8_t(*t)[2] = v6 ? v6p : v4;
+	unsigned n = v6 ? sizeof(v6p) / sizeof(v6p[0]) : sizeof(v4) / sizeof(v4[0]);
+	for (unsigned i = 0; i < n; i++) {
+		if (t[i][0] == type)
+			return t[i][1];
+		if (t[i][1] == type)
+			return t[i][0];
+	}
+	return 0;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+void fp_cid_v1(const struct fp_flow_key *k, uint16_t seed, char out[FP_CID_LEN])
+{
+	int v6 = k->ipver == 6;
+	size_t alen = v6 ? 16 : 4;
+	const uint8_t *sa = k->src, *da = k->dst;
+	uint16_t sp = k->sport, dp = k->dport;
+	int ports = k->proto == 6 || k->proto == 17 || k->proto == 132;
+	int one_way = 0;
+
+	if (k->proto == 1 || k->proto == 58) {
+		uint8_t type = (uint8_t)(k->dport >> 8), code = (uint8_t)k->dport;
+		uint8_t other = icmp_counterpart(k->proto == 58, type);
+		/* echo reply (0) is a counterpart too: tell "none" from it by the table */
+		int has = other != 0 || (k->proto == 1 && type == 8);
+		sp = type;
+		dp = has ? other : code;
+		one_way = !has;
+		ports = 1;
+	}
+	/* the smaller (address, port) end first; a one-way ICMP message keeps its direction */
+	int c = memcmp(sa, da, alen);
+	if (!one_way && (c > 0 || (c == 0 && ports && sp > dp))) {
+		const uint8_t *t = sa;
+		sa = da;
+		da = t;
+		uint16_t p = sp;
+		sp = dp;
+		dp = p;
+	}
+	uint8_t buf[2 + 16 + 16 + 2 + 4], *p = buf;
+	put16(p, seed);
+	p += 2;
+	memcpy(p, sa, alen);
+	p += alen;
+	memcpy(p, da, alen);
+	p += alen;
+	*p++ = k->proto;
+	*p++ = 0;
+	if (ports) {
+		put16(p, sp);
+		put16(p + 2, dp);
+		p += 4;
+	}
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	EVP_Digest(buf, (size_t)(p - buf), md, &mdlen, EVP_sha1(), NULL);
+	out[0] = '1';
+	out[1] = ':';
+	EVP_EncodeBlock((unsigned char *)out + 2, md, (int)mdlen);
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Community ID v1 (the flow hash Zeek, Suricata, Arkime and Wireshark emit), so flow records can
+ * be joined with their logs: "1:" + base64(SHA1(seed . src . dst . proto . 0 . sport . dport)),
+ * the endpoints ordered so that both directions give one value. ICMP and ICMPv6 put the type and
+ * its counterpart (an echo's reply type, ...) in the ports, or type and code for messages with
+ * no counterpart, which keep their direction. Protocols without ports hash the addresses and
+ * protocol only. Any thread (no state).
+ */
+#ifndef FP_CID_H
+#define FP_CID_H
+
+#include <stdint.h>
+
+#include "fp_key.h"
+
+#define FP_CID_LEN 31 /* "1:" + 28 base64 characters + NUL */
+
+/* The Community ID of `k` (ICMP type and code in k->dport, as keys carry them) into `out`. */
+void fp_cid_v1(const struct fp_flow_key *k, uint16_t seed, char out[FP_CID_LEN]);
+
+#endif
