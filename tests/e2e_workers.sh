@@ -145,7 +145,10 @@ wrpcap(sys.argv[3], [p for p in pk if p[IP].src.startswith("198.19.")])
 PY
 for w in 1 2; do
 	rm -f "$T/tap.lines"
-	probe_run tap --interface veth1 --interface veth3 --biflow --workers "$w" --json "$T/tap.lines"
+	# the halves are replayed one after the other: a long FIN linger keeps the clients' closed
+	# connections waiting for their servers' half however slowly the second replay starts
+	probe_run tap --interface veth1 --interface veth3 --biflow --workers "$w" --fin-timeout 60 \
+		--json "$T/tap.lines"
 	nsx tcpreplay -q -i veth0 --pps 20000 "$T/half-c.pcap" >"$T/tcpreplay.log" 2>&1 || fail "tcpreplay"
 	nsx tcpreplay -q -i veth2 --pps 20000 "$T/half-s.pcap" >"$T/tcpreplay.log" 2>&1 || fail "tcpreplay"
 	probe_stop
