@@ -14,6 +14,7 @@
 
 #ifdef FP_HAVE_DPDK
 
+#include <pcap/pcap.h>
 #include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -227,6 +228,35 @@ static int port_setup(uint16_t port, unsigned nq, const struct fp_config *cfg)
 	return 0;
 }
 
+/* Packets in the files net_pcap replays from memory (--vdev net_pcapN,rx_pcap=F,...,
+ * infinite_rx=1): it takes one mbuf each for the whole run. 0 when there are none, or a file
+ * cannot be read (then the PMD itself says so). */
+static uint64_t replay_mbufs(const struct fp_config *cfg)
+{
+	uint64_t total = 0;
+	for (int i = 0; i < cfg->eal_argc; i++) {
+		const char *a = cfg->eal_argv[i];
+		if (strstr(a, "net_pcap") == NULL || strstr(a, "infinite_rx=1") == NULL)
+			continue;
+		for (const char *f = strstr(a, "rx_pcap="); f; f = strstr(f + 1, "rx_pcap=")) {
+			char path[4096], err[PCAP_ERRBUF_SIZE];
+			size_t n = strcspn(f + 8, ",");
+			if (n == 0 || n >= sizeof(path))
+				continue;
+			memcpy(path, f + 8, n);
+			path[n] = '\0';
+			pcap_t *p = pcap_open_offline(path, err);
+			struct pcap_pkthdr *h;
+			const u_char *d;
+			while (p && pcap_next_ex(p, &h, &d) == 1)
+				total++;
+			if (p)
+				pcap_close(p);
+		}
+	}
+	return total;
+}
+
 int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned max_workers)
 {
 	char *argv[FP_MAX_EAL_ARGS + 1];
@@ -284,8 +314,16 @@ int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned 
 	}
 
 	unsigned nmbufs = cfg->mbufs;
-	if (nmbufs == 0) /* every rx ring full, a burst in flight per worker, per-lcore caches */
+	if (nmbufs == 0) { /* every rx ring full, a burst in flight per worker, per-lcore caches */
 		nmbufs = nports * nw * (cfg->rx_desc + 2 * FP_BURST) + (nw + 1) * 512 + 4096;
+		/* net_pcap's infinite_rx keeps its whole file in mbufs of this pool */
+		uint64_t replay = replay_mbufs(cfg);
+		if (replay) {
+			fp_log(LOG_INFO, "net_pcap infinite_rx: %lu mbufs for the replayed files",
+			       (unsigned long)replay);
+			nmbufs += (unsigned)replay;
+		}
+	}
 	pool = rte_pktmbuf_pool_create("fp_mbufs", nmbufs, 256, 0,
 				       (uint16_t)(cfg->mbuf_size + RTE_PKTMBUF_HEADROOM),
 				       (int)rte_socket_id());
@@ -383,6 +421,35 @@ void fp_dpdk_fini(struct fp_capture *caps, unsigned n)
 int fp_dpdk_available(void)
 {
 	return 0;
+}
+
+/* Packets in the files net_pcap replays from memory (--vdev net_pcapN,rx_pcap=F,...,
+ * infinite_rx=1): it takes one mbuf each for the whole run. 0 when there are none, or a file
+ * cannot be read (then the PMD itself says so). */
+static uint64_t replay_mbufs(const struct fp_config *cfg)
+{
+	uint64_t total = 0;
+	for (int i = 0; i < cfg->eal_argc; i++) {
+		const char *a = cfg->eal_argv[i];
+		if (strstr(a, "net_pcap") == NULL || strstr(a, "infinite_rx=1") == NULL)
+			continue;
+		for (const char *f = strstr(a, "rx_pcap="); f; f = strstr(f + 1, "rx_pcap=")) {
+			char path[4096], err[PCAP_ERRBUF_SIZE];
+			size_t n = strcspn(f + 8, ",");
+			if (n == 0 || n >= sizeof(path))
+				continue;
+			memcpy(path, f + 8, n);
+			path[n] = '\0';
+			pcap_t *p = pcap_open_offline(path, err);
+			struct pcap_pkthdr *h;
+			const u_char *d;
+			while (p && pcap_next_ex(p, &h, &d) == 1)
+				total++;
+			if (p)
+				pcap_close(p);
+		}
+	}
+	return total;
 }
 
 int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned max_workers)

@@ -93,12 +93,12 @@ rs = [json.loads(l) for l in open(sys.argv[1])]
 pairs = sorted(set((r["packetDeltaCount"], r["reversePacketDeltaCount"], r["sourceTransportPort"] >= 20000) for r in rs))
 print(len(rs), pairs)' "$T/bi.json")" "20 [(4, 3, True)]"
 
-note "3. SIGTERM during infinite replay"
+note "3. SIGTERM during infinite replay (no --mbufs: the pool is sized for the replayed file)"
 "$FPGEN" -o "$T/loop.pcap" -n 20000 -f 10000 -u -r 5 >"$T/loop.json"
 port=$(free_udp_port)
 start_nfcapd "$T/nf3" "$port" -B 16777216
 "$FLUXPROBE" --dpdk --collector "127.0.0.1:$port" --idle-timeout 600 --active-timeout 600 \
-	--summary json -q --mbufs 32768 \
+	--summary json -q \
 	-- "${eal[@]}" -l 0,1 --vdev "net_pcap0,rx_pcap=$T/loop.pcap,infinite_rx=1" >"$T/s3.json" &
 probe=$!
 PIDS+=("$probe")
