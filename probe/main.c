@@ -403,6 +403,67 @@ static const char *scaled(char *buf, size_t len, double v, const char *unit)
 	return buf;
 }
 
+/* At exit, what was read but not turned into flow records as such, each with its counter's name
+ * in the summary and what to do about it: a user who reads only the log sees every one that is
+ * not zero. (Loss proper comes after, in the LOSS lines.) */
+static void log_set_aside(struct fp_worker *workers, unsigned nw,
+			  const struct fp_exporter_stats *xs, const struct fp_config *cfg)
+{
+	struct fp_worker_stats sum = {0};
+	struct fp_frag_stats fs = {0};
+	for (unsigned w = 0; w < nw; w++) {
+		struct fp_worker_stats ws;
+		fp_worker_stats_read(&workers[w], &ws);
+		const uint64_t *a = (const uint64_t *)&ws;
+		uint64_t *t = (uint64_t *)&sum;
+		for (size_t i = 0; i < sizeof(sum) / 8; i++)
+			t[i] += a[i];
+		if (workers[w].frag) {
+			struct fp_frag_stats one;
+			fp_frag_stats_read(workers[w].frag, &one);
+			fs.unmatched += one.unmatched;
+			fs.full += one.full;
+		}
+	}
+	uint64_t errors = 0;
+	char reasons[256] = "";
+	size_t len = 0;
+	for (int r = FP_PARSE_NOT_IP + 1; r < FP_PARSE_NRESULTS; r++) {
+		errors += sum.parse[r];
+		if (sum.parse[r] && len < sizeof(reasons))
+			len += (size_t)snprintf(reasons + len, sizeof(reasons) - len, "%s%s %lu",
+						len ? ", " : "",
+						fp_parse_result_name((enum fp_parse_result)r),
+						(unsigned long)sum.parse[r]);
+	}
+	if (errors)
+		fp_log(
+		    LOG_WARNING,
+		    "%lu malformed packets skipped (%s): summary parse_errors_by_reason; a capture "
+		    "cut short by --snaplen shows as truncated",
+		    (unsigned long)errors, reasons);
+	if (sum.parse[FP_PARSE_NOT_IP])
+		fp_log(LOG_INFO, "%lu frames not IP (ARP, STP, LLDP...): no flows; summary not_ip",
+		       (unsigned long)sum.parse[FP_PARSE_NOT_IP]);
+	if (sum.decap_failed || sum.decap_not_ip)
+		fp_log(LOG_WARNING,
+		       "--decap: %lu tunnels with a malformed inside and %lu carrying no IP were "
+		       "accounted as their outer packet; summary decapsulated",
+		       (unsigned long)sum.decap_failed, (unsigned long)sum.decap_not_ip);
+	if (fs.unmatched || fs.full)
+		fp_log(
+		    LOG_WARNING,
+		    "fragments: %lu never met their first fragment (accounted without ports), %lu "
+		    "found the cache full (raise --frag-max); summary fragments",
+		    (unsigned long)fs.unmatched, (unsigned long)fs.full);
+	if (xs->records_not_exportable)
+		fp_log(LOG_WARNING,
+		       "%lu IPv6 flow records not exported: NetFlow v5 carries IPv4 only (--format "
+		       "ipfix or nfv9 carries them)%s",
+		       (unsigned long)xs->records_not_exportable,
+		       cfg->json ? "; the JSON lines have them" : "");
+}
+
 /* One line: per worker packet rate, totals and bit rate (IP bytes), active flows, export rate,
  * drops. */
 static void print_stats_line(struct fp_worker *workers, unsigned nw, const struct fp_exporter *x,
@@ -802,6 +863,7 @@ int main(int argc, char **argv)
 				       c->name, (unsigned long)c->sent_records,
 				       (unsigned long)c->sent_msgs);
 		}
+		log_set_aside(workers, nw, &xs, &cfg);
 		/* The last lines say what was lost in the whole run, whatever was warned before. */
 		struct losses none = {0};
 		read_losses(workers, nw, &exporter, &cfg, &lost);

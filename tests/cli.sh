@@ -194,6 +194,20 @@ tail -1 "$T/full.log" | grep -q "LOSS in this run: 200 JSON lines not written to
 	fail "the last line does not report the JSON lines lost: $(tail -1 "$T/full.log")"
 bad_args "--json -: --daemon has no standard output" -r "$T/in.pcap" --daemon --json -
 
+# What was read but set aside is in the final lines, with its summary counter: malformed
+# packets by reason, fragments that never met their first, IPv6 flows NetFlow v5 cannot carry.
+corpus=$(dirname "$0")/../../shared/pcaps/tcpdump
+"$FLUXPROBE" -r "$corpus/ip6_frag_asan.pcap" 2>"$T/aside.log" || true
+grep -q "1 malformed packets skipped (truncated_ipv6_ext 1)" "$T/aside.log" ||
+	fail "malformed packets not in the final lines: $(cat "$T/aside.log")"
+"$FLUXPROBE" -r "$corpus/ipv6_frag6_negative_len.pcap" 2>"$T/aside.log" || true
+grep -q "fragments: 1 never met their first fragment" "$T/aside.log" ||
+	fail "fragments given up not in the final lines: $(cat "$T/aside.log")"
+"$FLUXPROBE" -r "$T/in.pcap" --format nfv5 2>"$T/aside.log" || true
+grep -q "$(json_get "$T/truth.json" ipv6_flows) IPv6 flow records not exported: NetFlow v5" "$T/aside.log" ||
+	fail "v5's IPv6 flows not in the final lines: $(cat "$T/aside.log")"
+note "set aside, in the final lines: $(grep -c . "$T/aside.log") lines"
+
 # A second SIGINT ends a slow, paced drain: the rest goes out unpaced, nothing is lost. (More
 # flows than the worker's ring holds: the worker waits for the exporter, so the run is still
 # reading when the signals come, and stops reading at the first.)
