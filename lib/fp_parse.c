@@ -128,6 +128,15 @@ static enum fp_parse_result parse_gre(const uint8_t *g, uint32_t cap, uint32_t w
 			out->key.vlan = vlan;
 		return parse_inner_eth(p + hl, cap - hl, wire - hl, out);
 	}
+	case 0x8909: { /* Cisco MetaData: next type, version 1, length, option, SGT (8 bytes) */
+		if (cap < 8 || wire < 8)
+			return FP_PARSE_TRUNC_TUNNEL;
+		if (p[2] != 1)
+			return NOT_TUNNEL; /* a version we do not know: keep the outer packet */
+		if (decap_enter(out, FP_TUNNEL_GRE))
+			return FP_PARSE_DECAP_TOO_DEEP;
+		return parse_ethertype(p, cap, wire, 8, rd16(p), out);
+	}
 	case 0x22eb: { /* ERSPAN type III: 12 bytes, + 8 with the platform subheader (O bit) */
 		if (cap < 12)
 			return FP_PARSE_TRUNC_TUNNEL;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# --decap auto on the real tunnelled captures of tcpdump's corpus (ERSPAN I/II/III, VXLAN on 4789
-# and 8472, Geneve with Ethernet and IP inside, over IPv4 and IPv6): the inner flows equal what
+# --decap auto on the real tunnelled captures of tcpdump's corpus (ERSPAN I/II/III, GRE with Cisco
+# MetaData, VXLAN on 4789 and 8472, Geneve with Ethernet and IP inside, over IPv4 and IPv6): the
+# inner flows equal what
 # tshark decodes in them (tests/decap_inner.py). With --decap none the outer packet stays the
 # flow; every packet is accounted either way, and the summary counts packets per tunnel type.
 source "$(dirname "$0")/lib.sh"
@@ -10,7 +11,7 @@ files=()
 for f in erspan-type-i-1 erspan-type-i-2 erspan-type-i-3 erspan-type-i-4 erspan-type-ii-1 \
 	erspan-type-ii-2 erspan-type-ii-3 erspan-type-iii-ft-0 vxlan vxlan_port_8472 geneve \
 	geneve-gcp gso-ipv4-vxlan-ipv4 gso-ipv4-vxlan-ipv6 gso-ipv6-vxlan-ipv4 gso-ipv6-vxlan-ipv6 \
-	gso-ipv4-geneve-ipv4 gso-ipv4-geneve-ipv6 gso-ipv6-geneve-ipv4 gso-ipv6-geneve-ipv6; do
+	gso-ipv4-geneve-ipv4 gso-ipv4-geneve-ipv6 gso-ipv6-geneve-ipv4 gso-ipv6-geneve-ipv6 various_gre; do
 	files+=("$C/$f.pcap")
 done
 python3 "$(dirname "$0")/decap_inner.py" "$FLUXPROBE" "${files[@]}" || fail "inner flows differ from tshark"
