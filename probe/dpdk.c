@@ -423,35 +423,6 @@ int fp_dpdk_available(void)
 	return 0;
 }
 
-/* Packets in the files net_pcap replays from memory (--vdev net_pcapN,rx_pcap=F,...,
- * infinite_rx=1): it takes one mbuf each for the whole run. 0 when there are none, or a file
- * cannot be read (then the PMD itself says so). */
-static uint64_t replay_mbufs(const struct fp_config *cfg)
-{
-	uint64_t total = 0;
-	for (int i = 0; i < cfg->eal_argc; i++) {
-		const char *a = cfg->eal_argv[i];
-		if (strstr(a, "net_pcap") == NULL || strstr(a, "infinite_rx=1") == NULL)
-			continue;
-		for (const char *f = strstr(a, "rx_pcap="); f; f = strstr(f + 1, "rx_pcap=")) {
-			char path[4096], err[PCAP_ERRBUF_SIZE];
-			size_t n = strcspn(f + 8, ",");
-			if (n == 0 || n >= sizeof(path))
-				continue;
-			memcpy(path, f + 8, n);
-			path[n] = '\0';
-			pcap_t *p = pcap_open_offline(path, err);
-			struct pcap_pkthdr *h;
-			const u_char *d;
-			while (p && pcap_next_ex(p, &h, &d) == 1)
-				total++;
-			if (p)
-				pcap_close(p);
-		}
-	}
-	return total;
-}
-
 int fp_dpdk_init(const struct fp_config *cfg, struct fp_capture *caps, unsigned max_workers)
 {
 	(void)cfg, (void)caps, (void)max_workers;

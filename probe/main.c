@@ -132,6 +132,16 @@ static void effective_caps(char *out, size_t len)
 		fclose(f);
 }
 
+/* Kernel drops of worker w's own capture socket (libpcap, live; 0 for DPDK and files, whose
+ * drops are per port or none). */
+static uint64_t worker_kernel_drops(const struct fp_config *cfg, unsigned w)
+{
+	struct fp_capture_stats one = {0};
+	if (!cfg->dpdk && w < ncaps && !caps[w].offline)
+		caps[w].ops->stats(&caps[w], &one);
+	return one.dropped;
+}
+
 static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_worker *workers,
 			  unsigned nw, const struct fp_exporter *x,
 			  const struct fp_capture_stats *cs, double seconds)
@@ -267,11 +277,9 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 			w ? "," : "", w, (unsigned long)ws[w].frames, (unsigned long)ws[w].packets,
 			(unsigned long)ws[w].bytes, (unsigned long)ts.flows_created,
 			(unsigned long)ts.records_dropped, (unsigned long)ws[w].ring_full_waits);
-		if (!cfg->dpdk && !workers[w].offline) { /* its own socket's kernel counters */
-			struct fp_capture_stats one = {0};
-			caps[w].ops->stats(&caps[w], &one);
-			fprintf(out, ",\"capture_dropped\":%lu", (unsigned long)one.dropped);
-		}
+		if (!cfg->dpdk && !workers[w].offline) /* its own socket's kernel counters */
+			fprintf(out, ",\"capture_dropped\":%lu",
+				(unsigned long)worker_kernel_drops(cfg, w));
 		fprintf(out, "}");
 	}
 	fprintf(out, "],\"ports\":[");
@@ -483,13 +491,11 @@ static void print_stats_line(struct fp_worker *workers, unsigned nw, const struc
 	char a[32], b[32];
 	for (unsigned w = 0; w < nw && len < (int)sizeof(line) - 96; w++) {
 		/* a worker whose socket the kernel dropped from says so (--workers) */
-		struct fp_capture_stats one = {0};
-		if (!cfg->dpdk && !workers[w].offline)
-			caps[w].ops->stats(&caps[w], &one);
+		uint64_t kdrops = worker_kernel_drops(cfg, w);
 		char drops[40] = "";
-		if (one.dropped)
+		if (kdrops)
 			snprintf(drops, sizeof(drops), " (kernel drops %lu)",
-				 (unsigned long)one.dropped);
+				 (unsigned long)kdrops);
 		len +=
 		    snprintf(line + len, sizeof(line) - (size_t)len, "w%u %s%s  ", w,
 			     scaled(a, sizeof(a), (double)(pw[w] - prev_pw[w]) / dt, "pps"), drops);
@@ -578,11 +584,8 @@ static void supervise(struct fp_worker *workers, unsigned nw, struct fp_exporter
 		if (cfg->metrics && now - last_pub >= 1.0) {
 			struct fp_capture_stats cs = {0};
 			uint64_t wd[MAX_WORKERS] = {0};
-			for (unsigned w = 0; !cfg->dpdk && w < ncaps; w++) {
-				struct fp_capture_stats one = {0};
-				caps[w].ops->stats(&caps[w], &one);
-				wd[w] = one.dropped;
-			}
+			for (unsigned w = 0; w < ncaps; w++)
+				wd[w] = worker_kernel_drops(cfg, w);
 			if (!cfg->dpdk)
 				capture_stats(cfg, &cs);
 			fp_metrics_publish_capture(&cs, wd, cfg->dpdk ? 0 : ncaps);
