@@ -115,7 +115,7 @@ static void ref_update_burst(struct ref_table *rt, const struct fp_pkt *pkts, un
 		struct ref_flow *f = data[i];
 		f->packets++;
 		f->octets += pkts[i].octets;
-		f->last_ms = pkts[i].ts_ms;
+		f->last_ms = pkts[i].ts_us / 1000;
 		f->tcp_flags |= pkts[i].tcp_flags;
 	}
 }
@@ -139,7 +139,7 @@ static double run_pass(struct fp_table *t, struct ref_table *rt, const uint8_t *
 		for (unsigned j = 0; j < m; j++) {
 			const uint8_t *f = frames + (i + j) * FRAME;
 			if (fp_parse(FP_LINK_ETHERNET, f, 60, 60, &pkts[np]) == FP_PARSE_OK) {
-				pkts[np].ts_ms = *ts;
+				pkts[np].ts_us = *ts * 1000;
 				np++;
 			}
 		}

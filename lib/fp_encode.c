@@ -22,8 +22,14 @@
 #include <stddef.h>
 #include <string.h>
 
-#define F(field) (uint16_t) offsetof(struct fp_record, field)
-#define FSZ(field) (uint16_t)sizeof(((struct fp_record *)0)->field)
+/* What an IE points at: the record, then values the encoder derives from it per record. */
+struct enc_rec {
+	struct fp_record r;
+	uint64_t first_ms, last_ms; /* IPFIX flowStart/EndMilliseconds */
+};
+
+#define F(field) (uint16_t) offsetof(struct enc_rec, field)
+#define FSZ(field) (uint16_t)sizeof(((struct enc_rec *)0)->field)
 #define UINT(id, len, field)                                                                       \
 	{                                                                                          \
 		id, len, F(field), FSZ(field)                                                      \
@@ -38,21 +44,21 @@
  * (uptime-relative). */
 /* clang-format off */
 #define IPFIX_IES(SRC, DST, ALEN, ICMP)                                                         \
-	RAW(SRC, ALEN, key.src),  RAW(DST, ALEN, key.dst), UINT(7, 2, key.sport),                   \
-	UINT(11, 2, key.dport),   UINT(4, 1, key.proto),   UINT(6, 2, tcp_flags),                   \
-	UINT(5, 1, tos),          UINT(58, 2, key.vlan),   UINT(ICMP, 2, icmp_type_code),           \
-	UINT(52, 1, ttl_min),     UINT(53, 1, ttl_max),    RAW(56, 6, src_mac),                     \
-	RAW(80, 6, dst_mac),      UINT(2, 8, packets),     UINT(1, 8, octets),                      \
-	UINT(152, 8, first_ms),   UINT(153, 8, last_ms),   UINT(136, 1, end_reason),                \
-	UINT(60, 1, ipver)
+	RAW(SRC, ALEN, r.key.src), RAW(DST, ALEN, r.key.dst), UINT(7, 2, r.key.sport),              \
+	UINT(11, 2, r.key.dport), UINT(4, 1, r.key.proto),   UINT(6, 2, r.tcp_flags),               \
+	UINT(5, 1, r.tos),        UINT(58, 2, r.key.vlan),   UINT(ICMP, 2, r.icmp_type_code),       \
+	UINT(52, 1, r.ttl_min),   UINT(53, 1, r.ttl_max),    RAW(56, 6, r.src_mac),                 \
+	RAW(80, 6, r.dst_mac),    UINT(2, 8, r.packets),     UINT(1, 8, r.octets),                  \
+	UINT(152, 8, first_ms),   UINT(153, 8, last_ms),     UINT(136, 1, r.end_reason),            \
+	UINT(60, 1, r.ipver)
 
 #define NFV9_IES(SRC, DST, ALEN)                                                                \
-	RAW(SRC, ALEN, key.src),  RAW(DST, ALEN, key.dst), UINT(7, 2, key.sport),                   \
-	UINT(11, 2, key.dport),   UINT(4, 1, key.proto),   UINT(6, 1, tcp_flags),                   \
-	UINT(5, 1, tos),          UINT(58, 2, key.vlan),   UINT(32, 2, icmp_type_code),             \
-	UINT(52, 1, ttl_min),     UINT(53, 1, ttl_max),    RAW(56, 6, src_mac),                     \
-	RAW(80, 6, dst_mac),      UINT(2, 8, packets),     UINT(1, 8, octets),                      \
-	UINT(22, 4, first_uptime), UINT(21, 4, last_uptime), UINT(60, 1, ipver)
+	RAW(SRC, ALEN, r.key.src), RAW(DST, ALEN, r.key.dst), UINT(7, 2, r.key.sport),              \
+	UINT(11, 2, r.key.dport), UINT(4, 1, r.key.proto),   UINT(6, 1, r.tcp_flags),               \
+	UINT(5, 1, r.tos),        UINT(58, 2, r.key.vlan),   UINT(32, 2, r.icmp_type_code),         \
+	UINT(52, 1, r.ttl_min),   UINT(53, 1, r.ttl_max),    RAW(56, 6, r.src_mac),                 \
+	RAW(80, 6, r.dst_mac),    UINT(2, 8, r.packets),     UINT(1, 8, r.octets),                  \
+	UINT(22, 4, r.first_uptime), UINT(21, 4, r.last_uptime), UINT(60, 1, r.ipver)
 
 static const struct fp_ie ipfix_v4[] = {IPFIX_IES(8, 12, 4, 32)};
 static const struct fp_ie ipfix_v6[] = {IPFIX_IES(27, 28, 16, 139)};
@@ -61,8 +67,8 @@ static const struct fp_ie nfv9_v6[] = {NFV9_IES(27, 28, 16)};
 
 /* RFC 5103 biflow: the same, then the responder's counters as reverse IEs (PEN 29305). */
 static const struct fp_ie reverse_ies[] = {
-	UINT(FP_IE_REVERSE | 2, 8, rev_packets), UINT(FP_IE_REVERSE | 1, 8, rev_octets),
-	UINT(FP_IE_REVERSE | 6, 2, rev_tcp_flags),
+	UINT(FP_IE_REVERSE | 2, 8, r.rev_packets), UINT(FP_IE_REVERSE | 1, 8, r.rev_octets),
+	UINT(FP_IE_REVERSE | 6, 2, r.rev_tcp_flags),
 };
 
 /* --fields: the optional groups, in template order. v9 takes the IPFIX numbers above 79 as
@@ -75,15 +81,15 @@ struct field_group {
 };
 
 static const struct field_group field_groups[] = {
-	{FP_FIELD_INGRESS, 0, UINT(10, 4, more.ingress), 0},
-	{FP_FIELD_VLAN, 0, UINT(243, 2, key.vlan), 0},
-	{FP_FIELD_VLAN, 0, UINT(245, 2, more.vlan_inner), 0},
-	{FP_FIELD_FLOW_LABEL, 1, UINT(31, 4, more.flow_label), 3},
-	{FP_FIELD_MPLS, 0, RAW(70, 3, more.mpls[0]), 0},
-	{FP_FIELD_MPLS, 0, RAW(71, 3, more.mpls[1]), 0},
-	{FP_FIELD_MPLS, 0, RAW(72, 3, more.mpls[2]), 0},
-	{FP_FIELD_TUNNEL, 0, UINT(296, 4, more.gre_key), 0},
-	{FP_FIELD_TUNNEL, 0, UINT(351, 8, l2_segment), 0},
+	{FP_FIELD_INGRESS, 0, UINT(10, 4, r.more.ingress), 0},
+	{FP_FIELD_VLAN, 0, UINT(243, 2, r.key.vlan), 0},
+	{FP_FIELD_VLAN, 0, UINT(245, 2, r.more.vlan_inner), 0},
+	{FP_FIELD_FLOW_LABEL, 1, UINT(31, 4, r.more.flow_label), 3},
+	{FP_FIELD_MPLS, 0, RAW(70, 3, r.more.mpls[0]), 0},
+	{FP_FIELD_MPLS, 0, RAW(71, 3, r.more.mpls[1]), 0},
+	{FP_FIELD_MPLS, 0, RAW(72, 3, r.more.mpls[2]), 0},
+	{FP_FIELD_TUNNEL, 0, UINT(296, 4, r.more.gre_key), 0},
+	{FP_FIELD_TUNNEL, 0, UINT(351, 8, r.l2_segment), 0},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -304,8 +310,8 @@ static int encode_v5(struct fp_encoder *e, const struct fp_record *r)
 		put16(p + 12, r->more.ingress > 0xffff ? 0 : (uint16_t)r->more.ingress);
 	put32(p + 16, (uint32_t)r->packets);
 	put32(p + 20, (uint32_t)r->octets);
-	put32(p + 24, (uint32_t)(r->first_ms - e->boot_ms));
-	put32(p + 28, (uint32_t)(r->last_ms - e->boot_ms));
+	put32(p + 24, (uint32_t)(r->first_us / 1000 - e->boot_ms));
+	put32(p + 28, (uint32_t)(r->last_us / 1000 - e->boot_ms));
 	put16(p + 32, r->key.sport);
 	put16(p + 34, r->key.dport); /* ICMP: type << 8 | code, as v5 exporters do */
 	p[37] = r->tcp_flags;
@@ -325,15 +331,18 @@ int fp_encode_record(struct fp_encoder *e, const struct fp_record *in)
 	uint16_t tid = v6 ? FP_TEMPLATE_IPV6 : FP_TEMPLATE_IPV4;
 	size_t n = e->nies[v6];
 	const struct fp_ie *ies = e->ies[v6];
-	struct fp_record r = *in;
+	struct enc_rec x;
 
 	if (set_reserve(e, tid, e->reclen[v6]) != 0)
 		return -ENOSPC;
+	x.r = *in;
+	x.first_ms = in->first_us / 1000;
+	x.last_ms = in->last_us / 1000;
 	if (e->format == FP_FORMAT_NFV9) {
-		r.first_uptime = (uint32_t)(r.first_ms - e->boot_ms);
-		r.last_uptime = (uint32_t)(r.last_ms - e->boot_ms);
+		x.r.first_uptime = (uint32_t)(x.first_ms - e->boot_ms);
+		x.r.last_uptime = (uint32_t)(x.last_ms - e->boot_ms);
 	}
-	const uint8_t *base = (const uint8_t *)&r;
+	const uint8_t *base = (const uint8_t *)&x;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t *dst = e->buf + e->len;
 		if (ies[i].src_len == 0) {

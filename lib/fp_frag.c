@@ -17,7 +17,7 @@
 
 /* What a held fragment needs to become a packet again (key and MACs come from the entry). */
 struct held {
-	uint64_t ts_ms;
+	uint64_t ts_us;
 	uint32_t octets;
 	uint8_t tos, ttl;
 };
@@ -173,7 +173,7 @@ static void unhold(const struct entry *en, const struct held *h, struct fp_pkt *
 	out->octets = h->octets;
 	out->tos = h->tos;
 	out->ttl = h->ttl;
-	out->ts_ms = h->ts_ms;
+	out->ts_us = h->ts_us;
 	out->is_fragment = !en->have_first;
 	out->more = en->more;
 	memcpy(out->src_mac, en->src_mac, 6);
@@ -219,7 +219,7 @@ int fp_frag_other(struct fp_frag *f, struct fp_pkt *p, uint64_t now_ms)
 		return -1;
 	}
 	en->held[en->nheld++] =
-	    (struct held){.ts_ms = p->ts_ms, .octets = p->octets, .tos = p->tos, .ttl = p->ttl};
+	    (struct held){.ts_us = p->ts_us, .octets = p->octets, .tos = p->tos, .ttl = p->ttl};
 	fp_counter_add(&f->st.held, 1);
 	return 0;
 }

@@ -102,7 +102,7 @@ struct fp_pkt {
 	uint8_t decap_failed; /* tunnel not opened: 1 malformed inside, 2 not IP inside (the outer
 				 packet is the flow) */
 	uint8_t swapped;      /* biflow: the key was turned to its canonical orientation */
-	uint64_t ts_ms;	      /* set by the caller, not by fp_parse: packet time, Unix epoch ms */
+	uint64_t ts_us;	      /* set by the caller, not by fp_parse: packet time, Unix epoch µs */
 	struct fp_pkt_more more; /* read by the table only with --fields */
 };
 static_assert(sizeof(struct fp_pkt) == 112, "a parsed packet stays small: bursts are memset");

@@ -27,8 +27,8 @@ struct fp_record {
 	struct fp_flow_key key;
 	uint64_t packets;
 	uint64_t octets;
-	uint64_t first_ms; /* Unix epoch milliseconds */
-	uint64_t last_ms;
+	uint64_t first_us; /* Unix epoch microseconds (the wire formats carry milliseconds) */
+	uint64_t last_us;
 	uint32_t first_uptime; /* v9 only: filled by the exporter, ms relative to sysUpTime base */
 	uint32_t last_uptime;
 	uint16_t icmp_type_code; /* key.dport for ICMP/ICMPv6, else 0 */

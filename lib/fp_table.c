@@ -48,18 +48,18 @@ static_assert(sizeof(struct fp_bucket) == 64, "a bucket is one cache line");
 /*
  * The first cache line holds everything a packet of a known flow reads or writes, so at 1M flows
  * a packet costs two DRAM lines (bucket, entry), not three. To fit, counters are narrower than the
- * record's: packets 32 bits, octets 40 bits, the last-seen time 32 bits after the first. A flow
- * about to overflow one leaves early as an active-timeout record and goes on (exact totals);
- * the active timeout (≤ 4e9 ms) always comes before last_rel could overflow.
+ * record's: packets 32 bits, octets 40 bits, the last-seen time 32 bits of µs after the first
+ * (71 minutes). A flow about to overflow one leaves early as an active-timeout record and goes
+ * on (exact totals): with an active timeout above 4294 s, long flows still leave every 71 min.
  */
 #define FLOW_OCTETS_MAX ((1ull << 40) - 1)
 
 struct fp_flow {
 	/* first cache line: the per-packet fields */
 	struct fp_flow_key key;
-	uint64_t first_ms;
+	uint64_t first_us;
 	uint32_t packets;
-	uint32_t last_rel; /* last packet time − first_ms */
+	uint32_t last_rel; /* last packet time − first_us, µs */
 	uint64_t octets : 40;
 	uint64_t tcp_flags : 8;
 	uint64_t ttl_min : 8;
@@ -82,9 +82,15 @@ struct fp_flow {
 static_assert(sizeof(struct fp_flow) == 128, "a flow entry is two cache lines");
 static_assert(offsetof(struct fp_flow, hash) == 64, "per-packet fields fill the first line");
 
+static inline uint64_t flow_last_us(const struct fp_flow *f)
+{
+	return f->first_us + f->last_rel;
+}
+
+/* Expiry runs in milliseconds. */
 static inline uint64_t flow_last_ms(const struct fp_flow *f)
 {
-	return f->first_ms + f->last_rel;
+	return flow_last_us(f) / 1000;
 }
 
 struct fp_table {
@@ -296,8 +302,8 @@ static void emit_record(struct fp_table *t, uint32_t i, enum fp_end_reason reaso
 	r.key.vlan &= FP_KEY_VLAN_MASK; /* the port slot above it is only for keying */
 	r.packets = f->packets;
 	r.octets = f->octets;
-	r.first_ms = f->first_ms;
-	r.last_ms = flow_last_ms(f);
+	r.first_us = f->first_us;
+	r.last_us = flow_last_us(f);
 	if (f->key.proto == 1 || f->key.proto == 58)
 		r.icmp_type_code = f->key.dport;
 	r.tcp_flags = f->tcp_flags;
@@ -375,7 +381,7 @@ static void flow_begin(struct fp_table *t, uint32_t i, const struct fp_pkt *p, i
 	f->rev_packets = rev;
 	f->rev_octets = rev ? p->octets : 0;
 	f->rev_tcp_flags = rev ? p->tcp_flags : 0;
-	f->first_ms = p->ts_ms;
+	f->first_us = p->ts_us;
 	f->last_rel = 0;
 	f->tos = p->tos;
 	f->ttl_min = rev ? 0xff : p->ttl; /* TTLs are the initiator's: a reply sets none */
@@ -472,7 +478,7 @@ static int make_room(struct fp_table *t, uint64_t h, struct fp_bucket **out)
 static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 {
 	if (!t->wheel_started) {
-		t->wheel_tick = p->ts_ms / t->tick_ms;
+		t->wheel_tick = p->ts_us / 1000 / t->tick_ms;
 		t->wheel_started = 1;
 	}
 	uint32_t i = flow_alloc(t);
@@ -491,8 +497,8 @@ static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 		 * second bucket. */
 		int old = 0;
 		for (int j = 1; j < BUCKET_SLOTS; j++)
-			if (flow_last_ms(&t->flows[b->idx[j] - 1]) <
-			    flow_last_ms(&t->flows[b->idx[old] - 1]))
+			if (flow_last_us(&t->flows[b->idx[j] - 1]) <
+			    flow_last_us(&t->flows[b->idx[old] - 1]))
 				old = j;
 		fp_counter_add(&t->st.bucket_evictions, 1);
 		flow_evict(t, b->idx[old] - 1);
@@ -532,9 +538,9 @@ static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 		wheel_link(t, i, deadline_of(t, f) / t->tick_ms);
 		return;
 	}
-	uint64_t rel = p->ts_ms > f->first_ms ? p->ts_ms - f->first_ms : 0;
-	if (rel >= t->cfg.active_ms || f->packets == UINT32_MAX ||
-	    (uint64_t)f->octets + p->octets > FLOW_OCTETS_MAX) {
+	uint64_t rel = p->ts_us > f->first_us ? p->ts_us - f->first_us : 0;
+	if (rel >= (uint64_t)t->cfg.active_ms * 1000 || rel > UINT32_MAX ||
+	    f->packets == UINT32_MAX || (uint64_t)f->octets + p->octets > FLOW_OCTETS_MAX) {
 		/* the record goes, the connection (and its direction) stays */
 		uint8_t was_ended = f->ended;
 		emit_record(t, i, FP_END_ACTIVE);

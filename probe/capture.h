@@ -12,7 +12,7 @@
 #include "fp_parse.h"
 
 typedef void (*fp_frame_fn)(void *arg, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
-			    uint64_t ts_ms);
+			    uint64_t ts_us);
 
 struct fp_capture_stats {
 	uint64_t received; /* frames the backend saw */

@@ -37,15 +37,14 @@ struct pcap_priv {
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct pcap_priv *pp = (struct pcap_priv *)user;
-	uint64_t frac =
-	    pp->cur->nano ? (uint64_t)h->ts.tv_usec / 1000000 : (uint64_t)h->ts.tv_usec / 1000;
+	uint64_t frac = pp->cur->nano ? (uint64_t)h->ts.tv_usec / 1000 : (uint64_t)h->ts.tv_usec;
 	/* A pcap file stores seconds as an unsigned 32-bit number (good until 2106), and libpcap
 	 * reads them signed: from 2038-01-19 on they come out negative. */
 	uint64_t sec = h->ts.tv_sec < 0 ? (uint32_t)h->ts.tv_sec : (uint64_t)h->ts.tv_sec;
-	uint64_t ts_ms = sec * 1000 + frac;
+	uint64_t ts_us = sec * 1000000 + frac;
 
 	pp->received++;
-	pp->fn(pp->arg, bytes, h->caplen, h->len, ts_ms);
+	pp->fn(pp->arg, bytes, h->caplen, h->len, ts_us);
 }
 
 /* The handles in turn, as DPDK polls its ports: the first that has packets gives the burst, with

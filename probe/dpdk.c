@@ -64,10 +64,16 @@ int fp_dpdk_available(void)
 	return 1;
 }
 
+/* The TSC since start, in µs on the wall clock of start (split so the product cannot wrap). */
+static uint64_t dpdk_now_us(const struct dpdk_priv *p)
+{
+	uint64_t d = rte_rdtsc() - p->tsc0;
+	return p->wall0_ms * 1000 + d / p->hz * 1000000 + d % p->hz * 1000000 / p->hz;
+}
+
 static uint64_t dpdk_now_ms(struct fp_capture *c)
 {
-	const struct dpdk_priv *p = c->priv;
-	return p->wall0_ms + (rte_rdtsc() - p->tsc0) * 1000 / p->hz;
+	return dpdk_now_us(c->priv) / 1000;
 }
 
 static int dpdk_recv_burst(struct fp_capture *c, unsigned max, fp_frame_fn fn, void *arg)
@@ -85,7 +91,7 @@ static int dpdk_recv_burst(struct fp_capture *c, unsigned max, fp_frame_fn fn, v
 		return 0;
 	c->ifindex = q->ifindex;
 	c->key_port = q->key_port;
-	uint64_t ts = dpdk_now_ms(c);
+	uint64_t ts = dpdk_now_us(p);
 	rte_prefetch0(rte_pktmbuf_mtod(m[0], void *));
 	if (n > 1)
 		rte_prefetch0(m[1]);

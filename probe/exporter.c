@@ -418,8 +418,8 @@ static struct fp_stream *stream_for(const struct fp_exporter *x, const struct fp
 
 static void add_one(struct fp_exporter *x, struct fp_stream *s, const struct fp_record *r)
 {
-	if (x->offline && r->last_ms > x->clock_ms)
-		x->clock_ms = r->last_ms;
+	if (x->offline && r->last_us / 1000 > x->clock_ms)
+		x->clock_ms = r->last_us / 1000;
 	if (!s->msg_open)
 		msg_begin(x, s);
 	if (fp_encode_record(&s->enc, r) != 0) {

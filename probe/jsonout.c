@@ -30,14 +30,18 @@ int fp_jsonout_open(struct fp_jsonout *j, const char *path)
 }
 
 /* ISO 8601, UTC, milliseconds: 2026-01-01T00:00:00.001Z */
-static json_t *iso_time(uint64_t ms)
+/* ISO 8601 UTC of Unix µs `us`, with `digits` (3 or 6) of fraction. */
+static json_t *iso_time(uint64_t us, int digits)
 {
 	char buf[40];
-	time_t s = (time_t)(ms / 1000);
+	time_t s = (time_t)(us / 1000000);
 	struct tm tm;
 	gmtime_r(&s, &tm);
 	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, sizeof(buf) - n, ".%03uZ", (unsigned)(ms % 1000));
+	if (digits == 6)
+		snprintf(buf + n, sizeof(buf) - n, ".%06uZ", (unsigned)(us % 1000000));
+	else
+		snprintf(buf + n, sizeof(buf) - n, ".%03uZ", (unsigned)(us % 1000000 / 1000));
 	return json_string(buf);
 }
 
@@ -113,8 +117,10 @@ void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r)
 		j->errors++;
 		return;
 	}
-	json_object_set_new(o, "flowStartMilliseconds", iso_time(r->first_ms));
-	json_object_set_new(o, "flowEndMilliseconds", iso_time(r->last_ms));
+	json_object_set_new(o, "flowStartMilliseconds", iso_time(r->first_us, 3));
+	json_object_set_new(o, "flowEndMilliseconds", iso_time(r->last_us, 3));
+	json_object_set_new(o, "flowStartMicroseconds", iso_time(r->first_us, 6));
+	json_object_set_new(o, "flowEndMicroseconds", iso_time(r->last_us, 6));
 	json_object_set_new(o, "ipVersion", json_integer(k->ipver));
 	json_object_set_new(o, v6 ? "sourceIPv6Address" : "sourceIPv4Address",
 			    addr(k->ipver, k->src));

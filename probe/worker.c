@@ -88,7 +88,7 @@ static void frag_expire(struct fp_worker *w, uint64_t now_ms)
 }
 
 static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
-		     uint64_t ts_ms)
+		     uint64_t ts_us)
 {
 	struct fp_worker *w = arg;
 	if (w->sample_n > 1 && !sample_take(w)) {
@@ -105,15 +105,15 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 		w->local.ignored_bytes += wirelen;
 		return;
 	}
-	p->ts_ms = ts_ms;
+	p->ts_us = ts_us;
 	p->key.vlan |= w->cap->key_port; /* flows are per port (the backend decides) */
 	if (w->more)
 		p->more.ingress = w->cap->ifindex;
 	if (w->frag && p->is_fragment) {
-		if (fp_frag_other(w->frag, p, ts_ms) == 0)
+		if (fp_frag_other(w->frag, p, ts_us / 1000) == 0)
 			return; /* held until its first fragment comes (or times out) */
 	} else if (w->frag && p->frag_first) {
-		unsigned n = fp_frag_first(w->frag, p, ts_ms, w->frag_out);
+		unsigned n = fp_frag_first(w->frag, p, ts_us / 1000, w->frag_out);
 		if (n)
 			account_now(w, w->frag_out, n);
 	}
@@ -198,7 +198,8 @@ int fp_worker_run(void *arg)
 		if (w->npkts) {
 			if (w->first_ts_ms == 0)
 				__atomic_store_n(&w->first_ts_ms,
-						 w->pkts[0].ts_ms ? w->pkts[0].ts_ms : 1,
+						 w->pkts[0].ts_us >= 1000 ? w->pkts[0].ts_us / 1000
+									  : 1,
 						 __ATOMIC_RELEASE);
 			fp_table_update_burst(w->table, w->pkts, w->npkts);
 		}
@@ -206,9 +207,10 @@ int fp_worker_run(void *arg)
 			/* The clock never goes back; a packet stamped earlier still counts in its
 			 * flow (whose last-seen time does not move back either). */
 			for (unsigned i = 0; i < w->npkts; i++) {
-				if (w->pkts[i].ts_ms > w->clock_ms)
-					w->clock_ms = w->pkts[i].ts_ms;
-				else if (w->pkts[i].ts_ms < w->clock_ms)
+				uint64_t ms = w->pkts[i].ts_us / 1000;
+				if (ms > w->clock_ms)
+					w->clock_ms = ms;
+				else if (ms < w->clock_ms)
 					w->local.ts_backwards++;
 			}
 		} else {

@@ -40,8 +40,8 @@ static struct fp_record rec4(void)
 	r.key.vlan = 100;
 	r.packets = 0x0102030405ull;
 	r.octets = 1234567890123ull;
-	r.first_ms = 1767225600000ull;
-	r.last_ms = 1767225600250ull;
+	r.first_us = 1767225600000123ull; /* µs go out as ms */
+	r.last_us = 1767225600250999ull;
 	r.tcp_flags = 0x1b;
 	r.tos = 0x28;
 	r.ttl_min = 60;
@@ -213,8 +213,8 @@ static void nfv9_packet_layout(void **state)
 	assert_int_equal(d[13], 0x1b); /* TCP_FLAGS, 1 byte */
 	assert_int_equal(get64(d + 33), 0x0102030405ull);
 	/* FIRST/LAST_SWITCHED: the collector's secs·1000 − uptime + value gives the exact time */
-	assert_int_equal((uint64_t)secs * 1000 - uptime + get32(d + 49), r.first_ms);
-	assert_int_equal((uint64_t)secs * 1000 - uptime + get32(d + 53), r.last_ms);
+	assert_int_equal((uint64_t)secs * 1000 - uptime + get32(d + 49), (r.first_us / 1000));
+	assert_int_equal((uint64_t)secs * 1000 - uptime + get32(d + 53), (r.last_us / 1000));
 	assert_int_equal(d[57], 4);
 	assert_int_equal(d[58], 0);
 	assert_int_equal(d[59], 0);
@@ -362,29 +362,29 @@ static void wrap_around(void **state)
 
 	fp_encode_init(&e, FP_FORMAT_IPFIX, 1, buf, sizeof(buf), 0);
 	e.seq = 0xfffffff0u;
-	fp_encode_begin(&e, r.last_ms);
+	fp_encode_begin(&e, (r.last_us / 1000));
 	for (int i = 0; i < 20; i++)
 		assert_int_equal(fp_encode_record(&e, &r), 0);
 	fp_encode_finish(&e);
 	assert_int_equal(get32(buf + 8), 0xfffffff0u);
-	fp_encode_begin(&e, r.last_ms);
+	fp_encode_begin(&e, (r.last_us / 1000));
 	fp_encode_finish(&e);
 	assert_int_equal(get32(buf + 8), 4); /* 0xfffffff0 + 20 mod 2^32 */
 
 	/* v9: the packet counter wraps to 0; a probe up for 40 days keeps exact flow times */
-	uint64_t boot = r.first_ms - 40ull * 86400 * 1000;
+	uint64_t boot = (r.first_us / 1000) - 40ull * 86400 * 1000;
 	fp_encode_init(&e, FP_FORMAT_NFV9, 1, buf, sizeof(buf), boot);
 	e.seq = 0xffffffffu;
-	fp_encode_begin(&e, r.last_ms + 100);
+	fp_encode_begin(&e, (r.last_us / 1000) + 100);
 	fp_encode_record(&e, &r);
 	fp_encode_finish(&e);
 	assert_int_equal(get32(buf + 12), 0xffffffffu);
 	uint32_t uptime = get32(buf + 4), secs = get32(buf + 8);
 	assert_true(uptime < (1u << 31));
 	const uint8_t *d = buf + 20 + 4;
-	assert_int_equal((uint64_t)secs * 1000 - uptime + get32(d + 49), r.first_ms);
-	assert_int_equal((uint64_t)secs * 1000 - uptime + get32(d + 53), r.last_ms);
-	fp_encode_begin(&e, r.last_ms + 200);
+	assert_int_equal((uint64_t)secs * 1000 - uptime + get32(d + 49), (r.first_us / 1000));
+	assert_int_equal((uint64_t)secs * 1000 - uptime + get32(d + 53), (r.last_us / 1000));
+	fp_encode_begin(&e, (r.last_us / 1000) + 200);
 	fp_encode_finish(&e);
 	assert_int_equal(get32(buf + 12), 0);
 }

@@ -46,7 +46,7 @@ static struct fp_pkt pkt(uint32_t src, uint16_t sport, uint64_t ts, uint32_t oct
 	p.key.dst[0] = 198, p.key.dst[1] = 19, p.key.dst[3] = 1;
 	p.key.sport = sport;
 	p.key.dport = 80;
-	p.ts_ms = ts;
+	p.ts_us = ts * 1000;
 	p.octets = octets;
 	p.tcp_flags = flags;
 	p.ttl = 64;
@@ -77,8 +77,8 @@ static void aggregate_one_flow(void **state)
 	const struct fp_record *r = recs[0].key.src[3] == 1 ? &recs[0] : &recs[1];
 	assert_int_equal(r->packets, 3);
 	assert_int_equal(r->octets, 1600);
-	assert_int_equal(r->first_ms, 1000);
-	assert_int_equal(r->last_ms, 1500); /* out-of-order time never moves last back */
+	assert_int_equal(r->first_us / 1000, 1000);
+	assert_int_equal(r->last_us / 1000, 1500); /* out-of-order time never moves last back */
 	assert_int_equal(r->tcp_flags, 0x1a);
 	assert_int_equal(r->ttl_min, 60);
 	assert_int_equal(r->ttl_max, 70);
@@ -122,11 +122,11 @@ static void active_timeout(void **state)
 	assert_int_equal(nrecs, 3);
 	assert_int_equal(recs[0].end_reason, FP_END_ACTIVE);
 	assert_int_equal(recs[0].packets, 4);
-	assert_int_equal(recs[0].first_ms, 50000);
-	assert_int_equal(recs[0].last_ms, 51500);
+	assert_int_equal(recs[0].first_us / 1000, 50000);
+	assert_int_equal(recs[0].last_us / 1000, 51500);
 	assert_int_equal(recs[1].end_reason, FP_END_ACTIVE);
 	assert_int_equal(recs[1].packets, 4);
-	assert_int_equal(recs[1].first_ms, 52000);
+	assert_int_equal(recs[1].first_us / 1000, 52000);
 	assert_int_equal(recs[2].end_reason, FP_END_FORCED);
 	assert_int_equal(recs[2].packets, 3);
 	assert_int_equal(recs[0].octets + recs[1].octets + recs[2].octets, 110);
@@ -155,8 +155,8 @@ static void octets_past_entry_counter(void **state)
 	}
 	assert_true(sum == total);
 	assert_int_equal(packets, 600);
-	assert_int_equal(recs[0].first_ms, 50000);
-	assert_int_equal(recs[nrecs - 1].last_ms, 50599);
+	assert_int_equal(recs[0].first_us / 1000, 50000);
+	assert_int_equal(recs[nrecs - 1].last_us / 1000, 50599);
 	fp_table_destroy(t);
 }
 
@@ -225,10 +225,10 @@ static void tcp_end_detected(void **state)
 	rev.key.dport = 1234;
 
 	feed(t, pkt(1, 1234, 1000, 60, 0x02));
-	rev.ts_ms = 1001, rev.octets = 60, rev.tcp_flags = 0x12;
+	rev.ts_us = 1001000, rev.octets = 60, rev.tcp_flags = 0x12;
 	feed(t, rev);
 	feed(t, pkt(1, 1234, 1002, 40, 0x11)); /* client FIN */
-	rev.ts_ms = 1003, rev.tcp_flags = 0x11;
+	rev.ts_us = 1003000, rev.tcp_flags = 0x11;
 	feed(t, rev);			       /* server FIN */
 	feed(t, pkt(1, 1234, 1004, 40, 0x10)); /* the last ACK stays in the same record */
 	fp_table_expire(t, 2500, 100000);
@@ -256,7 +256,7 @@ static void rst_and_port_reuse(void **state)
 	fp_table_flush(t, FP_END_FORCED);
 	assert_int_equal(nrecs, 2);
 	assert_int_equal(recs[1].packets, 1);
-	assert_int_equal(recs[1].first_ms, 1500);
+	assert_int_equal(recs[1].first_us / 1000, 1500);
 	struct fp_table_stats st;
 	fp_table_stats_read(t, &st);
 	assert_int_equal(st.flows_created, 2);

@@ -26,7 +26,7 @@ static int sink(void *arg, const struct fp_record *r)
 	for (int i = 0; i < 2; i++) {
 		if (fp_encode_record(&enc[i], r) != 0) {
 			fp_encode_finish(&enc[i]);
-			fp_encode_begin(&enc[i], r->last_ms);
+			fp_encode_begin(&enc[i], r->last_us / 1000);
 			if (fp_encode_record(&enc[i], r) != 0)
 				__builtin_trap(); /* an empty message must hold any record */
 		}
@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(frame, data, len);
 		if (fp_parse_decap((enum fp_link)link, frame, (uint32_t)len, (uint32_t)len,
 				   cfg.more, &burst[n]) == FP_PARSE_OK) {
-			burst[n].ts_ms = now;
+			burst[n].ts_us = now * 1000;
 			if (cfg.biflow)
 				burst[n].swapped = (uint8_t)fp_key_canonicalize(&burst[n].key);
 			in_packets++;
