@@ -26,17 +26,24 @@
 struct enc_rec {
 	struct fp_record r;
 	uint64_t first_ms, last_ms; /* IPFIX flowStart/EndMilliseconds */
+	/* --fields latency: v9's whole seconds and the µs beyond them (nfdump adds the two),
+	 * IPFIX's milliseconds (ntop's *_LATENCY_MS) */
+	uint32_t lat_sec[FP_LAT_N], lat_usec[FP_LAT_N], lat_ms[FP_LAT_N];
 };
 
 #define F(field) (uint16_t) offsetof(struct enc_rec, field)
 #define FSZ(field) (uint16_t)sizeof(((struct enc_rec *)0)->field)
 #define UINT(id, len, field)                                                                       \
 	{                                                                                          \
-		id, len, F(field), FSZ(field)                                                      \
+		id, len, F(field), FSZ(field), 0                                                   \
 	}
 #define RAW(id, len, field)                                                                        \
 	{                                                                                          \
-		id, len, F(field), 0                                                               \
+		id, len, F(field), 0, 0                                                            \
+	}
+#define PEN_UINT(pen, id, len, field)                                                              \
+	{                                                                                          \
+		FP_IE_ENTERPRISE | (id), len, F(field), FSZ(field), pen                            \
 	}
 
 /* One list per format; the address family only picks the address IEs, their length and (IPFIX)
@@ -67,8 +74,8 @@ static const struct fp_ie nfv9_v6[] = {NFV9_IES(27, 28, 16)};
 
 /* RFC 5103 biflow: the same, then the responder's counters as reverse IEs (PEN 29305). */
 static const struct fp_ie reverse_ies[] = {
-	UINT(FP_IE_REVERSE | 2, 8, r.rev_packets), UINT(FP_IE_REVERSE | 1, 8, r.rev_octets),
-	UINT(FP_IE_REVERSE | 6, 2, r.rev_tcp_flags),
+	PEN_UINT(FP_PEN_REVERSE, 2, 8, r.rev_packets), PEN_UINT(FP_PEN_REVERSE, 1, 8, r.rev_octets),
+	PEN_UINT(FP_PEN_REVERSE, 6, 2, r.rev_tcp_flags),
 };
 
 /* --fields: the optional groups, in template order. v9 takes the IPFIX numbers above 79 as
@@ -78,18 +85,30 @@ struct field_group {
 	int only_v6;
 	struct fp_ie ie;
 	uint16_t v9_len; /* 0: the IPFIX length */
+	int only_format; /* 0: both; else the one format that takes the IE */
 };
 
 static const struct field_group field_groups[] = {
-	{FP_FIELD_INGRESS, 0, UINT(10, 4, r.more.ingress), 0},
-	{FP_FIELD_VLAN, 0, UINT(243, 2, r.key.vlan), 0},
-	{FP_FIELD_VLAN, 0, UINT(245, 2, r.more.vlan_inner), 0},
-	{FP_FIELD_FLOW_LABEL, 1, UINT(31, 4, r.more.flow_label), 3},
-	{FP_FIELD_MPLS, 0, RAW(70, 3, r.more.mpls[0]), 0},
-	{FP_FIELD_MPLS, 0, RAW(71, 3, r.more.mpls[1]), 0},
-	{FP_FIELD_MPLS, 0, RAW(72, 3, r.more.mpls[2]), 0},
-	{FP_FIELD_TUNNEL, 0, UINT(296, 4, r.more.gre_key), 0},
-	{FP_FIELD_TUNNEL, 0, UINT(351, 8, r.l2_segment), 0},
+	{FP_FIELD_INGRESS, 0, UINT(10, 4, r.more.ingress), 0, 0},
+	{FP_FIELD_VLAN, 0, UINT(243, 2, r.key.vlan), 0, 0},
+	{FP_FIELD_VLAN, 0, UINT(245, 2, r.more.vlan_inner), 0, 0},
+	{FP_FIELD_FLOW_LABEL, 1, UINT(31, 4, r.more.flow_label), 3, 0},
+	{FP_FIELD_MPLS, 0, RAW(70, 3, r.more.mpls[0]), 0, 0},
+	{FP_FIELD_MPLS, 0, RAW(71, 3, r.more.mpls[1]), 0, 0},
+	{FP_FIELD_MPLS, 0, RAW(72, 3, r.more.mpls[2]), 0, 0},
+	{FP_FIELD_TUNNEL, 0, UINT(296, 4, r.more.gre_key), 0, 0},
+	{FP_FIELD_TUNNEL, 0, UINT(351, 8, r.l2_segment), 0, 0},
+	/* v9: the type ids nfcapd 1.7 reads into nfdump's latency extension (%cl %sl %al) */
+	{FP_FIELD_LATENCY, 0, UINT(57554, 4, lat_sec[FP_LAT_CLIENT]), 0, FP_FORMAT_NFV9},
+	{FP_FIELD_LATENCY, 0, UINT(57555, 4, lat_usec[FP_LAT_CLIENT]), 0, FP_FORMAT_NFV9},
+	{FP_FIELD_LATENCY, 0, UINT(57556, 4, lat_sec[FP_LAT_SERVER]), 0, FP_FORMAT_NFV9},
+	{FP_FIELD_LATENCY, 0, UINT(57557, 4, lat_usec[FP_LAT_SERVER]), 0, FP_FORMAT_NFV9},
+	{FP_FIELD_LATENCY, 0, UINT(57558, 4, lat_sec[FP_LAT_APPL]), 0, FP_FORMAT_NFV9},
+	{FP_FIELD_LATENCY, 0, UINT(57559, 4, lat_usec[FP_LAT_APPL]), 0, FP_FORMAT_NFV9},
+	/* IPFIX: nProbe's CLIENT_NW_LATENCY_MS, SERVER_NW_LATENCY_MS, APPL_LATENCY_MS */
+	{FP_FIELD_LATENCY, 0, PEN_UINT(FP_PEN_NTOP, 123, 4, lat_ms[FP_LAT_CLIENT]), 0, FP_FORMAT_IPFIX},
+	{FP_FIELD_LATENCY, 0, PEN_UINT(FP_PEN_NTOP, 124, 4, lat_ms[FP_LAT_SERVER]), 0, FP_FORMAT_IPFIX},
+	{FP_FIELD_LATENCY, 0, PEN_UINT(FP_PEN_NTOP, 125, 4, lat_ms[FP_LAT_APPL]), 0, FP_FORMAT_IPFIX},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -113,7 +132,8 @@ size_t fp_encode_build_ies(enum fp_format format, int biflow, unsigned fields, i
 		out[n++] = base[i];
 	for (size_t i = 0; i < N(field_groups); i++) {
 		const struct field_group *g = &field_groups[i];
-		if (!(fields & g->bit) || (g->only_v6 && ipver != 6))
+		if (!(fields & g->bit) || (g->only_v6 && ipver != 6) ||
+		    (g->only_format && g->only_format != (int)format))
 			continue;
 		out[n] = g->ie;
 		if (format != FP_FORMAT_IPFIX && g->v9_len)
@@ -235,7 +255,7 @@ static size_t template_len(const struct fp_encoder *e, int ipver)
 	size_t len = 4, n = e->nies[ipver == 6];
 	const struct fp_ie *ies = e->ies[ipver == 6];
 	for (size_t i = 0; i < n; i++)
-		len += (ies[i].id & FP_IE_REVERSE) ? 8 : 4; /* enterprise IEs carry their PEN */
+		len += ies[i].pen ? 8 : 4; /* enterprise IEs carry their PEN */
 	return len;
 }
 
@@ -258,8 +278,8 @@ int fp_encode_templates(struct fp_encoder *e)
 			put16(e->buf + e->len, ies[i].id); /* enterprise bit included */
 			put16(e->buf + e->len + 2, ies[i].len);
 			e->len += 4;
-			if (ies[i].id & FP_IE_REVERSE) {
-				put32(e->buf + e->len, FP_PEN_REVERSE);
+			if (ies[i].pen) {
+				put32(e->buf + e->len, ies[i].pen);
 				e->len += 4;
 			}
 		}
@@ -342,6 +362,13 @@ int fp_encode_record(struct fp_encoder *e, const struct fp_record *in)
 		x.r.first_uptime = (uint32_t)(x.first_ms - e->boot_ms);
 		x.r.last_uptime = (uint32_t)(x.last_ms - e->boot_ms);
 	}
+	if (e->fields & FP_FIELD_LATENCY)
+		for (int k = 0; k < FP_LAT_N; k++) {
+			uint32_t us = in->lat_us[k]; /* 0 when not measured */
+			x.lat_sec[k] = us / 1000000;
+			x.lat_usec[k] = us % 1000000;
+			x.lat_ms[k] = us / 1000;
+		}
 	const uint8_t *base = (const uint8_t *)&x;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t *dst = e->buf + e->len;

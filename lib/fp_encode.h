@@ -51,6 +51,9 @@ struct fp_export_counters {
 /* RFC 5103 reverse information elements: enterprise bit set, PEN 29305, same element number. */
 #define FP_IE_REVERSE 0x8000
 #define FP_PEN_REVERSE 29305u
+/* ntop's enterprise IEs (nProbe; tshark decodes them as cflow.pie.ntop.*). */
+#define FP_IE_ENTERPRISE 0x8000
+#define FP_PEN_NTOP 35632u
 
 /* One information element: wire id and length, and where the value sits in struct fp_record. */
 struct fp_ie {
@@ -58,6 +61,7 @@ struct fp_ie {
 	uint16_t len;	  /* on the wire */
 	uint16_t off;	  /* offsetof(struct fp_record, field) */
 	uint16_t src_len; /* host-order unsigned of this many bytes; 0 = copy `len` raw bytes */
+	uint32_t pen;	  /* enterprise number when id has the enterprise bit, else 0 */
 };
 
 /* --fields: optional groups of IEs added to the data templates (the default template has none). */
@@ -67,7 +71,9 @@ enum fp_field_group {
 	FP_FIELD_FLOW_LABEL = 1 << 2, /* flowLabelIPv6 (31), IPv6 template only */
 	FP_FIELD_MPLS = 1 << 3,	      /* mplsTopLabelStackSection (70), ...Section2/3 (71, 72) */
 	FP_FIELD_TUNNEL = 1 << 4,     /* greKey (296), layer2SegmentId (351) */
-	FP_FIELD_ALL = (1 << 5) - 1,
+	FP_FIELD_LATENCY = 1 << 5,    /* TCP client/server/application latency: v9 57554-57559
+					 (nfdump's latency extension), IPFIX ntop PEN 35632 IEs */
+	FP_FIELD_ALL = (1 << 6) - 1,
 };
 
 #define FP_ENCODE_MAX_IES 40

@@ -54,6 +54,7 @@ static int decap_enter(struct fp_pkt *out, enum fp_tunnel t)
 	out->key.vlan = vlan;
 	out->more.flow_label = 0; /* the inner packet's, if it is IPv6 */
 	out->tcp_flags = 0;
+	out->tcp_payload = 0;
 	out->is_fragment = 0;
 	out->frag_first = 0;
 	out->frag_id = 0;
@@ -208,6 +209,7 @@ static enum fp_parse_result parse_l4(const uint8_t *l4, uint32_t len, uint32_t l
 		k->sport = rd16(l4);
 		k->dport = rd16(l4 + 2);
 		out->tcp_flags = l4[13];
+		out->tcp_payload = l4wire > (uint32_t)(l4[12] >> 4) * 4;
 		return FP_PARSE_OK;
 	case 17:  /* UDP */
 	case 132: /* SCTP */

@@ -102,6 +102,7 @@ struct fp_pkt {
 	uint8_t decap_failed; /* tunnel not opened: 1 malformed inside, 2 not IP inside (the outer
 				 packet is the flow) */
 	uint8_t swapped;      /* biflow: the key was turned to its canonical orientation */
+	uint8_t tcp_payload;  /* a TCP segment that carries data (for --fields latency) */
 	uint64_t ts_us;	      /* set by the caller, not by fp_parse: packet time, Unix epoch µs */
 	struct fp_pkt_more more; /* read by the table only with --fields */
 };

@@ -23,6 +23,14 @@ enum fp_end_reason {
 	FP_END_NREASONS,
 };
 
+/* TCP latencies, in lat_us[] order. */
+enum fp_lat_kind {
+	FP_LAT_CLIENT, /* SYN-ACK → the client's ACK: network round trip on the client's side */
+	FP_LAT_SERVER, /* SYN → SYN-ACK: network round trip on the server's side */
+	FP_LAT_APPL,   /* the client's first data → the server's first data after it */
+	FP_LAT_N,
+};
+
 struct fp_record {
 	struct fp_flow_key key;
 	uint64_t packets;
@@ -41,15 +49,17 @@ struct fp_record {
 	uint8_t src_mac[6];
 	uint8_t dst_mac[6];
 	uint8_t rev_tcp_flags; /* biflow: the responder's side (RFC 5103 reverse IEs) */
-	uint8_t pad[3];
+	uint8_t lat_known;     /* --fields latency: FP_LAT_* bits of lat_us that were measured */
+	uint8_t pad[2];
 	uint64_t rev_packets;
 	uint64_t rev_octets;
 	/* --fields: the first packet's context (zero unless the table keeps it) */
 	uint64_t l2_segment; /* layer2SegmentId (IE 351): type << 56 | id; VXLAN is type 1 */
 	struct fp_pkt_more more;
-	uint8_t pad2[4];
+	/* --fields latency, on the initiator's record: µs from its handshake (see fp_table.c) */
+	uint32_t lat_us[FP_LAT_N];
 };
-static_assert(sizeof(struct fp_record) == 160, "record layout is shared by rings and encoders");
+static_assert(sizeof(struct fp_record) == 168, "record layout is shared by rings and encoders");
 
 const char *fp_end_reason_name(enum fp_end_reason r);
 

@@ -14,6 +14,22 @@
  *   flows by last-seen time, which is what eviction (least recently seen) needs.
  * - Active timeout is checked when a packet arrives: the accumulated record is exported and the
  *   flow continues with fresh counters. A flow that goes quiet meets the idle timeout instead.
+ * - TCP latency (cfg.latency) lives in a side array, one struct fp_lat per entry, read only for
+ *   the first LAT_PKTS packets of each direction of a TCP flow (a test on the packet count in
+ *   the first line): a packet of an established flow touches nothing more. The initiator's
+ *   entry holds the times. Without biflow the responder's packets are another entry, which
+ *   finds the initiator's by the reversed key (a lookup for the responder's first LAT_PKTS
+ *   packets only, until the measurement is complete). Both directions must reach this table:
+ *   one port, or --biflow across ports (flows are per port otherwise).
+ *   What is measured, in µs:
+ *     server latency: the initiator's last SYN before the first SYN-ACK → that SYN-ACK (a
+ *       retransmitted SYN does not add its timeout);
+ *     client latency: the last SYN-ACK before the client's first ACK → that ACK;
+ *     application latency: the client's first data after the handshake → the server's first
+ *       data after it.
+ *   A handshake seen in part (no SYN: the flow started before capture) measures nothing; one
+ *   whose SYN-ACK never came measures nothing; what was measured is on every record of the
+ *   initiator's flow from then on.
  */
 #include "fp_table.h"
 
@@ -37,6 +53,23 @@
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
 #define TCP_ACK 0x10
+
+/* Latency is looked for in a direction's first packets only: a handshake and the first exchange
+ * fit (SYN, ACK, request, and a few ACKs or a split request before the server's answer). */
+#define LAT_PKTS 16
+
+enum { LAT_NONE, LAT_INITIATOR, LAT_RESPONDER };
+
+struct fp_lat {
+	uint64_t syn_us;    /* the initiator's last SYN before the first SYN-ACK */
+	uint64_t synack_us; /* the last SYN-ACK before the client's ACK */
+	uint64_t req_us;    /* the client's first data after the handshake, 0 until then */
+	uint32_t us[FP_LAT_N];
+	uint8_t role;  /* LAT_*: what this entry is in its connection */
+	uint8_t known; /* bit k: us[k] measured */
+	uint8_t pad[2];
+};
+static_assert(sizeof(struct fp_lat) == 40, "per-flow latency state, only with --fields latency");
 
 struct fp_bucket {
 	uint16_t sig[BUCKET_SLOTS];
@@ -96,8 +129,9 @@ static inline uint64_t flow_last_ms(const struct fp_flow *f)
 struct fp_table {
 	alignas(64) struct fp_bucket *buckets;
 	struct fp_flow *flows;
-	struct fp_pkt_more *more;		 /* per entry, only with cfg.more */
-	size_t buckets_len, flows_len, more_len; /* mapping sizes, for munmap */
+	struct fp_pkt_more *more;			  /* per entry, only with cfg.more */
+	struct fp_lat *lat;				  /* per entry, only with cfg.latency */
+	size_t buckets_len, flows_len, more_len, lat_len; /* mapping sizes, for munmap */
 	uint64_t bucket_mask;
 	uint32_t free_head;
 	uint32_t max_flows;
@@ -190,6 +224,13 @@ struct fp_table *fp_table_create(const struct fp_table_config *cfg)
 			goto fail_free;
 		memset(t->more, 0, (size_t)cfg->max_flows * sizeof(struct fp_pkt_more));
 	}
+	if (cfg->latency) {
+		t->lat_len = round_2m((size_t)cfg->max_flows * sizeof(struct fp_lat));
+		t->lat = table_map(t->lat_len);
+		if (t->lat == NULL)
+			goto fail_free;
+		memset(t->lat, 0, (size_t)cfg->max_flows * sizeof(struct fp_lat));
+	}
 	if (t->buckets == NULL || t->flows == NULL)
 		goto fail_free;
 	/* Touch everything now: page faults belong to start-up, not to the first million packets.
@@ -222,6 +263,8 @@ fail_free:
 		munmap(t->flows, t->flows_len);
 	if (t->more)
 		munmap(t->more, t->more_len);
+	if (t->lat)
+		munmap(t->lat, t->lat_len);
 	free(t);
 fail:
 	fprintf(stderr, "fp_table_create: cannot allocate %u flows\n", cfg->max_flows);
@@ -237,6 +280,8 @@ void fp_table_destroy(struct fp_table *t)
 	munmap(t->flows, t->flows_len);
 	if (t->more)
 		munmap(t->more, t->more_len);
+	if (t->lat)
+		munmap(t->lat, t->lat_len);
 	free(t);
 }
 
@@ -244,7 +289,8 @@ double fp_table_bytes_per_flow(const struct fp_table *t)
 {
 	double bytes = (double)(t->bucket_mask + 1) * sizeof(struct fp_bucket) +
 		       (double)t->max_flows * sizeof(struct fp_flow) +
-		       (t->more ? (double)t->max_flows * sizeof(struct fp_pkt_more) : 0);
+		       (t->more ? (double)t->max_flows * sizeof(struct fp_pkt_more) : 0) +
+		       (t->lat ? (double)t->max_flows * sizeof(struct fp_lat) : 0);
 	return bytes / t->max_flows;
 }
 
@@ -328,6 +374,12 @@ static void emit_record(struct fp_table *t, uint32_t i, enum fp_end_reason reaso
 		r.more = t->more[i];
 		if (r.more.vxlan_vni)
 			r.l2_segment = 1ull << 56 | (r.more.vxlan_vni & 0xffffff);
+	}
+	if (t->lat && t->lat[i].role == LAT_INITIATOR && t->lat[i].known) {
+		r.lat_known = t->lat[i].known;
+		for (int k = 0; k < FP_LAT_N; k++)
+			if (r.lat_known & (1u << k))
+				r.lat_us[k] = t->lat[i].us[k];
 	}
 	fp_counter_add(&t->st.records[reason], 1);
 	if (t->cfg.emit(t->cfg.emit_arg, &r) != 0) {
@@ -475,6 +527,9 @@ static int make_room(struct fp_table *t, uint64_t h, struct fp_bucket **out)
 	return BUCKET_SLOTS;
 }
 
+static void lat_start(struct fp_table *t, uint32_t i, const struct fp_pkt *p);
+static void lat_track(struct fp_table *t, uint32_t i, const struct fp_pkt *p, int rev);
+
 static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 {
 	if (!t->wheel_started) {
@@ -514,6 +569,8 @@ static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 	flow_begin(t, i, p, t->cfg.biflow && synack);
 	b->sig[s] = sig_of(h);
 	b->idx[s] = i + 1;
+	if (t->lat)
+		lat_start(t, i, p);
 	wheel_link(t, i, deadline_of(t, f) / t->tick_ms);
 	fp_counter_add(&t->st.flows_created, 1);
 	fp_counter_add(&t->st.active, 1);
@@ -534,6 +591,8 @@ static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 		fp_counter_add(&t->st.flows_created, 1);
 		f->init_swapped = (uint8_t)(t->cfg.biflow && p->swapped);
 		flow_begin(t, i, p, 0);
+		if (t->lat)
+			lat_start(t, i, p);
 		wheel_unlink(t, i);
 		wheel_link(t, i, deadline_of(t, f) / t->tick_ms);
 		return;
@@ -567,6 +626,9 @@ static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 		f->ttl_min = p->ttl;
 	if (!rev && p->ttl > f->ttl_max)
 		f->ttl_max = p->ttl;
+	/* the packet count is in the first line: an established flow stops here */
+	if (t->lat && f->key.proto == 6 && (rev ? f->rev_packets : f->packets) <= LAT_PKTS)
+		lat_track(t, i, p, rev);
 	if ((fl & (TCP_FIN | TCP_RST)) && !f->ended) {
 		/* The linger deadline is earlier than where the entry is filed: refile it now. */
 		f->ended = 1;
@@ -612,6 +674,106 @@ static inline uint32_t bucket_find(const struct fp_table *t, const struct fp_buc
 			return idx;
 	}
 	return 0;
+}
+
+/* ---- TCP latency (see the design notes at the top) ---- */
+
+/* Entry index + 1 of key `k`, 0 when the table does not hold it. */
+static uint32_t flow_find(const struct fp_table *t, const struct fp_flow_key *k)
+{
+	uint64_t h = fp_key_hash(k);
+	uint32_t idx = bucket_find(t, &t->buckets[b1_of(t, h)], sig_of(h), k);
+	return idx ? idx : bucket_find(t, &t->buckets[b2_of(t, h)], sig_of(h), k);
+}
+
+static void lat_start(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
+{
+	struct fp_lat *l = &t->lat[i];
+	uint8_t fl = p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST);
+
+	memset(l, 0, sizeof(*l));
+	if (p->key.proto != 6)
+		return;
+	if (fl == TCP_SYN) {
+		l->role = LAT_INITIATOR;
+		l->syn_us = p->ts_us;
+	} else if (fl == (TCP_SYN | TCP_ACK) && !t->cfg.biflow) {
+		l->role = LAT_RESPONDER; /* biflow: a SYN-ACK first means the SYN was missed */
+		lat_track(t, i, p, 0);
+	}
+}
+
+/* µs from `from` to `to`, or -1 when time went back or the gap does not fit 32 bits. */
+static int64_t lat_gap(uint64_t from, uint64_t to)
+{
+	return to >= from && to - from <= UINT32_MAX ? (int64_t)(to - from) : -1;
+}
+
+static void lat_set(struct fp_lat *l, enum fp_lat_kind k, uint64_t from, uint64_t to)
+{
+	int64_t d = lat_gap(from, to);
+	if (d >= 0) {
+		l->us[k] = (uint32_t)d;
+		l->known |= (uint8_t)(1u << k);
+	}
+}
+
+/* Packet `p` of entry `i` (`rev`: biflow, from the responder) during the first packets. */
+static void lat_track(struct fp_table *t, uint32_t i, const struct fp_pkt *p, int rev)
+{
+	struct fp_lat *own = &t->lat[i], *l = own;
+	int from_client = !rev;
+	const unsigned all = (1u << FP_LAT_N) - 1;
+
+	if (own->role == LAT_RESPONDER) { /* no biflow: the initiator's entry holds the state */
+		struct fp_flow_key k = t->flows[i].key;
+		fp_key_swap(&k);
+		uint32_t j = flow_find(t, &k);
+		if (j == 0 || t->lat[j - 1].role != LAT_INITIATOR) {
+			own->role = LAT_NONE; /* its SYN was not seen, or it has gone */
+			return;
+		}
+		l = &t->lat[j - 1];
+		from_client = 0;
+	} else if (own->role != LAT_INITIATOR) {
+		return;
+	}
+	if (l->known == all) {
+		own->role = own == l ? own->role : LAT_NONE; /* nothing more to look up */
+		return;
+	}
+	uint8_t fl = p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST);
+	uint64_t ts = p->ts_us;
+	int server_known = l->known & (1u << FP_LAT_SERVER);
+	int client_known = l->known & (1u << FP_LAT_CLIENT);
+
+	if (from_client) {
+		if (fl == TCP_SYN) {
+			if (!server_known)
+				l->syn_us = ts; /* a retransmission: the SYN-ACK answers the last */
+			return;
+		}
+		if (!server_known)
+			return; /* no SYN-ACK yet */
+		if (!client_known && fl == TCP_ACK) {
+			lat_set(l, FP_LAT_CLIENT, l->synack_us, ts);
+			client_known = l->known & (1u << FP_LAT_CLIENT);
+		}
+		if (client_known && p->tcp_payload && l->req_us == 0)
+			l->req_us = ts;
+		return;
+	}
+	if (fl == (TCP_SYN | TCP_ACK)) {
+		if (!server_known) {
+			lat_set(l, FP_LAT_SERVER, l->syn_us, ts);
+			l->synack_us = ts;
+		} else if (!client_known) {
+			l->synack_us = ts; /* a retransmission: the client's ACK answers the last */
+		}
+		return;
+	}
+	if (p->tcp_payload && l->req_us && !(l->known & (1u << FP_LAT_APPL)))
+		lat_set(l, FP_LAT_APPL, l->req_us, ts);
 }
 
 void fp_table_update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsigned n)

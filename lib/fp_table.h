@@ -27,6 +27,8 @@ struct fp_table_config {
 			       one entry per connection, the initiator's side forward */
 	int more;	    /* keep each flow's first-packet context (struct fp_pkt_more) for the
 			       optional template fields: 28 more bytes per flow */
+	int latency;	    /* measure TCP handshake and application latency (fp_record.lat_us):
+			       40 more bytes per flow */
 	fp_emit_fn emit;
 	void *emit_arg;
 };

@@ -227,6 +227,9 @@ static void usage(FILE *out)
 	    "                               (dot1qVlanId 243, dot1qCustomerVlanId 245), flowlabel\n"
 	    "                               (flowLabelIPv6 31), mpls (top three labels, 70-72),\n"
 	    "                               tunnel (greKey 296, layer2SegmentId 351 for VXLAN),\n"
+	    "                               latency (TCP client, server and application latency:\n"
+	    "                               v9 57554-57559 as nfdump reads them, IPFIX ntop PEN\n"
+	    "                               35632 IEs 123-125 in ms, JSON in µs),\n"
 	    "                               all; each flow carries its first packet's values\n"
 	    "                               (default none: the template every collector takes;\n"
 	    "                               with --decap auto: mpls,tunnel; 'none' for neither)\n"
@@ -344,6 +347,7 @@ static int parse_fields(const char *s, unsigned *out)
 	    {"flowlabel", FP_FIELD_FLOW_LABEL},
 	    {"mpls", FP_FIELD_MPLS},
 	    {"tunnel", FP_FIELD_TUNNEL},
+	    {"latency", FP_FIELD_LATENCY},
 	    {"all", FP_FIELD_ALL},
 	    {"none", 0},
 	};
@@ -358,7 +362,7 @@ static int parse_fields(const char *s, unsigned *out)
 		if (i == sizeof(groups) / sizeof(groups[0])) {
 			fp_log(LOG_ERR,
 			       "--fields: '%.*s' is not one of ingress, vlan, flowlabel, mpls, "
-			       "tunnel, all, none",
+			       "tunnel, latency, all, none",
 			       (int)len, p);
 			return -1;
 		}

@@ -86,6 +86,16 @@ static void add_fields(const struct fp_jsonout *j, json_t *o, const struct fp_re
 		json_object_set_new(o, "greKey", json_integer(r->more.gre_key));
 		json_object_set_new(o, "layer2SegmentId", json_integer((json_int_t)r->l2_segment));
 	}
+	/* no IANA IEs: named as what they are, in µs, present only when measured */
+	static const char *const lat_names[FP_LAT_N] = {
+	    [FP_LAT_CLIENT] = "clientNetworkLatencyMicroseconds",
+	    [FP_LAT_SERVER] = "serverNetworkLatencyMicroseconds",
+	    [FP_LAT_APPL] = "applicationLatencyMicroseconds",
+	};
+	if (j->fields & FP_FIELD_LATENCY)
+		for (int k = 0; k < FP_LAT_N; k++)
+			if (r->lat_known & (1u << k))
+				json_object_set_new(o, lat_names[k], json_integer(r->lat_us[k]));
 }
 
 /* A write or flush failed: the lines stdio held since the last good flush are lost. Said once

@@ -715,7 +715,8 @@ int main(int argc, char **argv)
 	    .active_ms = cfg.active_ms,
 	    .fin_ms = cfg.fin_ms,
 	    .biflow = cfg.biflow,
-	    .more = cfg.fields != 0,
+	    .more = (cfg.fields & ~(unsigned)FP_FIELD_LATENCY) != 0,
+	    .latency = (cfg.fields & FP_FIELD_LATENCY) != 0,
 	};
 	budget.left = (int64_t)cfg.count;
 	for (; nw < ncaps; nw++) {
@@ -725,7 +726,7 @@ int main(int argc, char **argv)
 		workers[nw].sample_n = cfg.sample_n;
 		workers[nw].decap = cfg.decap;
 		workers[nw].biflow = cfg.biflow;
-		workers[nw].more = cfg.fields != 0;
+		workers[nw].more = tcfg.more;
 		if (cfg.frag_max) {
 			struct fp_frag_config fc = {.max_entries = cfg.frag_max,
 						    .timeout_ms = cfg.frag_timeout_ms};

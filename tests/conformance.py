@@ -83,9 +83,14 @@ def check(fmt, path, mtu):
                     tid, fc = struct.unpack(">HH", body[p:p + 4])
                     if tid < 256:
                         bad(f"template id {tid} < 256")
-                    fields = [struct.unpack(">HH", body[p + 4 + 4 * i:p + 8 + 4 * i]) for i in range(fc)]
+                    # RFC 7011 §3.2: an IPFIX IE with the enterprise bit carries a 4-byte PEN
+                    p += 4
+                    fields = []
+                    for _ in range(fc):
+                        ie, ln = struct.unpack(">HH", body[p:p + 4])
+                        fields.append((ie, ln))
+                        p += 8 if fmt == "ipfix" and ie & 0x8000 else 4
                     templates[tid] = sum(l for _, l in fields)
-                    p += 4 + 4 * fc
                     counted += 1
                 if any(body[p:]):
                     bad("template set padding not zero")

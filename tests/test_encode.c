@@ -261,6 +261,50 @@ static void ipv6_record(void **state)
 
 /* --fields: the optional IEs follow the default ones, in the template and in the record; v9's
  * flow label is 3 bytes (RFC 3954), IPFIX's 4; v5 puts the ingress interface in its input. */
+/* --fields latency: v9 sends whole seconds and the µs beyond them under nfdump's type ids
+ * (57554-57559), IPFIX ntop's enterprise IEs 123-125 (PEN 35632) in ms; unknown is 0. */
+static void latency_fields(void **state)
+{
+	(void)state;
+	uint8_t buf[1500];
+	struct fp_encoder e;
+	struct fp_record r = rec4();
+	r.lat_known = 1u << FP_LAT_CLIENT | 1u << FP_LAT_APPL;
+	r.lat_us[FP_LAT_CLIENT] = 2345678; /* 2 s 345678 µs */
+	r.lat_us[FP_LAT_APPL] = 999;
+
+	for (int v9 = 0; v9 <= 1; v9++) {
+		size_t base = v9 ? 58 : 68; /* the default IPv4 record */
+		fp_encode_init(&e, v9 ? FP_FORMAT_NFV9 : FP_FORMAT_IPFIX, 1, buf, sizeof(buf), 0);
+		fp_encode_layout(&e, 0, FP_FIELD_LATENCY);
+		fp_encode_begin(&e, 1767225601000ull);
+		assert_int_equal(fp_encode_templates(&e), 0);
+		size_t tpl_end = e.len;
+		assert_int_equal(fp_encode_record(&e, &r), 0);
+		fp_encode_finish(&e);
+		const uint8_t *t = buf + (v9 ? 20 : 16) + 4; /* the IPv4 template */
+		unsigned n = get16(t + 2);
+		const uint8_t *d = buf + tpl_end + 4 + base;
+		if (v9) {
+			for (unsigned i = 0; i < 6; i++)
+				assert_int_equal(get16(t + 4 + 4 * (n - 6 + i)), 57554 + i);
+			static const uint32_t want[6] = {2, 345678, 0, 0, 0, 999};
+			for (unsigned i = 0; i < 6; i++)
+				assert_int_equal(get32(d + 4 * i), want[i]);
+		} else {
+			const uint8_t *ie = t + 4 + 4 * (n - 3);
+			for (unsigned i = 0; i < 3; i++, ie += 8) {
+				assert_int_equal(get16(ie), 0x8000 | (123 + i));
+				assert_int_equal(get16(ie + 2), 4);
+				assert_int_equal(get32(ie + 4), FP_PEN_NTOP);
+			}
+			assert_int_equal(get32(d), 2345);
+			assert_int_equal(get32(d + 4), 0);
+			assert_int_equal(get32(d + 8), 0); /* 999 µs: not a whole ms */
+		}
+	}
+}
+
 static void optional_fields(void **state)
 {
 	(void)state;
@@ -280,7 +324,7 @@ static void optional_fields(void **state)
 	for (int v9 = 0; v9 <= 1; v9++) {
 		size_t base = v9 ? 82 : 92; /* the default IPv6 record */
 		fp_encode_init(&e, v9 ? FP_FORMAT_NFV9 : FP_FORMAT_IPFIX, 1, buf, sizeof(buf), 0);
-		fp_encode_layout(&e, 0, FP_FIELD_ALL);
+		fp_encode_layout(&e, 0, FP_FIELD_ALL & ~(unsigned)FP_FIELD_LATENCY);
 		fp_encode_begin(&e, 1767225601000ull);
 		assert_int_equal(fp_encode_templates(&e), 0);
 		size_t tpl_end = e.len;
@@ -456,6 +500,7 @@ int main(void)
 	    cmocka_unit_test(ipv6_record),	    cmocka_unit_test(fills_to_mtu),
 	    cmocka_unit_test(wrap_around),	    cmocka_unit_test(options_records),
 	    cmocka_unit_test(nfv5_packet_layout),   cmocka_unit_test(optional_fields),
+	    cmocka_unit_test(latency_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
