@@ -46,7 +46,9 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void build(uint8_t *b, uint32_t flow)
+static int tcp; /* --tcp: TCP frames, a SYN first, then ACKs with 6 bytes of data */
+
+static void build(uint8_t *b, uint32_t flow, int syn)
 {
 	memset(b, 0, FRAME);
 	b[0] = 2, b[6] = 2, b[11] = 1;
@@ -58,6 +60,12 @@ static void build(uint8_t *b, uint32_t flow)
 	ip[16] = 198, ip[17] = 18, ip[18] = (uint8_t)(flow >> 25), ip[19] = (uint8_t)(flow >> 17);
 	uint8_t *udp = ip + 20;
 	udp[0] = 0x30, udp[1] = 0x39, udp[2] = 0x00, udp[3] = 0x35, udp[5] = 26;
+	if (tcp) {
+		ip[9] = 6;
+		memset(udp + 4, 0, 16);
+		udp[12] = 5 << 4;	     /* data offset: 20 bytes, then 6 bytes of data */
+		udp[13] = syn ? 0x02 : 0x18; /* SYN; ACK|PSH */
+	}
 }
 
 static uint64_t rnd(uint64_t *s)
@@ -163,11 +171,12 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	uint64_t flows = 10000, packets = 20000000;
-	int runs = 5, ref = 0;
+	int runs = 5, ref = 0, latency = 0;
 	int c;
 	static const struct option opts[] = {
 	    {"flows", required_argument, NULL, 'f'}, {"packets", required_argument, NULL, 'n'},
 	    {"runs", required_argument, NULL, 'r'},  {"table", required_argument, NULL, 't'},
+	    {"tcp", no_argument, NULL, 'T'},	     {"latency", no_argument, NULL, 'L'},
 	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0}};
 	while ((c = getopt_long(argc, argv, "f:n:r:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -179,6 +188,12 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			runs = atoi(optarg);
+			break;
+		case 'T':
+			tcp = 1;
+			break;
+		case 'L':
+			latency = 1;
 			break;
 		case 't':
 			ref = strcmp(optarg, "rte_hash") == 0;
@@ -197,11 +212,14 @@ int main(int argc, char **argv)
 #endif
 			break;
 		default:
-			printf(
-			    "Usage: fp-bench-pipeline [--flows F] [--packets N] [--runs R]\n"
-			    "                         [--table fluxprobe|rte_hash]\n"
-			    "  parse + table + expiry on one core, 64-byte frames from memory;\n"
-			    "  rte_hash: DPDK's cuckoo hash as the table instead (a reference)\n");
+			printf("Usage: fp-bench-pipeline [--flows F] [--packets N] [--runs R]\n"
+			       "                         [--table fluxprobe|rte_hash] [--tcp] "
+			       "[--latency]\n"
+			       "  parse + table + expiry on one core, 64-byte frames from memory;\n"
+			       "  rte_hash: DPDK's cuckoo hash as the table instead (a reference)\n"
+			       "  --tcp: TCP frames (each flow's first a SYN, then data); "
+			       "--latency: the\n"
+			       "  table measures TCP latency (--fields latency)\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -226,14 +244,15 @@ int main(int argc, char **argv)
 		perm[j] = x;
 	}
 	for (uint64_t f = 0; f < flows; f++)
-		build(first + f * FRAME, perm[f]);
+		build(first + f * FRAME, perm[f], 1);
 	for (uint64_t i = 0; i < packets; i++)
-		build(stream + i * FRAME, (uint32_t)(rnd(&s) % flows));
+		build(stream + i * FRAME, (uint32_t)(rnd(&s) % flows), 0);
 
 	struct fp_table_config cfg = {.max_flows = (uint32_t)(flows + flows / 8 + 64),
 				      .idle_ms = 3600000,
 				      .active_ms = 3600000,
 				      .fin_ms = 2000,
+				      .latency = latency,
 				      .emit = count_record};
 	struct fp_table *t = fp_table_create(&cfg);
 	if (t == NULL)
@@ -273,9 +292,10 @@ int main(int argc, char **argv)
 	struct fp_table_stats st;
 	fp_table_stats_read(t, &st);
 	qsort(mpps, (size_t)runs, sizeof(double), cmp_double);
-	printf("{\"table\":\"%s\",\"flows\":%lu,\"median_mpps\":%.2f,\"insert_pass_mpps\":%.2f,"
+	printf("{\"table\":\"%s\",\"tcp\":%d,\"latency\":%d,\"flows\":%lu,\"median_mpps\":%.2f,"
+	       "\"insert_pass_mpps\":%.2f,"
 	       "\"active_flows\":%lu,\"records_emitted\":%lu,\"table_bytes_per_flow\":%.1f}\n",
-	       rt ? "rte_hash" : "fluxprobe", (unsigned long)flows, mpps[runs / 2],
+	       rt ? "rte_hash" : "fluxprobe", tcp, latency, (unsigned long)flows, mpps[runs / 2],
 	       flows / ins / 1e6, (unsigned long)(rt ? rt->used : st.active),
 	       (unsigned long)emitted, rt ? 0.0 : fp_table_bytes_per_flow(t));
 	fp_table_destroy(t);
