@@ -79,8 +79,12 @@ static enum fp_parse_result parse_gre(const uint8_t *g, uint32_t cap, uint32_t w
 	if (cap < 4)
 		return FP_PARSE_TRUNC_TUNNEL;
 	uint16_t fl = rd16(g), proto = rd16(g + 2);
-	if ((fl & 0x0007) != 0 || (fl & 0x4000))
-		return NOT_TUNNEL; /* version 1 (PPTP) or source routing: not opened */
+	if ((fl & 0x0007) != 0 || (fl & 0x4000)) { /* version 1 (PPTP) or source routing */
+		out->unopened = (fl & 0x0007) == 1 ? FP_UNOPENED_GRE_PPTP
+				: (fl & 0x4000)	   ? FP_UNOPENED_GRE_ROUTING
+						   : FP_UNOPENED_GRE_OTHER;
+		return NOT_TUNNEL;
+	}
 	uint32_t off = 4;
 	if (fl & 0x8000)
 		off += 4; /* checksum, reserved */
@@ -119,8 +123,10 @@ static enum fp_parse_result parse_gre(const uint8_t *g, uint32_t cap, uint32_t w
 		if (hl) {
 			if (cap < 8)
 				return FP_PARSE_TRUNC_TUNNEL;
-			if ((p[0] >> 4) != 1)
+			if ((p[0] >> 4) != 1) {
+				out->unopened = FP_UNOPENED_GRE_VERSION;
 				return NOT_TUNNEL;
+			}
 			vlan = rd16(p) & 0x0fff;
 		}
 		if (decap_enter(out, FP_TUNNEL_ERSPAN))
@@ -132,8 +138,10 @@ static enum fp_parse_result parse_gre(const uint8_t *g, uint32_t cap, uint32_t w
 	case 0x8909: { /* Cisco MetaData: next type, version 1, length, option, SGT (8 bytes) */
 		if (cap < 8 || wire < 8)
 			return FP_PARSE_TRUNC_TUNNEL;
-		if (p[2] != 1)
-			return NOT_TUNNEL; /* a version we do not know: keep the outer packet */
+		if (p[2] != 1) { /* a version we do not know: keep the outer packet */
+			out->unopened = FP_UNOPENED_GRE_VERSION;
+			return NOT_TUNNEL;
+		}
 		if (decap_enter(out, FP_TUNNEL_GRE))
 			return FP_PARSE_DECAP_TOO_DEEP;
 		return parse_ethertype(p, cap, wire, 8, rd16(p), out);
@@ -141,8 +149,11 @@ static enum fp_parse_result parse_gre(const uint8_t *g, uint32_t cap, uint32_t w
 	case 0x22eb: { /* ERSPAN type III: 12 bytes, + 8 with the platform subheader (O bit) */
 		if (cap < 12)
 			return FP_PARSE_TRUNC_TUNNEL;
-		if ((p[0] >> 4) != 2 || ((p[10] >> 2) & 0x1f) != 0)
-			return NOT_TUNNEL; /* not version 2, or not an Ethernet frame */
+		if ((p[0] >> 4) != 2 || ((p[10] >> 2) & 0x1f) != 0) {
+			out->unopened =
+			    FP_UNOPENED_GRE_VERSION; /* not version 2, or not Ethernet */
+			return NOT_TUNNEL;
+		}
 		uint32_t hl = 12 + ((p[11] & 1) ? 8 : 0);
 		if (cap < hl || wire < hl)
 			return FP_PARSE_TRUNC_TUNNEL;
@@ -154,6 +165,10 @@ static enum fp_parse_result parse_gre(const uint8_t *g, uint32_t cap, uint32_t w
 		return parse_inner_eth(p + hl, cap - hl, wire - hl, out);
 	}
 	default:
+		out->unopened = proto == 0x880b	  ? FP_UNOPENED_GRE_PPP
+				: proto == 0x894f ? FP_UNOPENED_GRE_NSH
+				: proto == 0x883e ? FP_UNOPENED_GRE_WCCP
+						  : FP_UNOPENED_GRE_OTHER;
 		return NOT_TUNNEL;
 	}
 }
@@ -187,7 +202,9 @@ static enum fp_parse_result try_ip_tunnel(uint8_t proto, const uint8_t *p, uint3
 	if (r == NOT_TUNNEL || r != FP_PARSE_OK) {
 		/* Not a tunnel we open, or a malformed inside: the outer packet is the flow, so
 		 * nothing seen goes unaccounted; a failed opening is flagged for the counters. */
+		uint8_t unopened = out->unopened;
 		*out = outer;
+		out->unopened = unopened;
 		out->decap_failed = r == NOT_TUNNEL ? 0 : r == FP_PARSE_NOT_IP ? 2 : 1;
 		return FP_PARSE_OK;
 	}
@@ -224,7 +241,9 @@ static enum fp_parse_result parse_l4(const uint8_t *l4, uint32_t len, uint32_t l
 			enum fp_parse_result r = parse_udp_tunnel(l4, len, l4wire, out);
 			if (r == FP_PARSE_OK)
 				return r;
+			uint8_t unopened = out->unopened;
 			*out = outer; /* as for IP tunnels: the outer datagram is the flow */
+			out->unopened = unopened;
 			out->decap_failed = r == NOT_TUNNEL ? 0 : r == FP_PARSE_NOT_IP ? 2 : 1;
 		}
 		return FP_PARSE_OK;
@@ -567,14 +586,18 @@ static enum fp_parse_result parse_udp_tunnel(const uint8_t *l4, uint32_t len, ui
 		return parse_inner_eth(h + 8, cap - 8, wire > 8 ? wire - 8 : 0, out);
 	}
 	if (dport == 6081) {
-		if ((h[0] >> 6) != 0)
+		if ((h[0] >> 6) != 0) {
+			out->unopened = FP_UNOPENED_GENEVE_OTHER;
 			return NOT_TUNNEL;
+		}
 		uint32_t hl = 8 + (uint32_t)(h[0] & 0x3f) * 4;
 		if (cap < hl || wire < hl)
 			return FP_PARSE_TRUNC_TUNNEL;
 		uint16_t proto = rd16(h + 2);
-		if (proto != 0x6558 && proto != 0x0800 && proto != 0x86dd)
+		if (proto != 0x6558 && proto != 0x0800 && proto != 0x86dd) {
+			out->unopened = FP_UNOPENED_GENEVE_OTHER;
 			return NOT_TUNNEL;
+		}
 		if (decap_enter(out, FP_TUNNEL_GENEVE))
 			return FP_PARSE_DECAP_TOO_DEEP;
 		if (proto == 0x6558)
@@ -582,8 +605,12 @@ static enum fp_parse_result parse_udp_tunnel(const uint8_t *l4, uint32_t len, ui
 		return parse_ip_any(h + hl, cap - hl, wire - hl, out);
 	}
 	/* GTP-U: version 1, protocol type GTP, message G-PDU (0xff) */
-	if ((h[0] >> 5) != 1 || !(h[0] & 0x10) || h[1] != 0xff)
+	if ((h[0] >> 5) != 1 || !(h[0] & 0x10))
+		return NOT_TUNNEL; /* not GTPv1 on this port: an ordinary datagram */
+	if (h[1] != 0xff) {
+		out->unopened = FP_UNOPENED_GTPU_SIGNALLING;
 		return NOT_TUNNEL;
+	}
 	uint32_t hl = 8;
 	if (h[0] & 0x07) {
 		hl = 12; /* sequence, N-PDU, next extension type */
@@ -605,6 +632,23 @@ static enum fp_parse_result parse_udp_tunnel(const uint8_t *l4, uint32_t len, ui
 	if (decap_enter(out, FP_TUNNEL_GTPU))
 		return FP_PARSE_DECAP_TOO_DEEP;
 	return parse_ip_any(h + hl, cap - hl, wire - hl, out);
+}
+
+const char *fp_unopened_name(enum fp_unopened u)
+{
+	static const char *const names[FP_UNOPENED_N] = {
+	    [FP_UNOPENED_NONE] = "none",
+	    [FP_UNOPENED_GRE_PPTP] = "gre_pptp",
+	    [FP_UNOPENED_GRE_ROUTING] = "gre_routing",
+	    [FP_UNOPENED_GRE_PPP] = "gre_ppp",
+	    [FP_UNOPENED_GRE_NSH] = "gre_nsh",
+	    [FP_UNOPENED_GRE_WCCP] = "gre_wccp",
+	    [FP_UNOPENED_GRE_OTHER] = "gre_other",
+	    [FP_UNOPENED_GRE_VERSION] = "gre_erspan_or_metadata_version",
+	    [FP_UNOPENED_GENEVE_OTHER] = "geneve_other",
+	    [FP_UNOPENED_GTPU_SIGNALLING] = "gtpu_signalling",
+	};
+	return (unsigned)u < FP_UNOPENED_N ? names[u] : "unknown";
 }
 
 const char *fp_tunnel_name(enum fp_tunnel t)

@@ -67,6 +67,22 @@ enum fp_tunnel {
 	FP_TUNNEL_N,
 };
 
+/* Tunnel packets --decap auto recognised and did not open: the outer packet is the flow, and the
+ * kind is counted under its own reason. */
+enum fp_unopened {
+	FP_UNOPENED_NONE = 0,
+	FP_UNOPENED_GRE_PPTP,	     /* GRE version 1: PPTP's enhanced GRE (PPP inside) */
+	FP_UNOPENED_GRE_ROUTING,     /* GRE with the RFC 1701 routing bit */
+	FP_UNOPENED_GRE_PPP,	     /* GRE version 0 carrying PPP (0x880b) */
+	FP_UNOPENED_GRE_NSH,	     /* GRE carrying a Network Service Header (0x894f) */
+	FP_UNOPENED_GRE_WCCP,	     /* GRE carrying WCCP redirection (0x883e) */
+	FP_UNOPENED_GRE_OTHER,	     /* GRE carrying any other protocol type */
+	FP_UNOPENED_GRE_VERSION,     /* ERSPAN or Cisco MetaData of a version we do not know */
+	FP_UNOPENED_GENEVE_OTHER,    /* Geneve of another version or carrying another protocol */
+	FP_UNOPENED_GTPU_SIGNALLING, /* GTP-U messages other than G-PDU (echo, error, end marker) */
+	FP_UNOPENED_N,
+};
+
 /*
  * Context beyond the key for the optional template fields (--fields). The parser fills all but
  * `ingress`, which the worker sets from its capture; the flow table keeps it per flow only when
@@ -105,6 +121,7 @@ struct fp_pkt {
 	uint8_t tcp_payload;  /* a TCP segment that carries data (for --fields latency) */
 	uint64_t ts_us;	      /* set by the caller, not by fp_parse: packet time, Unix epoch µs */
 	struct fp_pkt_more more; /* read by the table only with --fields */
+	uint8_t unopened;	 /* enum fp_unopened: a tunnel seen but not opened */
 };
 static_assert(sizeof(struct fp_pkt) == 112, "a parsed packet stays small: bursts are memset");
 
@@ -120,6 +137,9 @@ enum fp_parse_result fp_parse(enum fp_link link, const uint8_t *data, uint32_t c
  * FP_PARSE_MAX_DECAP deep); the outermost tunnel's type is reported. */
 enum fp_parse_result fp_parse_decap(enum fp_link link, const uint8_t *data, uint32_t caplen,
 				    uint32_t wirelen, int decap, struct fp_pkt *out);
+
+/* Short snake_case name of an unopened tunnel's kind. */
+const char *fp_unopened_name(enum fp_unopened u);
 
 /* Short snake_case name of a tunnel type. */
 const char *fp_tunnel_name(enum fp_tunnel t);

@@ -210,8 +210,12 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 	for (int t = FP_TUNNEL_GRE; t < FP_TUNNEL_N; t++)
 		fprintf(out, "%s\"%s\":%lu", t == FP_TUNNEL_GRE ? "" : ",",
 			fp_tunnel_name((enum fp_tunnel)t), (unsigned long)sum.decap[t]);
-	fprintf(out, ",\"failed\":%lu,\"not_ip_inside\":%lu},", (unsigned long)sum.decap_failed,
-		(unsigned long)sum.decap_not_ip);
+	fprintf(out, ",\"failed\":%lu,\"not_ip_inside\":%lu,\"not_opened\":{",
+		(unsigned long)sum.decap_failed, (unsigned long)sum.decap_not_ip);
+	for (int u = FP_UNOPENED_NONE + 1; u < FP_UNOPENED_N; u++)
+		fprintf(out, "%s\"%s\":%lu", u == FP_UNOPENED_NONE + 1 ? "" : ",",
+			fp_unopened_name((enum fp_unopened)u), (unsigned long)sum.unopened[u]);
+	fprintf(out, "}},");
 	struct fp_frag_stats fs = {0};
 	for (unsigned w = 0; w < nw; w++) {
 		struct fp_frag_stats one;
@@ -458,6 +462,21 @@ static void log_set_aside(struct fp_worker *workers, unsigned nw,
 		       "--decap: %lu tunnels with a malformed inside and %lu carrying no IP were "
 		       "accounted as their outer packet; summary decapsulated",
 		       (unsigned long)sum.decap_failed, (unsigned long)sum.decap_not_ip);
+	char kinds[512];
+	uint64_t unopened = 0;
+	len = 0;
+	for (int u = FP_UNOPENED_NONE + 1; u < FP_UNOPENED_N; u++) {
+		unopened += sum.unopened[u];
+		if (sum.unopened[u] && len < sizeof(kinds))
+			len += (size_t)snprintf(
+			    kinds + len, sizeof(kinds) - len, "%s%s %lu", len ? ", " : "",
+			    fp_unopened_name((enum fp_unopened)u), (unsigned long)sum.unopened[u]);
+	}
+	if (unopened)
+		fp_log(LOG_WARNING,
+		       "--decap: %lu tunnel packets not opened (%s) were accounted as their outer "
+		       "packet; summary decapsulated.not_opened",
+		       (unsigned long)unopened, kinds);
 	if (fs.unmatched || fs.full)
 		fp_log(
 		    LOG_WARNING,

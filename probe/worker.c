@@ -117,7 +117,8 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 		if (n)
 			account_now(w, w->frag_out, n);
 	}
-	if (p->tunnel | p->decap_failed) { /* tunnels are the exception: one test for both */
+	if (p->tunnel | p->decap_failed | p->unopened) { /* the exception: one test for all */
+		w->local.unopened[p->unopened]++;
 		w->local.decap[p->tunnel]++;
 		w->local.decap_failed += p->decap_failed == 1;
 		w->local.decap_not_ip += p->decap_failed == 2;

@@ -41,6 +41,7 @@ struct fp_worker_stats {
 	uint64_t decap[FP_TUNNEL_N]; /* --decap: packets accounted by their outermost tunnel */
 	uint64_t decap_failed;	     /* tunnels whose inside was malformed: outer accounted */
 	uint64_t decap_not_ip;	     /* tunnels carrying no IP (ARP, STP...): outer accounted */
+	uint64_t unopened[FP_UNOPENED_N]; /* tunnels not opened, by kind: outer accounted */
 };
 
 struct fp_worker {

@@ -32,4 +32,32 @@ expect_eq "ERSPAN II packets opened" "$(json_get "$T/erspan.json" decapsulated.e
 # ARP, STP and CDP frames inside ERSPAN are not IP: the GRE packet is the flow, not a failure
 "$FLUXPROBE" --read "$C/erspan-type-ii-3.pcap" --decap auto --summary json -q >"$T/erspan3.json"
 expect_eq "non-IP inside ERSPAN: not counted as failed" "$(json_get "$T/erspan3.json" decapsulated.failed)" 0
+
+# Tunnels recognised but not opened are each counted under their own reason, accounted as the
+# outer packet, and named in the last lines: crafted GRE (PPTP's version 1, PPP, NSH, WCCP,
+# another type), Geneve carrying NSH, GTP-U echo requests, and ordinary UDP on 2152 (not GTP).
+/usr/bin/python3 - "$T/unopened.pcap" <<'PY'
+import sys
+from scapy.all import Ether, IP, UDP, GRE, Raw, wrpcap
+from scapy.contrib.geneve import GENEVE
+e = lambda: Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+ip = lambda: IP(src="198.18.0.1", dst="198.19.0.1")
+pk = []
+pk += [e() / ip() / GRE(version=1, proto=0x880b) / Raw(b"\x00" * 12)] * 3  # PPTP
+pk += [e() / ip() / GRE(proto=0x880b) / Raw(b"\xff\x03\x00\x21" + b"\x00" * 20)] * 2
+pk += [e() / ip() / GRE(proto=0x894f) / Raw(b"\x00" * 24)] * 4
+pk += [e() / ip() / GRE(proto=0x883e) / Raw(b"\x00" * 24)]
+pk += [e() / ip() / GRE(proto=0x9999) / Raw(b"\x00" * 24)] * 2
+pk += [e() / ip() / UDP(sport=5000, dport=6081) / GENEVE(proto=0x894f) / Raw(b"\x00" * 24)] * 2
+pk += [e() / ip() / UDP(sport=2152, dport=2152) / Raw(b"\x32\x01\x00\x04\x00\x00\x00\x00\x00\x01\x00\x00")] * 5
+pk += [e() / ip() / UDP(sport=2152, dport=2152) / Raw(b"\x00" * 16)] * 6  # not GTP at all
+wrpcap(sys.argv[1], pk)
+PY
+"$FLUXPROBE" --read "$T/unopened.pcap" --decap auto --summary json >"$T/unopened.json" 2>"$T/unopened.log"
+for kv in gre_pptp=3 gre_ppp=2 gre_nsh=4 gre_wccp=1 gre_other=2 geneve_other=2 gtpu_signalling=5; do
+	expect_eq "not opened: ${kv%=*}" "$(json_get "$T/unopened.json" "decapsulated.not_opened.${kv%=*}")" "${kv#*=}"
+done
+expect_eq "every crafted packet accounted" "$(json_get "$T/unopened.json" packets)" 25
+grep -q "19 tunnel packets not opened (gre_pptp 3, gre_ppp 2, gre_nsh 4, gre_wccp 1, gre_other 2, geneve_other 2, gtpu_signalling 5)" "$T/unopened.log" ||
+	{ cat "$T/unopened.log"; fail "the last lines do not name the tunnels not opened"; }
 echo "ok: decapsulation"
