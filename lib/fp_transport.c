@@ -12,6 +12,76 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+/* The context tls:// collectors are opened with (reference counted by OpenSSL: a connection
+ * keeps its own reference, so a new context never pulls one from under an open connection). */
+static SSL_CTX *tls_ctx;
+
+/* OpenSSL's reason for the last error on this thread, or `fallback`. */
+static void tls_error_string(char *buf, size_t len, const char *fallback)
+{
+	unsigned long e = ERR_peek_last_error();
+	if (e)
+		ERR_error_string_n(e, buf, len);
+	else
+		snprintf(buf, len, "%s", fallback);
+	ERR_clear_error();
+}
+
+/* A session ticket: in TLS 1.3 the collector sends it once it has accepted our Finished (and
+ * our certificate), so it confirms the session. Nothing is kept for resumption. */
+static int tls_on_ticket(SSL *ssl, SSL_SESSION *sess)
+{
+	(void)sess;
+	struct fp_collector *c = SSL_get_app_data(ssl);
+	if (c)
+		c->tls_confirmed = 1;
+	return 0;
+}
+
+int fp_tls_setup(const struct fp_tls_config *tc, char *err, size_t errlen)
+{
+	char why[128];
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	if (ctx == NULL) {
+		tls_error_string(why, sizeof(why), "out of memory");
+		snprintf(err, errlen, "TLS: cannot create a context: %s", why);
+		return -1;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_session_cache_mode(ctx,
+				       SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(ctx, tls_on_ticket);
+	const char *file = tc->ca ? tc->ca : "the system's CA store";
+	int ok = tc->ca ? SSL_CTX_load_verify_locations(ctx, tc->ca, NULL)
+			: SSL_CTX_set_default_verify_paths(ctx);
+	if (ok == 1 && tc->cert) {
+		file = tc->cert;
+		ok = SSL_CTX_use_certificate_chain_file(ctx, tc->cert);
+		if (ok == 1) {
+			file = tc->key ? tc->key : tc->cert;
+			ok = SSL_CTX_use_PrivateKey_file(ctx, file, SSL_FILETYPE_PEM);
+		}
+		if (ok == 1)
+			ok = SSL_CTX_check_private_key(ctx);
+	}
+	if (ok != 1) {
+		tls_error_string(why, sizeof(why), "unreadable");
+		snprintf(err, errlen, "TLS: %s: %s", file, why);
+		SSL_CTX_free(ctx);
+		return -1;
+	}
+	SSL_CTX_free(tls_ctx);
+	tls_ctx = ctx;
+	return 0;
+}
+
 int fp_collector_parse(const char *spec, struct fp_collector *c, char *err, size_t errlen)
 {
 	char host[128];
@@ -28,10 +98,14 @@ int fp_collector_parse(const char *spec, struct fp_collector *c, char *err, size
 	if (strncmp(spec, "tcp://", 6) == 0) {
 		c->proto = FP_PROTO_TCP;
 		spec += 6;
+	} else if (strncmp(spec, "tls://", 6) == 0) {
+		c->proto = FP_PROTO_TCP;
+		c->tls = 1;
+		spec += 6;
 	} else if (strncmp(spec, "udp://", 6) == 0) {
 		spec += 6;
 	} else if (strstr(spec, "://") != NULL) {
-		snprintf(err, errlen, "collector '%s': transport must be udp:// or tcp://",
+		snprintf(err, errlen, "collector '%s': transport must be udp://, tcp:// or tls://",
 			 c->name);
 		return -EINVAL;
 	}
@@ -53,6 +127,7 @@ int fp_collector_parse(const char *spec, struct fp_collector *c, char *err, size
 		snprintf(host, sizeof(host), "%.*s", (int)(colon - spec), spec);
 		port = colon + 1;
 	}
+	snprintf(c->host, sizeof(c->host), "%s", host);
 	char *end;
 	long p = strtol(port, &end, 10);
 	if (*port == '\0' || *end != '\0' || p < 1 || p > 65535) {
@@ -107,6 +182,8 @@ static void tcp_down(struct fp_collector *c, int err, uint64_t now)
 {
 	if (c->state == FP_TCP_UP)
 		c->disconnects++;
+	SSL_free(c->ssl);
+	c->ssl = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -159,6 +236,119 @@ static void tcp_greet(struct fp_collector *c, const uint8_t *next)
 	}
 }
 
+/* TLS: read what the collector sent (tickets, alerts; a collector sends no data) through the
+ * session. 0 while the session stands, 1 when it ended (`*err`, and the reason for an alert). */
+static int tls_read_pending(struct fp_collector *c, int *err)
+{
+	char junk[512];
+	for (;;) {
+		ERR_clear_error();
+		errno = 0;
+		int n = SSL_read(c->ssl, junk, sizeof(junk));
+		if (n > 0)
+			continue;
+		int e = SSL_get_error(c->ssl, n);
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+			return 0;
+		if (e == SSL_ERROR_SSL) {
+			char why[128];
+			tls_error_string(why, sizeof(why), "protocol error");
+			snprintf(c->tls_reason, sizeof(c->tls_reason),
+				 "session ended by the collector: %s", why);
+			c->tls_failures++;
+			*err = EPROTO;
+			return 1;
+		}
+		*err = e == SSL_ERROR_SYSCALL && errno ? errno : ECONNRESET;
+		return 1;
+	}
+}
+
+/* TLS 1.3: a collector that wants a client certificate judges it (or its absence) after our side
+ * of the handshake is done, and says no with an alert. Wait for its ticket (or 500 ms without an
+ * alert) before calling the stream up, so that nothing counts as sent into a refused session. */
+static int tls_confirm(struct fp_collector *c, uint64_t now)
+{
+	int err;
+	if (tls_read_pending(c, &err)) {
+		if (err != EPROTO) {
+			snprintf(c->tls_reason, sizeof(c->tls_reason),
+				 "session ended by the collector before it accepted us (%s)",
+				 strerror(err));
+			c->tls_failures++;
+		}
+		tcp_down(c, EPROTO, now);
+		return -1;
+	}
+	if (!c->tls_confirmed && now < c->tls_confirm_until)
+		return 0;
+	tcp_up(c);
+	return 1;
+}
+
+/* TLS: one handshake step. 1 when the stream is up, 0 while it goes on, -1 when it failed (the
+ * reason kept for the log, the connection closed for a retry). */
+static int tls_handshake(struct fp_collector *c, uint64_t now)
+{
+	if (SSL_is_init_finished(c->ssl))
+		return tls_confirm(c, now);
+	ERR_clear_error();
+	int r = SSL_connect(c->ssl);
+	if (r == 1) {
+		if (SSL_version(c->ssl) < TLS1_3_VERSION) {
+			tcp_up(c);
+			return 1;
+		}
+		c->tls_confirm_until = now + 500;
+		return tls_confirm(c, now);
+	}
+	int e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		return 0;
+	long v = SSL_get_verify_result(c->ssl);
+	if (v != X509_V_OK) {
+		snprintf(c->tls_reason, sizeof(c->tls_reason), "certificate refused: %s",
+			 X509_verify_cert_error_string(v));
+	} else {
+		char why[128];
+		int syserr = errno;
+		tls_error_string(why, sizeof(why),
+				 e == SSL_ERROR_SYSCALL && syserr ? strerror(syserr)
+								  : "closed during the handshake");
+		snprintf(c->tls_reason, sizeof(c->tls_reason), "handshake failed: %s", why);
+	}
+	c->tls_failures++;
+	tcp_down(c, EPROTO, now);
+	return -1;
+}
+
+/* The TCP connection is there: the stream is up, or (TLS) its handshake begins. */
+static void tcp_connected(struct fp_collector *c, uint64_t now)
+{
+	if (!c->tls) {
+		tcp_up(c);
+		return;
+	}
+	if (tls_ctx == NULL || (c->ssl = SSL_new(tls_ctx)) == NULL) {
+		snprintf(c->tls_reason, sizeof(c->tls_reason), "no TLS context");
+		c->tls_failures++;
+		tcp_down(c, EPROTO, now);
+		return;
+	}
+	SSL_set_fd(c->ssl, c->fd);
+	SSL_set_app_data(c->ssl, c);
+	c->tls_confirmed = 0;
+	unsigned char bin[16];
+	if (inet_pton(AF_INET, c->host, bin) == 1 || inet_pton(AF_INET6, c->host, bin) == 1) {
+		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), c->host);
+	} else {
+		SSL_set_tlsext_host_name(c->ssl, c->host);
+		SSL_set1_host(c->ssl, c->host);
+	}
+	c->state = FP_TCP_HANDSHAKE;
+	tls_handshake(c, now);
+}
+
 static void tcp_connect(struct fp_collector *c, uint64_t now)
 {
 	c->fd = socket(c->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -169,7 +359,7 @@ static void tcp_connect(struct fp_collector *c, uint64_t now)
 	int one = 1;
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(c->fd, (const struct sockaddr *)&c->addr, c->addrlen) == 0)
-		tcp_up(c);
+		tcp_connected(c, now);
 	else if (errno == EINPROGRESS)
 		c->state = FP_TCP_CONNECTING;
 	else
@@ -181,6 +371,8 @@ int fp_collector_open(struct fp_collector *c, size_t backlog_bytes, fp_greeter_f
 {
 	if (c->proto == FP_PROTO_UDP)
 		return udp_open(c);
+	if (c->tls && tls_ctx == NULL)
+		return -ENOKEY; /* fp_tls_setup() first */
 	int rc = fp_backlog_init(&c->backlog, backlog_bytes);
 	if (rc)
 		return rc;
@@ -214,6 +406,8 @@ static void drop_pending(struct fp_collector *c)
 
 void fp_collector_close(struct fp_collector *c)
 {
+	SSL_free(c->ssl);
+	c->ssl = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -237,6 +431,10 @@ static int tcp_peer_gone(struct fp_collector *c, int *err)
 	struct pollfd p = {.fd = c->fd, .events = POLLIN | POLLRDHUP};
 	if (poll(&p, 1, 0) <= 0)
 		return 0;
+	/* TLS: the collector may send records of its own (session tickets, alerts): read them
+	 * through the session, never around it */
+	if (c->ssl && !(p.revents & (POLLERR | POLLHUP)))
+		return tls_read_pending(c, err);
 	if (p.revents & (POLLERR | POLLHUP | POLLRDHUP)) {
 		socklen_t l = sizeof(*err);
 		*err = 0;
@@ -257,6 +455,19 @@ static int tcp_peer_gone(struct fp_collector *c, int *err)
 /* Write from `buf` at `*off` up to `len`. 1 when done, 0 when the socket is full, -errno. */
 static int tcp_write(struct fp_collector *c, const uint8_t *buf, size_t len, size_t *off)
 {
+	while (c->ssl && *off < len) {
+		ERR_clear_error();
+		errno = 0;
+		int n = SSL_write(c->ssl, buf + *off, (int)(len - *off));
+		if (n > 0) {
+			*off += (size_t)n;
+			continue;
+		}
+		int e = SSL_get_error(c->ssl, n);
+		if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
+			return 0;
+		return -(errno ? errno : EPIPE);
+	}
 	while (*off < len) {
 		ssize_t n = send(c->fd, buf + *off, len - *off, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0) {
@@ -291,7 +502,11 @@ void fp_collector_pump(struct fp_collector *c, uint64_t now)
 			tcp_down(c, err, now);
 			return;
 		}
-		tcp_up(c);
+		tcp_connected(c, now);
+		if (c->state != FP_TCP_UP)
+			return;
+	} else if (c->state == FP_TCP_HANDSHAKE && tls_handshake(c, now) != 1) {
+		return;
 	}
 	int err;
 	if (tcp_peer_gone(c, &err)) {
@@ -409,7 +624,9 @@ void fp_collector_drain(struct fp_collector *c, uint32_t timeout_ms)
 	if (c->state != FP_TCP_UP)
 		return;
 	/* RFC 7011 §10.4.1.1: end the session by closing the connection; wait a moment for the
-	 * collector's side so that the last bytes are not reset away. */
+	 * collector's side so that the last bytes are not reset away. TLS says so first. */
+	if (c->ssl)
+		SSL_shutdown(c->ssl);
 	shutdown(c->fd, SHUT_WR);
 	struct pollfd p = {.fd = c->fd, .events = POLLIN};
 	char junk[512];
@@ -418,6 +635,8 @@ void fp_collector_drain(struct fp_collector *c, uint32_t timeout_ms)
 		    recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT) <= 0)
 			break;
 	}
+	SSL_free(c->ssl);
+	c->ssl = NULL;
 	close(c->fd);
 	c->fd = -1;
 	c->state = FP_TCP_DOWN;

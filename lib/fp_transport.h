@@ -13,6 +13,13 @@
  * bound, then the oldest messages (counted), never the exporter's time. On every new connection
  * the greeting (all templates, built by the exporter's callback) goes first, then the message
  * that was being written when the last connection broke, from its start, then the backlog.
+ *
+ * TLS ("tls://HOST:PORT", IPFIX only, RFC 7011 §11): the same stream, through OpenSSL. After the
+ * TCP connect a non-blocking handshake verifies the collector's certificate against the CA of
+ * fp_tls_setup() (the system's CAs without one) and its name against HOST (an address: the
+ * certificate's IP SAN); a client certificate is presented when one was given (mutual TLS). A
+ * handshake that fails is counted with its reason, and the connection retried with the TCP
+ * backoff; capture never waits for it.
  */
 #ifndef FP_TRANSPORT_H
 #define FP_TRANSPORT_H
@@ -31,8 +38,23 @@ enum fp_proto {
 enum fp_tcp_state {
 	FP_TCP_DOWN,
 	FP_TCP_CONNECTING,
+	FP_TCP_HANDSHAKE, /* TLS: connected, handshake under way */
 	FP_TCP_UP,
 };
+
+/* Files for tls:// collectors, read by fp_tls_setup(). NULL: not given. */
+struct fp_tls_config {
+	const char *ca;	  /* PEM CA bundle the collector's certificate must chain to */
+	const char *cert; /* PEM client certificate (chain) for mutual TLS */
+	const char *key;  /* its PEM private key */
+};
+
+/*
+ * Build the TLS context that tls:// collectors opened from now on use, reading the files now (so
+ * before privileges are dropped). Returns 0, or -1 with `err` naming the file and the reason.
+ * Connections already open keep the context they were made with.
+ */
+int fp_tls_setup(const struct fp_tls_config *tc, char *err, size_t errlen);
 
 #define FP_TCP_BACKOFF_MIN_MS 1000
 #define FP_TCP_BACKOFF_MAX_MS 30000
@@ -42,8 +64,9 @@ enum fp_tcp_state {
 typedef size_t (*fp_greeter_fn)(void *ctx, uint8_t *buf, size_t cap);
 
 struct fp_collector {
-	char name[128]; /* as the user wrote it */
-	enum fp_proto proto;
+	char name[128];	     /* as the user wrote it */
+	enum fp_proto proto; /* tls:// is FP_PROTO_TCP with `tls` set: a stream either way */
+	int tls;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	int fd;
@@ -72,6 +95,15 @@ struct fp_collector {
 	uint32_t out_seq;  /* its sequence number as the exporter numbered it */
 	uint32_t seq_base; /* the exporter's number of this connection's first message */
 	struct fp_msg_meta out_meta;
+	/* TLS only */
+	char host[128];	       /* the name (or address) the certificate must match */
+	void *ssl;	       /* SSL * of the connection, NULL when down */
+	uint64_t tls_failures; /* handshakes that failed (certificate refused, ...) */
+	uint64_t tls_failures_logged;
+	char tls_reason[160];	     /* why the last one failed */
+	char tls_reason_logged[160]; /* the reason last written to the log */
+	int tls_confirmed;	     /* TLS 1.3: the collector's session ticket came */
+	uint64_t tls_confirm_until;  /* ... or this monotonic ms passed without an alert */
 };
 
 /*

@@ -45,6 +45,9 @@ enum {
 	OPT_NO_OPTIONS,
 	OPT_OPTIONS,
 	OPT_EXPORT_BACKLOG,
+	OPT_TLS_CA,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
 	OPT_CONFIG,
 	OPT_OPTIONS_INTERVAL,
 	OPT_LOG_LEVEL,
@@ -83,6 +86,9 @@ static const struct option long_opts[] = {
     {"template-packets", required_argument, NULL, OPT_TPL_PACKETS},
     {"export-rate", required_argument, NULL, OPT_EXPORT_RATE},
     {"export-backlog", required_argument, NULL, OPT_EXPORT_BACKLOG},
+    {"tls-ca", required_argument, NULL, OPT_TLS_CA},
+    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
     {"collector-mode", required_argument, NULL, OPT_COLLECTOR_MODE},
     {"ring-size", required_argument, NULL, OPT_RING},
     {"snaplen", required_argument, NULL, OPT_SNAPLEN},
@@ -205,16 +211,23 @@ static void usage(FILE *out)
 	    "                               when full the least recently seen flow is exported\n"
 	    "\n"
 	    "Export:\n"
-	    "  -n, --collector [udp://|tcp://]HOST:PORT\n"
+	    "  -n, --collector [udp://|tcp://|tls://]HOST:PORT\n"
 	    "                               collector, repeatable (up to 16); IPv6 as\n"
 	    "                               [ADDR]:PORT; UDP\n"
 	    "                               unless tcp:// (IPFIX only: reconnects with backoff\n"
 	    "                               1-30 s, templates at the start of every connection)\n"
+	    "                               or tls:// (the same over TLS, RFC 7011 section 11;\n"
+	    "                               the collector's certificate and name verified)\n"
 	    "                               (default none: flows are counted, not sent)\n"
 	    "      --collector-mode MODE    duplicate: every record to every collector (default);\n"
 	    "                               balance: each flow to one collector, picked by a\n"
 	    "                               hash of its key (both directions alike), so a tier\n"
 	    "                               of collectors shares the load\n"
+	    "      --tls-ca FILE            PEM CA bundle a tls:// collector's certificate must\n"
+	    "                               chain to (default: the system's CA store)\n"
+	    "      --tls-cert FILE          PEM client certificate for mutual TLS, and\n"
+	    "      --tls-key FILE           its key (default: in the --tls-cert file); all three\n"
+	    "                               are read at start, before --user drops privileges\n"
 	    "      --export-backlog BYTES   per TCP collector, messages kept while it is down or\n"
 	    "                               slow, sent in order when it takes them; beyond that\n"
 	    "                               the oldest are dropped and counted (suffix K, M, G;\n"
@@ -1117,6 +1130,15 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		case 'h':
 			usage(stdout);
 			return 1;
+		case OPT_TLS_CA:
+			cfg->tls_ca = optarg;
+			break;
+		case OPT_TLS_CERT:
+			cfg->tls_cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			cfg->tls_key = optarg;
+			break;
 		case OPT_EXPORT_BACKLOG: {
 			uint64_t b;
 			if (parse_size("export-backlog", optarg, 128 << 10, 16ull << 30, &b))
@@ -1143,11 +1165,12 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 	}
 	for (unsigned i = 0; i < cfg->n_collectors; i++)
 		if (cfg->collectors[i].proto == FP_PROTO_TCP && cfg->format != FP_FORMAT_IPFIX) {
-			fprintf(
-			    stderr,
-			    "fluxprobe: --collector %s: TCP export is IPFIX only (NetFlow %s is "
-			    "defined over UDP); use --format ipfix\n",
-			    cfg->collectors[i].name, cfg->format == FP_FORMAT_NFV5 ? "v5" : "v9");
+			fprintf(stderr,
+				"fluxprobe: --collector %s: TCP and TLS export are IPFIX only "
+				"(NetFlow %s is "
+				"defined over UDP); use --format ipfix\n",
+				cfg->collectors[i].name,
+				cfg->format == FP_FORMAT_NFV5 ? "v5" : "v9");
 			return -1;
 		}
 	if (cfg->biflow && cfg->format != FP_FORMAT_IPFIX) {

@@ -46,10 +46,13 @@ struct fp_config {
 	int log_level; /* syslog priority: lines up to this one are printed */
 	int daemon;    /* fork into the background, log to syslog */
 	const char *pidfile;
-	const char *json;    /* --json FILE|-: flow records as JSON lines, or NULL */
-	uint16_t cid_seed;   /* --community-id-seed: the Community ID's seed on JSON lines */
-	const char *metrics; /* [HOST:]PORT of the Prometheus endpoint, or NULL */
-	int no_options;	     /* no IPFIX/v9 options records */
+	const char *tls_ca;   /* --tls-ca FILE: CA bundle for tls:// collectors, or NULL */
+	const char *tls_cert; /* --tls-cert FILE: client certificate (mutual TLS), or NULL */
+	const char *tls_key;  /* --tls-key FILE: its key (default: in tls_cert) */
+	const char *json;     /* --json FILE|-: flow records as JSON lines, or NULL */
+	uint16_t cid_seed;    /* --community-id-seed: the Community ID's seed on JSON lines */
+	const char *metrics;  /* [HOST:]PORT of the Prometheus endpoint, or NULL */
+	int no_options;	      /* no IPFIX/v9 options records */
 	uint32_t options_interval_ms;
 	int decap;	   /* --decap auto: the innermost IP packet is the flow */
 	uint32_t frag_max; /* fragment cache entries per worker; 0 = off */

@@ -260,9 +260,21 @@ static void msg_begin(struct fp_exporter *x, struct fp_stream *s)
 }
 
 /* At most one log line per collector every 10 s, with the count since the last one; a TCP
- * collector's connections coming and going are logged when they happen. */
+ * collector's connections coming and going are logged when they happen; a TLS handshake that
+ * fails for a reason not logged before is logged at once with it. */
 static void log_send_errors(struct fp_collector *c)
 {
+	if (c->tls_failures != c->tls_failures_logged) {
+		if (strcmp(c->tls_reason, c->tls_reason_logged) != 0) {
+			fp_log(LOG_ERR,
+			       "collector %s: TLS %s; retrying with backoff (check --tls-ca, the "
+			       "collector's certificate and its name), capture goes on",
+			       c->name, c->tls_reason);
+			snprintf(c->tls_reason_logged, sizeof(c->tls_reason_logged), "%s",
+				 c->tls_reason);
+		}
+		c->tls_failures_logged = c->tls_failures;
+	}
 	if (c->connects != c->connects_logged || c->disconnects != c->disconnects_logged) {
 		if (c->disconnects != c->disconnects_logged)
 			fp_log(LOG_WARNING, "collector %s: connection lost (%s); reconnecting",

@@ -249,7 +249,10 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		fprintf(out,
 			"%s{\"collector\":\"%s\",\"transport\":\"%s\",\"messages\":%lu,"
 			"\"records\":%lu,\"bytes\":%lu,\"send_errors\":%lu",
-			i ? "," : "", c->name, c->proto == FP_PROTO_TCP ? "tcp" : "udp",
+			i ? "," : "", c->name,
+			c->tls			   ? "tls"
+			: c->proto == FP_PROTO_TCP ? "tcp"
+						   : "udp",
 			(unsigned long)c->sent_msgs, (unsigned long)c->sent_records,
 			(unsigned long)c->sent_bytes, (unsigned long)c->send_errors);
 		if (c->proto == FP_PROTO_TCP)
@@ -262,6 +265,9 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 				(unsigned long)c->backlog.dropped.records,
 				(unsigned long)c->backlog.dropped.packets,
 				(unsigned long)c->backlog.dropped.octets);
+		if (c->tls)
+			fprintf(out, ",\"tls_failures\":%lu,\"tls_last_failure\":\"%s\"",
+				(unsigned long)c->tls_failures, c->tls_reason);
 		fprintf(out, "}");
 	}
 	fprintf(out, "],\"capture\":{\"received\":%lu,\"dropped\":%lu,\"if_dropped\":%lu},",
@@ -544,6 +550,43 @@ static int all_done(struct fp_worker *workers, unsigned nw)
  * Main thread while workers run: --duration, --count and the live statistics line. It is a QSBR
  * reader of the workers' tables and stays offline while it sleeps.
  */
+/* tls:// collectors: the TLS context from --tls-ca/--tls-cert/--tls-key, its files read now (at
+ * start: before --daemon leaves the directory and --user drops privileges). A reload keeps the
+ * context when the files named are the same, and builds a new one (for new connections) when
+ * they changed. -1 after logging why when one is needed and cannot be built. */
+static int tls_prepare(const struct fp_config *cfg)
+{
+	static int built;
+	static char *was[3];
+	const char *now[3] = {cfg->tls_ca, cfg->tls_cert, cfg->tls_key};
+	int any = 0, same = built;
+	for (unsigned i = 0; i < cfg->n_collectors; i++)
+		any |= cfg->collectors[i].tls;
+	if (!any)
+		return 0;
+	for (int i = 0; i < 3; i++)
+		same &= (was[i] == NULL && now[i] == NULL) ||
+			(was[i] && now[i] && strcmp(was[i], now[i]) == 0);
+	if (same)
+		return 0;
+	struct fp_tls_config tc = {.ca = cfg->tls_ca, .cert = cfg->tls_cert, .key = cfg->tls_key};
+	char err[400];
+	if (cfg->tls_key && cfg->tls_cert == NULL) {
+		fp_log(LOG_ERR, "--tls-key: give --tls-cert too (the key is for that certificate)");
+		return -1;
+	}
+	if (fp_tls_setup(&tc, err, sizeof(err)) != 0) {
+		fp_log(LOG_ERR, "%s", err);
+		return -1;
+	}
+	for (int i = 0; i < 3; i++) {
+		free(was[i]);
+		was[i] = now[i] ? strdup(now[i]) : NULL;
+	}
+	built = 1;
+	return 0;
+}
+
 /* SIGHUP: read the configuration again and switch to its collector list. Everything else the
  * file says applies at the next start; a file with errors changes nothing. */
 static void reload(struct fp_exporter *x, const struct fp_config *cfg)
@@ -558,6 +601,8 @@ static void reload(struct fp_exporter *x, const struct fp_config *cfg)
 	fp_daemon_notify("RELOADING=1");
 	if (fp_config_parse(&ncfg, main_argc, main_argv) != 0) {
 		fp_log(LOG_ERR, "SIGHUP: %s has errors; collectors unchanged", cfg->config_file);
+	} else if (tls_prepare(&ncfg) != 0) {
+		fp_log(LOG_ERR, "SIGHUP: collectors unchanged");
 	} else if (fp_exporter_reload(x, &ncfg) == 0) {
 		const struct fp_collector_set *set = x->cset;
 		char names[FP_MAX_COLLECTORS * 130] = "";
@@ -672,6 +717,8 @@ int main(int argc, char **argv)
 		    (abs_json = fp_config_abs_path(cfg.json)) != NULL)
 			cfg.json = abs_json;
 	}
+	if (tls_prepare(&cfg) != 0)
+		goto out_config;
 	/* Before any thread exists: DPDK's EAL starts its own in fp_dpdk_init(). */
 	if (cfg.daemon && cfg.dpdk) {
 		if (fp_daemon_start() != 0)

@@ -190,8 +190,23 @@ static void render(FILE *f)
 			fprintf(f, "fluxprobe_%s{collector=\"", names[k]);
 			put_label(f, c->name);
 			fprintf(f, "\",transport=\"%s\"} %lu\n",
-				c->proto == FP_PROTO_TCP ? "tcp" : "udp", (unsigned long)v);
+				c->tls			   ? "tls"
+				: c->proto == FP_PROTO_TCP ? "tcp"
+							   : "udp",
+				(unsigned long)v);
 		}
+	}
+	head(
+	    f, "collector_tls_failures_total", "counter",
+	    "TLS collectors: handshakes that failed (certificate refused, ...); the log says why.");
+	for (unsigned i = 0; set && i < set->n; i++) {
+		const struct fp_collector *c = set->c[i];
+		if (!c->tls)
+			continue;
+		fprintf(f, "fluxprobe_collector_tls_failures_total{collector=\"");
+		put_label(f, c->name);
+		fprintf(f, "\"} %lu\n",
+			(unsigned long)__atomic_load_n(&c->tls_failures, __ATOMIC_RELAXED));
 	}
 	head(f, "collector_connected", "gauge", "TCP collectors: 1 while the connection is up.");
 	for (unsigned i = 0; set && i < set->n; i++) {

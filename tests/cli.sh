@@ -39,8 +39,8 @@ bad_args "--summary" -r "$T/in.pcap" --summary xml
 bad_args "needs a value" -r "$T/in.pcap" --collector
 bad_args "exactly one of --read FILE, --interface IFACE or --dpdk" --format ipfix
 bad_args "no-such.pcap" -r "$T/no-such.pcap"
-bad_args "TCP export is IPFIX only" -r "$T/in.pcap" --format nfv9 --collector tcp://127.0.0.1:4739
-bad_args "udp:// or tcp://" -r "$T/in.pcap" --collector sctp://127.0.0.1:4739
+bad_args "TCP and TLS export are IPFIX only" -r "$T/in.pcap" --format nfv9 --collector tcp://127.0.0.1:4739
+bad_args "udp://, tcp:// or tls://" -r "$T/in.pcap" --collector sctp://127.0.0.1:4739
 bad_args "--export-backlog" -r "$T/in.pcap" --export-backlog 12X
 bad_args "--export-backlog" -r "$T/in.pcap" --export-backlog 1K
 bad_args "--fields: 'vni' is not one of" -r "$T/in.pcap" --fields ingress,vni
@@ -124,7 +124,7 @@ bad_args "filter" -r "$T/in.pcap" "not a ( valid filter"
 expect_eq "packets with --count 0 (no limit)" "$(json_get "$T/z.json" packets)" "$(json_get "$T/truth.json" packets)"
 grep -q -- "--snaplen: ignored with --read" "$T/z.log" || fail "--snaplen with --read not named"
 grep -q -- "--mbufs: ignored without --dpdk" "$T/z.log" || fail "--mbufs without --dpdk not named"
-bad_args "TCP export is IPFIX only (NetFlow v5" -r "$T/in.pcap" --format nfv5 --collector tcp://127.0.0.1:4739
+bad_args "TCP and TLS export are IPFIX only (NetFlow v5" -r "$T/in.pcap" --format nfv5 --collector tcp://127.0.0.1:4739
 
 bad_args "--user fp-no-such-user" -r "$T/in.pcap" --user fp-no-such-user
 bad_args "--group needs --user" -r "$T/in.pcap" --group nogroup
