@@ -3,7 +3,8 @@
  * libFuzzer target: the whole path packet → parse → flow table → expiry → IPFIX and v9 encoders.
  * Input: a sequence of [link byte][time step byte][length byte][frame bytes]. A tiny table (16
  * flows, timeouts of a few ms) makes eviction, idle, active and FIN expiry all reachable; an
- * input of odd length runs the table in biflow mode (RFC 5103). Checked: every packet and byte
+ * input of odd length runs the table in biflow mode (RFC 5103), bit 1 of the length keeps the
+ * --fields context, bit 2 measures TCP latency. Checked: every packet and byte
  * accepted comes out in exactly one record (either direction), and every record encodes.
  */
 #include <stdint.h>
@@ -44,6 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .max_flows = 16, .idle_ms = 5, .active_ms = 20, .fin_ms = 2, .emit = sink};
 	cfg.biflow = (int)(size & 1);
 	cfg.more = (int)(size & 2); /* --fields: the context kept per flow and encoded */
+	cfg.latency = (int)(size & 4); /* --fields latency: handshake state per flow */
 	struct fp_table *t = fp_table_create(&cfg);
 	struct fp_pkt burst[FP_TABLE_BURST_MAX];
 	uint64_t in_packets = 0, in_octets = 0, now = 1767225600000ull;
