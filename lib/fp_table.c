@@ -190,6 +190,16 @@ static size_t round_2m(size_t len)
 	return (len + unit - 1) & ~(unit - 1);
 }
 
+/* A zeroed side array of `size` bytes per entry (an optional feature's state), or NULL. */
+static void *side_map(const struct fp_table_config *cfg, size_t size, size_t *len)
+{
+	*len = round_2m((size_t)cfg->max_flows * size);
+	void *p = table_map(*len);
+	if (p)
+		memset(p, 0, (size_t)cfg->max_flows * size);
+	return p;
+}
+
 struct fp_table *fp_table_create(const struct fp_table_config *cfg)
 {
 	if (cfg->max_flows == 0 || cfg->max_flows >= NIL / 2 || cfg->idle_ms == 0 ||
@@ -217,20 +227,11 @@ struct fp_table *fp_table_create(const struct fp_table_config *cfg)
 	t->flows_len = round_2m((size_t)cfg->max_flows * sizeof(struct fp_flow));
 	t->buckets = table_map(t->buckets_len);
 	t->flows = table_map(t->flows_len);
-	if (cfg->more) {
-		t->more_len = round_2m((size_t)cfg->max_flows * sizeof(struct fp_pkt_more));
-		t->more = table_map(t->more_len);
-		if (t->more == NULL)
-			goto fail_free;
-		memset(t->more, 0, (size_t)cfg->max_flows * sizeof(struct fp_pkt_more));
-	}
-	if (cfg->latency) {
-		t->lat_len = round_2m((size_t)cfg->max_flows * sizeof(struct fp_lat));
-		t->lat = table_map(t->lat_len);
-		if (t->lat == NULL)
-			goto fail_free;
-		memset(t->lat, 0, (size_t)cfg->max_flows * sizeof(struct fp_lat));
-	}
+	if (cfg->more &&
+	    (t->more = side_map(cfg, sizeof(struct fp_pkt_more), &t->more_len)) == NULL)
+		goto fail_free;
+	if (cfg->latency && (t->lat = side_map(cfg, sizeof(struct fp_lat), &t->lat_len)) == NULL)
+		goto fail_free;
 	if (t->buckets == NULL || t->flows == NULL)
 		goto fail_free;
 	/* Touch everything now: page faults belong to start-up, not to the first million packets.
