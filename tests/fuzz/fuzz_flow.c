@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fp_table_config cfg = {
 	    .max_flows = 16, .idle_ms = 5, .active_ms = 20, .fin_ms = 2, .emit = sink};
 	cfg.biflow = (int)(size & 1);
-	cfg.more = (int)(size & 2); /* --fields: the context kept per flow and encoded */
+	cfg.more = (int)(size & 2);    /* --fields: the context kept per flow and encoded */
 	cfg.latency = (int)(size & 4); /* --fields latency: handshake state per flow */
 	struct fp_table *t = fp_table_create(&cfg);
 	struct fp_pkt burst[FP_TABLE_BURST_MAX];
