@@ -29,6 +29,9 @@ struct enc_rec {
 	/* --fields latency: v9's whole seconds and the µs beyond them (nfdump adds the two),
 	 * IPFIX's milliseconds (ntop's *_LATENCY_MS) */
 	uint32_t lat_sec[FP_LAT_N], lat_usec[FP_LAT_N], lat_ms[FP_LAT_N];
+	/* --dpi: what was found, and applicationId in RFC 6759's PANA-L7-PEN form */
+	struct fp_app app;
+	uint8_t app_id[7];
 };
 
 #define F(field) (uint16_t) offsetof(struct enc_rec, field)
@@ -40,6 +43,14 @@ struct enc_rec {
 #define RAW(id, len, field)                                                                        \
 	{                                                                                          \
 		id, len, F(field), 0, 0                                                            \
+	}
+#define STR(id, field)                                                                             \
+	{                                                                                          \
+		id, FP_IE_VARLEN, F(field), FP_IE_STRING, 0                                        \
+	}
+#define PEN_STR(pen, id, field)                                                                    \
+	{                                                                                          \
+		FP_IE_ENTERPRISE | (id), FP_IE_VARLEN, F(field), FP_IE_STRING, pen                 \
 	}
 #define PEN_UINT(pen, id, len, field)                                                              \
 	{                                                                                          \
@@ -109,6 +120,18 @@ static const struct field_group field_groups[] = {
 	{FP_FIELD_LATENCY, 0, PEN_UINT(FP_PEN_NTOP, 123, 4, lat_ms[FP_LAT_CLIENT]), 0, FP_FORMAT_IPFIX},
 	{FP_FIELD_LATENCY, 0, PEN_UINT(FP_PEN_NTOP, 124, 4, lat_ms[FP_LAT_SERVER]), 0, FP_FORMAT_IPFIX},
 	{FP_FIELD_LATENCY, 0, PEN_UINT(FP_PEN_NTOP, 125, 4, lat_ms[FP_LAT_APPL]), 0, FP_FORMAT_IPFIX},
+	/* --dpi: v9 has no variable length: the id and the name in 32 bytes */
+	{FP_FIELD_APP, 0, RAW(95, 7, app_id), 0, 0},
+	{FP_FIELD_APP, 0, RAW(96, 32, app.app_name), 0, FP_FORMAT_NFV9},
+	{FP_FIELD_APP, 0, STR(96, app.app_name), 0, FP_FORMAT_IPFIX},
+	{FP_FIELD_APP, 0, PEN_STR(FP_PEN_NTOP, 188, app.name), 0, FP_FORMAT_IPFIX},
+	{FP_FIELD_APP, 0, STR(460, app.name), 0, FP_FORMAT_IPFIX},
+	{FP_FIELD_APP, 0, STR(459, app.http_method), 0, FP_FORMAT_IPFIX},
+	{FP_FIELD_APP, 0, UINT(457, 2, app.http_status), 0, FP_FORMAT_IPFIX},
+	{FP_FIELD_APP, 0, STR(468, app.user_agent), 0, FP_FORMAT_IPFIX},
+	{FP_FIELD_APP, 0, PEN_STR(FP_PEN_NTOP, 205, app.name), 0, FP_FORMAT_IPFIX},
+	{FP_FIELD_APP, 0, PEN_UINT(FP_PEN_NTOP, 207, 2, app.dns_qtype), 0, FP_FORMAT_IPFIX},
+	{FP_FIELD_APP, 0, PEN_UINT(FP_PEN_NTOP, 208, 1, app.dns_rcode), 0, FP_FORMAT_IPFIX},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -156,7 +179,8 @@ void fp_encode_layout(struct fp_encoder *e, int biflow, unsigned fields)
 		e->nies[v] = fp_encode_build_ies(e->format, biflow, fields, v ? 6 : 4, e->ies[v]);
 		e->reclen[v] = 0;
 		for (size_t i = 0; i < e->nies[v]; i++)
-			e->reclen[v] += e->ies[v][i].len;
+			if (e->ies[v][i].src_len != FP_IE_STRING) /* variable: counted per record */
+				e->reclen[v] += e->ies[v][i].len;
 	}
 }
 
@@ -345,6 +369,42 @@ static int encode_v5(struct fp_encoder *e, const struct fp_record *r)
 
 int fp_encode_record(struct fp_encoder *e, const struct fp_record *in)
 {
+	return fp_encode_record_app(e, in, NULL);
+}
+
+/* The name fields of one flow: the one name nDPI found goes in the IE of its kind only. */
+static void app_prepare(struct enc_rec *x, const struct fp_app *app)
+{
+	if (app && (app->flags & FP_APP_CLASSIFIED)) {
+		x->app = *app;
+		uint16_t id = app->app ? app->app : app->master;
+		static const uint8_t head[5] = {20, 0x00, 0x00, 0x8b,
+						0x30}; /* PANA-L7-PEN, 35632 */
+		memcpy(x->app_id, head, 5);
+		x->app_id[5] = (uint8_t)(id >> 8);
+		x->app_id[6] = (uint8_t)id;
+	} else {
+		memset(&x->app, 0, sizeof(x->app));
+		memset(x->app_id, 0, sizeof(x->app_id));
+	}
+}
+
+/* The string of IE `ie` in this record ("" where the flow's name is of another kind). */
+static const char *ie_string(const struct fp_ie *ie, const struct enc_rec *x)
+{
+	const char *s = (const char *)x + ie->off;
+	if (s == x->app.name) {
+		unsigned want = ie->id == 460			     ? FP_APP_HTTP
+				: ie->id == (FP_IE_ENTERPRISE | 188) ? FP_APP_TLS_SNI
+								     : FP_APP_DNS;
+		if (!(x->app.flags & want))
+			return "";
+	}
+	return s;
+}
+
+int fp_encode_record_app(struct fp_encoder *e, const struct fp_record *in, const struct fp_app *app)
+{
 	if (e->format == FP_FORMAT_NFV5)
 		return encode_v5(e, in);
 	int v6 = in->key.ipver == 6;
@@ -352,8 +412,15 @@ int fp_encode_record(struct fp_encoder *e, const struct fp_record *in)
 	size_t n = e->nies[v6];
 	const struct fp_ie *ies = e->ies[v6];
 	struct enc_rec x;
+	size_t reclen = e->reclen[v6];
 
-	if (set_reserve(e, tid, e->reclen[v6]) != 0)
+	if (e->fields & FP_FIELD_APP) {
+		app_prepare(&x, app);
+		for (size_t i = 0; i < n; i++)
+			if (ies[i].src_len == FP_IE_STRING)
+				reclen += 1 + strnlen(ie_string(&ies[i], &x), 254);
+	}
+	if (set_reserve(e, tid, reclen) != 0)
 		return -ENOSPC;
 	x.r = *in;
 	x.first_ms = in->first_us / 1000;
@@ -372,6 +439,14 @@ int fp_encode_record(struct fp_encoder *e, const struct fp_record *in)
 	const uint8_t *base = (const uint8_t *)&x;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t *dst = e->buf + e->len;
+		if (ies[i].src_len == FP_IE_STRING) { /* RFC 7011 §7: a length octet (< 255) */
+			const char *s = ie_string(&ies[i], &x);
+			size_t len = strnlen(s, 254);
+			dst[0] = (uint8_t)len;
+			memcpy(dst + 1, s, len);
+			e->len += 1 + len;
+			continue;
+		}
 		if (ies[i].src_len == 0) {
 			memcpy(dst, base + ies[i].off, ies[i].len);
 		} else {

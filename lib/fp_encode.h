@@ -54,13 +54,16 @@ struct fp_export_counters {
 /* ntop's enterprise IEs (nProbe; tshark decodes them as cflow.pie.ntop.*). */
 #define FP_IE_ENTERPRISE 0x8000
 #define FP_PEN_NTOP 35632u
+#define FP_IE_VARLEN 65535  /* template length of a variable-length IE (RFC 7011 section 7) */
+#define FP_IE_STRING 0xffff /* fp_ie.src_len of a string kept NUL-terminated */
 
 /* One information element: wire id and length, and where the value sits in struct fp_record. */
 struct fp_ie {
 	uint16_t id;
 	uint16_t len;	  /* on the wire */
 	uint16_t off;	  /* offsetof(struct fp_record, field) */
-	uint16_t src_len; /* host-order unsigned of this many bytes; 0 = copy `len` raw bytes */
+	uint16_t src_len; /* host-order unsigned of this many bytes; 0 = copy `len` raw bytes;
+			     FP_IE_STRING: a NUL-terminated string, variable length (len 65535) */
 	uint32_t pen;	  /* enterprise number when id has the enterprise bit, else 0 */
 };
 
@@ -74,9 +77,16 @@ enum fp_field_group {
 	FP_FIELD_LATENCY = 1 << 5,    /* TCP client/server/application latency: v9 57554-57559
 					 (nfdump's latency extension), IPFIX ntop PEN 35632 IEs */
 	FP_FIELD_ALL = (1 << 6) - 1,
+	/* --dpi (not a --fields group): application and names from struct fp_app. IPFIX:
+	 * applicationId 95 (RFC 6759, engine 20 with ntop's PEN, the nDPI id), applicationName 96,
+	 * httpRequestHost 460, httpRequestMethod 459, httpStatusCode 457, httpUserAgent 468, and
+	 * ntop's SSL_SERVER_NAME 188, DNS_QUERY 205, DNS_QUERY_TYPE 207, DNS_RET_CODE 208, strings
+	 * in variable length (RFC 7011 section 7). v9 (no variable length): 95, and 96 in 32 bytes.
+	 */
+	FP_FIELD_APP = 1 << 6,
 };
 
-#define FP_ENCODE_MAX_IES 40
+#define FP_ENCODE_MAX_IES 64
 
 struct fp_encoder {
 	enum fp_format format;
@@ -144,6 +154,8 @@ int fp_encode_sampling(struct fp_encoder *e, uint32_t interval, enum fp_sampling
 /* Append one data record. -ENOSPC if it does not fit: finish, send, begin, retry. v5:
  * -EAFNOSUPPORT for IPv6, -ERANGE for counters above FP_NFV5_MAX_COUNT. */
 int fp_encode_record(struct fp_encoder *e, const struct fp_record *r);
+/* The same with what --dpi found beside it (`app` NULL: the fields go out empty). */
+int fp_encode_record_app(struct fp_encoder *e, const struct fp_record *r, const struct fp_app *app);
 
 /* Close the message: pad the last set, write the header, advance the sequence. Returns length. */
 size_t fp_encode_finish(struct fp_encoder *e);

@@ -260,11 +260,21 @@ static enum fp_parse_result parse_l4(const uint8_t *l4, uint32_t len, uint32_t l
 	}
 }
 
+/* The frame being parsed, for fp_pkt.l3_off (one per thread: fp_parse stays callable anywhere). */
+static __thread const uint8_t *parse_base __attribute__((tls_model("initial-exec")));
+
+static inline void mark_l3(const uint8_t *ip, struct fp_pkt *out)
+{
+	ptrdiff_t off = ip - parse_base;
+	out->l3_off = off >= 0 && off <= UINT16_MAX ? (uint16_t)off : 0;
+}
+
 static enum fp_parse_result parse_ipv4(const uint8_t *ip, uint32_t cap, uint32_t wire,
 				       struct fp_pkt *out)
 {
 	struct fp_flow_key *k = &out->key;
 
+	mark_l3(ip, out);
 	if (cap < 20)
 		return FP_PARSE_TRUNC_L3;
 	if ((ip[0] >> 4) != 4)
@@ -308,6 +318,7 @@ static enum fp_parse_result parse_ipv6(const uint8_t *ip, uint32_t cap, uint32_t
 {
 	struct fp_flow_key *k = &out->key;
 
+	mark_l3(ip, out);
 	if (cap < 40)
 		return FP_PARSE_TRUNC_L3;
 	if ((ip[0] >> 4) != 6)
@@ -507,6 +518,7 @@ enum fp_parse_result fp_parse_decap(enum fp_link link, const uint8_t *d, uint32_
 {
 	memset(out, 0, sizeof(*out));
 	out->decap = decap != 0;
+	parse_base = d;
 	if (wire < cap)
 		wire = cap;
 

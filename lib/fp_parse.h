@@ -122,6 +122,7 @@ struct fp_pkt {
 	uint64_t ts_us;	      /* set by the caller, not by fp_parse: packet time, Unix epoch µs */
 	struct fp_pkt_more more; /* read by the table only with --fields */
 	uint8_t unopened;	 /* enum fp_unopened: a tunnel seen but not opened */
+	uint16_t l3_off;	 /* where the accounted (innermost) IP header starts in the frame */
 };
 static_assert(sizeof(struct fp_pkt) == 112, "a parsed packet stays small: bursts are memset");
 

@@ -23,6 +23,32 @@ enum fp_end_reason {
 	FP_END_NREASONS,
 };
 
+/* --dpi: what inspection found about a flow (probe/dpi.c fills it; nDPI's ids and names). It
+ * travels beside the flow's records through the ring, only when --dpi is on. */
+enum fp_app_flags {
+	FP_APP_CLASSIFIED = 1 << 0, /* inspection reached a verdict (app may still be unknown) */
+	FP_APP_TLS_SNI = 1 << 1,    /* name: the TLS/QUIC server name the client asked for */
+	FP_APP_HTTP = 1 << 2,	    /* name: HTTP Host; method, status, user agent set */
+	FP_APP_DNS = 1 << 3,	    /* name: the DNS query; type and response code set */
+	FP_APP_GUESSED = 1 << 4,    /* nDPI guessed from ports and addresses, not from payload */
+};
+
+#define FP_APP_NAME_MAX 80 /* nDPI 4.2 keeps host names in 80 bytes */
+
+struct fp_app {
+	uint16_t master;      /* nDPI master protocol (TLS under Google, ...), 0 when none */
+	uint16_t app;	      /* nDPI application protocol, 0 (Unknown) when not found */
+	uint16_t http_status; /* 0 when no response was seen */
+	uint16_t dns_qtype;
+	uint8_t dns_rcode;
+	uint8_t flags;	      /* enum fp_app_flags */
+	char http_method[10]; /* "GET", ... */
+	char app_name[32];    /* nDPI's name, "TLS.YouTube" style */
+	char name[FP_APP_NAME_MAX];
+	char user_agent[96];
+};
+static_assert(sizeof(struct fp_app) == 228, "the side block of a record under --dpi");
+
 /* TCP latencies, in lat_us[] order. */
 enum fp_lat_kind {
 	FP_LAT_CLIENT, /* SYN-ACK → the client's ACK: network round trip on the client's side */

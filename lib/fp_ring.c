@@ -31,9 +31,17 @@ void fp_ring_fini(struct fp_ring *r)
 {
 	free(r->slots);
 	r->slots = NULL;
+	free(r->side);
+	r->side = NULL;
 }
 
-int fp_ring_push(struct fp_ring *r, const struct fp_record *rec)
+int fp_ring_init_side(struct fp_ring *r)
+{
+	r->side = calloc(r->mask + 1, sizeof(struct fp_app));
+	return r->side ? 0 : -ENOMEM;
+}
+
+int fp_ring_push_side(struct fp_ring *r, const struct fp_record *rec, const struct fp_app *app)
 {
 	uint64_t h = r->head;
 
@@ -43,11 +51,28 @@ int fp_ring_push(struct fp_ring *r, const struct fp_record *rec)
 			return -1;
 	}
 	r->slots[h & r->mask] = *rec;
+	if (r->side) {
+		if (app)
+			r->side[h & r->mask] = *app;
+		else
+			r->side[h & r->mask].flags = 0; /* nothing found: the rest is not read */
+	}
 	__atomic_store_n(&r->head, h + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
+int fp_ring_push(struct fp_ring *r, const struct fp_record *rec)
+{
+	return fp_ring_push_side(r, rec, NULL);
+}
+
 unsigned fp_ring_pop_burst(struct fp_ring *r, struct fp_record *out, unsigned max)
+{
+	return fp_ring_pop_burst_side(r, out, NULL, max);
+}
+
+unsigned fp_ring_pop_burst_side(struct fp_ring *r, struct fp_record *out, struct fp_app *side,
+				unsigned max)
 {
 	uint64_t t = r->tail;
 
@@ -59,6 +84,9 @@ unsigned fp_ring_pop_burst(struct fp_ring *r, struct fp_record *out, unsigned ma
 	unsigned n = avail < max ? (unsigned)avail : max;
 	for (unsigned i = 0; i < n; i++)
 		out[i] = r->slots[(t + i) & r->mask];
+	if (side && r->side)
+		for (unsigned i = 0; i < n; i++)
+			side[i] = r->side[(t + i) & r->mask];
 	__atomic_store_n(&r->tail, t + n, __ATOMIC_RELEASE);
 	return n;
 }

@@ -20,11 +20,22 @@ struct fp_ring {
 	uint64_t head_cache;
 	alignas(64) uint64_t mask;
 	struct fp_record *slots;
+	struct fp_app *side; /* --dpi: one block beside each slot, or NULL */
 };
 
 /* Capacity is rounded up to a power of two. Returns -errno. Called once, before use. */
 int fp_ring_init(struct fp_ring *r, uint32_t capacity);
 void fp_ring_fini(struct fp_ring *r);
+
+/* Give every slot a side block (after fp_ring_init, before use). 0 or -ENOMEM. */
+int fp_ring_init_side(struct fp_ring *r);
+
+/* fp_ring_push with the record's side block (NULL: an empty one). */
+int fp_ring_push_side(struct fp_ring *r, const struct fp_record *rec, const struct fp_app *app);
+
+/* fp_ring_pop_burst with the side blocks, into `side` (max of them) when the ring has them. */
+unsigned fp_ring_pop_burst_side(struct fp_ring *r, struct fp_record *out, struct fp_app *side,
+				unsigned max);
 
 /* Producer only. 0 on success, -1 when full. */
 int fp_ring_push(struct fp_ring *r, const struct fp_record *rec);

@@ -62,6 +62,9 @@ enum {
 	OPT_IFINDEX,
 	OPT_FRAG_MAX,
 	OPT_BIFLOW,
+	OPT_DPI,
+	OPT_DPI_MAX_FLOWS,
+	OPT_DPI_PACKETS,
 	OPT_FRAG_TIMEOUT,
 	OPT_COLLECTOR_MODE,
 	OPT_WORKERS,
@@ -125,6 +128,9 @@ static const struct option long_opts[] = {
     {"ifindex", required_argument, NULL, OPT_IFINDEX},
     {"frag-max", required_argument, NULL, OPT_FRAG_MAX},
     {"biflow", no_argument, NULL, OPT_BIFLOW},
+    {"dpi", no_argument, NULL, OPT_DPI},
+    {"dpi-max-flows", required_argument, NULL, OPT_DPI_MAX_FLOWS},
+    {"dpi-packets", required_argument, NULL, OPT_DPI_PACKETS},
     {"frag-timeout", required_argument, NULL, OPT_FRAG_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -195,6 +201,15 @@ static void usage(FILE *out)
 	    "                               as source, the responder's packets, octets and TCP\n"
 	    "                               flags in reverse IEs (PEN 29305); IPFIX only\n"
 	    "                               (default: one record per direction)\n"
+	    "      --dpi                    application and names per flow with nDPI: application\n"
+	    "                               (applicationName 96, applicationId 95), TLS/QUIC\n"
+	    "                               server name, DNS query, type and response code, HTTP\n"
+	    "                               host, method, status and user agent (default off;\n"
+	    "                               live snap length then 65535 unless --snaplen)\n"
+	    "      --dpi-max-flows N        flows per worker with a result waiting for their\n"
+	    "                               records, a quarter of them under inspection at once;\n"
+	    "                               more are counted, not inspected (default 65536)\n"
+	    "      --dpi-packets N          packets of a flow inspected at most (default 32)\n"
 	    "      --frag-max N             datagrams per worker whose first fragment's ports "
 	    "later\n"
 	    "                               fragments get (default 65536; 0: fragments after the\n"
@@ -796,6 +811,8 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 	cfg->export_backlog = 32u << 20;
 	cfg->ring_size = 65536;
 	cfg->snaplen = 256;
+	cfg->dpi_max_flows = 65536;
+	cfg->dpi_packets = 32;
 	cfg->workers = 1;
 	cfg->capture_buffer = 64u << 20;
 	cfg->promisc = 1;
@@ -996,6 +1013,17 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			break;
 		case OPT_BIFLOW:
 			cfg->biflow = 1;
+			break;
+		case OPT_DPI:
+			cfg->dpi = 1;
+			break;
+		case OPT_DPI_MAX_FLOWS:
+			if (parse_uint("dpi-max-flows", optarg, 16, 1u << 24, &cfg->dpi_max_flows))
+				return -1;
+			break;
+		case OPT_DPI_PACKETS:
+			if (parse_uint("dpi-packets", optarg, 1, 1000, &cfg->dpi_packets))
+				return -1;
 			break;
 		case OPT_FRAG_MAX:
 			if (parse_uint("frag-max", optarg, 0, 1u << 24, &cfg->frag_max))
@@ -1246,6 +1274,8 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 	}
 	/* Settings that do not apply to this run: said, not silently dropped (a file written for
 	 * another mode may carry them). */
+	if (cfg->dpi && !snaplen_given)
+		cfg->snaplen = 65535; /* a TLS ClientHello, an HTTP request: whole */
 	if (snaplen_given && cfg->read_file)
 		fp_log(LOG_WARNING, "--snaplen: ignored with --read (the file's own snap length "
 				    "applies)");

@@ -54,10 +54,13 @@ struct fp_config {
 	const char *metrics;  /* [HOST:]PORT of the Prometheus endpoint, or NULL */
 	int no_options;	      /* no IPFIX/v9 options records */
 	uint32_t options_interval_ms;
-	int decap;	   /* --decap auto: the innermost IP packet is the flow */
-	uint32_t frag_max; /* fragment cache entries per worker; 0 = off */
-	int biflow;	   /* --biflow: RFC 5103 records, IPFIX only */
-	unsigned fields;   /* --fields: optional template groups (enum fp_field_group) */
+	int decap;		/* --decap auto: the innermost IP packet is the flow */
+	uint32_t frag_max;	/* fragment cache entries per worker; 0 = off */
+	int biflow;		/* --biflow: RFC 5103 records, IPFIX only */
+	int dpi;		/* --dpi: nDPI classification and names */
+	uint32_t dpi_max_flows; /* --dpi-max-flows per worker */
+	uint32_t dpi_packets;	/* --dpi-packets per flow */
+	unsigned fields;	/* --fields: optional template groups (enum fp_field_group) */
 	uint32_t ifindex[FP_MAX_PORTS]; /* --ifindex: per interface / DPDK port, in order */
 	unsigned n_ifindex;
 	uint32_t frag_timeout_ms;

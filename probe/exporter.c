@@ -214,7 +214,8 @@ static void encoder_start(const struct fp_exporter *x, struct fp_encoder *e, uin
 			  size_t cap)
 {
 	fp_encode_init(e, x->cfg->format, x->cfg->domain, buf, cap, boot_time(x));
-	fp_encode_layout(e, x->cfg->biflow, x->cfg->fields);
+	fp_encode_layout(e, x->cfg->biflow,
+			 x->cfg->fields | (x->cfg->dpi ? (unsigned)FP_FIELD_APP : 0u));
 	if (x->cfg->sample_n > 1) /* v5 header: 2 bits mode (1 = every Nth), 14 interval */
 		e->v5_sampling =
 		    (uint16_t)((x->cfg->sample_random ? 2u : 1u) << 14 | x->cfg->sample_n);
@@ -428,16 +429,17 @@ static struct fp_stream *stream_for(const struct fp_exporter *x, const struct fp
 	return x->sv[(h * x->ns) >> 32];
 }
 
-static void add_one(struct fp_exporter *x, struct fp_stream *s, const struct fp_record *r)
+static void add_one(struct fp_exporter *x, struct fp_stream *s, const struct fp_record *r,
+		    const struct fp_app *app)
 {
 	if (x->offline && r->last_us / 1000 > x->clock_ms)
 		x->clock_ms = r->last_us / 1000;
 	if (!s->msg_open)
 		msg_begin(x, s);
-	if (fp_encode_record(&s->enc, r) != 0) {
+	if (fp_encode_record_app(&s->enc, r, app) != 0) {
 		msg_send(x, s);
 		msg_begin(x, s);
-		fp_encode_record(&s->enc, r); /* an empty message always has room for one record */
+		fp_encode_record_app(&s->enc, r, app); /* an empty message has room for one */
 	}
 	s->msg_meta.packets += r->packets;
 	s->msg_meta.octets += r->octets;
@@ -446,13 +448,13 @@ static void add_one(struct fp_exporter *x, struct fp_stream *s, const struct fp_
 	fp_counter_add(&x->st.octets_exported, r->octets);
 }
 
-static void add_record(struct fp_exporter *x, const struct fp_record *r)
+static void add_record(struct fp_exporter *x, const struct fp_record *r, const struct fp_app *app)
 {
 	struct fp_stream *s = stream_for(x, r);
 	if (x->json) /* whole, whatever the export format can carry */
-		fp_jsonout_write(x->json, r);
+		fp_jsonout_write(x->json, r, app);
 	if (x->cfg->format != FP_FORMAT_NFV5) {
-		add_one(x, s, r);
+		add_one(x, s, r, app);
 		return;
 	}
 	/* v5 carries IPv4 only, in 32-bit counters: IPv6 flows are counted as not exportable, and a
@@ -468,7 +470,7 @@ static void add_record(struct fp_exporter *x, const struct fp_record *r)
 		part.octets = octets < FP_NFV5_MAX_COUNT ? octets : FP_NFV5_MAX_COUNT;
 		packets -= part.packets;
 		octets -= part.octets;
-		add_one(x, s, &part);
+		add_one(x, s, &part, NULL);
 	} while (packets || octets);
 }
 
@@ -488,6 +490,7 @@ static void *exporter_main(void *arg)
 {
 	struct fp_exporter *x = arg;
 	static struct fp_record recs[DRAIN_BURST];
+	static struct fp_app apps[DRAIN_BURST]; /* --dpi: beside each record */
 	unsigned idle = 0, busy = 0;
 
 	/* The collector set is read under QSBR: one quiescent state per loop, and `cur` is only
@@ -510,13 +513,16 @@ static void *exporter_main(void *arg)
 		for (unsigned w = 0; w < x->n_workers; w++) {
 			/* Read `done` before draining: records pushed before it are then seen. */
 			int done = __atomic_load_n(&x->workers[w].done, __ATOMIC_ACQUIRE);
-			unsigned n = fp_ring_pop_burst(&x->workers[w].ring, recs, DRAIN_BURST);
+			const struct fp_ring *ring = &x->workers[w].ring;
+			unsigned n =
+			    fp_ring_pop_burst_side(&x->workers[w].ring, recs, apps, DRAIN_BURST);
 			/* IPv4 first, then IPv6: each family switch costs a set header and padding
 			 */
 			for (int v6 = 0; v6 <= 1; v6++)
 				for (unsigned i = 0; i < n; i++)
 					if ((recs[i].key.ipver == 6) == v6)
-						add_record(x, &recs[i]);
+						add_record(x, &recs[i],
+							   ring->side ? &apps[i] : NULL);
 			got += n;
 			if (!done || n == DRAIN_BURST)
 				all_done = 0;

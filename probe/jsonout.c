@@ -113,7 +113,47 @@ static void write_failed(struct fp_jsonout *j)
 	}
 }
 
-void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r)
+/* A name from the wire as a JSON string: printable ASCII kept, any other byte as '?' (what
+ * nDPI extracted is not always valid UTF-8, and a line must stay valid JSON). */
+static json_t *wire_string(const char *s)
+{
+	char buf[128];
+	size_t n = 0;
+	for (; s[n] && n < sizeof(buf) - 1; n++)
+		buf[n] = (unsigned char)s[n] >= 0x20 && (unsigned char)s[n] < 0x7f ? s[n] : '?';
+	buf[n] = '\0';
+	return json_string(buf);
+}
+
+/* --dpi: the application and the names found, each only when known. */
+static void add_app(json_t *o, const struct fp_app *a)
+{
+	if (a == NULL || !(a->flags & FP_APP_CLASSIFIED))
+		return;
+	json_object_set_new(o, "applicationName", wire_string(a->app_name));
+	json_object_set_new(o, "applicationId", json_integer(a->app ? a->app : a->master));
+	if (a->flags & FP_APP_GUESSED)
+		json_object_set_new(o, "applicationGuessed", json_true());
+	if ((a->flags & FP_APP_TLS_SNI) && a->name[0])
+		json_object_set_new(o, "tlsServerName", wire_string(a->name));
+	if (a->flags & FP_APP_DNS) {
+		json_object_set_new(o, "dnsQueryName", wire_string(a->name));
+		json_object_set_new(o, "dnsQueryType", json_integer(a->dns_qtype));
+		json_object_set_new(o, "dnsResponseCode", json_integer(a->dns_rcode));
+	}
+	if (a->flags & FP_APP_HTTP) {
+		if (a->name[0])
+			json_object_set_new(o, "httpRequestHost", wire_string(a->name));
+		if (a->http_method[0])
+			json_object_set_new(o, "httpRequestMethod", wire_string(a->http_method));
+		if (a->http_status)
+			json_object_set_new(o, "httpStatusCode", json_integer(a->http_status));
+		if (a->user_agent[0])
+			json_object_set_new(o, "httpUserAgent", wire_string(a->user_agent));
+	}
+}
+
+void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r, const struct fp_app *app)
 {
 	if (j->f == NULL) { /* a reopen failed: counted, as any line not written */
 		j->errors++;
@@ -165,6 +205,7 @@ void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r)
 					    json_integer(r->rev_tcp_flags));
 	}
 	add_fields(j, o, r);
+	add_app(o, app);
 	/* IE 34: the counters are of 1 packet in N; a consumer scales them, as collectors do. */
 	if (j->sample_n > 1)
 		json_object_set_new(o, "samplingInterval", json_integer(j->sample_n));

@@ -30,8 +30,8 @@ struct fp_jsonout {
 
 /* Open `path` ("-" = stdout) for appending. Main thread. 0, or -1 after logging why. */
 int fp_jsonout_open(struct fp_jsonout *j, const char *path);
-/* One line for `r`. Exporter thread. */
-void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r);
+/* One line for `r`, with what --dpi found (`app`, or NULL). Exporter thread. */
+void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r, const struct fp_app *app);
 /* Push buffered lines out (the exporter calls it when idle). */
 void fp_jsonout_flush(struct fp_jsonout *j);
 /* SIGHUP (logrotate moved the file): flush, close, open `path` again. Exporter thread. 0, or -1

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "dpdk.h"
+#include "dpi.h"
 #include "exporter.h"
 #include "log.h"
 #include "metrics.h"
@@ -142,6 +143,22 @@ static uint64_t worker_kernel_drops(const struct fp_config *cfg, unsigned w)
 	return one.dropped;
 }
 
+/* --dpi: the counters of every worker's inspection, summed. */
+static void dpi_sum(struct fp_worker *workers, unsigned nw, struct fp_dpi_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned w = 0; w < nw; w++) {
+		struct fp_dpi_stats one;
+		if (workers[w].dpi == NULL)
+			continue;
+		fp_dpi_stats_read(workers[w].dpi, &one);
+		const uint64_t *a = (const uint64_t *)&one;
+		uint64_t *s = (uint64_t *)out;
+		for (size_t i = 0; i < sizeof(*out) / 8; i++)
+			s[i] += a[i];
+	}
+}
+
 static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_worker *workers,
 			  unsigned nw, const struct fp_exporter *x,
 			  const struct fp_capture_stats *cs, double seconds)
@@ -232,6 +249,20 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		"\"unmatched\":%lu,\"cache_full\":%lu},",
 		(unsigned long)fs.firsts, (unsigned long)fs.matched, (unsigned long)fs.held,
 		(unsigned long)fs.released, (unsigned long)fs.unmatched, (unsigned long)fs.full);
+	if (cfg->dpi) {
+		struct fp_dpi_stats ds;
+		dpi_sum(workers, nw, &ds);
+		fprintf(out,
+			"\"dpi\":{\"flows_inspected\":%lu,\"classified\":%lu,\"guessed\":%lu,"
+			"\"unknown\":%lu,\"packets_not_inspected\":%lu,\"packets_inspected\":%lu,"
+			"\"results_expired\":%lu,\"records_with_application\":%lu,"
+			"\"bytes_per_max_flow\":%zu},",
+			(unsigned long)ds.flows_inspected, (unsigned long)ds.flows_classified,
+			(unsigned long)ds.flows_guessed, (unsigned long)ds.flows_unknown,
+			(unsigned long)ds.packets_no_room, (unsigned long)ds.packets_inspected,
+			(unsigned long)ds.results_expired, (unsigned long)ds.records_with_app,
+			fp_dpi_bytes_per_flow());
+	}
 	fprintf(out, "\"sampling\":{\"interval\":%u,\"mode\":\"%s\",\"frames_not_sampled\":%lu},",
 		cfg->sample_n, cfg->sample_random ? "random" : "deterministic",
 		(unsigned long)sum.not_sampled);
@@ -483,6 +514,20 @@ static void log_set_aside(struct fp_worker *workers, unsigned nw,
 		       "--decap: %lu tunnel packets not opened (%s) were accounted as their outer "
 		       "packet; summary decapsulated.not_opened",
 		       (unsigned long)unopened, kinds);
+	struct fp_dpi_stats ds;
+	dpi_sum(workers, nw, &ds);
+	if (cfg->dpi)
+		fp_log(LOG_INFO,
+		       "--dpi: %lu flows inspected: %lu classified, %lu guessed from ports, %lu "
+		       "unknown; summary dpi",
+		       (unsigned long)ds.flows_inspected, (unsigned long)ds.flows_classified,
+		       (unsigned long)ds.flows_guessed, (unsigned long)ds.flows_unknown);
+	if (ds.packets_no_room || ds.results_expired)
+		fp_log(LOG_WARNING,
+		       "--dpi: %lu packets of flows not inspected (all --dpi-max-flows states in "
+		       "use: raise it), %lu results dropped before a record took them; those "
+		       "records carry no application",
+		       (unsigned long)ds.packets_no_room, (unsigned long)ds.results_expired);
 	if (fs.unmatched || fs.full)
 		fp_log(
 		    LOG_WARNING,
@@ -800,6 +845,20 @@ int main(int argc, char **argv)
 			if (workers[nw].frag == NULL) {
 				fp_log(LOG_ERR, "worker %u: cannot allocate a fragment cache of %u",
 				       nw, cfg.frag_max);
+				nw++;
+				goto out_workers;
+			}
+		}
+		if (cfg.dpi) {
+			/* a result outlives any wait of its flow's records: idle or FIN linger,
+			 * an active timeout, and the time records may wait in a full table */
+			struct fp_dpi_config dc = {.max_flows = cfg.dpi_max_flows,
+						   .biflow = cfg.biflow,
+						   .max_packets = cfg.dpi_packets,
+						   .keep_ms = cfg.idle_ms + cfg.active_ms +
+							      cfg.fin_ms + 60000};
+			if ((workers[nw].dpi = fp_dpi_create(&dc)) == NULL ||
+			    fp_ring_init_side(&workers[nw].ring) != 0) {
 				nw++;
 				goto out_workers;
 			}

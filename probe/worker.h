@@ -68,6 +68,7 @@ struct fp_worker {
 	int biflow;	      /* --biflow: keys go to the table canonical (fp_key_canonicalize) */
 	int more;	      /* --fields: packets carry their ingress interface */
 	struct fp_frag *frag; /* fragment cache, or NULL (--frag-max 0) */
+	struct fp_dpi *dpi;   /* --dpi: nDPI inspection, or NULL */
 	struct fp_pkt frag_out[FP_FRAG_HOLD * 2]; /* fragments leaving the cache */
 	uint32_t sample_n;			  /* 0 or 1: every frame */
 	uint32_t sample_left;

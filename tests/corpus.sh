@@ -17,17 +17,20 @@ one() {
 	local f=$1 base
 	base=$(basename "$f")
 	# twice: as captured, and opening every tunnel (--decap auto) with every optional field kept
-	# per flow and written out as JSON lines
+	# per flow, nDPI inspecting every flow (when this build has it) and JSON lines written
 	for mode in none auto; do
 		local more=()
-		[ "$mode" = none ] || more=(--fields all --json /dev/null)
+		[ "$mode" = none ] || more=(--fields all --json /dev/null $DPI)
 		"$FLUXPROBE" --read "$f" --decap "$mode" "${more[@]}" --max-flows 65536 --summary json -q \
 			>"$out/$base.$mode.json" 2>"$out/$base.$mode.err"
 		echo "$? $base.$mode" >>"$out/rc"
 	done
 }
+DPI=
+if ldd "$FLUXPROBE" | grep -q libndpi; then DPI=--dpi; fi
+echo "# corpus: second pass with --decap auto --fields all ${DPI:-(this build has no nDPI)}"
 export -f one
-export FLUXPROBE out
+export FLUXPROBE out DPI
 find "$dir" -maxdepth 1 -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -print0 |
 	xargs -0 -P "$(nproc)" -n 1 bash -c 'one "$0"'
 

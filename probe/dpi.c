@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Design
+ * - One map per worker from a flow's canonical key (both directions alike, the VLAN without the
+ *   port slot, as records carry it) to an entry: open addressing with linear probing over twice as
+ *   many slots as entries, backward-shift deletion, entries from a pool allocated at start.
+ * - nDPI's flow state (688 bytes in 4.2) is taken from a second pool of the same size only while
+ *   a flow is inspected, and given back at the verdict (ndpi_free_flow_data frees what nDPI
+ *   allocated inside it: user agent, URL...).
+ * - Names come from what nDPI extracts (host_server_name holds the TLS/QUIC SNI, the HTTP Host
+ *   and the DNS query; http.method, response_status_code, user_agent; dns.query_type,
+ *   reply_code): nDPI parses them bounded already, so we keep no parser of our own for them.
+ * - An entry stays after the verdict so that the flow's records (several with active timeouts,
+ *   two without --biflow) find the result. It goes with the last record of each direction it saw
+ *   (or the biflow record); one untouched for keep_ms (longer than any record can take to leave:
+ *   a direction that never got its record) is swept.
+ */
+#include "dpi.h"
+
+#include "fp_counters.h"
+#include "fp_key.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef FP_HAVE_NDPI
+#include <ndpi/ndpi_api.h>
+
+#define NIL UINT32_MAX
+#define SWEEP_SLICE 64
+
+struct entry {
+	struct fp_flow_key key;
+	uint64_t hash;
+	uint64_t touched_ms;
+	struct ndpi_flow_struct *flow; /* while inspected, else NULL */
+	uint32_t packets;
+	uint32_t next_free;
+	uint8_t used;
+	uint8_t taken;	   /* a record left with the result */
+	uint8_t dirs_seen; /* bit 0: packets in the canonical orientation, bit 1: the other */
+	uint8_t dirs_done; /* directions whose last record left */
+	struct fp_app app;
+};
+
+struct fp_dpi {
+	struct fp_dpi_config cfg;
+	struct ndpi_detection_module_struct *mod;
+	struct entry *entries;
+	uint32_t *slots; /* entry index + 1, 0 = empty */
+	uint64_t mask;
+	uint32_t free_head;
+	uint8_t *flow_pool; /* max_flows nDPI flow states */
+	uint32_t *flow_free;
+	uint32_t flow_free_n;
+	size_t flow_size;
+	uint32_t max_inspect; /* nDPI flow states */
+	uint32_t sweep_pos;
+	struct fp_app out; /* the result handed out when its entry went with the record */
+	struct fp_dpi_stats st;
+};
+
+int fp_dpi_available(void)
+{
+	return 1;
+}
+
+size_t fp_dpi_bytes_per_flow(void)
+{
+	/* an entry and its two hash slots, and a quarter of an nDPI flow state and its free slot */
+	return sizeof(struct entry) + 2 * sizeof(uint32_t) +
+	       (ndpi_detection_get_sizeof_ndpi_flow_struct() + sizeof(uint32_t)) / 4;
+}
+
+struct fp_dpi *fp_dpi_create(const struct fp_dpi_config *cfg)
+{
+	struct fp_dpi *d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		goto oom;
+	d->cfg = *cfg;
+	uint64_t nslots = 2;
+	while (nslots < 2ull * cfg->max_flows)
+		nslots <<= 1;
+	d->mask = nslots - 1;
+	d->flow_size = ndpi_detection_get_sizeof_ndpi_flow_struct();
+	d->entries = calloc(cfg->max_flows, sizeof(*d->entries));
+	d->slots = calloc(nslots, sizeof(*d->slots));
+	d->max_inspect = cfg->max_flows / 4 > 16 ? cfg->max_flows / 4 : 16;
+	d->flow_pool = calloc(d->max_inspect, d->flow_size);
+	d->flow_free = calloc(d->max_inspect, sizeof(*d->flow_free));
+	if (d->entries == NULL || d->slots == NULL || d->flow_pool == NULL || d->flow_free == NULL)
+		goto oom;
+	for (uint32_t i = 0; i < cfg->max_flows; i++)
+		d->entries[i].next_free = i + 1 < cfg->max_flows ? i + 1 : NIL;
+	for (uint32_t i = 0; i < d->max_inspect; i++)
+		d->flow_free[i] = d->max_inspect - 1 - i;
+	d->flow_free_n = d->max_inspect;
+	d->mod = ndpi_init_detection_module(ndpi_no_prefs);
+	if (d->mod == NULL) {
+		fp_log(LOG_ERR, "--dpi: nDPI cannot start its detection module");
+		fp_dpi_destroy(d);
+		return NULL;
+	}
+	NDPI_PROTOCOL_BITMASK all;
+	NDPI_BITMASK_SET_ALL(all);
+	ndpi_set_protocol_detection_bitmask2(d->mod, &all);
+	ndpi_finalize_initialization(d->mod);
+	return d;
+oom:
+	fp_log(LOG_ERR, "--dpi: cannot allocate state for %u flows (lower --dpi-max-flows)",
+	       cfg->max_flows);
+	fp_dpi_destroy(d);
+	return NULL;
+}
+
+void fp_dpi_destroy(struct fp_dpi *d)
+{
+	if (d == NULL)
+		return;
+	for (uint32_t i = 0; d->entries && i < d->cfg.max_flows; i++)
+		if (d->entries[i].used && d->entries[i].flow)
+			ndpi_free_flow_data(d->entries[i].flow);
+	if (d->mod)
+		ndpi_exit_detection_module(d->mod);
+	free(d->entries);
+	free(d->slots);
+	free(d->flow_pool);
+	free(d->flow_free);
+	free(d);
+}
+
+/* The key both directions of a flow share, as its records carry it; *dir: which one `k` is. */
+static struct fp_flow_key canonical(const struct fp_flow_key *k, uint8_t *dir)
+{
+	struct fp_flow_key c = *k;
+	c.vlan &= FP_KEY_VLAN_MASK;
+	*dir = fp_key_canonicalize(&c) ? 2 : 1;
+	return c;
+}
+
+/* Slot of `k` (holding it, or the empty one where it would go). */
+static uint64_t find_slot(const struct fp_dpi *d, const struct fp_flow_key *k, uint64_t h)
+{
+	uint64_t s = h & d->mask;
+	while (d->slots[s] && !fp_key_equal(&d->entries[d->slots[s] - 1].key, k))
+		s = (s + 1) & d->mask;
+	return s;
+}
+
+/* Remove entry `i`: backward-shift deletion keeps every probe chain unbroken. */
+static void entry_free(struct fp_dpi *d, uint32_t i)
+{
+	struct entry *e = &d->entries[i];
+	uint64_t s = find_slot(d, &e->key, e->hash);
+	d->slots[s] = 0;
+	for (uint64_t j = (s + 1) & d->mask; d->slots[j]; j = (j + 1) & d->mask) {
+		uint64_t home = d->entries[d->slots[j] - 1].hash & d->mask;
+		/* move slot j back to the hole unless its home lies cyclically in (s, j] */
+		if (((j - home) & d->mask) >= ((j - s) & d->mask)) {
+			d->slots[s] = d->slots[j];
+			d->slots[j] = 0;
+			s = j;
+		}
+	}
+	if (e->flow) {
+		ndpi_free_flow_data(e->flow);
+		d->flow_free[d->flow_free_n++] =
+		    (uint32_t)(((uint8_t *)e->flow - d->flow_pool) / d->flow_size);
+		e->flow = NULL;
+	}
+	e->used = 0;
+	e->next_free = d->free_head;
+	d->free_head = i;
+}
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+	if (src == NULL) {
+		dst[0] = '\0';
+		return;
+	}
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static int is_proto(ndpi_protocol p, uint16_t id)
+{
+	return p.master_protocol == id || p.app_protocol == id;
+}
+
+/* The verdict: what nDPI found goes into the entry's result; its flow state goes back. */
+static void verdict(struct fp_dpi *d, struct entry *e, ndpi_protocol p, int guessed)
+{
+	struct ndpi_flow_struct *f = e->flow;
+	struct fp_app *a = &e->app;
+
+	memset(a, 0, sizeof(*a));
+	a->master = p.master_protocol;
+	a->app = p.app_protocol;
+	a->flags = FP_APP_CLASSIFIED | (guessed ? FP_APP_GUESSED : 0);
+	ndpi_protocol2name(d->mod, p, a->app_name, sizeof(a->app_name));
+	if (p.master_protocol == NDPI_PROTOCOL_UNKNOWN && p.app_protocol == NDPI_PROTOCOL_UNKNOWN)
+		fp_counter_add(&d->st.flows_unknown, 1);
+	else if (guessed)
+		fp_counter_add(&d->st.flows_guessed, 1);
+	else
+		fp_counter_add(&d->st.flows_classified, 1);
+	if (f->host_server_name[0] &&
+	    (is_proto(p, NDPI_PROTOCOL_TLS) || is_proto(p, NDPI_PROTOCOL_QUIC) ||
+	     is_proto(p, NDPI_PROTOCOL_DTLS))) {
+		a->flags |= FP_APP_TLS_SNI;
+		copy_str(a->name, sizeof(a->name), f->host_server_name);
+	} else if (is_proto(p, NDPI_PROTOCOL_HTTP)) {
+		a->flags |= FP_APP_HTTP;
+		copy_str(a->name, sizeof(a->name), f->host_server_name);
+		if (f->http.method != NDPI_HTTP_METHOD_UNKNOWN)
+			copy_str(a->http_method, sizeof(a->http_method),
+				 ndpi_http_method2str(f->http.method));
+		a->http_status = f->http.response_status_code;
+		copy_str(a->user_agent, sizeof(a->user_agent), f->http.user_agent);
+	} else if (is_proto(p, NDPI_PROTOCOL_DNS) && f->host_server_name[0]) {
+		a->flags |= FP_APP_DNS;
+		copy_str(a->name, sizeof(a->name), f->host_server_name);
+		a->dns_qtype = f->protos.dns.query_type;
+		a->dns_rcode = f->protos.dns.reply_code;
+	}
+	ndpi_free_flow_data(f);
+	d->flow_free[d->flow_free_n++] = (uint32_t)(((uint8_t *)f - d->flow_pool) / d->flow_size);
+	e->flow = NULL;
+}
+
+static void give_up(struct fp_dpi *d, struct entry *e)
+{
+	uint8_t guessed = 0;
+	ndpi_protocol p = ndpi_detection_giveup(d->mod, e->flow, 1, &guessed);
+	verdict(d, e, p, guessed);
+}
+
+void fp_dpi_packet(struct fp_dpi *d, const struct fp_pkt *p, const uint8_t *frame, uint32_t caplen,
+		   uint64_t now_ms)
+{
+	uint8_t dir;
+	struct fp_flow_key k = canonical(&p->key, &dir);
+	uint64_t h = fp_key_hash(&k);
+	uint64_t s = find_slot(d, &k, h);
+	struct entry *e;
+
+	if (d->slots[s]) {
+		e = &d->entries[d->slots[s] - 1];
+		e->touched_ms = now_ms;
+		e->dirs_seen |= dir;
+		if (e->flow == NULL)
+			return; /* decided */
+	} else {
+		if (d->free_head == NIL || d->flow_free_n == 0) {
+			fp_counter_add(&d->st.packets_no_room, 1);
+			return;
+		}
+		uint32_t i = d->free_head;
+		e = &d->entries[i];
+		d->free_head = e->next_free;
+		e->key = k;
+		e->hash = h;
+		e->touched_ms = now_ms;
+		e->packets = 0;
+		e->used = 1;
+		e->taken = 0;
+		e->dirs_seen = dir;
+		e->dirs_done = 0;
+		e->app.flags = 0;
+		e->flow =
+		    (struct ndpi_flow_struct *)(d->flow_pool +
+						d->flow_free[--d->flow_free_n] * d->flow_size);
+		memset(e->flow, 0, d->flow_size);
+		d->slots[s] = i + 1;
+		fp_counter_add(&d->st.flows_inspected, 1);
+	}
+	if (p->l3_off >= caplen)
+		return;
+	uint32_t len = caplen - p->l3_off;
+	ndpi_protocol r =
+	    ndpi_detection_process_packet(d->mod, e->flow, frame + p->l3_off,
+					  (unsigned short)(len > 65535 ? 65535 : len), now_ms);
+	e->packets++;
+	fp_counter_add(&d->st.packets_inspected, 1);
+	if ((r.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
+	     r.master_protocol != NDPI_PROTOCOL_UNKNOWN) &&
+	    !ndpi_extra_dissection_possible(d->mod, e->flow))
+		verdict(d, e, r, 0);
+	else if (e->packets >= d->cfg.max_packets)
+		give_up(d, e);
+}
+
+const struct fp_app *fp_dpi_result(struct fp_dpi *d, const struct fp_record *rec, uint64_t now_ms)
+{
+	uint8_t dir;
+	struct fp_flow_key k = canonical(&rec->key, &dir);
+	uint64_t s = find_slot(d, &k, fp_key_hash(&k));
+	if (d->slots[s] == 0)
+		return NULL;
+	uint32_t i = d->slots[s] - 1;
+	struct entry *e = &d->entries[i];
+	if (e->flow) /* the record leaves before the verdict (end of input, a short flow) */
+		give_up(d, e);
+	e->touched_ms = now_ms;
+	e->taken = 1;
+	fp_counter_add(&d->st.records_with_app, 1);
+	if (rec->end_reason != FP_END_ACTIVE)
+		e->dirs_done |= d->cfg.biflow ? 3 : dir;
+	if ((e->dirs_done & e->dirs_seen) != e->dirs_seen)
+		return &e->app;
+	d->out = e->app; /* the flow has gone: so does its result */
+	entry_free(d, i);
+	return &d->out;
+}
+
+void fp_dpi_expire(struct fp_dpi *d, uint64_t now_ms)
+{
+	for (unsigned n = 0; n < SWEEP_SLICE; n++) {
+		uint32_t i = d->sweep_pos;
+		d->sweep_pos = i + 1 < d->cfg.max_flows ? i + 1 : 0;
+		struct entry *e = &d->entries[i];
+		if (!e->used || now_ms < e->touched_ms + d->cfg.keep_ms)
+			continue;
+		if (!e->taken)
+			fp_counter_add(&d->st.results_expired, 1);
+		entry_free(d, i);
+	}
+}
+
+void fp_dpi_stats_read(const struct fp_dpi *d, struct fp_dpi_stats *out)
+{
+	fp_counters_copy(out, &d->st, sizeof(*out));
+}
+
+#else /* no nDPI in this build */
+
+int fp_dpi_available(void)
+{
+	return 0;
+}
+
+size_t fp_dpi_bytes_per_flow(void)
+{
+	return 0;
+}
+
+struct fp_dpi *fp_dpi_create(const struct fp_dpi_config *cfg)
+{
+	(void)cfg;
+	fp_log(LOG_ERR, "--dpi: this build has no nDPI (install libndpi-dev and rebuild)");
+	return NULL;
+}
+
+void fp_dpi_destroy(struct fp_dpi *d)
+{
+	(void)d;
+}
+
+void fp_dpi_packet(struct fp_dpi *d, const struct fp_pkt *p, const uint8_t *frame, uint32_t caplen,
+		   uint64_t now_ms)
+{
+	(void)d, (void)p, (void)frame, (void)caplen, (void)now_ms;
+}
+
+const struct fp_app *fp_dpi_result(struct fp_dpi *d, const struct fp_record *rec, uint64_t now_ms)
+{
+	(void)d, (void)rec, (void)now_ms;
+	return NULL;
+}
+
+void fp_dpi_expire(struct fp_dpi *d, uint64_t now_ms)
+{
+	(void)d, (void)now_ms;
+}
+
+void fp_dpi_stats_read(const struct fp_dpi *d, struct fp_dpi_stats *out)
+{
+	(void)d;
+	memset(out, 0, sizeof(*out));
+}
+
+#endif
