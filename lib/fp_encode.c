@@ -377,12 +377,7 @@ static void app_prepare(struct enc_rec *x, const struct fp_app *app)
 {
 	if (app && (app->flags & FP_APP_CLASSIFIED)) {
 		x->app = *app;
-		uint16_t id = app->app ? app->app : app->master;
-		static const uint8_t head[5] = {20, 0x00, 0x00, 0x8b,
-						0x30}; /* PANA-L7-PEN, 35632 */
-		memcpy(x->app_id, head, 5);
-		x->app_id[5] = (uint8_t)(id >> 8);
-		x->app_id[6] = (uint8_t)id;
+		fp_encode_app_id(app->app ? app->app : app->master, x->app_id);
 	} else {
 		memset(&x->app, 0, sizeof(x->app));
 		memset(x->app_id, 0, sizeof(x->app_id));
@@ -621,6 +616,72 @@ static const struct samp_field *samp_fields(const struct fp_encoder *e, size_t *
 	for (size_t i = 0; i < *n; i++)
 		*len += f[i].len;
 	return f;
+}
+
+void fp_encode_app_id(uint16_t id, uint8_t out[FP_APP_ID_LEN])
+{
+	out[0] = 20; /* PANA-L7-PEN */
+	put32(out + 1, FP_PEN_NTOP);
+	put16(out + 5, id);
+}
+
+#define APP_NAME_LEN 32
+
+int fp_encode_app_template(struct fp_encoder *e)
+{
+	if (e->format == FP_FORMAT_NFV5)
+		return -ENOTSUP;
+	int ipfix = e->format == FP_FORMAT_IPFIX;
+	set_close(e);
+	if (set_reserve(e, ipfix ? 3 : 1, 6 + 4 * 4) != 0)
+		return -ENOSPC;
+	uint8_t *p = e->buf + e->len;
+	put16(p, FP_TEMPLATE_OPT_APP);
+	if (ipfix) {
+		put16(p + 2, 3); /* field count, scope included */
+		put16(p + 4, 1); /* scope field count: the applicationId */
+		p += 6;
+	} else {
+		put16(p + 2, 4);     /* option scope length, bytes */
+		put16(p + 4, 3 * 4); /* option length, bytes */
+		put16(p + 6, 1);     /* scope type: System */
+		put16(p + 8, 4);
+		p += 10;
+	}
+	static const uint16_t f[3][2] = {
+	    {95, FP_APP_ID_LEN}, {96, APP_NAME_LEN}, {94, APP_NAME_LEN}};
+	for (int i = 0; i < 3; i++, p += 4) {
+		put16(p, f[i][0]);
+		put16(p + 2, f[i][1]);
+	}
+	e->len = (size_t)(p - e->buf);
+	e->msg_count++;
+	set_close(e);
+	return 0;
+}
+
+int fp_encode_app_name(struct fp_encoder *e, uint16_t id, const char *name)
+{
+	if (e->format == FP_FORMAT_NFV5)
+		return -ENOTSUP;
+	size_t len = (e->format == FP_FORMAT_IPFIX ? 0 : 4) + FP_APP_ID_LEN + 2 * APP_NAME_LEN;
+	if (set_reserve(e, FP_TEMPLATE_OPT_APP, len) != 0)
+		return -ENOSPC;
+	uint8_t *p = e->buf + e->len;
+	memset(p, 0, len);
+	if (e->format != FP_FORMAT_IPFIX) {
+		put32(p, e->domain); /* System scope: the source id */
+		p += 4;
+	}
+	fp_encode_app_id(id, p);
+	size_t n = strnlen(name, APP_NAME_LEN - 1);
+	memcpy(p + FP_APP_ID_LEN, name, n); /* applicationName */
+	memcpy(p + FP_APP_ID_LEN + APP_NAME_LEN, "nDPI",
+	       4); /* applicationDescription: who named it */
+	e->len += len;
+	e->msg_records++;
+	e->msg_count++;
+	return 0;
 }
 
 int fp_encode_sampling_template(struct fp_encoder *e)

@@ -29,6 +29,7 @@ enum fp_format {
 #define FP_TEMPLATE_OPT_METERING_REL 259  /* §4.2 metering process reliability statistics */
 #define FP_TEMPLATE_OPT_EXPORTING_REL 260 /* §4.3 exporting process reliability statistics */
 #define FP_TEMPLATE_OPT_SAMPLING 261	  /* packet sampling in force (--sample) */
+#define FP_TEMPLATE_OPT_APP 262 /* --dpi: applicationId → name, as NBAR exporters send */
 
 /* Sampling as the options record announces it. */
 enum fp_sampling_algorithm {
@@ -149,6 +150,18 @@ int fp_encode_options(struct fp_encoder *e, const struct fp_export_counters *c);
  * observation domain (IPFIX), System (v9). -ENOSPC / -ENOTSUP (v5).
  */
 int fp_encode_sampling_template(struct fp_encoder *e);
+
+/*
+ * --dpi: the options template mapping application ids to names (what Cisco NBAR exporters send,
+ * and nfdump's %nbnam reads): applicationId 95 (7 bytes, as in the data records),
+ * applicationName 96 and applicationDescription 94 ("nDPI"; 32 bytes each, NUL-padded). Scope: v9
+ * System; IPFIX the applicationId itself. Then one record per id. -ENOSPC / -ENOTSUP (v5).
+ */
+int fp_encode_app_template(struct fp_encoder *e);
+int fp_encode_app_name(struct fp_encoder *e, uint16_t id, const char *name);
+#define FP_APP_ID_LEN 7 /* RFC 6759 PANA-L7-PEN: engine 20, PEN 35632, 16-bit nDPI id */
+/* The applicationId bytes of nDPI id `id`. */
+void fp_encode_app_id(uint16_t id, uint8_t out[FP_APP_ID_LEN]);
 int fp_encode_sampling(struct fp_encoder *e, uint32_t interval, enum fp_sampling_algorithm alg);
 
 /* Append one data record. -ENOSPC if it does not fit: finish, send, begin, retry. v5:

@@ -206,6 +206,9 @@ static void add_options(struct fp_exporter *x, struct fp_stream *s)
 	if (fp_encode_options(&s->enc, &c) == 0) {
 		fp_counter_add(&x->st.options_messages, 1);
 		s->last_opt_mono_ms = fp_mono_ns() / 1000000;
+		/* --dpi: the application names go again as their ids come, for a collector
+		 * that started since */
+		memset(s->app_named, 0, sizeof(s->app_named));
 	}
 	s->msg_option_records = s->enc.msg_records - before;
 }
@@ -238,6 +241,8 @@ static void msg_begin(struct fp_exporter *x, struct fp_stream *s)
 			fp_encode_options_templates(&s->enc);
 		if (x->cfg->sample_n > 1)
 			fp_encode_sampling_template(&s->enc);
+		if (x->cfg->dpi && !x->cfg->no_options)
+			fp_encode_app_template(&s->enc);
 		s->tpl_end = s->enc.len;
 		/* The sampling interval rides every template refresh, so that a collector that
 		 * (re)starts scales from its first decoded message on. */
@@ -376,6 +381,8 @@ static size_t templates_msg(struct fp_exporter *x, struct fp_stream *s, uint8_t 
 		fp_encode_options_templates(&e);
 	if (x->cfg->sample_n > 1)
 		fp_encode_sampling_template(&e);
+	if (x->cfg->dpi && !x->cfg->no_options)
+		fp_encode_app_template(&e);
 	return fp_encode_finish(&e);
 }
 
@@ -429,6 +436,26 @@ static struct fp_stream *stream_for(const struct fp_exporter *x, const struct fp
 	return x->sv[(h * x->ns) >> 32];
 }
 
+/* --dpi: the first record of an application in this stream (since the last options) is preceded
+ * by an options record naming its id, as NBAR exporters do, so collectors show names. */
+static void name_app(struct fp_exporter *x, struct fp_stream *s, const struct fp_app *app)
+{
+	uint16_t id = app->app ? app->app : app->master;
+	if (s->app_named[id / 8] & (1u << (id % 8)))
+		return;
+	/* nDPI names a pair "TLS.Google": the id is the application's, so is the name */
+	const char *dot = app->app && app->master ? strchr(app->app_name, '.') : NULL;
+	const char *name = dot ? dot + 1 : app->app_name;
+	if (fp_encode_app_name(&s->enc, id, name) != 0) {
+		msg_send(x, s);
+		msg_begin(x, s);
+		if (fp_encode_app_name(&s->enc, id, name) != 0)
+			return;
+	}
+	s->msg_option_records++;
+	s->app_named[id / 8] |= (uint8_t)(1u << (id % 8));
+}
+
 static void add_one(struct fp_exporter *x, struct fp_stream *s, const struct fp_record *r,
 		    const struct fp_app *app)
 {
@@ -436,6 +463,9 @@ static void add_one(struct fp_exporter *x, struct fp_stream *s, const struct fp_
 		x->clock_ms = r->last_us / 1000;
 	if (!s->msg_open)
 		msg_begin(x, s);
+	if (app && (app->flags & FP_APP_CLASSIFIED) && !x->cfg->no_options &&
+	    x->cfg->format != FP_FORMAT_NFV5)
+		name_app(x, s, app);
 	if (fp_encode_record_app(&s->enc, r, app) != 0) {
 		msg_send(x, s);
 		msg_begin(x, s);

@@ -51,6 +51,7 @@ struct fp_stream {
 	uint64_t last_opt_mono_ms; /* options data last sent; 0 = due now */
 	uint64_t pace_next_ns;	   /* token bucket: earliest time the next message may leave */
 	uint64_t messages, records, bytes; /* this stream's totals, for its options records */
+	uint8_t app_named[65536 / 8];	   /* --dpi: application ids whose name this stream sent */
 	uint8_t buf[FP_MSG_MAX];
 	uint8_t tcp_buf[FP_MSG_MAX]; /* the message less its templates, for stream collectors */
 };

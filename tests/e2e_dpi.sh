@@ -193,6 +193,36 @@ print("# IPFIX: %d records, %d with names, %d differences" % (len(want), named, 
 sys.exit(bool(bad) or named < 11)
 EOF
 
+# 5. NetFlow v9 into nfcapd: the application ids, and the names the options records map them to,
+#    are what nfdump shows as %nbid and %nbnam
+port=$(free_udp_port)
+start_nfcapd "$T/nf" "$port"
+"$FLUXPROBE" --read "$T/app.pcapng" --dpi --format nfv9 --collector "127.0.0.1:$port" -q ||
+	fail "fluxprobe --dpi --format nfv9 failed"
+sleep 0.5
+stop_nfcapd
+nfdump -R "$T/nf" -q -N -o 'fmt:%sp %dp %nbid %nbnam' 'proto tcp or proto udp' >"$T/nfdump.txt" 2>&1
+python3 - "$T/app.json" "$T/nfdump.txt" <<'EOF2' || fail "nfdump's %nbid/%nbnam differ from the JSON lines"
+import json, sys
+want = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if "applicationName" in r:
+        name = r["applicationName"].split(".")[-1]
+        want[(str(r["sourceTransportPort"]), str(r["destinationTransportPort"]))] = (
+            "20..35632..%d" % r["applicationId"], name + "/nDPI")
+got = {}
+for line in open(sys.argv[2]):
+    f = line.split()
+    if len(f) >= 4:
+        got[(f[0], f[1])] = (f[2], " ".join(f[3:]))
+bad = [(k, got.get(k), w) for k, w in want.items() if got.get(k) != w]
+for b in bad[:10]:
+    print("nfdump", b[0], "shows", b[1], "want", b[2])
+print("# nfdump v9: %d records with an application, %d differences" % (len(want), len(bad)))
+sys.exit(bool(bad) or not want)
+EOF2
+
 # 4. more flows than --dpi-max-flows: the rest are counted, said in the last lines, and their
 #    records still leave (without an application)
 "$FPGEN" -o "$T/many.pcap" -n 4000 -f 400 -r 3 >"$T/many.truth"
