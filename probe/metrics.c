@@ -2,6 +2,7 @@
 #include "metrics.h"
 
 #include "dpdk.h"
+#include "dpi.h"
 #include "fp_counters.h"
 #include "log.h"
 
@@ -103,6 +104,21 @@ static void render(FILE *f)
 				"fluxprobe_flow_records_total{worker=\"%u\",reason=\"%s\"} %lu\n",
 				w, fp_end_reason_name((enum fp_end_reason)r),
 				(unsigned long)ts[w].records[r]);
+	if (src.cfg->dpi) {
+		struct fp_dpi_stats ds[FP_DPDK_MAX_WORKERS];
+		memset(ds, 0, sizeof(ds));
+		for (unsigned w = 0; w < nw; w++)
+			if (src.workers[w].dpi)
+				fp_dpi_stats_read(src.workers[w].dpi, &ds[w]);
+		PER_WORKER("dpi_flows_inspected_total", "counter",
+			   "--dpi: flows that got an inspection state.", ds[w].flows_inspected);
+		PER_WORKER("dpi_flows_classified_total", "counter",
+			   "--dpi: inspected flows whose application nDPI found.",
+			   ds[w].flows_classified);
+		PER_WORKER("dpi_packets_not_inspected_total", "counter",
+			   "--dpi: packets of flows that found every --dpi-max-flows state in use.",
+			   ds[w].packets_no_room);
+	}
 #undef PER_WORKER
 
 	if (src.cfg->dpdk) {
