@@ -143,6 +143,15 @@ static uint64_t worker_kernel_drops(const struct fp_config *cfg, unsigned w)
 	return one.dropped;
 }
 
+/* Add counter block `one` (all uint64_t, `bytes` long) into `sum`. */
+static void add_counters(void *sum, const void *one, size_t bytes)
+{
+	uint64_t *s = sum;
+	const uint64_t *a = one;
+	for (size_t i = 0; i < bytes / 8; i++)
+		s[i] += a[i];
+}
+
 /* --dpi: the counters of every worker's inspection, summed. */
 static void dpi_sum(struct fp_worker *workers, unsigned nw, struct fp_dpi_stats *out)
 {
@@ -152,10 +161,7 @@ static void dpi_sum(struct fp_worker *workers, unsigned nw, struct fp_dpi_stats 
 		if (workers[w].dpi == NULL)
 			continue;
 		fp_dpi_stats_read(workers[w].dpi, &one);
-		const uint64_t *a = (const uint64_t *)&one;
-		uint64_t *s = (uint64_t *)out;
-		for (size_t i = 0; i < sizeof(*out) / 8; i++)
-			s[i] += a[i];
+		add_counters(out, &one, sizeof(one));
 	}
 }
 
@@ -176,14 +182,8 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		struct fp_table_stats ts;
 		fp_worker_stats_read(&workers[w], &ws[w]);
 		fp_table_stats_read(workers[w].table, &ts);
-		const uint64_t *a = (const uint64_t *)&ws[w];
-		uint64_t *s = (uint64_t *)&sum;
-		for (size_t i = 0; i < sizeof(sum) / 8; i++)
-			s[i] += a[i];
-		const uint64_t *ta = (const uint64_t *)&ts;
-		uint64_t *tsp = (uint64_t *)&tsum;
-		for (size_t i = 0; i < sizeof(tsum) / 8; i++)
-			tsp[i] += ta[i];
+		add_counters(&sum, &ws[w], sizeof(sum));
+		add_counters(&tsum, &ts, sizeof(tsum));
 	}
 	fp_exporter_stats_read(x, &xs);
 	uint64_t parse_errors = 0;
@@ -239,10 +239,7 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		if (workers[w].frag == NULL)
 			continue;
 		fp_frag_stats_read(workers[w].frag, &one);
-		const uint64_t *a = (const uint64_t *)&one;
-		uint64_t *s = (uint64_t *)&fs;
-		for (size_t i = 0; i < sizeof(fs) / 8; i++)
-			s[i] += a[i];
+		add_counters(&fs, &one, sizeof(fs));
 	}
 	fprintf(out,
 		"\"fragments\":{\"first\":%lu,\"matched\":%lu,\"held\":%lu,\"released\":%lu,"
@@ -463,10 +460,7 @@ static void log_set_aside(struct fp_worker *workers, unsigned nw,
 	for (unsigned w = 0; w < nw; w++) {
 		struct fp_worker_stats ws;
 		fp_worker_stats_read(&workers[w], &ws);
-		const uint64_t *a = (const uint64_t *)&ws;
-		uint64_t *t = (uint64_t *)&sum;
-		for (size_t i = 0; i < sizeof(sum) / 8; i++)
-			t[i] += a[i];
+		add_counters(&sum, &ws, sizeof(sum));
 		if (workers[w].frag) {
 			struct fp_frag_stats one;
 			fp_frag_stats_read(workers[w].frag, &one);
