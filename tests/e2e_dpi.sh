@@ -193,6 +193,39 @@ print("# IPFIX: %d records, %d with names, %d differences" % (len(want), named, 
 sys.exit(bool(bad) or named < 11)
 EOF
 
+# 3b. NetFlow v9 carries the application (id and name in 32 bytes): tshark decodes the same
+port=$(free_udp_port)
+capture_export "$T/export9.pcapng" "$port" "$FLUXPROBE" --read "$T/app.pcapng" --dpi --format nfv9 \
+	--collector "127.0.0.1:$port" -q
+tshark -n -r "$T/export9.pcapng" -d "udp.port==$port,cflow" -T json -J cflow >"$T/v9.json" 2>/dev/null
+python3 - "$T/app.json" "$T/v9.json" <<'EOF3' || fail "v9 applications differ from the JSON lines"
+import json, sys
+want = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if "applicationName" in r:
+        want[(str(r["sourceTransportPort"]), str(r["destinationTransportPort"]))] = (
+            r["applicationName"][:31], "%012x" % (35632 << 16 | r["applicationId"]))
+got = {}
+def walk(o):
+    if isinstance(o, dict):
+        if "cflow.srcport" in o and "cflow.appl_name" in o:
+            got[(o["cflow.srcport"], o["cflow.dstport"])] = (
+                o["cflow.appl_name"], o.get("cflow.appl_id.selector_id", "").replace(":", ""))
+            return
+        for v in o.values():
+            walk(v)
+    elif isinstance(o, list):
+        for v in o:
+            walk(v)
+walk(json.load(open(sys.argv[2])))
+bad = [(k, got.get(k), w) for k, w in want.items() if got.get(k) != w]
+for b in bad[:10]:
+    print("v9", b[0], "tshark", b[1], "JSON", b[2])
+print("# tshark v9: %d records with an application, %d differences" % (len(want), len(bad)))
+sys.exit(bool(bad) or not want)
+EOF3
+
 # 5. NetFlow v9 into nfcapd: the application ids, and the names the options records map them to,
 #    are what nfdump shows as %nbid and %nbnam
 port=$(free_udp_port)
