@@ -29,9 +29,9 @@ struct enc_rec {
 	/* --fields latency: v9's whole seconds and the µs beyond them (nfdump adds the two),
 	 * IPFIX's milliseconds (ntop's *_LATENCY_MS) */
 	uint32_t lat_sec[FP_LAT_N], lat_usec[FP_LAT_N], lat_ms[FP_LAT_N];
-	/* --dpi: what was found, and applicationId in RFC 6759's PANA-L7-PEN form */
+	/* --dpi: what was found, and its applicationId (fp_encode_app_id) */
 	struct fp_app app;
-	uint8_t app_id[7];
+	uint8_t app_id[FP_APP_ID_LEN];
 };
 
 #define F(field) (uint16_t) offsetof(struct enc_rec, field)
@@ -121,7 +121,7 @@ static const struct field_group field_groups[] = {
 	{FP_FIELD_LATENCY, 0, PEN_UINT(FP_PEN_NTOP, 124, 4, lat_ms[FP_LAT_SERVER]), 0, FP_FORMAT_IPFIX},
 	{FP_FIELD_LATENCY, 0, PEN_UINT(FP_PEN_NTOP, 125, 4, lat_ms[FP_LAT_APPL]), 0, FP_FORMAT_IPFIX},
 	/* --dpi: v9 has no variable length: the id and the name in 32 bytes */
-	{FP_FIELD_APP, 0, RAW(95, 7, app_id), 0, 0},
+	{FP_FIELD_APP, 0, RAW(95, FP_APP_ID_LEN, app_id), 0, 0},
 	{FP_FIELD_APP, 0, RAW(96, 32, app.app_name), 0, FP_FORMAT_NFV9},
 	{FP_FIELD_APP, 0, STR(96, app.app_name), 0, FP_FORMAT_IPFIX},
 	{FP_FIELD_APP, 0, PEN_STR(FP_PEN_NTOP, 188, app.name), 0, FP_FORMAT_IPFIX},
@@ -620,9 +620,8 @@ static const struct samp_field *samp_fields(const struct fp_encoder *e, size_t *
 
 void fp_encode_app_id(uint16_t id, uint8_t out[FP_APP_ID_LEN])
 {
-	out[0] = 20; /* PANA-L7-PEN */
-	put32(out + 1, FP_PEN_NTOP);
-	put16(out + 5, id);
+	out[0] = 13; /* PANA-L7 */
+	put16(out + 1, id);
 }
 
 #define APP_NAME_LEN 32

@@ -79,7 +79,7 @@ enum fp_field_group {
 					 (nfdump's latency extension), IPFIX ntop PEN 35632 IEs */
 	FP_FIELD_ALL = (1 << 6) - 1,
 	/* --dpi (not a --fields group): application and names from struct fp_app. IPFIX:
-	 * applicationId 95 (RFC 6759, engine 20 with ntop's PEN, the nDPI id), applicationName 96,
+	 * applicationId 95 (RFC 6759, engine 13 with the nDPI id), applicationName 96,
 	 * httpRequestHost 460, httpRequestMethod 459, httpStatusCode 457, httpUserAgent 468, and
 	 * ntop's SSL_SERVER_NAME 188, DNS_QUERY 205, DNS_QUERY_TYPE 207, DNS_RET_CODE 208, strings
 	 * in variable length (RFC 7011 section 7). v9 (no variable length): 95, and 96 in 32 bytes.
@@ -153,14 +153,17 @@ int fp_encode_sampling_template(struct fp_encoder *e);
 
 /*
  * --dpi: the options template mapping application ids to names (what Cisco NBAR exporters send,
- * and nfdump's %nbnam reads): applicationId 95 (7 bytes, as in the data records),
+ * nfacctd's class and nfdump's %nbnam read): applicationId 95 (as in the data records),
  * applicationName 96 and applicationDescription 94 ("nDPI"; 32 bytes each, NUL-padded). Scope: v9
  * System; IPFIX the applicationId itself. Then one record per id. -ENOSPC / -ENOTSUP (v5).
  */
 int fp_encode_app_template(struct fp_encoder *e);
 int fp_encode_app_name(struct fp_encoder *e, uint16_t id, const char *name);
-#define FP_APP_ID_LEN 7 /* RFC 6759 PANA-L7-PEN: engine 20, PEN 35632, 16-bit nDPI id */
-/* The applicationId bytes of nDPI id `id`. */
+/* applicationId: RFC 6759's PANA-L7 engine (13) and nDPI's 16-bit id as the selector, 3 bytes:
+ * the lengths pmacct's nfacctd 1.7.7 reads (2, 3 or 5 bytes) and nfdump's %nbid shows. The
+ * PANA-L7-PEN form (engine 20, ntop's PEN, 7 bytes) was tried first: nfacctd ignores it. */
+#define FP_APP_ID_LEN 3
+/* The applicationId bytes of nDPI id `id`: engine 13 (PANA-L7), the id big-endian. */
 void fp_encode_app_id(uint16_t id, uint8_t out[FP_APP_ID_LEN]);
 int fp_encode_sampling(struct fp_encoder *e, uint32_t interval, enum fp_sampling_algorithm alg);
 

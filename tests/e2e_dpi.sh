@@ -205,7 +205,7 @@ for line in open(sys.argv[1]):
     r = json.loads(line)
     if "applicationName" in r:
         want[(str(r["sourceTransportPort"]), str(r["destinationTransportPort"]))] = (
-            r["applicationName"][:31], "%012x" % (35632 << 16 | r["applicationId"]))
+            r["applicationName"][:31], "%04x" % r["applicationId"])
 got = {}
 def walk(o):
     if isinstance(o, dict):
@@ -243,7 +243,7 @@ for line in open(sys.argv[1]):
     if "applicationName" in r:
         name = r["applicationName"].split(".")[-1]
         want[(str(r["sourceTransportPort"]), str(r["destinationTransportPort"]))] = (
-            "20..35632..%d" % r["applicationId"], name + "/nDPI")
+            "13..%d" % r["applicationId"], name + "/nDPI")
 got = {}
 for line in open(sys.argv[2]):
     f = line.split()
@@ -255,6 +255,31 @@ for b in bad[:10]:
 print("# nfdump v9: %d records with an application, %d differences" % (len(want), len(bad)))
 sys.exit(bool(bad) or not want)
 EOF2
+
+# 6. pmacct's nfacctd: its `class` primitive names each flow's application, from IPFIX and v9
+for fmt in ipfix nfv9; do
+	port=$(free_udp_port)
+	start_nfacctd "$port" "$T/class-$fmt.csv" "src_port, dst_port, class"
+	"$FLUXPROBE" --read "$T/app.pcapng" --dpi --format "$fmt" --collector "127.0.0.1:$port" -q ||
+		fail "fluxprobe --dpi --format $fmt failed"
+	sleep 0.5
+	stop_nfacctd
+	python3 - "$T/app.json" "$T/class-$fmt.csv" "$fmt" <<'EOF4' || fail "nfacctd's class differs ($fmt)"
+import csv, json, sys
+want = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if "applicationName" in r:
+        want[(str(r["sourceTransportPort"]), str(r["destinationTransportPort"]))] = \
+            r["applicationName"].split(".")[-1]
+got = {(row["SRC_PORT"], row["DST_PORT"]): row["CLASS"] for row in csv.DictReader(open(sys.argv[2]))}
+bad = [(k, got.get(k), w) for k, w in want.items() if got.get(k) != w]
+for b in bad[:10]:
+    print("nfacctd", sys.argv[3], b[0], "class", b[1], "want", b[2])
+print("# nfacctd %s: %d flows with an application, %d differences" % (sys.argv[3], len(want), len(bad)))
+sys.exit(bool(bad) or not want)
+EOF4
+done
 
 # 4. more flows than --dpi-max-flows: the rest are counted, said in the last lines, and their
 #    records still leave (without an application)
