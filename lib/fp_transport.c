@@ -17,8 +17,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-/* The context tls:// collectors are opened with (reference counted by OpenSSL: a connection
- * keeps its own reference, so a new context never pulls one from under an open connection). */
+/* The context tls:// collectors are opened with. fp_tls_setup() (main thread, at start or on
+ * SIGHUP) publishes a new one while the exporter thread may be taking the old one for a
+ * connection: the old one is never freed (a few KB each time a SIGHUP names other files), and a
+ * connection holds its own reference (OpenSSL counts them). */
 static SSL_CTX *tls_ctx;
 
 /* OpenSSL's reason for the last error on this thread, or `fallback`. */
@@ -77,8 +79,7 @@ int fp_tls_setup(const struct fp_tls_config *tc, char *err, size_t errlen)
 		SSL_CTX_free(ctx);
 		return -1;
 	}
-	SSL_CTX_free(tls_ctx);
-	tls_ctx = ctx;
+	__atomic_store_n(&tls_ctx, ctx, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -329,7 +330,8 @@ static void tcp_connected(struct fp_collector *c, uint64_t now)
 		tcp_up(c);
 		return;
 	}
-	if (tls_ctx == NULL || (c->ssl = SSL_new(tls_ctx)) == NULL) {
+	SSL_CTX *ctx = __atomic_load_n(&tls_ctx, __ATOMIC_ACQUIRE);
+	if (ctx == NULL || (c->ssl = SSL_new(ctx)) == NULL) {
 		snprintf(c->tls_reason, sizeof(c->tls_reason), "no TLS context");
 		c->tls_failures++;
 		tcp_down(c, EPROTO, now);
@@ -371,7 +373,7 @@ int fp_collector_open(struct fp_collector *c, size_t backlog_bytes, fp_greeter_f
 {
 	if (c->proto == FP_PROTO_UDP)
 		return udp_open(c);
-	if (c->tls && tls_ctx == NULL)
+	if (c->tls && __atomic_load_n(&tls_ctx, __ATOMIC_ACQUIRE) == NULL)
 		return -ENOKEY; /* fp_tls_setup() first */
 	int rc = fp_backlog_init(&c->backlog, backlog_bytes);
 	if (rc)
@@ -565,6 +567,9 @@ int fp_collector_pending(const struct fp_collector *c)
 static void wait_writable(struct fp_collector *c, int ms)
 {
 	struct pollfd p = {.fd = c->fd, .events = POLLOUT};
+	/* a TLS handshake mostly waits for the collector's answer: wait for that, not spin */
+	if (c->ssl && c->state == FP_TCP_HANDSHAKE && !SSL_want_write(c->ssl))
+		p.events = POLLIN;
 	if (c->fd < 0 || c->state == FP_TCP_DOWN) {
 		poll(NULL, 0, ms);
 		return;
