@@ -161,7 +161,7 @@ capture_export "$T/export.pcapng" "$port" "$FLUXPROBE" --read "$T/app.pcapng" --
 tshark -n -r "$T/export.pcapng" -d "udp.port==$port,cflow" -T json -J cflow >"$T/ipfix.json" 2>/dev/null
 expect_eq "malformed export frames" "$(tshark -n -r "$T/export.pcapng" -d "udp.port==$port,cflow" \
 	-Y '_ws.malformed or _ws.expert.severity >= 6291456' 2>/dev/null | wc -l)" 0
-python3 - "$T/app.json" "$T/ipfix.json" <<'EOF' || fail "IPFIX names differ from the JSON lines"
+python3 - "$T/app.json" "$T/ipfix.json" "$(dirname "$0")" <<'EOF' || fail "IPFIX names differ from the JSON lines"
 import json, sys
 want = {}
 for line in open(sys.argv[1]):
@@ -170,21 +170,12 @@ for line in open(sys.argv[1]):
         want[(str(r["sourceTransportPort"]), str(r["destinationTransportPort"]))] = (
             r.get("applicationName", ""), r.get("tlsServerName", ""), r.get("httpRequestHost", ""),
             r.get("httpUserAgent", ""), r.get("dnsQueryName", ""))
-# every data record tshark decoded, as the dict of its fields (one "Flow N" subtree each)
-got = {}
-def walk(o):
-    if isinstance(o, dict):
-        if "cflow.srcport" in o and "cflow.appl_name" in o:
-            got[(o["cflow.srcport"], o["cflow.dstport"])] = tuple(o.get(f, "") for f in (
-                "cflow.appl_name", "cflow.pie.ntop.ssl_server_name", "cflow.http_request_host",
-                "cflow.http_user_agent", "cflow.pie.ntop.dns_query"))
-            return
-        for v in o.values():
-            walk(v)
-    elif isinstance(o, list):
-        for v in o:
-            walk(v)
-walk(json.load(open(sys.argv[2])))
+# every data record tshark decoded, as the dict of its fields
+sys.path.insert(0, sys.argv[3])
+from cflow_records import by_ports
+names = ("cflow.appl_name", "cflow.pie.ntop.ssl_server_name", "cflow.http_request_host",
+         "cflow.http_user_agent", "cflow.pie.ntop.dns_query")
+got = {k: tuple(r.get(f, "") for f in names) for k, r in by_ports(sys.argv[2]).items()}
 bad = [(k, got.get(k), w) for k, w in want.items() if got.get(k) != w]
 for b in bad[:10]:
     print("IPFIX", b[0], "tshark", b[1], "JSON", b[2])
@@ -198,7 +189,7 @@ port=$(free_udp_port)
 capture_export "$T/export9.pcapng" "$port" "$FLUXPROBE" --read "$T/app.pcapng" --dpi --format nfv9 \
 	--collector "127.0.0.1:$port" -q
 tshark -n -r "$T/export9.pcapng" -d "udp.port==$port,cflow" -T json -J cflow >"$T/v9.json" 2>/dev/null
-python3 - "$T/app.json" "$T/v9.json" <<'EOF3' || fail "v9 applications differ from the JSON lines"
+python3 - "$T/app.json" "$T/v9.json" "$(dirname "$0")" <<'EOF3' || fail "v9 applications differ from the JSON lines"
 import json, sys
 want = {}
 for line in open(sys.argv[1]):
@@ -206,19 +197,10 @@ for line in open(sys.argv[1]):
     if "applicationName" in r:
         want[(str(r["sourceTransportPort"]), str(r["destinationTransportPort"]))] = (
             r["applicationName"][:31], "%04x" % r["applicationId"])
-got = {}
-def walk(o):
-    if isinstance(o, dict):
-        if "cflow.srcport" in o and "cflow.appl_name" in o:
-            got[(o["cflow.srcport"], o["cflow.dstport"])] = (
-                o["cflow.appl_name"], o.get("cflow.appl_id.selector_id", "").replace(":", ""))
-            return
-        for v in o.values():
-            walk(v)
-    elif isinstance(o, list):
-        for v in o:
-            walk(v)
-walk(json.load(open(sys.argv[2])))
+sys.path.insert(0, sys.argv[3])
+from cflow_records import by_ports
+got = {k: (r.get("cflow.appl_name", ""), r.get("cflow.appl_id.selector_id", "").replace(":", ""))
+       for k, r in by_ports(sys.argv[2]).items()}
 bad = [(k, got.get(k), w) for k, w in want.items() if got.get(k) != w]
 for b in bad[:10]:
     print("v9", b[0], "tshark", b[1], "JSON", b[2])
