@@ -259,6 +259,7 @@ int main(int argc, char **argv)
 		return 1;
 	uint64_t ts = 1767225600000ull;
 	struct ref_table rtab = {0}, *rt = NULL;
+	(void)rtab; /* used only with DPDK's rte_hash */
 #ifdef FP_BENCH_RTE_HASH
 	if (ref) {
 		char *eal[] = {"fp-bench-pipeline",
