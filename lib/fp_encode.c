@@ -674,9 +674,9 @@ int fp_encode_app_name(struct fp_encoder *e, uint16_t id, const char *name)
 	}
 	fp_encode_app_id(id, p);
 	size_t n = strnlen(name, APP_NAME_LEN - 1);
-	memcpy(p + FP_APP_ID_LEN, name, n); /* applicationName */
-	memcpy(p + FP_APP_ID_LEN + APP_NAME_LEN, "nDPI",
-	       4); /* applicationDescription: who named it */
+	memcpy(p + FP_APP_ID_LEN, name, n);
+	/* applicationDescription: who named it */
+	memcpy(p + FP_APP_ID_LEN + APP_NAME_LEN, "nDPI", 4);
 	e->len += len;
 	e->msg_records++;
 	e->msg_count++;

@@ -740,7 +740,8 @@ static void lat_track(struct fp_table *t, uint32_t i, const struct fp_pkt *p, in
 		return;
 	}
 	if (l->known == all) {
-		own->role = own == l ? own->role : LAT_NONE; /* nothing more to look up */
+		if (own != l)
+			own->role = LAT_NONE; /* a responder: nothing more to look up */
 		return;
 	}
 	uint8_t fl = p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST);

@@ -149,6 +149,15 @@ static uint64_t find_slot(const struct fp_dpi *d, const struct fp_flow_key *k, u
 	return s;
 }
 
+/* Give entry `e`'s nDPI flow state back to the pool (with what nDPI allocated inside it). */
+static void flow_state_put(struct fp_dpi *d, struct entry *e)
+{
+	ndpi_free_flow_data(e->flow);
+	d->flow_free[d->flow_free_n++] =
+	    (uint32_t)(((uint8_t *)e->flow - d->flow_pool) / d->flow_size);
+	e->flow = NULL;
+}
+
 /* Remove entry `i`: backward-shift deletion keeps every probe chain unbroken. */
 static void entry_free(struct fp_dpi *d, uint32_t i)
 {
@@ -164,12 +173,8 @@ static void entry_free(struct fp_dpi *d, uint32_t i)
 			s = j;
 		}
 	}
-	if (e->flow) {
-		ndpi_free_flow_data(e->flow);
-		d->flow_free[d->flow_free_n++] =
-		    (uint32_t)(((uint8_t *)e->flow - d->flow_pool) / d->flow_size);
-		e->flow = NULL;
-	}
+	if (e->flow)
+		flow_state_put(d, e);
 	e->used = 0;
 	e->next_free = d->free_head;
 	d->free_head = i;
@@ -227,9 +232,7 @@ static void verdict(struct fp_dpi *d, struct entry *e, ndpi_protocol p, int gues
 		a->dns_qtype = f->protos.dns.query_type;
 		a->dns_rcode = f->protos.dns.reply_code;
 	}
-	ndpi_free_flow_data(f);
-	d->flow_free[d->flow_free_n++] = (uint32_t)(((uint8_t *)f - d->flow_pool) / d->flow_size);
-	e->flow = NULL;
+	flow_state_put(d, e);
 }
 
 static void give_up(struct fp_dpi *d, struct entry *e)
