@@ -2,6 +2,7 @@
 #include "fp_transport.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -60,6 +61,21 @@ int fp_tls_setup(const struct fp_tls_config *tc, char *err, size_t errlen)
 	SSL_CTX_set_session_cache_mode(ctx,
 				       SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(ctx, tls_on_ticket);
+	/* A file that cannot be opened is named with the system's reason ("No such file or
+	 * directory"), which OpenSSL's own error stack words as "system lib". */
+	const char *const named[][2] = {
+	    {"--tls-ca", tc->ca}, {"--tls-cert", tc->cert}, {"--tls-key", tc->key}};
+	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+		int fd = named[i][1] ? open(named[i][1], O_RDONLY | O_CLOEXEC) : -2;
+		if (fd == -1) {
+			snprintf(err, errlen, "%s %s: %s", named[i][0], named[i][1],
+				 strerror(errno));
+			SSL_CTX_free(ctx);
+			return -1;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
 	const char *file = tc->ca ? tc->ca : "the system's CA store";
 	int ok = tc->ca ? SSL_CTX_load_verify_locations(ctx, tc->ca, NULL)
 			: SSL_CTX_set_default_verify_paths(ctx);

@@ -48,6 +48,9 @@ struct fp_capture_ops {
 	void (*close)(struct fp_capture *c);
 	/* Optional: the backend's clock (Unix ms) for live expiry; wall clock when NULL. */
 	uint64_t (*now_ms)(struct fp_capture *c);
+	/* Optional, files: bytes of the input read so far and its size (0 when unknown: standard
+	 * input). Any thread, while the capture is open. */
+	void (*progress)(struct fp_capture *c, uint64_t *done, uint64_t *total);
 };
 
 /* What a libpcap capture opens: `file`, or the interfaces `ifaces` (one handle each, polled in

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "config.h"
@@ -32,6 +34,9 @@ struct pcap_priv {
 	fp_frame_fn fn;
 	void *arg;
 	uint64_t received;
+	uint64_t record_bytes; /* a file's packet records read (standard input's progress) */
+	uint64_t file_size;    /* a regular file's size; 0 otherwise */
+	int file_fd;	       /* a file's descriptor, -1 live */
 };
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
@@ -44,6 +49,9 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 	uint64_t ts_us = sec * 1000000 + frac;
 
 	pp->received++;
+	/* a pcap record header is 16 bytes; pcapng's blocks differ a little: standard input's
+	 * progress is approximate, a file's is exact (its offset) */
+	__atomic_store_n(&pp->record_bytes, pp->record_bytes + 16 + h->caplen, __ATOMIC_RELAXED);
 	pp->fn(pp->arg, bytes, h->caplen, h->len, ts_us);
 }
 
@@ -128,12 +136,25 @@ static void pcap_close_cap(struct fp_capture *c)
 	c->priv = NULL;
 }
 
+/* The file's own offset (the kernel's: stdio reads ahead of libpcap by a buffer at most), read
+ * without touching libpcap's FILE from another thread. */
+static void pcap_progress(struct fp_capture *c, uint64_t *done, uint64_t *total)
+{
+	struct pcap_priv *pp = c->priv;
+	off_t at = pp->file_fd >= 0 && pp->file_size ? lseek(pp->file_fd, 0, SEEK_CUR) : -1;
+	*total = pp->file_size;
+	*done = at >= 0 ? (uint64_t)at : __atomic_load_n(&pp->record_bytes, __ATOMIC_RELAXED);
+	if (*total && *done > *total)
+		*done = *total;
+}
+
 static const struct fp_capture_ops pcap_ops = {
     .name = "pcap",
     .recv_burst = pcap_recv_burst,
     .stats = pcap_stats_get,
     .brk = pcap_brk,
     .close = pcap_close_cap,
+    .progress = pcap_progress,
 };
 
 /*
@@ -253,6 +274,14 @@ int fp_capture_pcap_open(struct fp_capture *c, const struct fp_pcap_opts *o)
 			pcap_close_cap(c);
 			return -1;
 		}
+	}
+	pp->file_fd = -1;
+	if (o->file) {
+		struct stat st;
+		FILE *f = pcap_file(pp->s[0].p);
+		pp->file_fd = f ? fileno(f) : -1;
+		if (pp->file_fd >= 0 && fstat(pp->file_fd, &st) == 0 && S_ISREG(st.st_mode))
+			pp->file_size = (uint64_t)st.st_size;
 	}
 	c->link = pp->s[0].link;
 	c->ifindex = pp->s[0].ifindex;

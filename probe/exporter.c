@@ -308,8 +308,9 @@ static void log_send_errors(struct fp_collector *c)
 		       strerror(c->last_errno), (unsigned long)c->backlog.msgs,
 		       (unsigned long)c->backlog.dropped_msgs);
 	else
-		fp_log(LOG_WARNING, "collector %s: %lu datagrams not sent (%s); capture goes on",
+		fp_log(LOG_WARNING, "collector %s: %lu datagram%s not sent (%s); capture goes on",
 		       c->name, (unsigned long)(c->send_errors - c->send_errors_logged),
+		       c->send_errors - c->send_errors_logged == 1 ? "" : "s",
 		       strerror(c->last_errno));
 	c->send_errors_logged = c->send_errors;
 	c->last_log_ms = now;

@@ -536,11 +536,42 @@ static void log_set_aside(struct fp_worker *workers, unsigned nw,
 		       cfg->json ? "; the JSON lines have them" : "");
 }
 
-/* One line: per worker packet rate, totals and bit rate (IP bytes), active flows, export rate,
- * drops. */
+/* m:ss or h:mm:ss */
+static const char *clock_time(char *buf, size_t len, double s)
+{
+	unsigned long t = s > 0 ? (unsigned long)(s + 0.5) : 0;
+	if (t >= 3600)
+		snprintf(buf, len, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60, t % 60);
+	else
+		snprintf(buf, len, "%lu:%02lu", t / 60, t % 60);
+	return buf;
+}
+
+/* --read: how far the file is, "file 42.0 % (357 MB of 850 MB), 0:25 elapsed, ~0:35 left | ";
+ * standard input: "read 357 MB, 0:25 elapsed | ". Empty for a live capture. */
+static int read_progress(char *out, size_t len, double elapsed)
+{
+	uint64_t done = 0, total = 0;
+	char a[32], b[32], c[32], d[32];
+	if (ncaps == 0 || !caps[0].offline || caps[0].ops->progress == NULL)
+		return 0;
+	caps[0].ops->progress(&caps[0], &done, &total);
+	if (total == 0)
+		return snprintf(out, len, "read %s, %s elapsed | ", scaled(a, sizeof(a), done, "B"),
+				clock_time(c, sizeof(c), elapsed));
+	double frac = (double)done / (double)total;
+	return snprintf(out, len, "file %.1f %% (%s of %s), %s elapsed, ~%s left | ", frac * 100,
+			scaled(a, sizeof(a), done, "B"), scaled(b, sizeof(b), total, "B"),
+			clock_time(c, sizeof(c), elapsed),
+			frac > 0 ? clock_time(d, sizeof(d), elapsed * (1 - frac) / frac) : "?");
+}
+
+/* One line: how far a file is (--read), per worker packet rate, totals and bit rate (IP bytes),
+ * active flows, export rate, drops. */
 static void print_stats_line(struct fp_worker *workers, unsigned nw, const struct fp_exporter *x,
-			     const struct fp_config *cfg, double dt, struct totals *prev,
-			     uint64_t *prev_pw, uint64_t *prev_records, int keep)
+			     const struct fp_config *cfg, double dt, double elapsed,
+			     struct totals *prev, uint64_t *prev_pw, uint64_t *prev_records,
+			     int keep)
 {
 	struct totals t;
 	uint64_t pw[MAX_WORKERS];
@@ -553,6 +584,7 @@ static void print_stats_line(struct fp_worker *workers, unsigned nw, const struc
 	fp_exporter_stats_read(x, &xs);
 	capture_stats(cfg, &cs);
 	char a[32], b[32];
+	len = read_progress(line, sizeof(line) / 2, elapsed);
 	for (unsigned w = 0; w < nw && len < (int)sizeof(line) - 96; w++) {
 		/* a worker whose socket the kernel dropped from says so (--workers) */
 		uint64_t kdrops = worker_kernel_drops(cfg, w);
@@ -716,7 +748,7 @@ static void supervise(struct fp_worker *workers, unsigned nw, struct fp_exporter
 			int keep = stats_requested;
 			stats_requested = 0;
 			urcu_qsbr_thread_online();
-			print_stats_line(workers, nw, x, cfg, now - last, &prev, prev_pw,
+			print_stats_line(workers, nw, x, cfg, now - last, now - t0, &prev, prev_pw,
 					 &prev_records, keep);
 			urcu_qsbr_thread_offline();
 			last = now;

@@ -111,7 +111,7 @@ bad_args "--filter or as trailing arguments, not both" -r "$T/in.pcap" --filter 
 # before is exported, the exit status says the capture failed.
 head -c 30000 "$T/in.pcap" >"$T/cut.pcap"
 bad_args "--read $T/cut.pcap: truncated dump file" -r "$T/cut.pcap"
-mergecap -F pcapng -w "$T/mixed.pcapng" "$T/in.pcap" "$(dirname "$0")/../../shared/pcaps/tcpdump/HDLC.pcap" 2>/dev/null &&
+mergecap -F pcapng -w "$T/mixed.pcapng" "$T/in.pcap" "$(dirname "$0")/pcaps/tcpdump/HDLC.pcap" 2>/dev/null &&
 	bad_args "--read $T/mixed.pcapng: an interface has a type 104" -r "$T/mixed.pcapng"
 
 bad_args "--interface fp-no-such0" -i fp-no-such0
@@ -196,7 +196,7 @@ bad_args "--json -: --daemon has no standard output" -r "$T/in.pcap" --daemon --
 
 # What was read but set aside is in the final lines, with its summary counter: malformed
 # packets by reason, fragments that never met their first, IPv6 flows NetFlow v5 cannot carry.
-corpus=$(dirname "$0")/../../shared/pcaps/tcpdump
+corpus=$(dirname "$0")/pcaps/tcpdump
 "$FLUXPROBE" -r "$corpus/ip6_frag_asan.pcap" 2>"$T/aside.log" || true
 grep -q "1 malformed packets skipped (truncated_ipv6_ext 1)" "$T/aside.log" ||
 	fail "malformed packets not in the final lines: $(cat "$T/aside.log")"
@@ -238,4 +238,27 @@ expect_eq "records sent after two signals (= flows created)" \
 [ -s "$T/rotate.json.1" ] && [ -s "$T/rotate.json" ] || fail "SIGHUP did not reopen the --json file"
 expect_eq "JSON lines before + after the rotation" "$(cat "$T/rotate.json.1" "$T/rotate.json" | wc -l)" \
 	"$created"
+# A file the probe is given that cannot be opened is named with the system's reason.
+bad_args "--tls-ca $T/none.pem: No such file or directory" -r "$T/in.pcap" \
+	--collector tls://127.0.0.1:4739 --tls-ca "$T/none.pem"
+bad_args "--tls-cert $T/none.pem: No such file or directory" -r "$T/in.pcap" \
+	--collector tls://127.0.0.1:4739 --tls-cert "$T/none.pem"
+bad_args "--config $T/none.conf: No such file or directory" -c "$T/none.conf"
+bad_args "No such file or directory" -r "$T/none.pcap"
+bad_args "--json $T/none/x.json: No such file or directory" -r "$T/in.pcap" --json "$T/none/x.json"
+bad_args "--pidfile $T/none/x.pid: No such file or directory" -r "$T/in.pcap" --pidfile "$T/none/x.pid"
+
+# --read shows how far it is: without a terminal the periodic lines say the percentage of the
+# file, elapsed and estimated time left; from a pipe, the bytes read.
+"$FPGEN" -o "$T/long.pcap" -n 1500000 -f 1000 >/dev/null
+"$FLUXPROBE" -r "$T/long.pcap" --stats-interval 0.05 2>"$T/progress.log" ||
+	fail "the long read failed: $(cat "$T/progress.log")"
+grep -Eq "^file [0-9.]+ % \([0-9.]+ [kMG]?B of [0-9.]+ [kMG]?B\), [0-9:]+ elapsed, ~[0-9:]+ left \| " \
+	"$T/progress.log" || fail "no progress in the periodic lines: $(head -3 "$T/progress.log")"
+note "progress: $(grep -m1 '^file' "$T/progress.log" | cut -d'|' -f1)"
+cat "$T/long.pcap" | "$FLUXPROBE" -r - --stats-interval 0.05 2>"$T/progress.log" ||
+	fail "the long read from a pipe failed"
+grep -Eq "^read [0-9.]+ [kMG]?B, [0-9:]+ elapsed \| " "$T/progress.log" ||
+	fail "no bytes read in the periodic lines of standard input: $(head -3 "$T/progress.log")"
+rm -f "$T/long.pcap"
 echo "ok: command line"

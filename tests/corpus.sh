@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Every capture of ../shared/pcaps/tcpdump (830 real files, many malformed on purpose) goes through
+# Every capture of tests/pcaps/tcpdump (830 real files, many malformed on purpose) goes through
 # `fluxprobe --read`. Pass: no crash, no sanitizer report, exit 0 (or 1 with a message for a file
 # libpcap cannot open or a link type we do not decode), and for every file read to the end the
 # summary accounts each frame exactly once: frames = packets + not_ip + parse errors.
 # Usage: corpus.sh [DIR]   (run it with the ASan+UBSan build's fluxprobe in FLUXPROBE)
 set -uo pipefail
 : "${FLUXPROBE:?}"
-dir=${1:-$(cd "$(dirname "$0")/../.." && pwd)/shared/pcaps/tcpdump}
+dir=${1:-$(cd "$(dirname "$0")" && pwd)/pcaps/tcpdump}
 [ -d "$dir" ] || { echo "FAIL: corpus directory $dir not found"; exit 1; }
 out=$(mktemp -d /tmp/fp-corpus.XXXXXX)
 trap 'rm -rf "$out"' EXIT

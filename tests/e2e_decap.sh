@@ -5,7 +5,7 @@
 # tshark decodes in them (tests/decap_inner.py). With --decap none the outer packet stays the
 # flow; every packet is accounted either way, and the summary counts packets per tunnel type.
 source "$(dirname "$0")/lib.sh"
-C=${CORPUS:-$(cd "$(dirname "$0")/../.." && pwd)/shared/pcaps/tcpdump}
+C=${CORPUS:-$(cd "$(dirname "$0")" && pwd)/pcaps/tcpdump}
 [ -d "$C" ] || fail "corpus $C not found"
 files=()
 for f in erspan-type-i-1 erspan-type-i-2 erspan-type-i-3 erspan-type-i-4 erspan-type-ii-1 \

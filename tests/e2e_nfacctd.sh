@@ -18,9 +18,9 @@ stop_nfacctd
 read -r rows pkts bytes vlan icmp < <(awk -F, 'NR > 1 { r++; p += $7; b += $8;
 	if ($1 != 0) v++; if ($6 == "icmp" || $6 == "ipv6-icmp") i++ }
 	END { print r + 0, p + 0, b + 0, v + 0, i + 0 }' "$T/out.csv")
-expect_eq "nfacctd flows" "$rows" "$(json_get "$T/truth.json" flows)"
-expect_eq "nfacctd packets" "$pkts" "$(json_get "$T/truth.json" packets)"
-expect_eq "nfacctd bytes" "$bytes" "$(json_get "$T/truth.json" bytes)"
-expect_eq "nfacctd VLAN-tagged flows" "$vlan" "$(json_get "$T/truth.json" vlan_flows)"
-expect_eq "nfacctd ICMP flows" "$icmp" "$(json_get "$T/truth.json" icmp_flows)"
+expect_collector "nfacctd flows" "$rows" "$(json_get "$T/truth.json" flows)"
+expect_collector "nfacctd packets" "$pkts" "$(json_get "$T/truth.json" packets)"
+expect_collector "nfacctd bytes" "$bytes" "$(json_get "$T/truth.json" bytes)"
+expect_collector "nfacctd VLAN-tagged flows" "$vlan" "$(json_get "$T/truth.json" vlan_flows)"
+expect_collector "nfacctd ICMP flows" "$icmp" "$(json_get "$T/truth.json" icmp_flows)"
 echo "ok: $fmt export exact at nfacctd"
