@@ -69,8 +69,8 @@ for run in $(seq "$runs"); do
 	sleep 1
 	kill -INT "$p"
 	wait "$p" || true
-	got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["packets"])' "$work/x.json")
-	echo "afxdp,$run,fluxprobe,1,$packets,$got,,,"
+	read -r got dropped < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["packets"], d["capture"]["dropped"])' "$work/x.json")
+	echo "afxdp,$run,fluxprobe,1,$packets,$got,$dropped,,"
 	{ ip netns exec "$ns" timeout -s INT 12 stdbuf -oL dpdk-testpmd "${eal[@]}" -- \
 		--forward-mode=rxonly --total-num-mbufs 16384 --stats-period 1 </dev/null >"$work/testpmd.log" 2>&1 || true; } &
 	sleep 3

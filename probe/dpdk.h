@@ -19,6 +19,8 @@ struct fp_port_stats {
 	uint16_t port;
 	char name[64];
 	uint64_t ipackets, ibytes, imissed, ierrors, rx_nombuf;
+	uint64_t
+	    kernel_dropped; /* net_af_xdp/af_packet: its kernel interface's drops since start */
 };
 
 /* 1 when this build has DPDK. */

@@ -326,10 +326,11 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 	for (unsigned i = 0; i < np; i++)
 		fprintf(out,
 			"%s{\"port\":%u,\"name\":\"%s\",\"ipackets\":%lu,\"ibytes\":%lu,"
-			"\"imissed\":%lu,\"ierrors\":%lu,\"rx_nombuf\":%lu}",
+			"\"imissed\":%lu,\"ierrors\":%lu,\"rx_nombuf\":%lu,\"kernel_dropped\":%lu}",
 			i ? "," : "", ps[i].port, ps[i].name, (unsigned long)ps[i].ipackets,
 			(unsigned long)ps[i].ibytes, (unsigned long)ps[i].imissed,
-			(unsigned long)ps[i].ierrors, (unsigned long)ps[i].rx_nombuf);
+			(unsigned long)ps[i].ierrors, (unsigned long)ps[i].rx_nombuf,
+			(unsigned long)ps[i].kernel_dropped);
 	fprintf(out, "]}\n");
 }
 
@@ -405,7 +406,7 @@ static void read_losses(struct fp_worker *workers, unsigned nw, struct fp_export
 
 /* A warning that names each loss, its cause and what to do about it: `l` less `since`. */
 static void log_losses(const struct losses *l, const struct losses *since, const char *when,
-		       int prio)
+		       int prio, const struct fp_config *cfg)
 {
 	uint64_t ring = l->records_ring - since->records_ring;
 	uint64_t backlog = l->records_backlog - since->records_backlog;
@@ -432,8 +433,12 @@ static void log_losses(const struct losses *l, const struct losses *since, const
 	if (cap)
 		fp_log(prio,
 		       "LOSS%s: %lu packets dropped by the kernel or NIC before capture: the "
-		       "capture fell behind; narrow the BPF filter or use --dpdk",
-		       when, (unsigned long)cap);
+		       "capture fell behind; %s",
+		       when, (unsigned long)cap,
+		       cfg->dpdk ? "more --rx-desc or more worker lcores (summary ports: imissed, "
+				   "rx_nombuf, kernel_dropped)"
+				 : "narrow the BPF filter, raise --capture-buffer, add --workers "
+				   "or use --dpdk");
 }
 
 /* A rate with its SI prefix: 5000 pps reads "5.00 kpps", not "0.00 Mpps". */
@@ -734,7 +739,7 @@ static void supervise(struct fp_worker *workers, unsigned nw, struct fp_exporter
 			read_losses(workers, nw, x, cfg, &l);
 			urcu_qsbr_thread_offline();
 			if (memcmp(&l, &warned, sizeof(l)) != 0) {
-				log_losses(&l, &warned, " since the last report", LOG_WARNING);
+				log_losses(&l, &warned, " since the last report", LOG_WARNING, cfg);
 				warned = l;
 				last_warn = now;
 			}
@@ -1022,7 +1027,7 @@ int main(int argc, char **argv)
 		/* The last lines say what was lost in the whole run, whatever was warned before. */
 		struct losses none = {0};
 		read_losses(workers, nw, &exporter, &cfg, &lost);
-		log_losses(&lost, &none, " in this run", LOG_ERR); /* even with --quiet */
+		log_losses(&lost, &none, " in this run", LOG_ERR, &cfg); /* even with --quiet */
 	}
 	/* Exit 0 says every flow counted was exported; a capture that failed says so too. */
 	rc = lost.records_ring || lost.records_backlog || lost.json_lines ? EXIT_FAILURE

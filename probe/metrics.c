@@ -138,6 +138,10 @@ static void render(FILE *f)
 		     offsetof(struct fp_port_stats, ierrors)},
 		    {"port_rx_nombuf_total", "Receive failures: no mbuf (rx_nombuf).",
 		     offsetof(struct fp_port_stats, rx_nombuf)},
+		    {"port_kernel_dropped_total",
+		     "net_af_xdp, net_af_packet: packets its kernel interface dropped before "
+		     "the PMD's socket (ring full).",
+		     offsetof(struct fp_port_stats, kernel_dropped)},
 		};
 		for (size_t k = 0; k < sizeof(port_counters) / sizeof(port_counters[0]); k++) {
 			head(f, port_counters[k].name, "counter", port_counters[k].help);
