@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,310 +17,6 @@
 #ifndef FP_VERSION
 #define FP_VERSION "0"
 #endif
-
-enum {
-	OPT_FORMAT = 256,
-	OPT_IDLE,
-	OPT_ACTIVE,
-	OPT_FIN,
-	OPT_MTU,
-	OPT_DOMAIN,
-	OPT_TPL_INTERVAL,
-	OPT_TPL_PACKETS,
-	OPT_EXPORT_RATE,
-	OPT_RING,
-	OPT_SNAPLEN,
-	OPT_NO_PROMISC,
-	OPT_SUMMARY,
-	OPT_VERSION,
-	OPT_DPDK,
-	OPT_PORT,
-	OPT_COUNT,
-	OPT_DURATION,
-	OPT_STATS_INTERVAL,
-	OPT_MBUFS,
-	OPT_MBUF_SIZE,
-	OPT_RX_DESC,
-	OPT_USER,
-	OPT_GROUP,
-	OPT_NO_OPTIONS,
-	OPT_OPTIONS,
-	OPT_EXPORT_BACKLOG,
-	OPT_TLS_CA,
-	OPT_TLS_CERT,
-	OPT_TLS_KEY,
-	OPT_CONFIG,
-	OPT_OPTIONS_INTERVAL,
-	OPT_LOG_LEVEL,
-	OPT_DAEMON,
-	OPT_PIDFILE,
-	OPT_METRICS,
-	OPT_JSON,
-	OPT_SAMPLE,
-	OPT_SAMPLE_MODE,
-	OPT_DECAP,
-	OPT_FIELDS,
-	OPT_IFINDEX,
-	OPT_FRAG_MAX,
-	OPT_BIFLOW,
-	OPT_DPI,
-	OPT_DPI_MAX_FLOWS,
-	OPT_DPI_PACKETS,
-	OPT_FRAG_TIMEOUT,
-	OPT_COLLECTOR_MODE,
-	OPT_WORKERS,
-	OPT_CPUS,
-	OPT_CAPTURE_BUFFER,
-	OPT_CID_SEED,
-};
-
-static const struct option long_opts[] = {
-    {"read", required_argument, NULL, 'r'},
-    {"interface", required_argument, NULL, 'i'},
-    {"filter", required_argument, NULL, 'f'},
-    {"collector", required_argument, NULL, 'n'},
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"idle-timeout", required_argument, NULL, OPT_IDLE},
-    {"active-timeout", required_argument, NULL, OPT_ACTIVE},
-    {"fin-timeout", required_argument, NULL, OPT_FIN},
-    {"max-flows", required_argument, NULL, 'm'},
-    {"mtu", required_argument, NULL, OPT_MTU},
-    {"observation-domain", required_argument, NULL, OPT_DOMAIN},
-    {"template-interval", required_argument, NULL, OPT_TPL_INTERVAL},
-    {"template-packets", required_argument, NULL, OPT_TPL_PACKETS},
-    {"export-rate", required_argument, NULL, OPT_EXPORT_RATE},
-    {"export-backlog", required_argument, NULL, OPT_EXPORT_BACKLOG},
-    {"tls-ca", required_argument, NULL, OPT_TLS_CA},
-    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
-    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
-    {"collector-mode", required_argument, NULL, OPT_COLLECTOR_MODE},
-    {"ring-size", required_argument, NULL, OPT_RING},
-    {"snaplen", required_argument, NULL, OPT_SNAPLEN},
-    {"workers", required_argument, NULL, OPT_WORKERS},
-    {"cpus", required_argument, NULL, OPT_CPUS},
-    {"capture-buffer", required_argument, NULL, OPT_CAPTURE_BUFFER},
-    {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
-    {"summary", required_argument, NULL, OPT_SUMMARY},
-    {"quiet", no_argument, NULL, 'q'},
-    {"dpdk", no_argument, NULL, OPT_DPDK},
-    {"port", required_argument, NULL, OPT_PORT},
-    {"count", required_argument, NULL, OPT_COUNT},
-    {"duration", required_argument, NULL, OPT_DURATION},
-    {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
-    {"mbufs", required_argument, NULL, OPT_MBUFS},
-    {"mbuf-size", required_argument, NULL, OPT_MBUF_SIZE},
-    {"rx-desc", required_argument, NULL, OPT_RX_DESC},
-    {"user", required_argument, NULL, OPT_USER},
-    {"no-options", no_argument, NULL, OPT_NO_OPTIONS},
-    {"options", no_argument, NULL, OPT_OPTIONS},
-    {"options-interval", required_argument, NULL, OPT_OPTIONS_INTERVAL},
-    {"group", required_argument, NULL, OPT_GROUP},
-    {"config", required_argument, NULL, OPT_CONFIG},
-    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-    {"daemon", no_argument, NULL, OPT_DAEMON},
-    {"pidfile", required_argument, NULL, OPT_PIDFILE},
-    {"metrics", required_argument, NULL, OPT_METRICS},
-    {"json", required_argument, NULL, OPT_JSON},
-    {"community-id-seed", required_argument, NULL, OPT_CID_SEED},
-    {"sample", required_argument, NULL, OPT_SAMPLE},
-    {"sample-mode", required_argument, NULL, OPT_SAMPLE_MODE},
-    {"decap", required_argument, NULL, OPT_DECAP},
-    {"fields", required_argument, NULL, OPT_FIELDS},
-    {"ifindex", required_argument, NULL, OPT_IFINDEX},
-    {"frag-max", required_argument, NULL, OPT_FRAG_MAX},
-    {"biflow", no_argument, NULL, OPT_BIFLOW},
-    {"dpi", no_argument, NULL, OPT_DPI},
-    {"dpi-max-flows", required_argument, NULL, OPT_DPI_MAX_FLOWS},
-    {"dpi-packets", required_argument, NULL, OPT_DPI_PACKETS},
-    {"frag-timeout", required_argument, NULL, OPT_FRAG_TIMEOUT},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, OPT_VERSION},
-    {NULL, 0, NULL, 0},
-};
-
-static void usage(FILE *out)
-{
-	fprintf(
-	    out,
-	    "Usage: fluxprobe (--read FILE | --interface IFACE) [options] [BPF filter]\n"
-	    "       fluxprobe --dpdk [options] -- EAL-OPTIONS\n"
-	    "Turns packets into flows and exports them as IPFIX, NetFlow v9 or v5 over UDP, or\n"
-	    "IPFIX over TCP, and as JSON lines.\n"
-	    "\n"
-	    "Capture:\n"
-	    "  -r, --read FILE              read a pcap/pcapng file (- = standard input) flat\n"
-	    "                               out; timers run on\n"
-	    "                               packet timestamps; exit 0 once every flow is exported\n"
-	    "  -i, --interface IFACE        live capture with libpcap until SIGINT/SIGTERM;\n"
-	    "                               repeatable: flows kept per interface, --biflow\n"
-	    "                               meets a TAP's two halves\n"
-	    "  -f, --filter EXPR            BPF filter (or give it as trailing arguments)\n"
-	    "      --snaplen BYTES          live capture snap length (default 256)\n"
-	    "      --workers N              live: N workers on the interface, one socket each\n"
-	    "                               in an AF_PACKET fanout group (symmetric flow hash:\n"
-	    "                               a connection's two directions on one worker), each\n"
-	    "                               with its own flow table (default 1)\n"
-	    "      --cpus LIST              pin worker i to the i-th CPU of LIST (default: not\n"
-	    "                               pinned)\n"
-	    "      --capture-buffer BYTES   live: the kernel ring of each worker's socket (suffix\n"
-	    "                               K, M, G; default 64M)\n"
-	    "      --no-promisc             do not put the interface in promiscuous mode\n"
-	    "      --user USER              drop to USER (and its group) right after opening the\n"
-	    "                               capture and the collector sockets; exit if it fails\n"
-	    "      --group GROUP            drop to GROUP instead of USER's group\n"
-	    "      --count N                stop after N frames (all workers together; default 0: "
-	    "no limit)\n"
-	    "      --duration SEC           stop after SEC seconds (default 0: no limit)\n"
-	    "\n"
-	    "DPDK (--dpdk; EAL options such as -l, --vdev, -m follow a '--'):\n"
-	    "      --dpdk                   capture with DPDK poll-mode drivers. The main lcore "
-	    "runs\n"
-	    "                               statistics and the exporter; every other lcore is a\n"
-	    "                               worker that polls rx queue i of every port and owns "
-	    "its\n"
-	    "                               flow table. 1 worker on 2 cores: -- -l 0,1;\n"
-	    "                               2 workers on 2 cores: -- --lcores 0@0,1@1,2@0\n"
-	    "      --port ID                use this DPDK port, repeatable (default: every port)\n"
-	    "      --mbufs N                mbufs in the pool (default: enough for every rx ring,\n"
-	    "                               and one per packet of each file net_pcap replays\n"
-	    "                               with infinite_rx)\n"
-	    "      --mbuf-size BYTES        data room per mbuf (default 2048)\n"
-	    "      --rx-desc N              rx descriptors per queue (default 1024)\n"
-	    "\n"
-	    "Flows:\n"
-	    "      --idle-timeout SEC       export a flow idle this long (default 15)\n"
-	    "      --active-timeout SEC     export a long flow every SEC, delta counters (default "
-	    "60)\n"
-	    "      --fin-timeout SEC        keep a TCP flow after FIN/RST for late ACKs (default "
-	    "2)\n"
-	    "      --decap auto|none        auto: open GRE, ERSPAN I/II/III, VXLAN, Geneve, "
-	    "GTP-U,\n"
-	    "                               IP-in-IP and IPv6-in-IPv4 (up to 4 deep) and account\n"
-	    "                               the innermost IP packet; none: the outer packet is\n"
-	    "                               the flow (default none)\n"
-	    "      --biflow                 one record per connection (RFC 5103): the initiator\n"
-	    "                               as source, the responder's packets, octets and TCP\n"
-	    "                               flags in reverse IEs (PEN 29305); IPFIX only\n"
-	    "                               (default: one record per direction)\n"
-	    "      --dpi                    application and names per flow with nDPI: application\n"
-	    "                               (applicationName 96, applicationId 95), TLS/QUIC\n"
-	    "                               server name, DNS query, type and response code, HTTP\n"
-	    "                               host, method, status and user agent (default off;\n"
-	    "                               live snap length then 65535 unless --snaplen)\n"
-	    "      --dpi-max-flows N        flows per worker with a result waiting for their\n"
-	    "                               records, a quarter of them under inspection at once;\n"
-	    "                               more are counted, not inspected (default 65536)\n"
-	    "      --dpi-packets N          packets of a flow inspected at most (default 32)\n"
-	    "      --frag-max N             datagrams per worker whose first fragment's ports "
-	    "later\n"
-	    "                               fragments get (default 65536; 0: fragments after the\n"
-	    "                               first have no ports)\n"
-	    "      --frag-timeout SEC       how long a datagram is remembered; fragments that "
-	    "came\n"
-	    "                               before their first wait this long (default 10)\n"
-	    "      --sample N               account 1 packet in N (default 1: all); counters stay\n"
-	    "                               raw, the interval goes to the collector in options\n"
-	    "                               records (v5: in the header) so it can scale\n"
-	    "      --sample-mode MODE       deterministic (every Nth, default) or random\n"
-	    "  -m, --max-flows N            flow entries per worker, preallocated (default "
-	    "1048576);\n"
-	    "                               when full the least recently seen flow is exported\n"
-	    "\n"
-	    "Export:\n"
-	    "  -n, --collector [udp://|tcp://|tls://]HOST:PORT\n"
-	    "                               collector, repeatable (up to 16); IPv6 as\n"
-	    "                               [ADDR]:PORT; UDP\n"
-	    "                               unless tcp:// (IPFIX only: reconnects with backoff\n"
-	    "                               1-30 s, templates at the start of every connection)\n"
-	    "                               or tls:// (the same over TLS, RFC 7011 section 11;\n"
-	    "                               the collector's certificate and name verified)\n"
-	    "                               (default none: flows are counted, not sent)\n"
-	    "      --collector-mode MODE    duplicate: every record to every collector (default);\n"
-	    "                               balance: each flow to one collector, picked by a\n"
-	    "                               hash of its key (both directions alike), so a tier\n"
-	    "                               of collectors shares the load\n"
-	    "      --tls-ca FILE            PEM CA bundle a tls:// collector's certificate must\n"
-	    "                               chain to (default: the system's CA store)\n"
-	    "      --tls-cert FILE          PEM client certificate for mutual TLS, and\n"
-	    "      --tls-key FILE           its key (default: in the --tls-cert file); all three\n"
-	    "                               are read at start, before --user drops privileges\n"
-	    "      --export-backlog BYTES   per TCP collector, messages kept while it is down or\n"
-	    "                               slow, sent in order when it takes them; beyond that\n"
-	    "                               the oldest are dropped and counted (suffix K, M, G;\n"
-	    "                               default 32M)\n"
-	    "      --format ipfix|nfv9|nfv5 export protocol (default ipfix); nfv5 for legacy\n"
-	    "                               collectors: IPv4 only (IPv6 flows are counted as\n"
-	    "                               not exportable), 30 records per packet\n"
-	    "      --fields LIST            optional fields added to the templates, comma-\n"
-	    "                               separated: ingress (ingressInterface 10), vlan\n"
-	    "                               (dot1qVlanId 243, dot1qCustomerVlanId 245), flowlabel\n"
-	    "                               (flowLabelIPv6 31), mpls (top three labels, 70-72),\n"
-	    "                               tunnel (greKey 296, layer2SegmentId 351 for VXLAN),\n"
-	    "                               latency (TCP client, server and application latency:\n"
-	    "                               v9 57554-57559 as nfdump reads them, IPFIX ntop PEN\n"
-	    "                               35632 IEs 123-125 in ms, JSON in µs),\n"
-	    "                               all; each flow carries its first packet's values\n"
-	    "                               (default none: the template every collector takes;\n"
-	    "                               with --decap auto: mpls,tunnel; 'none' for neither)\n"
-	    "      --ifindex N[,N...]       ingressInterface of the interface or capture file,\n"
-	    "                               or of each DPDK port in order (default: the kernel's\n"
-	    "                               ifindex live, 0 for a file, port id + 1 for DPDK)\n"
-	    "      --mtu BYTES              largest IP packet sent, headers included (default "
-	    "1500)\n"
-	    "      --observation-domain ID  IPFIX observation domain / v9 source id (default 1)\n"
-	    "      --template-interval SEC  resend templates this often (default 20)\n"
-	    "      --template-packets N     ... and every N messages (default 20)\n"
-	    "      --export-rate MSGS       smoothing: messages/s per collector at least, evenly\n"
-	    "                               spaced; live, faster as flows arrive faster, and\n"
-	    "                               unpaced while the exporter falls behind; 0 = unpaced\n"
-	    "                               (default 10000: what a collector on default\n"
-	    "                               socket buffers takes exactly, see the man page)\n"
-	    "      --ring-size N            records queued per worker for the exporter (default "
-	    "65536)\n"
-	    "      --options                send options records (RFC 7011 section 4: exported,\n"
-	    "                               ignored and not-sent totals) periodically and at\n"
-	    "                               exit (the default for IPFIX and v9)\n"
-	    "      --no-options             send none: for collectors that choke on them; nfdump\n"
-	    "                               1.7 counts each options data record as a sequence\n"
-	    "                               failure (RFC 7011 counts them in the sequence)\n"
-	    "      --options-interval SEC   send them this often (default 60)\n"
-	    "      --json FILE|-            also write every flow record as one JSON object per\n"
-	    "                               line (IANA IE names, ISO 8601 times) to FILE\n"
-	    "                               (appended) or stdout (default off), each with its\n"
-	    "                               Community ID v1 (communityId)\n"
-	    "      --community-id-seed N    the Community ID's seed, 0-65535 (default 0)\n"
-	    "\n"
-	    "Configuration file:\n"
-	    "  -c, --config FILE            read options from FILE first: 'key = value' lines,\n"
-	    "                               one per long option (collector = 127.0.0.1:2055,\n"
-	    "                               repeatable like the option; quiet = yes), '#'\n"
-	    "                               comments, 'eal = ...' for the DPDK EAL arguments.\n"
-	    "                               The command line overrides the file (a --collector\n"
-	    "                               given there replaces the file's list). SIGHUP "
-	    "re-reads\n"
-	    "                               it and applies a changed collector list without\n"
-	    "                               losing packets or flows.\n"
-	    "\n"
-	    "Output:\n"
-	    "      --summary json           print one JSON object of counters on stdout at exit\n"
-	    "      --stats-interval SEC     statistics line every SEC, 0 = off (default 1 when\n"
-	    "                               stderr is a terminal: one line refreshed in place;\n"
-	    "                               else 60: plain lines, in syslog with --daemon)\n"
-	    "  -q, --quiet                  no log lines except errors, no statistics line\n"
-	    "      --log-level LEVEL        err, warning, notice, info or debug (default info)\n"
-	    "      --daemon                 run in the background, log to syslog; the command\n"
-	    "                               returns once capture runs (0) or failed (1)\n"
-	    "      --pidfile FILE           write the process id to FILE (removed at exit)\n"
-	    "      --metrics [HOST:]PORT    serve Prometheus metrics at http://HOST:PORT/metrics\n"
-	    "                               (default off; a bare PORT binds to 127.0.0.1)\n"
-
-	    "  -h, --help                   this text\n"
-	    "  -V, --version                print the version\n"
-	    "\n"
-	    "Signals: SIGINT/SIGTERM stop (every flow is exported first; a second: unpaced, a\n"
-	    "third: at once); SIGUSR1 prints one statistics line on stderr; SIGHUP re-reads the\n"
-	    "collector list (--config) and reopens the --json file.\n");
-}
 
 /* Decimal seconds ("15", "0.5") to milliseconds in [min_ms, max_ms]. */
 static int parse_seconds(const char *opt, const char *s, uint32_t min_ms, uint32_t *out)
@@ -470,6 +167,720 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
+/* The collector just parsed (the list's next slot) is one already listed, by another name
+ * perhaps (localhost and 127.0.0.1): every record would reach it twice. Logged. */
+static int collector_repeated(const struct fp_config *cfg)
+{
+	const struct fp_collector *n = &cfg->collectors[cfg->n_collectors];
+	for (unsigned i = 0; i < cfg->n_collectors; i++) {
+		const struct fp_collector *c = &cfg->collectors[i];
+		if (c->proto == n->proto && c->addrlen == n->addrlen &&
+		    memcmp(&c->addr, &n->addr, c->addrlen) == 0) {
+			fp_log(LOG_ERR,
+			       "--collector %s: the same collector as %s (it would get every "
+			       "record twice)",
+			       n->name, c->name);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Every option, described once: its long and short name, its argument, its default (applied
+ * through the same handler as a given value), its help text (wrapped by usage()), the field it
+ * fills and how. getopt's array, --help, the configuration file's keys (one per long option) and
+ * the check that the man page names every option all come from this table.
+ */
+struct parse_state;
+struct opt_def;
+typedef int (*opt_fn)(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		      const char *arg);
+
+struct choice {
+	const char *name;
+	int value;
+};
+
+enum {
+	OPT_NO_KEY = 1 << 0,	/* not a configuration file key (--config, --help, --version) */
+	OPT_DPDK_ONLY = 1 << 1, /* means nothing without --dpdk: said when given without it */
+};
+
+struct opt_def {
+	const char *name;	      /* long name; NULL: a section title (help) */
+	int short_name;		      /* 0: none */
+	const char *arg;	      /* the argument's name in --help; NULL: a flag */
+	const char *def;	      /* default, parsed by `fn` before the arguments; NULL: zero */
+	const char *help;	      /* wrapped by usage(); '\n' forces a line break */
+	opt_fn fn;		      /* parse and store */
+	size_t off, size;	      /* the field in struct fp_config (generic handlers) */
+	uint64_t min, max;	      /* bounds (numbers), or the value a flag stores (min) */
+	const struct choice *choices; /* h_choice: names and their values */
+	unsigned flags;
+};
+
+/* What parsing one command line remembers between options. */
+struct parse_state {
+	int from_cmdline; /* the option came from the command line, not the file */
+	int cmdline_collectors, cmdline_ports, cmdline_source, cmdline_filter;
+	int options_requested, fields_given, snaplen_given;
+	const struct opt_def *dpdk_only; /* the last DPDK-only option given */
+};
+
+#define FIELD(f) .off = offsetof(struct fp_config, f), .size = sizeof(((struct fp_config *)0)->f)
+
+static int store_uint(struct fp_config *cfg, const struct opt_def *o, uint64_t v)
+{
+	char *p = (char *)cfg + o->off;
+	switch (o->size) {
+	case 1: {
+		uint8_t x = (uint8_t)v;
+		memcpy(p, &x, 1);
+		break;
+	}
+	case 2: {
+		uint16_t x = (uint16_t)v;
+		memcpy(p, &x, 2);
+		break;
+	}
+	case 4: {
+		uint32_t x = (uint32_t)v;
+		memcpy(p, &x, 4);
+		break;
+	}
+	default:
+		memcpy(p, &v, 8);
+		break;
+	}
+	return 0;
+}
+
+static int h_uint(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		  const char *arg)
+{
+	uint32_t v;
+	(void)st;
+	if (parse_uint(o->name, arg, (unsigned long)o->min, (unsigned long)o->max, &v))
+		return -1;
+	return store_uint(cfg, o, v);
+}
+
+static int h_seconds(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		     const char *arg)
+{
+	uint32_t ms;
+	(void)st;
+	if (parse_seconds(o->name, arg, (uint32_t)o->min, &ms))
+		return -1;
+	return store_uint(cfg, o, ms);
+}
+
+static int h_size(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		  const char *arg)
+{
+	uint64_t v;
+	(void)st;
+	if (parse_size(o->name, arg, o->min, o->max, &v))
+		return -1;
+	return store_uint(cfg, o, v);
+}
+
+static int h_string(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		    const char *arg)
+{
+	(void)st;
+	memcpy((char *)cfg + o->off, &arg, sizeof(arg));
+	return 0;
+}
+
+/* A flag: stores `min` (1 to turn something on, 0 to turn it off). */
+static int h_flag(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		  const char *arg)
+{
+	(void)st;
+	(void)arg;
+	return store_uint(cfg, o, o->min);
+}
+
+static int h_choice(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		    const char *arg)
+{
+	const char *names[8];
+	size_t n = 0;
+	(void)st;
+	for (const struct choice *c = o->choices; c->name; c++) {
+		if (strcmp(arg, c->name) == 0)
+			return store_uint(cfg, o, (uint64_t)c->value);
+		int alias = 0; /* a value already named: not listed */
+		for (const struct choice *d = o->choices; d < c; d++)
+			alias |= d->value == c->value;
+		if (!alias && n < sizeof(names) / sizeof(names[0]))
+			names[n++] = c->name;
+	}
+	char list[160] = "";
+	for (size_t i = 0, len = 0; i < n && len < sizeof(list); i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					i == 0	     ? ""
+					: i + 1 == n ? " or "
+						     : ", ",
+					names[i]);
+	fp_log(LOG_ERR, "--%s: '%s' is not %s", o->name, arg, list);
+	return -1;
+}
+
+/* The command line's capture source replaces the file's (--read, --interface, --dpdk). */
+static void source_from_cmdline(struct fp_config *cfg, struct parse_state *st)
+{
+	if (!st->from_cmdline || st->cmdline_source)
+		return;
+	st->cmdline_source = 1;
+	cfg->read_file = cfg->interface = NULL;
+	cfg->n_interfaces = 0;
+	cfg->dpdk = 0;
+}
+
+static int h_read(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		  const char *arg)
+{
+	(void)o;
+	source_from_cmdline(cfg, st);
+	cfg->read_file = arg;
+	return 0;
+}
+
+static int h_dpdk(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		  const char *arg)
+{
+	(void)o;
+	(void)arg;
+	source_from_cmdline(cfg, st);
+	cfg->dpdk = 1;
+	return 0;
+}
+
+static int h_interface(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		       const char *arg)
+{
+	(void)o;
+	source_from_cmdline(cfg, st);
+	if (cfg->n_interfaces == FP_MAX_PORTS) {
+		fp_log(LOG_ERR, "--interface: at most %d interfaces", FP_MAX_PORTS);
+		return -1;
+	}
+	for (unsigned k = 0; k < cfg->n_interfaces; k++)
+		if (strcmp(cfg->interfaces[k], arg) == 0) {
+			fp_log(LOG_ERR, "--interface %s: given twice", arg);
+			return -1;
+		}
+	cfg->interfaces[cfg->n_interfaces++] = arg;
+	cfg->interface = cfg->interfaces[0];
+	return 0;
+}
+
+static int h_filter(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		    const char *arg)
+{
+	(void)o;
+	if (st->from_cmdline)
+		st->cmdline_filter = 1; /* the command line's filter replaces the file's */
+	free(cfg->filter);
+	cfg->filter = strdup(arg);
+	return cfg->filter ? 0 : -1;
+}
+
+static int h_collector(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		       const char *arg)
+{
+	char err[256];
+	(void)o;
+	if (st->from_cmdline && !st->cmdline_collectors++)
+		cfg->n_collectors = 0; /* the command line's list replaces the file's */
+	if (cfg->n_collectors == FP_MAX_COLLECTORS) {
+		fp_log(LOG_ERR, "--collector: at most %d collectors", FP_MAX_COLLECTORS);
+		return -1;
+	}
+	if (fp_collector_parse(arg, &cfg->collectors[cfg->n_collectors], err, sizeof(err)) != 0) {
+		fp_log(LOG_ERR, "--collector: %s", err);
+		return -1;
+	}
+	if (collector_repeated(cfg))
+		return -1;
+	cfg->n_collectors++;
+	return 0;
+}
+
+static int h_port(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		  const char *arg)
+{
+	uint32_t v;
+	st->dpdk_only = o;
+	if (st->from_cmdline && !st->cmdline_ports++)
+		cfg->n_ports = 0;
+	if (cfg->n_ports == FP_MAX_PORTS) {
+		fp_log(LOG_ERR, "--port: at most %d ports", FP_MAX_PORTS);
+		return -1;
+	}
+	if (parse_uint("port", arg, 0, 65535, &v))
+		return -1;
+	cfg->ports[cfg->n_ports++] = (uint16_t)v;
+	return 0;
+}
+
+/* A DPDK-only number (--mbufs, --mbuf-size, --rx-desc). */
+static int h_dpdk_uint(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		       const char *arg)
+{
+	st->dpdk_only = o;
+	return h_uint(cfg, st, o, arg);
+}
+
+static int h_snaplen(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		     const char *arg)
+{
+	st->snaplen_given = 1;
+	return h_uint(cfg, st, o, arg);
+}
+
+static int h_fields(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		    const char *arg)
+{
+	(void)o;
+	st->fields_given = 1;
+	return parse_fields(arg, &cfg->fields);
+}
+
+static int h_ifindex(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		     const char *arg)
+{
+	(void)st;
+	(void)o;
+	return parse_uint_list("ifindex", arg, UINT32_MAX, cfg->ifindex, &cfg->n_ifindex,
+			       FP_MAX_PORTS);
+}
+
+static int h_cpus(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		  const char *arg)
+{
+	(void)st;
+	(void)o;
+	return parse_uint_list("cpus", arg, 4095, cfg->cpus, &cfg->n_cpus, FP_MAX_WORKERS);
+}
+
+static int h_count(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		   const char *arg)
+{
+	char *end;
+	(void)st;
+	(void)o;
+	errno = 0;
+	unsigned long long n = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-') {
+		fp_log(LOG_ERR, "--count: '%s' must be an integer, 0 = no limit", arg);
+		return -1;
+	}
+	cfg->count = n;
+	return 0;
+}
+
+static int h_log_level(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		       const char *arg)
+{
+	(void)st;
+	(void)o;
+	cfg->log_level = fp_log_level_parse(arg);
+	if (cfg->log_level < 0) {
+		fp_log(LOG_ERR, "--log-level: '%s' is not err, warning, notice, info or debug",
+		       arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int h_options(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		     const char *arg)
+{
+	(void)o;
+	(void)arg;
+	cfg->no_options = 0;
+	st->options_requested = 1;
+	return 0;
+}
+
+static int h_config(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		    const char *arg)
+{
+	(void)cfg;
+	(void)o;
+	(void)arg;
+	if (st->from_cmdline)
+		return 0; /* read before parsing: find_config() */
+	fp_log(LOG_ERR, "--config: not allowed in a config file");
+	return -1;
+}
+
+static void usage(FILE *out);
+
+static int h_help(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		  const char *arg)
+{
+	(void)cfg;
+	(void)st;
+	(void)o;
+	(void)arg;
+	usage(stdout);
+	return 1;
+}
+
+static int h_version(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		     const char *arg)
+{
+	(void)cfg;
+	(void)st;
+	(void)o;
+	(void)arg;
+	printf("fluxprobe %s\n", FP_VERSION);
+	return 1;
+}
+
+static const struct choice format_choices[] = {
+    {"ipfix", FP_FORMAT_IPFIX}, {"nfv9", FP_FORMAT_NFV9}, {"v9", FP_FORMAT_NFV9},
+    {"nfv5", FP_FORMAT_NFV5},	{"v5", FP_FORMAT_NFV5},	  {NULL, 0},
+};
+static const struct choice decap_choices[] = {{"auto", 1}, {"none", 0}, {NULL, 0}};
+static const struct choice mode_choices[] = {{"duplicate", 0}, {"balance", 1}, {NULL, 0}};
+static const struct choice sample_choices[] = {{"deterministic", 0}, {"random", 1}, {NULL, 0}};
+static const struct choice summary_choices[] = {{"json", 1}, {NULL, 0}};
+
+#define SECTION(title)                                                                             \
+	{                                                                                          \
+		.help = title                                                                      \
+	}
+
+/* Rows name only what they use; the rest is zero. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+static const struct opt_def opts[] = {
+    SECTION("Capture:"),
+    {"read", 'r', "FILE", NULL,
+     "read a pcap/pcapng file (- = standard input) flat out; timers run on packet timestamps; "
+     "exit 0 once every flow is exported",
+     h_read},
+    {"interface", 'i', "IFACE", NULL,
+     "live capture with libpcap until SIGINT/SIGTERM; repeatable: flows kept per interface, "
+     "--biflow meets a TAP's two halves",
+     h_interface},
+    {"filter", 'f', "EXPR", NULL, "BPF filter (or give it as trailing arguments)", h_filter},
+    {"snaplen", 0, "BYTES", "256", "live capture snap length (default 256)", h_snaplen,
+     FIELD(snaplen), 64, 262144},
+    {"workers", 0, "N", "1",
+     "live: N workers on the interface, one socket each in an AF_PACKET fanout group "
+     "(symmetric flow hash: a connection's two directions on one worker), each with its own "
+     "flow table (default 1)",
+     h_uint, FIELD(workers), 1, FP_MAX_WORKERS},
+    {"cpus", 0, "LIST", NULL, "pin worker i to the i-th CPU of LIST (default: not pinned)", h_cpus},
+    {"capture-buffer", 0, "BYTES", "64M",
+     "live: the kernel ring of each worker's socket (suffix K, M, G; default 64M)", h_size,
+     FIELD(capture_buffer), 64 << 10, 1ull << 31},
+    {"no-promisc", 0, NULL, NULL, "do not put the interface in promiscuous mode", h_flag,
+     FIELD(promisc), 0},
+    {"user", 0, "USER", NULL,
+     "drop to USER (and its group) right after opening the capture and the collector "
+     "sockets; exit if it fails",
+     h_string, FIELD(user)},
+    {"group", 0, "GROUP", NULL, "drop to GROUP instead of USER's group", h_string, FIELD(group)},
+    {"count", 0, "N", NULL, "stop after N frames (all workers together; default 0: no limit)",
+     h_count},
+    {"duration", 0, "SEC", NULL, "stop after SEC seconds (default 0: no limit)", h_seconds,
+     FIELD(duration_ms), 0},
+    SECTION("DPDK (--dpdk; EAL options such as -l, --vdev, -m follow a '--'):"),
+    {"dpdk", 0, NULL, NULL,
+     "capture with DPDK poll-mode drivers. The main lcore runs statistics and the exporter; "
+     "every other lcore is a worker that polls rx queue i of every port and owns its flow "
+     "table. 1 worker on 2 cores: -- -l 0,1;\n2 workers on 2 cores: -- --lcores 0@0,1@1,2@0",
+     h_dpdk},
+    {"port", 0, "ID", NULL, "use this DPDK port, repeatable (default: every port)", h_port,
+     .flags = OPT_DPDK_ONLY},
+    {"mbufs", 0, "N", NULL,
+     "mbufs in the pool (default: enough for every rx ring, and one per packet of each file "
+     "net_pcap replays with infinite_rx)",
+     h_dpdk_uint, FIELD(mbufs), 1024, 1u << 30, .flags = OPT_DPDK_ONLY},
+    {"mbuf-size", 0, "BYTES", "2048", "data room per mbuf (default 2048)", h_dpdk_uint,
+     FIELD(mbuf_size), 128, 65000, .flags = OPT_DPDK_ONLY},
+    {"rx-desc", 0, "N", "1024", "rx descriptors per queue (default 1024)", h_dpdk_uint,
+     FIELD(rx_desc), 32, 32768, .flags = OPT_DPDK_ONLY},
+    SECTION("Flows:"),
+    {"idle-timeout", 0, "SEC", "15", "export a flow idle this long (default 15)", h_seconds,
+     FIELD(idle_ms), 1},
+    {"active-timeout", 0, "SEC", "60", "export a long flow every SEC, delta counters (default 60)",
+     h_seconds, FIELD(active_ms), 1},
+    {"fin-timeout", 0, "SEC", "2", "keep a TCP flow after FIN/RST for late ACKs (default 2)",
+     h_seconds, FIELD(fin_ms), 0},
+    {"decap", 0, "auto|none", "none",
+     "auto: open GRE, ERSPAN I/II/III, VXLAN, Geneve, GTP-U, IP-in-IP and IPv6-in-IPv4 (up "
+     "to 4 deep) and account the innermost IP packet; none: the outer packet is the flow "
+     "(default none)",
+     h_choice, FIELD(decap), .choices = decap_choices},
+    {"biflow", 0, NULL, NULL,
+     "one record per connection (RFC 5103): the initiator as source, the responder's "
+     "packets, octets and TCP flags in reverse IEs (PEN 29305); IPFIX only (default: one "
+     "record per direction)",
+     h_flag, FIELD(biflow), 1},
+    {"dpi", 0, NULL, NULL,
+     "application and names per flow with nDPI: application (applicationName 96, "
+     "applicationId 95), TLS/QUIC server name, DNS query, type and response code, HTTP host, "
+     "method, status and user agent (default off; live snap length then 65535 unless "
+     "--snaplen)",
+     h_flag, FIELD(dpi), 1},
+    {"dpi-max-flows", 0, "N", "65536",
+     "flows per worker with a result waiting for their records, a quarter of them under "
+     "inspection at once; more are counted, not inspected (default 65536)",
+     h_uint, FIELD(dpi_max_flows), 16, 1u << 24},
+    {"dpi-packets", 0, "N", "32", "packets of a flow inspected at most (default 32)", h_uint,
+     FIELD(dpi_packets), 1, 1000},
+    {"frag-max", 0, "N", "65536",
+     "datagrams per worker whose first fragment's ports later fragments get (default 65536; "
+     "0: fragments after the first have no ports)",
+     h_uint, FIELD(frag_max), 0, 1u << 24},
+    {"frag-timeout", 0, "SEC", "10",
+     "how long a datagram is remembered; fragments that came before their first wait this "
+     "long (default 10)",
+     h_seconds, FIELD(frag_timeout_ms), 1},
+    {"sample", 0, "N", "1",
+     "account 1 packet in N (default 1: all); counters stay raw, the interval goes to the "
+     "collector in options records (v5: in the header) so it can scale",
+     h_uint, FIELD(sample_n), 1, 1u << 30},
+    {"sample-mode", 0, "MODE", "deterministic", "deterministic (every Nth, default) or random",
+     h_choice, FIELD(sample_random), .choices = sample_choices},
+    {"max-flows", 'm', "N", "1048576",
+     "flow entries per worker, preallocated (default 1048576); when full the least recently "
+     "seen flow is exported",
+     h_uint, FIELD(max_flows), 1, 1u << 30},
+    SECTION("Export:"),
+    {"collector", 'n', "[udp://|tcp://|tls://]HOST:PORT", NULL,
+     "collector, repeatable (up to 16); IPv6 as [ADDR]:PORT; UDP unless tcp:// (IPFIX only: "
+     "reconnects with backoff 1-30 s, templates at the start of every connection) or tls:// "
+     "(the same over TLS, RFC 7011 section 11; the collector's certificate and name "
+     "verified) (default none: flows are counted, not sent)",
+     h_collector},
+    {"collector-mode", 0, "MODE", "duplicate",
+     "duplicate: every record to every collector (default); balance: each flow to one "
+     "collector, picked by a hash of its key (both directions alike), so a tier of "
+     "collectors shares the load",
+     h_choice, FIELD(collector_balance), .choices = mode_choices},
+    {"tls-ca", 0, "FILE", NULL,
+     "PEM CA bundle a tls:// collector's certificate must chain to (default: the system's "
+     "CA store)",
+     h_string, FIELD(tls_ca)},
+    {"tls-cert", 0, "FILE", NULL, "PEM client certificate for mutual TLS, and", h_string,
+     FIELD(tls_cert)},
+    {"tls-key", 0, "FILE", NULL,
+     "its key (default: in the --tls-cert file); all three are read at start, before --user "
+     "drops privileges",
+     h_string, FIELD(tls_key)},
+    {"export-backlog", 0, "BYTES", "32M",
+     "per TCP collector, messages kept while it is down or slow, sent in order when it takes "
+     "them; beyond that the oldest are dropped and counted (suffix K, M, G; default 32M)",
+     h_size, FIELD(export_backlog), 128 << 10, 16ull << 30},
+    {"format", 0, "ipfix|nfv9|nfv5", "ipfix",
+     "export protocol (default ipfix); nfv5 for legacy collectors: IPv4 only (IPv6 flows are "
+     "counted as not exportable), 30 records per packet",
+     h_choice, FIELD(format), .choices = format_choices},
+    {"fields", 0, "LIST", NULL,
+     "optional fields added to the templates, comma-separated: ingress (ingressInterface "
+     "10), vlan (dot1qVlanId 243, dot1qCustomerVlanId 245), flowlabel (flowLabelIPv6 31), "
+     "mpls (top three labels, 70-72), tunnel (greKey 296, layer2SegmentId 351 for VXLAN), "
+     "latency (TCP client, server and application latency: v9 57554-57559 as nfdump reads "
+     "them, IPFIX ntop PEN 35632 IEs 123-125 in ms, JSON in µs), all; each flow carries its "
+     "first packet's values (default none: the template every collector takes; with --decap "
+     "auto: mpls,tunnel; 'none' for neither)",
+     h_fields},
+    {"ifindex", 0, "N[,N...]", NULL,
+     "ingressInterface of the interface or capture file, or of each DPDK port in order "
+     "(default: the kernel's ifindex live, 0 for a file, port id + 1 for DPDK)",
+     h_ifindex},
+    {"mtu", 0, "BYTES", "1500", "largest IP packet sent, headers included (default 1500)", h_uint,
+     FIELD(mtu), 576, 65535},
+    {"observation-domain", 0, "ID", "1", "IPFIX observation domain / v9 source id (default 1)",
+     h_uint, FIELD(domain), 0, UINT32_MAX},
+    {"template-interval", 0, "SEC", "20", "resend templates this often (default 20)", h_seconds,
+     FIELD(template_interval_ms), 100},
+    {"template-packets", 0, "N", "20", "... and every N messages (default 20)", h_uint,
+     FIELD(template_packets), 1, UINT32_MAX},
+    /* measured: see bench/RESULTS.md, "Export pacing" */
+    {"export-rate", 0, "MSGS", "10000",
+     "smoothing: messages/s per collector at least, evenly spaced; live, faster as flows "
+     "arrive faster, and unpaced while the exporter falls behind; 0 = unpaced (default "
+     "10000: what a collector on default socket buffers takes exactly, see the man page)",
+     h_uint, FIELD(export_rate), 0, 100000000},
+    {"ring-size", 0, "N", "65536", "records queued per worker for the exporter (default 65536)",
+     h_uint, FIELD(ring_size), 64, 1u << 26},
+    {"options", 0, NULL, NULL,
+     "send options records (RFC 7011 section 4: exported, ignored and not-sent totals) "
+     "periodically and at exit (the default for IPFIX and v9)",
+     h_options},
+    /* RFC 7011 §4 wants them; nfdump 1.7 counts them as sequence failures */
+    {"no-options", 0, NULL, NULL,
+     "send none: for collectors that choke on them; nfdump 1.7 counts each options data "
+     "record as a sequence failure (RFC 7011 counts them in the sequence)",
+     h_flag, FIELD(no_options), 1},
+    {"options-interval", 0, "SEC", "60", "send them this often (default 60)", h_seconds,
+     FIELD(options_interval_ms), 100},
+    {"json", 0, "FILE|-", NULL,
+     "also write every flow record as one JSON object per line (IANA IE names, ISO 8601 "
+     "times) to FILE (appended) or stdout (default off), each with its Community ID v1 "
+     "(communityId)",
+     h_string, FIELD(json)},
+    {"community-id-seed", 0, "N", "0", "the Community ID's seed, 0-65535 (default 0)", h_uint,
+     FIELD(cid_seed), 0, 65535},
+    SECTION("Configuration file:"),
+    {"config", 'c', "FILE", NULL,
+     "read options from FILE first: 'key = value' lines, one per long option (collector = "
+     "127.0.0.1:2055, repeatable like the option; quiet = yes), '#' comments, 'eal = ...' for "
+     "the DPDK EAL arguments. The command line overrides the file (a --collector given "
+     "there replaces the file's list). SIGHUP re-reads it and applies a changed collector "
+     "list without losing packets or flows.",
+     h_config, .flags = OPT_NO_KEY},
+    SECTION("Output:"),
+    {"summary", 0, "json", NULL, "print one JSON object of counters on stdout at exit", h_choice,
+     FIELD(summary_json), .choices = summary_choices},
+    {"stats-interval", 0, "SEC", NULL,
+     "statistics line every SEC, 0 = off (default 1 when stderr is a terminal: one line "
+     "refreshed in place; else 60: plain lines, in syslog with --daemon); with --read it "
+     "starts with how far the file is",
+     h_seconds, FIELD(stats_interval_ms), 0},
+    {"quiet", 'q', NULL, NULL, "no log lines except errors, no statistics line", h_flag,
+     FIELD(quiet), 1},
+    {"log-level", 0, "LEVEL", NULL, "err, warning, notice, info or debug (default info)",
+     h_log_level},
+    {"daemon", 0, NULL, NULL,
+     "run in the background, log to syslog; the command returns once capture runs (0) or "
+     "failed (1)",
+     h_flag, FIELD(daemon), 1},
+    {"pidfile", 0, "FILE", NULL, "write the process id to FILE (removed at exit)", h_string,
+     FIELD(pidfile)},
+    {"metrics", 0, "[HOST:]PORT", NULL,
+     "serve Prometheus metrics at http://HOST:PORT/metrics (default off; a bare PORT binds "
+     "to 127.0.0.1)",
+     h_string, FIELD(metrics)},
+    {"help", 'h', NULL, NULL, "this text", h_help, .flags = OPT_NO_KEY},
+    {"version", 'V', NULL, NULL, "print the version", h_version, .flags = OPT_NO_KEY},
+};
+#pragma GCC diagnostic pop
+#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+
+/* getopt's array and short-option string, made from the table once. */
+static struct option long_opts[N_OPTS + 1];
+static char short_opts[2 * N_OPTS + 3];
+
+static void build_getopt_tables(void)
+{
+	size_t n = 0, k = 0;
+	if (long_opts[0].name)
+		return;
+	short_opts[k++] = '+'; /* stop at the first word that is not an option: filter words */
+	short_opts[k++] = ':'; /* a missing value returns ':' */
+	for (size_t i = 0; i < N_OPTS; i++) {
+		const struct opt_def *o = &opts[i];
+		if (o->name == NULL)
+			continue;
+		int val = o->short_name ? o->short_name : 256 + (int)i;
+		long_opts[n++] =
+		    (struct option){o->name, o->arg ? required_argument : no_argument, NULL, val};
+		if (o->short_name) {
+			short_opts[k++] = (char)o->short_name;
+			if (o->arg)
+				short_opts[k++] = ':';
+		}
+	}
+}
+
+/* The row getopt_long's return value stands for, or NULL. */
+static const struct opt_def *opt_by_val(int c)
+{
+	if (c >= 256 && (size_t)(c - 256) < N_OPTS)
+		return &opts[c - 256];
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (opts[i].name && opts[i].short_name == c)
+			return &opts[i];
+	return NULL;
+}
+
+static const struct opt_def *opt_by_name(const char *name)
+{
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (opts[i].name && strcmp(opts[i].name, name) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+/* Help text from column 31, words wrapped before column 80 ("(default N" kept whole); a prefix
+ * too long for the column puts the text on the next line. */
+static void usage_row(FILE *out, const char *prefix, const char *text)
+{
+	enum { COL = 31, WIDTH = 80 };
+	int col = fprintf(out, "%s", prefix);
+	if (col >= COL) {
+		fputc('\n', out);
+		col = 0;
+	}
+	fprintf(out, "%*s", COL - col, "");
+	col = COL;
+	for (const char *p = text; *p;) {
+		if (*p == '\n') {
+			fprintf(out, "\n%*s", COL, "");
+			col = COL;
+			p++;
+			continue;
+		}
+		size_t w = strcspn(p, " \n");
+		if (w == 8 && strncmp(p, "(default ", 9) == 0) /* "(default N" stays on one line */
+			w += 1 + strcspn(p + 9, " \n");
+		if (col > COL && col + 1 + (int)w >= WIDTH) {
+			fprintf(out, "\n%*s", COL, "");
+			col = COL;
+		} else if (col > COL) {
+			fputc(' ', out);
+			col++;
+		}
+		fwrite(p, 1, w, out);
+		col += (int)w;
+		p += w;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', out);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: fluxprobe (--read FILE | --interface IFACE) [options] [BPF filter]\n"
+		"       fluxprobe --dpdk [options] -- EAL-OPTIONS\n"
+		"Turns packets into flows and exports them as IPFIX, NetFlow v9 or v5 over UDP,\n"
+		"or IPFIX over TCP, and as JSON lines.\n");
+	for (size_t i = 0; i < N_OPTS; i++) {
+		const struct opt_def *o = &opts[i];
+		char prefix[96];
+		if (o->name == NULL) {
+			fprintf(out, "\n%s\n", o->help);
+			continue;
+		}
+		if (o->short_name)
+			snprintf(prefix, sizeof(prefix), "  -%c, --%s%s%s", o->short_name, o->name,
+				 o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			snprintf(prefix, sizeof(prefix), "      --%s%s%s", o->name,
+				 o->arg ? " " : "", o->arg ? o->arg : "");
+		usage_row(out, prefix, o->help);
+	}
+	fprintf(out,
+		"\n"
+		"Signals: SIGINT/SIGTERM stop (every flow is exported first; a second: unpaced,\n"
+		"a third: at once); SIGUSR1 prints one statistics line on stderr; SIGHUP\n"
+		"re-reads the collector list (--config) and reopens the --json file.\n");
+}
+
 /* The config file, turned into "--key=value" arguments placed before the command line's. */
 struct file_args {
 	const char *path;
@@ -532,16 +943,13 @@ static int on_key(struct file_args *fa, const char *name, const char *value)
 		free(copy);
 		return 1;
 	}
-	const struct option *o = NULL;
-	for (const struct option *p = long_opts; p->name; p++)
-		if (strcmp(p->name, name) == 0)
-			o = p;
-	if (o == NULL || o->val == OPT_CONFIG || o->val == 'h' || o->val == OPT_VERSION) {
+	const struct opt_def *o = opt_by_name(name);
+	if (o == NULL || (o->flags & OPT_NO_KEY)) {
 		snprintf(fa->err, sizeof(fa->err), "unknown key '%s'", name);
 		return 0;
 	}
 	char *arg = NULL;
-	if (o->has_arg == no_argument) {
+	if (o->arg == NULL) {
 		int b = parse_bool(value);
 		if (b < 0) {
 			snprintf(fa->err, sizeof(fa->err), "key '%s': '%s' is not yes or no", name,
@@ -660,8 +1068,9 @@ static int names_config(const char *name, size_t n)
 {
 	if (n == 0 || n > 6 || strncmp(name, "config", n) != 0)
 		return 0;
-	for (const struct option *o = long_opts; o->name; o++)
-		if (o->val != OPT_CONFIG && strncmp(o->name, name, n) == 0)
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (opts[i].name && strcmp(opts[i].name, "config") != 0 &&
+		    strncmp(opts[i].name, name, n) == 0)
 			return 0; /* ambiguous: getopt refuses it too */
 	return 1;
 }
@@ -772,433 +1181,28 @@ out:
 	return rc;
 }
 
-/* The collector just parsed (the list's next slot) is one already listed, by another name
- * perhaps (localhost and 127.0.0.1): every record would reach it twice. Logged. */
-static int collector_repeated(const struct fp_config *cfg)
+/* Every row's default, through its own handler. */
+static void apply_defaults(struct fp_config *cfg)
 {
-	const struct fp_collector *n = &cfg->collectors[cfg->n_collectors];
-	for (unsigned i = 0; i < cfg->n_collectors; i++) {
-		const struct fp_collector *c = &cfg->collectors[i];
-		if (c->proto == n->proto && c->addrlen == n->addrlen &&
-		    memcmp(&c->addr, &n->addr, c->addrlen) == 0) {
-			fp_log(LOG_ERR,
-			       "--collector %s: the same collector as %s (it would get every "
-			       "record twice)",
-			       n->name, c->name);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* Parse argv, of which argv[1..nfile] came from the config file. */
-static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
-{
-	char err[256];
-	uint32_t v;
-
-	int cmdline_collectors = 0, cmdline_ports = 0, options_requested = 0, fields_given = 0;
-	cfg->format = FP_FORMAT_IPFIX;
-	cfg->idle_ms = 15000;
-	cfg->active_ms = 60000;
-	cfg->fin_ms = 2000;
-	cfg->max_flows = 1u << 20;
-	cfg->mtu = 1500;
-	cfg->domain = 1;
-	cfg->template_interval_ms = 20000;
-	cfg->template_packets = 20;
-	cfg->export_rate = 10000; /* measured: see bench/RESULTS.md, "Export pacing" */
-	cfg->export_backlog = 32u << 20;
-	cfg->ring_size = 65536;
-	cfg->snaplen = 256;
-	cfg->dpi_max_flows = 65536;
-	cfg->dpi_packets = 32;
-	cfg->workers = 1;
-	cfg->capture_buffer = 64u << 20;
+	struct parse_state scratch = {0};
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (opts[i].name && opts[i].def && opts[i].fn(cfg, &scratch, &opts[i], opts[i].def))
+			abort(); /* a default the table's own handler refuses: a bug */
 	cfg->promisc = 1;
-	cfg->no_options = 0; /* RFC 7011 §4; --no-options for nfdump 1.7 (see usage()) */
-	cfg->options_interval_ms = 60000;
-	cfg->sample_n = 1;
-	cfg->frag_max = 65536;
-	cfg->frag_timeout_ms = 10000;
-	cfg->mbuf_size = 2048;
-	cfg->rx_desc = 1024;
 	cfg->stats_interval_ms = isatty(STDERR_FILENO) ? 1000 : 60000;
 	cfg->log_level = -1; /* info, or err with --quiet */
+}
 
-	/* The BPF filter's words may stand among the options (`--read F udp --summary json`): each
-	 * non-option word before "--" is kept for the filter and the scan goes on past it. */
-	int nwords = 0, cmdline_source = 0, cmdline_filter = 0, snaplen_given = 0, dpdk_only = 0;
-	cfg->filter_words = calloc((size_t)argc + 1, sizeof(char *));
-	if (cfg->filter_words == NULL)
-		return -1;
-	opterr = 0;
-	optind = 0; /* 0, not 1: glibc then resets its state too (SIGHUP parses again) */
-	for (;;) {
-		int idx = 0;
-		int c = getopt_long(argc, argv, "+:r:i:f:n:m:qhc:V", long_opts, &idx);
-		if (c == -1) {
-			if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
-				cfg->filter_words[nwords++] = argv[optind++];
-				continue;
-			}
-			break;
-		}
-		/* The file's arguments are single "--key=value" words: remember which failed. */
-		cfg->failed_arg = optind - 1;
-		int from_cmdline = optind - 1 > nfile;
-		/* The command line's source and filter replace the file's. */
-		if (from_cmdline && !cmdline_source && (c == 'r' || c == 'i' || c == OPT_DPDK)) {
-			cmdline_source = 1;
-			cfg->read_file = cfg->interface = NULL;
-			cfg->n_interfaces = 0;
-			cfg->dpdk = 0;
-		}
-		if (from_cmdline && !cmdline_filter && c == 'f') {
-			cmdline_filter = 1;
-			free(cfg->filter);
-			cfg->filter = NULL;
-		}
-		switch (c) {
-		case 'c':
-		case OPT_CONFIG:
-			if (from_cmdline)
-				break;
-			fp_log(LOG_ERR, "--config: not allowed in a config file");
-			return -1;
-		case 'r':
-			cfg->read_file = optarg;
-			break;
-		case 'i':
-			if (cfg->n_interfaces == FP_MAX_PORTS) {
-				fp_log(LOG_ERR, "--interface: at most %d interfaces", FP_MAX_PORTS);
-				return -1;
-			}
-			for (unsigned k = 0; k < cfg->n_interfaces; k++)
-				if (strcmp(cfg->interfaces[k], optarg) == 0) {
-					fp_log(LOG_ERR, "--interface %s: given twice", optarg);
-					return -1;
-				}
-			cfg->interfaces[cfg->n_interfaces++] = optarg;
-			cfg->interface = cfg->interfaces[0];
-			break;
-		case 'f':
-			free(cfg->filter);
-			cfg->filter = strdup(optarg);
-			break;
-		case 'n':
-			if (from_cmdline && !cmdline_collectors++)
-				cfg->n_collectors =
-				    0; /* the command line's list replaces the file's */
-			if (cfg->n_collectors == FP_MAX_COLLECTORS) {
-				fp_log(LOG_ERR, "--collector: at most %d collectors",
-				       FP_MAX_COLLECTORS);
-				return -1;
-			}
-			if (fp_collector_parse(optarg, &cfg->collectors[cfg->n_collectors], err,
-					       sizeof(err)) != 0) {
-				fp_log(LOG_ERR, "--collector: %s", err);
-				return -1;
-			}
-			if (collector_repeated(cfg))
-				return -1;
-			cfg->n_collectors++;
-			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "ipfix") == 0)
-				cfg->format = FP_FORMAT_IPFIX;
-			else if (strcmp(optarg, "nfv9") == 0 || strcmp(optarg, "v9") == 0)
-				cfg->format = FP_FORMAT_NFV9;
-			else if (strcmp(optarg, "nfv5") == 0 || strcmp(optarg, "v5") == 0)
-				cfg->format = FP_FORMAT_NFV5;
-			else {
-				fp_log(LOG_ERR, "--format: '%s' is not ipfix, nfv9 or nfv5",
-				       optarg);
-				return -1;
-			}
-			break;
-		case OPT_IDLE:
-			if (parse_seconds("idle-timeout", optarg, 1, &cfg->idle_ms))
-				return -1;
-			break;
-		case OPT_ACTIVE:
-			if (parse_seconds("active-timeout", optarg, 1, &cfg->active_ms))
-				return -1;
-			break;
-		case OPT_FIN:
-			if (parse_seconds("fin-timeout", optarg, 0, &cfg->fin_ms))
-				return -1;
-			break;
-		case 'm':
-			if (parse_uint("max-flows", optarg, 1, 1u << 30, &cfg->max_flows))
-				return -1;
-			break;
-		case OPT_MTU:
-			if (parse_uint("mtu", optarg, 576, 65535, &v))
-				return -1;
-			cfg->mtu = v;
-			break;
-		case OPT_DOMAIN:
-			if (parse_uint("observation-domain", optarg, 0, UINT32_MAX, &cfg->domain))
-				return -1;
-			break;
-		case OPT_TPL_INTERVAL:
-			if (parse_seconds("template-interval", optarg, 100,
-					  &cfg->template_interval_ms))
-				return -1;
-			break;
-		case OPT_TPL_PACKETS:
-			if (parse_uint("template-packets", optarg, 1, UINT32_MAX,
-				       &cfg->template_packets))
-				return -1;
-			break;
-		case OPT_EXPORT_RATE:
-			if (parse_uint("export-rate", optarg, 0, 100000000, &cfg->export_rate))
-				return -1;
-			break;
-		case OPT_RING:
-			if (parse_uint("ring-size", optarg, 64, 1u << 26, &cfg->ring_size))
-				return -1;
-			break;
-		case OPT_SNAPLEN:
-			if (parse_uint("snaplen", optarg, 64, 262144, &v))
-				return -1;
-			cfg->snaplen = (int)v;
-			snaplen_given = 1;
-			break;
-		case OPT_NO_PROMISC:
-			cfg->promisc = 0;
-			break;
-		case OPT_SUMMARY:
-			if (strcmp(optarg, "json") != 0) {
-				fp_log(LOG_ERR, "--summary: '%s' is not json", optarg);
-				return -1;
-			}
-			cfg->summary_json = 1;
-			break;
-		case 'q':
-			cfg->quiet = 1;
-			break;
-		case OPT_DPDK:
-			cfg->dpdk = 1;
-			break;
-		case OPT_USER:
-			cfg->user = optarg;
-			break;
-		case OPT_LOG_LEVEL:
-			cfg->log_level = fp_log_level_parse(optarg);
-			if (cfg->log_level < 0) {
-				fp_log(LOG_ERR,
-				       "--log-level: '%s' is not err, warning, notice, info "
-				       "or debug",
-				       optarg);
-				return -1;
-			}
-			break;
-		case OPT_DAEMON:
-			cfg->daemon = 1;
-			break;
-		case OPT_PIDFILE:
-			cfg->pidfile = optarg;
-			break;
-		case OPT_METRICS:
-			cfg->metrics = optarg;
-			break;
-		case OPT_JSON:
-			cfg->json = optarg;
-			break;
-		case OPT_SAMPLE:
-			if (parse_uint("sample", optarg, 1, 1u << 30, &cfg->sample_n))
-				return -1;
-			break;
-		case OPT_BIFLOW:
-			cfg->biflow = 1;
-			break;
-		case OPT_DPI:
-			cfg->dpi = 1;
-			break;
-		case OPT_DPI_MAX_FLOWS:
-			if (parse_uint("dpi-max-flows", optarg, 16, 1u << 24, &cfg->dpi_max_flows))
-				return -1;
-			break;
-		case OPT_DPI_PACKETS:
-			if (parse_uint("dpi-packets", optarg, 1, 1000, &cfg->dpi_packets))
-				return -1;
-			break;
-		case OPT_FRAG_MAX:
-			if (parse_uint("frag-max", optarg, 0, 1u << 24, &cfg->frag_max))
-				return -1;
-			break;
-		case OPT_FRAG_TIMEOUT:
-			if (parse_seconds("frag-timeout", optarg, 1, &cfg->frag_timeout_ms))
-				return -1;
-			break;
-		case OPT_FIELDS:
-			if (parse_fields(optarg, &cfg->fields))
-				return -1;
-			fields_given = 1;
-			break;
-		case OPT_IFINDEX:
-			if (parse_uint_list("ifindex", optarg, UINT32_MAX, cfg->ifindex,
-					    &cfg->n_ifindex, FP_MAX_PORTS))
-				return -1;
-			break;
-		case OPT_CID_SEED:
-			if (parse_uint("community-id-seed", optarg, 0, 65535, &v))
-				return -1;
-			cfg->cid_seed = (uint16_t)v;
-			break;
-		case OPT_WORKERS:
-			if (parse_uint("workers", optarg, 1, FP_MAX_WORKERS, &cfg->workers))
-				return -1;
-			break;
-		case OPT_CPUS:
-			if (parse_uint_list("cpus", optarg, 4095, cfg->cpus, &cfg->n_cpus,
-					    FP_MAX_WORKERS))
-				return -1;
-			break;
-		case OPT_CAPTURE_BUFFER: {
-			uint64_t b;
-			if (parse_size("capture-buffer", optarg, 64 << 10, 1ull << 31, &b))
-				return -1;
-			cfg->capture_buffer = (uint32_t)b;
-			break;
-		}
-		case OPT_DECAP:
-			if (strcmp(optarg, "auto") == 0)
-				cfg->decap = 1;
-			else if (strcmp(optarg, "none") == 0)
-				cfg->decap = 0;
-			else {
-				fp_log(LOG_ERR, "--decap: '%s' is not auto or none", optarg);
-				return -1;
-			}
-			break;
-		case OPT_COLLECTOR_MODE:
-			if (strcmp(optarg, "duplicate") == 0)
-				cfg->collector_balance = 0;
-			else if (strcmp(optarg, "balance") == 0)
-				cfg->collector_balance = 1;
-			else {
-				fp_log(LOG_ERR,
-				       "--collector-mode: '%s' is not duplicate or balance",
-				       optarg);
-				return -1;
-			}
-			break;
-		case OPT_SAMPLE_MODE:
-			if (strcmp(optarg, "deterministic") == 0)
-				cfg->sample_random = 0;
-			else if (strcmp(optarg, "random") == 0)
-				cfg->sample_random = 1;
-			else {
-				fp_log(LOG_ERR,
-				       "--sample-mode: '%s' is not deterministic or random",
-				       optarg);
-				return -1;
-			}
-			break;
-		case OPT_NO_OPTIONS:
-			cfg->no_options = 1;
-			break;
-		case OPT_OPTIONS:
-			cfg->no_options = 0;
-			options_requested = 1;
-			break;
-		case OPT_GROUP:
-			cfg->group = optarg;
-			break;
-		case OPT_PORT:
-			dpdk_only = c;
-			if (from_cmdline && !cmdline_ports++)
-				cfg->n_ports = 0;
-			if (cfg->n_ports == FP_MAX_PORTS) {
-				fp_log(LOG_ERR, "--port: at most %d ports", FP_MAX_PORTS);
-				return -1;
-			}
-			if (parse_uint("port", optarg, 0, 65535, &v))
-				return -1;
-			cfg->ports[cfg->n_ports++] = (uint16_t)v;
-			break;
-		case OPT_COUNT: {
-			char *end;
-			errno = 0;
-			unsigned long long n = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-') {
-				fp_log(LOG_ERR, "--count: '%s' must be an integer, 0 = no limit",
-				       optarg);
-				return -1;
-			}
-			cfg->count = n;
-			break;
-		}
-		case OPT_DURATION:
-			if (parse_seconds("duration", optarg, 0, &cfg->duration_ms))
-				return -1;
-			break;
-		case OPT_STATS_INTERVAL:
-			if (parse_seconds("stats-interval", optarg, 0, &cfg->stats_interval_ms))
-				return -1;
-			break;
-		case OPT_MBUFS:
-			dpdk_only = c;
-			if (parse_uint("mbufs", optarg, 1024, 1u << 30, &cfg->mbufs))
-				return -1;
-			break;
-		case OPT_MBUF_SIZE:
-			dpdk_only = c;
-			if (parse_uint("mbuf-size", optarg, 128, 65000, &cfg->mbuf_size))
-				return -1;
-			break;
-		case OPT_RX_DESC:
-			dpdk_only = c;
-			if (parse_uint("rx-desc", optarg, 32, 32768, &cfg->rx_desc))
-				return -1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		case OPT_TLS_CA:
-			cfg->tls_ca = optarg;
-			break;
-		case OPT_TLS_CERT:
-			cfg->tls_cert = optarg;
-			break;
-		case OPT_TLS_KEY:
-			cfg->tls_key = optarg;
-			break;
-		case OPT_EXPORT_BACKLOG: {
-			uint64_t b;
-			if (parse_size("export-backlog", optarg, 128 << 10, 16ull << 30, &b))
-				return -1;
-			cfg->export_backlog = (size_t)b;
-			break;
-		}
-		case OPT_OPTIONS_INTERVAL:
-			if (parse_seconds("options-interval", optarg, 100,
-					  &cfg->options_interval_ms))
-				return -1;
-			break;
-		case 'V':
-		case OPT_VERSION:
-			printf("fluxprobe %s\n", FP_VERSION);
-			return 1;
-		case ':':
-			fp_log(LOG_ERR, "option '%s' needs a value", argv[optind - 1]);
-			return -1;
-		default:
-			fp_log(LOG_ERR, "unknown option '%s' (see --help)", argv[optind - 1]);
-			return -1;
-		}
-	}
+/* What one option implies for another, and combinations that cannot work. 0 or -1 (logged). */
+static int check_combinations(struct fp_config *cfg, const struct parse_state *st)
+{
 	for (unsigned i = 0; i < cfg->n_collectors; i++)
 		if (cfg->collectors[i].proto == FP_PROTO_TCP && cfg->format != FP_FORMAT_IPFIX) {
-			fprintf(stderr,
-				"fluxprobe: --collector %s: TCP and TLS export are IPFIX only "
-				"(NetFlow %s is "
-				"defined over UDP); use --format ipfix\n",
-				cfg->collectors[i].name,
-				cfg->format == FP_FORMAT_NFV5 ? "v5" : "v9");
+			fp_log(LOG_ERR,
+			       "--collector %s: TCP and TLS export are IPFIX only (NetFlow %s is "
+			       "defined over UDP); use --format ipfix",
+			       cfg->collectors[i].name,
+			       cfg->format == FP_FORMAT_NFV5 ? "v5" : "v9");
 			return -1;
 		}
 	if (cfg->biflow && cfg->format != FP_FORMAT_IPFIX) {
@@ -1209,7 +1213,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 	}
 	/* --decap auto exports the outer context it sees (MPLS labels, GRE key, VXLAN VNI) unless
 	 * --fields says otherwise; v5 has no room for it */
-	if (cfg->decap && !fields_given && cfg->format != FP_FORMAT_NFV5)
+	if (cfg->decap && !st->fields_given && cfg->format != FP_FORMAT_NFV5)
 		cfg->fields = FP_FIELD_MPLS | FP_FIELD_TUNNEL;
 	if (cfg->format == FP_FORMAT_NFV5 && (cfg->fields & ~(unsigned)FP_FIELD_INGRESS)) {
 		fp_log(LOG_ERR, "--fields: NetFlow v5 is a fixed format; of these it carries only "
@@ -1221,7 +1225,7 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		return -1;
 	}
 	if (cfg->format == FP_FORMAT_NFV5) {
-		if (options_requested && !cfg->no_options) {
+		if (st->options_requested && !cfg->no_options) {
 			fp_log(LOG_ERR, "--options: NetFlow v5 has no options records");
 			return -1;
 		}
@@ -1237,58 +1241,61 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		       "--json - and --summary json both write to stdout; send one to a file");
 		return -1;
 	}
-	if (cfg->dpdk) {
-		if (cfg->workers > 1) {
-			fp_log(LOG_ERR, "--workers: with --dpdk every lcore but the main one is a "
-					"worker (EAL -l / --lcores)");
-			return -1;
-		}
-		/* DPDK's convention: our options, then "--", then the EAL's. */
-		if (nwords) {
-			fp_log(LOG_ERR,
-			       "unexpected argument '%s' (EAL options go after "
-			       "'--')",
-			       cfg->filter_words[0]);
-			return -1;
-		}
-		if (argc - optind > FP_MAX_EAL_ARGS) {
-			fp_log(LOG_ERR, "more than %d EAL arguments", FP_MAX_EAL_ARGS);
-			return -1;
-		}
-		for (int i = optind; i < argc; i++)
-			cfg->eal_argv[cfg->eal_argc++] = argv[i];
-		if (cfg->user || cfg->group) {
-			fp_log(LOG_ERR,
-			       "--user/--group: the DPDK backend keeps the "
-			       "privileges its drivers need (run it under a dedicated account "
-			       "with the VFIO and hugepage permissions instead)");
-			return -1;
-		}
-		if (cfg->read_file || cfg->interface || cfg->filter) {
-			fp_log(LOG_ERR, "--dpdk captures from DPDK ports: --read, "
-					"--interface and BPF filters do not apply (use --vdev "
-					"net_pcap0,rx_pcap=FILE to read a file through DPDK)");
-			return -1;
-		}
-		return 0;
+	return 0;
+}
+
+/* --dpdk: our options, then "--", then the EAL's (DPDK's convention). */
+static int check_dpdk(struct fp_config *cfg, int argc, char **argv, int nwords)
+{
+	if (cfg->workers > 1) {
+		fp_log(LOG_ERR, "--workers: with --dpdk every lcore but the main one is a worker "
+				"(EAL -l / --lcores)");
+		return -1;
 	}
-	/* Settings that do not apply to this run: said, not silently dropped (a file written for
-	 * another mode may carry them). */
-	if (cfg->dpi && !snaplen_given)
+	if (nwords) {
+		fp_log(LOG_ERR, "unexpected argument '%s' (EAL options go after '--')",
+		       cfg->filter_words[0]);
+		return -1;
+	}
+	if (argc - optind > FP_MAX_EAL_ARGS) {
+		fp_log(LOG_ERR, "more than %d EAL arguments", FP_MAX_EAL_ARGS);
+		return -1;
+	}
+	for (int i = optind; i < argc; i++)
+		cfg->eal_argv[cfg->eal_argc++] = argv[i];
+	if (cfg->user || cfg->group) {
+		fp_log(LOG_ERR, "--user/--group: the DPDK backend keeps the privileges its drivers "
+				"need (run it under a dedicated account with the VFIO and hugepage "
+				"permissions instead)");
+		return -1;
+	}
+	if (cfg->read_file || cfg->interface || cfg->filter) {
+		fp_log(LOG_ERR, "--dpdk captures from DPDK ports: --read, --interface and BPF "
+				"filters do not apply (use --vdev net_pcap0,rx_pcap=FILE to read a "
+				"file through DPDK)");
+		return -1;
+	}
+	return 0;
+}
+
+/* libpcap: the BPF filter from the words among and after the options, settings that do not
+ * apply said (a file written for another mode may carry them), one source. */
+static int check_pcap(struct fp_config *cfg, const struct parse_state *st, int argc, char **argv,
+		      int nwords)
+{
+	if (cfg->dpi && !st->snaplen_given)
 		cfg->snaplen = 65535; /* a TLS ClientHello, an HTTP request: whole */
-	if (snaplen_given && cfg->read_file)
+	if (st->snaplen_given && cfg->read_file)
 		fp_log(LOG_WARNING, "--snaplen: ignored with --read (the file's own snap length "
 				    "applies)");
-	if (dpdk_only)
-		for (const struct option *o = long_opts; o->name; o++)
-			if (o->val == dpdk_only)
-				fp_log(LOG_WARNING, "--%s: ignored without --dpdk", o->name);
+	if (st->dpdk_only)
+		fp_log(LOG_WARNING, "--%s: ignored without --dpdk", st->dpdk_only->name);
 	for (int i = optind; i < argc; i++) /* after "--": filter words too */
 		cfg->filter_words[nwords++] = argv[i];
 	if (nwords) {
-		if (cmdline_filter) {
-			fp_log(LOG_ERR, "give the BPF filter either with --filter or as "
-					"trailing arguments, not both");
+		if (st->cmdline_filter) {
+			fp_log(LOG_ERR, "give the BPF filter either with --filter or as trailing "
+					"arguments, not both");
 			return -1;
 		}
 		/* filter words are command-line words (a file has only key = value lines): they
@@ -1306,11 +1313,58 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		return -1;
 	}
 	if (!cfg->read_file == !cfg->interface) {
-		fp_log(LOG_ERR, "give exactly one of --read FILE, --interface IFACE or "
-				"--dpdk (see --help)");
+		fp_log(LOG_ERR, "give exactly one of --read FILE, --interface IFACE or --dpdk (see "
+				"--help)");
 		return -1;
 	}
 	return 0;
+}
+
+/* Parse argv, of which argv[1..nfile] came from the config file. */
+static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
+{
+	struct parse_state st = {0};
+	int nwords = 0;
+
+	build_getopt_tables();
+	apply_defaults(cfg);
+	/* The BPF filter's words may stand among the options (`--read F udp --summary json`): each
+	 * non-option word before "--" is kept for the filter and the scan goes on past it. */
+	cfg->filter_words = calloc((size_t)argc + 1, sizeof(char *));
+	if (cfg->filter_words == NULL)
+		return -1;
+	opterr = 0;
+	optind = 0; /* 0, not 1: glibc then resets its state too (SIGHUP parses again) */
+	for (;;) {
+		int c = getopt_long(argc, argv, short_opts, long_opts, NULL);
+		if (c == -1) {
+			if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
+				cfg->filter_words[nwords++] = argv[optind++];
+				continue;
+			}
+			break;
+		}
+		/* The file's arguments are single "--key=value" words: remember which failed. */
+		cfg->failed_arg = optind - 1;
+		st.from_cmdline = optind - 1 > nfile;
+		const struct opt_def *o = opt_by_val(c);
+		if (c == ':') {
+			fp_log(LOG_ERR, "option '%s' needs a value", argv[optind - 1]);
+			return -1;
+		}
+		if (o == NULL) {
+			fp_log(LOG_ERR, "unknown option '%s' (see --help)", argv[optind - 1]);
+			return -1;
+		}
+		int rc = o->fn(cfg, &st, o, optarg);
+		if (rc != 0)
+			return rc;
+	}
+	if (check_combinations(cfg, &st) != 0)
+		return -1;
+	if (cfg->dpdk)
+		return check_dpdk(cfg, argc, argv, nwords);
+	return check_pcap(cfg, &st, argc, argv, nwords);
 }
 
 void fp_config_free(struct fp_config *cfg)

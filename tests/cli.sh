@@ -15,6 +15,14 @@ for d in "default 15)" "default 60)" "default 1048576" "default 1500)" "default 
 	grep -qF -- "$d" "$T/help" || fail "--help does not give the default '$d'"
 done
 note "--help lists every option with defaults"
+# --help comes from the option table: the man page must name every option it lists, and no
+# line of it runs past 80 columns.
+man=$(dirname "$0")/../probe/fluxprobe.8
+for opt in $(grep -oE '^  (-[a-zA-Z], )?--[a-z0-9-]+|^      --[a-z0-9-]+' "$T/help" | grep -oE -- '--[a-z0-9-]+'); do
+	grep -qF -- "$(echo "$opt" | sed 's/-/\\-/g')" "$man" || fail "the man page does not name $opt"
+done
+[ -z "$(awk 'length > 80' "$T/help")" ] || fail "--help has lines over 80 columns"
+note "the man page names every option --help lists"
 
 # bad_args EXPECTED-TEXT ARGS...: must exit non-zero and say EXPECTED-TEXT on stderr
 bad_args() {
