@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <math.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "exporter.h"
 #include "log.h"
 #include "metrics.h"
+#include "stats.h"
 #include "worker.h"
 
 #define MAX_WORKERS FP_DPDK_MAX_WORKERS
@@ -143,195 +145,138 @@ static uint64_t worker_kernel_drops(const struct fp_config *cfg, unsigned w)
 	return one.dropped;
 }
 
-/* Add counter block `one` (all uint64_t, `bytes` long) into `sum`. */
-static void add_counters(void *sum, const void *one, size_t bytes)
+/* Seconds to the millisecond, as the summary has always printed them. */
+static json_t *json_seconds(double s)
 {
-	uint64_t *s = sum;
-	const uint64_t *a = one;
-	for (size_t i = 0; i < bytes / 8; i++)
-		s[i] += a[i];
+	return json_real(round(s * 1000) / 1000);
 }
 
-/* --dpi: the counters of every worker's inspection, summed. */
-static void dpi_sum(struct fp_worker *workers, unsigned nw, struct fp_dpi_stats *out)
+static const char *transport_name(const struct fp_collector *c)
 {
-	memset(out, 0, sizeof(*out));
-	for (unsigned w = 0; w < nw; w++) {
-		struct fp_dpi_stats one;
-		if (workers[w].dpi == NULL)
-			continue;
-		fp_dpi_stats_read(workers[w].dpi, &one);
-		add_counters(out, &one, sizeof(one));
+	return c->tls ? "tls" : c->proto == FP_PROTO_TCP ? "tcp" : "udp";
+}
+
+/* --summary json: what the exporter and each collector did. */
+static void summary_export(json_t *root, const struct fp_config *cfg, const struct fp_exporter *x)
+{
+	struct fp_exporter_stats xs;
+	fp_exporter_stats_read(x, &xs);
+	json_object_set_new(root, "records_exported", json_integer(xs.records_exported));
+	json_object_set_new(root, "records_exported_ipv4", json_integer(xs.records_by_family[0]));
+	json_object_set_new(root, "records_exported_ipv6", json_integer(xs.records_by_family[1]));
+	json_object_set_new(root, "packets_exported", json_integer(xs.packets_exported));
+	json_object_set_new(root, "bytes_exported", json_integer(xs.octets_exported));
+	json_object_set_new(root, "options_messages", json_integer(xs.options_messages));
+	json_object_set_new(root, "records_not_exportable",
+			    json_integer(xs.records_not_exportable));
+	if (x->json) {
+		json_object_set_new(root, "json_records", json_integer(x->json->records));
+		json_object_set_new(root, "json_errors", json_integer(x->json->errors));
 	}
+	json_object_set_new(root, "messages", json_integer(xs.messages));
+	json_object_set_new(root, "template_messages", json_integer(xs.template_messages));
+	json_object_set_new(root, "exporter_cpu_seconds", json_seconds(x->cpu_seconds));
+	json_object_set_new(root, "export_rate", json_integer(cfg->export_rate));
+	json_object_set_new(root, "unpaced_ms", json_integer(xs.unpaced_ms));
+	json_object_set_new(root, "collector_mode",
+			    json_string(x->balance ? "balance" : "duplicate"));
+	json_t *list = json_array();
+	for (unsigned i = 0; i < x->cset->n; i++) {
+		const struct fp_collector *c = x->cset->c[i];
+		json_t *o =
+		    json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "collector", c->name, "transport",
+			      transport_name(c), "messages", (json_int_t)c->sent_msgs, "records",
+			      (json_int_t)c->sent_records, "bytes", (json_int_t)c->sent_bytes,
+			      "send_errors", (json_int_t)c->send_errors);
+		if (c->proto == FP_PROTO_TCP)
+			json_object_update_new(
+			    o, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "connects",
+					 (json_int_t)c->connects, "disconnects",
+					 (json_int_t)c->disconnects, "dropped_messages",
+					 (json_int_t)c->backlog.dropped_msgs, "dropped_records",
+					 (json_int_t)c->backlog.dropped.records, "dropped_packets",
+					 (json_int_t)c->backlog.dropped.packets, "dropped_bytes",
+					 (json_int_t)c->backlog.dropped.octets));
+		if (c->tls) {
+			json_object_set_new(o, "tls_failures", json_integer(c->tls_failures));
+			json_object_set_new(o, "tls_last_failure", json_string(c->tls_reason));
+		}
+		json_array_append_new(list, o);
+	}
+	json_object_set_new(root, "collectors", list);
 }
 
+/* --summary json: capture counters, the process's identity, DPDK ports. */
+static void summary_capture(json_t *root, const struct fp_config *cfg,
+			    const struct fp_capture_stats *cs)
+{
+	char caps_eff[64];
+	json_object_set_new(root, "capture",
+			    json_pack("{s:I, s:I, s:I}", "received", (json_int_t)cs->received,
+				      "dropped", (json_int_t)cs->dropped, "if_dropped",
+				      (json_int_t)cs->if_dropped));
+	effective_caps(caps_eff, sizeof(caps_eff));
+	json_object_set_new(root, "uid", json_integer(getuid()));
+	json_object_set_new(root, "gid", json_integer(getgid()));
+	json_object_set_new(root, "capabilities_effective", json_string(caps_eff));
+	json_t *ports = json_array();
+	struct fp_port_stats ps[FP_DPDK_MAX_PORTS];
+	unsigned np = cfg->dpdk ? fp_dpdk_port_stats(ps, FP_DPDK_MAX_PORTS) : 0;
+	for (unsigned i = 0; i < np; i++)
+		json_array_append_new(
+		    ports,
+		    json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "port", (int)ps[i].port,
+			      "name", ps[i].name, "ipackets", (json_int_t)ps[i].ipackets, "ibytes",
+			      (json_int_t)ps[i].ibytes, "imissed", (json_int_t)ps[i].imissed,
+			      "ierrors", (json_int_t)ps[i].ierrors, "rx_nombuf",
+			      (json_int_t)ps[i].rx_nombuf, "kernel_dropped",
+			      (json_int_t)ps[i].kernel_dropped));
+	json_object_set_new(root, "ports", ports);
+}
+
+/* --summary json: one object of every counter on stdout. The workers' counters come from their
+ * one description (stats.c); the rest is the run's, the exporter's and the capture's. */
 static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_worker *workers,
 			  unsigned nw, const struct fp_exporter *x,
 			  const struct fp_capture_stats *cs, double seconds)
 {
+	static const char *const formats[] = {
+	    [FP_FORMAT_IPFIX] = "ipfix", [FP_FORMAT_NFV9] = "nfv9", [FP_FORMAT_NFV5] = "nfv5"};
 	double capture_seconds = 0;
-	for (unsigned w = 0; w < nw; w++)
+	struct fp_stats_blocks sum = {0}, per[MAX_WORKERS];
+	json_t *root = json_object(), *wl = json_array();
+
+	for (unsigned w = 0; w < nw; w++) {
 		if (workers[w].capture_seconds > capture_seconds)
 			capture_seconds = workers[w].capture_seconds;
-	struct fp_worker_stats sum = {0};
-	struct fp_table_stats tsum = {0};
-	struct fp_exporter_stats xs;
-	struct fp_worker_stats ws[nw];
-
-	for (unsigned w = 0; w < nw; w++) {
-		struct fp_table_stats ts;
-		fp_worker_stats_read(&workers[w], &ws[w]);
-		fp_table_stats_read(workers[w].table, &ts);
-		add_counters(&sum, &ws[w], sizeof(sum));
-		add_counters(&tsum, &ts, sizeof(tsum));
+		fp_stats_read(&workers[w], &per[w]);
 	}
-	fp_exporter_stats_read(x, &xs);
-	uint64_t parse_errors = 0;
-	for (int r = FP_PARSE_NOT_IP + 1; r < FP_PARSE_NRESULTS; r++)
-		parse_errors += sum.parse[r];
-
-	fprintf(out, "{\"source\":\"%s\",\"format\":\"%s\",\"seconds\":%.3f,",
-		cfg->dpdk	 ? "dpdk"
-		: cfg->read_file ? "file"
-				 : "interface",
-		cfg->format == FP_FORMAT_IPFIX	? "ipfix"
-		: cfg->format == FP_FORMAT_NFV9 ? "nfv9"
-						: "nfv5",
-		seconds);
-	fprintf(out, "\"capture_seconds\":%.3f,\"workers_count\":%u,", capture_seconds, nw);
-	fprintf(out, "\"frames\":%lu,\"packets\":%lu,\"bytes\":%lu,\"not_ip\":%lu,",
-		(unsigned long)sum.frames, (unsigned long)sum.packets, (unsigned long)sum.bytes,
-		(unsigned long)sum.parse[FP_PARSE_NOT_IP]);
-	fprintf(out, "\"parse_errors\":%lu,\"parse_errors_by_reason\":{",
-		(unsigned long)parse_errors);
-	for (int r = FP_PARSE_NOT_IP + 1, first = 1; r < FP_PARSE_NRESULTS; r++, first = 0)
-		fprintf(out, "%s\"%s\":%lu", first ? "" : ",",
-			fp_parse_result_name((enum fp_parse_result)r), (unsigned long)sum.parse[r]);
-	fprintf(out, "},\"flows_created\":%lu,\"flows_active\":%lu,\"records\":{",
-		(unsigned long)tsum.flows_created, (unsigned long)tsum.active);
-	for (int r = FP_END_IDLE, first = 1; r < FP_END_NREASONS; r++, first = 0)
-		fprintf(out, "%s\"%s\":%lu", first ? "" : ",",
-			fp_end_reason_name((enum fp_end_reason)r), (unsigned long)tsum.records[r]);
-	fprintf(out, "},\"timestamps_backwards\":%lu,", (unsigned long)sum.ts_backwards);
-	fprintf(out, "\"records_dropped\":%lu,\"bucket_evictions\":%lu,",
-		(unsigned long)tsum.records_dropped, (unsigned long)tsum.bucket_evictions);
-	fprintf(out,
-		"\"records_exported\":%lu,\"records_exported_ipv4\":%lu,"
-		"\"records_exported_ipv6\":%lu,\"packets_exported\":%lu,\"bytes_exported\":%lu,",
-		(unsigned long)xs.records_exported, (unsigned long)xs.records_by_family[0],
-		(unsigned long)xs.records_by_family[1], (unsigned long)xs.packets_exported,
-		(unsigned long)xs.octets_exported);
-	fprintf(out, "\"options_messages\":%lu,\"records_not_exportable\":%lu,",
-		(unsigned long)xs.options_messages, (unsigned long)xs.records_not_exportable);
-	fprintf(out, "\"decapsulated\":{");
-	for (int t = FP_TUNNEL_GRE; t < FP_TUNNEL_N; t++)
-		fprintf(out, "%s\"%s\":%lu", t == FP_TUNNEL_GRE ? "" : ",",
-			fp_tunnel_name((enum fp_tunnel)t), (unsigned long)sum.decap[t]);
-	fprintf(out, ",\"failed\":%lu,\"not_ip_inside\":%lu,\"not_opened\":{",
-		(unsigned long)sum.decap_failed, (unsigned long)sum.decap_not_ip);
-	for (int u = FP_UNOPENED_NONE + 1; u < FP_UNOPENED_N; u++)
-		fprintf(out, "%s\"%s\":%lu", u == FP_UNOPENED_NONE + 1 ? "" : ",",
-			fp_unopened_name((enum fp_unopened)u), (unsigned long)sum.unopened[u]);
-	fprintf(out, "}},");
-	struct fp_frag_stats fs = {0};
-	for (unsigned w = 0; w < nw; w++) {
-		struct fp_frag_stats one;
-		if (workers[w].frag == NULL)
-			continue;
-		fp_frag_stats_read(workers[w].frag, &one);
-		add_counters(&fs, &one, sizeof(fs));
-	}
-	fprintf(out,
-		"\"fragments\":{\"first\":%lu,\"matched\":%lu,\"held\":%lu,\"released\":%lu,"
-		"\"unmatched\":%lu,\"cache_full\":%lu},",
-		(unsigned long)fs.firsts, (unsigned long)fs.matched, (unsigned long)fs.held,
-		(unsigned long)fs.released, (unsigned long)fs.unmatched, (unsigned long)fs.full);
-	if (cfg->dpi) {
-		struct fp_dpi_stats ds;
-		dpi_sum(workers, nw, &ds);
-		fprintf(out,
-			"\"dpi\":{\"flows_inspected\":%lu,\"classified\":%lu,\"guessed\":%lu,"
-			"\"unknown\":%lu,\"packets_not_inspected\":%lu,\"packets_inspected\":%lu,"
-			"\"results_expired\":%lu,\"records_with_application\":%lu,"
-			"\"bytes_per_max_flow\":%zu},",
-			(unsigned long)ds.flows_inspected, (unsigned long)ds.flows_classified,
-			(unsigned long)ds.flows_guessed, (unsigned long)ds.flows_unknown,
-			(unsigned long)ds.packets_no_room, (unsigned long)ds.packets_inspected,
-			(unsigned long)ds.results_expired, (unsigned long)ds.records_with_app,
-			fp_dpi_bytes_per_flow());
-	}
-	fprintf(out, "\"sampling\":{\"interval\":%u,\"mode\":\"%s\",\"frames_not_sampled\":%lu},",
-		cfg->sample_n, cfg->sample_random ? "random" : "deterministic",
-		(unsigned long)sum.not_sampled);
-	if (x->json)
-		fprintf(out, "\"json_records\":%lu,\"json_errors\":%lu,",
-			(unsigned long)x->json->records, (unsigned long)x->json->errors);
-	fprintf(out,
-		"\"messages\":%lu,\"template_messages\":%lu,\"exporter_cpu_seconds\":%.3f,"
-		"\"export_rate\":%u,\"unpaced_ms\":%lu,\"collector_mode\":\"%s\",\"collectors\":[",
-		(unsigned long)xs.messages, (unsigned long)xs.template_messages, x->cpu_seconds,
-		cfg->export_rate, (unsigned long)xs.unpaced_ms,
-		x->balance ? "balance" : "duplicate");
-	for (unsigned i = 0; i < x->cset->n; i++) {
-		const struct fp_collector *c = x->cset->c[i];
-		fprintf(out,
-			"%s{\"collector\":\"%s\",\"transport\":\"%s\",\"messages\":%lu,"
-			"\"records\":%lu,\"bytes\":%lu,\"send_errors\":%lu",
-			i ? "," : "", c->name,
-			c->tls			   ? "tls"
-			: c->proto == FP_PROTO_TCP ? "tcp"
-						   : "udp",
-			(unsigned long)c->sent_msgs, (unsigned long)c->sent_records,
-			(unsigned long)c->sent_bytes, (unsigned long)c->send_errors);
-		if (c->proto == FP_PROTO_TCP)
-			fprintf(out,
-				",\"connects\":%lu,\"disconnects\":%lu,\"dropped_messages\":%lu,"
-				"\"dropped_records\":%lu,\"dropped_packets\":%lu,"
-				"\"dropped_bytes\":%lu",
-				(unsigned long)c->connects, (unsigned long)c->disconnects,
-				(unsigned long)c->backlog.dropped_msgs,
-				(unsigned long)c->backlog.dropped.records,
-				(unsigned long)c->backlog.dropped.packets,
-				(unsigned long)c->backlog.dropped.octets);
-		if (c->tls)
-			fprintf(out, ",\"tls_failures\":%lu,\"tls_last_failure\":\"%s\"",
-				(unsigned long)c->tls_failures, c->tls_reason);
-		fprintf(out, "}");
-	}
-	fprintf(out, "],\"capture\":{\"received\":%lu,\"dropped\":%lu,\"if_dropped\":%lu},",
-		(unsigned long)cs->received, (unsigned long)cs->dropped,
-		(unsigned long)cs->if_dropped);
-	char caps_eff[64];
-	effective_caps(caps_eff, sizeof(caps_eff));
-	fprintf(out, "\"uid\":%u,\"gid\":%u,\"capabilities_effective\":\"%s\",", (unsigned)getuid(),
-		(unsigned)getgid(), caps_eff);
-	fprintf(out, "\"workers\":[");
-	for (unsigned w = 0; w < nw; w++) {
-		struct fp_table_stats ts;
-		fp_table_stats_read(workers[w].table, &ts);
-		fprintf(out,
-			"%s{\"worker\":%u,\"frames\":%lu,\"packets\":%lu,\"bytes\":%lu,"
-			"\"flows_created\":%lu,\"records_dropped\":%lu,\"ring_full_waits\":%lu",
-			w ? "," : "", w, (unsigned long)ws[w].frames, (unsigned long)ws[w].packets,
-			(unsigned long)ws[w].bytes, (unsigned long)ts.flows_created,
-			(unsigned long)ts.records_dropped, (unsigned long)ws[w].ring_full_waits);
-		if (!cfg->dpdk && !workers[w].offline) /* its own socket's kernel counters */
-			fprintf(out, ",\"capture_dropped\":%lu",
-				(unsigned long)worker_kernel_drops(cfg, w));
-		fprintf(out, "}");
-	}
-	fprintf(out, "],\"ports\":[");
-	struct fp_port_stats ps[FP_DPDK_MAX_PORTS];
-	unsigned np = cfg->dpdk ? fp_dpdk_port_stats(ps, FP_DPDK_MAX_PORTS) : 0;
-	for (unsigned i = 0; i < np; i++)
-		fprintf(out,
-			"%s{\"port\":%u,\"name\":\"%s\",\"ipackets\":%lu,\"ibytes\":%lu,"
-			"\"imissed\":%lu,\"ierrors\":%lu,\"rx_nombuf\":%lu,\"kernel_dropped\":%lu}",
-			i ? "," : "", ps[i].port, ps[i].name, (unsigned long)ps[i].ipackets,
-			(unsigned long)ps[i].ibytes, (unsigned long)ps[i].imissed,
-			(unsigned long)ps[i].ierrors, (unsigned long)ps[i].rx_nombuf,
-			(unsigned long)ps[i].kernel_dropped);
-	fprintf(out, "]}\n");
+	fp_stats_sum(workers, nw, &sum);
+	json_object_set_new(root, "source",
+			    json_string(cfg->dpdk	 ? "dpdk"
+					: cfg->read_file ? "file"
+							 : "interface"));
+	json_object_set_new(root, "format", json_string(formats[cfg->format]));
+	json_object_set_new(root, "seconds", json_seconds(seconds));
+	json_object_set_new(root, "capture_seconds", json_seconds(capture_seconds));
+	json_object_set_new(root, "workers_count", json_integer(nw));
+	fp_stats_summary(root, wl, &sum, per, nw, cfg->dpi);
+	if (cfg->dpi)
+		fp_stats_json_put(root, "dpi.bytes_per_max_flow",
+				  json_integer((json_int_t)fp_dpi_bytes_per_flow()));
+	fp_stats_json_put(root, "sampling.interval", json_integer(cfg->sample_n));
+	fp_stats_json_put(root, "sampling.mode",
+			  json_string(cfg->sample_random ? "random" : "deterministic"));
+	summary_export(root, cfg, x);
+	for (unsigned w = 0; w < nw; w++) /* a live worker's own socket's kernel counters */
+		if (!cfg->dpdk && !workers[w].offline)
+			json_object_set_new(json_array_get(wl, w), "capture_dropped",
+					    json_integer(worker_kernel_drops(cfg, w)));
+	json_object_set_new(root, "workers", wl);
+	summary_capture(root, cfg, cs);
+	json_dumpf(root, out, JSON_COMPACT | JSON_REAL_PRECISION(12));
+	fputc('\n', out);
+	json_decref(root);
 }
 
 /* Sum of all workers' counters and active flows (a QSBR read-side section guards the tables). */
@@ -460,79 +405,53 @@ static const char *scaled(char *buf, size_t len, double v, const char *unit)
 static void log_set_aside(struct fp_worker *workers, unsigned nw,
 			  const struct fp_exporter_stats *xs, const struct fp_config *cfg)
 {
-	struct fp_worker_stats sum = {0};
-	struct fp_frag_stats fs = {0};
-	for (unsigned w = 0; w < nw; w++) {
-		struct fp_worker_stats ws;
-		fp_worker_stats_read(&workers[w], &ws);
-		add_counters(&sum, &ws, sizeof(sum));
-		if (workers[w].frag) {
-			struct fp_frag_stats one;
-			fp_frag_stats_read(workers[w].frag, &one);
-			fs.unmatched += one.unmatched;
-			fs.full += one.full;
-		}
-	}
-	uint64_t errors = 0;
-	char reasons[256] = "";
-	size_t len = 0;
-	for (int r = FP_PARSE_NOT_IP + 1; r < FP_PARSE_NRESULTS; r++) {
-		errors += sum.parse[r];
-		if (sum.parse[r] && len < sizeof(reasons))
-			len += (size_t)snprintf(reasons + len, sizeof(reasons) - len, "%s%s %lu",
-						len ? ", " : "",
-						fp_parse_result_name((enum fp_parse_result)r),
-						(unsigned long)sum.parse[r]);
-	}
+	struct fp_stats_blocks b;
+	const struct fp_worker_stats *ws = &b.ws;
+	const struct fp_dpi_stats *ds = &b.ds;
+	const struct fp_frag_stats *fs = &b.fs;
+	char reasons[512];
+	fp_stats_sum(workers, nw, &b);
+	uint64_t errors =
+	    fp_stats_by_reason(&b, "parse_errors_by_reason", reasons, sizeof(reasons));
 	if (errors)
 		fp_log(
 		    LOG_WARNING,
 		    "%lu malformed packets skipped (%s): summary parse_errors_by_reason; a capture "
 		    "cut short by --snaplen shows as truncated",
 		    (unsigned long)errors, reasons);
-	if (sum.parse[FP_PARSE_NOT_IP])
+	if (ws->parse[FP_PARSE_NOT_IP])
 		fp_log(LOG_INFO, "%lu frames not IP (ARP, STP, LLDP...): no flows; summary not_ip",
-		       (unsigned long)sum.parse[FP_PARSE_NOT_IP]);
-	if (sum.decap_failed || sum.decap_not_ip)
+		       (unsigned long)ws->parse[FP_PARSE_NOT_IP]);
+	if (ws->decap_failed || ws->decap_not_ip)
 		fp_log(LOG_WARNING,
 		       "--decap: %lu tunnels with a malformed inside and %lu carrying no IP were "
 		       "accounted as their outer packet; summary decapsulated",
-		       (unsigned long)sum.decap_failed, (unsigned long)sum.decap_not_ip);
-	char kinds[512];
-	uint64_t unopened = 0;
-	len = 0;
-	for (int u = FP_UNOPENED_NONE + 1; u < FP_UNOPENED_N; u++) {
-		unopened += sum.unopened[u];
-		if (sum.unopened[u] && len < sizeof(kinds))
-			len += (size_t)snprintf(
-			    kinds + len, sizeof(kinds) - len, "%s%s %lu", len ? ", " : "",
-			    fp_unopened_name((enum fp_unopened)u), (unsigned long)sum.unopened[u]);
-	}
+		       (unsigned long)ws->decap_failed, (unsigned long)ws->decap_not_ip);
+	uint64_t unopened =
+	    fp_stats_by_reason(&b, "decapsulated.not_opened", reasons, sizeof(reasons));
 	if (unopened)
 		fp_log(LOG_WARNING,
 		       "--decap: %lu tunnel packets not opened (%s) were accounted as their outer "
 		       "packet; summary decapsulated.not_opened",
-		       (unsigned long)unopened, kinds);
-	struct fp_dpi_stats ds;
-	dpi_sum(workers, nw, &ds);
+		       (unsigned long)unopened, reasons);
 	if (cfg->dpi)
 		fp_log(LOG_INFO,
 		       "--dpi: %lu flows inspected: %lu classified, %lu guessed from ports, %lu "
 		       "unknown; summary dpi",
-		       (unsigned long)ds.flows_inspected, (unsigned long)ds.flows_classified,
-		       (unsigned long)ds.flows_guessed, (unsigned long)ds.flows_unknown);
-	if (ds.packets_no_room || ds.results_expired)
+		       (unsigned long)ds->flows_inspected, (unsigned long)ds->flows_classified,
+		       (unsigned long)ds->flows_guessed, (unsigned long)ds->flows_unknown);
+	if (ds->packets_no_room || ds->results_expired)
 		fp_log(LOG_WARNING,
 		       "--dpi: %lu packets of flows not inspected (all --dpi-max-flows states in "
 		       "use: raise it), %lu results dropped before a record took them; those "
 		       "records carry no application",
-		       (unsigned long)ds.packets_no_room, (unsigned long)ds.results_expired);
-	if (fs.unmatched || fs.full)
+		       (unsigned long)ds->packets_no_room, (unsigned long)ds->results_expired);
+	if (fs->unmatched || fs->full)
 		fp_log(
 		    LOG_WARNING,
 		    "fragments: %lu never met their first fragment (accounted without ports), %lu "
 		    "found the cache full (raise --frag-max); summary fragments",
-		    (unsigned long)fs.unmatched, (unsigned long)fs.full);
+		    (unsigned long)fs->unmatched, (unsigned long)fs->full);
 	if (xs->records_not_exportable)
 		fp_log(LOG_WARNING,
 		       "%lu IPv6 flow records not exported: NetFlow v5 carries IPv4 only (--format "
@@ -763,152 +682,166 @@ static void supervise(struct fp_worker *workers, unsigned nw, struct fp_exporter
 	urcu_qsbr_unregister_thread();
 }
 
-int main(int argc, char **argv)
-{
+/* Everything one run holds, so that main() reads as its stages. */
+struct run {
 	struct fp_config cfg;
-	static struct fp_worker workers[MAX_WORKERS];
-	struct fp_capture_stats cs = {0};
-	struct fp_budget budget = {0};
-	int rc = EXIT_FAILURE;
-	unsigned nw = 0, started = 0;
-	int pidfile_written = 0;
+	struct fp_worker *workers;
+	unsigned nw, started;
+	int level;
+	int pidfile_written;
+	char *abs_pidfile, *abs_json;
+	struct fp_budget budget;
+	double t0;
+};
 
-	main_argc = argc;
-	main_argv = argv;
-	int prc = fp_config_parse(&cfg, argc, argv);
-	if (prc != 0) {
-		fp_config_free(&cfg);
-		return prc > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-	}
-	int level = cfg.log_level >= 0 ? cfg.log_level : cfg.quiet ? LOG_ERR : LOG_INFO;
-	fp_log_setup(level, 0);
-	/* --daemon works from "/": relative paths given here must keep meaning what they meant. */
-	char *abs_pidfile = NULL, *abs_json = NULL;
-	if (cfg.daemon) {
-		if (fp_config_pin_path(&cfg) != 0)
-			goto out_config;
-		if (cfg.pidfile && (abs_pidfile = fp_config_abs_path(cfg.pidfile)) != NULL)
-			cfg.pidfile = abs_pidfile;
-		if (cfg.json && strcmp(cfg.json, "-") != 0 &&
-		    (abs_json = fp_config_abs_path(cfg.json)) != NULL)
-			cfg.json = abs_json;
-	}
-	if (tls_prepare(&cfg) != 0)
-		goto out_config;
-	/* Before any thread exists: DPDK's EAL starts its own in fp_dpdk_init(). */
-	if (cfg.daemon && cfg.dpdk) {
-		if (fp_daemon_start() != 0)
-			goto out_config;
-		fp_log_setup(level, 1);
-	}
-	if (fp_exporter_init(&exporter, &cfg, workers, 0, 0) != 0)
-		goto out_config;
+/* --daemon works from "/": relative paths given here must keep meaning what they meant. */
+static int pin_paths(struct run *r)
+{
+	struct fp_config *cfg = &r->cfg;
+	if (!cfg->daemon)
+		return 0;
+	if (fp_config_pin_path(cfg) != 0)
+		return -1;
+	if (cfg->pidfile && (r->abs_pidfile = fp_config_abs_path(cfg->pidfile)) != NULL)
+		cfg->pidfile = r->abs_pidfile;
+	if (cfg->json && strcmp(cfg->json, "-") != 0 &&
+	    (r->abs_json = fp_config_abs_path(cfg->json)) != NULL)
+		cfg->json = r->abs_json;
+	return 0;
+}
+
+/* The outputs: TLS material, the exporter, the --json file, the collectors' sockets. */
+static int open_outputs(struct run *r)
+{
 	static struct fp_jsonout json;
-	if (cfg.json) {
-		if (fp_jsonout_open(&json, cfg.json) != 0)
-			goto out_config;
-		json.biflow = cfg.biflow;
-		json.fields = cfg.fields;
-		json.sample_n = cfg.sample_n;
-		json.cid_seed = cfg.cid_seed;
+	const struct fp_config *cfg = &r->cfg;
+	if (tls_prepare(cfg) != 0)
+		return -1;
+	/* Before any thread exists: DPDK's EAL starts its own in fp_dpdk_init(). */
+	if (cfg->daemon && cfg->dpdk) {
+		if (fp_daemon_start() != 0)
+			return -1;
+		fp_log_setup(r->level, 1);
+	}
+	if (fp_exporter_init(&exporter, cfg, r->workers, 0, 0) != 0)
+		return -1;
+	if (cfg->json) {
+		if (fp_jsonout_open(&json, cfg->json) != 0)
+			return -1;
+		json.biflow = cfg->biflow;
+		json.fields = cfg->fields;
+		json.sample_n = cfg->sample_n;
+		json.cid_seed = cfg->cid_seed;
 		exporter.json = &json;
 	}
-	if (fp_exporter_open_collectors(&exporter) != 0)
-		goto out_config;
-	if (cfg.dpdk) {
-		int n = fp_dpdk_init(&cfg, caps, MAX_WORKERS);
+	return fp_exporter_open_collectors(&exporter);
+}
+
+/* The capture: DPDK ports, or libpcap handles (--workers N: N sockets in one fanout group, its
+ * id unique on this host). -1 with ncaps the handles opened. */
+static int open_capture(const struct fp_config *cfg)
+{
+	if (cfg->dpdk) {
+		int n = fp_dpdk_init(cfg, caps, MAX_WORKERS);
 		if (n < 0)
-			goto out_collectors;
+			return -1;
 		ncaps = (unsigned)n;
-	} else {
-		/* --workers N: N sockets in one fanout group, its id unique on this host */
-		struct fp_pcap_opts po = {
-		    .file = cfg.read_file,
-		    .ifaces = cfg.interfaces,
-		    .n_ifaces = cfg.n_interfaces,
-		    .ifindex = cfg.ifindex,
-		    .n_ifindex = cfg.n_ifindex,
-		    .biflow = cfg.biflow,
-		    .filter = cfg.filter,
-		    .snaplen = cfg.snaplen,
-		    .promisc = cfg.promisc,
-		    .buffer_bytes = cfg.capture_buffer,
-		    .fanout_group = cfg.workers > 1 ? (int)(getpid() & 0x7ff) * 16 + 1 : 0,
-		};
-		for (; ncaps < cfg.workers; ncaps++)
-			if (fp_capture_pcap_open(&caps[ncaps], &po) != 0)
-				goto out_capture;
+		return 0;
 	}
-
-	/* pcap: daemonize once the capture is open, so a wrong interface or filter is reported on
-	 * the terminal; the pid file is written before privileges go. */
-	if (cfg.daemon && !cfg.dpdk) {
-		if (fp_daemon_start() != 0)
-			goto out_capture;
-		fp_log_setup(level, 1);
-	}
-	if (cfg.pidfile && fp_pidfile_write(cfg.pidfile) != 0)
-		goto out_capture;
-	pidfile_written = cfg.pidfile != NULL;
-
-	struct fp_table_config tcfg = {
-	    .max_flows = cfg.max_flows,
-	    .idle_ms = cfg.idle_ms,
-	    .active_ms = cfg.active_ms,
-	    .fin_ms = cfg.fin_ms,
-	    .biflow = cfg.biflow,
-	    .more = (cfg.fields & ~(unsigned)FP_FIELD_LATENCY) != 0,
-	    .latency = (cfg.fields & FP_FIELD_LATENCY) != 0,
+	struct fp_pcap_opts po = {
+	    .file = cfg->read_file,
+	    .ifaces = cfg->interfaces,
+	    .n_ifaces = cfg->n_interfaces,
+	    .ifindex = cfg->ifindex,
+	    .n_ifindex = cfg->n_ifindex,
+	    .biflow = cfg->biflow,
+	    .filter = cfg->filter,
+	    .snaplen = cfg->snaplen,
+	    .promisc = cfg->promisc,
+	    .buffer_bytes = cfg->capture_buffer,
+	    .fanout_group = cfg->workers > 1 ? (int)(getpid() & 0x7ff) * 16 + 1 : 0,
 	};
-	budget.left = (int64_t)cfg.count;
-	for (; nw < ncaps; nw++) {
-		if (fp_worker_init(&workers[nw], nw, &caps[nw], &tcfg, cfg.ring_size, &stop) != 0)
-			goto out_workers;
-		workers[nw].budget = cfg.count ? &budget : NULL;
-		workers[nw].sample_n = cfg.sample_n;
-		workers[nw].decap = cfg.decap;
-		workers[nw].biflow = cfg.biflow;
-		workers[nw].more = tcfg.more;
-		if (cfg.frag_max) {
-			struct fp_frag_config fc = {.max_entries = cfg.frag_max,
-						    .timeout_ms = cfg.frag_timeout_ms};
-			workers[nw].frag = fp_frag_create(&fc);
-			if (workers[nw].frag == NULL) {
+	for (; ncaps < cfg->workers; ncaps++)
+		if (fp_capture_pcap_open(&caps[ncaps], &po) != 0)
+			return -1;
+	return 0;
+}
+
+/* pcap: daemonize once the capture is open, so a wrong interface or filter is reported on the
+ * terminal; the pid file is written before privileges go. */
+static int detach(struct run *r)
+{
+	const struct fp_config *cfg = &r->cfg;
+	if (cfg->daemon && !cfg->dpdk) {
+		if (fp_daemon_start() != 0)
+			return -1;
+		fp_log_setup(r->level, 1);
+	}
+	if (cfg->pidfile && fp_pidfile_write(cfg->pidfile) != 0)
+		return -1;
+	r->pidfile_written = cfg->pidfile != NULL;
+	return 0;
+}
+
+/* One worker per capture, each with its table, fragment cache and DPI state. -1 with r->nw the
+ * workers to finish. */
+static int init_workers(struct run *r)
+{
+	const struct fp_config *cfg = &r->cfg;
+	struct fp_table_config tcfg = {
+	    .max_flows = cfg->max_flows,
+	    .idle_ms = cfg->idle_ms,
+	    .active_ms = cfg->active_ms,
+	    .fin_ms = cfg->fin_ms,
+	    .biflow = cfg->biflow,
+	    .more = (cfg->fields & ~(unsigned)FP_FIELD_LATENCY) != 0,
+	    .latency = (cfg->fields & FP_FIELD_LATENCY) != 0,
+	};
+	r->budget.left = (int64_t)cfg->count;
+	for (; r->nw < ncaps; r->nw++) {
+		struct fp_worker *w = &r->workers[r->nw];
+		if (fp_worker_init(w, r->nw, &caps[r->nw], &tcfg, cfg->ring_size, &stop) != 0)
+			return -1;
+		w->budget = cfg->count ? &r->budget : NULL;
+		w->sample_n = cfg->sample_n;
+		w->decap = cfg->decap;
+		w->biflow = cfg->biflow;
+		w->more = tcfg.more;
+		w->sample_random = cfg->sample_random;
+		w->rng = 0x9e3779b97f4a7c15ull * (r->nw + 1) ^ (uint64_t)time(NULL);
+		if (cfg->frag_max) {
+			struct fp_frag_config fc = {.max_entries = cfg->frag_max,
+						    .timeout_ms = cfg->frag_timeout_ms};
+			w->frag = fp_frag_create(&fc);
+			if (w->frag == NULL) {
 				fp_log(LOG_ERR, "worker %u: cannot allocate a fragment cache of %u",
-				       nw, cfg.frag_max);
-				nw++;
-				goto out_workers;
+				       r->nw, cfg->frag_max);
+				r->nw++;
+				return -1;
 			}
 		}
-		if (cfg.dpi) {
+		if (cfg->dpi) {
 			/* a result outlives any wait of its flow's records: idle or FIN linger,
 			 * an active timeout, and the time records may wait in a full table */
-			struct fp_dpi_config dc = {.max_flows = cfg.dpi_max_flows,
-						   .biflow = cfg.biflow,
-						   .max_packets = cfg.dpi_packets,
-						   .keep_ms = cfg.idle_ms + cfg.active_ms +
-							      cfg.fin_ms + 60000};
-			if ((workers[nw].dpi = fp_dpi_create(&dc)) == NULL ||
-			    fp_ring_init_side(&workers[nw].ring) != 0) {
-				nw++;
-				goto out_workers;
+			struct fp_dpi_config dc = {.max_flows = cfg->dpi_max_flows,
+						   .biflow = cfg->biflow,
+						   .max_packets = cfg->dpi_packets,
+						   .keep_ms = cfg->idle_ms + cfg->active_ms +
+							      cfg->fin_ms + 60000};
+			if ((w->dpi = fp_dpi_create(&dc)) == NULL ||
+			    fp_ring_init_side(&w->ring) != 0) {
+				r->nw++;
+				return -1;
 			}
 		}
-		workers[nw].sample_random = cfg.sample_random;
-		workers[nw].rng = 0x9e3779b97f4a7c15ull * (nw + 1) ^ (uint64_t)time(NULL);
 	}
-	exporter.n_workers = nw;
+	exporter.n_workers = r->nw;
 	exporter.offline = caps[0].offline;
-	struct fp_metrics_src msrc = {
-	    .workers = workers, .n_workers = nw, .exporter = &exporter, .cfg = &cfg};
-	if (cfg.metrics && fp_metrics_start(cfg.metrics, &msrc) != 0)
-		goto out_workers;
-	if (cfg.dpdk)
-		fp_metrics_register_telemetry(&msrc);
-	/* Every socket is open (capture, collectors, metrics): privileges can go. */
-	if (cfg.user && drop_privileges(cfg.user, cfg.group) != 0)
-		goto out_workers;
+	return 0;
+}
 
+static void install_signals(void)
+{
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -920,143 +853,197 @@ int main(int argc, char **argv)
 	sigemptyset(&sh.sa_mask);
 	sigaction(SIGHUP, &sh, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
 
+static void announce(const struct fp_config *cfg, unsigned nw)
+{
 	char ifnames[FP_MAX_PORTS * 20] = "";
-	for (unsigned i = 0, len = 0; i < cfg.n_interfaces && len < sizeof(ifnames); i++)
+	for (unsigned i = 0, len = 0; i < cfg->n_interfaces && len < sizeof(ifnames); i++)
 		len += (unsigned)snprintf(ifnames + len, sizeof(ifnames) - len, "%s%s",
-					  i ? "," : "", cfg.interfaces[i]);
+					  i ? "," : "", cfg->interfaces[i]);
 	fp_log(LOG_INFO, "%s %s → %u collector(s), %s, %u worker(s), %u flows/worker",
-	       cfg.dpdk	       ? "capturing with"
-	       : cfg.read_file ? "reading"
-			       : "capturing on",
-	       cfg.dpdk	       ? "DPDK"
-	       : cfg.read_file ? cfg.read_file
-			       : ifnames,
+	       cfg->dpdk	? "capturing with"
+	       : cfg->read_file ? "reading"
+				: "capturing on",
+	       cfg->dpdk	? "DPDK"
+	       : cfg->read_file ? cfg->read_file
+				: ifnames,
 	       exporter.cset->n,
-	       cfg.format == FP_FORMAT_IPFIX  ? "IPFIX"
-	       : cfg.format == FP_FORMAT_NFV9 ? "NetFlow v9"
-					      : "NetFlow v5",
-	       nw, cfg.max_flows);
+	       cfg->format == FP_FORMAT_IPFIX  ? "IPFIX"
+	       : cfg->format == FP_FORMAT_NFV9 ? "NetFlow v9"
+					       : "NetFlow v5",
+	       nw, cfg->max_flows);
+}
 
-	double t0 = fp_mono_s();
+/* The exporter, then every worker (pinned with --cpus). Those that could not start are marked
+ * done, and the run stops: the exporter waits for every worker's `done`. */
+static int start_threads(struct run *r)
+{
+	const struct fp_config *cfg = &r->cfg;
+	r->t0 = fp_mono_s();
 	if (fp_exporter_start(&exporter) != 0)
-		goto out_workers;
-	for (; started < nw; started++) {
-		int e = cfg.dpdk ? fp_dpdk_launch(started, fp_worker_run, &workers[started])
-				 : fp_worker_start(&workers[started]);
+		return -1;
+	for (; r->started < r->nw; r->started++) {
+		struct fp_worker *w = &r->workers[r->started];
+		int e =
+		    cfg->dpdk ? fp_dpdk_launch(r->started, fp_worker_run, w) : fp_worker_start(w);
 		if (e != 0)
 			break;
-		if (!cfg.dpdk && cfg.n_cpus) {
+		if (!cfg->dpdk && cfg->n_cpus) {
 			cpu_set_t set;
-			unsigned cpu = cfg.cpus[started % cfg.n_cpus];
+			unsigned cpu = cfg->cpus[r->started % cfg->n_cpus];
 			CPU_ZERO(&set);
 			CPU_SET(cpu, &set);
-			e = pthread_setaffinity_np(workers[started].thread, sizeof(set), &set);
+			e = pthread_setaffinity_np(w->thread, sizeof(set), &set);
 			if (e != 0) {
-				fp_log(LOG_ERR, "--cpus: worker %u on CPU %u: %s", started, cpu,
+				fp_log(LOG_ERR, "--cpus: worker %u on CPU %u: %s", r->started, cpu,
 				       strerror(e));
-				started++; /* it runs: joined below */
+				r->started++; /* it runs: joined below */
 				break;
 			}
 		}
 	}
-	if (started < nw) {
-		/* The exporter waits for every worker's `done`: mark those never started. */
+	if (r->started < r->nw) {
 		stop = 1;
-		for (unsigned w = started; w < nw; w++)
-			__atomic_store_n(&workers[w].done, 1, __ATOMIC_RELEASE);
+		for (unsigned w = r->started; w < r->nw; w++)
+			__atomic_store_n(&r->workers[w].done, 1, __ATOMIC_RELEASE);
 	}
-	fp_daemon_ready();
-	supervise(workers, nw, &exporter, &cfg, cfg.count ? &budget : NULL);
-	fp_daemon_notify("STOPPING=1");
-	if (cfg.dpdk)
+	return 0;
+}
+
+static void join_threads(struct run *r)
+{
+	if (r->cfg.dpdk)
 		fp_dpdk_wait();
 	else
-		for (unsigned w = 0; w < started; w++)
-			pthread_join(workers[w].thread, NULL);
+		for (unsigned w = 0; w < r->started; w++)
+			pthread_join(r->workers[w].thread, NULL);
 	pthread_join(exporter.thread, NULL);
-	double seconds = fp_mono_s() - t0;
-	struct losses lost;
+}
+
+/* Encoded is not delivered: the total says what was built, each collector what its socket took
+ * (UDP) or what was written whole (TCP). */
+static void log_collectors(const struct run *r, double seconds)
+{
+	struct fp_exporter_stats xs;
+	struct totals t;
+	uint64_t pw[MAX_WORKERS];
+	fp_exporter_stats_read(&exporter, &xs);
+	read_totals(r->workers, r->nw, &t, pw);
+	const struct fp_collector_set *set = exporter.cset;
+	if (set->n)
+		fp_log(LOG_INFO, "%lu packets, %lu records in %lu messages, %.2f s",
+		       (unsigned long)t.packets, (unsigned long)xs.records_exported,
+		       (unsigned long)xs.messages, seconds);
+	else
+		fp_log(LOG_INFO,
+		       "%lu packets, %lu records (no collector: counted, not sent), %.2f s",
+		       (unsigned long)t.packets, (unsigned long)xs.records_exported, seconds);
+	for (unsigned i = 0; i < set->n; i++) {
+		const struct fp_collector *c = set->c[i];
+		if (c->send_errors)
+			fp_log(LOG_WARNING,
+			       "collector %s: %lu records in %lu messages sent; %lu %s (last: %s)",
+			       c->name, (unsigned long)c->sent_records, (unsigned long)c->sent_msgs,
+			       (unsigned long)c->send_errors,
+			       c->proto == FP_PROTO_TCP
+				   ? "failed connection attempts or broken connections"
+				   : "send errors",
+			       c->last_errno == ECONNREFUSED && c->proto == FP_PROTO_UDP
+				   ? "Connection refused: nothing listened there, what reached "
+				     "the host was lost"
+				   : strerror(c->last_errno));
+		else
+			fp_log(LOG_INFO, "collector %s: %lu records in %lu messages sent", c->name,
+			       (unsigned long)c->sent_records, (unsigned long)c->sent_msgs);
+	}
+	log_set_aside(r->workers, r->nw, &xs, &r->cfg);
+}
+
+/* The end of a run: the summary, the last lines, and the exit status: 0 says every flow counted
+ * was exported; a capture that failed says so too. */
+static int report(struct run *r)
+{
+	struct fp_capture_stats cs = {0};
+	struct losses lost, none = {0};
+	double seconds = fp_mono_s() - r->t0;
 
 	/* No reader may still hold a table when it is freed (readers run under QSBR). */
 	urcu_qsbr_synchronize_rcu();
-	capture_stats(&cfg, &cs);
-	if (cfg.summary_json)
-		print_summary(stdout, &cfg, workers, nw, &exporter, &cs, seconds);
-	{
-		struct fp_exporter_stats xs;
-		struct totals t;
-		uint64_t pw[MAX_WORKERS];
-		fp_exporter_stats_read(&exporter, &xs);
-		read_totals(workers, nw, &t, pw);
-		const struct fp_collector_set *set = exporter.cset;
-		/* Encoded is not delivered: the total says what was built, each collector what its
-		 * socket took (UDP) or what was written whole (TCP). */
-		if (set->n)
-			fp_log(LOG_INFO, "%lu packets, %lu records in %lu messages, %.2f s",
-			       (unsigned long)t.packets, (unsigned long)xs.records_exported,
-			       (unsigned long)xs.messages, seconds);
-		else
-			fp_log(LOG_INFO,
-			       "%lu packets, %lu records (no collector: counted, not sent), "
-			       "%.2f s",
-			       (unsigned long)t.packets, (unsigned long)xs.records_exported,
-			       seconds);
-		for (unsigned i = 0; i < set->n; i++) {
-			const struct fp_collector *c = set->c[i];
-			if (c->send_errors)
-				fp_log(LOG_WARNING,
-				       "collector %s: %lu records in %lu messages sent; %lu %s "
-				       "(last: %s)",
-				       c->name, (unsigned long)c->sent_records,
-				       (unsigned long)c->sent_msgs, (unsigned long)c->send_errors,
-				       c->proto == FP_PROTO_TCP
-					   ? "failed connection attempts or broken connections"
-					   : "send errors",
-				       c->last_errno == ECONNREFUSED && c->proto == FP_PROTO_UDP
-					   ? "Connection refused: nothing listened there, what "
-					     "reached "
-					     "the host was lost"
-					   : strerror(c->last_errno));
-			else
-				fp_log(LOG_INFO, "collector %s: %lu records in %lu messages sent",
-				       c->name, (unsigned long)c->sent_records,
-				       (unsigned long)c->sent_msgs);
-		}
-		log_set_aside(workers, nw, &xs, &cfg);
-		/* The last lines say what was lost in the whole run, whatever was warned before. */
-		struct losses none = {0};
-		read_losses(workers, nw, &exporter, &cfg, &lost);
-		log_losses(&lost, &none, " in this run", LOG_ERR, &cfg); /* even with --quiet */
-	}
-	/* Exit 0 says every flow counted was exported; a capture that failed says so too. */
-	rc = lost.records_ring || lost.records_backlog || lost.json_lines ? EXIT_FAILURE
-									  : EXIT_SUCCESS;
-	for (unsigned w = 0; w < nw; w++)
-		if (workers[w].failed)
+	capture_stats(&r->cfg, &cs);
+	if (r->cfg.summary_json)
+		print_summary(stdout, &r->cfg, r->workers, r->nw, &exporter, &cs, seconds);
+	log_collectors(r, seconds);
+	/* The last lines say what was lost in the whole run, whatever was warned before. */
+	read_losses(r->workers, r->nw, &exporter, &r->cfg, &lost);
+	log_losses(&lost, &none, " in this run", LOG_ERR, &r->cfg); /* even with --quiet */
+	int rc = lost.records_ring || lost.records_backlog || lost.json_lines ? EXIT_FAILURE
+									      : EXIT_SUCCESS;
+	for (unsigned w = 0; w < r->nw; w++)
+		if (r->workers[w].failed)
 			rc = EXIT_FAILURE;
-	if (started < nw)
-		rc = EXIT_FAILURE;
+	return r->started < r->nw ? EXIT_FAILURE : rc;
+}
+
+int main(int argc, char **argv)
+{
+	static struct fp_worker workers[MAX_WORKERS];
+	static struct run r = {.workers = workers};
+	struct fp_config *cfg = &r.cfg;
+	int rc = EXIT_FAILURE;
+
+	main_argc = argc;
+	main_argv = argv;
+	int prc = fp_config_parse(cfg, argc, argv);
+	if (prc != 0) {
+		fp_config_free(cfg);
+		return prc > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	}
+	r.level = cfg->log_level >= 0 ? cfg->log_level : cfg->quiet ? LOG_ERR : LOG_INFO;
+	fp_log_setup(r.level, 0);
+	if (pin_paths(&r) != 0 || open_outputs(&r) != 0)
+		goto out_collectors;
+	if (open_capture(cfg) != 0 || detach(&r) != 0)
+		goto out_capture;
+	if (init_workers(&r) != 0)
+		goto out_workers;
+	struct fp_metrics_src msrc = {
+	    .workers = workers, .n_workers = r.nw, .exporter = &exporter, .cfg = cfg};
+	if (cfg->metrics && fp_metrics_start(cfg->metrics, &msrc) != 0)
+		goto out_workers;
+	if (cfg->dpdk)
+		fp_metrics_register_telemetry(&msrc);
+	/* Every socket is open (capture, collectors, metrics): privileges can go. */
+	if (cfg->user && drop_privileges(cfg->user, cfg->group) != 0)
+		goto out_workers;
+	install_signals();
+	announce(cfg, r.nw);
+	if (start_threads(&r) != 0)
+		goto out_workers;
+	fp_daemon_ready();
+	supervise(workers, r.nw, &exporter, cfg, cfg->count ? &r.budget : NULL);
+	fp_daemon_notify("STOPPING=1");
+	join_threads(&r);
+	rc = report(&r);
 out_workers:
 	fp_metrics_stop();
-	for (unsigned w = 0; w < nw; w++)
+	for (unsigned w = 0; w < r.nw; w++)
 		fp_worker_fini(&workers[w]);
 out_capture:
-	if (cfg.dpdk)
+	if (cfg->dpdk)
 		fp_dpdk_fini(caps, ncaps);
 	else
 		for (unsigned i = 0; i < ncaps; i++)
 			caps[i].ops->close(&caps[i]);
 	ncaps = 0;
-	if (pidfile_written)
-		fp_pidfile_remove(cfg.pidfile);
+	if (r.pidfile_written)
+		fp_pidfile_remove(cfg->pidfile);
 out_collectors:
 	fp_exporter_close_collectors(&exporter);
-out_config:
 	if (exporter.json)
 		fp_jsonout_close(exporter.json);
-	fp_config_free(&cfg);
-	free(abs_pidfile);
-	free(abs_json);
+	fp_config_free(cfg);
+	free(r.abs_pidfile);
+	free(r.abs_json);
 	return rc;
 }

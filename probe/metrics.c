@@ -5,6 +5,7 @@
 #include "dpi.h"
 #include "fp_counters.h"
 #include "log.h"
+#include "stats.h"
 
 #include <errno.h>
 #include <microhttpd.h>
@@ -65,61 +66,12 @@ static void head(FILE *f, const char *name, const char *type, const char *help)
 static void render(FILE *f)
 {
 	unsigned nw = src.n_workers;
-	struct fp_worker_stats ws[FP_DPDK_MAX_WORKERS];
-	struct fp_table_stats ts[FP_DPDK_MAX_WORKERS];
+	struct fp_stats_blocks per[FP_DPDK_MAX_WORKERS];
 	if (nw > FP_DPDK_MAX_WORKERS)
 		nw = FP_DPDK_MAX_WORKERS;
-	for (unsigned w = 0; w < nw; w++) {
-		fp_worker_stats_read(&src.workers[w], &ws[w]);
-		fp_table_stats_read(src.workers[w].table, &ts[w]);
-	}
-#define PER_WORKER(name, type, help, expr)                                                         \
-	do {                                                                                       \
-		head(f, name, type, help);                                                         \
-		for (unsigned w = 0; w < nw; w++)                                                  \
-			fprintf(f, "fluxprobe_%s{worker=\"%u\"} %lu\n", name, w,                   \
-				(unsigned long)(expr));                                            \
-	} while (0)
-	PER_WORKER("frames_received_total", "counter", "Frames received by the worker.",
-		   ws[w].frames);
-	PER_WORKER("packets_total", "counter", "Packets accounted in flows.", ws[w].packets);
-	PER_WORKER("bytes_total", "counter", "IP-level bytes accounted in flows.", ws[w].bytes);
-	PER_WORKER("active_flows", "gauge", "Flows in the worker's table now.", ts[w].active);
-	PER_WORKER("flows_created_total", "counter", "Flows created.", ts[w].flows_created);
-	PER_WORKER("records_not_handed_total", "counter",
-		   "Flow records the exporter could not take (hand-off ring full).",
-		   ts[w].records_dropped);
-	head(f, "frames_ignored_total", "counter",
-	     "Frames not accounted in a flow, by reason (not IP, or malformed).");
 	for (unsigned w = 0; w < nw; w++)
-		for (int r = FP_PARSE_NOT_IP; r < FP_PARSE_NRESULTS; r++)
-			fprintf(f,
-				"fluxprobe_frames_ignored_total{worker=\"%u\",reason=\"%s\"} %lu\n",
-				w, fp_parse_result_name((enum fp_parse_result)r),
-				(unsigned long)ws[w].parse[r]);
-	head(f, "flow_records_total", "counter", "Flow records emitted, by flowEndReason.");
-	for (unsigned w = 0; w < nw; w++)
-		for (int r = FP_END_IDLE; r < FP_END_NREASONS; r++)
-			fprintf(f,
-				"fluxprobe_flow_records_total{worker=\"%u\",reason=\"%s\"} %lu\n",
-				w, fp_end_reason_name((enum fp_end_reason)r),
-				(unsigned long)ts[w].records[r]);
-	if (src.cfg->dpi) {
-		struct fp_dpi_stats ds[FP_DPDK_MAX_WORKERS];
-		memset(ds, 0, sizeof(ds));
-		for (unsigned w = 0; w < nw; w++)
-			if (src.workers[w].dpi)
-				fp_dpi_stats_read(src.workers[w].dpi, &ds[w]);
-		PER_WORKER("dpi_flows_inspected_total", "counter",
-			   "--dpi: flows that got an inspection state.", ds[w].flows_inspected);
-		PER_WORKER("dpi_flows_classified_total", "counter",
-			   "--dpi: inspected flows whose application nDPI found.",
-			   ds[w].flows_classified);
-		PER_WORKER("dpi_packets_not_inspected_total", "counter",
-			   "--dpi: packets of flows that found every --dpi-max-flows state in use.",
-			   ds[w].packets_no_room);
-	}
-#undef PER_WORKER
+		fp_stats_read(&src.workers[w], &per[w]);
+	fp_stats_metrics(f, per, nw, src.cfg->dpi);
 
 	if (src.cfg->dpdk) {
 		struct fp_port_stats ps[FP_DPDK_MAX_PORTS];
