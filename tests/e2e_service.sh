@@ -46,14 +46,23 @@ expect_eq "metrics listen address (loopback by default)" "$listen" "127.0.0.1:94
 
 sleep 0.5
 nsx tcpreplay -q -i veth0 --pps 20000 "$T/in.pcap" >"$T/tcpreplay.log" 2>&1 || fail "tcpreplay"
-sleep 1.5
-nsx curl -sf "http://127.0.0.1:9464/metrics" >"$T/metrics.txt" || fail "curl /metrics failed"
+metric() { awk -v m="$1" '$1 == m { print $2 }' "$T/metrics.txt"; }
+# Every replayed packet is seen, or counted as dropped before capture (on a busy machine the
+# kernel may drop one in the veth's backlog: the interface counts it, libpcap reports it).
+want=$(json_get "$T/truth.json" packets)
+for _ in $(seq 50); do
+	sleep 0.2
+	nsx curl -sf "http://127.0.0.1:9464/metrics" >"$T/metrics.txt" || fail "curl /metrics failed"
+	seen=$(metric 'fluxprobe_packets_total{worker="0"}')
+	lost=$(($(metric fluxprobe_capture_dropped_total) + $(metric fluxprobe_capture_interface_dropped_total)))
+	[ $((seen + lost)) -lt "$want" ] || break
+done
 promtool check metrics <"$T/metrics.txt" || fail "promtool rejects the metrics"
 note "promtool accepts $(grep -vc '^#' "$T/metrics.txt") samples"
-metric() { awk -v m="$1" '$1 == m { print $2 }' "$T/metrics.txt"; }
-expect_eq "metrics: packets" "$(metric 'fluxprobe_packets_total{worker="0"}')" "$(json_get "$T/truth.json" packets)"
-expect_eq "metrics: active flows" "$(metric 'fluxprobe_active_flows{worker="0"}')" "$(json_get "$T/truth.json" flows)"
-expect_eq "metrics: capture drops" "$(metric fluxprobe_capture_dropped_total)" 0
+expect_eq "metrics: packets seen + dropped before capture" "$((seen + lost))" "$want"
+[ "$lost" = 0 ] || note "the kernel dropped $lost packets before capture (a busy machine); counted"
+[ "$lost" != 0 ] ||
+	expect_eq "metrics: active flows" "$(metric 'fluxprobe_active_flows{worker="0"}')" "$(json_get "$T/truth.json" flows)"
 grep -q "^fluxprobe_collector_messages_total{collector=\"127.0.0.1:$port\",transport=\"udp\"}" \
 	"$T/metrics.txt" || fail "no per-collector counter"
 code=$(nsx curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:9464/nothing")
@@ -73,5 +82,5 @@ sleep 0.5
 kill -TERM "$nf"
 wait "$nf" || true
 expect_collector "nfdump flows" "$(nfdump_stat "$T/nf" Flows)" "$(json_get "$T/truth.json" flows)"
-expect_collector "nfdump packets" "$(nfdump_stat "$T/nf" Packets)" "$(json_get "$T/truth.json" packets)"
+expect_collector "nfdump packets (= packets seen)" "$(nfdump_stat "$T/nf" Packets)" "$seen"
 echo "ok: daemon, pid file, metrics"
