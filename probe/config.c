@@ -551,6 +551,8 @@ static const struct choice decap_choices[] = {{"auto", 1}, {"none", 0}, {NULL, 0
 static const struct choice mode_choices[] = {{"duplicate", 0}, {"balance", 1}, {NULL, 0}};
 static const struct choice sample_choices[] = {{"deterministic", 0}, {"random", 1}, {NULL, 0}};
 static const struct choice summary_choices[] = {{"json", 1}, {NULL, 0}};
+static const struct choice compress_choices[] = {
+    {"lz4", 3}, {"lzo", 1}, {"bz2", 2}, {"none", 0}, {NULL, 0}};
 
 #define SECTION(title)                                                                             \
 	{                                                                                          \
@@ -733,6 +735,32 @@ static const struct opt_def opts[] = {
      h_string, FIELD(json)},
     {"community-id-seed", 0, "N", "0", "the Community ID's seed, 0-65535 (default 0)", h_uint,
      FIELD(cid_seed), 0, 65535},
+    SECTION("Flow files (nfcapd's format, for nfdump, nfsen, nfexpire):"),
+    {"flow-dir", 0, "DIR", NULL,
+     "also write every flow record into nfcapd files under DIR (made if missing), one per "
+     "--rotate slot, named nfcapd.YYYYMMDDhhmm after the slot's start; written as "
+     "nfcapd.current.PID and renamed when complete (default off)",
+     h_string, FIELD(flow_dir)},
+    {"rotate", 0, "SEC", "300",
+     "seconds per file, as nfcapd -t; --read rotates on packet time, live on the wall clock "
+     "(default 300)",
+     h_uint, FIELD(rotate_s), 60, 7 * 86400},
+    {"subdir-layout", 0, "N", "0",
+     "sub-directories as nfcapd -S: 0 none, 1 %Y/%m/%d, 2 %Y/%m/%d/%H, 3 %Y/%W/%u, 4 "
+     "%Y/%W/%u/%H, 5 %Y/%j, 6 %Y/%j/%H, 7 %Y-%m-%d, 8 %Y-%m-%d/%H (default 0)",
+     h_uint, FIELD(subdir_layout), 0, 8},
+    {"ident", 0, "NAME", NULL, "the files' ident string, as nfcapd -I (default none)", h_string,
+     FIELD(ident)},
+    {"compress", 0, "lz4|lzo|bz2|none", "lz4",
+     "block compression of the files, as nfcapd -y, -z, -j (default lz4)", h_choice,
+     FIELD(compress), .choices = compress_choices},
+    {"flow-dir-max", 0, "BYTES", NULL,
+     "remove the oldest files when the directory holds more (suffix K, M, G; default 0: no "
+     "limit)",
+     h_size, FIELD(flow_dir_max), 0, 1ull << 50},
+    {"flow-dir-max-age", 0, "SEC", NULL,
+     "remove files older than SEC seconds (default 0: no limit)", h_uint, FIELD(flow_dir_max_age_s),
+     0, UINT32_MAX},
     SECTION("Configuration file:"),
     {"config", 'c', "FILE", NULL,
      "read options from FILE first: 'key = value' lines, one per long option (collector = "

@@ -46,13 +46,20 @@ struct fp_config {
 	int log_level; /* syslog priority: lines up to this one are printed */
 	int daemon;    /* fork into the background, log to syslog */
 	const char *pidfile;
-	const char *tls_ca;   /* --tls-ca FILE: CA bundle for tls:// collectors, or NULL */
-	const char *tls_cert; /* --tls-cert FILE: client certificate (mutual TLS), or NULL */
-	const char *tls_key;  /* --tls-key FILE: its key (default: in tls_cert) */
-	const char *json;     /* --json FILE|-: flow records as JSON lines, or NULL */
-	uint16_t cid_seed;    /* --community-id-seed: the Community ID's seed on JSON lines */
-	const char *metrics;  /* [HOST:]PORT of the Prometheus endpoint, or NULL */
-	int no_options;	      /* no IPFIX/v9 options records */
+	const char *tls_ca;	     /* --tls-ca FILE: CA bundle for tls:// collectors, or NULL */
+	const char *tls_cert;	     /* --tls-cert FILE: client certificate (mutual TLS), or NULL */
+	const char *tls_key;	     /* --tls-key FILE: its key (default: in tls_cert) */
+	const char *json;	     /* --json FILE|-: flow records as JSON lines, or NULL */
+	const char *flow_dir;	     /* --flow-dir DIR: nfcapd files, or NULL */
+	uint32_t rotate_s;	     /* --rotate: seconds per file */
+	uint32_t subdir_layout;	     /* --subdir-layout: nfcapd -S */
+	const char *ident;	     /* --ident: the files' ident */
+	int compress;		     /* --compress: enum fp_nf_compress */
+	uint64_t flow_dir_max;	     /* --flow-dir-max bytes; 0 = no limit */
+	uint32_t flow_dir_max_age_s; /* --flow-dir-max-age; 0 = no limit */
+	uint16_t cid_seed;   /* --community-id-seed: the Community ID's seed on JSON lines */
+	const char *metrics; /* [HOST:]PORT of the Prometheus endpoint, or NULL */
+	int no_options;	     /* no IPFIX/v9 options records */
 	uint32_t options_interval_ms;
 	int decap;		/* --decap auto: the innermost IP packet is the flow */
 	uint32_t frag_max;	/* fragment cache entries per worker; 0 = off */

@@ -460,8 +460,6 @@ static void name_app(struct fp_exporter *x, struct fp_stream *s, const struct fp
 static void add_one(struct fp_exporter *x, struct fp_stream *s, const struct fp_record *r,
 		    const struct fp_app *app)
 {
-	if (x->offline && r->last_us / 1000 > x->clock_ms)
-		x->clock_ms = r->last_us / 1000;
 	if (!s->msg_open)
 		msg_begin(x, s);
 	if (app && (app->flags & FP_APP_CLASSIFIED) && !x->cfg->no_options &&
@@ -482,8 +480,12 @@ static void add_one(struct fp_exporter *x, struct fp_stream *s, const struct fp_
 static void add_record(struct fp_exporter *x, const struct fp_record *r, const struct fp_app *app)
 {
 	struct fp_stream *s = stream_for(x, r);
-	if (x->json) /* whole, whatever the export format can carry */
-		fp_jsonout_write(x->json, r, app);
+	if (x->offline && r->last_us / 1000 > x->clock_ms)
+		x->clock_ms = r->last_us / 1000;
+	/* every sink gets the record whole, whatever the export format can carry */
+	uint64_t now = x->offline ? x->clock_ms : x->now_ms;
+	for (unsigned i = 0; i < x->n_sinks; i++)
+		x->sinks[i].ops->take(x->sinks[i].priv, r, app, now);
 	if (x->cfg->format != FP_FORMAT_NFV5) {
 		add_one(x, s, r, app);
 		return;
@@ -536,8 +538,10 @@ static void *exporter_main(void *arg)
 			announce_templates(x);
 		}
 		update_pace(x);
-		if (x->json && __atomic_exchange_n(&x->json_reopen, 0, __ATOMIC_RELAXED))
-			fp_jsonout_reopen(x->json);
+		x->now_ms = fp_wall_ms();
+		if (__atomic_exchange_n(&x->json_reopen, 0, __ATOMIC_RELAXED))
+			for (unsigned i = 0; i < x->n_sinks; i++)
+				x->sinks[i].ops->reopen(x->sinks[i].priv);
 		unsigned got = 0;
 		int all_done = 1;
 
@@ -568,8 +572,8 @@ static void *exporter_main(void *arg)
 		if (all_done)
 			break;
 		/* Nothing queued: send what is pending after a short wait, keep templates fresh. */
-		if (idle == 0 && x->json)
-			fp_jsonout_flush(x->json);
+		for (unsigned i = 0; i < x->n_sinks; i++)
+			x->sinks[i].ops->tick(x->sinks[i].priv, export_time(x), idle == 0);
 		++idle;
 		for (unsigned i = 0; i < x->ns; i++) {
 			struct fp_stream *s = x->sv[i];
@@ -596,8 +600,9 @@ static void *exporter_main(void *arg)
 			msg_send(x, s);
 		}
 	}
-	if (x->json)
-		fp_jsonout_flush(x->json); /* every line out (or counted) before the summary */
+	for (unsigned i = 0; i < x->n_sinks;
+	     i++) /* everything out (or counted) before the summary */
+		x->sinks[i].ops->finish(x->sinks[i].priv, export_time(x));
 	if (x->unpaced_since_ns)
 		fp_counter_add(&x->st.unpaced_ms, (fp_mono_ns() - x->unpaced_since_ns) / 1000000);
 	/* Stream collectors get what is queued, then a clean close. */

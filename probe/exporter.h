@@ -18,6 +18,7 @@
 #include "config.h"
 #include "fp_encode.h"
 #include "jsonout.h"
+#include "sink.h"
 #include "worker.h"
 
 struct fp_exporter_stats {
@@ -67,7 +68,10 @@ struct fp_collector_set {
 
 struct fp_exporter {
 	const struct fp_config *cfg;
-	struct fp_jsonout *json;	   /* --json, or NULL */
+	struct fp_jsonout *json;	    /* --json, or NULL (also among the sinks) */
+	struct fp_sink sinks[FP_MAX_SINKS]; /* outputs beside the collectors: JSON, flow files */
+	unsigned n_sinks;
+	uint64_t now_ms;		   /* live: the wall clock, read once per loop */
 	struct fp_collector_set *cset;	   /* RCU: published by the main thread */
 	struct fp_collector_set *cur;	   /* the exporter thread's copy, loaded once per loop */
 	struct fp_collector_set *prev_set; /* the list of the previous loop (change detection) */
@@ -87,7 +91,7 @@ struct fp_exporter {
 	uint64_t win_forced;   /* evicted or dropped records, at the window's start */
 	int pressure;	       /* a table full or evicting in the last window */
 	int hurry;	       /* set (relaxed) by a second SIGINT/SIGTERM: no pacing any more */
-	int json_reopen;       /* set (relaxed) by SIGHUP: reopen the --json file */
+	int json_reopen;       /* set (relaxed) by SIGHUP: sinks reopen their files */
 	uint64_t unpaced_since_ns; /* 0 = paced */
 	struct fp_exporter_stats st;
 	double cpu_seconds; /* the exporter thread's CPU time, set when it ends */

@@ -261,3 +261,55 @@ void fp_jsonout_close(struct fp_jsonout *j)
 		j->errors++; /* the last write failed at close: at least one line is gone */
 	j->f = NULL;
 }
+
+/* --json as a sink of the exporter (sink.h). */
+static void json_take(void *p, const struct fp_record *r, const struct fp_app *app,
+		      uint64_t clock_ms)
+{
+	(void)clock_ms;
+	fp_jsonout_write(p, r, app);
+}
+
+static void json_tick(void *p, uint64_t clock_ms, int first_idle)
+{
+	(void)clock_ms;
+	if (first_idle)
+		fp_jsonout_flush(p);
+}
+
+static void json_reopen(void *p)
+{
+	fp_jsonout_reopen(p);
+}
+
+static void json_finish(void *p, uint64_t clock_ms)
+{
+	(void)clock_ms;
+	fp_jsonout_flush(p);
+}
+
+static void json_stats(const void *p, struct fp_sink_stats *out)
+{
+	const struct fp_jsonout *j = p;
+	memset(out, 0, sizeof(*out));
+	out->records = __atomic_load_n(&j->records, __ATOMIC_RELAXED);
+	out->records_lost = __atomic_load_n(&j->errors, __ATOMIC_RELAXED);
+	out->last_errno = j->last_errno;
+}
+
+static const char *json_target(const void *p)
+{
+	return ((const struct fp_jsonout *)p)->path;
+}
+
+const struct fp_sink_ops fp_jsonout_ops = {
+    .name = "json",
+    .lost_what = "JSON lines",
+    .remedy = "free space, or keep its reader reading",
+    .take = json_take,
+    .tick = json_tick,
+    .reopen = json_reopen,
+    .finish = json_finish,
+    .stats = json_stats,
+    .target = json_target,
+};

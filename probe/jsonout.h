@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "fp_record.h"
+#include "sink.h"
 
 struct fp_jsonout {
 	FILE *f;
@@ -38,5 +39,7 @@ void fp_jsonout_flush(struct fp_jsonout *j);
  * after logging why (later lines are counted as not written). */
 int fp_jsonout_reopen(struct fp_jsonout *j);
 void fp_jsonout_close(struct fp_jsonout *j);
+
+extern const struct fp_sink_ops fp_jsonout_ops; /* priv: the struct fp_jsonout */
 
 #endif

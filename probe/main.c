@@ -22,6 +22,7 @@
 #include "dpdk.h"
 #include "dpi.h"
 #include "exporter.h"
+#include "flowdir.h"
 #include "log.h"
 #include "metrics.h"
 #include "stats.h"
@@ -173,6 +174,19 @@ static void summary_export(json_t *root, const struct fp_config *cfg, const stru
 		json_object_set_new(root, "json_records", json_integer(x->json->records));
 		json_object_set_new(root, "json_errors", json_integer(x->json->errors));
 	}
+	json_t *sinks = json_array();
+	for (unsigned i = 0; i < x->n_sinks; i++) {
+		struct fp_sink_stats ss;
+		const struct fp_sink *k = &x->sinks[i];
+		k->ops->stats(k->priv, &ss);
+		json_array_append_new(
+		    sinks,
+		    json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "sink", k->ops->name, "target",
+			      k->ops->target(k->priv), "records", (json_int_t)ss.records,
+			      "records_lost", (json_int_t)ss.records_lost, "files",
+			      (json_int_t)ss.files, "files_removed", (json_int_t)ss.files_removed));
+	}
+	json_object_set_new(root, "sinks", sinks);
 	json_object_set_new(root, "messages", json_integer(xs.messages));
 	json_object_set_new(root, "template_messages", json_integer(xs.template_messages));
 	json_object_set_new(root, "exporter_cpu_seconds", json_seconds(x->cpu_seconds));
@@ -324,7 +338,8 @@ static void capture_stats(const struct fp_config *cfg, struct fp_capture_stats *
 /* What was lost so far: records inside the probe (a worker's ring to the exporter was full),
  * records a TCP collector's backlog dropped, packets the kernel or NIC dropped. */
 struct losses {
-	uint64_t records_ring, records_backlog, packets_capture, json_lines;
+	uint64_t records_ring, records_backlog, packets_capture;
+	uint64_t sink_records[FP_MAX_SINKS]; /* records a sink took but could not keep */
 };
 
 static void read_losses(struct fp_worker *workers, unsigned nw, struct fp_exporter *x,
@@ -345,8 +360,11 @@ static void read_losses(struct fp_worker *workers, unsigned nw, struct fp_export
 	(void)workers;
 	capture_stats(cfg, &cs);
 	l->packets_capture = cs.dropped + cs.if_dropped;
-	if (x->json)
-		l->json_lines = __atomic_load_n(&x->json->errors, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < x->n_sinks; i++) {
+		struct fp_sink_stats ss;
+		x->sinks[i].ops->stats(x->sinks[i].priv, &ss);
+		l->sink_records[i] = ss.records_lost;
+	}
 }
 
 /* A warning that names each loss, its cause and what to do about it: `l` less `since`. */
@@ -356,13 +374,17 @@ static void log_losses(const struct losses *l, const struct losses *since, const
 	uint64_t ring = l->records_ring - since->records_ring;
 	uint64_t backlog = l->records_backlog - since->records_backlog;
 	uint64_t cap = l->packets_capture - since->packets_capture;
-	uint64_t json = l->json_lines - since->json_lines;
-	if (json)
-		fp_log(prio,
-		       "LOSS%s: %lu JSON lines not written to --json %s (%s): free space, or "
-		       "keep its reader reading",
-		       when, (unsigned long)json, exporter.json->path,
-		       strerror(exporter.json->last_errno));
+	for (unsigned i = 0; i < exporter.n_sinks; i++) {
+		const struct fp_sink *k = &exporter.sinks[i];
+		uint64_t n = l->sink_records[i] - since->sink_records[i];
+		struct fp_sink_stats ss;
+		if (n == 0)
+			continue;
+		k->ops->stats(k->priv, &ss);
+		fp_log(prio, "LOSS%s: %lu %s not written to --%s %s (%s): %s", when,
+		       (unsigned long)n, k->ops->lost_what, k->ops->name, k->ops->target(k->priv),
+		       strerror(ss.last_errno), k->ops->remedy);
+	}
 	if (ring)
 		fp_log(prio,
 		       "LOSS%s: %lu flow records dropped inside the probe: a worker's ring to "
@@ -520,13 +542,23 @@ static void print_stats_line(struct fp_worker *workers, unsigned nw, const struc
 		    snprintf(line + len, sizeof(line) - (size_t)len, "w%u %s%s  ", w,
 			     scaled(a, sizeof(a), (double)(pw[w] - prev_pw[w]) / dt, "pps"), drops);
 	}
+	/* records an output could not keep (a full disk under --flow-dir): in the line too */
+	char lost[64] = "";
+	uint64_t sink_lost = 0;
+	for (unsigned i = 0; i < x->n_sinks; i++) {
+		struct fp_sink_stats ss;
+		x->sinks[i].ops->stats(x->sinks[i].priv, &ss);
+		sink_lost += ss.records_lost;
+	}
+	if (sink_lost)
+		snprintf(lost, sizeof(lost), ", not written %lu", (unsigned long)sink_lost);
 	snprintf(line + len, sizeof(line) - (size_t)len,
 		 "| %s %s, %lu active flows, %.0f records/s exported, drops: "
-		 "capture %lu, records %lu",
+		 "capture %lu, records %lu%s",
 		 scaled(a, sizeof(a), (double)(t.packets - prev->packets) / dt, "pps"),
 		 scaled(b, sizeof(b), (double)(t.bytes - prev->bytes) * 8 / dt, "bit/s"),
 		 (unsigned long)t.active, (double)(xs.records_exported - *prev_records) / dt,
-		 (unsigned long)cs.dropped, (unsigned long)t.records_dropped);
+		 (unsigned long)cs.dropped, (unsigned long)t.records_dropped, lost);
 	fp_log_status(line, keep);
 	*prev = t;
 	memcpy(prev_pw, pw, sizeof(uint64_t) * nw);
@@ -587,7 +619,7 @@ static int tls_prepare(const struct fp_config *cfg)
 static void reload(struct fp_exporter *x, const struct fp_config *cfg)
 {
 	struct fp_config ncfg;
-	if (x->json) /* logrotate: the file may have been moved away */
+	if (x->n_sinks) /* logrotate: a file may have been moved away */
 		__atomic_store_n(&x->json_reopen, 1, __ATOMIC_RELAXED);
 	if (cfg->config_file == NULL) {
 		fp_log(LOG_ERR, "SIGHUP: no --config file; collectors unchanged");
@@ -733,6 +765,26 @@ static int open_outputs(struct run *r)
 		json.sample_n = cfg->sample_n;
 		json.cid_seed = cfg->cid_seed;
 		exporter.json = &json;
+		exporter.sinks[exporter.n_sinks++] = (struct fp_sink){&fp_jsonout_ops, &json};
+	}
+	if (cfg->flow_dir) {
+		static struct fp_flowdir fd;
+		struct fp_flowdir_config fc = {
+		    .dir = cfg->flow_dir,
+		    .rotate_s = cfg->rotate_s,
+		    .layout = cfg->subdir_layout,
+		    .ident = cfg->ident,
+		    .compress = (enum fp_nf_compress)cfg->compress,
+		    .max_bytes = cfg->flow_dir_max,
+		    .max_age_s = cfg->flow_dir_max_age_s,
+		    .live = cfg->read_file == NULL,
+		    .opts = {.biflow = cfg->biflow,
+			     .fields = cfg->fields,
+			     .sampling = cfg->sample_n},
+		};
+		if (fp_flowdir_init(&fd, &fc) != 0)
+			return -1;
+		exporter.sinks[exporter.n_sinks++] = (struct fp_sink){&fp_flowdir_ops, &fd};
 	}
 	return fp_exporter_open_collectors(&exporter);
 }
@@ -977,8 +1029,10 @@ static int report(struct run *r)
 	/* The last lines say what was lost in the whole run, whatever was warned before. */
 	read_losses(r->workers, r->nw, &exporter, &r->cfg, &lost);
 	log_losses(&lost, &none, " in this run", LOG_ERR, &r->cfg); /* even with --quiet */
-	int rc = lost.records_ring || lost.records_backlog || lost.json_lines ? EXIT_FAILURE
-									      : EXIT_SUCCESS;
+	int rc = lost.records_ring || lost.records_backlog ? EXIT_FAILURE : EXIT_SUCCESS;
+	for (unsigned i = 0; i < exporter.n_sinks; i++)
+		if (lost.sink_records[i])
+			rc = EXIT_FAILURE;
 	for (unsigned w = 0; w < r->nw; w++)
 		if (r->workers[w].failed)
 			rc = EXIT_FAILURE;

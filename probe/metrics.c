@@ -137,6 +137,34 @@ static void render(FILE *f)
 	head(f, "export_bytes_total", "counter", "Bytes of the messages sent (one copy).");
 	fprintf(f, "fluxprobe_export_bytes_total %lu\n", (unsigned long)xs.bytes_sent);
 
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} sink_counters[] = {
+	    {"sink_records_total", "Records an output kept (JSON lines written, records in files).",
+	     offsetof(struct fp_sink_stats, records)},
+	    {"sink_records_lost_total",
+	     "Records an output took but could not keep (write failed, disk full).",
+	     offsetof(struct fp_sink_stats, records_lost)},
+	    {"sink_files_total", "--flow-dir: files completed.",
+	     offsetof(struct fp_sink_stats, files)},
+	    {"sink_files_removed_total", "--flow-dir: files removed by --flow-dir-max(-age).",
+	     offsetof(struct fp_sink_stats, files_removed)},
+	};
+	for (size_t k = 0; k < sizeof(sink_counters) / sizeof(sink_counters[0]); k++) {
+		head(f, sink_counters[k].name, "counter", sink_counters[k].help);
+		for (unsigned i = 0; i < src.exporter->n_sinks; i++) {
+			const struct fp_sink *sk = &src.exporter->sinks[i];
+			struct fp_sink_stats ss;
+			uint64_t v;
+			sk->ops->stats(sk->priv, &ss);
+			memcpy(&v, (const char *)&ss + sink_counters[k].off, sizeof(v));
+			fprintf(f, "fluxprobe_%s{sink=\"%s\",target=\"", sink_counters[k].name,
+				sk->ops->name);
+			put_label(f, sk->ops->target(sk->priv));
+			fprintf(f, "\"} %lu\n", (unsigned long)v);
+		}
+	}
 	/* The collector list may be swapped by SIGHUP: read it inside a QSBR read-side section
 	 * (this thread registers for the scrape; unregistering is its quiescent state). */
 	urcu_qsbr_register_thread();
@@ -148,8 +176,8 @@ static void render(FILE *f)
 	    "Messages this collector was sent (TCP: written whole).",
 	    "UDP: failed sends; TCP: failed connects and broken connections.",
 	    "TCP: messages dropped from the backlog or left at exit.",
-	    "Flow records in the messages this collector was sent (--collector-mode balance: "
-	    "its share)."};
+	    ("Flow records in the messages this collector was sent (--collector-mode balance: "
+	     "its share).")};
 	for (int k = 0; k < 4; k++) {
 		head(f, names[k], "counter", helps[k]);
 		for (unsigned i = 0; set && i < set->n; i++) {

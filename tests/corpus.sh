@@ -17,14 +17,27 @@ one() {
 	local f=$1 base
 	base=$(basename "$f")
 	# twice: as captured, and opening every tunnel (--decap auto) with every optional field kept
-	# per flow, nDPI inspecting every flow (when this build has it) and JSON lines written
+	# per flow, nDPI inspecting every flow (when this build has it), JSON lines and nfcapd files
+	# (--flow-dir, then read back by nfdump) written
 	for mode in none auto; do
 		local more=()
-		[ "$mode" = none ] || more=(--fields all --json /dev/null $DPI)
+		[ "$mode" = none ] || more=(--fields all --json /dev/null $DPI --flow-dir "$out/$base.fd")
 		"$FLUXPROBE" --read "$f" --decap "$mode" "${more[@]}" --max-flows 65536 --summary json -q \
 			>"$out/$base.$mode.json" 2>"$out/$base.$mode.err"
 		echo "$? $base.$mode" >>"$out/rc"
 	done
+	# what was written reads back: nfdump's records = the probe's records exported
+	if [ -d "$out/$base.fd" ]; then
+		local n
+		n=$(nfdump -R "$out/$base.fd" -q -N -o 'fmt:%pr' 2>/dev/null | grep -c '^ *[0-9]')
+		local want
+		want=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["records_exported"])' "$out/$base.auto.json" 2>/dev/null)
+		if [ -n "$want" ] && [ "$n" != "$want" ]; then
+			echo "--flow-dir: nfdump reads $n records, $want were exported" >"$out/$base.flowdir.err"
+			echo "87 $base.flowdir" >>"$out/rc"
+		fi
+		rm -rf "$out/$base.fd"
+	fi
 }
 DPI=
 if ldd "$FLUXPROBE" | grep -q libndpi; then DPI=--dpi; fi

@@ -5,7 +5,7 @@
 #  1. JSON lines (µs) equal the truth on the initiator's record, biflow records too; responders
 #     and connections without a whole handshake carry none; the nanosecond copy of the capture
 #     gives the same lines, and flowStartMicroseconds is the SYN's µs;
-#  2. NetFlow v9 into nfcapd: nfdump's %cl %sl %al equal the truth;
+#  2. NetFlow v9 into nfcapd, and --flow-dir's own files: nfdump's %cl %sl %al equal the truth;
 #  3. IPFIX: tshark decodes ntop's latency IEs with the truth in whole ms;
 #  4. tshark's tcp.analysis.initial_rtt on the capture equals server + client latency.
 source "$(dirname "$0")/lib.sh"
@@ -61,8 +61,10 @@ start_nfcapd "$T/nf" "$port"
 	fail "fluxprobe (v9) failed"
 sleep 0.5
 stop_nfcapd
-nfdump -R "$T/nf" -q -N -o 'fmt:%sp %dp %cl %sl %al' 'proto tcp' >"$T/nfdump.txt"
-python3 - "$truth" "$T/nfdump.txt" <<'EOF' || fail "nfdump's %cl %sl %al differ from the truth"
+# nfdump_latency DIR LABEL: nfdump's %cl %sl %al of the files in DIR equal the truth
+nfdump_latency() {
+	nfdump -R "$1" -q -N -o 'fmt:%sp %dp %cl %sl %al' 'proto tcp' >"$T/nfdump.txt"
+	python3 - "$truth" "$T/nfdump.txt" "$2" <<'EOF' || fail "$2: nfdump's %cl %sl %al differ from the truth"
 import json, sys
 truth = json.load(open(sys.argv[1]))
 bad = n = 0
@@ -74,11 +76,16 @@ for line in open(sys.argv[2]):
     w = truth[f[0]]
     want = ["%.3f" % ((w[k] or 0) / 1000) for k in ("client", "server", "application")]
     if f[2:] != want:
-        print("v9 %s (%s): nfdump %s, want %s" % (f[0], w["kind"], f[2:], want))
+        print("%s %s (%s): nfdump %s, want %s" % (sys.argv[3], f[0], w["kind"], f[2:], want))
         bad += 1
-print("# nfdump: %d initiator records, %d differences" % (n, bad))
+print("# nfdump (%s): %d initiator records, %d differences" % (sys.argv[3], n, bad))
 sys.exit(bad != 0 or n != len(truth))
 EOF
+}
+nfdump_latency "$T/nf" v9
+# the same written by the probe itself into nfcapd files (--flow-dir)
+"$FLUXPROBE" --read "$T/lat.pcap" "${common[@]}" --flow-dir "$T/fdl" || fail "fluxprobe --flow-dir failed"
+nfdump_latency "$T/fdl" flow-dir
 
 # 3. IPFIX decoded by tshark: ntop's CLIENT/SERVER_NW_LATENCY_MS, APPL_LATENCY_MS
 port=$(free_udp_port)

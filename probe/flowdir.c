@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * --flow-dir: flow records kept in nfcapd files, as nfpcapd -w and nfcapd do, for nfdump, nfsen
+ * and nfexpire. One file per --rotate slot, named nfcapd.YYYYMMDDhhmm after the slot's start
+ * (local time, as nfcapd), in nfcapd's -S sub-directory layout, written as nfcapd.current.PID
+ * and renamed when complete, so a reader never sees half a file. The slot of a record is the
+ * slot of its export time: packet time for --read (the same files on any machine), the wall
+ * clock live, where a file is completed every slot even when no flow ended in it.
+ *
+ * A file is not a network: no pacing. The exporter thread writes; a failed write counts the
+ * records it loses, is logged once per cause, and the next slot's file is tried afresh.
+ */
+#include "flowdir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fp_counters.h"
+#include "log.h"
+
+/* nfcapd's -S layouts: strftime formats of the sub-directory (nfcapd(1)). */
+static const char *const layouts[FP_FLOWDIR_LAYOUTS] = {
+    "",	     "%Y/%m/%d", "%Y/%m/%d/%H", "%Y/%W/%u",    "%Y/%W/%u/%H",
+    "%Y/%j", "%Y/%j/%H", "%Y-%m-%d",	"%Y-%m-%d/%H",
+};
+
+const char *fp_flowdir_layout(unsigned n)
+{
+	return n < FP_FLOWDIR_LAYOUTS ? layouts[n] : NULL;
+}
+
+/* mkdir -p of `path` (its parents first). 0 or -errno. */
+static int make_dirs(char *path)
+{
+	for (char *p = path + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		int rc = mkdir(path, 0755);
+		*p = c;
+		if (rc != 0 && errno != EEXIST)
+			return -errno;
+		if (c == '\0')
+			return 0;
+	}
+}
+
+/* Say why records are being lost, once per cause (the counters carry the rest). */
+static void warn(struct fp_flowdir *d, int err, const char *what, const char *path)
+{
+	__atomic_store_n(&d->st.last_errno, err, __ATOMIC_RELAXED);
+	if (d->warned_errno == err)
+		return;
+	d->warned_errno = err;
+	fp_log(LOG_ERR,
+	       "--flow-dir: %s %s: %s; the records of this slot are counted as lost, the next "
+	       "slot's file is tried; capture goes on",
+	       what, path, strerror(err));
+}
+
+static void slot_paths(struct fp_flowdir *d, uint64_t slot_ms)
+{
+	time_t t = (time_t)(slot_ms / 1000);
+	struct tm tm;
+	char sub[64] = "", stamp[32];
+	localtime_r(&t, &tm);
+	if (d->layout)
+		strftime(sub, sizeof(sub), layouts[d->layout], &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d%H%M", &tm);
+	snprintf(d->dirpath, sizeof(d->dirpath), "%s%s%s", d->dir, *sub ? "/" : "", sub);
+	snprintf(d->final, sizeof(d->final), "%s/nfcapd.%s", d->dirpath, stamp);
+	snprintf(d->tmp, sizeof(d->tmp), "%s/nfcapd.current.%d", d->dirpath, (int)getpid());
+}
+
+static void open_slot(struct fp_flowdir *d, uint64_t slot_ms)
+{
+	d->slot_ms = slot_ms;
+	d->open = 0;
+	slot_paths(d, slot_ms);
+	int rc = make_dirs(d->dirpath);
+	if (rc == 0)
+		rc = fp_nffile_open(&d->f, d->tmp, d->compress, d->ident, &d->opts);
+	if (rc != 0) {
+		warn(d, -rc, "cannot create", rc == 0 ? d->tmp : d->dirpath);
+		return;
+	}
+	d->open = 1;
+}
+
+/* Complete the current file: its last block, appendix and header, then its final name. */
+static void close_slot(struct fp_flowdir *d)
+{
+	if (!d->open)
+		return;
+	d->open = 0;
+	uint64_t n = d->f.records;
+	int rc = fp_nffile_close(&d->f);
+	if (rc == 0 && rename(d->tmp, d->final) != 0)
+		rc = -errno;
+	if (rc != 0) {
+		warn(d, -rc, "cannot write", d->final);
+		unlink(d->tmp);
+		fp_counter_add(&d->st.records_lost, n);
+		return;
+	}
+	d->warned_errno = 0;
+	fp_counter_add(&d->st.records, n);
+	fp_counter_add(&d->st.files, 1);
+	d->bytes_written += d->f.offset;
+	fp_flowdir_expire(d);
+}
+
+static uint64_t slot_of(const struct fp_flowdir *d, uint64_t ms)
+{
+	uint64_t len = (uint64_t)d->rotate_s * 1000;
+	return ms - ms % len;
+}
+
+static void flowdir_take(void *priv, const struct fp_record *r, const struct fp_app *app,
+			 uint64_t clock_ms)
+{
+	struct fp_flowdir *d = priv;
+	(void)app;
+	uint64_t slot = slot_of(d, clock_ms);
+	if (!d->started || slot > d->slot_ms) {
+		close_slot(d);
+		open_slot(d, slot);
+		d->started = 1;
+	}
+	if (!d->open || fp_nffile_add(&d->f, r, clock_ms) != 0) {
+		if (d->open) {
+			warn(d, d->f.err, "cannot write", d->tmp);
+			/* the file is lost whole: what it held and this record */
+			fp_counter_add(&d->st.records_lost, d->f.records);
+			fp_nffile_close(&d->f);
+			unlink(d->tmp);
+			d->open = 0;
+		}
+		fp_counter_add(&d->st.records_lost, 1);
+	}
+}
+
+/* Live, the wall clock completes a slot's file even when no record came in it. */
+static void flowdir_tick(void *priv, uint64_t clock_ms, int first_idle)
+{
+	struct fp_flowdir *d = priv;
+	(void)first_idle;
+	if (!d->live)
+		return;
+	uint64_t slot = slot_of(d, clock_ms);
+	if (!d->started || slot > d->slot_ms) {
+		close_slot(d);
+		open_slot(d, slot);
+		d->started = 1;
+	}
+}
+
+static void flowdir_finish(void *priv, uint64_t clock_ms)
+{
+	struct fp_flowdir *d = priv;
+	if (!d->started) /* nothing came: one (empty) file for the slot of the end */
+		open_slot(d, slot_of(d, clock_ms));
+	close_slot(d);
+}
+
+static void flowdir_reopen(void *priv)
+{
+	(void)priv; /* files are renamed when complete: nothing for logrotate to move */
+}
+
+static void flowdir_stats(const void *priv, struct fp_sink_stats *out)
+{
+	const struct fp_flowdir *d = priv;
+	fp_counters_copy(out, &d->st, offsetof(struct fp_sink_stats, last_errno));
+	out->last_errno = __atomic_load_n(&d->st.last_errno, __ATOMIC_RELAXED);
+}
+
+static const char *flowdir_target(const void *priv)
+{
+	return ((const struct fp_flowdir *)priv)->dir;
+}
+
+const struct fp_sink_ops fp_flowdir_ops = {
+    .name = "flow-dir",
+    .lost_what = "flow records",
+    .remedy = "free space on its file system or fix its permissions; the next slot's file is "
+	      "tried each time",
+    .take = flowdir_take,
+    .tick = flowdir_tick,
+    .reopen = flowdir_reopen,
+    .finish = flowdir_finish,
+    .stats = flowdir_stats,
+    .target = flowdir_target,
+};
+
+int fp_flowdir_init(struct fp_flowdir *d, const struct fp_flowdir_config *c)
+{
+	char path[PATH_MAX];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->dir, sizeof(d->dir), "%s", c->dir);
+	d->rotate_s = c->rotate_s;
+	d->layout = c->layout;
+	d->compress = c->compress;
+	d->max_bytes = c->max_bytes;
+	d->max_age_s = c->max_age_s;
+	d->live = c->live;
+	d->opts = c->opts;
+	snprintf(d->ident, sizeof(d->ident), "%s", c->ident ? c->ident : "none");
+	snprintf(path, sizeof(path), "%s", c->dir);
+	int rc = make_dirs(path);
+	if (rc == 0 && access(c->dir, W_OK) != 0)
+		rc = -errno;
+	if (rc != 0) {
+		fp_log(LOG_ERR, "--flow-dir %s: %s", c->dir, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* The completed flow files under the directory (any layout): name time, size, path. */
+struct kept {
+	uint64_t t; /* YYYYMMDDhhmm as a number: orders like time */
+	uint64_t bytes;
+	uint64_t disk; /* blocks on disk, as nfexpire counts */
+	char *path;
+};
+struct kept_list {
+	struct kept *v;
+	size_t n, cap;
+	uint64_t bytes, disk;
+};
+
+static void scan(const char *dir, struct kept_list *l, int depth)
+{
+	DIR *dh = depth < 6 ? opendir(dir) : NULL;
+	struct dirent *e;
+	while (dh && (e = readdir(dh)) != NULL) {
+		char path[PATH_MAX];
+		struct stat st;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			scan(path, l, depth + 1);
+			continue;
+		}
+		unsigned long long t;
+		char end;
+		if (!S_ISREG(st.st_mode) || strlen(e->d_name) != 19 ||
+		    sscanf(e->d_name, "nfcapd.%12llu%c", &t, &end) != 1)
+			continue;
+		if (l->n == l->cap) {
+			size_t cap = l->cap ? 2 * l->cap : 256;
+			struct kept *v = realloc(l->v, cap * sizeof(*v));
+			if (v == NULL)
+				break;
+			l->v = v;
+			l->cap = cap;
+		}
+		l->v[l->n++] = (struct kept){t, (uint64_t)st.st_size, (uint64_t)st.st_blocks * 512,
+					     strdup(path)};
+		l->bytes += (uint64_t)st.st_size;
+		l->disk += (uint64_t)st.st_blocks * 512;
+	}
+	if (dh)
+		closedir(dh);
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct kept *x = a, *y = b;
+	return x->t < y->t ? -1 : x->t > y->t;
+}
+
+/* The file time `s` seconds before the slot just completed, as YYYYMMDDhhmm. */
+static uint64_t stamp_before(uint64_t slot_ms, uint64_t s)
+{
+	time_t t = (time_t)(slot_ms / 1000 - s);
+	struct tm tm;
+	char buf[16];
+	localtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y%m%d%H%M", &tm);
+	return strtoull(buf, NULL, 10);
+}
+
+/* YYYYMMDDhhmm (local time) to Unix seconds. */
+static long long stamp_time(uint64_t stamp)
+{
+	struct tm tm = {.tm_isdst = -1};
+	tm.tm_min = (int)(stamp % 100);
+	tm.tm_hour = (int)(stamp / 100 % 100);
+	tm.tm_mday = (int)(stamp / 10000 % 100);
+	tm.tm_mon = (int)(stamp / 1000000 % 100) - 1;
+	tm.tm_year = (int)(stamp / 100000000) - 1900;
+	return (long long)mktime(&tm);
+}
+
+/* nfexpire keeps its view of a directory in .nfstat (key=value lines); where one exists, the
+ * files, first, last and size are set to what the directory now holds, its limits kept. */
+static void update_nfstat(const struct fp_flowdir *d, const struct kept_list *l)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], line[256];
+	snprintf(path, sizeof(path), "%s/.nfstat", d->dir);
+	FILE *in = fopen(path, "r");
+	if (in == NULL)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s/.nfstat.fluxprobe", d->dir);
+	FILE *out = fopen(tmp, "w");
+	/* what nfexpire -r writes, in its order: ours replace the directory's figures, the limits
+	 * (maxsize, lifetime, watermark) stay as nfexpire -u set them */
+	static const char *const keys[] = {"first",    "last",	   "size",	"maxsize",
+					   "numfiles", "lifetime", "watermark", "status"};
+	char vals[8][64] = {"", "", "", "0", "", "0", "0", "0"};
+	while (fgets(line, sizeof(line), in))
+		for (int k = 0; k < 8; k++) {
+			size_t n = strlen(keys[k]);
+			if (strncmp(line, keys[k], n) == 0 && line[n] == '=')
+				snprintf(vals[k], sizeof(vals[k]), "%.*s",
+					 (int)strcspn(line + n + 1, "\n"), line + n + 1);
+		}
+	fclose(in);
+	snprintf(vals[0], sizeof(vals[0]), "%lld", l->n ? stamp_time(l->v[0].t) : 0);
+	snprintf(vals[1], sizeof(vals[1]), "%lld", l->n ? stamp_time(l->v[l->n - 1].t) : 0);
+	snprintf(vals[2], sizeof(vals[2]), "%llu", (unsigned long long)l->disk);
+	snprintf(vals[4], sizeof(vals[4]), "%zu", l->n);
+	for (int k = 0; out && k < 8; k++)
+		fprintf(out, "%s=%s\n", keys[k], vals[k]);
+	if (out && fclose(out) == 0)
+		rename(tmp, path);
+	else
+		unlink(tmp);
+}
+
+void fp_flowdir_expire(struct fp_flowdir *d)
+{
+	char nfstat[PATH_MAX];
+	snprintf(nfstat, sizeof(nfstat), "%s/.nfstat", d->dir);
+	if (!d->max_bytes && !d->max_age_s && access(nfstat, F_OK) != 0)
+		return;
+	struct kept_list l = {0};
+	scan(d->dir, &l, 0);
+	qsort(l.v, l.n, sizeof(*l.v), by_time);
+	uint64_t oldest_kept = d->max_age_s ? stamp_before(d->slot_ms, d->max_age_s) : 0;
+	uint64_t removed = 0, removed_bytes = 0;
+	/* oldest first; the newest file always stays */
+	for (size_t i = 0; i + 1 < l.n; i++) {
+		int too_big = d->max_bytes && l.bytes > d->max_bytes;
+		int too_old = d->max_age_s && l.v[i].t < oldest_kept;
+		if (!too_big && !too_old)
+			break;
+		if (unlink(l.v[i].path) != 0)
+			continue;
+		l.bytes -= l.v[i].bytes;
+		l.disk -= l.v[i].disk;
+		l.v[i].t = 0; /* gone */
+		removed++;
+		removed_bytes += l.v[i].bytes;
+	}
+	size_t left = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		free(l.v[i].path);
+		if (l.v[i].t)
+			l.v[left++] = l.v[i];
+	}
+	l.n = left;
+	update_nfstat(d, &l);
+	free(l.v);
+	if (removed) {
+		fp_counter_add(&d->st.files_removed, removed);
+		fp_log(LOG_NOTICE,
+		       "--flow-dir: removed the %lu oldest files (%.1f MB) to stay within "
+		       "--flow-dir-max / --flow-dir-max-age; %.1f MB kept",
+		       (unsigned long)removed, removed_bytes / 1e6, l.bytes / 1e6);
+	}
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * An output that takes every flow record beside the collectors: JSON lines, nfcapd files. The
+ * exporter thread hands each record to every sink, ticks them while it waits for records and
+ * closes them at the end; it does not know which sinks exist. Each sink keeps its own losses
+ * under the same names (records taken, records not kept, the last error), which the summary,
+ * the metrics and the last lines read.
+ */
+#ifndef FP_SINK_H
+#define FP_SINK_H
+
+#include <stdint.h>
+
+#include "fp_record.h"
+
+struct fp_sink_stats {
+	uint64_t records;	/* records kept (written whole) */
+	uint64_t records_lost;	/* records taken but not kept (write failed, disk full...) */
+	uint64_t files;		/* files completed (flow files) */
+	uint64_t files_removed; /* files removed by a size or age limit */
+	int last_errno;		/* the cause of the last loss */
+};
+
+struct fp_sink_ops {
+	const char *name;      /* "json", "flow-dir": the summary's and metrics' label */
+	const char *lost_what; /* what a loss loses, for the LOSS line ("JSON lines") */
+	const char *remedy;    /* what to do about it, for the LOSS line */
+	/* One record, with what --dpi found (or NULL); `clock_ms` is the export time (packet time
+	 * for a file, wall clock live). Exporter thread. */
+	void (*take)(void *priv, const struct fp_record *r, const struct fp_app *app,
+		     uint64_t clock_ms);
+	/* No record waiting: `clock_ms` as above; `first_idle` on the first idle loop after
+	 * records (a moment to flush). Exporter thread. */
+	void (*tick)(void *priv, uint64_t clock_ms, int first_idle);
+	/* SIGHUP: reopen files that logrotate may have moved. Exporter thread. */
+	void (*reopen)(void *priv);
+	/* The end of the run: everything out, files complete. Exporter thread. */
+	void (*finish)(void *priv, uint64_t clock_ms);
+	/* Counters, any thread (relaxed). */
+	void (*stats)(const void *priv, struct fp_sink_stats *out);
+	/* The target, for messages: a path. */
+	const char *(*target)(const void *priv);
+};
+
+struct fp_sink {
+	const struct fp_sink_ops *ops;
+	void *priv;
+};
+
+#define FP_MAX_SINKS 4
+
+#endif

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# --flow-dir: the probe keeps its flows in nfcapd files, read back with Debian's nfdump 1.7.1:
+#  1. a generated capture over 20 minutes (IPv4/IPv6, TCP/UDP/ICMP, VLAN) read with
+#     --rotate 300: every flow's packets and bytes (nfdump -R, summed per 5-tuple and VLAN)
+#     equal the generator's per-flow truth; nfdump -I (the files' statistics records) equals
+#     what the files hold; each record sits in the file of its export slot, files named as
+#     nfcapd names them, none left under a temporary name;
+#  2. each compression (lz4, the default, lzo, bz2, none) reads back with the same totals;
+#  3. --fields all --decap auto: ingress interface, VLAN and MPLS labels per flow equal the
+#     truth (tests/fields_check.py, as for nfcapd); --biflow: in + out packets = the truth;
+#  4. --subdir-layout 1 puts files in year/month/day; --flow-dir-max removes the oldest and
+#     keeps nfexpire's view of the directory (.nfstat) true;
+#  5. live in a network namespace, stopped with SIGTERM: complete files only;
+#  6. a directory on a full file system: the loss is counted and said, capture goes on, exit 1.
+source "$(dirname "$0")/lib.sh"
+here=$(dirname "$0")
+export TZ=UTC # file names are local time, as nfcapd's
+
+records() { # DIR: "proto|src|dst|sport|dport|vlan|packets|bytes" per record, sorted
+	nfdump -R "$1" -q -N -6 -o 'fmt:%pr|%sa|%da|%sp|%dp|%svln|%ipkt|%ibyt' | tr -d ' ' | sort
+}
+stat_of() { nfdump_stat "$1" "$2"; }
+
+note "1. 20 minutes of traffic, --rotate 300"
+"$FPGEN" -o "$T/in.pcap" -n 240000 -f 24000 -6 30 -V 30 -p 200 -r 5 -c "$T/truth.csv" \
+	>"$T/truth.json"
+"$FLUXPROBE" --read "$T/in.pcap" --flow-dir "$T/fd" --rotate 300 --summary json -q \
+	>"$T/s.json" || fail "fluxprobe --flow-dir failed"
+ls "$T/fd" >"$T/files"
+note "files: $(tr '\n' ' ' <"$T/files")"
+grep -qv '^nfcapd\.[0-9]\{12\}$' "$T/files" && fail "a file not named nfcapd.YYYYMMDDhhmm: $(cat "$T/files")"
+expect_eq "files (slots of 300 s over 20 minutes)" "$(wc -l <"$T/files")" 4
+expect_eq "records written = records exported" "$(json_get "$T/s.json" sinks.0.records)" \
+	"$(json_get "$T/s.json" records_exported)"
+expect_eq "records lost" "$(json_get "$T/s.json" sinks.0.records_lost)" 0
+records "$T/fd" >"$T/got"
+python3 - "$T/truth.csv" "$T/got" <<'PY' || fail "nfdump's flows differ from the truth"
+import collections, ipaddress, sys
+def norm(p, s, d, sp, dp, vlan):  # canonical addresses; ICMP: no ports (type/code differ in form)
+    icmp = p in ("1", "58")
+    return (p, str(ipaddress.ip_address(s)), str(ipaddress.ip_address(d)),
+            "0" if icmp else sp, "0" if icmp else dp, vlan)
+want = {}
+for line in open(sys.argv[1]):
+    if line.startswith("proto"):
+        continue
+    p, s, d, sp, dp, vlan, pk, by = line.strip().split(",")
+    w = want.setdefault(norm(p, s, d, sp, dp, vlan), [0, 0])
+    w[0] += int(pk)
+    w[1] += int(by)
+got = collections.defaultdict(lambda: [0, 0])
+for line in open(sys.argv[2]):
+    p, s, d, sp, dp, vlan, pk, by = line.strip().split("|")
+    g = got[norm(p, s, d, sp, dp, vlan)]
+    g[0] += int(pk)
+    g[1] += int(by)
+bad = [k for k in want if got.get(k, [0, 0]) != want[k]] + [k for k in got if k not in want]
+print("# flows: %d in the truth, %d in the files, %d differ" % (len(want), len(got), len(bad)))
+for k in bad[:5]:
+    print("# differs:", k, want.get(k), got.get(k))
+sys.exit(1 if bad else 0)
+PY
+expect_eq "nfdump -I flows = records in the files" "$(stat_of "$T/fd" Flows)" "$(wc -l <"$T/got")"
+expect_eq "nfdump -I packets = truth" "$(stat_of "$T/fd" Packets)" "$(json_get "$T/truth.json" packets)"
+expect_eq "nfdump -I bytes = truth" "$(stat_of "$T/fd" Bytes)" "$(json_get "$T/truth.json" bytes)"
+for p in tcp udp icmp; do
+	n=$(awk -F'|' -v p=$p '(p == "tcp" && $1 == 6) || (p == "udp" && $1 == 17) || (p == "icmp" && ($1 == 1 || $1 == 58))' "$T/got" | wc -l)
+	expect_eq "nfdump -I $p flows = $p records in the files" "$(stat_of "$T/fd" "Flows_$p")" "$n"
+done
+# each record in the file of its export slot: received time within [slot, slot + 300 s)
+for f in $(cat "$T/files"); do
+	nfdump -r "$T/fd/$f" -q -N -o 'fmt:%tr' | python3 -c '
+import datetime, sys
+name = sys.argv[1]
+start = datetime.datetime.strptime(name[len("nfcapd."):], "%Y%m%d%H%M")
+for line in sys.stdin:
+    t = datetime.datetime.strptime(line.strip(), "%Y-%m-%d %H:%M:%S.%f")
+    if not start <= t < start + datetime.timedelta(seconds=300):
+        sys.exit("%s: a record received %s" % (name, line.strip()))
+' "$f" || fail "a record outside its file's slot"
+done
+note "every record is in the file of its export slot"
+
+note "2. compressions"
+for c in lz4 lzo bz2 none; do
+	"$FLUXPROBE" --read "$T/in.pcap" --flow-dir "$T/c-$c" --compress "$c" -q || fail "--compress $c failed"
+	f=$(ls "$T/c-$c" | head -1)
+	v=$(nfdump -v "$T/c-$c/$f" 2>&1 | grep '^Version' || true)
+	want="$c compressed"
+	[ "$c" = none ] && want="not compressed"
+	case "$v" in *"2 - $want") ;; *) fail "--compress $c: nfdump -v says '$v'" ;; esac
+	expect_eq "--compress $c: packets" "$(stat_of "$T/c-$c" Packets)" "$(json_get "$T/truth.json" packets)"
+	expect_eq "--compress $c: records read = written" "$(records "$T/c-$c" | wc -l)" "$(wc -l <"$T/got")"
+	note "--compress $c: $(du -sb "$T/c-$c" | cut -f1) bytes"
+done
+
+note "3. fields and biflow"
+/usr/bin/python3 "$here/fields_gen.py" "$T/fields.pcap" "$T/fields.json" 400 11 >/dev/null
+"$FLUXPROBE" --read "$T/fields.pcap" --decap auto --fields all --ifindex 7 --idle-timeout 300 \
+	--flow-dir "$T/ff" -q || fail "--fields all --flow-dir failed"
+python3 "$here/fields_check.py" "$T/fields.json" 7 nfdump "$T/ff" || fail "fields in the files differ from the truth"
+"$FLUXPROBE" --read "$T/in.pcap" --biflow --flow-dir "$T/bi" -q || fail "--biflow --flow-dir failed"
+both=$(nfdump -R "$T/bi" -q -N -o 'fmt:%ipkt %opkt' | awk '{s += $1 + $2} END {print s}')
+expect_eq "--biflow: in + out packets (nfdump %ipkt + %opkt)" "$both" "$(json_get "$T/truth.json" packets)"
+
+note "4. sub-directories, size limit"
+"$FLUXPROBE" --read "$T/in.pcap" --flow-dir "$T/sub" --subdir-layout 1 -q || fail "--subdir-layout failed"
+expect_eq "--subdir-layout 1 directory" "$(cd "$T/sub" && find . -type f | head -1 | xargs dirname)" \
+	"./2026/01/01"
+expect_eq "--subdir-layout 1: packets (nfdump -R)" "$(stat_of "$T/sub" Packets)" "$(json_get "$T/truth.json" packets)"
+one=$(du -b "$T/c-lz4/$(ls "$T/c-lz4" | head -1)" | cut -f1)
+mkdir -p "$T/max"
+nfexpire -r "$T/max" >/dev/null 2>&1 # nfexpire's view of the directory (.nfstat)
+"$FLUXPROBE" --read "$T/in.pcap" --flow-dir "$T/max" --flow-dir-max $((one * 2 + one / 2)) \
+	2>"$T/max.log" || fail "--flow-dir-max failed"
+n=$(ls "$T/max" | wc -l)
+[ "$n" -ge 1 ] && [ "$n" -le 3 ] || fail "--flow-dir-max: $n files kept"
+[ "$(du -sb "$T/max" | cut -f1)" -le $((one * 3)) ] || fail "--flow-dir-max: $(du -sb "$T/max") kept"
+grep -q "removed the .* oldest files" "$T/max.log" || fail "removals not logged: $(cat "$T/max.log")"
+note "--flow-dir-max: $n files kept; $(grep -o 'removed the [0-9]* oldest files' "$T/max.log" | head -1)"
+expect_eq "nfexpire's view: files" "$(nfexpire -l "$T/max" | awk '/^Numfiles/ {print $2}')" "$n"
+expect_eq "nfexpire's view: size" "$(nfexpire -l "$T/max" | awk '/^Filesize/ {print $2}')" \
+	"$(du -B1 -c "$T"/max/nfcapd.* | tail -1 | cut -f1)"
+
+note "5. live, SIGTERM"
+netns_up flowdir
+"$FPGEN" -o "$T/live.pcap" -n 20000 -f 2000 -V 0 -r 17 >"$T/live.json"
+ip netns exec "$NS" "$FLUXPROBE" --interface veth1 --flow-dir "$T/live" --summary json \
+	>"$T/ls.json" 2>"$T/live.log" &
+probe=$!
+PIDS+=("$probe")
+for _ in $(seq 100); do grep -q "capturing on" "$T/live.log" && break; sleep 0.05; done
+sleep 0.5
+ip netns exec "$NS" tcpreplay -q -i veth0 --pps 20000 "$T/live.pcap" >/dev/null 2>&1 || fail "tcpreplay failed"
+sleep 0.5
+kill -TERM "$probe"
+wait "$probe" || fail "the live probe did not exit 0 after SIGTERM: $(tail -3 "$T/live.log")"
+ls "$T/live" | grep -q current && fail "a temporary file was left: $(ls "$T/live")"
+expect_eq "live: records in the files = records exported" "$(records "$T/live" | wc -l)" \
+	"$(json_get "$T/ls.json" records_exported)"
+expect_eq "live: packets in the files = packets captured" "$(stat_of "$T/live" Packets)" \
+	"$(json_get "$T/ls.json" packets)"
+
+note "6. a full file system"
+mkdir -p "$T/full"
+mount -t tmpfs -o size=64k tmpfs "$T/full"
+trap 'umount "$T/full" 2>/dev/null; cleanup; ip netns del "$NS" 2>/dev/null || true' EXIT
+rc=0
+"$FLUXPROBE" --read "$T/in.pcap" --flow-dir "$T/full/d" --summary json >"$T/full.json" \
+	2>"$T/full.log" || rc=$?
+expect_eq "exit status when records could not be written" "$rc" 1
+expect_eq "packets still accounted" "$(json_get "$T/full.json" packets)" "$(json_get "$T/truth.json" packets)"
+lost=$(json_get "$T/full.json" sinks.0.records_lost)
+kept=$(json_get "$T/full.json" sinks.0.records)
+[ "$lost" -gt 0 ] || fail "nothing counted as lost on a 64 KiB file system"
+expect_eq "records kept + lost = records exported" "$((kept + lost))" "$(json_get "$T/full.json" records_exported)"
+grep -q "LOSS in this run: $lost flow records not written to --flow-dir $T/full/d (No space left on device)" \
+	"$T/full.log" || fail "the loss is not in the last lines: $(tail -2 "$T/full.log")"
+note "full: $kept kept, $lost lost, said in the last line"
+echo "ok: --flow-dir writes nfcapd files nfdump reads exactly"
