@@ -721,7 +721,7 @@ struct run {
 	unsigned nw, started;
 	int level;
 	int pidfile_written;
-	char *abs_pidfile, *abs_json;
+	char *abs_pidfile, *abs_json, *abs_flow_dir;
 	struct fp_budget budget;
 	double t0;
 };
@@ -739,6 +739,8 @@ static int pin_paths(struct run *r)
 	if (cfg->json && strcmp(cfg->json, "-") != 0 &&
 	    (r->abs_json = fp_config_abs_path(cfg->json)) != NULL)
 		cfg->json = r->abs_json;
+	if (cfg->flow_dir && (r->abs_flow_dir = fp_config_abs_path(cfg->flow_dir)) != NULL)
+		cfg->flow_dir = r->abs_flow_dir;
 	return 0;
 }
 
@@ -1099,5 +1101,6 @@ out_collectors:
 	fp_config_free(cfg);
 	free(r.abs_pidfile);
 	free(r.abs_json);
+	free(r.abs_flow_dir);
 	return rc;
 }
