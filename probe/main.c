@@ -157,19 +157,10 @@ static const char *transport_name(const struct fp_collector *c)
 	return c->tls ? "tls" : c->proto == FP_PROTO_TCP ? "tcp" : "udp";
 }
 
-/* --summary json: what the exporter and each collector did. */
+/* --summary json: the exporter's settings, the outputs and each collector (the exporter's
+ * counters are rows of stats.c). */
 static void summary_export(json_t *root, const struct fp_config *cfg, const struct fp_exporter *x)
 {
-	struct fp_exporter_stats xs;
-	fp_exporter_stats_read(x, &xs);
-	json_object_set_new(root, "records_exported", json_integer(xs.records_exported));
-	json_object_set_new(root, "records_exported_ipv4", json_integer(xs.records_by_family[0]));
-	json_object_set_new(root, "records_exported_ipv6", json_integer(xs.records_by_family[1]));
-	json_object_set_new(root, "packets_exported", json_integer(xs.packets_exported));
-	json_object_set_new(root, "bytes_exported", json_integer(xs.octets_exported));
-	json_object_set_new(root, "options_messages", json_integer(xs.options_messages));
-	json_object_set_new(root, "records_not_exportable",
-			    json_integer(xs.records_not_exportable));
 	if (x->json) {
 		json_object_set_new(root, "json_records", json_integer(x->json->records));
 		json_object_set_new(root, "json_errors", json_integer(x->json->errors));
@@ -187,11 +178,8 @@ static void summary_export(json_t *root, const struct fp_config *cfg, const stru
 			      (json_int_t)ss.files, "files_removed", (json_int_t)ss.files_removed));
 	}
 	json_object_set_new(root, "sinks", sinks);
-	json_object_set_new(root, "messages", json_integer(xs.messages));
-	json_object_set_new(root, "template_messages", json_integer(xs.template_messages));
 	json_object_set_new(root, "exporter_cpu_seconds", json_seconds(x->cpu_seconds));
 	json_object_set_new(root, "export_rate", json_integer(cfg->export_rate));
-	json_object_set_new(root, "unpaced_ms", json_integer(xs.unpaced_ms));
 	json_object_set_new(root, "collector_mode",
 			    json_string(x->balance ? "balance" : "duplicate"));
 	json_t *list = json_array();
@@ -266,6 +254,7 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		fp_stats_read(&workers[w], &per[w]);
 	}
 	fp_stats_sum(workers, nw, &sum);
+	fp_exporter_stats_read(x, &sum.xs);
 	json_object_set_new(root, "source",
 			    json_string(cfg->dpdk	 ? "dpdk"
 					: cfg->read_file ? "file"

@@ -71,6 +71,7 @@ static void render(FILE *f)
 		nw = FP_DPDK_MAX_WORKERS;
 	for (unsigned w = 0; w < nw; w++)
 		fp_stats_read(&src.workers[w], &per[w]);
+	fp_exporter_stats_read(src.exporter, &per[0].xs);
 	fp_stats_metrics(f, per, nw, src.cfg->dpi);
 
 	if (src.cfg->dpdk) {
@@ -125,17 +126,6 @@ static void render(FILE *f)
 			fprintf(f, "fluxprobe_worker_capture_dropped_total{worker=\"%u\"} %lu\n", w,
 				(unsigned long)__atomic_load_n(&worker_drops[w], __ATOMIC_RELAXED));
 	}
-
-	struct fp_exporter_stats xs;
-	fp_exporter_stats_read(src.exporter, &xs);
-	head(f, "exported_records_total", "counter", "Flow records in messages sent.");
-	fprintf(f, "fluxprobe_exported_records_total %lu\n", (unsigned long)xs.records_exported);
-	head(f, "exported_packets_total", "counter", "Packets in the flow records sent.");
-	fprintf(f, "fluxprobe_exported_packets_total %lu\n", (unsigned long)xs.packets_exported);
-	head(f, "export_messages_total", "counter", "IPFIX / NetFlow v9 messages sent.");
-	fprintf(f, "fluxprobe_export_messages_total %lu\n", (unsigned long)xs.messages);
-	head(f, "export_bytes_total", "counter", "Bytes of the messages sent (one copy).");
-	fprintf(f, "fluxprobe_export_bytes_total %lu\n", (unsigned long)xs.bytes_sent);
 
 	static const struct {
 		const char *name, *help;

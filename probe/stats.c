@@ -7,13 +7,14 @@
 #include "fp_parse.h"
 #include "fp_record.h"
 
-enum block { B_WORKER, B_TABLE, B_FRAG, B_DPI };
+enum block { B_WORKER, B_TABLE, B_FRAG, B_DPI, B_EXPORTER };
 
 enum {
 	TOP = 1 << 0,	 /* in the summary's top level (summed over workers) */
 	WORKER = 1 << 1, /* in the summary's per-worker objects */
 	GAUGE = 1 << 2,	 /* a Prometheus gauge (else a counter) */
 	DPI = 1 << 3,	 /* only with --dpi */
+	RUN = 1 << 4,	 /* the exporter's: one value for the run, metrics without labels */
 };
 
 /*
@@ -38,6 +39,7 @@ struct row {
 #define T(f) B_TABLE, offsetof(struct fp_table_stats, f)
 #define F(f) B_FRAG, offsetof(struct fp_frag_stats, f)
 #define D(f) B_DPI, offsetof(struct fp_dpi_stats, f)
+#define X(f) B_EXPORTER, offsetof(struct fp_exporter_stats, f)
 
 static const char *parse_name(int i)
 {
@@ -123,6 +125,28 @@ static const struct row rows[] = {
      "--dpi: records that left with an application.", D(records_with_app), TOP | DPI},
     {"sampling.frames_not_sampled", "frames_not_sampled_total",
      "--sample: frames passed over (counted in frames).", W(not_sampled), TOP},
+    /* the exporter's counters, one for the run */
+    {"records_exported", "exported_records_total", "Flow records in messages sent.",
+     X(records_exported), RUN},
+    {"records_exported_ipv4", "exported_records_ipv4_total", "IPv4 flow records sent.",
+     X(records_by_family[0]), RUN},
+    {"records_exported_ipv6", "exported_records_ipv6_total", "IPv6 flow records sent.",
+     X(records_by_family[1]), RUN},
+    {"packets_exported", "exported_packets_total", "Packets in the flow records sent.",
+     X(packets_exported), RUN},
+    {"bytes_exported", "exported_octets_total", "Octets in the flow records sent.",
+     X(octets_exported), RUN},
+    {"options_messages", "export_options_messages_total", "Messages that carried options records.",
+     X(options_messages), RUN},
+    {"records_not_exportable", "records_not_exportable_total",
+     "Flow records the export format cannot carry (IPv6 in NetFlow v5).", X(records_not_exportable),
+     RUN},
+    {"messages", "export_messages_total", "IPFIX / NetFlow v9 messages sent.", X(messages), RUN},
+    {"template_messages", "export_template_messages_total", "Messages that carried the templates.",
+     X(template_messages), RUN},
+    {"message_bytes", "export_bytes_total", "Bytes of the messages sent (one copy).", X(bytes_sent),
+     RUN},
+    {"unpaced_ms", NULL, NULL, X(unpaced_ms), RUN}, /* a metric would be in seconds */
 };
 #pragma GCC diagnostic pop
 #define N_ROWS (sizeof(rows) / sizeof(rows[0]))
@@ -136,8 +160,10 @@ static const void *block_of(const struct fp_stats_blocks *b, enum block k)
 		return &b->ts;
 	case B_FRAG:
 		return &b->fs;
-	default:
+	case B_DPI:
 		return &b->ds;
+	default:
+		return &b->xs;
 	}
 }
 
@@ -224,7 +250,7 @@ void fp_stats_summary(json_t *root, json_t *workers_array, const struct fp_stats
 		      const struct fp_stats_blocks *per_worker, unsigned nw, int dpi)
 {
 	for (size_t k = 0; k < N_ROWS; k++)
-		if (rows[k].key && (rows[k].flags & TOP) && (dpi || !(rows[k].flags & DPI)))
+		if (rows[k].key && (rows[k].flags & (TOP | RUN)) && (dpi || !(rows[k].flags & DPI)))
 			put_row(root, &rows[k], sum);
 	for (unsigned w = 0; w < nw; w++) {
 		json_t *o = json_object();
@@ -244,6 +270,11 @@ void fp_stats_metrics(FILE *f, const struct fp_stats_blocks *per_worker, unsigne
 			continue;
 		fprintf(f, "# HELP fluxprobe_%s %s\n# TYPE fluxprobe_%s %s\n", r->metric, r->help,
 			r->metric, r->flags & GAUGE ? "gauge" : "counter");
+		if (r->flags & RUN) {
+			fprintf(f, "fluxprobe_%s %lu\n", r->metric,
+				(unsigned long)value(r, &per_worker[0], 0));
+			continue;
+		}
 		for (unsigned w = 0; w < nw; w++) {
 			if (r->n == 0) {
 				fprintf(f, "fluxprobe_%s{worker=\"%u\"} %lu\n", r->metric, w,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "dpi.h"
+#include "exporter.h"
 #include "fp_frag.h"
 #include "fp_table.h"
 #include "worker.h"
@@ -22,6 +23,7 @@ struct fp_stats_blocks {
 	struct fp_table_stats ts;
 	struct fp_frag_stats fs;
 	struct fp_dpi_stats ds;
+	struct fp_exporter_stats xs; /* the run's: set by the caller (fp_stats_read leaves 0) */
 };
 
 /* Read worker `w`'s blocks. Any thread; a QSBR reader of the worker's table. */
@@ -31,14 +33,15 @@ void fp_stats_read(const struct fp_worker *w, struct fp_stats_blocks *out);
 void fp_stats_sum(const struct fp_worker *workers, unsigned nw, struct fp_stats_blocks *sum);
 
 /*
- * --summary json: the summed counters into `root` (nested objects by key path), and each
- * worker's own into `workers_array` (one object per worker, "worker": N first). `dpi`: the DPI
- * rows too.
+ * --summary json: the summed counters and the exporter's (sum->xs) into `root` (nested objects
+ * by key path), and each worker's own into `workers_array` (one object per worker, "worker": N
+ * first). `dpi`: the DPI rows too.
  */
 void fp_stats_summary(json_t *root, json_t *workers_array, const struct fp_stats_blocks *sum,
 		      const struct fp_stats_blocks *per_worker, unsigned nw, int dpi);
 
-/* Prometheus: every row with a metric, one sample per worker (and reason). */
+/* Prometheus: every row with a metric, one sample per worker (and reason); the exporter's rows
+ * once, from per_worker[0].xs. */
 void fp_stats_metrics(FILE *f, const struct fp_stats_blocks *per_worker, unsigned nw, int dpi);
 
 /* The array row `key` (a summary key): its total, and "name N, name N" of its reasons that are
