@@ -85,12 +85,15 @@ static size_t encode_v3(const struct fp_nf_opts *o, const struct fp_record *r, u
 	uint8_t *p = out + NF_V3_HEADER_LEN, *d;
 	uint16_t n = 0;
 
+	/* sampled 1 in N: counters scaled by N and the record flagged, as nfcapd stores what a
+	 * sampling exporter sends (nfdump 1.7 keeps no interval per record) */
+	uint64_t scale = o->sampling > 1 ? o->sampling : 1;
 	d = element(p, EX_GENERIC, 52);
 	put64(d, r->first_us / 1000);
 	put64(d + 8, r->last_us / 1000);
 	put64(d + 16, now_ms);
-	put64(d + 24, r->packets);
-	put64(d + 32, r->octets);
+	put64(d + 24, r->packets * scale);
+	put64(d + 32, r->octets * scale);
 	/* ICMP: dstPort holds type << 8 | code, as nfcapd stores icmpTypeCode from IPFIX */
 	put16(d + 40, r->key.sport);
 	put16(d + 42, fp_key_is_icmp(&r->key) ? r->icmp_type_code : r->key.dport);
@@ -120,8 +123,8 @@ static size_t encode_v3(const struct fp_nf_opts *o, const struct fp_record *r, u
 	if (o->biflow) {
 		d = element(p, EX_CNT, 28);
 		put64(d, 1);
-		put64(d + 8, r->rev_packets);
-		put64(d + 16, r->rev_octets);
+		put64(d + 8, r->rev_packets * scale);
+		put64(d + 16, r->rev_octets * scale);
 		p += 28, n++;
 	}
 	if ((r->key.vlan & FP_KEY_VLAN_MASK) || (o->fields & FP_FIELD_VLAN)) {
@@ -322,9 +325,11 @@ int fp_nffile_add(struct fp_nffile *f, const struct fp_record *r, uint64_t now_m
 	f->nrec++;
 	f->records++;
 
-	/* nfdump -I counts a biflow record's both directions in its totals */
-	uint64_t pk = r->packets + (f->opts.biflow ? r->rev_packets : 0);
-	uint64_t by = r->octets + (f->opts.biflow ? r->rev_octets : 0);
+	/* nfdump -I counts a biflow record's both directions in its totals, scaled as the records
+	 */
+	uint64_t n = f->opts.sampling > 1 ? f->opts.sampling : 1;
+	uint64_t pk = (r->packets + (f->opts.biflow ? r->rev_packets : 0)) * n;
+	uint64_t by = (r->octets + (f->opts.biflow ? r->rev_octets : 0)) * n;
 	int b = proto_bucket(r->key.proto);
 	struct fp_nf_stat *s = &f->stat;
 	s->flows++;

@@ -7,7 +7,7 @@
 #  3. NetFlow v5 carries it in the header and nfdump scales: its packets are 10 × what was sent;
 #  4. nfdump 1.7.1 does not apply v9/IPFIX sampling options records (checked: it logs no sampler
 #     and scales nothing), so its documented setting `nfcapd -s 10` makes it scale: exactly 10 ×
-#     the raw packets exported;
+#     the raw packets exported; --flow-dir's own files store the same scaled counters;
 #  5. random 1-in-10 keeps a share within 5 standard deviations of 1/10.
 source "$(dirname "$0")/lib.sh"
 
@@ -57,6 +57,12 @@ sleep 0.5
 stop_nfcapd
 expect_collector "nfdump packets (IPFIX, nfcapd -s 10)" "$(nfdump_stat "$T/nf" Packets)" \
 	$(($(json_get "$T/s4.json" packets_exported) * 10))
+
+# 4b: the probe's own nfcapd files (--flow-dir) store what nfcapd -s 10 stores: scaled counters
+"$FLUXPROBE" --read "$T/in.pcap" --flow-dir "$T/fd" --sample 10 --summary json -q >"$T/s4b.json"
+expect_eq "--flow-dir packets (nfdump -R, scaled)" "$(nfdump_stat "$T/fd" Packets)" \
+	$(($(json_get "$T/s4b.json" packets) * 10))
+nfdump -R "$T/fd" -o raw -c 1 | grep -q "Flags.*Sampled" || fail "--flow-dir records not flagged as sampled"
 
 # 5: random
 "$FLUXPROBE" --read "$T/in.pcap" --sample 10 --sample-mode random --summary json -q >"$T/sr.json"
