@@ -377,7 +377,7 @@ static void app_prepare(struct enc_rec *x, const struct fp_app *app)
 {
 	if (app && (app->flags & FP_APP_CLASSIFIED)) {
 		x->app = *app;
-		fp_encode_app_id(app->app ? app->app : app->master, x->app_id);
+		fp_encode_app_id(fp_app_id(app), x->app_id);
 	} else {
 		memset(&x->app, 0, sizeof(x->app));
 		memset(x->app_id, 0, sizeof(x->app_id));

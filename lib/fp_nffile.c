@@ -26,6 +26,8 @@
 #define NF_BLOCK_HEADER_LEN 12
 #define NF_BLOCK_TYPE_3 3
 #define NF_TYPE_V3 11
+#define NF_TYPE_NBAR 12 /* an array record: application ids and their names */
+#define NF_APP_NAME_LEN 32
 #define NF_TYPE_IDENT 0x8001
 #define NF_TYPE_STAT 0x8002
 #define NF_V3_HEADER_LEN 12
@@ -34,15 +36,16 @@
 
 /* V3 extension elements (nfxV3.h): id and length with the 4-byte element header. */
 enum {
-	EX_GENERIC = 1,	 /* 52 */
-	EX_IPV4 = 2,	 /* 12 */
-	EX_IPV6 = 3,	 /* 36 */
-	EX_MISC = 4,	 /* 20 */
-	EX_CNT = 5,	 /* 28 */
-	EX_VLAN = 6,	 /* 12 */
-	EX_MPLS = 14,	 /* 44 */
-	EX_MAC = 15,	 /* 36 */
-	EX_LATENCY = 17, /* 28 */
+	EX_GENERIC = 1,	  /* 52 */
+	EX_IPV4 = 2,	  /* 12 */
+	EX_IPV6 = 3,	  /* 36 */
+	EX_MISC = 4,	  /* 20 */
+	EX_CNT = 5,	  /* 28 */
+	EX_VLAN = 6,	  /* 12 */
+	EX_MPLS = 14,	  /* 44 */
+	EX_MAC = 15,	  /* 36 */
+	EX_LATENCY = 17,  /* 28 */
+	EX_NBAR_APP = 27, /* 4 + the application id's bytes (FP_APP_ID_LEN) */
 };
 
 static void put16(uint8_t *p, uint16_t v)
@@ -79,8 +82,8 @@ static uint8_t *element(uint8_t *p, uint16_t id, uint16_t len)
 }
 
 /* One flow record as a V3 record at `out`; returns its length. */
-static size_t encode_v3(const struct fp_nf_opts *o, const struct fp_record *r, uint64_t now_ms,
-			uint8_t *out)
+static size_t encode_v3(const struct fp_nf_opts *o, const struct fp_record *r,
+			const struct fp_app *app, uint64_t now_ms, uint8_t *out)
 {
 	uint8_t *p = out + NF_V3_HEADER_LEN, *d;
 	uint16_t n = 0;
@@ -149,6 +152,11 @@ static size_t encode_v3(const struct fp_nf_opts *o, const struct fp_record *r, u
 		put64(d + 8, r->lat_us[FP_LAT_SERVER]);
 		put64(d + 16, r->lat_us[FP_LAT_APPL]);
 		p += 28, n++;
+	}
+	if (app) { /* last: its length (7) leaves what follows unaligned, as nfcapd writes it */
+		d = element(p, EX_NBAR_APP, 4 + FP_APP_ID_LEN);
+		fp_encode_app_id(fp_app_id(app), d);
+		p += 4 + FP_APP_ID_LEN, n++;
 	}
 	size_t len = (size_t)(p - out);
 	put16(out, NF_TYPE_V3);
@@ -315,13 +323,44 @@ static int proto_bucket(uint8_t proto)
 	return proto == 6 ? 0 : proto == 17 ? 1 : proto == 1 || proto == 58 ? 2 : 3;
 }
 
-int fp_nffile_add(struct fp_nffile *f, const struct fp_record *r, uint64_t now_ms)
+/* nfdump's name record for one application id (an array record of NBAR names: id, name and
+ * description, 32 bytes each string) at `out`; returns its length. */
+static size_t encode_app_name(const struct fp_app *app, uint8_t *out)
+{
+	size_t elem = (FP_APP_ID_LEN + 2 * NF_APP_NAME_LEN + 3) & ~(size_t)3;
+	size_t len = 8 + 6 + elem;
+	memset(out, 0, len);
+	put16(out, NF_TYPE_NBAR);
+	put16(out + 2, (uint16_t)len);
+	put16(out + 4, 1); /* elements */
+	put16(out + 6, (uint16_t)elem);
+	put16(out + 8, FP_APP_ID_LEN); /* each element's id, name and description lengths */
+	put16(out + 10, NF_APP_NAME_LEN);
+	put16(out + 12, NF_APP_NAME_LEN);
+	uint8_t *e = out + 14;
+	fp_encode_app_id(fp_app_id(app), e);
+	const char *name = fp_app_id_name(app);
+	memcpy(e + FP_APP_ID_LEN, name, strnlen(name, NF_APP_NAME_LEN - 1));
+	memcpy(e + FP_APP_ID_LEN + NF_APP_NAME_LEN, "nDPI", 4); /* who named it, as exported */
+	return len;
+}
+
+int fp_nffile_add(struct fp_nffile *f, const struct fp_record *r, const struct fp_app *app,
+		  uint64_t now_ms)
 {
 	if (f->err)
 		return -f->err;
 	if (f->used + MAX_RECORD > BLOCK_BYTES && flush_block(f) != 0)
 		return -f->err;
-	f->used += encode_v3(&f->opts, r, now_ms, f->block + f->used);
+	if (app && (app->flags & FP_APP_CLASSIFIED)) {
+		uint16_t id = fp_app_id(app);
+		if (!(f->app_named[id / 8] & (1u << (id % 8)))) {
+			f->used += encode_app_name(app, f->block + f->used);
+			f->nrec++;
+			f->app_named[id / 8] |= (uint8_t)(1u << (id % 8));
+		}
+	}
+	f->used += encode_v3(&f->opts, r, app, now_ms, f->block + f->used);
 	f->nrec++;
 	f->records++;
 

@@ -63,16 +63,21 @@ struct fp_nffile {
 	time_t created;
 	char ident[128];
 	struct fp_nf_stat stat;
-	uint64_t records; /* written into blocks */
-	int err;	  /* errno of the first failure; 0 while all is well */
+	uint64_t records;	      /* written into blocks */
+	uint8_t app_named[65536 / 8]; /* --dpi: application ids whose name record this file has */
+	int err;		      /* errno of the first failure; 0 while all is well */
 };
 
 /* Create `path` (truncated) for writing. 0, or -errno with nothing left open. */
 int fp_nffile_open(struct fp_nffile *f, const char *path, enum fp_nf_compress c, const char *ident,
 		   const struct fp_nf_opts *opts);
 
-/* Append one record; `now_ms` is its export time (msecReceived). 0, or -errno (f->err). */
-int fp_nffile_add(struct fp_nffile *f, const struct fp_record *r, uint64_t now_ms);
+/* Append one record; `now_ms` is its export time (msecReceived); `app` what --dpi found (NULL
+ * without --dpi): its application id goes into the record (nfdump's %nbid), and the first record
+ * of an application in this file is preceded by a name record for that id (%nbnam), as nfcapd
+ * stores an NBAR exporter's options. 0, or -errno (f->err). */
+int fp_nffile_add(struct fp_nffile *f, const struct fp_record *r, const struct fp_app *app,
+		  uint64_t now_ms);
 
 /* Write the last block, the appendix and the header, and close. 0, or -errno; the descriptor is
  * closed either way. */

@@ -49,6 +49,21 @@ struct fp_app {
 };
 static_assert(sizeof(struct fp_app) == 228, "the side block of a record under --dpi");
 
+#include <string.h>
+
+/* The id a record exports (applicationId's selector): the application's, else its master's. */
+static inline uint16_t fp_app_id(const struct fp_app *a)
+{
+	return a->app ? a->app : a->master;
+}
+
+/* The name that goes with fp_app_id: nDPI names a pair "TLS.Google", and the id is Google's. */
+static inline const char *fp_app_id_name(const struct fp_app *a)
+{
+	const char *dot = a->app && a->master ? strchr(a->app_name, '.') : NULL;
+	return dot ? dot + 1 : a->app_name;
+}
+
 /* TCP latencies, in lat_us[] order. */
 enum fp_lat_kind {
 	FP_LAT_CLIENT, /* SYN-ACK → the client's ACK: network round trip on the client's side */

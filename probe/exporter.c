@@ -441,12 +441,10 @@ static struct fp_stream *stream_for(const struct fp_exporter *x, const struct fp
  * by an options record naming its id, as NBAR exporters do, so collectors show names. */
 static void name_app(struct fp_exporter *x, struct fp_stream *s, const struct fp_app *app)
 {
-	uint16_t id = app->app ? app->app : app->master;
+	uint16_t id = fp_app_id(app);
 	if (s->app_named[id / 8] & (1u << (id % 8)))
 		return;
-	/* nDPI names a pair "TLS.Google": the id is the application's, so is the name */
-	const char *dot = app->app && app->master ? strchr(app->app_name, '.') : NULL;
-	const char *name = dot ? dot + 1 : app->app_name;
+	const char *name = fp_app_id_name(app);
 	if (fp_encode_app_name(&s->enc, id, name) != 0) {
 		msg_send(x, s);
 		msg_begin(x, s);

@@ -127,14 +127,13 @@ static void flowdir_take(void *priv, const struct fp_record *r, const struct fp_
 			 uint64_t clock_ms)
 {
 	struct fp_flowdir *d = priv;
-	(void)app;
 	uint64_t slot = slot_of(d, clock_ms);
 	if (!d->started || slot > d->slot_ms) {
 		close_slot(d);
 		open_slot(d, slot);
 		d->started = 1;
 	}
-	if (!d->open || fp_nffile_add(&d->f, r, clock_ms) != 0) {
+	if (!d->open || fp_nffile_add(&d->f, r, app, clock_ms) != 0) {
 		if (d->open) {
 			warn(d, d->f.err, "cannot write", d->tmp);
 			/* the file is lost whole: what it held and this record */

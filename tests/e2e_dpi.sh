@@ -7,7 +7,9 @@
 #     (tls.handshake.extensions_server_name, http.host, http.request.method, http.response.code,
 #     http.user_agent, dns.qry.name, dns.qry.type, dns.flags.rcode);
 #  2. its application equals what ndpiReader reports for that flow;
-#  3. exported as IPFIX, tshark decodes the same names and applications from the records.
+#  3. exported as IPFIX, tshark decodes the same names and applications from the records;
+#  4. v9 into nfcapd, and the probe's own --flow-dir files: nfdump shows the same %nbid/%nbnam;
+#  5. pmacct's nfacctd names each flow's application (class).
 source "$(dirname "$0")/lib.sh"
 "$FLUXPROBE" --dpi --help >/dev/null 2>&1 || fail "fluxprobe --help failed"
 if ! ldd "$FLUXPROBE" | grep -q libndpi; then
@@ -217,7 +219,11 @@ start_nfcapd "$T/nf" "$port"
 sleep 0.5
 stop_nfcapd
 nfdump -R "$T/nf" -q -N -o 'fmt:%sp %dp %nbid %nbnam' 'proto tcp or proto udp' >"$T/nfdump.txt" 2>&1
-python3 - "$T/app.json" "$T/nfdump.txt" <<'EOF2' || fail "nfdump's %nbid/%nbnam differ from the JSON lines"
+# ... and the probe's own flow files (--flow-dir) carry the same ids and names
+"$FLUXPROBE" --read "$T/app.pcapng" --dpi --flow-dir "$T/fd" -q || fail "fluxprobe --dpi --flow-dir failed"
+nfdump -R "$T/fd" -q -N -o 'fmt:%sp %dp %nbid %nbnam' 'proto tcp or proto udp' >"$T/nfdump-fd.txt" 2>&1
+for src in nfdump nfdump-fd; do
+python3 - "$T/app.json" "$T/$src.txt" "$src" <<'EOF2' || fail "nfdump's %nbid/%nbnam differ from the JSON lines ($src)"
 import json, sys
 want = {}
 for line in open(sys.argv[1]):
@@ -233,10 +239,13 @@ for line in open(sys.argv[2]):
         got[(f[0], f[1])] = (f[2], " ".join(f[3:]))
 bad = [(k, got.get(k), w) for k, w in want.items() if got.get(k) != w]
 for b in bad[:10]:
-    print("nfdump", b[0], "shows", b[1], "want", b[2])
-print("# nfdump v9: %d records with an application, %d differences" % (len(want), len(bad)))
+    print(sys.argv[3], b[0], "shows", b[1], "want", b[2])
+print("# %s: %d records with an application, %d differences" % (
+    "nfdump of nfcapd (v9)" if sys.argv[3] == "nfdump" else "nfdump of --flow-dir",
+    len(want), len(bad)))
 sys.exit(bool(bad) or not want)
 EOF2
+done
 
 # 6. pmacct's nfacctd: its `class` primitive names each flow's application, from IPFIX and v9
 for fmt in ipfix nfv9; do
