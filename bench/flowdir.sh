@@ -3,8 +3,9 @@
 # both (fluxprobe's default, nfpcapd -y), the output on tmpfs so the disk is not what is
 # measured.
 #   bench/flowdir.sh [--runs R] [--packets N]      (FLUXPROBE=BINARY picks another build)
-# Captures: N packets in N/10 flows ("flows"), and N packets each its own flow ("scan": one
-# record per packet). Prints CSV: capture,run,tool,wall_s,cpu_s,records,flows_in_truth,bytes_on_disk,
+# Captures: N packets in N/10 flows ("flows"), N packets each its own flow ("scan": one record
+# per packet, every flow with its own MAC pair as fpgen makes them), and the same scan with 4 MAC
+# pairs for all flows ("scan-span": a span port between routers sees their few MACs). Prints CSV: capture,run,tool,wall_s,cpu_s,records,flows_in_truth,bytes_on_disk,
 # writer_cpu_s (fluxprobe: its exporter thread, which encodes, compresses and writes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,21 +25,23 @@ mkdir -p "$work"
 out=$(mktemp -d /dev/shm/fp-flowdir.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 
-gen() { # name flows
-	local f=$work/flowdir-$1-$packets.pcap
-	[ -s "$f" ] || build/bench/fpgen -o "$f" -n "$packets" -f "$2" -6 30 -V 0 >"$f.json"
+gen() { # name flows [fpgen options]
+	local f=$work/flowdir-$1-$packets.pcap n=$2
+	shift 2
+	[ -s "$f" ] || build/bench/fpgen -o "$f" -n "$packets" -f "$n" -6 30 -V 0 "$@" >"$f.json"
 	echo "$f"
 }
-flows_pcap=$(gen flows $((packets / 10)))
-scan_pcap=$(gen scan "$packets")
+declare -A pcaps
+pcaps[flows]=$(gen flows $((packets / 10)))
+pcaps[scan]=$(gen scan "$packets")
+pcaps[scan-span]=$(gen scan-span "$packets" --mac-pairs 4)
 
 # time -f: wall, user+sys
 timed() { /usr/bin/time -f '%e %U %S' -o "$out/time" "$@"; }
 echo "capture,run,tool,wall_s,cpu_s,records,flows_in_truth,bytes_on_disk,writer_cpu_s"
 for run in $(seq "$runs"); do
-	for cap in flows scan; do
-		pcap=$flows_pcap
-		[ $cap = scan ] && pcap=$scan_pcap
+	for cap in flows scan scan-span; do
+		pcap=${pcaps[$cap]}
 		truth=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["flows"])' "$pcap.json")
 		rm -rf "$out/fp" "$out/nf"
 		timed "$fp" --read "$pcap" --flow-dir "$out/fp" --summary json -q >"$out/fp.json"

@@ -60,6 +60,9 @@ static void usage(FILE *out)
 	    "  -c, --csv FILE        per-flow truth: proto,src,dst,sport,dport,vlan,packets,bytes\n"
 	    "  -u, --udp-only        every flow UDP (no TCP handshake: replaying the file in a\n"
 	    "                        loop does not start new connections)\n"
+	    "  -m, --mac-pairs N     N source/destination MAC pairs shared by all flows, as a "
+	    "span\n"
+	    "                        port between routers sees (default: a pair per flow)\n"
 	    "  -h, --help            this text\n"
 	    "Ground truth JSON goes to stdout.\n");
 }
@@ -96,11 +99,15 @@ static unsigned header_len(const struct flow *f)
 }
 
 /* Build packet `k` (0-based) of flow `f` into `b`, `len` bytes. Returns the IP-level length. */
+static uint64_t mac_pairs; /* --mac-pairs: 0 = a MAC pair per flow */
+
 static unsigned build(uint8_t *b, const struct flow *f, uint32_t k, unsigned len, uint64_t id)
 {
 	unsigned off = 0;
 	memset(b, 0, len);
-	/* locally administered MACs derived from the flow index */
+	/* locally administered MACs derived from the flow index (or one of --mac-pairs) */
+	if (mac_pairs)
+		id %= mac_pairs;
 	b[0] = 0x02, put32(b + 2, (uint32_t)(id >> 1) | 1);
 	b[6] = 0x02, put32(b + 8, (uint32_t)id);
 	off = 12;
@@ -165,13 +172,21 @@ static unsigned build(uint8_t *b, const struct flow *f, uint32_t k, unsigned len
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"output", required_argument, NULL, 'o'},	{"packets", required_argument, NULL, 'n'},
-	    {"flows", required_argument, NULL, 'f'},	{"size", required_argument, NULL, 's'},
-	    {"size-max", required_argument, NULL, 'S'}, {"ipv6", required_argument, NULL, '6'},
-	    {"vlan", required_argument, NULL, 'V'},	{"pps", required_argument, NULL, 'p'},
-	    {"start", required_argument, NULL, 't'},	{"seed", required_argument, NULL, 'r'},
-	    {"csv", required_argument, NULL, 'c'},	{"help", no_argument, NULL, 'h'},
-	    {"udp-only", no_argument, NULL, 'u'},	{NULL, 0, NULL, 0},
+	    {"output", required_argument, NULL, 'o'},
+	    {"packets", required_argument, NULL, 'n'},
+	    {"flows", required_argument, NULL, 'f'},
+	    {"size", required_argument, NULL, 's'},
+	    {"size-max", required_argument, NULL, 'S'},
+	    {"ipv6", required_argument, NULL, '6'},
+	    {"vlan", required_argument, NULL, 'V'},
+	    {"pps", required_argument, NULL, 'p'},
+	    {"start", required_argument, NULL, 't'},
+	    {"seed", required_argument, NULL, 'r'},
+	    {"csv", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"udp-only", no_argument, NULL, 'u'},
+	    {"mac-pairs", required_argument, NULL, 'm'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *out = NULL, *csv = NULL;
 	uint64_t npkts = 1000000, nflows = 100000, size = 60, size_max = 0, v6pct = 30,
@@ -179,7 +194,7 @@ int main(int argc, char **argv)
 	uint64_t pps = 1000000, start = 1767225600, seed = 1;
 	int c, udp_only = 0;
 
-	while ((c = getopt_long(argc, argv, "o:n:f:s:S:6:V:p:t:r:c:uh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:n:f:s:S:6:V:p:t:r:c:m:uh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -216,6 +231,9 @@ int main(int argc, char **argv)
 			break;
 		case 'u':
 			udp_only = 1;
+			break;
+		case 'm':
+			mac_pairs = num("mac-pairs", optarg, 1, 1ull << 32);
 			break;
 		case 'h':
 			usage(stdout);

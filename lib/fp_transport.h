@@ -87,6 +87,7 @@ struct fp_collector {
 	fp_greeter_fn greeter;
 	void *greeter_ctx;
 	struct fp_backlog backlog;
+	uint64_t records_lost_seen; /* the exporter's: backlog.dropped.records already counted */
 	int need_greet; /* connected, greeting not built yet (built before the first message) */
 	uint8_t *greet; /* FP_MSG_MAX bytes: the greeting being written */
 	size_t greet_len, greet_off;

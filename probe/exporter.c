@@ -1,24 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The exporter never blocks a worker: workers push into their own SPSC rings; this thread polls
- * them. It ends when every worker has set `done` and every ring is empty, so with --read the
- * process exits only after the last record left.
- *
- * Templates go out in each stream's first message, then again once --template-interval has
- * passed or --template-packets messages were sent, and on a quiet link as a message of their
- * own, so a collector started late can decode within one interval (RFC 7011 §8.4 for UDP).
- *
- * Pacing smooths, it never starves. UDP has no flow control and a collector on default socket
- * buffers (nfcapd: 208 KiB, about 90 datagrams) loses whatever arrives in a burst while it is
- * not scheduled, so messages leave a stream evenly spaced, at the larger of --export-rate and
- * 1.25 x the rate at which flows are created (measured over 10 ms windows): the sustained rate
- * follows the flows. Live, workers expire flows only into ring room, so a backlog waits in the
- * tables; when a table has no room left (7/8 full, or evicting) and a ring is more than a
- * quarter full, the exporter stops pacing and sends as fast as the sockets take: a record
- * dropped because the ring overflowed is lost for sure, a datagram sent fast only maybe. Offline,
- * and live once the workers flush at the end, the workers wait for ring space (nothing is lost by
- * waiting), so
- * --export-rate alone sets the pace.
+ * The exporter thread: drains every worker's ring and hands each record to every output (sink.h):
+ * the collectors (collectors.c), JSON lines, flow files. It never blocks a worker: workers push
+ * into their own SPSC rings and this thread polls them. It ends when every worker has set `done`
+ * and every ring is empty, so with --read the process exits only after the last record left.
+ * The loop does not know which outputs exist: each sink is begun, given records, ticked while
+ * nothing comes and finished in the same way.
  */
 #include "exporter.h"
 #include "log.h"
@@ -26,98 +13,16 @@
 #include "clock.h"
 #include "fp_counters.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <urcu/urcu-qsbr.h>
 
 #define DRAIN_BURST 256
-#define RATE_WINDOW_NS 10000000ull /* arrival-rate window */
-
-/* Live: the gap between messages of one stream, from --export-rate, the flow rate and the
- * pressure on the tables (see the top of this file). Once per exporter loop. */
-static void update_pace(struct fp_exporter *x)
-{
-	if (x->cfg->export_rate == 0 || __atomic_load_n(&x->hurry, __ATOMIC_RELAXED)) {
-		x->pace_gap_ns = 0;
-		return;
-	}
-	uint64_t base = 1000000000ull / x->cfg->export_rate;
-	uint64_t now = fp_mono_ns();
-	int filling = 0, flushing = x->offline;
-	for (unsigned w = 0; w < x->n_workers && !flushing; w++) {
-		const struct fp_ring *r = &x->workers[w].ring;
-		filling |= fp_ring_count(r) > fp_ring_capacity(r) / 4;
-		/* A worker flushing at the end waits for ring space, as offline ones do. */
-		flushing |= __atomic_load_n(&x->workers[w].flushing, __ATOMIC_RELAXED);
-	}
-	if (flushing) {
-		x->pace_gap_ns = base;
-		return;
-	}
-	if (now - x->win_start_ns >= RATE_WINDOW_NS) {
-		/* Records follow flows: every flow created leaves as at least one record. Flows,
-		 * not ring pushes, measure the need: pushes wait for ring room (worker.c), so they
-		 * would only echo the exporter's own pace. */
-		uint64_t created = 0, forced = 0;
-		int full = 0;
-		for (unsigned w = 0; w < x->n_workers; w++) {
-			struct fp_table_stats ts;
-			fp_table_stats_read(x->workers[w].table, &ts);
-			created += ts.flows_created;
-			forced += ts.records[FP_END_RESOURCES] + ts.records_dropped;
-			full |= ts.active > x->cfg->max_flows / 8 * 7;
-		}
-		uint64_t per_msg = x->st.messages ? x->st.records_exported / x->st.messages : 20;
-		/* messages per second each stream needs: flows/s / per_msg / streams x 1.25 */
-		double need = (double)(created - x->win_created) * 1e9 /
-			      (double)(now - x->win_start_ns) / (double)(per_msg ? per_msg : 1) /
-			      (double)(x->ns ? x->ns : 1) * 1.25;
-		x->need_gap_ns = need >= 1 ? (uint64_t)(1e9 / need) : 0;
-		/* A table that is full, or evicting, has no room to wait in. */
-		x->pressure = full || forced != x->win_forced;
-		x->win_start_ns = now;
-		x->win_created = created;
-		x->win_forced = forced;
-	}
-	uint64_t gap = base;
-	if (x->need_gap_ns && x->need_gap_ns < gap)
-		gap = x->need_gap_ns;
-	if (filling && x->pressure) {
-		if (x->unpaced_since_ns == 0)
-			x->unpaced_since_ns = now;
-		gap = 0;
-	} else if (x->unpaced_since_ns) {
-		fp_counter_add(&x->st.unpaced_ms, (now - x->unpaced_since_ns) / 1000000);
-		x->unpaced_since_ns = 0;
-	}
-	x->pace_gap_ns = gap;
-}
-
-static void pace(struct fp_exporter *x, struct fp_stream *s)
-{
-	uint64_t gap = x->pace_gap_ns;
-	if (gap == 0)
-		return;
-	uint64_t now = fp_mono_ns();
-	/* At most 32 messages of credit after a quiet spell; sleep only when well ahead, since
-	 * a sleep costs more than one message's gap at high rates. */
-	if (s->pace_next_ns + 32 * gap < now)
-		s->pace_next_ns = now - 32 * gap; /* now > 32 gaps here: no underflow */
-	if (s->pace_next_ns > now + 200000) {
-		uint64_t wait = s->pace_next_ns - now;
-		struct timespec ts = {.tv_sec = (time_t)(wait / 1000000000ull),
-				      .tv_nsec = (long)(wait % 1000000000ull)};
-		nanosleep(&ts, NULL);
-	}
-	s->pace_next_ns += gap;
-}
 
 /* v9's sysUpTime origin: one second before the first packet (offline) or the start (live). */
-static uint64_t boot_time(const struct fp_exporter *x)
+uint64_t fp_exporter_boot_ms(const struct fp_exporter *x)
 {
 	if (!x->offline)
 		return (fp_wall_ms() / 1000 - 1) * 1000;
@@ -132,499 +37,92 @@ static uint64_t boot_time(const struct fp_exporter *x)
 
 /* Export time: the packet clock offline (the first packet's time before any record), the wall
  * clock live. */
-static uint64_t export_time(const struct fp_exporter *x)
+uint64_t fp_exporter_time(const struct fp_exporter *x)
 {
 	if (!x->offline)
 		return fp_wall_ms();
 	if (x->clock_ms)
 		return x->clock_ms;
-	uint64_t t = boot_time(x);
+	uint64_t t = fp_exporter_boot_ms(x);
 	return t ? t + 1000 : fp_wall_ms();
-}
-
-static int templates_due(const struct fp_exporter *x, const struct fp_stream *s)
-{
-	if (x->cfg->format == FP_FORMAT_NFV5)
-		return 0; /* v5 has none */
-	return s->msgs_since_tpl >= x->cfg->template_packets ||
-	       fp_mono_ns() / 1000000 - s->last_tpl_mono_ms >= x->cfg->template_interval_ms ||
-	       s->messages == 0;
-}
-
-/* Does the collector take this stream's messages? */
-static int feeds(const struct fp_stream *s, const struct fp_collector *c)
-{
-	return s->only == NULL || s->only == c;
-}
-
-/* Totals for a stream's options records: what it sent, and what the probe could not export,
- * read from the workers' published counters. */
-static void export_counters(const struct fp_exporter *x, const struct fp_stream *s,
-			    struct fp_export_counters *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->messages = s->messages;
-	c->flow_records = s->records;
-	c->octets = s->bytes;
-	for (unsigned w = 0; w < x->n_workers; w++) {
-		struct fp_worker_stats ws;
-		struct fp_table_stats ts;
-		fp_worker_stats_read(&x->workers[w], &ws);
-		fp_table_stats_read(x->workers[w].table, &ts);
-		for (int r = FP_PARSE_NOT_IP; r < FP_PARSE_NRESULTS; r++)
-			c->ignored_packets += ws.parse[r];
-		c->ignored_octets += ws.ignored_bytes;
-		c->notsent_flows += ts.records_dropped;
-		c->notsent_packets += ts.dropped_packets;
-		c->notsent_octets += ts.dropped_octets;
-	}
-	/* Messages a TCP collector's backlog had to drop never reached it either. */
-	for (unsigned i = 0; i < x->cur->n; i++) {
-		const struct fp_backlog *b = &x->cur->c[i]->backlog;
-		if (!feeds(s, x->cur->c[i]))
-			continue;
-		c->notsent_flows += b->dropped.records;
-		c->notsent_packets += b->dropped.packets;
-		c->notsent_octets += b->dropped.octets;
-	}
-}
-
-/* Options template and records after the data templates; skipped if the message is too small. */
-static int options_due(const struct fp_exporter *x, const struct fp_stream *s)
-{
-	return !x->cfg->no_options &&
-	       (s->last_opt_mono_ms == 0 ||
-		fp_mono_ns() / 1000000 - s->last_opt_mono_ms >= x->cfg->options_interval_ms);
-}
-
-/* Options data records (after the templates, which carry the options templates). */
-static void add_options(struct fp_exporter *x, struct fp_stream *s)
-{
-	struct fp_export_counters c;
-	uint32_t before = s->enc.msg_records;
-	export_counters(x, s, &c);
-	if (fp_encode_options(&s->enc, &c) == 0) {
-		fp_counter_add(&x->st.options_messages, 1);
-		s->last_opt_mono_ms = fp_mono_ns() / 1000000;
-		/* --dpi: the application names go again as their ids come, for a collector
-		 * that started since */
-		memset(s->app_named, 0, sizeof(s->app_named));
-	}
-	s->msg_option_records = s->enc.msg_records - before;
-}
-
-static void encoder_start(const struct fp_exporter *x, struct fp_encoder *e, uint8_t *buf,
-			  size_t cap)
-{
-	fp_encode_init(e, x->cfg->format, x->cfg->domain, buf, cap, boot_time(x));
-	fp_encode_layout(e, x->cfg->biflow,
-			 x->cfg->fields | (x->cfg->dpi ? (unsigned)FP_FIELD_APP : 0u));
-	if (x->cfg->sample_n > 1) /* v5 header: 2 bits mode (1 = every Nth), 14 interval */
-		e->v5_sampling =
-		    (uint16_t)((x->cfg->sample_random ? 2u : 1u) << 14 | x->cfg->sample_n);
-}
-
-static void msg_begin(struct fp_exporter *x, struct fp_stream *s)
-{
-	if (!s->started) {
-		encoder_start(x, &s->enc, s->buf, x->cur->max_msg);
-		s->started = 1;
-	}
-	s->enc.cap = x->cur->max_msg; /* a reload may have brought a collector with a smaller MTU */
-	fp_encode_begin(&s->enc, export_time(x));
-	s->msg_option_records = 0;
-	s->msg_meta = (struct fp_msg_meta){0};
-	s->tpl_end = s->enc.len;
-	if (templates_due(x, s)) {
-		fp_encode_templates(&s->enc);
-		if (!x->cfg->no_options)
-			fp_encode_options_templates(&s->enc);
-		if (x->cfg->sample_n > 1)
-			fp_encode_sampling_template(&s->enc);
-		if (x->cfg->dpi && !x->cfg->no_options)
-			fp_encode_app_template(&s->enc);
-		s->tpl_end = s->enc.len;
-		/* The sampling interval rides every template refresh, so that a collector that
-		 * (re)starts scales from its first decoded message on. */
-		if (x->cfg->sample_n > 1) {
-			uint32_t before = s->enc.msg_records;
-			fp_encode_sampling(&s->enc, x->cfg->sample_n,
-					   x->cfg->sample_random ? FP_SAMPLING_RANDOM
-								 : FP_SAMPLING_DETERMINISTIC);
-			s->msg_option_records += s->enc.msg_records - before;
-		}
-		s->last_tpl_mono_ms = fp_mono_ns() / 1000000;
-		s->msgs_since_tpl = 0;
-		fp_counter_add(&x->st.template_messages, 1);
-	}
-	if (options_due(x, s)) {
-		uint32_t sampling_records = s->msg_option_records;
-		add_options(x, s);
-		s->msg_option_records += sampling_records;
-	}
-	s->msg_open = 1;
-}
-
-/* At most one log line per collector every 10 s, with the count since the last one; a TCP
- * collector's connections coming and going are logged when they happen; a TLS handshake that
- * fails for a reason not logged before is logged at once with it. */
-static void log_send_errors(struct fp_collector *c)
-{
-	if (c->tls_failures != c->tls_failures_logged) {
-		if (strcmp(c->tls_reason, c->tls_reason_logged) != 0) {
-			fp_log(LOG_ERR,
-			       "collector %s: TLS %s; retrying with backoff (check --tls-ca, the "
-			       "collector's certificate and its name), capture goes on",
-			       c->name, c->tls_reason);
-			snprintf(c->tls_reason_logged, sizeof(c->tls_reason_logged), "%s",
-				 c->tls_reason);
-		}
-		c->tls_failures_logged = c->tls_failures;
-	}
-	if (c->connects != c->connects_logged || c->disconnects != c->disconnects_logged) {
-		if (c->disconnects != c->disconnects_logged)
-			fp_log(LOG_WARNING, "collector %s: connection lost (%s); reconnecting",
-			       c->name, strerror(c->last_errno));
-		if (c->connects != c->connects_logged)
-			fp_log(LOG_NOTICE,
-			       "collector %s: connected; templates sent, %lu "
-			       "queued messages follow",
-			       c->name, (unsigned long)c->backlog.msgs + (c->out_len != 0));
-		c->connects_logged = c->connects;
-		c->disconnects_logged = c->disconnects;
-		c->send_errors_logged = c->send_errors; /* the change said it all */
-		c->last_log_ms = fp_mono_ns() / 1000000;
-	}
-	if (c->send_errors == c->send_errors_logged)
-		return;
-	uint64_t now = fp_mono_ns() / 1000000;
-	if (c->last_log_ms && now - c->last_log_ms < 10000)
-		return;
-	if (c->proto == FP_PROTO_TCP)
-		fp_log(LOG_WARNING,
-		       "collector %s: %lu failed connection attempts (%s); %lu messages "
-		       "queued, %lu dropped; capture goes on",
-		       c->name, (unsigned long)(c->send_errors - c->send_errors_logged),
-		       strerror(c->last_errno), (unsigned long)c->backlog.msgs,
-		       (unsigned long)c->backlog.dropped_msgs);
-	else
-		fp_log(LOG_WARNING, "collector %s: %lu datagram%s not sent (%s); capture goes on",
-		       c->name, (unsigned long)(c->send_errors - c->send_errors_logged),
-		       c->send_errors - c->send_errors_logged == 1 ? "" : "s",
-		       strerror(c->last_errno));
-	c->send_errors_logged = c->send_errors;
-	c->last_log_ms = now;
-}
-
-/* The message for stream collectors: the same, less the template sets, which a TCP session
- * carries once, at its start (RFC 7011 §8.1 and §10.4: no template refresh over TCP). Returns
- * its length, 0 when nothing but the header would be left. */
-static size_t strip_templates(struct fp_exporter *x, struct fp_stream *s, size_t len)
-{
-	size_t hdr = fp_encode_header_len(x->cfg->format);
-	size_t cut = s->tpl_end - hdr;
-	if (len - cut <= hdr)
-		return 0;
-	memcpy(s->tcp_buf, s->buf, hdr);
-	memcpy(s->tcp_buf + hdr, s->buf + s->tpl_end, len - s->tpl_end);
-	size_t n = len - cut;
-	s->tcp_buf[2] = (uint8_t)(n >> 8); /* IPFIX header: message length */
-	s->tcp_buf[3] = (uint8_t)n;
-	return n;
-}
-
-static void msg_send(struct fp_exporter *x, struct fp_stream *s)
-{
-	uint32_t nrec = s->enc.msg_records - s->msg_option_records;
-	size_t len = fp_encode_finish(&s->enc);
-	int tcp = s->only ? s->only->proto == FP_PROTO_TCP : x->cur->n_tcp > 0;
-	int udp = s->only ? s->only->proto == FP_PROTO_UDP : x->cur->n_tcp < x->cur->n;
-	size_t tcp_len = tcp ? strip_templates(x, s, len) : 0;
-
-	s->msg_meta.records = nrec;
-	if (udp)
-		pace(x, s);
-	for (unsigned i = 0; i < x->cur->n; i++) {
-		struct fp_collector *c = x->cur->c[i];
-		if (!feeds(s, c))
-			continue;
-		if (c->proto == FP_PROTO_UDP)
-			fp_collector_send(c, s->buf, len, &s->msg_meta, 0);
-		else if (tcp_len)
-			fp_collector_send(c, s->tcp_buf, tcp_len, &s->msg_meta, x->offline);
-		log_send_errors(c);
-	}
-	s->messages++;
-	s->records += nrec;
-	s->bytes += len;
-	fp_counter_add(&x->st.messages, 1);
-	fp_counter_add(&x->st.bytes_sent, len);
-	fp_counter_add(&x->st.records_exported, nrec);
-	s->msgs_since_tpl++;
-	s->msg_open = 0;
-}
-
-/* The templates (and options templates) alone in one message, numbered like the stream's next
- * one. */
-static size_t templates_msg(struct fp_exporter *x, struct fp_stream *s, uint8_t *buf, size_t cap)
-{
-	struct fp_encoder e;
-	if (s->started) {
-		e = s->enc; /* same domain, sequence and v9 uptime origin */
-		e.buf = buf;
-	} else {
-		encoder_start(x, &e, buf, cap);
-	}
-	e.cap = cap < x->cur->max_msg ? cap : x->cur->max_msg;
-	fp_encode_begin(&e, export_time(x));
-	fp_encode_templates(&e);
-	if (!x->cfg->no_options)
-		fp_encode_options_templates(&e);
-	if (x->cfg->sample_n > 1)
-		fp_encode_sampling_template(&e);
-	if (x->cfg->dpi && !x->cfg->no_options)
-		fp_encode_app_template(&e);
-	return fp_encode_finish(&e);
-}
-
-/* What a new TCP connection starts with (the transport renumbers it for the connection). */
-size_t fp_exporter_greeting(void *ctx, uint8_t *buf, size_t cap)
-{
-	struct fp_stream *s = ctx;
-	return templates_msg(s->x, s, buf, cap);
-}
-
-/* A new collector list (SIGHUP), duplicate mode: its UDP collectors get the templates now,
- * before any data, even into the middle of a message being built (TCP ones get them when they
- * connect). In balance mode a new collector comes with a new stream, which starts with them. */
-static void announce_templates(struct fp_exporter *x)
-{
-	struct fp_stream *s = x->dup;
-	if (x->balance || !s->started || x->cur->n_tcp == x->cur->n ||
-	    x->cfg->format == FP_FORMAT_NFV5)
-		return;
-	size_t len = templates_msg(x, s, s->tcp_buf, sizeof(s->tcp_buf));
-	struct fp_msg_meta none = {0};
-	for (unsigned i = 0; i < x->cur->n; i++)
-		if (x->cur->c[i]->proto == FP_PROTO_UDP)
-			fp_collector_send(x->cur->c[i], s->tcp_buf, len, &none, 0);
-	if (x->cfg->format == FP_FORMAT_NFV9)
-		s->enc.seq++; /* v9 numbers export packets: this was one */
-	fp_counter_add(&x->st.template_messages, 1);
-}
-
-/* Keep stream collectors moving: connect, write what is queued. */
-static void pump_collectors(struct fp_exporter *x)
-{
-	if (x->cur->n_tcp == 0)
-		return;
-	uint64_t now = fp_mono_ns() / 1000000;
-	for (unsigned i = 0; i < x->cur->n; i++) {
-		fp_collector_pump(x->cur->c[i], now);
-		log_send_errors(x->cur->c[i]);
-	}
-}
-
-/* Balance mode: the stream of the collector this flow belongs to. The key is hashed in its
- * canonical orientation, so both directions of a connection meet at one collector. */
-static struct fp_stream *stream_for(const struct fp_exporter *x, const struct fp_record *r)
-{
-	if (x->ns == 1)
-		return x->sv[0];
-	struct fp_flow_key k = r->key;
-	fp_key_canonicalize(&k);
-	uint64_t h = fp_key_hash(&k) >> 32;
-	return x->sv[(h * x->ns) >> 32];
-}
-
-/* --dpi: the first record of an application in this stream (since the last options) is preceded
- * by an options record naming its id, as NBAR exporters do, so collectors show names. */
-static void name_app(struct fp_exporter *x, struct fp_stream *s, const struct fp_app *app)
-{
-	uint16_t id = fp_app_id(app);
-	if (s->app_named[id / 8] & (1u << (id % 8)))
-		return;
-	const char *name = fp_app_id_name(app);
-	if (fp_encode_app_name(&s->enc, id, name) != 0) {
-		msg_send(x, s);
-		msg_begin(x, s);
-		if (fp_encode_app_name(&s->enc, id, name) != 0)
-			return;
-	}
-	s->msg_option_records++;
-	s->app_named[id / 8] |= (uint8_t)(1u << (id % 8));
-}
-
-static void add_one(struct fp_exporter *x, struct fp_stream *s, const struct fp_record *r,
-		    const struct fp_app *app)
-{
-	if (!s->msg_open)
-		msg_begin(x, s);
-	if (app && (app->flags & FP_APP_CLASSIFIED) && !x->cfg->no_options &&
-	    x->cfg->format != FP_FORMAT_NFV5)
-		name_app(x, s, app);
-	if (fp_encode_record_app(&s->enc, r, app) != 0) {
-		msg_send(x, s);
-		msg_begin(x, s);
-		fp_encode_record_app(&s->enc, r, app); /* an empty message has room for one */
-	}
-	s->msg_meta.packets += r->packets;
-	s->msg_meta.octets += r->octets;
-	fp_counter_add(&x->st.records_by_family[r->key.ipver == 6], 1);
-	fp_counter_add(&x->st.packets_exported, r->packets);
-	fp_counter_add(&x->st.octets_exported, r->octets);
 }
 
 static void add_record(struct fp_exporter *x, const struct fp_record *r, const struct fp_app *app)
 {
-	struct fp_stream *s = stream_for(x, r);
 	if (x->offline && r->last_us / 1000 > x->clock_ms)
 		x->clock_ms = r->last_us / 1000;
-	/* every sink gets the record whole, whatever the export format can carry */
+	/* every sink gets the record whole, whatever its format can carry */
 	uint64_t now = x->offline ? x->clock_ms : x->now_ms;
 	for (unsigned i = 0; i < x->n_sinks; i++)
 		x->sinks[i].ops->take(x->sinks[i].priv, r, app, now);
-	if (x->cfg->format != FP_FORMAT_NFV5) {
-		add_one(x, s, r, app);
-		return;
-	}
-	/* v5 carries IPv4 only, in 32-bit counters: IPv6 flows are counted as not exportable, and a
-	 * flow past 2^32 packets or octets goes out in several records that add up exactly. */
-	if (r->key.ipver != 4) {
-		fp_counter_add(&x->st.records_not_exportable, 1);
-		return;
-	}
-	struct fp_record part = *r;
-	uint64_t packets = r->packets, octets = r->octets;
-	do {
-		part.packets = packets < FP_NFV5_MAX_COUNT ? packets : FP_NFV5_MAX_COUNT;
-		part.octets = octets < FP_NFV5_MAX_COUNT ? octets : FP_NFV5_MAX_COUNT;
-		packets -= part.packets;
-		octets -= part.octets;
-		add_one(x, s, &part, NULL);
-	} while (packets || octets);
 }
 
-/* The streams of the set just loaded: one per collector in balance mode, else the one. */
-static void load_streams(struct fp_exporter *x)
+/* One burst from each worker's ring; the records taken, *all_done cleared while a worker runs or
+ * its ring held a full burst. */
+static unsigned drain_rings(struct fp_exporter *x, int *all_done)
 {
-	if (x->balance && x->cur->n) {
-		x->sv = x->cur->s;
-		x->ns = x->cur->n;
-	} else {
-		x->sv = &x->dup;
-		x->ns = 1;
+	static struct fp_record recs[DRAIN_BURST];
+	static struct fp_app apps[DRAIN_BURST]; /* --dpi: beside each record */
+	unsigned got = 0;
+	*all_done = 1;
+	for (unsigned w = 0; w < x->n_workers; w++) {
+		/* Read `done` before draining: records pushed before it are then seen. */
+		int done = __atomic_load_n(&x->workers[w].done, __ATOMIC_ACQUIRE);
+		const struct fp_ring *ring = &x->workers[w].ring;
+		unsigned n = fp_ring_pop_burst_side(&x->workers[w].ring, recs, apps, DRAIN_BURST);
+		/* IPv4 first, then IPv6: each family switch costs a set header and padding */
+		for (int v6 = 0; v6 <= 1; v6++)
+			for (unsigned i = 0; i < n; i++)
+				if ((recs[i].key.ipver == 6) == v6)
+					add_record(x, &recs[i], ring->side ? &apps[i] : NULL);
+		got += n;
+		if (!done || n == DRAIN_BURST)
+			*all_done = 0;
 	}
+	return got;
 }
 
 static void *exporter_main(void *arg)
 {
 	struct fp_exporter *x = arg;
-	static struct fp_record recs[DRAIN_BURST];
-	static struct fp_app apps[DRAIN_BURST]; /* --dpi: beside each record */
-	unsigned idle = 0, busy = 0;
+	unsigned idle = 0;
 
-	/* The collector set is read under QSBR: one quiescent state per loop, and `cur` is only
-	 * used within the loop that loaded it (SIGHUP swaps the set). */
+	/* What sinks read from other threads (the collector set, swapped by SIGHUP) is read under
+	 * QSBR: one quiescent state per loop, and a sink uses what its `begin` loaded only within
+	 * that loop. */
 	urcu_qsbr_register_thread();
 	for (;;) {
 		urcu_qsbr_quiescent_state();
-		x->cur = rcu_dereference(x->cset);
-		load_streams(x);
-		if (x->cur != x->prev_set) {
-			x->prev_set = x->cur;
-			announce_templates(x);
-		}
-		update_pace(x);
 		x->now_ms = fp_wall_ms();
+		for (unsigned i = 0; i < x->n_sinks; i++)
+			if (x->sinks[i].ops->begin)
+				x->sinks[i].ops->begin(x->sinks[i].priv);
 		if (__atomic_exchange_n(&x->json_reopen, 0, __ATOMIC_RELAXED))
 			for (unsigned i = 0; i < x->n_sinks; i++)
 				x->sinks[i].ops->reopen(x->sinks[i].priv);
-		unsigned got = 0;
-		int all_done = 1;
-
-		for (unsigned w = 0; w < x->n_workers; w++) {
-			/* Read `done` before draining: records pushed before it are then seen. */
-			int done = __atomic_load_n(&x->workers[w].done, __ATOMIC_ACQUIRE);
-			const struct fp_ring *ring = &x->workers[w].ring;
-			unsigned n =
-			    fp_ring_pop_burst_side(&x->workers[w].ring, recs, apps, DRAIN_BURST);
-			/* IPv4 first, then IPv6: each family switch costs a set header and padding
-			 */
-			for (int v6 = 0; v6 <= 1; v6++)
-				for (unsigned i = 0; i < n; i++)
-					if ((recs[i].key.ipver == 6) == v6)
-						add_record(x, &recs[i],
-							   ring->side ? &apps[i] : NULL);
-			got += n;
-			if (!done || n == DRAIN_BURST)
-				all_done = 0;
-		}
-		if (got) {
+		int all_done;
+		unsigned got = drain_rings(x, &all_done);
+		if (got)
 			idle = 0;
-			if ((++busy & 63) == 0)
-				pump_collectors(x);
-			continue;
-		}
-		pump_collectors(x);
-		if (all_done)
+		else if (all_done)
 			break;
-		/* Nothing queued: send what is pending after a short wait, keep templates fresh. */
+		else
+			idle++;
+		uint64_t clock = fp_exporter_time(x);
 		for (unsigned i = 0; i < x->n_sinks; i++)
-			x->sinks[i].ops->tick(x->sinks[i].priv, export_time(x), idle == 0);
-		++idle;
-		for (unsigned i = 0; i < x->ns; i++) {
-			struct fp_stream *s = x->sv[i];
-			if (idle >= 20 && s->msg_open)
-				msg_send(x, s);
-			else if (!s->msg_open && s->started &&
-				 (templates_due(x, s) || options_due(x, s))) {
-				msg_begin(x, s);
-				msg_send(x, s);
-			}
-		}
-		usleep(500);
+			x->sinks[i].ops->tick(x->sinks[i].priv, clock, idle);
+		if (!got)
+			usleep(500);
 	}
-	for (unsigned i = 0; i < x->ns; i++) {
-		struct fp_stream *s = x->sv[i];
-		if (s->msg_open)
-			msg_send(x, s);
-		/* Final totals: one last message with the options records (RFC 7011 §4: at
-		 * shutdown). */
-		if (s->started && !x->cfg->no_options) {
-			s->msgs_since_tpl = x->cfg->template_packets; /* templates + options now */
-			s->last_opt_mono_ms = 0;
-			msg_begin(x, s);
-			msg_send(x, s);
-		}
-	}
-	for (unsigned i = 0; i < x->n_sinks;
-	     i++) /* everything out (or counted) before the summary */
-		x->sinks[i].ops->finish(x->sinks[i].priv, export_time(x));
-	if (x->unpaced_since_ns)
-		fp_counter_add(&x->st.unpaced_ms, (fp_mono_ns() - x->unpaced_since_ns) / 1000000);
-	/* Stream collectors get what is queued, then a clean close. */
-	for (unsigned i = 0; i < x->cur->n; i++) {
-		fp_collector_drain(x->cur->c[i], FP_DRAIN_MS);
-		log_send_errors(x->cur->c[i]);
-	}
+	/* everything out (or counted) before the summary; files first, collectors (which may wait
+	 * for a TCP peer) last, as registered */
+	for (unsigned i = 0; i < x->n_sinks; i++)
+		x->sinks[i].ops->finish(x->sinks[i].priv, fp_exporter_time(x));
 	urcu_qsbr_unregister_thread();
 	struct timespec cpu;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
 	x->cpu_seconds = (double)cpu.tv_sec + cpu.tv_nsec / 1e9;
 	return NULL;
-}
-
-static struct fp_stream *stream_new(struct fp_exporter *x, struct fp_collector *only)
-{
-	struct fp_stream *s = calloc(1, sizeof(*s));
-	if (s == NULL) {
-		fp_log(LOG_ERR, "cannot allocate an export stream");
-		return NULL;
-	}
-	s->x = x;
-	s->only = only;
-	return s;
 }
 
 int fp_exporter_init(struct fp_exporter *x, const struct fp_config *cfg, struct fp_worker *workers,
@@ -636,104 +134,7 @@ int fp_exporter_init(struct fp_exporter *x, const struct fp_config *cfg, struct 
 	x->n_workers = n_workers;
 	x->offline = offline;
 	x->balance = cfg->collector_balance;
-	x->dup = stream_new(x, NULL);
-	return x->dup ? 0 : -1;
-}
-
-/* Close and free the collectors of `set` that `keep` does not hold (and their streams), then the
- * set. */
-static void set_free(struct fp_collector_set *set, const struct fp_collector_set *keep)
-{
-	if (set == NULL)
-		return;
-	for (unsigned i = 0; i < set->n; i++) {
-		int kept = 0;
-		for (unsigned j = 0; keep && j < keep->n; j++)
-			kept |= keep->c[j] == set->c[i];
-		if (!kept) {
-			fp_collector_close(set->c[i]);
-			free(set->c[i]);
-			free(set->s[i]);
-		}
-	}
-	free(set);
-}
-
-/* A set for cfg's collectors: those of `old` with the same name are taken over (socket, TCP
- * connection, backlog and stream intact), the others opened. NULL after logging what failed. */
-static struct fp_collector_set *set_open(struct fp_exporter *x, const struct fp_config *cfg,
-					 const struct fp_collector_set *old)
-{
-	struct fp_collector_set *set = calloc(1, sizeof(*set));
-	if (set == NULL)
-		return NULL;
-	set->max_msg = 65535 - 8 - 40;
-	for (unsigned i = 0; i < cfg->n_collectors; i++) {
-		struct fp_collector *c = NULL;
-		struct fp_stream *s = NULL;
-		for (unsigned j = 0; old && j < old->n; j++)
-			if (strcmp(old->c[j]->name, cfg->collectors[i].name) == 0) {
-				c = old->c[j];
-				s = old->s[j];
-			}
-		if (c == NULL) {
-			c = malloc(sizeof(*c));
-			if (c == NULL)
-				goto fail;
-			*c = cfg->collectors[i];
-			if (x->balance && (s = stream_new(x, c)) == NULL) {
-				free(c);
-				goto fail;
-			}
-			int e = fp_collector_open(c, cfg->export_backlog, fp_exporter_greeting,
-						  s ? s : x->dup);
-			if (e) {
-				fp_log(LOG_ERR, "collector %s: %s", c->name, strerror(-e));
-				free(c);
-				free(s);
-				goto fail;
-			}
-		}
-		set->c[set->n] = c;
-		set->s[set->n++] = s;
-		set->n_tcp += c->proto == FP_PROTO_TCP;
-		size_t m = fp_collector_max_payload(c, cfg->mtu);
-		if (m < set->max_msg)
-			set->max_msg = m;
-	}
-	if (set->max_msg > cfg->mtu - 28)
-		set->max_msg = cfg->mtu - 28;
-	return set;
-fail:
-	set_free(set, old);
-	return NULL;
-}
-
-int fp_exporter_open_collectors(struct fp_exporter *x)
-{
-	x->cur = set_open(x, x->cfg, NULL);
-	x->cset = x->prev_set = x->cur;
-	return x->cur ? 0 : -1;
-}
-
-int fp_exporter_reload(struct fp_exporter *x, const struct fp_config *cfg)
-{
-	struct fp_collector_set *old = x->cset; /* only this thread writes the pointer */
-	struct fp_collector_set *set = set_open(x, cfg, old);
-	if (set == NULL)
-		return -1;
-	rcu_assign_pointer(x->cset, set);
-	urcu_qsbr_synchronize_rcu(); /* the exporter has left every loop that used `old` */
-	set_free(old, set);
 	return 0;
-}
-
-void fp_exporter_close_collectors(struct fp_exporter *x)
-{
-	set_free(x->cset, NULL);
-	x->cset = x->cur = NULL;
-	free(x->dup);
-	x->dup = NULL;
 }
 
 int fp_exporter_start(struct fp_exporter *x)

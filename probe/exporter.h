@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The exporter thread: drains every worker's ring, encodes records into MTU-sized IPFIX or v9
- * messages, sends them to the collectors, refreshes templates, paces the send rate.
+ * The exporter thread (exporter.c): drains every worker's ring and hands each record to every
+ * output (sink.h). The collectors are one of them (collectors.c): records encoded into MTU-sized
+ * IPFIX or v9 messages, templates refreshed, the send rate paced.
  *
  * A stream is one encoder with its own sequence numbers, templates and options timing (RFC 7011
  * §3.1: sequence numbers count per transport session and observation domain). In duplicate
@@ -69,7 +70,7 @@ struct fp_collector_set {
 struct fp_exporter {
 	const struct fp_config *cfg;
 	struct fp_jsonout *json;	    /* --json, or NULL (also among the sinks) */
-	struct fp_sink sinks[FP_MAX_SINKS]; /* outputs beside the collectors: JSON, flow files */
+	struct fp_sink sinks[FP_MAX_SINKS]; /* JSON, flow files, then the collectors */
 	unsigned n_sinks;
 	uint64_t now_ms;		   /* live: the wall clock, read once per loop */
 	struct fp_collector_set *cset;	   /* RCU: published by the main thread */
@@ -94,6 +95,10 @@ struct fp_exporter {
 	int json_reopen;       /* set (relaxed) by SIGHUP: sinks reopen their files */
 	uint64_t unpaced_since_ns; /* 0 = paced */
 	struct fp_exporter_stats st;
+	uint64_t records_lost; /* records TCP collector backlogs dropped (counted in after_send) */
+	int lost_errno;	       /* the collector's error when it last dropped */
+	uint64_t busy_loops;
+	char targets[512];  /* the collectors' names, for messages */
 	double cpu_seconds; /* the exporter thread's CPU time, set when it ends */
 	pthread_t thread;
 };
@@ -103,7 +108,8 @@ int fp_exporter_init(struct fp_exporter *x, const struct fp_config *cfg, struct 
 		     unsigned n_workers, int offline);
 int fp_exporter_start(struct fp_exporter *x);
 
-/* Open the collectors of the config given to init. Main thread, before start. 0 or -1 (logged). */
+/* Open the collectors of the config given to init and add them as the last sink. Main thread,
+ * before start, after the other sinks. 0 or -1 (logged). */
 int fp_exporter_open_collectors(struct fp_exporter *x);
 
 /* SIGHUP: switch to `cfg`'s collector list; collectors with an unchanged spec keep their socket,
@@ -118,6 +124,14 @@ void fp_exporter_close_collectors(struct fp_exporter *x);
 /* fp_greeter_fn for TCP collectors (`ctx` = their stream): the templates, alone in a message.
  * Exporter thread (it runs inside fp_collector_pump). */
 size_t fp_exporter_greeting(void *ctx, uint8_t *buf, size_t cap);
+
+/* Export time: the packet clock offline (the first packet's time before any record), the wall
+ * clock live; and v9's sysUpTime origin. Exporter thread. */
+uint64_t fp_exporter_time(const struct fp_exporter *x);
+uint64_t fp_exporter_boot_ms(const struct fp_exporter *x);
+
+/* The collectors as a sink (collectors.c); fp_exporter_open_collectors adds it. */
+extern const struct fp_sink_ops fp_collectors_ops;
 
 /* Counters, readable from any thread (relaxed). */
 void fp_exporter_stats_read(const struct fp_exporter *x, struct fp_exporter_stats *out);

@@ -147,10 +147,10 @@ static void flowdir_take(void *priv, const struct fp_record *r, const struct fp_
 }
 
 /* Live, the wall clock completes a slot's file even when no record came in it. */
-static void flowdir_tick(void *priv, uint64_t clock_ms, int first_idle)
+static void flowdir_tick(void *priv, uint64_t clock_ms, unsigned idle)
 {
 	struct fp_flowdir *d = priv;
-	(void)first_idle;
+	(void)idle;
 	if (!d->live)
 		return;
 	uint64_t slot = slot_of(d, clock_ms);
@@ -189,6 +189,7 @@ static const char *flowdir_target(const void *priv)
 const struct fp_sink_ops fp_flowdir_ops = {
     .name = "flow-dir",
     .lost_what = "flow records",
+    .lost_how = "not written to --flow-dir",
     .remedy = "free space on its file system or fix its permissions; the next slot's file is "
 	      "tried each time",
     .take = flowdir_take,

@@ -270,10 +270,10 @@ static void json_take(void *p, const struct fp_record *r, const struct fp_app *a
 	fp_jsonout_write(p, r, app);
 }
 
-static void json_tick(void *p, uint64_t clock_ms, int first_idle)
+static void json_tick(void *p, uint64_t clock_ms, unsigned idle)
 {
 	(void)clock_ms;
-	if (first_idle)
+	if (idle == 1)
 		fp_jsonout_flush(p);
 }
 
@@ -305,6 +305,7 @@ static const char *json_target(const void *p)
 const struct fp_sink_ops fp_jsonout_ops = {
     .name = "json",
     .lost_what = "JSON lines",
+    .lost_how = "not written to --json",
     .remedy = "free space, or keep its reader reading",
     .take = json_take,
     .tick = json_tick,

@@ -325,9 +325,10 @@ static void capture_stats(const struct fp_config *cfg, struct fp_capture_stats *
 }
 
 /* What was lost so far: records inside the probe (a worker's ring to the exporter was full),
- * records a TCP collector's backlog dropped, packets the kernel or NIC dropped. */
+ * packets the kernel or NIC dropped, records an output took but could not keep (a TCP
+ * collector's backlog, a full disk). */
 struct losses {
-	uint64_t records_ring, records_backlog, packets_capture;
+	uint64_t records_ring, packets_capture;
 	uint64_t sink_records[FP_MAX_SINKS]; /* records a sink took but could not keep */
 };
 
@@ -340,12 +341,6 @@ static void read_losses(struct fp_worker *workers, unsigned nw, struct fp_export
 	memset(l, 0, sizeof(*l));
 	read_totals(workers, nw, &t, pw);
 	l->records_ring = t.records_dropped;
-	urcu_qsbr_read_lock();
-	const struct fp_collector_set *set = rcu_dereference(x->cset);
-	for (unsigned i = 0; set && i < set->n; i++)
-		l->records_backlog +=
-		    __atomic_load_n(&set->c[i]->backlog.dropped.records, __ATOMIC_RELAXED);
-	urcu_qsbr_read_unlock();
 	(void)workers;
 	capture_stats(cfg, &cs);
 	l->packets_capture = cs.dropped + cs.if_dropped;
@@ -361,7 +356,6 @@ static void log_losses(const struct losses *l, const struct losses *since, const
 		       int prio, const struct fp_config *cfg)
 {
 	uint64_t ring = l->records_ring - since->records_ring;
-	uint64_t backlog = l->records_backlog - since->records_backlog;
 	uint64_t cap = l->packets_capture - since->packets_capture;
 	for (unsigned i = 0; i < exporter.n_sinks; i++) {
 		const struct fp_sink *k = &exporter.sinks[i];
@@ -370,8 +364,8 @@ static void log_losses(const struct losses *l, const struct losses *since, const
 		if (n == 0)
 			continue;
 		k->ops->stats(k->priv, &ss);
-		fp_log(prio, "LOSS%s: %lu %s not written to --%s %s (%s): %s", when,
-		       (unsigned long)n, k->ops->lost_what, k->ops->name, k->ops->target(k->priv),
+		fp_log(prio, "LOSS%s: %lu %s %s %s (%s): %s", when, (unsigned long)n,
+		       k->ops->lost_what, k->ops->lost_how, k->ops->target(k->priv),
 		       strerror(ss.last_errno), k->ops->remedy);
 	}
 	if (ring)
@@ -381,11 +375,6 @@ static void log_losses(const struct losses *l, const struct losses *since, const
 		       "slower than the flows); raise --ring-size, or spread the export with "
 		       "--collector-mode balance",
 		       when, (unsigned long)ring);
-	if (backlog)
-		fp_log(prio,
-		       "LOSS%s: %lu flow records dropped from TCP collector backlogs: a collector "
-		       "was down or slower than the flows; raise --export-backlog",
-		       when, (unsigned long)backlog);
 	if (cap)
 		fp_log(prio,
 		       "LOSS%s: %lu packets dropped by the kernel or NIC before capture: the "
@@ -1020,7 +1009,7 @@ static int report(struct run *r)
 	/* The last lines say what was lost in the whole run, whatever was warned before. */
 	read_losses(r->workers, r->nw, &exporter, &r->cfg, &lost);
 	log_losses(&lost, &none, " in this run", LOG_ERR, &r->cfg); /* even with --quiet */
-	int rc = lost.records_ring || lost.records_backlog ? EXIT_FAILURE : EXIT_SUCCESS;
+	int rc = lost.records_ring ? EXIT_FAILURE : EXIT_SUCCESS;
 	for (unsigned i = 0; i < exporter.n_sinks; i++)
 		if (lost.sink_records[i])
 			rc = EXIT_FAILURE;

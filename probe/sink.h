@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * An output that takes every flow record beside the collectors: JSON lines, nfcapd files. The
- * exporter thread hands each record to every sink, ticks them while it waits for records and
- * closes them at the end; it does not know which sinks exist. Each sink keeps its own losses
+ * An output that takes every flow record: the collectors, JSON lines, nfcapd files. The exporter
+ * thread begins each loop on every sink, hands each record to every sink, ticks them every loop
+ * and finishes them at the end; it does not know which sinks exist. Each sink keeps its own losses
  * under the same names (records taken, records not kept, the last error), which the summary,
  * the metrics and the last lines read.
  */
@@ -24,14 +24,18 @@ struct fp_sink_stats {
 struct fp_sink_ops {
 	const char *name;      /* "json", "flow-dir": the summary's and metrics' label */
 	const char *lost_what; /* what a loss loses, for the LOSS line ("JSON lines") */
+	const char *lost_how;  /* how, before the target: "not written to --json" */
 	const char *remedy;    /* what to do about it, for the LOSS line */
+	/* The start of every exporter loop: read what other threads publish (may be NULL). */
+	void (*begin)(void *priv);
 	/* One record, with what --dpi found (or NULL); `clock_ms` is the export time (packet time
 	 * for a file, wall clock live). Exporter thread. */
 	void (*take)(void *priv, const struct fp_record *r, const struct fp_app *app,
 		     uint64_t clock_ms);
-	/* No record waiting: `clock_ms` as above; `first_idle` on the first idle loop after
-	 * records (a moment to flush). Exporter thread. */
-	void (*tick)(void *priv, uint64_t clock_ms, int first_idle);
+	/* Every loop, after its records: `clock_ms` as above; `idle` 0 in a loop that brought
+	 * records, else how many loops in a row brought none (1: the first, a moment to flush).
+	 * Exporter thread. */
+	void (*tick)(void *priv, uint64_t clock_ms, unsigned idle);
 	/* SIGHUP: reopen files that logrotate may have moved. Exporter thread. */
 	void (*reopen)(void *priv);
 	/* The end of the run: everything out, files complete. Exporter thread. */
@@ -47,6 +51,6 @@ struct fp_sink {
 	void *priv;
 };
 
-#define FP_MAX_SINKS 4
+#define FP_MAX_SINKS 6
 
 #endif

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # DPDK backend on this machine's virtual devices (no hugepages, no NIC):
 #  1. net_pcap reads the generated capture, --count = its packet count: nfdump's flows, packets
-#     and bytes equal the ground truth, as in pcap mode;
+#     and bytes equal the ground truth, as in pcap mode, at nfcapd and in --flow-dir files;
 #  2. two workers, one net_pcap file per rx queue: each worker counts its own file exactly;
 #     two ports, one worker: --fields ingress gives each port's flows its index (--ifindex);
 #     --biflow with one direction per port (a TAP): one record per connection;
@@ -30,7 +30,7 @@ note "1. net_pcap, 1 worker, --count = packets in the file"
 port=$(free_udp_port)
 start_nfcapd "$T/nf1" "$port" -B 16777216
 "$FLUXPROBE" --dpdk --count "$(json_get "$T/truth.json" packets)" --collector "127.0.0.1:$port" \
-	--idle-timeout 600 --active-timeout 600 --summary json -q \
+	--flow-dir "$T/fd1" --idle-timeout 600 --active-timeout 600 --summary json -q \
 	-- "${eal[@]}" -l 0,1 --vdev "net_pcap0,rx_pcap=$T/in.pcap" >"$T/s1.json"
 sleep 0.5
 stop_nfcapd
@@ -39,6 +39,12 @@ expect_eq "port 0 ipackets" "$(json_get "$T/s1.json" ports.0.ipackets)" "$(json_
 expect_collector "nfdump flows" "$(nfdump_stat "$T/nf1" Flows)" "$(json_get "$T/truth.json" flows)"
 expect_collector "nfdump packets" "$(nfdump_stat "$T/nf1" Packets)" "$(json_get "$T/truth.json" packets)"
 expect_collector "nfdump bytes" "$(nfdump_stat "$T/nf1" Bytes)" "$(json_get "$T/truth.json" bytes)"
+# the same records in the probe's own flow files (--flow-dir beside the collector)
+ls "$T/fd1" | grep -q current && fail "DPDK --flow-dir left a temporary file: $(ls "$T/fd1")"
+for what in Flows Packets Bytes; do
+	expect_eq "--flow-dir (nfdump -R) ${what,,}" "$(nfdump_stat "$T/fd1" $what)" \
+		"$(json_get "$T/truth.json" ${what,,})"
+done
 
 note "2. two workers, one file per rx queue"
 "$FPGEN" -o "$T/a.pcap" -n 40000 -f 4000 -r 21 >"$T/a.json"

@@ -9,8 +9,11 @@
 #  3. --fields all --decap auto: ingress interface, VLAN and MPLS labels per flow equal the
 #     truth (tests/fields_check.py, as for nfcapd); --biflow: in + out packets = the truth;
 #  4. --subdir-layout 1 puts files in year/month/day; --flow-dir-max removes the oldest and
-#     keeps nfexpire's view of the directory (.nfstat) true;
-#  5. live in a network namespace, stopped with SIGTERM: complete files only;
+#     keeps nfexpire's view of the directory (.nfstat) true; --flow-dir-max-age keeps the slots
+#     within the age of the newest;
+#  5. live in a network namespace across a minute with --rotate 60: one file per minute on the
+#     wall clock, every record in the file of its minute; stopped with SIGTERM: complete files
+#     only;
 #  6. a directory on a full file system: the loss is counted and said, capture goes on, exit 1.
 source "$(dirname "$0")/lib.sh"
 here=$(dirname "$0")
@@ -20,6 +23,23 @@ records() { # DIR: "proto|src|dst|sport|dport|vlan|packets|bytes" per record, so
 	nfdump -R "$1" -q -N -6 -o 'fmt:%pr|%sa|%da|%sp|%dp|%svln|%ipkt|%ibyt' | tr -d ' ' | sort
 }
 stat_of() { nfdump_stat "$1" "$2"; }
+# each record of DIR in the file of its export slot: received time within [slot, slot + SEC)
+in_slots() { # DIR SEC
+	local f
+	for f in $(ls "$1"); do
+		nfdump -r "$1/$f" -q -N -o 'fmt:%tr' | python3 -c '
+import datetime, sys
+name, sec = sys.argv[1], int(sys.argv[2])
+start = datetime.datetime.strptime(name[len("nfcapd."):], "%Y%m%d%H%M")
+for line in sys.stdin:
+    if line.startswith("No matching flows"):  # an empty slot (live: a file every slot)
+        continue
+    t = datetime.datetime.strptime(line.strip(), "%Y-%m-%d %H:%M:%S.%f")
+    if not start <= t < start + datetime.timedelta(seconds=sec):
+        sys.exit("%s: a record received %s" % (name, line.strip()))
+' "$f" "$2" || return 1
+	done
+}
 
 note "1. 20 minutes of traffic, --rotate 300"
 "$FPGEN" -o "$T/in.pcap" -n 240000 -f 24000 -6 30 -V 30 -p 200 -r 5 -c "$T/truth.csv" \
@@ -67,18 +87,7 @@ for p in tcp udp icmp; do
 	n=$(awk -F'|' -v p=$p '(p == "tcp" && $1 == 6) || (p == "udp" && $1 == 17) || (p == "icmp" && ($1 == 1 || $1 == 58))' "$T/got" | wc -l)
 	expect_eq "nfdump -I $p flows = $p records in the files" "$(stat_of "$T/fd" "Flows_$p")" "$n"
 done
-# each record in the file of its export slot: received time within [slot, slot + 300 s)
-for f in $(cat "$T/files"); do
-	nfdump -r "$T/fd/$f" -q -N -o 'fmt:%tr' | python3 -c '
-import datetime, sys
-name = sys.argv[1]
-start = datetime.datetime.strptime(name[len("nfcapd."):], "%Y%m%d%H%M")
-for line in sys.stdin:
-    t = datetime.datetime.strptime(line.strip(), "%Y-%m-%d %H:%M:%S.%f")
-    if not start <= t < start + datetime.timedelta(seconds=300):
-        sys.exit("%s: a record received %s" % (name, line.strip()))
-' "$f" || fail "a record outside its file's slot"
-done
+in_slots "$T/fd" 300 || fail "a record outside its file's slot"
 note "every record is in the file of its export slot"
 
 note "2. compressions"
@@ -122,20 +131,47 @@ expect_eq "nfexpire's view: files" "$(nfexpire -l "$T/max" | awk '/^Numfiles/ {p
 expect_eq "nfexpire's view: size" "$(nfexpire -l "$T/max" | awk '/^Filesize/ {print $2}')" \
 	"$(du -B1 -c "$T"/max/nfcapd.* | tail -1 | cut -f1)"
 
-note "5. live, SIGTERM"
+# --flow-dir-max-age 600: files of slots more than 10 minutes before the newest one go, logged
+"$FLUXPROBE" --read "$T/in.pcap" --flow-dir "$T/age" --flow-dir-max-age 600 2>"$T/age.log" ||
+	fail "--flow-dir-max-age failed"
+want=$(python3 - "$T/files" <<'PY'
+import sys, datetime
+names = [l.strip() for l in open(sys.argv[1]) if l.strip()]
+t = lambda n: datetime.datetime.strptime(n[7:], "%Y%m%d%H%M")
+newest = max(t(n) for n in names)
+print(" ".join(sorted(n for n in names if (newest - t(n)).total_seconds() <= 600)))
+PY
+)
+expect_eq "--flow-dir-max-age 600: files kept" "$(ls "$T/age" | tr '\n' ' ' | sed 's/ $//')" "$want"
+grep -q "removed the $(( $(wc -l <"$T/files") - $(wc -w <<<"$want") )) oldest files" "$T/age.log" ||
+	fail "age removals not logged: $(cat "$T/age.log")"
+
+note "5. live, across a minute on the wall clock (--rotate 60), SIGTERM"
 netns_up flowdir
 "$FPGEN" -o "$T/live.pcap" -n 20000 -f 2000 -V 0 -r 17 >"$T/live.json"
-ip netns exec "$NS" "$FLUXPROBE" --interface veth1 --flow-dir "$T/live" --summary json \
-	>"$T/ls.json" 2>"$T/live.log" &
+# start at :53-:55 of a minute, replay for 5 s with flows idling out after 1 s: records are
+# exported on both sides of the minute
+while s=$(date +%-S); [ "$s" -lt 53 ] || [ "$s" -gt 55 ]; do sleep 0.2; done
+ip netns exec "$NS" "$FLUXPROBE" --interface veth1 --flow-dir "$T/live" --rotate 60 \
+	--idle-timeout 1 --summary json >"$T/ls.json" 2>"$T/live.log" &
 probe=$!
 PIDS+=("$probe")
 for _ in $(seq 100); do grep -q "capturing on" "$T/live.log" && break; sleep 0.05; done
 sleep 0.5
-ip netns exec "$NS" tcpreplay -q -i veth0 --pps 20000 "$T/live.pcap" >/dev/null 2>&1 || fail "tcpreplay failed"
-sleep 0.5
+ip netns exec "$NS" tcpreplay -q -i veth0 --pps 4000 "$T/live.pcap" >/dev/null 2>&1 || fail "tcpreplay failed"
+while [ "$(date +%-S)" -ge 30 ]; do sleep 0.2; done # the next minute has begun
+sleep 1.5
 kill -TERM "$probe"
 wait "$probe" || fail "the live probe did not exit 0 after SIGTERM: $(tail -3 "$T/live.log")"
 ls "$T/live" | grep -q current && fail "a temporary file was left: $(ls "$T/live")"
+nfiles=$(ls "$T/live" | wc -l)
+[ "$nfiles" -ge 2 ] || fail "a run across a minute with --rotate 60 left $nfiles file(s): $(ls "$T/live")"
+in_slots "$T/live" 60 || fail "live: a record outside its file's minute"
+file_flows() { nfdump -r "$1" -I | awk -F': ' '$1 == "Flows" { print $2 }'; }
+per=$(for f in $(ls "$T/live"); do echo "$f: $(file_flows "$T/live/$f")"; done | tr '\n' ' ')
+note "live: $nfiles files ($per), every record in its minute"
+[ "$(for f in $(ls "$T/live"); do file_flows "$T/live/$f"; done | grep -vc '^0$')" -ge 2 ] ||
+	fail "live: records in fewer than two minutes' files: $per"
 expect_eq "live: records in the files = records exported" "$(records "$T/live" | wc -l)" \
 	"$(json_get "$T/ls.json" records_exported)"
 expect_eq "live: packets in the files = packets captured" "$(stat_of "$T/live" Packets)" \
