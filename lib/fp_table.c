@@ -5,8 +5,13 @@
  *   two buckets (two-choice hashing); the table has 2 bucket slots per pool entry, so at a full
  *   pool buckets are half full and a double overflow is rare (counted as a bucket eviction).
  *   A signature match is always confirmed by comparing the full key.
- * - Entries come from a pool allocated and touched at create time; the free list is threaded
- *   through the wheel links. Nothing on the packet path allocates.
+ * - Entries come from a pool mapped at create time but not touched: a new flow takes a freed
+ *   entry if there is one (the free list is threaded through the wheel links), else the next
+ *   never-used one, so only the entries that flows have used ever cost memory or page faults
+ *   (the kernel zeroes a page when it is first written: 2 MiB at a time with transparent huge
+ *   pages, one fault per 16k new flows). A small capture with the default 1M-flow table does not
+ *   pay for zeroing 128 MB at start. The buckets are spread by hash, so they are touched as a
+ *   whole soon anyway (16 bytes per flow slot). Nothing on the packet path calls the allocator.
  * - Expiry is a lazy timer wheel keyed by each flow's deadline (last packet + idle timeout, or
  *   + the FIN linger once TCP ended). The packet path never touches the wheel: it only moves
  *   `last_ms`. When a slot comes due, an entry whose real deadline moved on is refiled; the rest
@@ -134,6 +139,7 @@ struct fp_table {
 	size_t buckets_len, flows_len, more_len, lat_len; /* mapping sizes, for munmap */
 	uint64_t bucket_mask;
 	uint32_t free_head;
+	uint32_t fresh; /* entries [fresh, max_flows) were never used */
 	uint32_t max_flows;
 	uint64_t tick_ms;
 	uint64_t wheel_tick; /* every tick ≤ this one has been processed */
@@ -194,10 +200,7 @@ static size_t round_2m(size_t len)
 static void *side_map(const struct fp_table_config *cfg, size_t size, size_t *len)
 {
 	*len = round_2m((size_t)cfg->max_flows * size);
-	void *p = table_map(*len);
-	if (p)
-		memset(p, 0, (size_t)cfg->max_flows * size);
-	return p;
+	return table_map(*len);
 }
 
 struct fp_table *fp_table_create(const struct fp_table_config *cfg)
@@ -234,13 +237,9 @@ struct fp_table *fp_table_create(const struct fp_table_config *cfg)
 		goto fail_free;
 	if (t->buckets == NULL || t->flows == NULL)
 		goto fail_free;
-	/* Touch everything now: page faults belong to start-up, not to the first million packets.
-	 */
-	memset(t->buckets, 0, nb * sizeof(struct fp_bucket));
-	memset(t->flows, 0, (size_t)cfg->max_flows * sizeof(struct fp_flow));
-	for (uint32_t i = 0; i < cfg->max_flows; i++)
-		t->flows[i].wnext = i + 1 < cfg->max_flows ? i + 1 : NIL;
-	t->free_head = 0;
+	/* Anonymous mappings read as zeros: nothing to clear (see the top of this file). */
+	t->free_head = NIL;
+	t->fresh = 0;
 
 	uint32_t shortest = cfg->idle_ms;
 	if (cfg->fin_ms && cfg->fin_ms < shortest)
@@ -482,6 +481,8 @@ static uint32_t pick_victim(struct fp_table *t)
 static uint32_t flow_alloc(struct fp_table *t)
 {
 	if (t->free_head == NIL) {
+		if (t->fresh < t->max_flows)
+			return t->fresh++; /* never used: zero, as mapped */
 		flow_evict(t, pick_victim(t));
 	}
 	uint32_t i = t->free_head;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "fp_transport.h"
+#include "fp_sockdiag.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -106,6 +107,7 @@ int fp_collector_parse(const char *spec, struct fp_collector *c, char *err, size
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
+	c->diag_fd = -1;
 	if (strlen(spec) >= sizeof(c->name)) {
 		snprintf(err, errlen, "collector '%.40s...': too long", spec);
 		return -EINVAL;
@@ -168,6 +170,125 @@ int fp_collector_parse(const char *spec, struct fp_collector *c, char *err, size
 	return 0;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t mono_ms(void)
+{
+	return mono_ns() / 1000000;
+}
+
+/*
+ * A collector on this host: rather than pace datagrams at a rate that a far collector's default
+ * buffer survives, watch the receiving socket itself and send while it has room. The kernel
+ * charges each queued datagram's buffer (more than its payload) to the socket and drops a
+ * datagram that arrives above its receive buffer; we keep what is queued under half of it:
+ * - rx_est adds an estimate of each datagram's charge (payload + RX_CHARGE) to the queue last
+ *   seen; only when that would pass half the buffer is the socket looked up again (sock_diag,
+ *   a few microseconds), so a collector that keeps up costs one lookup per ~half buffer;
+ * - when the lookup says it is still too full, wait (50 µs sleeps, the collector needs the CPU)
+ *   and look again, up to RX_WAIT_MS (live) or RX_WAIT_OFFLINE_MS; then send anyway: a stalled
+ * collector does not stall the probe, and whatever its socket drops is read from its own counter
+ * and reported.
+ */
+#define RX_CHARGE 1024		/* an over-estimate of a datagram's buffer beyond its payload */
+#define RX_WAIT_MS 20		/* live: records wait in the rings meanwhile */
+#define RX_WAIT_OFFLINE_MS 2000 /* a file loses nothing by waiting */
+#define RX_SLEEP_NS 50000
+
+/* Look at the receiving socket: 0 when found (rx_* updated), else -errno. */
+static int rx_lookup(struct fp_collector *c)
+{
+	struct fp_rx_mem m;
+	c->rx_lookups++;
+	int rc = fp_sockdiag_udp_receiver(c->diag_fd, &c->self, &c->addr, &m);
+	if (rc != 0) {
+		c->rx_found = 0;
+		c->rx_next_lookup_ms = mono_ms() + 1000;
+		return rc;
+	}
+	/* Drops while we send: counted from the first socket seen on; a later socket (the
+	 * collector restarted) was made during the run, so all of its drops are ours. */
+	uint32_t d = m.inode == c->rx_inode ? m.drops - c->rx_drops_last
+		     : c->rx_inode	    ? m.drops
+					    : 0;
+	__atomic_store_n(&c->rx_drops, c->rx_drops + d, __ATOMIC_RELAXED);
+	c->rx_inode = m.inode;
+	c->rx_drops_last = m.drops;
+	c->rx_found = 1;
+	c->rx_rcvbuf = m.rcvbuf;
+	c->rx_est = m.queued;
+	return 0;
+}
+
+/* Wait until a datagram of `len` bytes fits in the receiving socket's half buffer. A receiver
+ * that did not make room within that time is stalled: datagrams go without waiting (its
+ * socket drops them, and counts them) until a look, every 100 ms, finds room again. */
+static void rx_room(struct fp_collector *c, size_t len, int offline)
+{
+	uint64_t charge = len + RX_CHARGE;
+	uint64_t max_wait_ns = (offline ? RX_WAIT_OFFLINE_MS : RX_WAIT_MS) * 1000000ull;
+	if (!c->rx_found || c->rx_stalled) {
+		if (mono_ms() < c->rx_next_lookup_ms || rx_lookup(c) != 0)
+			return; /* nothing receives there (or stalled): nothing to wait for */
+		if (c->rx_est + charge > c->rx_rcvbuf / 2) {
+			c->rx_next_lookup_ms = mono_ms() + 100;
+			return;
+		}
+		c->rx_stalled = 0;
+	}
+	if (c->rx_est + charge <= c->rx_rcvbuf / 2) {
+		c->rx_est += charge;
+		return;
+	}
+	uint64_t start = 0;
+	while (rx_lookup(c) == 0 && c->rx_est + charge > c->rx_rcvbuf / 2) {
+		uint64_t now = mono_ns();
+		if (start == 0) {
+			start = now;
+			c->rx_waits++;
+		} else if (now - start >= max_wait_ns) {
+			c->rx_wait_timeouts++;
+			c->rx_stalled = 1;
+			c->rx_next_lookup_ms = mono_ms() + 100;
+			break;
+		}
+		struct timespec ts = {0, RX_SLEEP_NS};
+		nanosleep(&ts, NULL);
+	}
+	if (start)
+		c->rx_wait_ns += mono_ns() - start;
+	c->rx_est += charge;
+}
+
+void fp_collector_rx_update(struct fp_collector *c)
+{
+	if (c->same_host && c->diag_fd >= 0)
+		rx_lookup(c);
+}
+
+/* Is the collector on this host, and can its socket be watched? Sets same_host (logged by the
+ * caller). */
+static void udp_same_host(struct fp_collector *c)
+{
+	socklen_t sl = sizeof(c->self);
+	c->diag_fd = -1;
+	if (getsockname(c->fd, (struct sockaddr *)&c->self, &sl) != 0 ||
+	    !fp_sockdiag_is_local(&c->self, &c->addr))
+		return;
+	c->diag_fd = fp_sockdiag_open();
+	if (c->diag_fd < 0)
+		return;
+	struct timeval tv = {0, 200000}; /* the kernel answers at once; never hang on it */
+	setsockopt(c->diag_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	c->same_host = 1;
+	rx_lookup(c);
+}
+
 static int udp_open(struct fp_collector *c)
 {
 	c->fd = socket(c->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -184,14 +305,8 @@ static int udp_open(struct fp_collector *c)
 		c->fd = -1;
 		return -e;
 	}
+	udp_same_host(c);
 	return 0;
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* The connection is gone (or never came): close, and try again after the backoff. */
@@ -429,6 +544,9 @@ void fp_collector_close(struct fp_collector *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+	if (c->diag_fd >= 0)
+		close(c->diag_fd);
+	c->diag_fd = -1;
 	if (c->proto != FP_PROTO_TCP)
 		return;
 	drop_pending(c);
@@ -606,6 +724,8 @@ void fp_collector_send(struct fp_collector *c, const void *buf, size_t len,
 		fp_collector_pump(c, mono_ms());
 		return;
 	}
+	if (c->same_host)
+		rx_room(c, len, wait);
 	ssize_t n = send(c->fd, buf, len, 0);
 	if (n < 0 && errno == ECONNREFUSED) {
 		/* That error was the ICMP answer to an earlier datagram, and reporting it cleared

@@ -96,6 +96,23 @@ struct fp_collector {
 	uint32_t out_seq;  /* its sequence number as the exporter numbered it */
 	uint32_t seq_base; /* the exporter's number of this connection's first message */
 	struct fp_msg_meta out_meta;
+	/* UDP to a collector on this host (fp_sockdiag): its socket's queue is watched, and a
+	 * datagram waits for room there instead of being paced by --export-rate */
+	int same_host;
+	int diag_fd;		      /* netlink socket for the lookups; -1 when not same_host */
+	struct sockaddr_storage self; /* our connected socket's address */
+	int rx_found;		      /* the receiving socket was there at the last lookup */
+	int rx_stalled;		      /* it made no room in time: not waited for */
+	uint32_t rx_rcvbuf;	      /* its receive buffer, from the last lookup */
+	uint32_t rx_drops_last;	      /* its drop counter at the last lookup */
+	uint32_t rx_inode;	      /* which socket that was (0: none seen yet) */
+	uint64_t rx_drops;	      /* datagrams it dropped while we sent (this run) */
+	uint64_t rx_est;	      /* bytes we believe queued there since the last lookup */
+	uint64_t rx_lookups;	      /* lookups made */
+	uint64_t rx_waits;	      /* datagrams that waited for room */
+	uint64_t rx_wait_ns;	      /* time spent waiting */
+	uint64_t rx_wait_timeouts;    /* waits that gave up (a stalled collector) and sent */
+	uint64_t rx_next_lookup_ms;   /* when nothing was found: the next try */
 	/* TLS only */
 	char host[128];	       /* the name (or address) the certificate must match */
 	void *ssl;	       /* SSL * of the connection, NULL when down */
@@ -122,9 +139,11 @@ int fp_collector_open(struct fp_collector *c, size_t backlog_bytes, fp_greeter_f
 void fp_collector_close(struct fp_collector *c);
 
 /*
- * Send one message. UDP: one datagram, errors counted. TCP: queued in the backlog (the oldest
- * messages dropped and counted if it is full), then as much written as the socket takes; with
- * `wait` set and the connection up, waits for room instead of dropping (offline runs).
+ * Send one message. UDP: one datagram, errors counted; to a collector on this host, after room
+ * in its socket (waiting up to 20 ms, 2 s with `wait` set). TCP: queued in the backlog (the
+ * oldest messages dropped and counted if it is full), then as much written as the socket takes;
+ * with `wait` set and the connection up, waits for room instead of dropping (offline runs:
+ * nothing is lost by waiting).
  */
 void fp_collector_send(struct fp_collector *c, const void *buf, size_t len,
 		       const struct fp_msg_meta *meta, int wait);
@@ -140,6 +159,10 @@ int fp_collector_pending(const struct fp_collector *c);
  * then close the stream cleanly (FIN, wait briefly for the collector's). Exporter thread, at
  * the end. */
 void fp_collector_drain(struct fp_collector *c, uint32_t timeout_ms);
+
+/* UDP on this host: look at the receiving socket now (its drops since the run began end up in
+ * rx_drops). No-op otherwise. Exporter thread. */
+void fp_collector_rx_update(struct fp_collector *c);
 
 /* Largest payload that keeps one UDP datagram within `mtu` for this collector's family. */
 size_t fp_collector_max_payload(const struct fp_collector *c, unsigned mtu);

@@ -323,18 +323,23 @@ static void msg_send(struct fp_exporter *x, struct fp_stream *s)
 	uint32_t nrec = s->enc.msg_records - s->msg_option_records;
 	size_t len = fp_encode_finish(&s->enc);
 	int tcp = s->only ? s->only->proto == FP_PROTO_TCP : x->cur->n_tcp > 0;
-	int udp = s->only ? s->only->proto == FP_PROTO_UDP : x->cur->n_tcp < x->cur->n;
 	size_t tcp_len = tcp ? strip_templates(x, s, len) : 0;
 
 	s->msg_meta.records = nrec;
-	if (udp)
-		pace(x, s);
+	/* a UDP collector far away is paced; one on this host is watched instead (fp_transport) */
+	for (unsigned i = 0; i < x->cur->n; i++) {
+		const struct fp_collector *c = x->cur->c[i];
+		if (feeds(s, c) && c->proto == FP_PROTO_UDP && !c->same_host) {
+			pace(x, s);
+			break;
+		}
+	}
 	for (unsigned i = 0; i < x->cur->n; i++) {
 		struct fp_collector *c = x->cur->c[i];
 		if (!feeds(s, c))
 			continue;
 		if (c->proto == FP_PROTO_UDP)
-			fp_collector_send(c, s->buf, len, &s->msg_meta, 0);
+			fp_collector_send(c, s->buf, len, &s->msg_meta, x->offline);
 		else if (tcp_len)
 			fp_collector_send(c, s->tcp_buf, tcp_len, &s->msg_meta, x->offline);
 		after_send(x, c);
@@ -443,6 +448,12 @@ static void name_app(struct fp_exporter *x, struct fp_stream *s, const struct fp
 static void add_one(struct fp_exporter *x, struct fp_stream *s, const struct fp_record *r,
 		    const struct fp_app *app)
 {
+	if (x->cur->n == 0) {
+		/* no collector (only files or JSON lines): counted as exported, not encoded for
+		 * nobody; a collector added by SIGHUP starts the messages */
+		fp_counter_add(&x->st.records_exported, 1);
+		goto count;
+	}
 	if (!s->msg_open)
 		msg_begin(x, s);
 	if (app && (app->flags & FP_APP_CLASSIFIED) && !x->cfg->no_options &&
@@ -455,6 +466,7 @@ static void add_one(struct fp_exporter *x, struct fp_stream *s, const struct fp_
 	}
 	s->msg_meta.packets += r->packets;
 	s->msg_meta.octets += r->octets;
+count:
 	fp_counter_add(&x->st.records_by_family[r->key.ipver == 6], 1);
 	fp_counter_add(&x->st.packets_exported, r->packets);
 	fp_counter_add(&x->st.octets_exported, r->octets);
@@ -510,6 +522,29 @@ static struct fp_stream *stream_new(struct fp_exporter *x, struct fp_collector *
 	s->x = x;
 	s->only = only;
 	return s;
+}
+
+/* Which of the two a UDP collector gets: watched on this host, paced far away. */
+static void log_pacing(const struct fp_exporter *x, const struct fp_collector *c)
+{
+	if (c->proto != FP_PROTO_UDP)
+		return;
+	if (c->same_host && c->rx_found)
+		fp_log(
+		    LOG_NOTICE,
+		    "collector %s: on this host: sent as fast as its socket takes them, never past "
+		    "half its receive buffer (%u KiB now); its drops are reported",
+		    c->name, c->rx_rcvbuf / 1024);
+	else if (c->same_host)
+		fp_log(LOG_NOTICE,
+		       "collector %s: on this host, nothing receives there yet: its socket is "
+		       "watched once it appears",
+		       c->name);
+	else if (x->cfg->export_rate)
+		fp_log(
+		    LOG_INFO,
+		    "collector %s: paced at %u messages/s or 1.25 x the flow rate (--export-rate)",
+		    c->name, x->cfg->export_rate);
 }
 
 /* The names of the collectors, for messages (main thread, before the set is published). */
@@ -577,6 +612,7 @@ static struct fp_collector_set *set_open(struct fp_exporter *x, const struct fp_
 				free(s);
 				goto fail;
 			}
+			log_pacing(x, c);
 		}
 		set->c[set->n] = c;
 		set->s[set->n++] = s;
@@ -686,6 +722,7 @@ static void coll_finish(void *priv, uint64_t clock_ms)
 		fp_counter_add(&x->st.unpaced_ms, (fp_mono_ns() - x->unpaced_since_ns) / 1000000);
 	for (unsigned i = 0; i < x->cur->n; i++) {
 		fp_collector_drain(x->cur->c[i], FP_DRAIN_MS);
+		fp_collector_rx_update(x->cur->c[i]); /* the drops of a socket on this host */
 		after_send(x, x->cur->c[i]);
 	}
 }

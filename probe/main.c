@@ -199,6 +199,18 @@ static void summary_export(json_t *root, const struct fp_config *cfg, const stru
 					 (json_int_t)c->backlog.dropped.records, "dropped_packets",
 					 (json_int_t)c->backlog.dropped.packets, "dropped_bytes",
 					 (json_int_t)c->backlog.dropped.octets));
+		if (c->proto == FP_PROTO_UDP)
+			json_object_set_new(o, "same_host", json_boolean(c->same_host));
+		if (c->same_host)
+			json_object_update_new(
+			    o,
+			    json_pack("{s:b, s:I, s:I, s:I, s:f, s:I, s:I}", "receiver_found",
+				      c->rx_found, "receiver_rcvbuf", (json_int_t)c->rx_rcvbuf,
+				      "receiver_drops", (json_int_t)c->rx_drops, "receiver_waits",
+				      (json_int_t)c->rx_waits, "receiver_wait_seconds",
+				      round((double)c->rx_wait_ns / 1e6) / 1000,
+				      "receiver_wait_timeouts", (json_int_t)c->rx_wait_timeouts,
+				      "receiver_lookups", (json_int_t)c->rx_lookups));
 		if (c->tls) {
 			json_object_set_new(o, "tls_failures", json_integer(c->tls_failures));
 			json_object_set_new(o, "tls_last_failure", json_string(c->tls_reason));
@@ -329,6 +341,7 @@ static void capture_stats(const struct fp_config *cfg, struct fp_capture_stats *
  * collector's backlog, a full disk). */
 struct losses {
 	uint64_t records_ring, packets_capture;
+	uint64_t datagrams_rx;		     /* dropped by the sockets of collectors on this host */
 	uint64_t sink_records[FP_MAX_SINKS]; /* records a sink took but could not keep */
 };
 
@@ -342,6 +355,11 @@ static void read_losses(struct fp_worker *workers, unsigned nw, struct fp_export
 	read_totals(workers, nw, &t, pw);
 	l->records_ring = t.records_dropped;
 	(void)workers;
+	urcu_qsbr_read_lock();
+	const struct fp_collector_set *set = rcu_dereference(x->cset);
+	for (unsigned i = 0; set && i < set->n; i++)
+		l->datagrams_rx += __atomic_load_n(&set->c[i]->rx_drops, __ATOMIC_RELAXED);
+	urcu_qsbr_read_unlock();
 	capture_stats(cfg, &cs);
 	l->packets_capture = cs.dropped + cs.if_dropped;
 	for (unsigned i = 0; i < x->n_sinks; i++) {
@@ -375,6 +393,15 @@ static void log_losses(const struct losses *l, const struct losses *since, const
 		       "slower than the flows); raise --ring-size, or spread the export with "
 		       "--collector-mode balance",
 		       when, (unsigned long)ring);
+	uint64_t rx = l->datagrams_rx - since->datagrams_rx;
+	if (rx)
+		fp_log(
+		    prio,
+		    "LOSS%s: %lu datagrams dropped by the receive buffer of a collector on this "
+		    "host (read from its socket): it stalled longer than the probe waits, or "
+		    "others sent to it too; raise its buffer (nfcapd -B) and check that it keeps "
+		    "up (summary collectors: receiver_drops)",
+		    when, (unsigned long)rx);
 	if (cap)
 		fp_log(prio,
 		       "LOSS%s: %lu packets dropped by the kernel or NIC before capture: the "
@@ -985,6 +1012,14 @@ static void log_collectors(const struct run *r, double seconds)
 				   ? "Connection refused: nothing listened there, what reached "
 				     "the host was lost"
 				   : strerror(c->last_errno));
+		else if (c->same_host)
+			fp_log(
+			    LOG_INFO,
+			    "collector %s: %lu records in %lu messages sent; on this host: waited "
+			    "for room in its socket %lu times (%.2f s), it dropped %lu",
+			    c->name, (unsigned long)c->sent_records, (unsigned long)c->sent_msgs,
+			    (unsigned long)c->rx_waits, (double)c->rx_wait_ns / 1e9,
+			    (unsigned long)c->rx_drops);
 		else
 			fp_log(LOG_INFO, "collector %s: %lu records in %lu messages sent", c->name,
 			       (unsigned long)c->sent_records, (unsigned long)c->sent_msgs);
@@ -1009,7 +1044,7 @@ static int report(struct run *r)
 	/* The last lines say what was lost in the whole run, whatever was warned before. */
 	read_losses(r->workers, r->nw, &exporter, &r->cfg, &lost);
 	log_losses(&lost, &none, " in this run", LOG_ERR, &r->cfg); /* even with --quiet */
-	int rc = lost.records_ring ? EXIT_FAILURE : EXIT_SUCCESS;
+	int rc = lost.records_ring || lost.datagrams_rx ? EXIT_FAILURE : EXIT_SUCCESS;
 	for (unsigned i = 0; i < exporter.n_sinks; i++)
 		if (lost.sink_records[i])
 			rc = EXIT_FAILURE;

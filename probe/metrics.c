@@ -198,6 +198,18 @@ static void render(FILE *f)
 		fprintf(f, "\"} %lu\n",
 			(unsigned long)__atomic_load_n(&c->tls_failures, __ATOMIC_RELAXED));
 	}
+	head(f, "collector_receiver_drops_total", "counter",
+	     "UDP collectors on this host: datagrams their socket dropped while the probe sent "
+	     "(read from the socket).");
+	for (unsigned i = 0; set && i < set->n; i++) {
+		const struct fp_collector *c = set->c[i];
+		if (!c->same_host)
+			continue;
+		fprintf(f, "fluxprobe_collector_receiver_drops_total{collector=\"");
+		put_label(f, c->name);
+		fprintf(f, "\"} %lu\n",
+			(unsigned long)__atomic_load_n(&c->rx_drops, __ATOMIC_RELAXED));
+	}
 	head(f, "collector_connected", "gauge", "TCP collectors: 1 while the connection is up.");
 	for (unsigned i = 0; set && i < set->n; i++) {
 		const struct fp_collector *c = set->c[i];

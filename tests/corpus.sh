@@ -17,11 +17,14 @@ one() {
 	local f=$1 base
 	base=$(basename "$f")
 	# twice: as captured, and opening every tunnel (--decap auto) with every optional field kept
-	# per flow, nDPI inspecting every flow (when this build has it), JSON lines and nfcapd files
-	# (--flow-dir, then read back by nfdump) written
+	# per flow, nDPI inspecting every flow (when this build has it), IPFIX messages, JSON lines
+	# and nfcapd files (--flow-dir, then read back by nfdump) written
 	for mode in none auto; do
 		local more=()
-		[ "$mode" = none ] || more=(--fields all --json /dev/null $DPI --flow-dir "$out/$base.fd")
+		# a collector (nothing listens: datagrams refused, counted) so that records are
+		# encoded as IPFIX too
+		[ "$mode" = none ] || more=(--fields all --json /dev/null $DPI --flow-dir "$out/$base.fd"
+			--collector 127.0.0.1:9)
 		"$FLUXPROBE" --read "$f" --decap "$mode" "${more[@]}" --max-flows 65536 --summary json -q \
 			>"$out/$base.$mode.json" 2>"$out/$base.$mode.err"
 		echo "$? $base.$mode" >>"$out/rc"
