@@ -329,7 +329,8 @@ static void msg_send(struct fp_exporter *x, struct fp_stream *s)
 	/* a UDP collector far away is paced; one on this host is watched instead (fp_transport) */
 	for (unsigned i = 0; i < x->cur->n; i++) {
 		const struct fp_collector *c = x->cur->c[i];
-		if (feeds(s, c) && c->proto == FP_PROTO_UDP && !c->same_host) {
+		if (feeds(s, c) && c->proto == FP_PROTO_UDP &&
+		    (!c->same_host || x->cfg->export_rate_given)) {
 			pace(x, s);
 			break;
 		}
@@ -525,16 +526,24 @@ static struct fp_stream *stream_new(struct fp_exporter *x, struct fp_collector *
 }
 
 /* Which of the two a UDP collector gets: watched on this host, paced far away. */
+static void log_pacing(const struct fp_exporter *x, const struct fp_collector *c);
+
+void fp_exporter_log_collectors(const struct fp_exporter *x)
+{
+	for (unsigned i = 0; i < x->cset->n; i++)
+		log_pacing(x, x->cset->c[i]);
+}
+
 static void log_pacing(const struct fp_exporter *x, const struct fp_collector *c)
 {
 	if (c->proto != FP_PROTO_UDP)
 		return;
 	if (c->same_host && c->rx_found)
-		fp_log(
-		    LOG_NOTICE,
-		    "collector %s: on this host: sent as fast as its socket takes them, never past "
-		    "half its receive buffer (%u KiB now); its drops are reported",
-		    c->name, c->rx_rcvbuf / 1024);
+		fp_log(LOG_NOTICE,
+		       "collector %s: on this host: sent as fast as its socket takes them%s, never "
+		       "past half its receive buffer (%u KiB now); its drops are reported",
+		       c->name, x->cfg->export_rate_given ? " and --export-rate allows" : "",
+		       c->rx_rcvbuf / 1024);
 	else if (c->same_host)
 		fp_log(LOG_NOTICE,
 		       "collector %s: on this host, nothing receives there yet: its socket is "
@@ -612,7 +621,8 @@ static struct fp_collector_set *set_open(struct fp_exporter *x, const struct fp_
 				free(s);
 				goto fail;
 			}
-			log_pacing(x, c);
+			if (old) /* a reload; at start-up main says it once detached */
+				log_pacing(x, c);
 		}
 		set->c[set->n] = c;
 		set->s[set->n++] = s;

@@ -266,6 +266,14 @@ static int h_uint(struct fp_config *cfg, struct parse_state *st, const struct op
 	return store_uint(cfg, o, v);
 }
 
+/* --export-rate: the value, and whether the user chose it (the default's string is the row's) */
+static int h_export_rate(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+			 const char *arg)
+{
+	cfg->export_rate_given = arg != o->def;
+	return h_uint(cfg, st, o, arg);
+}
+
 static int h_seconds(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
 		     const char *arg)
 {
@@ -713,8 +721,9 @@ static const struct opt_def opts[] = {
     {"export-rate", 0, "MSGS", "10000",
      "smoothing: messages/s per collector at least, evenly spaced; live, faster as flows "
      "arrive faster, and unpaced while the exporter falls behind; 0 = unpaced (default "
-     "10000: what a collector on default socket buffers takes exactly, see the man page)",
-     h_uint, FIELD(export_rate), 0, 100000000},
+     "10000: what a collector on default socket buffers takes exactly, see the man page); a "
+     "UDP collector on this host is not paced unless this is given: its socket is watched",
+     h_export_rate, FIELD(export_rate), 0, 100000000},
     {"ring-size", 0, "N", "65536", "records queued per worker for the exporter (default 65536)",
      h_uint, FIELD(ring_size), 64, 1u << 26},
     {"options", 0, NULL, NULL,

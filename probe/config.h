@@ -29,6 +29,7 @@ struct fp_config {
 	uint32_t template_interval_ms;
 	uint32_t template_packets;
 	uint32_t export_rate;  /* smoothing floor, messages per second per collector; 0 = unpaced */
+	int export_rate_given; /* set by the user: collectors on this host are paced too */
 	int collector_balance; /* --collector-mode balance: each flow to one collector */
 	char **filter_words;   /* parse-time scratch: the BPF filter's words among the options */
 	size_t export_backlog; /* bytes queued per TCP collector */

@@ -112,6 +112,10 @@ int fp_exporter_start(struct fp_exporter *x);
  * before start, after the other sinks. 0 or -1 (logged). */
 int fp_exporter_open_collectors(struct fp_exporter *x);
 
+/* Log how each UDP collector is fed: watched on this host, or paced. Main thread, at start-up,
+ * once the process is where its log goes (after --daemon detached). */
+void fp_exporter_log_collectors(const struct fp_exporter *x);
+
 /* SIGHUP: switch to `cfg`'s collector list; collectors with an unchanged spec keep their socket,
  * connection, backlog and (balance mode) stream. Main thread (a QSBR reader, offline or online),
  * while the exporter runs; returns after the old list is out of use. 0, or -1 (logged) with the

@@ -932,6 +932,7 @@ static void announce(const struct fp_config *cfg, unsigned nw)
 	       : cfg->format == FP_FORMAT_NFV9 ? "NetFlow v9"
 					       : "NetFlow v5",
 	       nw, cfg->max_flows);
+	fp_exporter_log_collectors(&exporter);
 }
 
 /* The exporter, then every worker (pinned with --cpus). Those that could not start are marked
