@@ -559,6 +559,7 @@ static const struct choice decap_choices[] = {{"auto", 1}, {"none", 0}, {NULL, 0
 static const struct choice mode_choices[] = {{"duplicate", 0}, {"balance", 1}, {NULL, 0}};
 static const struct choice sample_choices[] = {{"deterministic", 0}, {"random", 1}, {NULL, 0}};
 static const struct choice summary_choices[] = {{"json", 1}, {NULL, 0}};
+static const struct choice json_schema_choices[] = {{"ipfix", 0}, {"ecs", 1}, {NULL, 0}};
 static const struct choice compress_choices[] = {
     {"lz4", 3}, {"lzo", 1}, {"bz2", 2}, {"none", 0}, {NULL, 0}};
 
@@ -742,6 +743,10 @@ static const struct opt_def opts[] = {
      "times) to FILE (appended) or stdout (default off), each with its Community ID v1 "
      "(communityId)",
      h_string, FIELD(json)},
+    {"json-schema", 0, "ipfix|ecs", "ipfix",
+     "field names of --json: ipfix (IANA IE names, default) or ecs (Elastic Common Schema, "
+     "nested, for Elasticsearch and Kibana as they are)",
+     h_choice, FIELD(json_schema), .choices = json_schema_choices},
     {"community-id-seed", 0, "N", "0", "the Community ID's seed, 0-65535 (default 0)", h_uint,
      FIELD(cid_seed), 0, 65535},
     SECTION("Flow files (nfcapd's format, for nfdump, nfsen, nfexpire):"),

@@ -51,6 +51,7 @@ struct fp_config {
 	const char *tls_cert;	     /* --tls-cert FILE: client certificate (mutual TLS), or NULL */
 	const char *tls_key;	     /* --tls-key FILE: its key (default: in tls_cert) */
 	const char *json;	     /* --json FILE|-: flow records as JSON lines, or NULL */
+	int json_schema;	     /* --json-schema: 0 ipfix, 1 ecs */
 	const char *flow_dir;	     /* --flow-dir DIR: nfcapd files, or NULL */
 	uint32_t rotate_s;	     /* --rotate: seconds per file */
 	uint32_t subdir_layout;	     /* --subdir-layout: nfcapd -S */

@@ -153,20 +153,16 @@ static void add_app(json_t *o, const struct fp_app *a)
 	}
 }
 
-void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r, const struct fp_app *app)
+/* The record with IANA IPFIX information element names (--json-schema ipfix). */
+static json_t *ipfix_object(const struct fp_jsonout *j, const struct fp_record *r,
+			    const struct fp_app *app)
 {
-	if (j->f == NULL) { /* a reopen failed: counted, as any line not written */
-		j->errors++;
-		return;
-	}
 	const struct fp_flow_key *k = &r->key;
 	int v6 = k->ipver == 6;
 	int icmp = k->proto == 1 || k->proto == 58;
 	json_t *o = json_object();
-	if (o == NULL) {
-		j->errors++;
-		return;
-	}
+	if (o == NULL)
+		return NULL;
 	json_object_set_new(o, "flowStartMilliseconds", iso_time(r->first_us, 3));
 	json_object_set_new(o, "flowEndMilliseconds", iso_time(r->last_us, 3));
 	json_object_set_new(o, "flowStartMicroseconds", iso_time(r->first_us, 6));
@@ -215,6 +211,20 @@ void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r, const str
 	json_object_set_new(o, "flowEndReason", json_integer(r->end_reason));
 	json_object_set_new(o, "flowEndReasonName",
 			    json_string(fp_end_reason_name((enum fp_end_reason)r->end_reason)));
+	return o;
+}
+
+void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r, const struct fp_app *app)
+{
+	if (j->f == NULL) { /* a reopen failed: counted, as any line not written */
+		j->errors++;
+		return;
+	}
+	json_t *o = j->ecs ? fp_json_ecs(j, r, app) : ipfix_object(j, r, app);
+	if (o == NULL) {
+		j->errors++;
+		return;
+	}
 	/* One object, one line: compact, no newline inside (jansson escapes strings). */
 	if (json_dumpf(o, j->f, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 ||
 	    fputc('\n', j->f) == EOF) {

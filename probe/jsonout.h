@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * --json FILE|-: one JSON object per flow record (JSON lines), built with jansson. Field names
- * are the IANA IPFIX information element names of the record's fields, timestamps ISO 8601 UTC
- * with milliseconds, ready for Logstash / Filebeat / Elasticsearch. Written by the exporter
- * thread beside (not instead of) the collectors.
+ * are the IANA IPFIX information element names of the record's fields (--json-schema ipfix,
+ * the default), or the Elastic Common Schema's (ecs: json_ecs.c); timestamps ISO 8601 UTC.
+ * Written by the exporter thread beside (not instead of) the collectors.
  */
 #ifndef FP_JSONOUT_H
 #define FP_JSONOUT_H
@@ -21,6 +21,7 @@ struct fp_jsonout {
 	unsigned fields;   /* --fields groups (enum fp_field_group) */
 	uint32_t sample_n; /* --sample: > 1 adds samplingInterval, counters stay raw */
 	uint16_t cid_seed; /* --community-id-seed */
+	int ecs;	   /* --json-schema ecs */
 	const char *path;
 	uint64_t records; /* lines written and flushed */
 	uint64_t pending; /* lines handed to stdio since the last flush */
@@ -41,5 +42,10 @@ int fp_jsonout_reopen(struct fp_jsonout *j);
 void fp_jsonout_close(struct fp_jsonout *j);
 
 extern const struct fp_sink_ops fp_jsonout_ops; /* priv: the struct fp_jsonout */
+
+/* The record as an ECS document (json_ecs.c); NULL when out of memory. */
+struct json_t;
+struct json_t *fp_json_ecs(const struct fp_jsonout *j, const struct fp_record *r,
+			   const struct fp_app *app);
 
 #endif

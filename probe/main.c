@@ -771,6 +771,7 @@ static int open_outputs(struct run *r)
 		json.fields = cfg->fields;
 		json.sample_n = cfg->sample_n;
 		json.cid_seed = cfg->cid_seed;
+		json.ecs = cfg->json_schema == 1;
 		exporter.json = &json;
 		exporter.sinks[exporter.n_sinks++] = (struct fp_sink){&fp_jsonout_ops, &json};
 	}

@@ -9,7 +9,9 @@
 #  2. its application equals what ndpiReader reports for that flow;
 #  3. exported as IPFIX, tshark decodes the same names and applications from the records;
 #  4. v9 into nfcapd, and the probe's own --flow-dir files: nfdump shows the same %nbid/%nbnam;
-#  5. pmacct's nfacctd names each flow's application (class).
+#  5. pmacct's nfacctd names each flow's application (class);
+#  6. --json-schema ecs carries the names in ECS fields (tls.client.server_name, dns.question.*,
+#     url.domain, http.*, user_agent.original, network.protocol).
 source "$(dirname "$0")/lib.sh"
 "$FLUXPROBE" --dpi --help >/dev/null 2>&1 || fail "fluxprobe --help failed"
 if ! ldd "$FLUXPROBE" | grep -q libndpi; then
@@ -85,6 +87,17 @@ wait "${PIDS[0]}" 2>/dev/null || true
 
 "$FLUXPROBE" --read "$T/app.pcapng" --dpi --json "$T/app.json" --summary json -q >"$T/summary.json" ||
 	fail "fluxprobe --dpi failed"
+# the same records as ECS documents: tls.client.server_name, dns.question.*, url.domain,
+# http.*, user_agent.original and network.protocol/application say what the IPFIX names say, and
+# every field is what ECS defines (tests/ecs_fields.txt)
+"$FLUXPROBE" --read "$T/app.pcapng" --dpi --json-schema ecs --json "$T/app.ecs.json" -q ||
+	fail "fluxprobe --dpi --json-schema ecs failed"
+python3 "$(dirname "$0")/ecs_check.py" "$(dirname "$0")/ecs_fields.txt" "$T/app.ecs.json" "$T/app.json" ||
+	fail "--dpi --json-schema ecs: fields not as ECS defines them, or not what the IPFIX lines say"
+for f in tls.client.server_name dns.question.name url.domain http.request.method \
+	http.response.status_code user_agent.original network.protocol; do
+	grep -q "\"${f##*.}\"" "$T/app.ecs.json" || fail "--json-schema ecs: no $f in any line"
+done
 tshark -n -r "$T/app.pcapng" -T fields -E separator='|' -e ip.src -e ip.dst \
 	-e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport \
 	-e tls.handshake.extensions_server_name -e http.host -e http.request.method \
