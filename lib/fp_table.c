@@ -9,9 +9,11 @@
  *   entry if there is one (the free list is threaded through the wheel links), else the next
  *   never-used one, so only the entries that flows have used ever cost memory or page faults
  *   (the kernel zeroes a page when it is first written: 2 MiB at a time with transparent huge
- *   pages, one fault per 16k new flows). A small capture with the default 1M-flow table does not
- *   pay for zeroing 128 MB at start. The buckets are spread by hash, so they are touched as a
- *   whole soon anyway (16 bytes per flow slot). Nothing on the packet path calls the allocator.
+ *   pages, one fault per 16k new flows). A small file with the default 1M-flow table does not
+ *   pay for zeroing 128 MB at start. A live capture (cfg.prefault) touches everything at start
+ *   instead: there a fault on the packet path costs packets. The buckets are spread by hash, so
+ *   they are touched as a whole soon anyway (16 bytes per flow slot). Nothing on the packet
+ *   path calls the allocator.
  * - Expiry is a lazy timer wheel keyed by each flow's deadline (last packet + idle timeout, or
  *   + the FIN linger once TCP ended). The packet path never touches the wheel: it only moves
  *   `last_ms`. When a slot comes due, an entry whose real deadline moved on is refiled; the rest
@@ -237,7 +239,17 @@ struct fp_table *fp_table_create(const struct fp_table_config *cfg)
 		goto fail_free;
 	if (t->buckets == NULL || t->flows == NULL)
 		goto fail_free;
-	/* Anonymous mappings read as zeros: nothing to clear (see the top of this file). */
+	/* Anonymous mappings read as zeros: nothing to clear (see the top of this file). Live,
+	 * every page is touched now all the same: a fault costs the packet path tens of µs (a
+	 * 2 MiB page zeroed), and at start-up that lost packets in the kernel's capture ring. */
+	if (cfg->prefault) {
+		memset(t->buckets, 0, nb * sizeof(struct fp_bucket));
+		memset(t->flows, 0, (size_t)cfg->max_flows * sizeof(struct fp_flow));
+		if (t->more)
+			memset(t->more, 0, (size_t)cfg->max_flows * sizeof(struct fp_pkt_more));
+		if (t->lat)
+			memset(t->lat, 0, (size_t)cfg->max_flows * sizeof(struct fp_lat));
+	}
 	t->free_head = NIL;
 	t->fresh = 0;
 

@@ -29,6 +29,8 @@ struct fp_table_config {
 			       optional template fields: 28 more bytes per flow */
 	int latency;	    /* measure TCP handshake and application latency (fp_record.lat_us):
 			       40 more bytes per flow */
+	int prefault;	    /* touch all the table's memory at create time (live capture: no
+			       page fault on the packet path); 0: pages come as flows use them */
 	fp_emit_fn emit;
 	void *emit_arg;
 };

@@ -749,6 +749,29 @@ static const struct opt_def opts[] = {
      h_choice, FIELD(json_schema), .choices = json_schema_choices},
     {"community-id-seed", 0, "N", "0", "the Community ID's seed, 0-65535 (default 0)", h_uint,
      FIELD(cid_seed), 0, 65535},
+    SECTION("ClickHouse:"),
+    {"clickhouse", 0, "URL", NULL,
+     "also insert every flow record into ClickHouse over its HTTP interface, "
+     "http[s]://HOST:PORT (RowBinary batches, a backlog of --export-backlog bytes while the "
+     "server is down, retried with backoff; https verified with --tls-ca or the system's CAs)",
+     h_string, FIELD(clickhouse)},
+    {"clickhouse-table", 0, "[DB.]NAME", "flows",
+     "the table it inserts into (default flows, in the server's default database)", h_string,
+     FIELD(clickhouse_table)},
+    {"clickhouse-auth", 0, "FILE", NULL,
+     "'user:password' on FILE's first line (else FLUXPROBE_CLICKHOUSE_USER and "
+     "FLUXPROBE_CLICKHOUSE_PASSWORD, else none)",
+     h_string, FIELD(clickhouse_auth)},
+    {"clickhouse-schema", 0, NULL, NULL,
+     "print the statements that create the table (for clickhouse-client -n) and exit; with "
+     "--clickhouse URL the server's version picks the address type",
+     h_flag, FIELD(clickhouse_schema), 1, .flags = OPT_NO_KEY},
+    {"clickhouse-cluster", 0, "NAME", NULL,
+     "--clickhouse-schema: per-server tables NAME_local and a Distributed table over them",
+     h_string, FIELD(clickhouse_cluster)},
+    {"clickhouse-ttl", 0, "DAYS", "0",
+     "--clickhouse-schema: rows expire after DAYS (ClickHouse 19.6 and later; default 0: kept)",
+     h_uint, FIELD(clickhouse_ttl_days), 0, 36500},
     SECTION("Flow files (nfcapd's format, for nfdump, nfsen, nfexpire):"),
     {"flow-dir", 0, "DIR", NULL,
      "also write every flow record into nfcapd files under DIR (made if missing), one per "
@@ -1402,6 +1425,8 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		if (rc != 0)
 			return rc;
 	}
+	if (cfg->clickhouse_schema)
+		return 2; /* main prints the schema: no capture */
 	if (check_combinations(cfg, &st) != 0)
 		return -1;
 	if (cfg->dpdk)

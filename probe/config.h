@@ -47,11 +47,17 @@ struct fp_config {
 	int log_level; /* syslog priority: lines up to this one are printed */
 	int daemon;    /* fork into the background, log to syslog */
 	const char *pidfile;
-	const char *tls_ca;	     /* --tls-ca FILE: CA bundle for tls:// collectors, or NULL */
-	const char *tls_cert;	     /* --tls-cert FILE: client certificate (mutual TLS), or NULL */
-	const char *tls_key;	     /* --tls-key FILE: its key (default: in tls_cert) */
-	const char *json;	     /* --json FILE|-: flow records as JSON lines, or NULL */
-	int json_schema;	     /* --json-schema: 0 ipfix, 1 ecs */
+	const char *tls_ca;	/* --tls-ca FILE: CA bundle for tls:// collectors, or NULL */
+	const char *tls_cert;	/* --tls-cert FILE: client certificate (mutual TLS), or NULL */
+	const char *tls_key;	/* --tls-key FILE: its key (default: in tls_cert) */
+	const char *json;	/* --json FILE|-: flow records as JSON lines, or NULL */
+	int json_schema;	/* --json-schema: 0 ipfix, 1 ecs */
+	const char *clickhouse; /* --clickhouse URL, or NULL */
+	const char *clickhouse_table;
+	const char *clickhouse_auth;
+	const char *clickhouse_cluster;
+	uint32_t clickhouse_ttl_days;
+	int clickhouse_schema;	     /* print the schema and exit */
 	const char *flow_dir;	     /* --flow-dir DIR: nfcapd files, or NULL */
 	uint32_t rotate_s;	     /* --rotate: seconds per file */
 	uint32_t subdir_layout;	     /* --subdir-layout: nfcapd -S */

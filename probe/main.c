@@ -16,6 +16,7 @@
 #include <urcu/urcu-qsbr.h>
 
 #include "capture.h"
+#include "clickhouse.h"
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
@@ -51,6 +52,7 @@ static void on_usr1(int sig)
 }
 
 static struct fp_exporter exporter;
+static struct fp_clickhouse *clickhouse; /* --clickhouse, or NULL */
 
 /* First SIGINT/SIGTERM: stop capturing, export every flow, exit. Second: export the rest
  * unpaced, as fast as the sockets take it. Third: leave now (what was not sent is lost). */
@@ -794,6 +796,23 @@ static int open_outputs(struct run *r)
 			return -1;
 		exporter.sinks[exporter.n_sinks++] = (struct fp_sink){&fp_flowdir_ops, &fd};
 	}
+	if (cfg->clickhouse) {
+		struct fp_clickhouse_config cc = {
+		    .url = cfg->clickhouse,
+		    .table = cfg->clickhouse_table,
+		    .auth_file = cfg->clickhouse_auth,
+		    .ca_file = cfg->tls_ca,
+		    .backlog_bytes = cfg->export_backlog,
+		    .offline = cfg->read_file != NULL,
+		    .biflow = cfg->biflow,
+		    .sample_n = cfg->sample_n,
+		    .cid_seed = cfg->cid_seed,
+		};
+		if ((clickhouse = fp_clickhouse_open(&cc)) == NULL)
+			return -1;
+		exporter.sinks[exporter.n_sinks++] =
+		    (struct fp_sink){&fp_clickhouse_ops, clickhouse};
+	}
 	return fp_exporter_open_collectors(&exporter);
 }
 
@@ -856,6 +875,7 @@ static int init_workers(struct run *r)
 	    .biflow = cfg->biflow,
 	    .more = (cfg->fields & ~(unsigned)FP_FIELD_LATENCY) != 0,
 	    .latency = (cfg->fields & FP_FIELD_LATENCY) != 0,
+	    .prefault = cfg->read_file == NULL, /* live: no page fault on the packet path */
 	};
 	r->budget.left = (int64_t)cfg->count;
 	for (; r->nw < ncaps; r->nw++) {
@@ -942,6 +962,8 @@ static int start_threads(struct run *r)
 {
 	const struct fp_config *cfg = &r->cfg;
 	r->t0 = fp_mono_s();
+	if (clickhouse && fp_clickhouse_start(clickhouse) != 0)
+		return -1;
 	if (fp_exporter_start(&exporter) != 0)
 		return -1;
 	for (; r->started < r->nw; r->started++) {
@@ -1056,6 +1078,36 @@ static int report(struct run *r)
 	return r->started < r->nw ? EXIT_FAILURE : rc;
 }
 
+/* --clickhouse-schema: the statements, for the server's version when --clickhouse names one
+ * (IPv6 addresses from 19.3 on, FixedString(16) before; TTL from 19.6 on). */
+static int print_clickhouse_schema(const struct fp_config *cfg)
+{
+	const char *ip_type = "IPv6";
+	unsigned major = 99, minor = 0;
+	if (cfg->clickhouse) {
+		char version[64];
+		fp_log_setup(LOG_INFO, 0);
+		if (fp_clickhouse_version(cfg->clickhouse, cfg->clickhouse_auth, cfg->tls_ca,
+					  version, sizeof(version)) != 0)
+			return EXIT_FAILURE;
+		if (sscanf(version, "%u.%u", &major, &minor) != 2)
+			major = 99;
+		if (major < 19 || (major == 19 && minor < 3))
+			ip_type = "FixedString(16)";
+		fprintf(stdout, "-- for ClickHouse %s at %s\n", version, cfg->clickhouse);
+	}
+	if (cfg->clickhouse_ttl_days && (major < 19 || (major == 19 && minor < 6))) {
+		fp_log(LOG_ERR,
+		       "--clickhouse-ttl: this server (%u.%u) has no TTL (ClickHouse 19.6 and "
+		       "later): drop old partitions instead (ALTER TABLE ... DROP PARTITION)",
+		       major, minor);
+		return EXIT_FAILURE;
+	}
+	fp_clickhouse_schema(stdout, cfg->clickhouse_table, cfg->clickhouse_cluster,
+			     cfg->clickhouse_ttl_days, ip_type);
+	return EXIT_SUCCESS;
+}
+
 int main(int argc, char **argv)
 {
 	static struct fp_worker workers[MAX_WORKERS];
@@ -1066,6 +1118,11 @@ int main(int argc, char **argv)
 	main_argc = argc;
 	main_argv = argv;
 	int prc = fp_config_parse(cfg, argc, argv);
+	if (prc == 2) {
+		rc = print_clickhouse_schema(cfg);
+		fp_config_free(cfg);
+		return rc;
+	}
 	if (prc != 0) {
 		fp_config_free(cfg);
 		return prc > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
@@ -1111,6 +1168,7 @@ out_capture:
 		fp_pidfile_remove(cfg->pidfile);
 out_collectors:
 	fp_exporter_close_collectors(&exporter);
+	fp_clickhouse_close(clickhouse);
 	if (exporter.json)
 		fp_jsonout_close(exporter.json);
 	fp_config_free(cfg);

@@ -221,7 +221,10 @@ note "set aside, in the final lines: $(grep -c . "$T/aside.log") lines"
 # reading when the signals come, and stops reading at the first.)
 "$FPGEN" -o "$T/many.pcap" -n 200000 -f 200000 -u >"$T/many.json"
 port=$(free_udp_port)
-python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1]))); time.sleep(60)' "$port" &
+# a collector that reads (and drops) what comes: one on this host is watched, and a socket nobody
+# reads would fill and count drops (the probe reports them)
+python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1]))); s.settimeout(60)
+while True: s.recv(65535)' "$port" &
 PIDS+=("$!")
 "$FLUXPROBE" -r "$T/many.pcap" -n "127.0.0.1:$port" --export-rate 100 --no-options --summary json \
 	--json "$T/rotate.json" >"$T/hurry.json" 2>"$T/hurry.log" &

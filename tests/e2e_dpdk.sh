@@ -136,10 +136,21 @@ note "3b. churn: every replay round is new flows (2 packets a flow, idle 10 ms),
 # The full rate of one worker here (4+ M new flows/s, the benchmark's figure); nothing may be
 # dropped inside the probe and every flow created must leave as a record the socket took.
 "$FPGEN" -o "$T/churn.pcap" -n 400000 -f 200000 -u -r 4 >"$T/churn.json"
-port=$(free_udp_port)
-python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1]))); time.sleep(60)' "$port" &
+# The sink is another host's (a network namespace behind a veth pair): a socket that takes the
+# datagrams and never reads them. (On this host the probe would watch that socket fill up and
+# report what it dropped: a collector that does not read is a loss there.)
+sinkns=fp-sink-$$
+ip netns add "$sinkns"
+NETNS_DEL+=("$sinkns") # the veth pair goes with it
+ip link add fpsink0 type veth peer name fpsink1 netns "$sinkns"
+ip addr add 198.18.99.1/30 dev fpsink0
+ip link set fpsink0 up
+ip netns exec "$sinkns" ip addr add 198.18.99.2/30 dev fpsink1
+ip netns exec "$sinkns" ip link set fpsink1 up
+port=9996
+ip netns exec "$sinkns" python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("198.18.99.2", int(sys.argv[1]))); time.sleep(60)' "$port" &
 PIDS+=("$!")
-"$FLUXPROBE" --dpdk --duration 3 --collector "127.0.0.1:$port" --no-options --idle-timeout 0.01 \
+"$FLUXPROBE" --dpdk --duration 3 --collector "198.18.99.2:$port" --no-options --idle-timeout 0.01 \
 	--ring-size 1048576 --summary json -q --mbufs 420000 --mbuf-size 128 \
 	-- "${eal[@]}" -l 0,1 --vdev "net_pcap0,rx_pcap=$T/churn.pcap,infinite_rx=1" >"$T/s3b.json" ||
 	fail "DPDK churn run failed"

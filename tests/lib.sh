@@ -8,10 +8,12 @@ set -euo pipefail
 T=$(mktemp -d /tmp/fp-test.XXXXXX)
 PIDS=()
 RMEM_MAX_WAS=
+NETNS_DEL=() # network namespaces a test made itself (netns_up's is deleted by its own trap)
 cleanup() {
 	[ -z "$RMEM_MAX_WAS" ] || sysctl -qw net.core.rmem_max="$RMEM_MAX_WAS" || true
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	for n in "${NETNS_DEL[@]}"; do ip netns del "$n" 2>/dev/null || true; done
 	[ -n "${KEEP_T:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
@@ -31,6 +33,10 @@ raise_rmem_max() {
 note() { echo "# $*"; }
 
 # A UDP port nobody listens on now (the kernel picks it).
+free_tcp_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
 free_udp_port() {
 	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }

@@ -1,0 +1,716 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "clickhouse.h"
+
+#include "clock.h"
+#include "fp_cid.h"
+#include "fp_counters.h"
+#include "fp_record.h"
+#include "log.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH_ROWS 65536
+#define BATCH_BYTES (8u << 20)
+#define BATCH_MS 1000
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 30000
+#define SERVER_ERROR_TRIES 3
+
+/* The table's columns, in the order a row is written (RowBinary has no names). "IP" is the
+ * address type the schema picks: IPv6 or FixedString(16), 16 bytes either way, IPv4 mapped. */
+static const struct column {
+	const char *name, *type, *comment;
+} columns[] = {
+    {"date", "Date", "the day of time_end (partition)"},
+    {"time_start", "DateTime", "first packet"},
+    {"time_end", "DateTime", "last packet"},
+    {"start_us", "UInt64", "first packet, µs since 1970"},
+    {"end_us", "UInt64", "last packet, µs since 1970"},
+    {"ip_version", "UInt8", ""},
+    {"src_ip", "IP", "IPv4 as ::ffff:a.b.c.d"},
+    {"dst_ip", "IP", ""},
+    {"src_port", "UInt16", ""},
+    {"dst_port", "UInt16", ""},
+    {"proto", "UInt8", "IANA protocol number"},
+    {"icmp_type", "UInt8", ""},
+    {"icmp_code", "UInt8", ""},
+    {"tcp_flags", "UInt8", "OR of the flow's TCP flags"},
+    {"rev_tcp_flags", "UInt8", "--biflow: the responder's"},
+    {"tos", "UInt8", ""},
+    {"ttl_min", "UInt8", ""},
+    {"ttl_max", "UInt8", ""},
+    {"src_mac", "UInt64", "MACNumToString() shows it"},
+    {"dst_mac", "UInt64", ""},
+    {"vlan", "UInt16", ""},
+    {"inner_vlan", "UInt16", "--fields vlan: the customer VLAN"},
+    {"ingress", "UInt32", "--fields ingress: interface index"},
+    {"packets", "UInt64", "sampled: of 1 in sampling_interval"},
+    {"bytes", "UInt64", ""},
+    {"rev_packets", "UInt64", "--biflow: the responder's"},
+    {"rev_bytes", "UInt64", ""},
+    {"sampling_interval", "UInt32", "1: every packet"},
+    {"end_reason", "UInt8", "1 idle, 2 active, 3 end detected, 4 forced, 5 lack of resources"},
+    {"client_latency_us", "Nullable(UInt32)", "--fields latency"},
+    {"server_latency_us", "Nullable(UInt32)", ""},
+    {"app_latency_us", "Nullable(UInt32)", ""},
+    {"application", "String", "--dpi: nDPI's name"},
+    {"application_id", "UInt16", ""},
+    {"tls_server_name", "String", ""},
+    {"dns_query", "String", ""},
+    {"http_host", "String", ""},
+    {"http_method", "String", ""},
+    {"http_status", "UInt16", ""},
+    {"user_agent", "String", ""},
+    {"community_id", "String", "Community ID v1"},
+    {"observer", "String", "the probe's host name"},
+};
+#define N_COLUMNS (sizeof(columns) / sizeof(columns[0]))
+
+struct batch {
+	struct batch *next;
+	uint8_t *buf;
+	size_t len, cap;
+	uint32_t rows;
+	uint64_t first_ms; /* monotonic, when its first row came */
+};
+
+struct fp_clickhouse {
+	struct fp_clickhouse_config cfg;
+	char url[1024]; /* base/?query=INSERT ... FORMAT RowBinary */
+	char user[128], password[256];
+	char host[256];
+	struct batch *cur; /* the exporter's */
+	/* the queue, under `mu` */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;	/* the sender: a batch came, or closing */
+	pthread_cond_t room_cv; /* the exporter (offline): room came */
+	struct batch *head, *tail;
+	size_t queued_bytes;
+	int closing;
+	pthread_t thread;
+	int started;
+	struct fp_sink_stats st;
+	uint64_t batches_sent, batches_dropped, retries;
+	char last_error[256]; /* what the server or libcurl said last */
+	int down;	      /* the sender is backing off */
+	uint64_t progress_ms; /* monotonic ms of the last insert (or the start) */
+	int ever_inserted;
+};
+
+/* --- rows --- */
+
+static int reserve(struct batch *b, size_t more)
+{
+	if (b->len + more <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap * 2 : 1u << 20;
+	while (cap < b->len + more)
+		cap *= 2;
+	uint8_t *p = realloc(b->buf, cap);
+	if (p == NULL)
+		return -1;
+	b->buf = p;
+	b->cap = cap;
+	return 0;
+}
+
+static inline void put_le(struct batch *b, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		b->buf[b->len++] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_str(struct batch *b, const char *s)
+{
+	size_t n = strlen(s);
+	uint64_t v = n;
+	do { /* LEB128 length */
+		uint8_t c = v & 0x7f;
+		v >>= 7;
+		b->buf[b->len++] = c | (v ? 0x80 : 0);
+	} while (v);
+	memcpy(b->buf + b->len, s, n);
+	b->len += n;
+}
+
+static void put_ip(struct batch *b, int ipver, const uint8_t *a)
+{
+	if (ipver == 6) {
+		memcpy(b->buf + b->len, a, 16);
+	} else {
+		memset(b->buf + b->len, 0, 10);
+		b->buf[b->len + 10] = 0xff;
+		b->buf[b->len + 11] = 0xff;
+		memcpy(b->buf + b->len + 12, a, 4);
+	}
+	b->len += 16;
+}
+
+static uint64_t mac64(const uint8_t *m)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 6; i++)
+		v = v << 8 | m[i];
+	return v;
+}
+
+static void put_nullable32(struct batch *b, int known, uint32_t v)
+{
+	b->buf[b->len++] = known ? 0 : 1;
+	if (known)
+		put_le(b, v, 4);
+}
+
+/* The name fields of --dpi, printable ASCII only (as the JSON lines). */
+static void put_wire(struct batch *b, const char *s, int want)
+{
+	char buf[128];
+	size_t n = 0;
+	if (want)
+		for (; s[n] && n < sizeof(buf) - 1; n++)
+			buf[n] =
+			    (unsigned char)s[n] >= 0x20 && (unsigned char)s[n] < 0x7f ? s[n] : '?';
+	buf[n] = '\0';
+	put_str(b, buf);
+}
+
+static int add_row(struct fp_clickhouse *ch, struct batch *b, const struct fp_record *r,
+		   const struct fp_app *app)
+{
+	if (reserve(b, 1024 + 6 * 128) != 0)
+		return -1;
+	const struct fp_flow_key *k = &r->key;
+	int icmp = k->proto == 1 || k->proto == 58;
+	uint64_t end_s = r->last_us / 1000000;
+	put_le(b, end_s / 86400, 2);
+	put_le(b, r->first_us / 1000000, 4);
+	put_le(b, end_s, 4);
+	put_le(b, r->first_us, 8);
+	put_le(b, r->last_us, 8);
+	put_le(b, k->ipver, 1);
+	put_ip(b, k->ipver, k->src);
+	put_ip(b, k->ipver, k->dst);
+	put_le(b, icmp ? 0 : k->sport, 2);
+	put_le(b, icmp ? 0 : k->dport, 2);
+	put_le(b, k->proto, 1);
+	put_le(b, icmp ? r->icmp_type_code >> 8 : 0, 1);
+	put_le(b, icmp ? r->icmp_type_code & 0xff : 0, 1);
+	put_le(b, r->tcp_flags, 1);
+	put_le(b, r->rev_tcp_flags, 1);
+	put_le(b, r->tos, 1);
+	put_le(b, r->ttl_min, 1);
+	put_le(b, r->ttl_max, 1);
+	put_le(b, mac64(r->src_mac), 8);
+	put_le(b, mac64(r->dst_mac), 8);
+	put_le(b, k->vlan & FP_KEY_VLAN_MASK, 2);
+	put_le(b, r->more.vlan_inner, 2);
+	put_le(b, r->more.ingress, 4);
+	put_le(b, r->packets, 8);
+	put_le(b, r->octets, 8);
+	put_le(b, ch->cfg.biflow ? r->rev_packets : 0, 8);
+	put_le(b, ch->cfg.biflow ? r->rev_octets : 0, 8);
+	put_le(b, ch->cfg.sample_n > 1 ? ch->cfg.sample_n : 1, 4);
+	put_le(b, r->end_reason, 1);
+	for (int i = 0; i < FP_LAT_N; i++)
+		put_nullable32(b, r->lat_known & (1u << i), r->lat_us[i]);
+	int cl = app && (app->flags & FP_APP_CLASSIFIED);
+	put_wire(b, cl ? app->app_name : "", cl);
+	put_le(b, cl ? fp_app_id(app) : 0, 2);
+	put_wire(b, cl ? app->name : "", cl && (app->flags & FP_APP_TLS_SNI));
+	put_wire(b, cl ? app->name : "", cl && (app->flags & FP_APP_DNS));
+	put_wire(b, cl ? app->name : "", cl && (app->flags & FP_APP_HTTP));
+	put_wire(b, cl ? app->http_method : "", cl && (app->flags & FP_APP_HTTP));
+	put_le(b, cl && (app->flags & FP_APP_HTTP) ? app->http_status : 0, 2);
+	put_wire(b, cl ? app->user_agent : "", cl && (app->flags & FP_APP_HTTP));
+	char cid[FP_CID_LEN];
+	fp_cid_v1(k, ch->cfg.cid_seed, cid);
+	put_str(b, cid);
+	put_str(b, ch->host);
+	b->rows++;
+	return 0;
+}
+
+/* --- the queue --- */
+
+static void batch_free(struct batch *b)
+{
+	if (b) {
+		free(b->buf);
+		free(b);
+	}
+}
+
+/* How long to wait for a server that makes no progress: one that inserted before is coming back
+ * (a restart); one never reached is not waited for long. */
+static uint64_t stall_ms(const struct fp_clickhouse *ch)
+{
+	return __atomic_load_n(&ch->ever_inserted, __ATOMIC_RELAXED) ? FP_CLICKHOUSE_OUTAGE_MS
+								     : FP_CLICKHOUSE_UNREACHED_MS;
+}
+
+/* Queue the exporter's batch (mu held by nobody). Live, a full backlog drops its oldest batch;
+ * offline, the exporter waits for room. */
+static void enqueue(struct fp_clickhouse *ch)
+{
+	struct batch *b = ch->cur;
+	ch->cur = NULL;
+	if (b == NULL || b->rows == 0) {
+		batch_free(b);
+		return;
+	}
+	pthread_mutex_lock(&ch->mu);
+	/* a file waits for room while the server makes progress (a restart, a slow merge) */
+	while (ch->cfg.offline && ch->head && ch->queued_bytes + b->len > ch->cfg.backlog_bytes &&
+	       fp_mono_ns() / 1000000 - ch->progress_ms < stall_ms(ch)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&ch->room_cv, &ch->mu, &ts);
+	}
+	while (ch->head && ch->head->next && ch->queued_bytes + b->len > ch->cfg.backlog_bytes) {
+		/* the oldest waiting batch goes; the head may be on the wire: the one after it */
+		struct batch *d = ch->head->next;
+		ch->head->next = d->next;
+		if (ch->tail == d)
+			ch->tail = ch->head;
+		ch->queued_bytes -= d->len;
+		fp_counter_add(&ch->st.records_lost, d->rows);
+		ch->st.last_errno = ENOBUFS;
+		ch->batches_dropped++;
+		batch_free(d);
+	}
+	b->next = NULL;
+	if (ch->tail)
+		ch->tail->next = b;
+	else
+		ch->head = b;
+	ch->tail = b;
+	ch->queued_bytes += b->len;
+	pthread_cond_signal(&ch->cv);
+	pthread_mutex_unlock(&ch->mu);
+}
+
+/* --- the sender --- */
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	char *err = arg;
+	size_t have = strlen(err), len = size * n;
+	if (have < 200)
+		snprintf(err + have, 256 - have, "%.*s", (int)len, p);
+	return len;
+}
+
+/* POST one batch. 0: inserted; 1: the server refused it (its words in last_error); -1: could
+ * not reach it. */
+static int post(struct fp_clickhouse *ch, CURL *c, const struct batch *b)
+{
+	char body[256] = "";
+	curl_easy_setopt(c, CURLOPT_URL, ch->url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)b->buf);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->len);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)body);
+	CURLcode rc = curl_easy_perform(c);
+	long status = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK) {
+		snprintf(ch->last_error, sizeof(ch->last_error), "%s", curl_easy_strerror(rc));
+		return -1;
+	}
+	if (status != 200) {
+		for (char *p = body; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+		snprintf(ch->last_error, sizeof(ch->last_error), "HTTP %ld: %s", status, body);
+		return status >= 500 && strstr(body, "Code:") == NULL ? -1 : 1;
+	}
+	return 0;
+}
+
+static CURL *easy(const struct fp_clickhouse *ch)
+{
+	CURL *c = curl_easy_init();
+	if (c == NULL)
+		return NULL;
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 120000L);
+	if (ch->user[0]) {
+		curl_easy_setopt(c, CURLOPT_USERNAME, ch->user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, ch->password);
+	}
+	if (ch->cfg.ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ch->cfg.ca_file);
+	return c;
+}
+
+/* Sleep `ms` unless closing and past the drain deadline. */
+static void backoff_wait(struct fp_clickhouse *ch, uint32_t ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&ch->mu);
+	pthread_cond_timedwait(&ch->cv, &ch->mu, &ts);
+	pthread_mutex_unlock(&ch->mu);
+}
+
+static void *sender_main(void *arg)
+{
+	struct fp_clickhouse *ch = arg;
+	CURL *c = easy(ch);
+	uint32_t backoff = BACKOFF_MIN_MS;
+	unsigned refused = 0;
+	uint64_t drain_until = 0;
+	for (;;) {
+		pthread_mutex_lock(&ch->mu);
+		while (ch->head == NULL && !ch->closing)
+			pthread_cond_wait(&ch->cv, &ch->mu);
+		struct batch *b = ch->head;
+		if (ch->closing && drain_until == 0)
+			drain_until = fp_mono_ns() / 1000000 + stall_ms(ch);
+		pthread_mutex_unlock(&ch->mu);
+		if (b == NULL)
+			break; /* closing, nothing left */
+		if (drain_until && fp_mono_ns() / 1000000 > drain_until)
+			break; /* what is left is counted below */
+		int rc = c ? post(ch, c, b) : -1;
+		int done = rc == 0 || (rc == 1 && ++refused >= SERVER_ERROR_TRIES);
+		if (rc == 0) {
+			fp_counter_add(&ch->st.records, b->rows);
+			ch->batches_sent++;
+			__atomic_store_n(&ch->progress_ms, fp_mono_ns() / 1000000,
+					 __ATOMIC_RELAXED);
+			__atomic_store_n(&ch->ever_inserted, 1, __ATOMIC_RELAXED);
+			if (drain_until) /* draining at the end: as long as it goes on */
+				drain_until = fp_mono_ns() / 1000000 + stall_ms(ch);
+			if (ch->down)
+				fp_log(LOG_NOTICE, "--clickhouse %s: inserting again", ch->cfg.url);
+			ch->down = 0;
+			backoff = BACKOFF_MIN_MS;
+			refused = 0;
+		} else if (done) {
+			fp_log(LOG_ERR, "--clickhouse %s: %u rows refused: %s", ch->cfg.url,
+			       b->rows, ch->last_error);
+			fp_counter_add(&ch->st.records_lost, b->rows);
+			ch->st.last_errno = EPROTO;
+			ch->batches_dropped++;
+			refused = 0;
+		}
+		if (done) {
+			pthread_mutex_lock(&ch->mu);
+			ch->head = b->next;
+			if (ch->head == NULL)
+				ch->tail = NULL;
+			ch->queued_bytes -= b->len;
+			pthread_cond_broadcast(&ch->room_cv);
+			pthread_mutex_unlock(&ch->mu);
+			batch_free(b);
+			continue;
+		}
+		if (!ch->down)
+			fp_log(LOG_WARNING,
+			       "--clickhouse %s: %s; rows wait in the backlog (%zu bytes queued), "
+			       "retrying with backoff; capture goes on",
+			       ch->cfg.url, ch->last_error, ch->queued_bytes);
+		ch->down = 1;
+		ch->retries++;
+		backoff_wait(ch, backoff);
+		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+	}
+	/* closing: what could not be inserted in time is lost, counted */
+	pthread_mutex_lock(&ch->mu);
+	while (ch->head) {
+		struct batch *b = ch->head;
+		ch->head = b->next;
+		fp_counter_add(&ch->st.records_lost, b->rows);
+		ch->st.last_errno = ch->down ? ECONNREFUSED : ETIMEDOUT;
+		ch->batches_dropped++;
+		batch_free(b);
+	}
+	ch->tail = NULL;
+	ch->queued_bytes = 0;
+	pthread_cond_broadcast(&ch->room_cv);
+	pthread_mutex_unlock(&ch->mu);
+	if (c)
+		curl_easy_cleanup(c);
+	return NULL;
+}
+
+/* --- the sink --- */
+
+static void ch_take(void *priv, const struct fp_record *r, const struct fp_app *app,
+		    uint64_t clock_ms)
+{
+	struct fp_clickhouse *ch = priv;
+	(void)clock_ms;
+	if (ch->cur == NULL) {
+		ch->cur = calloc(1, sizeof(*ch->cur));
+		if (ch->cur == NULL) {
+			fp_counter_add(&ch->st.records_lost, 1);
+			return;
+		}
+		ch->cur->first_ms = fp_mono_ns() / 1000000;
+	}
+	if (add_row(ch, ch->cur, r, app) != 0) {
+		fp_counter_add(&ch->st.records_lost, 1);
+		ch->st.last_errno = ENOMEM;
+		return;
+	}
+	if (ch->cur->rows >= BATCH_ROWS || ch->cur->len >= BATCH_BYTES)
+		enqueue(ch);
+}
+
+static void ch_tick(void *priv, uint64_t clock_ms, unsigned idle)
+{
+	struct fp_clickhouse *ch = priv;
+	(void)clock_ms;
+	(void)idle;
+	if (ch->cur && fp_mono_ns() / 1000000 - ch->cur->first_ms >= BATCH_MS)
+		enqueue(ch);
+}
+
+static void ch_reopen(void *priv)
+{
+	(void)priv;
+}
+
+static void ch_finish(void *priv, uint64_t clock_ms)
+{
+	struct fp_clickhouse *ch = priv;
+	(void)clock_ms;
+	if (!ch->started) { /* never started (start-up failed): nothing was queued */
+		batch_free(ch->cur);
+		ch->cur = NULL;
+		return;
+	}
+	enqueue(ch);
+	pthread_mutex_lock(&ch->mu);
+	ch->closing = 1;
+	pthread_cond_broadcast(&ch->cv);
+	pthread_mutex_unlock(&ch->mu);
+	pthread_join(ch->thread, NULL);
+	ch->started = 0;
+}
+
+static void ch_stats(const void *priv, struct fp_sink_stats *out)
+{
+	const struct fp_clickhouse *ch = priv;
+	fp_counters_copy(out, &ch->st, offsetof(struct fp_sink_stats, last_errno));
+	out->last_errno = __atomic_load_n(&ch->st.last_errno, __ATOMIC_RELAXED);
+}
+
+static const char *ch_target(const void *priv)
+{
+	return ((const struct fp_clickhouse *)priv)->cfg.url;
+}
+
+const struct fp_sink_ops fp_clickhouse_ops = {
+    .name = "clickhouse",
+    .lost_what = "flow records",
+    .lost_how = "not inserted into --clickhouse",
+    .remedy = "the server was down longer than --export-backlog holds, or refused the rows (the "
+	      "log says why: create the table with fluxprobe --clickhouse-schema)",
+    .take = ch_take,
+    .tick = ch_tick,
+    .reopen = ch_reopen,
+    .finish = ch_finish,
+    .stats = ch_stats,
+    .target = ch_target,
+};
+
+/* --- set-up --- */
+
+static int read_auth(const char *file, char *user, size_t ulen, char *pass, size_t plen)
+{
+	const char *u = getenv("FLUXPROBE_CLICKHOUSE_USER");
+	const char *p = getenv("FLUXPROBE_CLICKHOUSE_PASSWORD");
+	user[0] = pass[0] = '\0';
+	if (file) {
+		char line[512];
+		FILE *f = fopen(file, "r");
+		if (f == NULL) {
+			fp_log(LOG_ERR, "--clickhouse-auth %s: %s", file, strerror(errno));
+			return -1;
+		}
+		if (fgets(line, sizeof(line), f) == NULL || strchr(line, ':') == NULL) {
+			fclose(f);
+			fp_log(LOG_ERR,
+			       "--clickhouse-auth %s: expected 'user:password' on its first line",
+			       file);
+			return -1;
+		}
+		fclose(f);
+		line[strcspn(line, "\r\n")] = '\0';
+		char *colon = strchr(line, ':');
+		*colon = '\0';
+		if (strlen(line) >= ulen || strlen(colon + 1) >= plen) {
+			fp_log(LOG_ERR, "--clickhouse-auth %s: user or password too long", file);
+			return -1;
+		}
+		memcpy(user, line, strlen(line) + 1);
+		memcpy(pass, colon + 1, strlen(colon + 1) + 1);
+		return 0;
+	}
+	if (u)
+		snprintf(user, ulen, "%s", u);
+	if (p)
+		snprintf(pass, plen, "%s", p);
+	return 0;
+}
+
+static int check_url(const char *url)
+{
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+		fp_log(LOG_ERR, "--clickhouse '%s': expected http://HOST:PORT or https://HOST:PORT",
+		       url);
+		return -1;
+	}
+	return 0;
+}
+
+/* base URL + "/?query=" + the escaped statement */
+static int make_url(char *out, size_t len, const char *base, const char *sql)
+{
+	char *esc = curl_easy_escape(NULL, sql, 0);
+	if (esc == NULL)
+		return -1;
+	size_t bl = strlen(base);
+	int n = snprintf(out, len, "%.*s/?query=%s", (int)(bl && base[bl - 1] == '/' ? bl - 1 : bl),
+			 base, esc);
+	curl_free(esc);
+	return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+struct fp_clickhouse *fp_clickhouse_open(const struct fp_clickhouse_config *c)
+{
+	if (check_url(c->url) != 0)
+		return NULL;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	struct fp_clickhouse *ch = calloc(1, sizeof(*ch));
+	if (ch == NULL)
+		return NULL;
+	ch->cfg = *c;
+	if (read_auth(c->auth_file, ch->user, sizeof(ch->user), ch->password,
+		      sizeof(ch->password)) != 0)
+		goto fail;
+	if (gethostname(ch->host, sizeof(ch->host) - 1) != 0)
+		snprintf(ch->host, sizeof(ch->host), "unknown");
+	char sql[2048];
+	size_t at = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s (", c->table);
+	for (size_t i = 0; i < N_COLUMNS; i++)
+		at += (size_t)snprintf(sql + at, sizeof(sql) - at, "%s%s", i ? "," : "",
+				       columns[i].name);
+	snprintf(sql + at, sizeof(sql) - at, ") FORMAT RowBinary");
+	if (make_url(ch->url, sizeof(ch->url), c->url, sql) != 0) {
+		fp_log(LOG_ERR, "--clickhouse %s: URL too long", c->url);
+		goto fail;
+	}
+	pthread_mutex_init(&ch->mu, NULL);
+	pthread_cond_init(&ch->cv, NULL);
+	pthread_cond_init(&ch->room_cv, NULL);
+	return ch;
+fail:
+	free(ch);
+	return NULL;
+}
+
+int fp_clickhouse_start(struct fp_clickhouse *ch)
+{
+	if (pthread_create(&ch->thread, NULL, sender_main, ch) != 0) {
+		fp_log(LOG_ERR, "--clickhouse: cannot start its sender thread");
+		return -1;
+	}
+	pthread_setname_np(ch->thread, "fp-clickhouse");
+	ch->progress_ms = fp_mono_ns() / 1000000;
+	ch->started = 1;
+	return 0;
+}
+
+void fp_clickhouse_close(struct fp_clickhouse *ch)
+{
+	if (ch == NULL)
+		return;
+	ch_finish(ch, 0);
+	batch_free(ch->cur);
+	free(ch);
+}
+
+int fp_clickhouse_version(const char *url, const char *auth_file, const char *ca_file, char *buf,
+			  size_t len)
+{
+	char u[1024], user[128], pass[256];
+	if (check_url(url) != 0 || read_auth(auth_file, user, sizeof(user), pass, sizeof(pass)) ||
+	    make_url(u, sizeof(u), url, "SELECT version()") != 0)
+		return -1;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	struct fp_clickhouse tmp = {.cfg = {.ca_file = ca_file}};
+	snprintf(tmp.user, sizeof(tmp.user), "%s", user);
+	snprintf(tmp.password, sizeof(tmp.password), "%s", pass);
+	CURL *c = easy(&tmp);
+	char body[256] = "";
+	long status = 0;
+	curl_easy_setopt(c, CURLOPT_URL, u);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)body);
+	CURLcode rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	if (rc != CURLE_OK || status != 200) {
+		fp_log(LOG_ERR, "--clickhouse %s: %s", url,
+		       rc != CURLE_OK ? curl_easy_strerror(rc) : body);
+		return -1;
+	}
+	body[strcspn(body, "\r\n")] = '\0';
+	snprintf(buf, len, "%s", body);
+	return 0;
+}
+
+void fp_clickhouse_schema(FILE *f, const char *table, const char *cluster, unsigned ttl_days,
+			  const char *ip_type)
+{
+	char local[256];
+	snprintf(local, sizeof(local), "%s%s", table, cluster ? "_local" : "");
+	if (cluster)
+		fprintf(f,
+			"-- run on every server of cluster %s: each keeps its share in %s, and\n"
+			"-- %s (Distributed) reads them all and spreads inserts over them\n",
+			cluster, local, table);
+	fprintf(f, "CREATE TABLE IF NOT EXISTS %s\n(\n", local);
+	for (size_t i = 0; i < N_COLUMNS; i++) {
+		const char *type = strcmp(columns[i].type, "IP") == 0 ? ip_type : columns[i].type;
+		fprintf(f, "    %s %s%s%s%s\n", columns[i].name, type, i + 1 < N_COLUMNS ? "," : "",
+			columns[i].comment[0] ? " -- " : "", columns[i].comment);
+	}
+	fprintf(f, ")\nENGINE = MergeTree()\nPARTITION BY date\n"
+		   "ORDER BY (toStartOfHour(time_start), src_ip, dst_ip)\n");
+	if (ttl_days)
+		fprintf(f, "TTL date + INTERVAL %u DAY\n", ttl_days);
+	fprintf(f, "SETTINGS index_granularity = 8192;\n");
+	if (cluster) {
+		const char *dot = strchr(table, '.');
+		char db[128];
+		snprintf(db, sizeof(db), "%.*s", dot ? (int)(dot - table) : 7,
+			 dot ? table : "default");
+		fprintf(f,
+			"CREATE TABLE IF NOT EXISTS %s AS %s\nENGINE = Distributed(%s, %s, %s, "
+			"rand());\n",
+			table, local, cluster, db, dot ? strchr(local, '.') + 1 : local);
+	}
+}
