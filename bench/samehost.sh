@@ -3,7 +3,7 @@
 # (issue 22): fluxprobe watches the collector's socket instead of pacing. Side by side, one run
 # each per round, same capture:
 #   scan:  N packets that make N flow records (each its own flow) → fluxprobe into nfcapd, and
-#          nfpcapd -w (its own files, no socket);
+#          nfpcapd -H into the same nfcapd;
 #   flows: N packets in N/10 flows → fluxprobe into nfcapd, and softflowd into nfcapd.
 #   bench/samehost.sh [--runs R] [--packets N]      (FLUXPROBE=BINARY picks another build)
 # CSV: capture,run,tool,wall_s,cpu_s,records_at_collector,flows_in_truth,receiver_drops
@@ -54,15 +54,15 @@ for run in $(seq "$runs"); do
 		truth=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["flows"])' "$pcap.json")
 		nfcapd_up
 		timed "$fp" --read "$pcap" --collector 127.0.0.1:$port --summary json -q >"$out/fp.json" || true
-		read -r wall u s <"$out/time"
+		read -r wall u s < <(tail -1 "$out/time")
 		drops=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["collectors"][0]["receiver_drops"])' "$out/fp.json")
 		echo "$cap,$run,fluxprobe,$wall,$(cpu "$u" "$s"),$(nfcapd_down),$truth,$drops"
 		if [ $cap = scan ]; then
-			rm -rf "$out/np" && mkdir -p "$out/np"
-			timed nfpcapd -r "$pcap" -w "$out/np" -y >/dev/null 2>&1
-			read -r wall u s <"$out/time"
-			recs=$(nfdump -R "$out/np" -I | awk -F': ' '$1 == "Flows" {print $2}')
-			echo "$cap,$run,nfpcapd,$wall,$(cpu "$u" "$s"),$recs,$truth,"
+			# nfpcapd sending to the same nfcapd (-H), as peers.sh runs it
+			nfcapd_up
+			timed nfpcapd -r "$pcap" -H "127.0.0.1/$port" -e 600,300 -B 2000000 >/dev/null 2>&1
+			read -r wall u s < <(tail -1 "$out/time")
+			echo "$cap,$run,nfpcapd,$wall,$(cpu "$u" "$s"),$(nfcapd_down),$truth,"
 		else
 			nfcapd_up
 			# softflowd -r reads the file, then waits on its control socket: once it has
@@ -74,7 +74,7 @@ for run in $(seq "$runs"); do
 				grep -q "^Packets processed: $packets\$"; do sleep 0.05; done
 			softflowctl -c "$out/sfd.ctl" shutdown >/dev/null 2>&1 || true
 			wait "$tp" || true
-			read -r wall u s <"$out/time"
+			read -r wall u s < <(tail -1 "$out/time")
 			echo "$cap,$run,softflowd,$wall,$(cpu "$u" "$s"),$(nfcapd_down),$truth,"
 		fi
 	done
