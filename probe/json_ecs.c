@@ -26,8 +26,6 @@
 #include "fp_cid.h"
 #include "fp_encode.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,29 +34,11 @@
 
 #define ECS_VERSION "8.11.0"
 
-static json_t *iso_us(uint64_t us)
-{
-	char buf[40];
-	time_t s = (time_t)(us / 1000000);
-	struct tm tm;
-	gmtime_r(&s, &tm);
-	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, sizeof(buf) - n, ".%06uZ", (unsigned)(us % 1000000));
-	return json_string(buf);
-}
-
 static json_t *ecs_mac(const uint8_t *m)
 {
 	char buf[18];
 	snprintf(buf, sizeof(buf), "%02X-%02X-%02X-%02X-%02X-%02X", m[0], m[1], m[2], m[3], m[4],
 		 m[5]);
-	return json_string(buf);
-}
-
-static json_t *ip_string(int ipver, const uint8_t *a)
-{
-	char buf[INET6_ADDRSTRLEN];
-	inet_ntop(ipver == 6 ? AF_INET6 : AF_INET, a, buf, sizeof(buf));
 	return json_string(buf);
 }
 
@@ -125,19 +105,6 @@ static json_t *dns_rcode(uint8_t rc, char *buf, size_t len)
 	return json_string(buf);
 }
 
-/* A name from the wire: printable ASCII kept, any other byte '?' (valid JSON, valid UTF-8). */
-static json_t *wire(const char *s, int lower)
-{
-	char buf[128];
-	size_t n = 0;
-	for (; s[n] && n < sizeof(buf) - 1; n++) {
-		unsigned char c = (unsigned char)s[n];
-		buf[n] = c >= 0x20 && c < 0x7f ? (char)(lower ? tolower(c) : c) : '?';
-	}
-	buf[n] = '\0';
-	return json_string(buf);
-}
-
 /* Set o[a][b]... = v, making the objects on the way. */
 static void put(json_t *o, const char *path, json_t *v)
 {
@@ -168,29 +135,29 @@ static void put_app(json_t *o, const struct fp_app *a)
 	char *dot = strchr(proto, '.');
 	if (dot) {
 		*dot = '\0';
-		put(o, "network.application", wire(dot + 1, 1));
+		put(o, "network.application", fp_json_wire(dot + 1, 1));
 	}
 	if (proto[0] && strcmp(proto, "Unknown") != 0)
-		put(o, "network.protocol", wire(proto, 1));
+		put(o, "network.protocol", fp_json_wire(proto, 1));
 	put(o, "fluxprobe.application_id", json_integer(fp_app_id(a)));
 	if (a->flags & FP_APP_GUESSED)
 		put(o, "fluxprobe.application_guessed", json_true());
 	if ((a->flags & FP_APP_TLS_SNI) && a->name[0])
-		put(o, "tls.client.server_name", wire(a->name, 0));
+		put(o, "tls.client.server_name", fp_json_wire(a->name, 0));
 	if (a->flags & FP_APP_DNS) {
-		put(o, "dns.question.name", wire(a->name, 0));
+		put(o, "dns.question.name", fp_json_wire(a->name, 0));
 		put(o, "dns.question.type", dns_type(a->dns_qtype, buf, sizeof(buf)));
 		put(o, "dns.response_code", dns_rcode(a->dns_rcode, buf, sizeof(buf)));
 	}
 	if (a->flags & FP_APP_HTTP) {
 		if (a->name[0])
-			put(o, "url.domain", wire(a->name, 0));
+			put(o, "url.domain", fp_json_wire(a->name, 0));
 		if (a->http_method[0])
-			put(o, "http.request.method", wire(a->http_method, 0));
+			put(o, "http.request.method", fp_json_wire(a->http_method, 0));
 		if (a->http_status)
 			put(o, "http.response.status_code", json_integer(a->http_status));
 		if (a->user_agent[0])
-			put(o, "user_agent.original", wire(a->user_agent, 0));
+			put(o, "user_agent.original", fp_json_wire(a->user_agent, 0));
 	}
 }
 
@@ -244,7 +211,7 @@ json_t *fp_json_ecs(const struct fp_jsonout *j, const struct fp_record *r, const
 	json_t *o = json_object();
 	if (o == NULL)
 		return NULL;
-	json_object_set_new(o, "@timestamp", iso_us(r->last_us));
+	json_object_set_new(o, "@timestamp", fp_json_time(r->last_us, 6));
 	put(o, "ecs.version", json_string(ECS_VERSION));
 	put(o, "event.kind", json_string("event"));
 	put(o, "event.category", json_pack("[s]", "network"));
@@ -253,13 +220,13 @@ json_t *fp_json_ecs(const struct fp_jsonout *j, const struct fp_record *r, const
 	put(o, "event.action", json_string("network_flow"));
 	put(o, "event.module", json_string("fluxprobe"));
 	put(o, "event.dataset", json_string("fluxprobe.flow"));
-	put(o, "event.start", iso_us(r->first_us));
-	put(o, "event.end", iso_us(r->last_us));
+	put(o, "event.start", fp_json_time(r->first_us, 6));
+	put(o, "event.end", fp_json_time(r->last_us, 6));
 	put(o, "event.duration", json_integer((json_int_t)(r->last_us - r->first_us) * 1000));
 	put(o, "event.reason", json_string(fp_end_reason_name((enum fp_end_reason)r->end_reason)));
 
-	put(o, "source.ip", ip_string(k->ipver, k->src));
-	put(o, "destination.ip", ip_string(k->ipver, k->dst));
+	put(o, "source.ip", fp_json_addr(k->ipver, k->src));
+	put(o, "destination.ip", fp_json_addr(k->ipver, k->dst));
 	if (!icmp && (k->proto == 6 || k->proto == 17 || k->proto == 132)) {
 		put(o, "source.port", json_integer(k->sport));
 		put(o, "destination.port", json_integer(k->dport));

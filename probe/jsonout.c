@@ -7,6 +7,7 @@
 #include "log.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <string.h>
@@ -29,9 +30,8 @@ int fp_jsonout_open(struct fp_jsonout *j, const char *path)
 	return 0;
 }
 
-/* ISO 8601, UTC, milliseconds: 2026-01-01T00:00:00.001Z */
-/* ISO 8601 UTC of Unix µs `us`, with `digits` (3 or 6) of fraction. */
-static json_t *iso_time(uint64_t us, int digits)
+/* ISO 8601 UTC of Unix µs `us`, with `digits` (3 or 6) of fraction: 2026-01-01T00:00:00.001Z */
+json_t *fp_json_time(uint64_t us, int digits)
 {
 	char buf[40];
 	time_t s = (time_t)(us / 1000000);
@@ -53,7 +53,7 @@ static json_t *mac(const uint8_t *m)
 	return json_string(buf);
 }
 
-static json_t *addr(int ipver, const uint8_t *a)
+json_t *fp_json_addr(int ipver, const uint8_t *a)
 {
 	char buf[INET6_ADDRSTRLEN];
 	inet_ntop(ipver == 6 ? AF_INET6 : AF_INET, a, buf, sizeof(buf));
@@ -113,14 +113,17 @@ static void write_failed(struct fp_jsonout *j)
 	}
 }
 
-/* A name from the wire as a JSON string: printable ASCII kept, any other byte as '?' (what
- * nDPI extracted is not always valid UTF-8, and a line must stay valid JSON). */
-static json_t *wire_string(const char *s)
+/* A name from the wire as a JSON string: printable ASCII kept (lowercased with `lower`), any
+ * other byte as '?' (what nDPI extracted is not always valid UTF-8, and a line must stay valid
+ * JSON). */
+json_t *fp_json_wire(const char *s, int lower)
 {
 	char buf[128];
 	size_t n = 0;
-	for (; s[n] && n < sizeof(buf) - 1; n++)
-		buf[n] = (unsigned char)s[n] >= 0x20 && (unsigned char)s[n] < 0x7f ? s[n] : '?';
+	for (; s[n] && n < sizeof(buf) - 1; n++) {
+		unsigned char c = (unsigned char)s[n];
+		buf[n] = c >= 0x20 && c < 0x7f ? (char)(lower ? tolower(c) : c) : '?';
+	}
 	buf[n] = '\0';
 	return json_string(buf);
 }
@@ -130,26 +133,27 @@ static void add_app(json_t *o, const struct fp_app *a)
 {
 	if (a == NULL || !(a->flags & FP_APP_CLASSIFIED))
 		return;
-	json_object_set_new(o, "applicationName", wire_string(a->app_name));
+	json_object_set_new(o, "applicationName", fp_json_wire(a->app_name, 0));
 	json_object_set_new(o, "applicationId", json_integer(a->app ? a->app : a->master));
 	if (a->flags & FP_APP_GUESSED)
 		json_object_set_new(o, "applicationGuessed", json_true());
 	if ((a->flags & FP_APP_TLS_SNI) && a->name[0])
-		json_object_set_new(o, "tlsServerName", wire_string(a->name));
+		json_object_set_new(o, "tlsServerName", fp_json_wire(a->name, 0));
 	if (a->flags & FP_APP_DNS) {
-		json_object_set_new(o, "dnsQueryName", wire_string(a->name));
+		json_object_set_new(o, "dnsQueryName", fp_json_wire(a->name, 0));
 		json_object_set_new(o, "dnsQueryType", json_integer(a->dns_qtype));
 		json_object_set_new(o, "dnsResponseCode", json_integer(a->dns_rcode));
 	}
 	if (a->flags & FP_APP_HTTP) {
 		if (a->name[0])
-			json_object_set_new(o, "httpRequestHost", wire_string(a->name));
+			json_object_set_new(o, "httpRequestHost", fp_json_wire(a->name, 0));
 		if (a->http_method[0])
-			json_object_set_new(o, "httpRequestMethod", wire_string(a->http_method));
+			json_object_set_new(o, "httpRequestMethod",
+					    fp_json_wire(a->http_method, 0));
 		if (a->http_status)
 			json_object_set_new(o, "httpStatusCode", json_integer(a->http_status));
 		if (a->user_agent[0])
-			json_object_set_new(o, "httpUserAgent", wire_string(a->user_agent));
+			json_object_set_new(o, "httpUserAgent", fp_json_wire(a->user_agent, 0));
 	}
 }
 
@@ -163,15 +167,15 @@ static json_t *ipfix_object(const struct fp_jsonout *j, const struct fp_record *
 	json_t *o = json_object();
 	if (o == NULL)
 		return NULL;
-	json_object_set_new(o, "flowStartMilliseconds", iso_time(r->first_us, 3));
-	json_object_set_new(o, "flowEndMilliseconds", iso_time(r->last_us, 3));
-	json_object_set_new(o, "flowStartMicroseconds", iso_time(r->first_us, 6));
-	json_object_set_new(o, "flowEndMicroseconds", iso_time(r->last_us, 6));
+	json_object_set_new(o, "flowStartMilliseconds", fp_json_time(r->first_us, 3));
+	json_object_set_new(o, "flowEndMilliseconds", fp_json_time(r->last_us, 3));
+	json_object_set_new(o, "flowStartMicroseconds", fp_json_time(r->first_us, 6));
+	json_object_set_new(o, "flowEndMicroseconds", fp_json_time(r->last_us, 6));
 	json_object_set_new(o, "ipVersion", json_integer(k->ipver));
 	json_object_set_new(o, v6 ? "sourceIPv6Address" : "sourceIPv4Address",
-			    addr(k->ipver, k->src));
+			    fp_json_addr(k->ipver, k->src));
 	json_object_set_new(o, v6 ? "destinationIPv6Address" : "destinationIPv4Address",
-			    addr(k->ipver, k->dst));
+			    fp_json_addr(k->ipver, k->dst));
 	json_object_set_new(o, "protocolIdentifier", json_integer(k->proto));
 	if (icmp) {
 		json_object_set_new(o, v6 ? "icmpTypeCodeIPv6" : "icmpTypeCodeIPv4",

@@ -43,8 +43,15 @@ void fp_jsonout_close(struct fp_jsonout *j);
 
 extern const struct fp_sink_ops fp_jsonout_ops; /* priv: the struct fp_jsonout */
 
-/* The record as an ECS document (json_ecs.c); NULL when out of memory. */
 struct json_t;
+
+/* Shared by the schemas: ISO 8601 UTC of µs with 3 or 6 digits of fraction; an address as
+ * text; a name from the wire, printable ASCII only ('?' for the rest), lowercased with `lower`. */
+struct json_t *fp_json_time(uint64_t us, int digits);
+struct json_t *fp_json_addr(int ipver, const uint8_t *a);
+struct json_t *fp_json_wire(const char *s, int lower);
+
+/* The record as an ECS document (json_ecs.c); NULL when out of memory. */
 struct json_t *fp_json_ecs(const struct fp_jsonout *j, const struct fp_record *r,
 			   const struct fp_app *app);
 
