@@ -326,11 +326,12 @@ static void msg_send(struct fp_exporter *x, struct fp_stream *s)
 	size_t tcp_len = tcp ? strip_templates(x, s, len) : 0;
 
 	s->msg_meta.records = nrec;
-	/* a UDP collector far away is paced; one on this host is watched instead (fp_transport) */
+	/* a UDP collector far away is paced; one on this host is watched instead (fp_transport),
+	 * unless no socket receives there (a capture on the loopback may be all there is) */
 	for (unsigned i = 0; i < x->cur->n; i++) {
 		const struct fp_collector *c = x->cur->c[i];
 		if (feeds(s, c) && c->proto == FP_PROTO_UDP &&
-		    (!c->same_host || x->cfg->export_rate_given)) {
+		    (!c->same_host || !c->rx_found || x->cfg->export_rate_given)) {
 			pace(x, s);
 			break;
 		}
@@ -546,8 +547,9 @@ static void log_pacing(const struct fp_exporter *x, const struct fp_collector *c
 		       c->rx_rcvbuf / 1024);
 	else if (c->same_host)
 		fp_log(LOG_NOTICE,
-		       "collector %s: on this host, nothing receives there yet: its socket is "
-		       "watched once it appears",
+		       "collector %s: on this host, nothing receives there yet: paced at "
+		       "--export-rate "
+		       "until a socket appears, then watched",
 		       c->name);
 	else if (x->cfg->export_rate)
 		fp_log(
