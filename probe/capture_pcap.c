@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* libpcap backend: live interfaces and capture files (pcap and pcapng); well-formed classic pcap
- * files read from memory (map_file). */
+/* libpcap backend: live interfaces and capture files (pcap and pcapng). */
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
@@ -10,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,19 +27,8 @@ struct pcap_src {
 	int nano;
 };
 
-/* A classic pcap file read from memory (see map_file): records walked in place. */
-struct mapped {
-	const uint8_t *base;
-	size_t len, at; /* at: the next record */
-	int swap;	/* the file's byte order is not ours */
-	int nano;	/* nanosecond timestamps */
-	struct bpf_program prog;
-	int filtered;
-};
-
 struct pcap_priv {
 	struct pcap_src s[FP_MAX_PORTS];
-	struct mapped *map; /* --read of a well-formed classic pcap file, or NULL (libpcap reads) */
 	unsigned n, next;
 	const struct pcap_src *cur; /* the handle being dispatched */
 	fp_frame_fn fn;
@@ -69,37 +55,6 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 	pp->fn(pp->arg, bytes, h->caplen, h->len, ts_us);
 }
 
-static inline uint32_t rd32(const uint8_t *p, int swap)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return swap ? __builtin_bswap32(v) : v;
-}
-
-/* Up to `max` records from the mapped file; -1 at its end. */
-static int mapped_burst(struct pcap_priv *pp, unsigned max)
-{
-	struct mapped *m = pp->map;
-	int n = 0;
-	while ((unsigned)n < max && m->at < m->len) {
-		const uint8_t *h = m->base + m->at;
-		uint32_t caplen = rd32(h + 8, m->swap), len = rd32(h + 12, m->swap);
-		const uint8_t *data = h + 16;
-		m->at += 16 + (size_t)caplen;
-		__atomic_store_n(&pp->record_bytes, m->at, __ATOMIC_RELAXED);
-		if (m->filtered) {
-			struct pcap_pkthdr ph = {.caplen = caplen, .len = len};
-			if (!pcap_offline_filter(&m->prog, &ph, data))
-				continue; /* as libpcap's filter: not received */
-		}
-		pp->received++;
-		uint64_t sec = rd32(h, m->swap), frac = rd32(h + 4, m->swap);
-		pp->fn(pp->arg, data, caplen, len, sec * 1000000 + (m->nano ? frac / 1000 : frac));
-		n++;
-	}
-	return n ? n : m->at < m->len ? 0 : -1;
-}
-
 /* The handles in turn, as DPDK polls its ports: the first that has packets gives the burst, with
  * its link type, interface index and flow slot set for the frames it delivers. */
 static int pcap_recv_burst(struct fp_capture *c, unsigned max, fp_frame_fn fn, void *arg)
@@ -108,8 +63,6 @@ static int pcap_recv_burst(struct fp_capture *c, unsigned max, fp_frame_fn fn, v
 
 	pp->fn = fn;
 	pp->arg = arg;
-	if (pp->map)
-		return mapped_burst(pp, max);
 	for (unsigned tries = 0; tries < pp->n; tries++) {
 		const struct pcap_src *s = &pp->s[pp->next];
 		if (++pp->next == pp->n)
@@ -179,12 +132,6 @@ static void pcap_close_cap(struct fp_capture *c)
 		pcap_close(pp->s[i].p);
 		free(pp->s[i].what);
 	}
-	if (pp->map) {
-		munmap((void *)pp->map->base, pp->map->len);
-		if (pp->map->filtered)
-			pcap_freecode(&pp->map->prog);
-		free(pp->map);
-	}
 	free(pp);
 	c->priv = NULL;
 }
@@ -194,9 +141,7 @@ static void pcap_close_cap(struct fp_capture *c)
 static void pcap_progress(struct fp_capture *c, uint64_t *done, uint64_t *total)
 {
 	struct pcap_priv *pp = c->priv;
-	off_t at = pp->map ? (off_t)__atomic_load_n(&pp->record_bytes, __ATOMIC_RELAXED)
-		   : pp->file_fd >= 0 && pp->file_size ? lseek(pp->file_fd, 0, SEEK_CUR)
-						       : -1;
+	off_t at = pp->file_fd >= 0 && pp->file_size ? lseek(pp->file_fd, 0, SEEK_CUR) : -1;
 	*total = pp->file_size;
 	*done = at >= 0 ? (uint64_t)at : __atomic_load_n(&pp->record_bytes, __ATOMIC_RELAXED);
 	if (*total && *done > *total)
@@ -232,97 +177,6 @@ static int join_fanout(pcap_t *p, const char *iface, int group)
 	return 0;
 }
 
-/*
- * A classic pcap file that libpcap would read without a complaint is read from memory instead:
- * mapped, its records walked in place, no copy, no read(2) or fread per packet. "Would read
- * without a complaint" is checked first, over every record header: the pcap magic (either byte
- * order, µs or ns), version 2.4, a snap length of 1..262144, and each record with caplen <= the
- * snap length and <= its length, a valid fraction of a second, the last one ending at the end
- * of the file. Anything else (a
- * pcapng file, a truncated or malformed one, standard input) is read by libpcap, whose
- * messages and recovery apply, and so does a file over 2 GiB (streamed, not scanned first). The
- * BPF filter runs as libpcap runs it (pcap_offline_filter).
- */
-#define MAP_MAX_BYTES (2ll << 30) /* larger files stream through libpcap (no scan first) */
-
-static struct mapped *map_file(const char *file, pcap_t *p, const char *filter)
-{
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 24 ||
-	    st.st_size > MAP_MAX_BYTES) {
-		close(fd);
-		return NULL;
-	}
-	size_t len = (size_t)st.st_size;
-	void *base = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-	close(fd);
-	if (base == MAP_FAILED)
-		return NULL;
-	const uint8_t *b = base;
-	uint32_t magic;
-	memcpy(&magic, b, 4);
-	int swap = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
-	int nano = magic == 0xa1b23c4d || magic == 0x4d3cb2a1;
-	int ok = swap || magic == 0xa1b2c3d4 || magic == 0xa1b23c4d;
-	uint32_t ver = rd32(b + 4, swap), snap = rd32(b + 16, swap);
-	ok = ok && (ver & 0xffff) == 2 && (ver >> 16) == 4 && snap >= 1 && snap <= 262144;
-	size_t at = 24;
-	while (ok && at < len) {
-		if (len - at < 16) {
-			ok = 0;
-			break;
-		}
-		uint32_t frac = rd32(b + at + 4, swap);
-		uint32_t caplen = rd32(b + at + 8, swap), wire = rd32(b + at + 12, swap);
-		ok = caplen <= snap && caplen <= wire && len - at - 16 >= caplen &&
-		     frac < (nano ? 1000000000u : 1000000u);
-		at += 16 + (size_t)caplen;
-	}
-	struct mapped *m = ok ? calloc(1, sizeof(*m)) : NULL;
-	if (m && filter && *filter) {
-		if (pcap_compile(p, &m->prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-			free(m);
-			m = NULL; /* libpcap says why, below */
-		} else {
-			m->filtered = 1;
-		}
-	}
-	if (m == NULL) {
-		munmap(base, len);
-		return NULL;
-	}
-	madvise(base, len, MADV_SEQUENTIAL);
-	m->base = b;
-	m->len = len;
-	m->at = 24;
-	m->swap = swap;
-	m->nano = nano;
-	return m;
-}
-
-/* A capture file (or "-", standard input) read through a 1 MiB stdio buffer: libpcap reads each
- * record with fread(), and stdio's default buffer (the file system's 4 KiB block) made that one
- * read(2) per ~30 small packets. */
-static pcap_t *open_file(const char *file, char *errbuf)
-{
-	if (strcmp(file, "-") == 0)
-		return pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO,
-							       errbuf);
-	FILE *f = fopen(file, "rb");
-	if (f == NULL) {
-		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
-		return NULL;
-	}
-	setvbuf(f, NULL, _IOFBF, 1u << 20);
-	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	if (p == NULL)
-		fclose(f);
-	return p;
-}
-
 /* Open one handle: the file, or interface number `i` of the list. 0 or -1 (logged). */
 static int src_open(struct pcap_src *s, const struct fp_pcap_opts *o, unsigned i, int *offline)
 {
@@ -333,7 +187,8 @@ static int src_open(struct pcap_src *s, const struct fp_pcap_opts *o, unsigned i
 	if (asprintf(&s->what, "%s %s", file ? "--read" : "--interface", file ? file : iface) < 0)
 		return -1;
 	if (file) {
-		p = open_file(file, errbuf);
+		p = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO,
+							    errbuf);
 		if (p == NULL) {
 			fp_log(LOG_ERR, "--read %s: %s", file, errbuf);
 			return -1;
@@ -421,8 +276,6 @@ int fp_capture_pcap_open(struct fp_capture *c, const struct fp_pcap_opts *o)
 		}
 	}
 	pp->file_fd = -1;
-	if (o->file && strcmp(o->file, "-") != 0)
-		pp->map = map_file(o->file, pp->s[0].p, o->filter);
 	if (o->file) {
 		struct stat st;
 		FILE *f = pcap_file(pp->s[0].p);
