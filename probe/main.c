@@ -550,15 +550,26 @@ static void print_stats_line(struct fp_worker *workers, unsigned nw, const struc
 			     scaled(a, sizeof(a), (double)(pw[w] - prev_pw[w]) / dt, "pps"), drops);
 	}
 	/* records an output could not keep (a full disk under --flow-dir): in the line too */
-	char lost[64] = "";
+	char lost[128] = "";
 	uint64_t sink_lost = 0;
 	for (unsigned i = 0; i < x->n_sinks; i++) {
 		struct fp_sink_stats ss;
 		x->sinks[i].ops->stats(x->sinks[i].priv, &ss);
 		sink_lost += ss.records_lost;
 	}
+	/* and datagrams a collector on this host dropped in its socket (read from it) */
+	uint64_t rx_drops = 0;
+	urcu_qsbr_read_lock();
+	const struct fp_collector_set *set = rcu_dereference(x->cset);
+	for (unsigned i = 0; set && i < set->n; i++)
+		rx_drops += __atomic_load_n(&set->c[i]->rx_drops, __ATOMIC_RELAXED);
+	urcu_qsbr_read_unlock();
+	int at = 0;
 	if (sink_lost)
-		snprintf(lost, sizeof(lost), ", not written %lu", (unsigned long)sink_lost);
+		at = snprintf(lost, sizeof(lost), ", not written %lu", (unsigned long)sink_lost);
+	if (rx_drops)
+		snprintf(lost + at, sizeof(lost) - (size_t)at, ", collector socket dropped %lu",
+			 (unsigned long)rx_drops);
 	snprintf(line + len, sizeof(line) - (size_t)len,
 		 "| %s %s, %lu active flows, %.0f records/s exported, drops: "
 		 "capture %lu, records %lu%s",
