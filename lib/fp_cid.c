@@ -28,7 +28,7 @@ static void put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-void fp_cid_v1(const struct fp_flow_key *k, uint16_t seed, char out[FP_CID_LEN])
+void fp_cid_v1_digest(const struct fp_flow_key *k, uint16_t seed, uint8_t md[FP_CID_DIGEST])
 {
 	int v6 = k->ipver == 6;
 	size_t alen = v6 ? 16 : 4;
@@ -71,10 +71,38 @@ void fp_cid_v1(const struct fp_flow_key *k, uint16_t seed, char out[FP_CID_LEN])
 		put16(p + 2, dp);
 		p += 4;
 	}
-	uint8_t md[EVP_MAX_MD_SIZE];
+	uint8_t full[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
-	EVP_Digest(buf, (size_t)(p - buf), md, &mdlen, EVP_sha1(), NULL);
+	EVP_Digest(buf, (size_t)(p - buf), full, &mdlen, EVP_sha1(), NULL);
+	memcpy(md, full, FP_CID_DIGEST);
+}
+
+void fp_cid_v1(const struct fp_flow_key *k, uint16_t seed, char out[FP_CID_LEN])
+{
+	uint8_t md[FP_CID_DIGEST];
+	fp_cid_v1_digest(k, seed, md);
 	out[0] = '1';
 	out[1] = ':';
-	EVP_EncodeBlock((unsigned char *)out + 2, md, (int)mdlen);
+	EVP_EncodeBlock((unsigned char *)out + 2, md, FP_CID_DIGEST);
+}
+
+int fp_cid_parse(const char *s, uint8_t md[FP_CID_DIGEST])
+{
+	unsigned char raw[24];
+	if (strncmp(s, "1:", 2) != 0 || strlen(s) != FP_CID_LEN - 1)
+		return -1;
+	/* 28 characters decode to 21 bytes, the last of them the padding's zero */
+	if (EVP_DecodeBlock(raw, (const unsigned char *)s + 2, FP_CID_LEN - 3) != 21 ||
+	    s[FP_CID_LEN - 2] != '=')
+		return -1;
+	memcpy(md, raw, FP_CID_DIGEST);
+	return 0;
+}
+
+uint64_t fp_cid_key64(const uint8_t md[FP_CID_DIGEST])
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | md[i];
+	return v;
 }

@@ -12,7 +12,7 @@
 #include "fp_parse.h"
 
 typedef void (*fp_frame_fn)(void *arg, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
-			    uint64_t ts_us);
+			    uint64_t ts_ns);
 
 struct fp_capture_stats {
 	uint64_t received; /* frames the backend saw */
@@ -24,6 +24,7 @@ struct fp_capture {
 	const struct fp_capture_ops *ops;
 	enum fp_link link;
 	int offline; /* a file: timers on packet time, back-pressure instead of drops */
+	int ts_nano; /* timestamps are finer than µs (a ns pcap file): --pcap-dir keeps ns */
 	/* Receive bursts gathered per table update while they come full (1 or 2): a pair gives the
 	 * table's prefetch stages 64 packets to overlap (measured +6 % at 1M flows with DPDK); a
 	 * backend whose receive may block keeps 1. */

@@ -42,17 +42,17 @@ struct pcap_priv {
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct pcap_priv *pp = (struct pcap_priv *)user;
-	uint64_t frac = pp->cur->nano ? (uint64_t)h->ts.tv_usec / 1000 : (uint64_t)h->ts.tv_usec;
+	uint64_t frac = pp->cur->nano ? (uint64_t)h->ts.tv_usec : (uint64_t)h->ts.tv_usec * 1000;
 	/* A pcap file stores seconds as an unsigned 32-bit number (good until 2106), and libpcap
 	 * reads them signed: from 2038-01-19 on they come out negative. */
 	uint64_t sec = h->ts.tv_sec < 0 ? (uint32_t)h->ts.tv_sec : (uint64_t)h->ts.tv_sec;
-	uint64_t ts_us = sec * 1000000 + frac;
+	uint64_t ts_ns = sec * 1000000000 + frac;
 
 	pp->received++;
 	/* a pcap record header is 16 bytes; pcapng's blocks differ a little: standard input's
 	 * progress is approximate, a file's is exact (its offset) */
 	__atomic_store_n(&pp->record_bytes, pp->record_bytes + 16 + h->caplen, __ATOMIC_RELAXED);
-	pp->fn(pp->arg, bytes, h->caplen, h->len, ts_us);
+	pp->fn(pp->arg, bytes, h->caplen, h->len, ts_ns);
 }
 
 /* The handles in turn, as DPDK polls its ports: the first that has packets gives the burst, with
@@ -282,6 +282,11 @@ int fp_capture_pcap_open(struct fp_capture *c, const struct fp_pcap_opts *o)
 		pp->file_fd = f ? fileno(f) : -1;
 		if (pp->file_fd >= 0 && fstat(pp->file_fd, &st) == 0 && S_ISREG(st.st_mode))
 			pp->file_size = (uint64_t)st.st_size;
+		/* libpcap hands every file's times in ns; the file says what they really are: a
+		 * classic pcap in µs is µs, anything else (ns pcap, pcapng, a pipe) may be finer */
+		uint32_t magic = 0;
+		c->ts_nano = !(pp->file_size && pread(pp->file_fd, &magic, 4, 0) == 4 &&
+			       (magic == 0xa1b2c3d4u || magic == 0xd4c3b2a1u));
 	}
 	c->link = pp->s[0].link;
 	c->ifindex = pp->s[0].ifindex;

@@ -798,6 +798,25 @@ static const struct opt_def opts[] = {
     {"flow-dir-max-age", 0, "SEC", NULL,
      "remove files older than SEC seconds (default 0: no limit)", h_uint, FIELD(flow_dir_max_age_s),
      0, UINT32_MAX},
+    SECTION("Packet store (pcap files beside the flows, indexed by flow):"),
+    {"pcap-dir", 0, "DIR", NULL,
+     "also keep the packets accounted in pcap files under DIR (made if missing), one per "
+     "worker per --rotate slot, named pcap.YYYYMMDDhhmm.W, each with an index by flow "
+     "(NAME.idx) for 'fluxprobe extract' (default off)",
+     h_string, FIELD(pcap_dir)},
+    {"pcap-snaplen", 0, "BYTES", "0",
+     "keep the first BYTES of each packet (headers only; default 0: whole packets)", h_uint,
+     FIELD(pcap_snaplen), 0, 262144},
+    {"pcap-filter", 0, "EXPR", NULL,
+     "store only packets this BPF filter matches (flows still count every packet)", h_string,
+     FIELD(pcap_filter)},
+    {"pcap-dir-max", 0, "BYTES", NULL,
+     "remove the oldest files when the directory holds more (suffix K, M, G; default 0: no "
+     "limit)",
+     h_size, FIELD(pcap_dir_max), 0, 1ull << 50},
+    {"pcap-buffer", 0, "BYTES", "64M",
+     "each worker's buffer of packets on their way to disk (suffix K, M, G; default 64M)", h_size,
+     FIELD(pcap_buffer), 1 << 20, 16ull << 30},
     SECTION("Configuration file:"),
     {"config", 'c', "FILE", NULL,
      "read options from FILE first: 'key = value' lines, one per long option (collector = "

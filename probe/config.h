@@ -65,6 +65,11 @@ struct fp_config {
 	int compress;		     /* --compress: enum fp_nf_compress */
 	uint64_t flow_dir_max;	     /* --flow-dir-max bytes; 0 = no limit */
 	uint32_t flow_dir_max_age_s; /* --flow-dir-max-age; 0 = no limit */
+	const char *pcap_dir;	     /* --pcap-dir DIR: the packet store, or NULL */
+	uint32_t pcap_snaplen;	     /* bytes kept of each packet; 0 = whole */
+	const char *pcap_filter;     /* BPF: only what matches is stored */
+	uint64_t pcap_dir_max;	     /* bytes; 0 = no limit */
+	uint64_t pcap_buffer;	     /* each worker's queue to the writer */
 	uint16_t cid_seed;   /* --community-id-seed: the Community ID's seed on JSON lines */
 	const char *metrics; /* [HOST:]PORT of the Prometheus endpoint, or NULL */
 	int no_options;	     /* no IPFIX/v9 options records */

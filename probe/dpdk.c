@@ -125,7 +125,7 @@ static int dpdk_recv_burst(struct fp_capture *c, unsigned max, fp_frame_fn fn, v
 		return 0;
 	c->ifindex = q->ifindex;
 	c->key_port = q->key_port;
-	uint64_t ts = dpdk_now_us(p);
+	uint64_t ts = dpdk_now_us(p) * 1000; /* ns, of µs precision */
 	rte_prefetch0(rte_pktmbuf_mtod(m[0], void *));
 	if (n > 1)
 		rte_prefetch0(m[1]);

@@ -70,6 +70,8 @@ static unsigned drain_rings(struct fp_exporter *x, int *all_done)
 		int done = __atomic_load_n(&x->workers[w].done, __ATOMIC_ACQUIRE);
 		const struct fp_ring *ring = &x->workers[w].ring;
 		unsigned n = fp_ring_pop_burst_side(&x->workers[w].ring, recs, apps, DRAIN_BURST);
+		for (unsigned i = 0; i < n; i++) /* where its packets are (--pcap-dir) */
+			recs[i].worker = (uint8_t)w;
 		/* IPv4 first, then IPv6: each family switch costs a set header and padding */
 		for (int v6 = 0; v6 <= 1; v6++)
 			for (unsigned i = 0; i < n; i++)

@@ -279,5 +279,7 @@ json_t *fp_json_ecs(const struct fp_jsonout *j, const struct fp_record *r, const
 		put(o, "fluxprobe.sampling_interval", json_integer(j->sample_n));
 	put_fields(j, o, r);
 	put_app(o, app);
+	if (j->pcap_rotate_s)
+		put(o, "fluxprobe.pcap_files", fp_json_pcap_files(j, r));
 	return o;
 }

@@ -5,6 +5,7 @@
 #include "fp_encode.h"
 
 #include "log.h"
+#include "pcapstore.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -158,6 +159,20 @@ static void add_app(json_t *o, const struct fp_app *a)
 }
 
 /* The record with IANA IPFIX information element names (--json-schema ipfix). */
+json_t *fp_json_pcap_files(const struct fp_jsonout *j, const struct fp_record *r)
+{
+	uint64_t len = (uint64_t)j->pcap_rotate_s * 1000, last = r->last_us / 1000;
+	json_t *a = json_array();
+	char name[64];
+	/* one name per slot the flow lasted in; an active timeout bounds how many */
+	for (uint64_t ms = r->first_us / 1000 / len * len; ms <= last && json_array_size(a) < 64;
+	     ms += len) {
+		fp_pstore_name(j->pcap_rotate_s, r->worker, ms, name, sizeof(name));
+		json_array_append_new(a, json_string(name));
+	}
+	return a;
+}
+
 static json_t *ipfix_object(const struct fp_jsonout *j, const struct fp_record *r,
 			    const struct fp_app *app)
 {
@@ -206,6 +221,8 @@ static json_t *ipfix_object(const struct fp_jsonout *j, const struct fp_record *
 	}
 	add_fields(j, o, r);
 	add_app(o, app);
+	if (j->pcap_rotate_s)
+		json_object_set_new(o, "pcapFiles", fp_json_pcap_files(j, r));
 	/* IE 34: the counters are of 1 packet in N; a consumer scales them, as collectors do. */
 	if (j->sample_n > 1)
 		json_object_set_new(o, "samplingInterval", json_integer(j->sample_n));

@@ -17,11 +17,12 @@
 struct fp_jsonout {
 	FILE *f;
 	int is_stdout;
-	int biflow;	   /* add the reverse counters */
-	unsigned fields;   /* --fields groups (enum fp_field_group) */
-	uint32_t sample_n; /* --sample: > 1 adds samplingInterval, counters stay raw */
-	uint16_t cid_seed; /* --community-id-seed */
-	int ecs;	   /* --json-schema ecs */
+	int biflow;		/* add the reverse counters */
+	unsigned fields;	/* --fields groups (enum fp_field_group) */
+	uint32_t sample_n;	/* --sample: > 1 adds samplingInterval, counters stay raw */
+	uint16_t cid_seed;	/* --community-id-seed */
+	int ecs;		/* --json-schema ecs */
+	uint32_t pcap_rotate_s; /* --pcap-dir: name the files of each flow's packets; 0: off */
 	const char *path;
 	uint64_t records; /* lines written and flushed */
 	uint64_t pending; /* lines handed to stdio since the last flush */
@@ -50,6 +51,10 @@ struct json_t;
 struct json_t *fp_json_time(uint64_t us, int digits);
 struct json_t *fp_json_addr(int ipver, const uint8_t *a);
 struct json_t *fp_json_wire(const char *s, int lower);
+
+/* --pcap-dir: the names of the files that hold the record's packets (one per slot it lasted
+ * in, its worker's). */
+struct json_t *fp_json_pcap_files(const struct fp_jsonout *j, const struct fp_record *r);
 
 /* The record as an ECS document (json_ecs.c); NULL when out of memory. */
 struct json_t *fp_json_ecs(const struct fp_jsonout *j, const struct fp_record *r,

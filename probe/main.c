@@ -26,6 +26,7 @@
 #include "flowdir.h"
 #include "log.h"
 #include "metrics.h"
+#include "pcapstore.h"
 #include "stats.h"
 #include "worker.h"
 
@@ -53,6 +54,7 @@ static void on_usr1(int sig)
 
 static struct fp_exporter exporter;
 static struct fp_clickhouse *clickhouse; /* --clickhouse, or NULL */
+static struct fp_pstore *pstore;	 /* --pcap-dir, or NULL */
 
 /* First SIGINT/SIGTERM: stop capturing, export every flow, exit. Second: export the rest
  * unpaced, as fast as the sockets take it. Third: leave now (what was not sent is lost). */
@@ -277,7 +279,7 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 	json_object_set_new(root, "seconds", json_seconds(seconds));
 	json_object_set_new(root, "capture_seconds", json_seconds(capture_seconds));
 	json_object_set_new(root, "workers_count", json_integer(nw));
-	fp_stats_summary(root, wl, &sum, per, nw, cfg->dpi);
+	fp_stats_summary(root, wl, &sum, per, nw, fp_stats_groups(cfg));
 	if (cfg->dpi)
 		fp_stats_json_put(root, "dpi.bytes_per_max_flow",
 				  json_integer((json_int_t)fp_dpi_bytes_per_flow()));
@@ -345,7 +347,27 @@ struct losses {
 	uint64_t records_ring, packets_capture;
 	uint64_t datagrams_rx;		     /* dropped by the sockets of collectors on this host */
 	uint64_t sink_records[FP_MAX_SINKS]; /* records a sink took but could not keep */
+	uint64_t not_stored[FP_PSTORE_LOSS_N]; /* --pcap-dir: packets accounted, not stored */
 };
+
+/* --pcap-dir: every worker's packets not stored, by reason. */
+static uint64_t read_not_stored(struct fp_worker *workers, unsigned nw,
+				uint64_t by[FP_PSTORE_LOSS_N])
+{
+	uint64_t total = 0;
+	memset(by, 0, sizeof(uint64_t) * FP_PSTORE_LOSS_N);
+	for (unsigned w = 0; w < nw; w++) {
+		struct fp_pstore_stats ps;
+		if (workers[w].pstore == NULL)
+			continue;
+		fp_pstore_stats_read(workers[w].pstore, &ps);
+		for (int i = 0; i < FP_PSTORE_LOSS_N; i++) {
+			by[i] += ps.not_stored[i];
+			total += ps.not_stored[i];
+		}
+	}
+	return total;
+}
 
 static void read_losses(struct fp_worker *workers, unsigned nw, struct fp_exporter *x,
 			const struct fp_config *cfg, struct losses *l)
@@ -364,6 +386,7 @@ static void read_losses(struct fp_worker *workers, unsigned nw, struct fp_export
 	urcu_qsbr_read_unlock();
 	capture_stats(cfg, &cs);
 	l->packets_capture = cs.dropped + cs.if_dropped;
+	read_not_stored(workers, nw, l->not_stored);
 	for (unsigned i = 0; i < x->n_sinks; i++) {
 		struct fp_sink_stats ss;
 		x->sinks[i].ops->stats(x->sinks[i].priv, &ss);
@@ -404,6 +427,18 @@ static void log_losses(const struct losses *l, const struct losses *since, const
 		    "others sent to it too; raise its buffer (nfcapd -B) and check that it keeps "
 		    "up (summary collectors: receiver_drops)",
 		    when, (unsigned long)rx);
+	uint64_t buf =
+	    l->not_stored[FP_PSTORE_LOSS_BUFFER] - since->not_stored[FP_PSTORE_LOSS_BUFFER];
+	uint64_t disk = l->not_stored[FP_PSTORE_LOSS_DISK] - since->not_stored[FP_PSTORE_LOSS_DISK];
+	if (buf || disk)
+		fp_log(
+		    prio,
+		    "LOSS%s: %lu packets not stored in --pcap-dir %s (buffer %lu: the writer "
+		    "fell behind, raise --pcap-buffer or give it a faster disk; disk %lu: a write "
+		    "failed, see the error above, free space or lower --pcap-dir-max); their "
+		    "flows are complete (summary pcap_store)",
+		    when, (unsigned long)(buf + disk), cfg->pcap_dir, (unsigned long)buf,
+		    (unsigned long)disk);
 	if (cap)
 		fp_log(prio,
 		       "LOSS%s: %lu packets dropped by the kernel or NIC before capture: the "
@@ -481,6 +516,15 @@ static void log_set_aside(struct fp_worker *workers, unsigned nw,
 		    "fragments: %lu never met their first fragment (accounted without ports), %lu "
 		    "found the cache full (raise --frag-max); summary fragments",
 		    (unsigned long)fs->unmatched, (unsigned long)fs->full);
+	if (cfg->pcap_dir)
+		fp_log(LOG_INFO,
+		       "--pcap-dir %s: %lu packets (%s) stored in %lu files, %lu files removed by "
+		       "--pcap-dir-max, %lu not matched by --pcap-filter, %lu not indexed (headers "
+		       "cut short); summary pcap_store",
+		       cfg->pcap_dir, (unsigned long)b.ps.packets,
+		       scaled(reasons, sizeof(reasons), (double)b.ps.bytes, "B"),
+		       (unsigned long)b.ps.files, (unsigned long)b.ps.files_removed,
+		       (unsigned long)b.ps.filtered, (unsigned long)b.ps.not_indexed);
 	if (xs->records_not_exportable)
 		fp_log(LOG_WARNING,
 		       "%lu IPv6 flow records not exported: NetFlow v5 carries IPv4 only (--format "
@@ -568,8 +612,13 @@ static void print_stats_line(struct fp_worker *workers, unsigned nw, const struc
 	if (sink_lost)
 		at = snprintf(lost, sizeof(lost), ", not written %lu", (unsigned long)sink_lost);
 	if (rx_drops)
-		snprintf(lost + at, sizeof(lost) - (size_t)at, ", collector socket dropped %lu",
-			 (unsigned long)rx_drops);
+		at += snprintf(lost + at, sizeof(lost) - (size_t)at,
+			       ", collector socket dropped %lu", (unsigned long)rx_drops);
+	uint64_t by[FP_PSTORE_LOSS_N];
+	uint64_t not_stored = read_not_stored(workers, nw, by);
+	if (not_stored && at < (int)sizeof(lost))
+		snprintf(lost + at, sizeof(lost) - (size_t)at, ", packets not stored %lu",
+			 (unsigned long)not_stored);
 	snprintf(line + len, sizeof(line) - (size_t)len,
 		 "| %s %s, %lu active flows, %.0f records/s exported, drops: "
 		 "capture %lu, records %lu%s",
@@ -739,7 +788,7 @@ struct run {
 	unsigned nw, started;
 	int level;
 	int pidfile_written;
-	char *abs_pidfile, *abs_json, *abs_flow_dir;
+	char *abs_pidfile, *abs_json, *abs_flow_dir, *abs_pcap_dir;
 	struct fp_budget budget;
 	double t0;
 };
@@ -759,6 +808,8 @@ static int pin_paths(struct run *r)
 		cfg->json = r->abs_json;
 	if (cfg->flow_dir && (r->abs_flow_dir = fp_config_abs_path(cfg->flow_dir)) != NULL)
 		cfg->flow_dir = r->abs_flow_dir;
+	if (cfg->pcap_dir && (r->abs_pcap_dir = fp_config_abs_path(cfg->pcap_dir)) != NULL)
+		cfg->pcap_dir = r->abs_pcap_dir;
 	return 0;
 }
 
@@ -806,6 +857,23 @@ static int open_outputs(struct run *r)
 		if (fp_flowdir_init(&fd, &fc) != 0)
 			return -1;
 		exporter.sinks[exporter.n_sinks++] = (struct fp_sink){&fp_flowdir_ops, &fd};
+	}
+	if (cfg->pcap_dir) {
+		struct fp_pstore_config pc = {
+		    .dir = cfg->pcap_dir,
+		    .rotate_s = cfg->rotate_s,
+		    .snaplen = cfg->pcap_snaplen,
+		    .filter = cfg->pcap_filter,
+		    .max_bytes = cfg->pcap_dir_max,
+		    .buffer_bytes = cfg->pcap_buffer,
+		    .cid_seed = cfg->cid_seed,
+		    .decap = cfg->decap,
+		    .live = cfg->read_file == NULL,
+		};
+		if ((pstore = fp_pstore_open(&pc)) == NULL)
+			return -1;
+		if (exporter.json)
+			exporter.json->pcap_rotate_s = cfg->rotate_s;
 	}
 	if (cfg->clickhouse) {
 		struct fp_clickhouse_config cc = {
@@ -925,6 +993,12 @@ static int init_workers(struct run *r)
 				return -1;
 			}
 		}
+		if (pstore && (w->pstore = fp_pstore_queue(
+				   pstore, r->nw, (uint32_t)caps[r->nw].link, caps[r->nw].ts_nano,
+				   caps[r->nw].offline)) == NULL) {
+			r->nw++;
+			return -1;
+		}
 	}
 	exporter.n_workers = r->nw;
 	exporter.offline = caps[0].offline;
@@ -975,6 +1049,8 @@ static int start_threads(struct run *r)
 	r->t0 = fp_mono_s();
 	if (clickhouse && fp_clickhouse_start(clickhouse) != 0)
 		return -1;
+	if (pstore && fp_pstore_start(pstore) != 0)
+		return -1;
 	if (fp_exporter_start(&exporter) != 0)
 		return -1;
 	for (; r->started < r->nw; r->started++) {
@@ -1012,6 +1088,7 @@ static void join_threads(struct run *r)
 	else
 		for (unsigned w = 0; w < r->started; w++)
 			pthread_join(r->workers[w].thread, NULL);
+	fp_pstore_finish(pstore); /* the packets queued, then every file complete and indexed */
 	pthread_join(exporter.thread, NULL);
 }
 
@@ -1080,6 +1157,9 @@ static int report(struct run *r)
 	read_losses(r->workers, r->nw, &exporter, &r->cfg, &lost);
 	log_losses(&lost, &none, " in this run", LOG_ERR, &r->cfg); /* even with --quiet */
 	int rc = lost.records_ring || lost.datagrams_rx ? EXIT_FAILURE : EXIT_SUCCESS;
+	for (int i = 0; i < FP_PSTORE_LOSS_N; i++)
+		if (lost.not_stored[i])
+			rc = EXIT_FAILURE;
 	for (unsigned i = 0; i < exporter.n_sinks; i++)
 		if (lost.sink_records[i])
 			rc = EXIT_FAILURE;
@@ -1121,6 +1201,8 @@ static int print_clickhouse_schema(const struct fp_config *cfg)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "extract") == 0)
+		return fp_extract_main(argc - 1, argv + 1);
 	static struct fp_worker workers[MAX_WORKERS];
 	static struct run r = {.workers = workers};
 	struct fp_config *cfg = &r.cfg;
@@ -1168,6 +1250,8 @@ out_workers:
 	fp_metrics_stop();
 	for (unsigned w = 0; w < r.nw; w++)
 		fp_worker_fini(&workers[w]);
+	fp_pstore_close(pstore); /* after the workers: they held its queues */
+	pstore = NULL;
 out_capture:
 	if (cfg->dpdk)
 		fp_dpdk_fini(caps, ncaps);
@@ -1186,5 +1270,6 @@ out_collectors:
 	free(r.abs_pidfile);
 	free(r.abs_json);
 	free(r.abs_flow_dir);
+	free(r.abs_pcap_dir);
 	return rc;
 }

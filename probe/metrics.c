@@ -72,7 +72,7 @@ static void render(FILE *f)
 	for (unsigned w = 0; w < nw; w++)
 		fp_stats_read(&src.workers[w], &per[w]);
 	fp_exporter_stats_read(src.exporter, &per[0].xs);
-	fp_stats_metrics(f, per, nw, src.cfg->dpi);
+	fp_stats_metrics(f, per, nw, fp_stats_groups(src.cfg));
 
 	if (src.cfg->dpdk) {
 		struct fp_port_stats ps[FP_DPDK_MAX_PORTS];

@@ -7,7 +7,7 @@
 #include "fp_parse.h"
 #include "fp_record.h"
 
-enum block { B_WORKER, B_TABLE, B_FRAG, B_DPI, B_EXPORTER };
+enum block { B_WORKER, B_TABLE, B_FRAG, B_DPI, B_PSTORE, B_EXPORTER };
 
 enum {
 	TOP = 1 << 0,	 /* in the summary's top level (summed over workers) */
@@ -15,6 +15,7 @@ enum {
 	GAUGE = 1 << 2,	 /* a Prometheus gauge (else a counter) */
 	DPI = 1 << 3,	 /* only with --dpi */
 	RUN = 1 << 4,	 /* the exporter's: one value for the run, metrics without labels */
+	PSTORE = 1 << 5, /* only with --pcap-dir */
 };
 
 /*
@@ -39,6 +40,7 @@ struct row {
 #define T(f) B_TABLE, offsetof(struct fp_table_stats, f)
 #define F(f) B_FRAG, offsetof(struct fp_frag_stats, f)
 #define D(f) B_DPI, offsetof(struct fp_dpi_stats, f)
+#define P(f) B_PSTORE, offsetof(struct fp_pstore_stats, f)
 #define X(f) B_EXPORTER, offsetof(struct fp_exporter_stats, f)
 
 static const char *parse_name(int i)
@@ -56,6 +58,10 @@ static const char *tunnel_name(int i)
 static const char *unopened_name(int i)
 {
 	return fp_unopened_name((enum fp_unopened)i);
+}
+static const char *pstore_loss_name(int i)
+{
+	return i == FP_PSTORE_LOSS_BUFFER ? "buffer" : "disk";
 }
 
 #pragma GCC diagnostic push
@@ -123,6 +129,29 @@ static const struct row rows[] = {
      "--dpi: results dropped by age before a record took them.", D(results_expired), TOP | DPI},
     {"dpi.records_with_application", "dpi_records_with_application_total",
      "--dpi: records that left with an application.", D(records_with_app), TOP | DPI},
+    {"pcap_store.packets", "pcap_packets_stored_total",
+     "--pcap-dir: packets written whole into pcap files.", P(packets), TOP | WORKER | PSTORE},
+    {"pcap_store.bytes", "pcap_bytes_stored_total",
+     "--pcap-dir: bytes those packets took in the files (record headers included).", P(bytes),
+     TOP | PSTORE},
+    {"pcap_store.packets_not_stored_by_reason", "pcap_packets_not_stored_total",
+     "--pcap-dir: accounted packets not stored: buffer (the writer fell behind: raise "
+     "--pcap-buffer or a faster disk), disk (a write failed).",
+     P(not_stored), TOP | PSTORE, FP_PSTORE_LOSS_BUFFER, FP_PSTORE_LOSS_N, pstore_loss_name,
+     "reason", "pcap_store.packets_not_stored"},
+    {"pcap_store.packets_filtered", "pcap_packets_filtered_total",
+     "--pcap-filter: accounted packets the filter did not match (not stored).", P(filtered),
+     TOP | PSTORE},
+    {"pcap_store.buffer_waits", "pcap_buffer_waits_total",
+     "--pcap-dir with --read: times a worker waited for the writer (nothing lost).", P(waits),
+     TOP | PSTORE},
+    {"pcap_store.packets_not_indexed", "pcap_packets_not_indexed_total",
+     "--pcap-dir: stored packets the index does not name (headers cut by --pcap-snaplen).",
+     P(not_indexed), TOP | PSTORE},
+    {"pcap_store.files", "pcap_files_total", "--pcap-dir: pcap files completed.", P(files),
+     TOP | PSTORE},
+    {"pcap_store.files_removed", "pcap_files_removed_total",
+     "--pcap-dir-max: files removed, the oldest first.", P(files_removed), TOP | PSTORE},
     {"sampling.frames_not_sampled", "frames_not_sampled_total",
      "--sample: frames passed over (counted in frames).", W(not_sampled), TOP},
     /* the exporter's counters, one for the run */
@@ -162,6 +191,8 @@ static const void *block_of(const struct fp_stats_blocks *b, enum block k)
 		return &b->fs;
 	case B_DPI:
 		return &b->ds;
+	case B_PSTORE:
+		return &b->ps;
 	default:
 		return &b->xs;
 	}
@@ -183,6 +214,15 @@ void fp_stats_read(const struct fp_worker *w, struct fp_stats_blocks *out)
 		fp_frag_stats_read(w->frag, &out->fs);
 	if (w->dpi)
 		fp_dpi_stats_read(w->dpi, &out->ds);
+	if (w->pstore)
+		fp_pstore_stats_read(w->pstore, &out->ps);
+}
+
+/* Rows of an optional feature appear only when it is on. */
+static int shown(const struct row *r, unsigned groups)
+{
+	return (!(r->flags & DPI) || (groups & FP_STATS_DPI)) &&
+	       (!(r->flags & PSTORE) || (groups & FP_STATS_PSTORE));
 }
 
 /* Every block is made of uint64_t counters only: sum word by word. */
@@ -247,26 +287,27 @@ static void put_row(json_t *obj, const struct row *r, const struct fp_stats_bloc
 }
 
 void fp_stats_summary(json_t *root, json_t *workers_array, const struct fp_stats_blocks *sum,
-		      const struct fp_stats_blocks *per_worker, unsigned nw, int dpi)
+		      const struct fp_stats_blocks *per_worker, unsigned nw, unsigned groups)
 {
 	for (size_t k = 0; k < N_ROWS; k++)
-		if (rows[k].key && (rows[k].flags & (TOP | RUN)) && (dpi || !(rows[k].flags & DPI)))
+		if (rows[k].key && (rows[k].flags & (TOP | RUN)) && shown(&rows[k], groups))
 			put_row(root, &rows[k], sum);
 	for (unsigned w = 0; w < nw; w++) {
 		json_t *o = json_object();
 		json_object_set_new(o, "worker", json_integer(w));
 		for (size_t k = 0; k < N_ROWS; k++)
-			if (rows[k].key && (rows[k].flags & WORKER))
+			if (rows[k].key && (rows[k].flags & WORKER) && shown(&rows[k], groups))
 				put_row(o, &rows[k], &per_worker[w]);
 		json_array_append_new(workers_array, o);
 	}
 }
 
-void fp_stats_metrics(FILE *f, const struct fp_stats_blocks *per_worker, unsigned nw, int dpi)
+void fp_stats_metrics(FILE *f, const struct fp_stats_blocks *per_worker, unsigned nw,
+		      unsigned groups)
 {
 	for (size_t k = 0; k < N_ROWS; k++) {
 		const struct row *r = &rows[k];
-		if (r->metric == NULL || (!dpi && (r->flags & DPI)))
+		if (r->metric == NULL || !shown(r, groups))
 			continue;
 		fprintf(f, "# HELP fluxprobe_%s %s\n# TYPE fluxprobe_%s %s\n", r->metric, r->help,
 			r->metric, r->flags & GAUGE ? "gauge" : "counter");

@@ -15,7 +15,12 @@
 #include "exporter.h"
 #include "fp_frag.h"
 #include "fp_table.h"
+#include "pcapstore.h"
 #include "worker.h"
+
+/* Optional features whose rows appear only when they are on. */
+#define FP_STATS_DPI (1u << 0)
+#define FP_STATS_PSTORE (1u << 1)
 
 /* One worker's counter blocks, read together (a block the worker does not have reads 0). */
 struct fp_stats_blocks {
@@ -23,8 +28,13 @@ struct fp_stats_blocks {
 	struct fp_table_stats ts;
 	struct fp_frag_stats fs;
 	struct fp_dpi_stats ds;
+	struct fp_pstore_stats ps;
 	struct fp_exporter_stats xs; /* the run's: set by the caller (fp_stats_read leaves 0) */
 };
+
+/* The FP_STATS_* groups a configuration turns on. */
+#define fp_stats_groups(cfg)                                                                       \
+	(((cfg)->dpi ? FP_STATS_DPI : 0u) | ((cfg)->pcap_dir ? FP_STATS_PSTORE : 0u))
 
 /* Read worker `w`'s blocks. Any thread; a QSBR reader of the worker's table. */
 void fp_stats_read(const struct fp_worker *w, struct fp_stats_blocks *out);
@@ -35,14 +45,15 @@ void fp_stats_sum(const struct fp_worker *workers, unsigned nw, struct fp_stats_
 /*
  * --summary json: the summed counters and the exporter's (sum->xs) into `root` (nested objects
  * by key path), and each worker's own into `workers_array` (one object per worker, "worker": N
- * first). `dpi`: the DPI rows too.
+ * first). `groups`: the optional rows (FP_STATS_*) to include.
  */
 void fp_stats_summary(json_t *root, json_t *workers_array, const struct fp_stats_blocks *sum,
-		      const struct fp_stats_blocks *per_worker, unsigned nw, int dpi);
+		      const struct fp_stats_blocks *per_worker, unsigned nw, unsigned groups);
 
 /* Prometheus: every row with a metric, one sample per worker (and reason); the exporter's rows
  * once, from per_worker[0].xs. */
-void fp_stats_metrics(FILE *f, const struct fp_stats_blocks *per_worker, unsigned nw, int dpi);
+void fp_stats_metrics(FILE *f, const struct fp_stats_blocks *per_worker, unsigned nw,
+		      unsigned groups);
 
 /* The array row `key` (a summary key): its total, and "name N, name N" of its reasons that are
  * not zero in `buf` (for a last line that names them). */

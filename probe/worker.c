@@ -9,6 +9,7 @@
 #include "worker.h"
 #include "dpi.h"
 #include "log.h"
+#include "pcapstore.h"
 
 #include "clock.h"
 #include "fp_counters.h"
@@ -90,7 +91,7 @@ static void frag_expire(struct fp_worker *w, uint64_t now_ms)
 }
 
 static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
-		     uint64_t ts_us)
+		     uint64_t ts_ns)
 {
 	struct fp_worker *w = arg;
 	if (w->sample_n > 1 && !sample_take(w)) {
@@ -107,7 +108,10 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 		w->local.ignored_bytes += wirelen;
 		return;
 	}
+	uint64_t ts_us = ts_ns / 1000;
 	p->ts_us = ts_us;
+	if (w->pstore) /* --pcap-dir: the packet is accounted, its bytes readable only now */
+		fp_pstore_put(w->pstore, data, caplen, wirelen, ts_ns);
 	p->key.vlan |= w->cap->key_port; /* flows are per port (the backend decides) */
 	if (w->dpi && !p->is_fragment)	 /* the frame is readable only now */
 		fp_dpi_packet(w->dpi, p, data, caplen, ts_us / 1000);

@@ -17,6 +17,8 @@
 #include "fp_ring.h"
 #include "fp_table.h"
 
+struct fp_pstore_q;
+
 #define FP_BURST 32
 
 /* Frames left under --count, shared by every worker; see budget_take() in worker.c. */
@@ -69,6 +71,7 @@ struct fp_worker {
 	int more;	      /* --fields: packets carry their ingress interface */
 	struct fp_frag *frag; /* fragment cache, or NULL (--frag-max 0) */
 	struct fp_dpi *dpi;   /* --dpi: nDPI inspection, or NULL */
+	struct fp_pstore_q *pstore; /* --pcap-dir: this worker's queue to the writer, or NULL */
 	struct fp_pkt frag_out[FP_FRAG_HOLD * 2]; /* fragments leaving the cache */
 	uint32_t sample_n;			  /* 0 or 1: every frame */
 	uint32_t sample_left;

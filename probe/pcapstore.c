@@ -1,0 +1,624 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * --pcap-dir: a bounded packet store beside the flows, as nfpcapd -p keeps one, indexed by flow.
+ *
+ * The packet path never waits for the disk. A worker copies each accounted packet (its first
+ * --pcap-snaplen bytes) with its pcap record header into its own byte ring, exactly as the
+ * record will lie in the file; one writer thread drains every ring with writev() straight from
+ * the ring's memory (megabytes per call), so the worker's cost is one copy and the disk sees
+ * large sequential writes. Live, a packet that finds the ring full is counted (not_stored
+ * "buffer") and flows are unaffected; --read waits for room instead, as it waits for the
+ * exporter: a file can wait.
+ *
+ * Files: one per worker per --rotate slot, named pcap.YYYYMMDDhhmm.W after the slot's start
+ * (local time, the flow files' clock: packet time for --read, the wall clock live, where a file
+ * is completed when its slot ends), written as NAME.current.PID and renamed when complete, its
+ * index (fp_pcapidx.h) written beside it as NAME.idx. A slot never goes back: a packet stamped
+ * before the open file's slot goes into it. A slot's file holds at most FP_PSTORE_PART_PACKETS
+ * packets (the index being built costs 12 bytes a packet); more go on in NAME.1, NAME.2...
+ * A file cut by SIGKILL ends on a record boundary (writes are whole records) and keeps its
+ * .current name; the next start renames it (without an index: extract scans it).
+ *
+ * A write that fails (disk full) is undone to the last whole record, counted (not_stored
+ * "disk"), logged once per cause, and tried again a second later; --pcap-dir-max first removes
+ * the oldest files to make room. Flow accounting never depends on the store.
+ */
+#include "pcapstore.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "config.h"
+#include "fp_counters.h"
+#include "log.h"
+
+#define DRAIN_MAX (4u << 20) /* bytes taken from one queue per pass */
+#define SNAP_WHOLE 262144    /* the file header's snap length when packets are kept whole */
+
+/* The writer's state of one worker's files. */
+struct wfile {
+	int fd; /* -1: no file open */
+	uint64_t slot_ms, min_slot;
+	unsigned part;
+	uint64_t size; /* bytes written whole */
+	uint64_t done_slot;
+	unsigned done_part;
+	int done_any;
+	uint64_t retry_ms; /* after a failure: no attempt before this wall-clock time */
+	int warned_errno;
+	char final[PATH_MAX], tmp[PATH_MAX];
+	struct fp_pcapidx_builder idx;
+};
+
+struct fp_pstore {
+	char dir[PATH_MAX / 2];
+	uint32_t rotate_s, snaplen;
+	uint64_t max_bytes, buffer_bytes;
+	uint16_t seed;
+	int decap, live;
+	char *filter; /* --pcap-filter, compiled for each worker's link type */
+	struct fp_pstore_q *q[FP_MAX_WORKERS];
+	struct wfile f[FP_MAX_WORKERS];
+	unsigned nq;
+	pthread_t thread;
+	int started, stopping;
+	uint8_t scratch[SNAP_WHOLE + 16];
+};
+
+const char *fp_pstore_dir(const struct fp_pstore *s)
+{
+	return s->dir;
+}
+
+void fp_pstore_name(uint32_t rotate_s, unsigned w, uint64_t ms, char *out, size_t len)
+{
+	uint64_t slot = ms - ms % ((uint64_t)rotate_s * 1000);
+	time_t t = (time_t)(slot / 1000);
+	struct tm tm;
+	char stamp[32];
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d%H%M", &tm);
+	snprintf(out, len, "pcap.%s.%u", stamp, w);
+}
+
+int fp_pstore_parse_name(const char *name, uint64_t *stamp, unsigned *w, unsigned *part,
+			 int *current)
+{
+	unsigned long long st;
+	int digits = 0, n = 0;
+	*part = 0;
+	*current = 0;
+	if (strncmp(name, "pcap.", 5) != 0 || strspn(name + 5, "0123456789") != 12 ||
+	    name[17] != '.' || name[18] < '0' || name[18] > '9' ||
+	    sscanf(name, "pcap.%12llu%n.%u%n", &st, &digits, w, &n) != 2 || digits != 17)
+		return 0;
+	const char *p = name + n;
+	if (p[0] == '.' && p[1] >= '0' && p[1] <= '9') {
+		int m = 0;
+		if (sscanf(p, ".%u%n", part, &m) != 1)
+			return 0;
+		p += m;
+	}
+	if (strncmp(p, ".current.", 9) == 0) {
+		p += 9;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		*current = 1;
+	}
+	*stamp = st;
+	return *p == '\0';
+}
+
+/* ------------------------------------------------------------------ worker side */
+
+static void ring_in(struct fp_pstore_q *q, uint64_t at, const void *src, uint32_t n)
+{
+	uint64_t i = at & q->mask, first = q->mask + 1 - i;
+	if (n <= first) {
+		memcpy(q->buf + i, src, n);
+		return;
+	}
+	memcpy(q->buf + i, src, first);
+	memcpy(q->buf, (const uint8_t *)src + first, n - first);
+}
+
+void fp_pstore_put(struct fp_pstore_q *q, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
+		   uint64_t ts_ns)
+{
+	if (q->filter) {
+		struct pcap_pkthdr ph = {.caplen = caplen, .len = wirelen};
+		if (!pcap_offline_filter(q->filter, &ph, data)) {
+			fp_counter_add(&q->st.filtered, 1);
+			return;
+		}
+	}
+	uint32_t cl = caplen < q->snaplen ? caplen : q->snaplen;
+	uint64_t need = 16 + (uint64_t)cl, size = q->mask + 1;
+	if (size - (q->head - q->tail_seen) < need) {
+		q->tail_seen = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
+		while (size - (q->head - q->tail_seen) < need) {
+			if (!q->offline) {
+				fp_counter_add(&q->st.not_stored[FP_PSTORE_LOSS_BUFFER], 1);
+				return;
+			}
+			fp_counter_add(&q->st.waits, 1);
+			struct timespec nap = {0, 50000};
+			nanosleep(&nap, NULL);
+			q->tail_seen = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
+		}
+	}
+	uint64_t sec = ts_ns / 1000000000u, sub = ts_ns % 1000000000u;
+	uint32_t hdr[4] = {(uint32_t)sec, (uint32_t)(q->nano ? sub : sub / 1000), cl, wirelen};
+	ring_in(q, q->head, hdr, sizeof(hdr));
+	ring_in(q, q->head + sizeof(hdr), data, cl);
+	__atomic_store_n(&q->head, q->head + need, __ATOMIC_RELEASE);
+}
+
+void fp_pstore_stats_read(const struct fp_pstore_q *q, struct fp_pstore_stats *out)
+{
+	fp_counters_copy(out, &q->st, sizeof(*out));
+}
+
+/* ------------------------------------------------------------------ the directory */
+
+struct kept {
+	uint64_t stamp;
+	unsigned w, part;
+	uint64_t bytes;
+	char name[64];
+};
+
+static int kept_order(const void *a, const void *b)
+{
+	const struct kept *x = a, *y = b;
+	if (x->stamp != y->stamp)
+		return x->stamp < y->stamp ? -1 : 1;
+	if (x->w != y->w)
+		return x->w < y->w ? -1 : 1;
+	return (x->part > y->part) - (x->part < y->part);
+}
+
+static uint64_t disk_bytes(const char *dir, const char *name, const char *suffix)
+{
+	char path[PATH_MAX + 64];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/%s%s", dir, name, suffix);
+	return stat(path, &st) == 0 ? (uint64_t)st.st_blocks * 512 : 0;
+}
+
+/* --pcap-dir-max: remove the oldest completed files (and their indexes) until the directory
+ * holds no more, never those of the newest slot: the limit is passed by at most the files
+ * being written and the newest slot's. Writer thread. */
+static void expire(struct fp_pstore *s)
+{
+	DIR *d = opendir(s->dir);
+	struct kept *v = NULL;
+	size_t n = 0, cap = 0;
+	uint64_t total = 0, newest = 0;
+	if (d == NULL)
+		return;
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		struct kept k;
+		int cur;
+		if (!fp_pstore_parse_name(e->d_name, &k.stamp, &k.w, &k.part, &cur) || cur ||
+		    strlen(e->d_name) >= sizeof(k.name))
+			continue;
+		if (n == cap) {
+			struct kept *nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+			if (nv == NULL)
+				break;
+			v = nv;
+		}
+		snprintf(k.name, sizeof(k.name), "%s", e->d_name);
+		k.bytes = disk_bytes(s->dir, k.name, "") + disk_bytes(s->dir, k.name, ".idx");
+		total += k.bytes;
+		newest = k.stamp > newest ? k.stamp : newest;
+		v[n++] = k;
+	}
+	closedir(d);
+	qsort(v, n, sizeof(*v), kept_order);
+	for (size_t i = 0; i < n && total > s->max_bytes && v[i].stamp < newest; i++) {
+		char path[PATH_MAX + 64];
+		snprintf(path, sizeof(path), "%s/%s", s->dir, v[i].name);
+		if (unlink(path) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s.idx", s->dir, v[i].name);
+		unlink(path);
+		total -= v[i].bytes;
+		struct fp_pstore_q *q = s->q[v[i].w < s->nq ? v[i].w : 0];
+		if (q)
+			fp_counter_add(&q->st.files_removed, 1);
+		fp_log(LOG_INFO, "--pcap-dir-max: removed %s/%s (%.1f MB, the oldest)", s->dir,
+		       v[i].name, (double)v[i].bytes / 1e6);
+	}
+	free(v);
+}
+
+/* Files a killed run left as NAME.current.PID: renamed to NAME (no index: extract scans). */
+static void recover(struct fp_pstore *s)
+{
+	DIR *d = opendir(s->dir);
+	if (d == NULL)
+		return;
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		uint64_t stamp;
+		unsigned w, part;
+		int cur;
+		if (!fp_pstore_parse_name(e->d_name, &stamp, &w, &part, &cur) || !cur)
+			continue;
+		const char *dot = strstr(e->d_name, ".current.");
+		long pid = strtol(dot + 9, NULL, 10);
+		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue; /* its writer still runs */
+		char from[PATH_MAX + 300], to[PATH_MAX + 300];
+		snprintf(from, sizeof(from), "%s/%s", s->dir, e->d_name);
+		snprintf(to, sizeof(to), "%s/%.*s", s->dir, (int)(dot - e->d_name), e->d_name);
+		if (access(to, F_OK) == 0 || rename(from, to) != 0)
+			continue;
+		fp_log(
+		    LOG_WARNING,
+		    "--pcap-dir: %s was left by a run that did not end (killed?): renamed to %s, "
+		    "not indexed (fluxprobe extract scans it)",
+		    from, to);
+	}
+	closedir(d);
+}
+
+/* ------------------------------------------------------------------ the writer */
+
+static void warn(struct wfile *f, int err, const char *what, const char *path)
+{
+	if (f->warned_errno == err)
+		return;
+	f->warned_errno = err;
+	fp_log(LOG_ERR,
+	       "--pcap-dir: %s %s: %s; packets are counted as not stored and the store tries "
+	       "again each second; flows are not affected",
+	       what, path, strerror(err));
+}
+
+static uint64_t slot_of(const struct fp_pstore *s, uint64_t ms)
+{
+	return ms - ms % ((uint64_t)s->rotate_s * 1000);
+}
+
+static int open_file(struct fp_pstore *s, struct fp_pstore_q *q, struct wfile *f, uint64_t slot)
+{
+	char base[64];
+	fp_pstore_name(s->rotate_s, q->worker, slot, base, sizeof(base));
+	f->part = f->done_any && f->done_slot == slot ? f->done_part + 1 : 0;
+	char path[sizeof(f->final)];
+	for (;; f->part++) { /* a file another run left for this slot stays */
+		if (f->part)
+			snprintf(path, sizeof(path), "%s/%s.%u", s->dir, base, f->part);
+		else
+			snprintf(path, sizeof(path), "%s/%s", s->dir, base);
+		if (access(path, F_OK) != 0)
+			break;
+	}
+	memcpy(f->final, path, sizeof(path));
+	snprintf(f->tmp, sizeof(f->tmp), "%.*s.current.%d", (int)(sizeof(f->final) - 40), f->final,
+		 (int)getpid());
+	f->slot_ms = slot;
+	f->size = 0;
+	fp_pcapidx_builder_reset(&f->idx);
+	int fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	uint32_t h[6] = {q->nano ? 0xa1b23c4du : 0xa1b2c3d4u,  2 | 4u << 16, 0, 0,
+			 s->snaplen ? s->snaplen : SNAP_WHOLE, q->linktype};
+	if (fd < 0 || write(fd, h, sizeof(h)) != (ssize_t)sizeof(h)) {
+		int err = fd < 0 ? errno : errno ? errno : ENOSPC;
+		if (fd >= 0) {
+			close(fd);
+			unlink(f->tmp);
+		}
+		warn(f, err, "cannot create", f->tmp);
+		return -1;
+	}
+	f->fd = fd;
+	f->size = sizeof(h);
+	return 0;
+}
+
+/* Complete the open file: its final name, then its index. */
+static void complete(struct fp_pstore *s, struct fp_pstore_q *q, struct wfile *f)
+{
+	if (f->fd < 0)
+		return;
+	int rc = close(f->fd) == 0 ? 0 : -errno;
+	f->fd = -1;
+	if (rc == 0 && rename(f->tmp, f->final) != 0)
+		rc = -errno;
+	if (rc != 0) {
+		warn(f, -rc, "cannot complete", f->final);
+		return;
+	}
+	f->done_any = 1;
+	f->done_slot = f->slot_ms;
+	f->done_part = f->part;
+	fp_counter_add(&q->st.files, 1);
+	char idx[PATH_MAX + 8];
+	snprintf(idx, sizeof(idx), "%s.idx", f->final);
+	rc = fp_pcapidx_builder_write(&f->idx, idx, q->linktype, s->seed, s->decap, f->size);
+	if (rc != 0)
+		warn(f, -rc, "cannot write the index", idx);
+	if (s->max_bytes)
+		expire(s);
+}
+
+/* The records [from, to) of the ring into the file, or counted as not stored. */
+static void flush_span(struct fp_pstore *s, struct fp_pstore_q *q, struct wfile *f, uint64_t from,
+		       uint64_t to, uint64_t pkts, uint64_t idx_mark, uint64_t now_ms)
+{
+	if (pkts == 0)
+		return;
+	uint64_t len = to - from, done = 0;
+	int err = f->fd < 0 ? EIO : 0;
+	while (!err && done < len) { /* one call, or two pieces where the ring wraps */
+		uint64_t at = (from + done) & q->mask, left = len - done, first = q->mask + 1 - at;
+		struct iovec v[2] = {{q->buf + at, left < first ? left : first},
+				     {q->buf, left < first ? 0 : left - first}};
+		ssize_t w = writev(f->fd, v, v[1].iov_len ? 2 : 1);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			err = w < 0 ? errno : ENOSPC;
+		else
+			done += (uint64_t)w;
+	}
+	if (!err) {
+		f->size += len;
+		fp_counter_add(&q->st.packets, pkts);
+		fp_counter_add(&q->st.bytes, len);
+		f->warned_errno = 0;
+		return;
+	}
+	fp_pcapidx_builder_truncate(&f->idx, idx_mark);
+	fp_counter_add(&q->st.not_stored[FP_PSTORE_LOSS_DISK], pkts);
+	if (f->fd < 0)
+		return;
+	/* back to the last whole record, so the file stays readable */
+	if (done && ftruncate(f->fd, (off_t)f->size) != 0)
+		err = errno;
+	lseek(f->fd, (off_t)f->size, SEEK_SET);
+	warn(f, err, "cannot write", f->tmp);
+	f->retry_ms = now_ms + 1000;
+	if (s->max_bytes)
+		expire(s);
+}
+
+static void ring_out(const struct fp_pstore_q *q, uint64_t at, void *dst, uint32_t n)
+{
+	uint64_t i = at & q->mask, first = q->mask + 1 - i;
+	if (n <= first) {
+		memcpy(dst, q->buf + i, n);
+		return;
+	}
+	memcpy(dst, q->buf + i, first);
+	memcpy((uint8_t *)dst + first, q->buf, n - first);
+}
+
+/* The packet's flow into the index (its bytes copied out only where they wrap). */
+static void index_packet(struct fp_pstore *s, struct fp_pstore_q *q, struct wfile *f, uint64_t at,
+			 const uint32_t hdr[4], uint64_t off, uint64_t ts_ns)
+{
+	uint64_t i = (at + 16) & q->mask;
+	const uint8_t *data = q->buf + i;
+	if (i + hdr[2] > q->mask + 1) {
+		ring_out(q, at + 16, s->scratch, hdr[2]);
+		data = s->scratch;
+	}
+	struct fp_flow_key k;
+	if (fp_pcapidx_packet_key((enum fp_link)q->linktype, s->decap, data, hdr[2], hdr[3], &k) !=
+		0 ||
+	    fp_pcapidx_builder_add(&f->idx, &k, off, ts_ns) != 0)
+		fp_counter_add(&q->st.not_indexed, 1);
+}
+
+/* One pass over a worker's queue: up to DRAIN_MAX bytes of records into its files. Returns the
+ * records taken. */
+static uint64_t drain(struct fp_pstore *s, struct fp_pstore_q *q, uint64_t now_ms)
+{
+	struct wfile *f = &s->f[q->worker];
+	uint64_t head = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE), pos = q->tail;
+	uint64_t span = pos, span_pkts = 0, mark = f->idx.npkts, taken = 0;
+	while (pos < head) {
+		uint32_t hdr[4];
+		ring_out(q, pos, hdr, sizeof(hdr));
+		uint64_t len = 16 + (uint64_t)hdr[2];
+		if (pos + len - q->tail > DRAIN_MAX && pos > q->tail)
+			break;
+		uint64_t ts_ns = hdr[0] * 1000000000ull + (q->nano ? hdr[1] : hdr[1] * 1000ull);
+		uint64_t slot = slot_of(s, ts_ns / 1000000);
+		slot = slot < f->min_slot ? f->min_slot : slot;
+		f->min_slot = slot;
+		int rotate =
+		    f->fd >= 0 && (slot > f->slot_ms || f->idx.npkts >= FP_PSTORE_PART_PACKETS);
+		if (rotate || (f->fd < 0 && now_ms >= f->retry_ms)) {
+			flush_span(s, q, f, span, pos, span_pkts, mark, now_ms);
+			span = pos;
+			span_pkts = 0;
+			complete(s, q, f);
+			if (open_file(s, q, f, slot) != 0)
+				f->retry_ms = now_ms + 1000;
+			mark = f->idx.npkts;
+		}
+		if (f->fd >= 0)
+			index_packet(s, q, f, pos, hdr, f->size + (pos - span), ts_ns);
+		pos += len;
+		span_pkts++;
+		taken++;
+	}
+	flush_span(s, q, f, span, pos, span_pkts, mark, now_ms);
+	__atomic_store_n(&q->tail, pos, __ATOMIC_RELEASE);
+	return taken;
+}
+
+static void *writer_main(void *arg)
+{
+	struct fp_pstore *s = arg;
+	for (;;) {
+		int stopping = __atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE);
+		uint64_t now = fp_wall_ms(), got = 0;
+		for (unsigned i = 0; i < s->nq; i++)
+			got += drain(s, s->q[i], now);
+		if (got)
+			continue;
+		if (stopping) /* the workers had stopped before this pass found nothing */
+			break;
+		for (unsigned i = 0; s->live && i < s->nq; i++) {
+			struct wfile *f = &s->f[i];
+			uint64_t slot = slot_of(s, now);
+			if (f->fd >= 0 &&
+			    slot > f->slot_ms) { /* the slot ended on the wall clock */
+				complete(s, s->q[i], f);
+				f->min_slot = slot;
+			}
+		}
+		usleep(1000);
+	}
+	for (unsigned i = 0; i < s->nq; i++)
+		complete(s, s->q[i], &s->f[i]);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ set-up */
+
+struct fp_pstore *fp_pstore_open(const struct fp_pstore_config *c)
+{
+	struct fp_pstore *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	if (strlen(c->dir) >= sizeof(s->dir)) {
+		fp_log(LOG_ERR, "--pcap-dir %s: the path is too long", c->dir);
+		free(s);
+		return NULL;
+	}
+	snprintf(s->dir, sizeof(s->dir), "%s", c->dir);
+	s->rotate_s = c->rotate_s;
+	s->snaplen = c->snaplen;
+	s->max_bytes = c->max_bytes;
+	s->buffer_bytes = c->buffer_bytes;
+	s->seed = c->cid_seed;
+	s->decap = c->decap;
+	s->live = c->live;
+	for (unsigned i = 0; i < FP_MAX_WORKERS; i++)
+		s->f[i].fd = -1;
+	if (mkdir(s->dir, 0755) != 0 && errno != EEXIST) {
+		fp_log(LOG_ERR, "--pcap-dir %s: %s", s->dir, strerror(errno));
+		free(s);
+		return NULL;
+	}
+	if (access(s->dir, W_OK | X_OK) != 0) {
+		fp_log(LOG_ERR, "--pcap-dir %s: %s", s->dir, strerror(errno));
+		free(s);
+		return NULL;
+	}
+	if (c->filter && (s->filter = strdup(c->filter)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	recover(s);
+	return s;
+}
+
+struct fp_pstore_q *fp_pstore_queue(struct fp_pstore *s, unsigned w, uint32_t linktype, int nano,
+				    int offline)
+{
+	const char *filter = s->filter;
+	uint64_t size = 1;
+	while (size < s->buffer_bytes)
+		size <<= 1;
+	struct fp_pstore_q *q = aligned_alloc(64, sizeof(*q));
+	if (q == NULL)
+		return NULL;
+	memset(q, 0, sizeof(*q));
+	q->buf = malloc(size);
+	if (q->buf == NULL) {
+		fp_log(LOG_ERR, "--pcap-buffer: cannot allocate %lu bytes for worker %u",
+		       (unsigned long)size, w);
+		free(q);
+		return NULL;
+	}
+	q->mask = size - 1;
+	q->snaplen = s->snaplen ? s->snaplen : SNAP_WHOLE;
+	q->nano = nano;
+	q->offline = offline;
+	q->store = s;
+	q->worker = w;
+	q->linktype = linktype;
+	if (filter) {
+		pcap_t *dead = pcap_open_dead((int)linktype, SNAP_WHOLE);
+		q->filter = calloc(1, sizeof(*q->filter));
+		if (dead == NULL || q->filter == NULL ||
+		    pcap_compile(dead, q->filter, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+			fp_log(LOG_ERR, "--pcap-filter '%s': %s", filter,
+			       dead ? pcap_geterr(dead) : "out of memory");
+			if (dead)
+				pcap_close(dead);
+			free(q->filter);
+			free(q->buf);
+			free(q);
+			return NULL;
+		}
+		pcap_close(dead);
+	}
+	fp_pcapidx_builder_init(&s->f[w].idx);
+	s->q[w] = q;
+	if (w >= s->nq)
+		s->nq = w + 1;
+	return q;
+}
+
+int fp_pstore_start(struct fp_pstore *s)
+{
+	int rc = pthread_create(&s->thread, NULL, writer_main, s);
+	if (rc != 0) {
+		fp_log(LOG_ERR, "--pcap-dir: cannot start the writer thread: %s", strerror(rc));
+		return -1;
+	}
+	pthread_setname_np(s->thread, "fp-pcap-writer");
+	s->started = 1;
+	return 0;
+}
+
+void fp_pstore_finish(struct fp_pstore *s)
+{
+	if (s == NULL || !s->started)
+		return;
+	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
+	pthread_join(s->thread, NULL);
+	s->started = 0;
+}
+
+void fp_pstore_close(struct fp_pstore *s)
+{
+	if (s == NULL)
+		return;
+	fp_pstore_finish(s);
+	for (unsigned i = 0; i < s->nq; i++) {
+		struct fp_pstore_q *q = s->q[i];
+		if (q == NULL)
+			continue;
+		if (q->filter) {
+			pcap_freecode(q->filter);
+			free(q->filter);
+		}
+		free(q->buf);
+		free(q);
+		fp_pcapidx_builder_free(&s->f[i].idx);
+	}
+	free(s->filter);
+	free(s);
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * --pcap-dir: the packets the workers account, kept in pcap files beside the flows (see
+ * pcapstore.c). A worker copies each packet into its own queue (fp_pstore_put); one writer
+ * thread drains every queue into files with large sequential writes, rotates them on the flow
+ * files' clock and indexes each by flow when it completes.
+ */
+#ifndef FP_PCAPSTORE_H
+#define FP_PCAPSTORE_H
+
+#include <pthread.h>
+#include <stdalign.h>
+#include <stdint.h>
+
+#include "fp_pcapidx.h"
+
+enum fp_pstore_loss {
+	FP_PSTORE_LOSS_BUFFER, /* live: the worker's queue was full (the writer fell behind) */
+	FP_PSTORE_LOSS_DISK,   /* the file could not be written (disk full, permissions) */
+	FP_PSTORE_LOSS_N,
+};
+
+/* One worker's counters: the worker writes `filtered`, `waits` and not_stored[BUFFER], the
+ * writer the rest. Readers load them relaxed. */
+struct fp_pstore_stats {
+	uint64_t packets; /* written whole into a file */
+	uint64_t bytes;	  /* file bytes they took (record headers included) */
+	uint64_t not_stored[FP_PSTORE_LOSS_N];
+	uint64_t filtered;	/* accounted, not matched by --pcap-filter */
+	uint64_t waits;		/* --read: times the worker waited for the writer (no loss) */
+	uint64_t files;		/* files completed */
+	uint64_t files_removed; /* by --pcap-dir-max */
+	uint64_t not_indexed;	/* stored packets the index does not name (not IP, cut short) */
+};
+
+struct fp_pstore;
+
+/* A worker's queue: a byte ring of pcap records (header and data, as they go to the file). */
+struct fp_pstore_q {
+	/* producer: the worker */
+	alignas(64) uint64_t head;
+	uint64_t tail_seen; /* the writer's tail as last read */
+	uint8_t *buf;
+	uint64_t mask;
+	uint32_t snaplen;
+	int nano;    /* records carry nanoseconds (the capture's precision) */
+	int offline; /* a file can wait: wait for room instead of dropping */
+	struct bpf_program *filter;
+	struct fp_pstore_stats st;
+	/* consumer: the writer */
+	alignas(64) uint64_t tail;
+	struct fp_pstore *store;
+	unsigned worker;
+	uint32_t linktype;
+};
+
+struct fp_pstore_config {
+	const char *dir;
+	uint32_t rotate_s;
+	uint32_t snaplen;      /* 0: whole packets */
+	const char *filter;    /* --pcap-filter, or NULL */
+	uint64_t max_bytes;    /* --pcap-dir-max, 0: no limit */
+	uint64_t buffer_bytes; /* each worker's queue */
+	uint16_t cid_seed;
+	int decap;
+	int live;
+};
+
+/* Check and make the directory, rename what a killed run left. Main thread, before workers
+ * exist. NULL after logging why. */
+struct fp_pstore *fp_pstore_open(const struct fp_pstore_config *c);
+
+/* Worker `w`'s queue for a capture of `linktype` whose timestamps are nanoseconds (`nano`).
+ * Main thread, before the writer starts. NULL after logging why. */
+struct fp_pstore_q *fp_pstore_queue(struct fp_pstore *s, unsigned w, uint32_t linktype, int nano,
+				    int offline);
+
+/* Start the writer thread. Main thread. 0, or -1 after logging. */
+int fp_pstore_start(struct fp_pstore *s);
+
+/* Every worker has stopped: drain what is queued, complete every file, index it, join the
+ * writer. Main thread. */
+void fp_pstore_finish(struct fp_pstore *s);
+
+void fp_pstore_close(struct fp_pstore *s);
+
+/* One accounted frame into the worker's queue. Worker thread; no system call unless --read
+ * waits for room. */
+void fp_pstore_put(struct fp_pstore_q *q, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
+		   uint64_t ts_ns);
+
+/* A worker's counters, any thread. */
+void fp_pstore_stats_read(const struct fp_pstore_q *q, struct fp_pstore_stats *out);
+
+/* A store file's name: pcap.STAMP.W[.PART][.current.PID]. 1 with its parts, else 0. */
+int fp_pstore_parse_name(const char *name, uint64_t *stamp, unsigned *w, unsigned *part,
+			 int *current);
+
+/* The directory, for messages. */
+const char *fp_pstore_dir(const struct fp_pstore *s);
+
+/* The name (no directory) of worker `w`'s file for the slot holding time `ms` (its first part:
+ * a slot that held more than FP_PSTORE_PART_PACKETS packets goes on in NAME.1, NAME.2...). */
+void fp_pstore_name(uint32_t rotate_s, unsigned w, uint64_t ms, char *out, size_t len);
+
+#define FP_PSTORE_PART_PACKETS (1u << 22)
+
+/* `fluxprobe extract ...` (extract.c): argv[0] is "extract". Returns the exit status. */
+int fp_extract_main(int argc, char **argv);
+
+#endif
