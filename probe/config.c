@@ -941,6 +941,9 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: fluxprobe (--read FILE | --interface IFACE) [options] [BPF filter]\n"
 		"       fluxprobe --dpdk [options] -- EAL-OPTIONS\n"
+		"       fluxprobe extract --pcap-dir DIR (--community-id ID |\n"
+		"                 --flow 'PROTO SRC:PORT DST:PORT') [--from TIME] [--to TIME]\n"
+		"                 -w FILE   (one flow's packets: fluxprobe extract --help)\n"
 		"Turns packets into flows and exports them as IPFIX, NetFlow v9 or v5 over UDP,\n"
 		"or IPFIX over TCP, and as JSON lines.\n");
 	for (size_t i = 0; i < N_OPTS; i++) {

@@ -533,8 +533,8 @@ static int parse_args(struct run *r, int argc, char **argv)
 			break;
 		}
 		case 'D':
-			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "off") != 0)
-				return bad("--decap", optarg, "must be auto or off");
+			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "none") != 0)
+				return bad("--decap", optarg, "must be auto or none");
 			r->t.decap = strcmp(optarg, "auto") == 0;
 			break;
 		case 'h':
