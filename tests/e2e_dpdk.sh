@@ -12,6 +12,7 @@
 #  6. net_af_xdp at top speed into a small ring: packets seen + drops reported = packets sent.
 # Usage: e2e_dpdk.sh
 source "$(dirname "$0")/lib.sh"
+here=$(dirname "$0")
 "$FLUXPROBE" --help >"$T/help"
 grep -q -- "--dpdk" "$T/help" || fail "--help does not describe --dpdk"
 raise_rmem_max 16777216
@@ -30,8 +31,8 @@ note "1. net_pcap, 1 worker, --count = packets in the file"
 port=$(free_udp_port)
 start_nfcapd "$T/nf1" "$port" -B 16777216
 "$FLUXPROBE" --dpdk --count "$(json_get "$T/truth.json" packets)" --collector "127.0.0.1:$port" \
-	--flow-dir "$T/fd1" --idle-timeout 600 --active-timeout 600 --summary json -q \
-	-- "${eal[@]}" -l 0,1 --vdev "net_pcap0,rx_pcap=$T/in.pcap" >"$T/s1.json"
+	--flow-dir "$T/fd1" --pcap-dir "$T/pd1" --idle-timeout 600 --active-timeout 600 \
+	--summary json -q -- "${eal[@]}" -l 0,1 --vdev "net_pcap0,rx_pcap=$T/in.pcap" >"$T/s1.json"
 sleep 0.5
 stop_nfcapd
 expect_eq "summary source" "$(json_get "$T/s1.json" source)" dpdk
@@ -45,6 +46,14 @@ for what in Flows Packets Bytes; do
 	expect_eq "--flow-dir (nfdump -R) ${what,,}" "$(nfdump_stat "$T/fd1" $what)" \
 		"$(json_get "$T/truth.json" ${what,,})"
 done
+
+# and the packets in the store (--pcap-dir): the input's, in order (stamped by the probe)
+expect_eq "--pcap-dir packets stored" "$(json_get "$T/s1.json" pcap_store.packets)" \
+	"$(json_get "$T/truth.json" packets)"
+cmp -s <(/usr/bin/python3 "$here/pcap_records.py" "$T/in.pcap" | cut -d' ' -f2-) \
+	<(/usr/bin/python3 "$here/pcap_records.py" $(ls "$T"/pd1/pcap.* | grep -v idx) | cut -d' ' -f2-) ||
+	fail "DPDK --pcap-dir: the stored packets differ from the input's"
+note "DPDK --pcap-dir: the input's packets, byte for byte, in order"
 
 note "2. two workers, one file per rx queue"
 "$FPGEN" -o "$T/a.pcap" -n 40000 -f 4000 -r 21 >"$T/a.json"
