@@ -291,6 +291,9 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		if (!cfg->dpdk && !workers[w].offline)
 			json_object_set_new(json_array_get(wl, w), "capture_dropped",
 					    json_integer(worker_kernel_drops(cfg, w)));
+	for (unsigned w = 0; w < nw; w++)
+		json_object_set_new(json_array_get(wl, w), "cpu_seconds",
+				    json_seconds(workers[w].cpu_seconds));
 	json_object_set_new(root, "workers", wl);
 	summary_capture(root, cfg, cs);
 	json_dumpf(root, out, JSON_COMPACT | JSON_REAL_PRECISION(12));

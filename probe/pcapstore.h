@@ -20,8 +20,8 @@ enum fp_pstore_loss {
 	FP_PSTORE_LOSS_N,
 };
 
-/* One worker's counters: the worker writes `filtered`, `waits` and not_stored[BUFFER], the
- * writer the rest. Readers load them relaxed. */
+/* One worker's counters (fp_pstore_stats_read): the worker counts `filtered`, `waits` and
+ * not_stored[BUFFER], the writer the rest, each in its own cache lines. */
 struct fp_pstore_stats {
 	uint64_t packets; /* written whole into a file */
 	uint64_t bytes;	  /* file bytes they took (record headers included) */
@@ -38,17 +38,20 @@ struct fp_pstore;
 /* A worker's queue: a byte ring of pcap records (header and data, as they go to the file). */
 struct fp_pstore_q {
 	/* producer: the worker */
-	alignas(64) uint64_t head;
-	uint64_t tail_seen; /* the writer's tail as last read */
+	alignas(64) uint64_t next; /* where the next record goes; published as `head` */
+	uint64_t tail_seen;	   /* the writer's tail as last read */
 	uint8_t *buf;
 	uint64_t mask;
 	uint32_t snaplen;
 	int nano;    /* records carry nanoseconds (the capture's precision) */
 	int offline; /* a file can wait: wait for room instead of dropping */
 	struct bpf_program *filter;
-	struct fp_pstore_stats st;
+	uint64_t not_stored_buffer, filtered, waits; /* the worker's counters */
+	/* shared: written once per burst by the worker */
+	alignas(64) uint64_t head;
 	/* consumer: the writer */
 	alignas(64) uint64_t tail;
+	struct fp_pstore_stats st; /* the writer's counters */
 	struct fp_pstore *store;
 	unsigned worker;
 	uint32_t linktype;
@@ -85,9 +88,17 @@ void fp_pstore_finish(struct fp_pstore *s);
 void fp_pstore_close(struct fp_pstore *s);
 
 /* One accounted frame into the worker's queue. Worker thread; no system call unless --read
- * waits for room. */
+ * waits for room. The writer sees it after the next fp_pstore_publish. */
 void fp_pstore_put(struct fp_pstore_q *q, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
 		   uint64_t ts_ns);
+
+/* Hand the frames put so far to the writer: once per burst, so that the line the writer polls
+ * moves once per burst, not once per packet. Worker thread. */
+static inline void fp_pstore_publish(struct fp_pstore_q *q)
+{
+	if (q->next != q->head)
+		__atomic_store_n(&q->head, q->next, __ATOMIC_RELEASE);
+}
 
 /* A worker's counters, any thread. */
 void fp_pstore_stats_read(const struct fp_pstore_q *q, struct fp_pstore_stats *out);

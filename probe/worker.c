@@ -200,6 +200,8 @@ int fp_worker_run(void *arg)
 			if (w->budget)
 				budget_settle(w->budget, max, n);
 		}
+		if (w->pstore)
+			fp_pstore_publish(w->pstore);
 		if (n < 0) {
 			w->failed = n == -2;
 			break;
@@ -256,6 +258,8 @@ int fp_worker_run(void *arg)
 		frag_expire(w, UINT64_MAX); /* what still waits for a first fragment */
 	fp_table_flush(w->table, FP_END_FORCED);
 	publish_stats(w);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	w->cpu_seconds = (double)t1.tv_sec + t1.tv_nsec / 1e9;
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	urcu_qsbr_unregister_thread();
 	return 0;

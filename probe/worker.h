@@ -63,6 +63,7 @@ struct fp_worker {
 	int done;		  /* set (release) after the final flush */
 	int failed;		  /* the capture failed (logged); flows were still exported */
 	double capture_seconds;	  /* first burst to end of input, set before `done` */
+	double cpu_seconds;	  /* the worker thread's CPU time, set before `done` */
 	volatile int *stop;	  /* set by the signal handler, --duration, or --count */
 	struct fp_budget *budget; /* --count, shared by all workers; NULL = no limit */
 	/* --sample: 1-in-N before parsing, every Nth frame or each with probability 1/N */
