@@ -2,7 +2,17 @@
 #include "fp_cid.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <string.h>
+
+/* OpenSSL 3 looks the algorithm up (under a lock) on every EVP_sha1() digest; one lookup for
+ * the process instead (a flow file of a million flows hashes a million keys). */
+static EVP_MD *sha1;
+static pthread_once_t sha1_once = PTHREAD_ONCE_INIT;
+static void sha1_fetch(void)
+{
+	sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+}
 
 /* ICMP message types that answer one another (and so make a two-way conversation), as the
  * Community ID spec takes them from Zeek; 0 = none. */
@@ -73,7 +83,8 @@ void fp_cid_v1_digest(const struct fp_flow_key *k, uint16_t seed, uint8_t md[FP_
 	}
 	uint8_t full[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
-	EVP_Digest(buf, (size_t)(p - buf), full, &mdlen, EVP_sha1(), NULL);
+	pthread_once(&sha1_once, sha1_fetch);
+	EVP_Digest(buf, (size_t)(p - buf), full, &mdlen, sha1 ? sha1 : EVP_sha1(), NULL);
 	memcpy(md, full, FP_CID_DIGEST);
 }
 

@@ -128,6 +128,28 @@ int fp_pcapidx_builder_add(struct fp_pcapidx_builder *b, const struct fp_flow_ke
 	return 0;
 }
 
+unsigned fp_pcapidx_builder_add_burst(struct fp_pcapidx_builder *b, const struct fp_flow_key *k,
+				      const uint64_t *off, const uint64_t *ts_ns, unsigned n)
+{
+	unsigned failed = 0;
+	if ((uint64_t)b->ngroups * 2 + 2 * n + 2 <= b->slot_mask) {
+		/* first every slot, then the groups those slots name, then the lookups */
+		uint64_t h[FP_PCAPIDX_BURST];
+		for (unsigned i = 0; i < n; i++) {
+			h[i] = fp_key_hash(&k[i]);
+			__builtin_prefetch(&b->slots[h[i] & b->slot_mask]);
+		}
+		for (unsigned i = 0; i < n; i++) {
+			const struct fp_pcapidx_slot *s = &b->slots[h[i] & b->slot_mask];
+			if (s->hash)
+				__builtin_prefetch(&b->keys[s->group]);
+		}
+	}
+	for (unsigned i = 0; i < n; i++)
+		failed += fp_pcapidx_builder_add(b, &k[i], off[i], ts_ns[i]) != 0;
+	return failed;
+}
+
 void fp_pcapidx_builder_truncate(struct fp_pcapidx_builder *b, uint64_t npkts)
 {
 	if (npkts < b->npkts)

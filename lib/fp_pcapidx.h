@@ -77,6 +77,12 @@ void fp_pcapidx_builder_reset(struct fp_pcapidx_builder *b);
 /* One packet at `off`: 0, or -1 when out of memory (the packet is then not indexed). */
 int fp_pcapidx_builder_add(struct fp_pcapidx_builder *b, const struct fp_flow_key *k, uint64_t off,
 			   uint64_t ts_ns);
+/* `n` packets at once (at most FP_PCAPIDX_BURST): their slots are looked up together, so the
+ * cache misses of a table of a million flows overlap. Returns how many could not be added (out
+ * of memory). */
+#define FP_PCAPIDX_BURST 32
+unsigned fp_pcapidx_builder_add_burst(struct fp_pcapidx_builder *b, const struct fp_flow_key *k,
+				      const uint64_t *off, const uint64_t *ts_ns, unsigned n);
 /* Forget the packets added after the first `npkts` (a write that failed). */
 void fp_pcapidx_builder_truncate(struct fp_pcapidx_builder *b, uint64_t npkts);
 /* Write the index to `path` (made whole under a temporary name, then renamed). 0 or -errno. */

@@ -321,8 +321,10 @@ static int open_file(struct fp_pstore *s, struct fp_pstore_q *q, struct wfile *f
 			break;
 	}
 	memcpy(f->final, path, sizeof(path));
-	snprintf(f->tmp, sizeof(f->tmp), "%.*s.current.%d", (int)(sizeof(f->final) - 40), f->final,
+	char tmp[sizeof(f->tmp)];
+	snprintf(tmp, sizeof(tmp), "%.*s.current.%d", (int)(sizeof(path) - 40), path,
 		 (int)getpid());
+	memcpy(f->tmp, tmp, sizeof(tmp));
 	f->slot_ms = slot;
 	f->size = 0;
 	fp_pcapidx_builder_reset(&f->idx);
@@ -421,9 +423,25 @@ static void ring_out(const struct fp_pstore_q *q, uint64_t at, void *dst, uint32
 	memcpy((uint8_t *)dst + first, q->buf, n - first);
 }
 
-/* The packet's flow into the index (its bytes copied out only where they wrap). */
-static void index_packet(struct fp_pstore *s, struct fp_pstore_q *q, struct wfile *f, uint64_t at,
-			 const uint32_t hdr[4], uint64_t off, uint64_t ts_ns)
+/* Packets waiting to enter the index together (fp_pcapidx_builder_add_burst). */
+struct pending {
+	struct fp_flow_key k[FP_PCAPIDX_BURST];
+	uint64_t off[FP_PCAPIDX_BURST], ts[FP_PCAPIDX_BURST];
+	unsigned n;
+};
+
+static void index_flush(struct fp_pstore_q *q, struct wfile *f, struct pending *p)
+{
+	unsigned failed = fp_pcapidx_builder_add_burst(&f->idx, p->k, p->off, p->ts, p->n);
+	if (failed)
+		fp_counter_add(&q->st.not_indexed, failed);
+	p->n = 0;
+}
+
+/* The packet's flow key for the index (its bytes copied out only where they wrap). */
+static void index_packet(struct fp_pstore *s, struct fp_pstore_q *q, struct wfile *f,
+			 struct pending *p, uint64_t at, const uint32_t hdr[4], uint64_t off,
+			 uint64_t ts_ns)
 {
 	uint64_t i = (at + 16) & q->mask;
 	const uint8_t *data = q->buf + i;
@@ -431,11 +449,15 @@ static void index_packet(struct fp_pstore *s, struct fp_pstore_q *q, struct wfil
 		ring_out(q, at + 16, s->scratch, hdr[2]);
 		data = s->scratch;
 	}
-	struct fp_flow_key k;
-	if (fp_pcapidx_packet_key((enum fp_link)q->linktype, s->decap, data, hdr[2], hdr[3], &k) !=
-		0 ||
-	    fp_pcapidx_builder_add(&f->idx, &k, off, ts_ns) != 0)
+	if (fp_pcapidx_packet_key((enum fp_link)q->linktype, s->decap, data, hdr[2], hdr[3],
+				  &p->k[p->n]) != 0) {
 		fp_counter_add(&q->st.not_indexed, 1);
+		return;
+	}
+	p->off[p->n] = off;
+	p->ts[p->n] = ts_ns;
+	if (++p->n == FP_PCAPIDX_BURST)
+		index_flush(q, f, p);
 }
 
 /* One pass over a worker's queue: up to DRAIN_MAX bytes of records into its files. Returns the
@@ -445,6 +467,8 @@ static uint64_t drain(struct fp_pstore *s, struct fp_pstore_q *q, uint64_t now_m
 	struct wfile *f = &s->f[q->worker];
 	uint64_t head = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE), pos = q->tail;
 	uint64_t span = pos, span_pkts = 0, mark = f->idx.npkts, taken = 0;
+	struct pending pend;
+	pend.n = 0;
 	while (pos < head) {
 		uint32_t hdr[4];
 		ring_out(q, pos, hdr, sizeof(hdr));
@@ -458,6 +482,7 @@ static uint64_t drain(struct fp_pstore *s, struct fp_pstore_q *q, uint64_t now_m
 		int rotate =
 		    f->fd >= 0 && (slot > f->slot_ms || f->idx.npkts >= FP_PSTORE_PART_PACKETS);
 		if (rotate || (f->fd < 0 && now_ms >= f->retry_ms)) {
+			index_flush(q, f, &pend);
 			flush_span(s, q, f, span, pos, span_pkts, mark, now_ms);
 			span = pos;
 			span_pkts = 0;
@@ -467,11 +492,12 @@ static uint64_t drain(struct fp_pstore *s, struct fp_pstore_q *q, uint64_t now_m
 			mark = f->idx.npkts;
 		}
 		if (f->fd >= 0)
-			index_packet(s, q, f, pos, hdr, f->size + (pos - span), ts_ns);
+			index_packet(s, q, f, &pend, pos, hdr, f->size + (pos - span), ts_ns);
 		pos += len;
 		span_pkts++;
 		taken++;
 	}
+	index_flush(q, f, &pend);
 	flush_span(s, q, f, span, pos, span_pkts, mark, now_ms);
 	__atomic_store_n(&q->tail, pos, __ATOMIC_RELEASE);
 	return taken;
