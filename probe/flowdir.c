@@ -35,8 +35,7 @@ const char *fp_flowdir_layout(unsigned n)
 	return n < FP_FLOWDIR_LAYOUTS ? layouts[n] : NULL;
 }
 
-/* mkdir -p of `path` (its parents first). 0 or -errno. */
-static int make_dirs(char *path)
+int fp_make_dirs(char *path)
 {
 	for (char *p = path + 1;; p++) {
 		if (*p != '/' && *p != '\0')
@@ -84,7 +83,7 @@ static void open_slot(struct fp_flowdir *d, uint64_t slot_ms)
 	d->slot_ms = slot_ms;
 	d->open = 0;
 	slot_paths(d, slot_ms);
-	int rc = make_dirs(d->dirpath);
+	int rc = fp_make_dirs(d->dirpath);
 	if (rc == 0)
 		rc = fp_nffile_open(&d->f, d->tmp, d->compress, d->ident, &d->opts);
 	if (rc != 0) {
@@ -214,7 +213,7 @@ int fp_flowdir_init(struct fp_flowdir *d, const struct fp_flowdir_config *c)
 	d->opts = c->opts;
 	snprintf(d->ident, sizeof(d->ident), "%s", c->ident ? c->ident : "none");
 	snprintf(path, sizeof(path), "%s", c->dir);
-	int rc = make_dirs(path);
+	int rc = fp_make_dirs(path);
 	if (rc == 0 && access(c->dir, W_OK) != 0)
 		rc = -errno;
 	if (rc != 0) {

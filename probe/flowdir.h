@@ -48,6 +48,10 @@ int fp_flowdir_init(struct fp_flowdir *d, const struct fp_flowdir_config *c);
 /* Remove the oldest files beyond --flow-dir-max / --flow-dir-max-age (logged). */
 void fp_flowdir_expire(struct fp_flowdir *d);
 
+/* mkdir -p of `path` (its parents first; `path` is changed and restored). 0 or -errno. Also
+ * the packet store's. */
+int fp_make_dirs(char *path);
+
 /* nfcapd -S layout n's strftime format ("" for 0), NULL past the last. */
 const char *fp_flowdir_layout(unsigned n);
 

@@ -42,6 +42,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "flowdir.h"
 #include "fp_counters.h"
 #include "log.h"
 
@@ -553,13 +554,13 @@ struct fp_pstore *fp_pstore_open(const struct fp_pstore_config *c)
 	s->live = c->live;
 	for (unsigned i = 0; i < FP_MAX_WORKERS; i++)
 		s->f[i].fd = -1;
-	if (mkdir(s->dir, 0755) != 0 && errno != EEXIST) {
-		fp_log(LOG_ERR, "--pcap-dir %s: %s", s->dir, strerror(errno));
-		free(s);
-		return NULL;
-	}
-	if (access(s->dir, W_OK | X_OK) != 0) {
-		fp_log(LOG_ERR, "--pcap-dir %s: %s", s->dir, strerror(errno));
+	char path[sizeof(s->dir)];
+	snprintf(path, sizeof(path), "%s", s->dir);
+	int rc = fp_make_dirs(path);
+	if (rc == 0 && access(s->dir, W_OK | X_OK) != 0)
+		rc = -errno;
+	if (rc != 0) {
+		fp_log(LOG_ERR, "--pcap-dir %s: %s", s->dir, strerror(-rc));
 		free(s);
 		return NULL;
 	}
