@@ -447,7 +447,8 @@ static int read_dir(struct run *r, struct entry **out, size_t *n)
 		(*out)[(*n)++] = en;
 	}
 	closedir(d);
-	qsort(*out, *n, sizeof(**out), entry_order);
+	if (*n)
+		qsort(*out, *n, sizeof(**out), entry_order);
 	return 0;
 }
 
@@ -574,9 +575,10 @@ int fp_extract_main(int argc, char **argv)
 	for (size_t i = 0; i < nf && rc == 0; i++)
 		rc = one_file(&r, (unsigned)i, files[i].name, files[i].current);
 	if (rc == 0) {
-		qsort(r.v, r.n, sizeof(*r.v), found_order);
-		if (r.n)
+		if (r.n) {
+			qsort(r.v, r.n, sizeof(*r.v), found_order);
 			rc = write_out(&r);
+		}
 		if (rc == 0)
 			fprintf(stderr,
 				"fluxprobe extract: %zu packets of %s%s%s from %u of %zu files (%u "

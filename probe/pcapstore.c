@@ -241,7 +241,8 @@ static void expire(struct fp_pstore *s)
 		v[n++] = k;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), kept_order);
+	if (n)
+		qsort(v, n, sizeof(*v), kept_order);
 	for (size_t i = 0; i < n && total > s->max_bytes && v[i].stamp < newest; i++) {
 		char path[PATH_MAX + 64];
 		snprintf(path, sizeof(path), "%s/%s", s->dir, v[i].name);

@@ -17,14 +17,15 @@ one() {
 	local f=$1 base
 	base=$(basename "$f")
 	# twice: as captured, and opening every tunnel (--decap auto) with every optional field kept
-	# per flow, nDPI inspecting every flow (when this build has it), IPFIX messages, JSON lines
-	# and nfcapd files (--flow-dir, then read back by nfdump) written
+	# per flow, nDPI inspecting every flow (when this build has it), IPFIX messages, JSON lines,
+	# nfcapd files (--flow-dir, then read back by nfdump) and the packet store (--pcap-dir,
+	# then its index searched by fluxprobe extract) written
 	for mode in none auto; do
 		local more=()
 		# a collector (nothing listens: datagrams refused, counted) so that records are
 		# encoded as IPFIX too
 		[ "$mode" = none ] || more=(--fields all --json /dev/null $DPI --flow-dir "$out/$base.fd"
-			--collector 127.0.0.1:9)
+			--collector 127.0.0.1:9 --pcap-dir "$out/$base.pd")
 		"$FLUXPROBE" --read "$f" --decap "$mode" "${more[@]}" --max-flows 65536 --summary json -q \
 			>"$out/$base.$mode.json" 2>"$out/$base.$mode.err"
 		echo "$? $base.$mode" >>"$out/rc"
@@ -41,6 +42,19 @@ one() {
 		fi
 		rm -rf "$out/$base.fd"
 	fi
+	# every packet accounted is stored, and extract reads the store (0 found, 1 none: not 2)
+	if [ -d "$out/$base.pd" ]; then
+		local got want rc=0
+		got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["pcap_store"]["packets"], d["packets"])' "$out/$base.auto.json" 2>/dev/null)
+		if [ -n "$got" ] && [ "${got% *}" != "${got#* }" ]; then
+			echo "--pcap-dir: $got (stored, accounted)" >"$out/$base.pcapdir.err"
+			echo "88 $base.pcapdir" >>"$out/rc"
+		fi
+		"$FLUXPROBE" extract --pcap-dir "$out/$base.pd" --flow 'udp 198.18.0.1:53 198.18.0.2:53' \
+			-w "$out/$base.x.pcap" >/dev/null 2>"$out/$base.extract.err" || rc=$?
+		echo "$((rc == 1 ? 0 : rc)) $base.extract" >>"$out/rc"
+		rm -rf "$out/$base.pd" "$out/$base.x.pcap"
+	fi
 }
 DPI=
 if ldd "$FLUXPROBE" | grep -q libndpi; then DPI=--dpi; fi
@@ -50,7 +64,7 @@ export FLUXPROBE out DPI
 find "$dir" -maxdepth 1 -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -print0 |
 	xargs -0 -P "$(nproc)" -n 1 bash -c 'one "$0"'
 
-files=$(wc -l <"$out/rc")
+files=$(grep -c '\.none$' "$out/rc")
 bad=0
 while read -r rc base; do
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
