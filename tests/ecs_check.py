@@ -50,6 +50,18 @@ ecs_lines = [json.loads(l) for l in open(sys.argv[2])]
 ipfix_lines = [json.loads(l) for l in open(sys.argv[3])]
 if len(ecs_lines) != len(ipfix_lines) or not ecs_lines:
     sys.exit("ECS lines %d, IPFIX lines %d" % (len(ecs_lines), len(ipfix_lines)))
+# Two runs write the same records, not always in the same order (the exporter takes what each
+# worker's ring holds when it looks): pair them by the record's own identity.
+def ecs_id(e):
+    f = dict(flat(e))
+    return (f.get("network.community_id"), us(f["event.start"]), us(f["event.end"]),
+            str(f.get("source.ip")), str(f.get("source.port")))
+def ipfix_id(x):
+    return (x.get("communityId"), us(x["flowStartMicroseconds"]), us(x["flowEndMicroseconds"]),
+            str(x.get("sourceIPv4Address", x.get("sourceIPv6Address"))),
+            str(x.get("sourceTransportPort")))
+ecs_lines.sort(key=ecs_id)
+ipfix_lines.sort(key=ipfix_id)
 for n, (e, x) in enumerate(zip(ecs_lines, ipfix_lines)):
     f = dict(flat(e))
     for name, v in f.items():
