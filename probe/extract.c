@@ -390,6 +390,8 @@ static int one_file(struct run *r, unsigned file, const char *name, int current)
 		r->scanned++;
 		rc = by_scan(r, file, &p);
 	}
+	if (rc != 0)
+		fprintf(stderr, "fluxprobe extract: %s: out of memory\n", path);
 	fp_pcapidx_close(&x);
 	close(p.fd);
 	return rc;

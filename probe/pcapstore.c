@@ -292,16 +292,17 @@ static void recover(struct fp_pstore *s)
 
 /* ------------------------------------------------------------------ the writer */
 
-static void warn(struct wfile *f, int err, const char *what, const char *path)
+/* Say what failed, once per cause, and what follows from it (the counters carry the rest). */
+static void warn(struct wfile *f, int err, const char *what, const char *path, const char *then)
 {
 	if (f->warned_errno == err)
 		return;
 	f->warned_errno = err;
-	fp_log(LOG_ERR,
-	       "--pcap-dir: %s %s: %s; packets are counted as not stored and the store tries "
-	       "again each second; flows are not affected",
-	       what, path, strerror(err));
+	fp_log(LOG_ERR, "--pcap-dir: %s %s: %s; %s; flows are not affected", what, path,
+	       strerror(err), then);
 }
+
+#define LOST_RETRY "packets are counted as not stored and the store tries again each second"
 
 static uint64_t slot_of(const struct fp_pstore *s, uint64_t ms)
 {
@@ -339,7 +340,7 @@ static int open_file(struct fp_pstore *s, struct fp_pstore_q *q, struct wfile *f
 			close(fd);
 			unlink(f->tmp);
 		}
-		warn(f, err, "cannot create", f->tmp);
+		warn(f, err, "cannot create", f->tmp, LOST_RETRY);
 		return -1;
 	}
 	f->fd = fd;
@@ -357,7 +358,8 @@ static void complete(struct fp_pstore *s, struct fp_pstore_q *q, struct wfile *f
 	if (rc == 0 && rename(f->tmp, f->final) != 0)
 		rc = -errno;
 	if (rc != 0) {
-		warn(f, -rc, "cannot complete", f->final);
+		warn(f, -rc, "cannot complete", f->final,
+		     "its packets stay under the temporary name, not indexed (extract scans it)");
 		return;
 	}
 	f->done_any = 1;
@@ -368,7 +370,8 @@ static void complete(struct fp_pstore *s, struct fp_pstore_q *q, struct wfile *f
 	snprintf(idx, sizeof(idx), "%s.idx", f->final);
 	rc = fp_pcapidx_builder_write(&f->idx, idx, q->linktype, s->seed, s->decap, f->size);
 	if (rc != 0)
-		warn(f, -rc, "cannot write the index", idx);
+		warn(f, -rc, "cannot write the index", idx,
+		     "the file stays, not indexed (extract scans it)");
 	if (s->max_bytes)
 		expire(s);
 }
@@ -408,7 +411,7 @@ static void flush_span(struct fp_pstore *s, struct fp_pstore_q *q, struct wfile 
 	if (done && ftruncate(f->fd, (off_t)f->size) != 0)
 		err = errno;
 	lseek(f->fd, (off_t)f->size, SEEK_SET);
-	warn(f, err, "cannot write", f->tmp);
+	warn(f, err, "cannot write", f->tmp, LOST_RETRY);
 	f->retry_ms = now_ms + 1000;
 	if (s->max_bytes)
 		expire(s);
