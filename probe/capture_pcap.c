@@ -1,6 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* libpcap backend: live interfaces and capture files (pcap and pcapng). */
+/*
+ * libpcap backend: live interfaces and capture files (pcap and pcapng). A classic pcap file is
+ * read by lib/fp_pcapfile (whole blocks, packets handed out in place; the same packets and
+ * errors as libpcap's reader, which costs two fread() calls and a copy per packet); libpcap
+ * still opens it first, so every message about a file it cannot open stays libpcap's, and its
+ * BPF program filters what the reader hands out (--filter).
+ */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
@@ -15,6 +22,7 @@
 #include "capture.h"
 #include "config.h"
 #include "fp_key.h"
+#include "fp_pcapfile.h"
 #include "log.h"
 
 /* One libpcap handle: a file, or one interface of the capture (-i may repeat). */
@@ -25,6 +33,10 @@ struct pcap_src {
 	uint32_t ifindex;  /* ingressInterface of its frames */
 	uint16_t key_port; /* its slot << FP_KEY_PORT_SHIFT: flows are per interface */
 	int nano;
+	struct fp_pcapfile *rd; /* a classic pcap file: read by fp_pcapfile, not libpcap */
+	int rd_fd;
+	int has_prog; /* with rd: --filter's program, run on each packet */
+	struct bpf_program prog;
 };
 
 struct pcap_priv {
@@ -55,6 +67,34 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 	pp->fn(pp->arg, bytes, h->caplen, h->len, ts_ns);
 }
 
+/* A burst from the file reader: up to `max` packets that pass the filter. -1 at the end, -2 on
+ * a damaged file (logged). */
+static int file_burst(struct pcap_priv *pp, const struct pcap_src *s, unsigned max)
+{
+	struct fp_pcapfile_rec rec;
+	unsigned n = 0;
+	int rc = 1;
+
+	while (n < max && (rc = fp_pcapfile_next(s->rd, &rec)) == 1) {
+		if (s->has_prog) {
+			struct pcap_pkthdr h = {.caplen = rec.caplen, .len = rec.len};
+			if (pcap_offline_filter(&s->prog, &h, rec.data) == 0)
+				continue;
+		}
+		pp->received++;
+		pp->fn(pp->arg, rec.data, rec.caplen, rec.len, rec.ts_ns);
+		n++;
+	}
+	if (n == max)
+		return (int)n;
+	if (rc < 0) {
+		fp_log(LOG_ERR, "%s: %s (what came before it was accounted and exported)", s->what,
+		       fp_pcapfile_error(s->rd));
+		return -2;
+	}
+	return n ? (int)n : -1;
+}
+
 /* The handles in turn, as DPDK polls its ports: the first that has packets gives the burst, with
  * its link type, interface index and flow slot set for the frames it delivers. */
 static int pcap_recv_burst(struct fp_capture *c, unsigned max, fp_frame_fn fn, void *arg)
@@ -71,6 +111,8 @@ static int pcap_recv_burst(struct fp_capture *c, unsigned max, fp_frame_fn fn, v
 		c->link = s->link;
 		c->ifindex = s->ifindex;
 		c->key_port = s->key_port;
+		if (s->rd)
+			return file_burst(pp, s, max);
 		int n = pcap_dispatch(s->p, (int)max, on_packet, (u_char *)pp);
 		if (n == PCAP_ERROR) {
 			const char *e = pcap_geterr(s->p);
@@ -131,6 +173,12 @@ static void pcap_close_cap(struct fp_capture *c)
 	for (unsigned i = 0; i < pp->n; i++) {
 		pcap_close(pp->s[i].p);
 		free(pp->s[i].what);
+		if (pp->s[i].rd) {
+			fp_pcapfile_close(pp->s[i].rd);
+			close(pp->s[i].rd_fd);
+		}
+		if (pp->s[i].has_prog)
+			pcap_freecode(&pp->s[i].prog);
 	}
 	free(pp);
 	c->priv = NULL;
@@ -141,7 +189,9 @@ static void pcap_close_cap(struct fp_capture *c)
 static void pcap_progress(struct fp_capture *c, uint64_t *done, uint64_t *total)
 {
 	struct pcap_priv *pp = c->priv;
-	off_t at = pp->file_fd >= 0 && pp->file_size ? lseek(pp->file_fd, 0, SEEK_CUR) : -1;
+	off_t at = pp->s[0].rd			       ? (off_t)fp_pcapfile_offset(pp->s[0].rd)
+		   : pp->file_fd >= 0 && pp->file_size ? lseek(pp->file_fd, 0, SEEK_CUR)
+						       : -1;
 	*total = pp->file_size;
 	*done = at >= 0 ? (uint64_t)at : __atomic_load_n(&pp->record_bytes, __ATOMIC_RELAXED);
 	if (*total && *done > *total)
@@ -175,6 +225,22 @@ static int join_fanout(pcap_t *p, const char *iface, int group)
 		return -1;
 	}
 	return 0;
+}
+
+/* A regular file in classic pcap format gets the block reader; anything else (pcapng, standard
+ * input, a reader that cannot start) stays with libpcap, which has it open already. */
+static void file_reader_open(struct pcap_src *s, const char *file)
+{
+	struct stat st;
+	int fd = strcmp(file, "-") == 0 ? -1 : open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || fp_pcapfile_open(fd, &s->rd) != 1) {
+		close(fd);
+		s->rd = NULL;
+		return;
+	}
+	s->rd_fd = fd;
 }
 
 /* Open one handle: the file, or interface number `i` of the list. 0 or -1 (logged). */
@@ -247,17 +313,22 @@ static int src_open(struct pcap_src *s, const struct fp_pcap_opts *o, unsigned i
 		return -1;
 	}
 	if (filter && *filter) {
-		struct bpf_program prog;
-		if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
-		    pcap_setfilter(p, &prog) != 0) {
+		if (pcap_compile(p, &s->prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
+		    pcap_setfilter(p, &s->prog) != 0) {
 			fp_log(LOG_ERR, "filter '%s': %s", filter, pcap_geterr(p));
 			pcap_close(p);
 			return -1;
 		}
-		pcap_freecode(&prog);
+		s->has_prog = 1;
 	}
 	s->link = (enum fp_link)dlt;
 	s->p = p;
+	if (file)
+		file_reader_open(s, file);
+	if (s->has_prog && s->rd == NULL) {
+		pcap_freecode(&s->prog); /* libpcap holds its own copy */
+		s->has_prog = 0;
+	}
 	return 0;
 }
 

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A reader of classic pcap files (version 2.4, µs or ns, either byte order) from a descriptor,
+ * for `--read`: whole blocks of the file are read into one buffer and packets are handed out as
+ * pointers into it, where libpcap's file reader calls fread() twice per packet (header, then
+ * data) and copies the data once more. Memory stays one buffer however large the file is.
+ *
+ * It reads what libpcap reads, the way libpcap 1.10 reads it: the header's snapshot length
+ * raised to 262144 when 0 or larger; a record longer than that is an error ("invalid packet
+ * capture length"), one longer than the snapshot is cut to it; a record that ends early is an
+ * error ("truncated dump file"); the same messages. tests/test_pcapfile.c compares both readers
+ * on every capture of the corpus. Anything else (pcapng, other versions, link types whose
+ * snapshot limit differs) is refused at open, and the caller reads it with libpcap.
+ *
+ * One thread uses a reader; fp_pcapfile_offset() may be read by any (a relaxed load).
+ */
+#ifndef FP_PCAPFILE_H
+#define FP_PCAPFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct fp_pcapfile;
+
+struct fp_pcapfile_rec {
+	const uint8_t *data; /* valid until the next fp_pcapfile_next() */
+	uint32_t caplen;     /* after the snapshot cut */
+	uint32_t len;	     /* on the wire, as the record says */
+	uint64_t ts_ns;	     /* Unix ns; µs files have whole µs */
+};
+
+/*
+ * Take `fd` (a regular file, read from offset 0; the reader does not close it). Returns 1 and
+ * *out, 0 when the file is not one this reader takes (libpcap reads it), -1 on a read error
+ * (errno set).
+ */
+int fp_pcapfile_open(int fd, struct fp_pcapfile **out);
+
+/* 1: *rec is the next packet; 0: end of file; -1: the file is damaged or unreadable, and
+ * fp_pcapfile_error() says how (libpcap's words). */
+int fp_pcapfile_next(struct fp_pcapfile *r, struct fp_pcapfile_rec *rec);
+
+const char *fp_pcapfile_error(const struct fp_pcapfile *r);
+
+/* The header's link type (LINKTYPE_*, FCS bits removed), and whether times are in ns. */
+uint32_t fp_pcapfile_linktype(const struct fp_pcapfile *r);
+int fp_pcapfile_nano(const struct fp_pcapfile *r);
+
+/* Bytes of the file consumed by the packets handed out so far (header included). Any thread. */
+uint64_t fp_pcapfile_offset(const struct fp_pcapfile *r);
+
+void fp_pcapfile_close(struct fp_pcapfile *r);
+
+#endif
