@@ -4,7 +4,18 @@
  * - Buckets are one cache line: 8 16-bit signatures and 8 entry indexes. A key may live in one of
  *   two buckets (two-choice hashing); the table has 2 bucket slots per pool entry, so at a full
  *   pool buckets are half full and a double overflow is rare (counted as a bucket eviction).
- *   A signature match is always confirmed by comparing the full key.
+ *   A signature match is always confirmed by comparing the full key. The bucket count is exactly
+ *   a quarter of the pool, not a power of two (which wasted up to half the buckets' memory): a
+ *   bucket index is a 32-bit half of the hash scaled to the count (multiply, keep the high
+ *   word), the low half for the first choice, the high half for the second; the signature is
+ *   the top of the hash multiplied once more, so that it is independent of both.
+ * - An entry is two arrays: the hot line (64 bytes: the key and everything a packet of an
+ *   established flow reads or writes) and a cold part (40 bytes: wheel links, MACs, ToS, the
+ *   biflow reverse counters, FIN seen) read when a flow starts, ends, is refiled, or, with
+ *   --biflow, for each packet. The hash is not stored: the rare paths that need it (a flow
+ *   leaving its bucket, a cuckoo move) recompute it from the key. 104 bytes of entry and 16
+ *   of buckets per configured flow: 120 bytes, where one 128-byte entry and power-of-two
+ *   buckets made 151-158.
  * - Entries come from a pool mapped at create time but not touched: a new flow takes a freed
  *   entry if there is one (the free list is threaded through the wheel links), else the next
  *   never-used one, so only the entries that flows have used ever cost memory or page faults
@@ -94,33 +105,44 @@ static_assert(sizeof(struct fp_bucket) == 64, "a bucket is one cache line");
  */
 #define FLOW_OCTETS_MAX ((1ull << 40) - 1)
 
+/* The hot line: everything a packet of an established flow reads or writes (without biflow). */
 struct fp_flow {
-	/* first cache line: the per-packet fields */
 	struct fp_flow_key key;
 	uint64_t first_us;
 	uint32_t packets;
 	uint32_t last_rel; /* last packet time − first_us, µs */
-	uint64_t octets : 40;
-	uint64_t tcp_flags : 8;
-	uint64_t ttl_min : 8;
-	uint64_t ttl_max : 8;
-	/* second cache line: set when the flow starts, read when it ends or moves */
-	uint64_t hash;
+	union {
+		struct {
+			uint64_t octets : 40;
+			uint64_t tcp_flags : 8;
+			uint64_t ttl_min : 8;
+			uint64_t ttl_max : 8;
+		};
+		/* the four as one word: a packet adds its octets and ORs its flags in one store
+		 * (the overflow check keeps octets below 2^40, so no carry reaches the flags) */
+		uint64_t ow;
+	};
+};
+static_assert(sizeof(struct fp_flow) == 64, "the per-packet fields are one cache line");
+
+/* The cold part: set when the flow starts, read when it ends or moves (and by biflow). */
+struct fp_flow_cold {
 	uint32_t wprev, wnext; /* wheel links; wnext is also the free-list link */
 	uint16_t wslot;
 	uint8_t tos;
 	uint8_t ended; /* FIN or RST seen: lingers fin_ms, then "end detected" */
 	uint8_t src_mac[6];
 	uint8_t dst_mac[6];
-	/* biflow: the responder's counters, and which canonical side started the connection */
-	uint64_t rev_packets;
-	uint64_t rev_octets;
-	uint8_t rev_tcp_flags;
-	uint8_t init_swapped;
-	uint8_t pad1[14];
+	/* biflow: the responder's counters (as narrow as the initiator's, same overflow rule), and
+	 * which canonical side started the connection */
+	uint64_t rev_octets : 40;
+	uint64_t rev_tcp_flags : 8;
+	uint64_t init_swapped : 8;
+	uint64_t pad : 8;
+	uint32_t rev_packets;
+	uint32_t pad1;
 };
-static_assert(sizeof(struct fp_flow) == 128, "a flow entry is two cache lines");
-static_assert(offsetof(struct fp_flow, hash) == 64, "per-packet fields fill the first line");
+static_assert(sizeof(struct fp_flow_cold) == 40, "a flow's cold part is 40 bytes");
 
 static inline uint64_t flow_last_us(const struct fp_flow *f)
 {
@@ -136,10 +158,12 @@ static inline uint64_t flow_last_ms(const struct fp_flow *f)
 struct fp_table {
 	alignas(64) struct fp_bucket *buckets;
 	struct fp_flow *flows;
-	struct fp_pkt_more *more;			  /* per entry, only with cfg.more */
-	struct fp_lat *lat;				  /* per entry, only with cfg.latency */
-	size_t buckets_len, flows_len, more_len, lat_len; /* mapping sizes, for munmap */
-	uint64_t bucket_mask;
+	struct fp_flow_cold *cold;
+	struct fp_pkt_more *more; /* per entry, only with cfg.more */
+	struct fp_lat *lat;	  /* per entry, only with cfg.latency */
+	size_t buckets_len, flows_len, cold_len, more_len, lat_len; /* mapping sizes, for munmap */
+	uint64_t nbuckets;
+	uint64_t rel_limit; /* µs after a flow's first packet when its record must go */
 	uint32_t free_head;
 	uint32_t fresh; /* entries [fresh, max_flows) were never used */
 	uint32_t max_flows;
@@ -154,25 +178,17 @@ struct fp_table {
 
 static inline uint16_t sig_of(uint64_t h)
 {
-	return (uint16_t)(h >> 48);
+	return (uint16_t)((h * 0x9e3779b97f4a7c15ull) >> 48);
 }
 
 static inline uint64_t b1_of(const struct fp_table *t, uint64_t h)
 {
-	return h & t->bucket_mask;
+	return ((h & 0xffffffffu) * t->nbuckets) >> 32;
 }
 
 static inline uint64_t b2_of(const struct fp_table *t, uint64_t h)
 {
-	return (h >> 24) & t->bucket_mask;
-}
-
-static uint64_t next_pow2(uint64_t v)
-{
-	uint64_t p = 1;
-	while (p < v)
-		p <<= 1;
-	return p;
+	return ((h >> 32) * t->nbuckets) >> 32;
 }
 
 /*
@@ -222,22 +238,27 @@ struct fp_table *fp_table_create(const struct fp_table_config *cfg)
 	memset(t, 0, sizeof(*t));
 	t->cfg = *cfg;
 	t->max_flows = cfg->max_flows;
+	t->rel_limit = (uint64_t)cfg->active_ms * 1000;
+	if (t->rel_limit > (uint64_t)UINT32_MAX + 1)
+		t->rel_limit = (uint64_t)UINT32_MAX + 1;
 
-	/* two bucket slots per entry: a power-of-two pool gets exactly that, not twice */
-	uint64_t nb = next_pow2(((uint64_t)cfg->max_flows + 3) / 4);
+	/* two bucket slots per entry */
+	uint64_t nb = ((uint64_t)cfg->max_flows + 3) / 4;
 	if (nb < 2)
 		nb = 2;
-	t->bucket_mask = nb - 1;
+	t->nbuckets = nb;
 	t->buckets_len = round_2m(nb * sizeof(struct fp_bucket));
 	t->flows_len = round_2m((size_t)cfg->max_flows * sizeof(struct fp_flow));
+	t->cold_len = round_2m((size_t)cfg->max_flows * sizeof(struct fp_flow_cold));
 	t->buckets = table_map(t->buckets_len);
 	t->flows = table_map(t->flows_len);
+	t->cold = table_map(t->cold_len);
 	if (cfg->more &&
 	    (t->more = side_map(cfg, sizeof(struct fp_pkt_more), &t->more_len)) == NULL)
 		goto fail_free;
 	if (cfg->latency && (t->lat = side_map(cfg, sizeof(struct fp_lat), &t->lat_len)) == NULL)
 		goto fail_free;
-	if (t->buckets == NULL || t->flows == NULL)
+	if (t->buckets == NULL || t->flows == NULL || t->cold == NULL)
 		goto fail_free;
 	/* Anonymous mappings read as zeros: nothing to clear (see the top of this file). Live,
 	 * every page is touched now all the same: a fault costs the packet path tens of µs (a
@@ -245,6 +266,7 @@ struct fp_table *fp_table_create(const struct fp_table_config *cfg)
 	if (cfg->prefault) {
 		memset(t->buckets, 0, nb * sizeof(struct fp_bucket));
 		memset(t->flows, 0, (size_t)cfg->max_flows * sizeof(struct fp_flow));
+		memset(t->cold, 0, (size_t)cfg->max_flows * sizeof(struct fp_flow_cold));
 		if (t->more)
 			memset(t->more, 0, (size_t)cfg->max_flows * sizeof(struct fp_pkt_more));
 		if (t->lat)
@@ -273,6 +295,8 @@ fail_free:
 		munmap(t->buckets, t->buckets_len);
 	if (t->flows)
 		munmap(t->flows, t->flows_len);
+	if (t->cold)
+		munmap(t->cold, t->cold_len);
 	if (t->more)
 		munmap(t->more, t->more_len);
 	if (t->lat)
@@ -290,6 +314,7 @@ void fp_table_destroy(struct fp_table *t)
 		return;
 	munmap(t->buckets, t->buckets_len);
 	munmap(t->flows, t->flows_len);
+	munmap(t->cold, t->cold_len);
 	if (t->more)
 		munmap(t->more, t->more_len);
 	if (t->lat)
@@ -299,10 +324,11 @@ void fp_table_destroy(struct fp_table *t)
 
 double fp_table_bytes_per_flow(const struct fp_table *t)
 {
-	double bytes = (double)(t->bucket_mask + 1) * sizeof(struct fp_bucket) +
-		       (double)t->max_flows * sizeof(struct fp_flow) +
-		       (t->more ? (double)t->max_flows * sizeof(struct fp_pkt_more) : 0) +
-		       (t->lat ? (double)t->max_flows * sizeof(struct fp_lat) : 0);
+	double bytes =
+	    (double)t->nbuckets * sizeof(struct fp_bucket) +
+	    (double)t->max_flows * (sizeof(struct fp_flow) + sizeof(struct fp_flow_cold)) +
+	    (t->more ? (double)t->max_flows * sizeof(struct fp_pkt_more) : 0) +
+	    (t->lat ? (double)t->max_flows * sizeof(struct fp_lat) : 0);
 	return bytes / t->max_flows;
 }
 
@@ -313,26 +339,26 @@ void fp_table_stats_read(const struct fp_table *t, struct fp_table_stats *out)
 
 /* ---- wheel ---- */
 
-static inline uint64_t deadline_of(const struct fp_table *t, const struct fp_flow *f)
+static inline uint64_t deadline_of(const struct fp_table *t, uint32_t i)
 {
-	return flow_last_ms(f) + (f->ended ? t->cfg.fin_ms : t->cfg.idle_ms);
+	return flow_last_ms(&t->flows[i]) + (t->cold[i].ended ? t->cfg.fin_ms : t->cfg.idle_ms);
 }
 
 static void wheel_unlink(struct fp_table *t, uint32_t i)
 {
-	struct fp_flow *f = &t->flows[i];
-	if (f->wprev != NIL)
-		t->flows[f->wprev].wnext = f->wnext;
+	struct fp_flow_cold *c = &t->cold[i];
+	if (c->wprev != NIL)
+		t->cold[c->wprev].wnext = c->wnext;
 	else
-		t->wheel[f->wslot] = f->wnext;
-	if (f->wnext != NIL)
-		t->flows[f->wnext].wprev = f->wprev;
+		t->wheel[c->wslot] = c->wnext;
+	if (c->wnext != NIL)
+		t->cold[c->wnext].wprev = c->wprev;
 }
 
 /* File entry `i` in the slot of tick `tk`, never in a slot already passed or the one being run. */
 static void wheel_link(struct fp_table *t, uint32_t i, uint64_t tk)
 {
-	struct fp_flow *f = &t->flows[i];
+	struct fp_flow_cold *c = &t->cold[i];
 	if (tk <= t->wheel_tick)
 		tk = t->wheel_tick + 1;
 	if (tk - t->wheel_tick >= WHEEL_SLOTS)
@@ -340,11 +366,11 @@ static void wheel_link(struct fp_table *t, uint32_t i, uint64_t tk)
 	uint16_t s = (uint16_t)(tk % WHEEL_SLOTS);
 	if (tk < t->scan_from)
 		t->scan_from = tk;
-	f->wslot = s;
-	f->wprev = NIL;
-	f->wnext = t->wheel[s];
-	if (f->wnext != NIL)
-		t->flows[f->wnext].wprev = i;
+	c->wslot = s;
+	c->wprev = NIL;
+	c->wnext = t->wheel[s];
+	if (c->wnext != NIL)
+		t->cold[c->wnext].wprev = i;
 	t->wheel[s] = i;
 }
 
@@ -353,6 +379,7 @@ static void wheel_link(struct fp_table *t, uint32_t i, uint64_t tk)
 static void emit_record(struct fp_table *t, uint32_t i, enum fp_end_reason reason)
 {
 	const struct fp_flow *f = &t->flows[i];
+	const struct fp_flow_cold *c = &t->cold[i];
 	struct fp_record r;
 
 	memset(&r, 0, sizeof(r));
@@ -365,22 +392,22 @@ static void emit_record(struct fp_table *t, uint32_t i, enum fp_end_reason reaso
 	if (f->key.proto == 1 || f->key.proto == 58)
 		r.icmp_type_code = f->key.dport;
 	r.tcp_flags = f->tcp_flags;
-	r.tos = f->tos;
+	r.tos = c->tos;
 	if (f->packets) { /* the initiator's TTLs (biflow: a flow may have only replies) */
 		r.ttl_min = f->ttl_min;
 		r.ttl_max = f->ttl_max;
 	}
 	r.end_reason = (uint8_t)reason;
 	r.ipver = f->key.ipver;
-	memcpy(r.src_mac, f->src_mac, 6);
-	memcpy(r.dst_mac, f->dst_mac, 6);
+	memcpy(r.src_mac, c->src_mac, 6);
+	memcpy(r.dst_mac, c->dst_mac, 6);
 	if (t->cfg.biflow) {
 		/* the initiator is the record's source (RFC 5103 §5.2) */
-		if (f->init_swapped)
+		if (c->init_swapped)
 			fp_key_swap(&r.key);
-		r.rev_packets = f->rev_packets;
-		r.rev_octets = f->rev_octets;
-		r.rev_tcp_flags = f->rev_tcp_flags;
+		r.rev_packets = c->rev_packets;
+		r.rev_octets = c->rev_octets;
+		r.rev_tcp_flags = c->rev_tcp_flags;
 	}
 	if (t->more) {
 		r.more = t->more[i];
@@ -404,8 +431,8 @@ static void emit_record(struct fp_table *t, uint32_t i, enum fp_end_reason reaso
 /* Remove entry `i` from its bucket, the wheel, and return it to the pool. */
 static void flow_free(struct fp_table *t, uint32_t i)
 {
-	struct fp_flow *f = &t->flows[i];
-	struct fp_bucket *bs[2] = {&t->buckets[b1_of(t, f->hash)], &t->buckets[b2_of(t, f->hash)]};
+	uint64_t h = fp_key_hash(&t->flows[i].key);
+	struct fp_bucket *bs[2] = {&t->buckets[b1_of(t, h)], &t->buckets[b2_of(t, h)]};
 
 	for (int b = 0; b < 2; b++)
 		for (int s = 0; s < BUCKET_SLOTS; s++)
@@ -415,7 +442,7 @@ static void flow_free(struct fp_table *t, uint32_t i)
 			}
 unlinked:
 	wheel_unlink(t, i);
-	f->wnext = t->free_head;
+	t->cold[i].wnext = t->free_head;
 	t->free_head = i;
 	fp_counter_add(&t->st.active, -1);
 }
@@ -430,29 +457,30 @@ static void flow_expire(struct fp_table *t, uint32_t i, enum fp_end_reason reaso
  * any other flow leaves for lack of resources. */
 static void flow_evict(struct fp_table *t, uint32_t i)
 {
-	flow_expire(t, i, t->flows[i].ended ? FP_END_DETECTED : FP_END_RESOURCES);
+	flow_expire(t, i, t->cold[i].ended ? FP_END_DETECTED : FP_END_RESOURCES);
 }
 
 /* Start (or restart) entry `i`'s counters with packet `p`; `rev`: it came from the responder. */
 static void flow_begin(struct fp_table *t, uint32_t i, const struct fp_pkt *p, int rev)
 {
 	struct fp_flow *f = &t->flows[i];
+	struct fp_flow_cold *c = &t->cold[i];
 	if (t->more)
 		t->more[i] = p->more;
 	f->packets = rev ? 0 : 1;
 	f->octets = rev ? 0 : p->octets; /* a packet is < 2^40 bytes: the parser caps it at 2^32 */
 	f->tcp_flags = rev ? 0 : p->tcp_flags;
-	f->rev_packets = rev;
-	f->rev_octets = rev ? p->octets : 0;
-	f->rev_tcp_flags = rev ? p->tcp_flags : 0;
+	c->rev_packets = (uint32_t)rev;
+	c->rev_octets = rev ? p->octets : 0;
+	c->rev_tcp_flags = rev ? p->tcp_flags : 0;
 	f->first_us = p->ts_us;
 	f->last_rel = 0;
-	f->tos = p->tos;
+	c->tos = p->tos;
 	f->ttl_min = rev ? 0xff : p->ttl; /* TTLs are the initiator's: a reply sets none */
 	f->ttl_max = rev ? 0 : p->ttl;
-	f->ended = (p->tcp_flags & (TCP_FIN | TCP_RST)) != 0;
-	memcpy(f->src_mac, rev ? p->dst_mac : p->src_mac, 6);
-	memcpy(f->dst_mac, rev ? p->src_mac : p->dst_mac, 6);
+	c->ended = (p->tcp_flags & (TCP_FIN | TCP_RST)) != 0;
+	memcpy(c->src_mac, rev ? p->dst_mac : p->src_mac, 6);
+	memcpy(c->dst_mac, rev ? p->src_mac : p->dst_mac, 6);
 }
 
 /*
@@ -473,9 +501,8 @@ static uint32_t pick_victim(struct fp_table *t)
 		if (i == NIL && fallback == NIL)
 			t->scan_from = tk + 1;
 		while (i != NIL) {
-			struct fp_flow *f = &t->flows[i];
-			uint32_t next = f->wnext;
-			uint64_t dtk = deadline_of(t, f) / t->tick_ms;
+			uint32_t next = t->cold[i].wnext;
+			uint64_t dtk = deadline_of(t, i) / t->tick_ms;
 			if (dtk <= tk || dtk - t->wheel_tick >= WHEEL_SLOTS)
 				return i;
 			if (fallback == NIL)
@@ -498,7 +525,7 @@ static uint32_t flow_alloc(struct fp_table *t)
 		flow_evict(t, pick_victim(t));
 	}
 	uint32_t i = t->free_head;
-	t->free_head = t->flows[i].wnext;
+	t->free_head = t->cold[i].wnext;
 	return i;
 }
 
@@ -523,7 +550,7 @@ static int make_room(struct fp_table *t, uint64_t h, struct fp_bucket **out)
 	for (int c = 0; c < 2; c++) {
 		struct fp_bucket *b = &t->buckets[cand[c]];
 		for (int s = 0; s < BUCKET_SLOTS; s++) {
-			uint64_t rh = t->flows[b->idx[s] - 1].hash;
+			uint64_t rh = fp_key_hash(&t->flows[b->idx[s] - 1].key);
 			uint64_t alt = b1_of(t, rh) == cand[c] ? b2_of(t, rh) : b1_of(t, rh);
 			if (alt == cand[c])
 				continue;
@@ -573,19 +600,17 @@ static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 		flow_evict(t, b->idx[old] - 1);
 		s = old;
 	}
-	struct fp_flow *f = &t->flows[i];
-	f->key = p->key;
-	f->hash = h;
+	t->flows[i].key = p->key;
 	/* biflow: the sender of the first packet started the connection, unless it is a SYN-ACK
 	 * (the SYN was missed): then the other side did */
 	int synack = (p->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
-	f->init_swapped = (uint8_t)(t->cfg.biflow && (p->swapped ^ synack));
+	t->cold[i].init_swapped = (uint8_t)(t->cfg.biflow && (p->swapped ^ synack));
 	flow_begin(t, i, p, t->cfg.biflow && synack);
 	b->sig[s] = sig_of(h);
 	b->idx[s] = i + 1;
 	if (t->lat)
 		lat_start(t, i, p);
-	wheel_link(t, i, deadline_of(t, f) / t->tick_ms);
+	wheel_link(t, i, deadline_of(t, i) / t->tick_ms);
 	fp_counter_add(&t->st.flows_created, 1);
 	fp_counter_add(&t->st.active, 1);
 }
@@ -593,46 +618,51 @@ static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 {
 	struct fp_flow *f = &t->flows[i];
+	struct fp_flow_cold *c = &t->cold[i];
 	uint8_t fl = p->tcp_flags;
-	/* biflow: from the responder? (init_swapped is in the second line: read it only then) */
-	int rev = t->cfg.biflow && p->swapped != f->init_swapped;
+	/* biflow: from the responder? (init_swapped is in the cold part: read it only then) */
+	int rev = t->cfg.biflow && p->swapped != c->init_swapped;
 
-	/* `ended` lives in the second line: read it only for the packets that can change it */
-	if ((fl & (TCP_SYN | TCP_ACK)) == TCP_SYN && f->ended) {
+	/* `ended` is in the cold part: read it only for the packets that can change it */
+	if ((fl & (TCP_SYN | TCP_ACK)) == TCP_SYN && c->ended) {
 		/* A new connection on the same 5-tuple: the old one is over; the SYN's sender is
 		 * the new initiator. */
 		emit_record(t, i, FP_END_DETECTED);
 		fp_counter_add(&t->st.flows_created, 1);
-		f->init_swapped = (uint8_t)(t->cfg.biflow && p->swapped);
+		c->init_swapped = (uint8_t)(t->cfg.biflow && p->swapped);
 		flow_begin(t, i, p, 0);
 		if (t->lat)
 			lat_start(t, i, p);
 		wheel_unlink(t, i);
-		wheel_link(t, i, deadline_of(t, f) / t->tick_ms);
+		wheel_link(t, i, deadline_of(t, i) / t->tick_ms);
 		return;
 	}
 	uint64_t rel = p->ts_us > f->first_us ? p->ts_us - f->first_us : 0;
-	if (rel >= (uint64_t)t->cfg.active_ms * 1000 || rel > UINT32_MAX ||
-	    f->packets == UINT32_MAX || (uint64_t)f->octets + p->octets > FLOW_OCTETS_MAX) {
+	/* a counter about to overflow: the direction's own (biflow's reverse side only then);
+	 * rel_limit: the active timeout, or 2^32 µs when shorter (last_rel's width) */
+	int full =
+	    rev ? c->rev_packets == UINT32_MAX ||
+		      (uint64_t)c->rev_octets + p->octets > FLOW_OCTETS_MAX
+		: f->packets == UINT32_MAX || (uint64_t)f->octets + p->octets > FLOW_OCTETS_MAX;
+	if (rel >= t->rel_limit || full) {
 		/* the record goes, the connection (and its direction) stays */
-		uint8_t was_ended = f->ended;
+		uint8_t was_ended = c->ended;
 		emit_record(t, i, FP_END_ACTIVE);
 		flow_begin(t, i, p, rev);
-		f->ended |= was_ended;
-		if (!was_ended && f->ended) {
+		c->ended |= was_ended;
+		if (!was_ended && c->ended) {
 			wheel_unlink(t, i);
-			wheel_link(t, i, deadline_of(t, f) / t->tick_ms);
+			wheel_link(t, i, deadline_of(t, i) / t->tick_ms);
 		}
 		return;
 	}
 	if (rev) {
-		f->rev_packets++;
-		f->rev_octets += p->octets;
-		f->rev_tcp_flags |= fl;
+		c->rev_packets++;
+		c->rev_octets += p->octets;
+		c->rev_tcp_flags |= fl;
 	} else {
 		f->packets++;
-		f->octets += p->octets;
-		f->tcp_flags |= fl;
+		f->ow = (f->ow + p->octets) | (uint64_t)fl << 40;
 	}
 	if (rel > f->last_rel)
 		f->last_rel = (uint32_t)rel;
@@ -641,27 +671,15 @@ static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 	if (!rev && p->ttl > f->ttl_max)
 		f->ttl_max = p->ttl;
 	/* the packet count is in the first line: an established flow stops here */
-	if (t->lat && f->key.proto == 6 && (rev ? f->rev_packets : f->packets) <= LAT_PKTS)
+	if (t->lat && f->key.proto == 6 && (rev ? c->rev_packets : f->packets) <= LAT_PKTS)
 		lat_track(t, i, p, rev);
-	if ((fl & (TCP_FIN | TCP_RST)) && !f->ended) {
+	if ((fl & (TCP_FIN | TCP_RST)) && !c->ended) {
 		/* The linger deadline is earlier than where the entry is filed: refile it now. */
-		f->ended = 1;
+		c->ended = 1;
 		wheel_unlink(t, i);
-		wheel_link(t, i, deadline_of(t, f) / t->tick_ms);
+		wheel_link(t, i, deadline_of(t, i) / t->tick_ms);
 	}
 }
-
-#ifdef __SSE2__
-/* Bits 0, 2, 4, ... 14 of a 16-bit byte mask → bits 0..7. */
-static inline unsigned compact_even_bits(int mask)
-{
-	unsigned x = (unsigned)mask & 0x5555;
-	x = (x | (x >> 1)) & 0x3333;
-	x = (x | (x >> 2)) & 0x0f0f;
-	x = (x | (x >> 4)) & 0x00ff;
-	return x;
-}
-#endif
 
 /* Bit i set when slot i's signature equals `sig` (empty slots may match; callers check idx). */
 static inline unsigned sig_match(const struct fp_bucket *b, uint16_t sig)
@@ -669,8 +687,8 @@ static inline unsigned sig_match(const struct fp_bucket *b, uint16_t sig)
 #ifdef __SSE2__
 	__m128i v = _mm_load_si128((const __m128i *)b->sig);
 	__m128i eq = _mm_cmpeq_epi16(v, _mm_set1_epi16((short)sig));
-	/* one bit per byte: keep the even bits, one per 16-bit lane */
-	return (unsigned)compact_even_bits(_mm_movemask_epi8(eq));
+	/* the eight 16-bit lanes (0 or -1) packed to bytes: one mask bit per slot */
+	return (unsigned)_mm_movemask_epi8(_mm_packs_epi16(eq, _mm_setzero_si128()));
 #else
 	unsigned m = 0;
 	for (int s = 0; s < BUCKET_SLOTS; s++)
@@ -794,31 +812,47 @@ static void lat_track(struct fp_table *t, uint32_t i, const struct fp_pkt *p, in
 void fp_table_update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsigned n)
 {
 	uint64_t h[FP_TABLE_BURST_MAX];
+	uint32_t b1[FP_TABLE_BURST_MAX];   /* first-choice bucket */
+	uint32_t hint[FP_TABLE_BURST_MAX]; /* stage 2's candidate entry + 1, 0: none */
+	uint8_t hslot[FP_TABLE_BURST_MAX]; /* ... and its slot in b1 */
 
 	/* Stage 1: hash everything, prefetch the first-choice buckets. */
 	for (unsigned i = 0; i < n; i++) {
 		h[i] = fp_key_hash(&pkts[i].key);
-		__builtin_prefetch(&t->buckets[b1_of(t, h[i])]);
+		b1[i] = (uint32_t)b1_of(t, h[i]);
+		__builtin_prefetch(&t->buckets[b1[i]]);
 	}
 	/* Stage 2: prefetch the entry a signature points at (its first cache line), or the
 	 * second-choice bucket when the first has no candidate. */
 	for (unsigned i = 0; i < n; i++) {
-		const struct fp_bucket *b = &t->buckets[b1_of(t, h[i])];
+		const struct fp_bucket *b = &t->buckets[b1[i]];
 		unsigned m = sig_match(b, sig_of(h[i]));
-		uint32_t idx = m ? b->idx[__builtin_ctz(m)] : 0;
+		unsigned s = m ? (unsigned)__builtin_ctz(m) : 0;
+		uint32_t idx = m ? b->idx[s] : 0;
+		hint[i] = idx;
+		hslot[i] = (uint8_t)s;
 		if (idx) {
 			__builtin_prefetch(&t->flows[idx - 1]); /* the per-packet line */
+			if (t->cfg.biflow) /* which direction: in the cold part */
+				__builtin_prefetch(&t->cold[idx - 1]);
 		} else {
 			__builtin_prefetch(&t->buckets[b2_of(t, h[i])]);
 		}
 	}
-	/* Stage 3: update in order (a burst may hold several packets of one new flow). */
+	/* Stage 3: update in order (a burst may hold several packets of one new flow). Stage 2's
+	 * candidate is taken when its slot still holds it and its key is the packet's: an earlier
+	 * packet of the burst may have moved or freed it (then the slot was cleared) or reused
+	 * it for another flow (then the key differs); otherwise both buckets are searched. */
 	for (unsigned i = 0; i < n; i++) {
 		const struct fp_pkt *p = &pkts[i];
-		uint16_t sig = sig_of(h[i]);
-		uint32_t found = bucket_find(t, &t->buckets[b1_of(t, h[i])], sig, &p->key);
-		if (!found)
-			found = bucket_find(t, &t->buckets[b2_of(t, h[i])], sig, &p->key);
+		uint32_t found = hint[i];
+		if (!found || t->buckets[b1[i]].idx[hslot[i]] != found ||
+		    !fp_key_equal(&t->flows[found - 1].key, &p->key)) {
+			uint16_t sig = sig_of(h[i]);
+			found = bucket_find(t, &t->buckets[b1[i]], sig, &p->key);
+			if (!found)
+				found = bucket_find(t, &t->buckets[b2_of(t, h[i])], sig, &p->key);
+		}
 		if (found)
 			flow_update(t, found - 1, p);
 		else
@@ -844,11 +878,10 @@ unsigned fp_table_expire(struct fp_table *t, uint64_t now_ms, unsigned budget)
 		budget--;
 		while (budget && t->wheel[s] != NIL) {
 			uint32_t i = t->wheel[s];
-			struct fp_flow *f = &t->flows[i];
-			uint64_t d = deadline_of(t, f);
+			uint64_t d = deadline_of(t, i);
 			budget--;
 			if (d <= now_ms) {
-				flow_expire(t, i, f->ended ? FP_END_DETECTED : FP_END_IDLE);
+				flow_expire(t, i, t->cold[i].ended ? FP_END_DETECTED : FP_END_IDLE);
 				emitted++;
 			} else {
 				wheel_unlink(t, i);

@@ -158,6 +158,39 @@ static void octets_past_entry_counter(void **state)
 	assert_int_equal(recs[0].first_us / 1000, 50000);
 	assert_int_equal(recs[nrecs - 1].last_us / 1000, 50599);
 	fp_table_destroy(t);
+
+	/* biflow: the responder's counters are as narrow and leave the same way */
+	struct fp_table_config c = {.max_flows = 1024,
+				    .idle_ms = 15000,
+				    .active_ms = 600000,
+				    .fin_ms = 2000,
+				    .emit = collect,
+				    .biflow = 1};
+	nrecs = 0;
+	t = fp_table_create(&c);
+	feed(t, pkt(1, 1, 50000, 100, 0));
+	total = 0;
+	for (int i = 1; i <= 600; i++) {
+		struct fp_pkt r = pkt(1, 1, 50000 + (uint64_t)i, UINT32_MAX, 0);
+		r.swapped = 1; /* from the other end */
+		feed(t, r);
+		total += UINT32_MAX;
+	}
+	fp_table_flush(t, FP_END_FORCED);
+	assert_true(nrecs >= 3);
+	sum = 0, packets = 0;
+	uint64_t fwd = 0;
+	for (unsigned r = 0; r < nrecs; r++) {
+		sum += recs[r].rev_octets;
+		packets += recs[r].rev_packets;
+		fwd += recs[r].octets;
+		assert_true(recs[r].rev_octets < (1ull << 40));
+		assert_int_equal(recs[r].end_reason, r + 1 < nrecs ? FP_END_ACTIVE : FP_END_FORCED);
+	}
+	assert_true(sum == total);
+	assert_int_equal(packets, 600);
+	assert_int_equal(fwd, 100);
+	fp_table_destroy(t);
 }
 
 /* Biflow: packets arrive canonical (as the worker turns them); the initiator stays the record's
@@ -411,7 +444,7 @@ static void context_per_record(void **state)
 	assert_int_equal(recs[1].more.mpls[0][1], 0x10);
 	assert_int_equal(recs[1].more.gre_key, 0);
 	assert_int_equal(recs[1].l2_segment, 0);
-	assert_true(fp_table_bytes_per_flow(t) > 128 + sizeof(struct fp_pkt_more) - 1);
+	assert_true(fp_table_bytes_per_flow(t) > 104 + sizeof(struct fp_pkt_more) - 1);
 	fp_table_destroy(t);
 
 	t = mk(64, 15000, 2000, 2000);
@@ -447,13 +480,14 @@ static void per_port_flows(void **state)
 static void memory_per_flow(void **state)
 {
 	(void)state;
-	/* the default pool (2^20): a 128-byte entry and two 8-byte bucket slots, nothing more */
+	/* the default pool (2^20): a 64-byte hot line, 40 cold bytes and two 8-byte bucket slots,
+	 * nothing more */
 	struct fp_table *t = mk(1u << 20, 15000, 60000, 2000);
-	assert_true(fp_table_bytes_per_flow(t) == 144.0);
+	assert_true(fp_table_bytes_per_flow(t) == 120.0);
 	fp_table_destroy(t);
-	/* any other size rounds the buckets up to a power of two: still within 160 */
+	/* any other size: the bucket count is a quarter of the pool, rounded up */
 	t = mk(1000000 + 1, 15000, 60000, 2000);
-	assert_true(fp_table_bytes_per_flow(t) <= 160.0);
+	assert_true(fp_table_bytes_per_flow(t) <= 120.001);
 	fp_table_destroy(t);
 }
 
