@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 int fp_ring_init(struct fp_ring *r, uint32_t capacity)
 {
@@ -19,17 +20,29 @@ int fp_ring_init(struct fp_ring *r, uint32_t capacity)
 	while (n < capacity)
 		n <<= 1;
 	memset(r, 0, sizeof(*r));
-	r->slots = aligned_alloc(64, n * sizeof(struct fp_record));
-	if (r->slots == NULL)
+	/* Its own mapping on transparent huge pages where it is large (the default ring is 11 MB):
+	 * touched at start (no fault on the packet path) with a few 2 MiB faults, not ~2,700 of
+	 * 4 KiB, which cost a virtual machine's guest tens of ms at every start. */
+	size_t len = n * sizeof(struct fp_record);
+	r->slots_len = (len + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+	void *p =
+	    mmap(NULL, r->slots_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
 		return -ENOMEM;
-	memset(r->slots, 0, n * sizeof(struct fp_record));
+#ifdef MADV_HUGEPAGE
+	if (len >= (2u << 20))
+		madvise(p, r->slots_len, MADV_HUGEPAGE);
+#endif
+	r->slots = p;
+	memset(r->slots, 0, len);
 	r->mask = n - 1;
 	return 0;
 }
 
 void fp_ring_fini(struct fp_ring *r)
 {
-	free(r->slots);
+	if (r->slots)
+		munmap(r->slots, r->slots_len);
 	r->slots = NULL;
 	free(r->side);
 	r->side = NULL;

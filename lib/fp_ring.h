@@ -20,6 +20,7 @@ struct fp_ring {
 	uint64_t head_cache;
 	alignas(64) uint64_t mask;
 	struct fp_record *slots;
+	size_t slots_len;    /* the mapping's length */
 	struct fp_app *side; /* --dpi: one block beside each slot, or NULL */
 };
 
