@@ -477,6 +477,33 @@ static void per_port_flows(void **state)
 	fp_table_destroy(t);
 }
 
+/* A flush empties the table at once (no flow unlinked one by one): what comes after finds none of
+ * the old flows, and the pool, buckets and wheel work as new. */
+static void flush_then_reuse(void **state)
+{
+	(void)state;
+	struct fp_table *t = mk(64, 15000, 60000, 2000);
+	for (int round = 0; round < 3; round++) {
+		nrecs = 0;
+		for (uint32_t f = 1; f <= 60; f++) {
+			feed(t, pkt(f, 1000, 1000 + (uint64_t)round * 100000, 100, 0));
+			feed(t, pkt(f, 1000, 1001 + (uint64_t)round * 100000, 50, 0));
+		}
+		struct fp_table_stats st;
+		fp_table_stats_read(t, &st);
+		assert_int_equal(st.active, 60);
+		fp_table_flush(t, FP_END_FORCED);
+		fp_table_stats_read(t, &st);
+		assert_int_equal(st.active, 0);
+		assert_int_equal(nrecs, 60); /* one record per flow: no flow of a round before */
+		for (unsigned r = 0; r < nrecs; r++) {
+			assert_int_equal(recs[r].packets, 2);
+			assert_int_equal(recs[r].octets, 150);
+		}
+	}
+	fp_table_destroy(t);
+}
+
 static void memory_per_flow(void **state)
 {
 	(void)state;
@@ -509,6 +536,7 @@ int main(void)
 	    cmocka_unit_test(memory_per_flow),
 	    cmocka_unit_test(context_per_record),
 	    cmocka_unit_test(per_port_flows),
+	    cmocka_unit_test(flush_then_reuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
