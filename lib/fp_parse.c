@@ -569,10 +569,19 @@ parse_frame(enum fp_link link, const uint8_t *d, uint32_t cap, uint32_t wire, in
 			return FP_PARSE_TRUNC_L2;
 		memcpy(out->dst_mac, d, 6);
 		memcpy(out->src_mac, d + 6, 6);
-		if (common && rd16(d + 12) == ETH_P_IPV4) {
-			int r = parse_ipv4_common(d + 14, cap - 14, wire - 14, out);
-			if (r >= 0)
-				return (enum fp_parse_result)r;
+		if (common) { /* untagged, or one 802.1Q tag: as parse_ethertype() would set it */
+			uint16_t type = rd16(d + 12);
+			uint32_t off = 14;
+			if (type == ETH_P_8021Q && cap >= 18 && rd16(d + 16) == ETH_P_IPV4) {
+				out->key.vlan = rd16(d + 14) & 0x0fff;
+				type = ETH_P_IPV4;
+				off = 18;
+			}
+			if (type == ETH_P_IPV4) {
+				int r = parse_ipv4_common(d + off, cap - off, wire - off, out);
+				if (r >= 0)
+					return (enum fp_parse_result)r;
+			}
 		}
 		return parse_ethertype(d, cap, wire, 14, rd16(d + 12), out);
 	case FP_LINK_RAW:

@@ -139,8 +139,9 @@ enum fp_parse_result fp_parse(enum fp_link link, const uint8_t *data, uint32_t c
 enum fp_parse_result fp_parse_decap(enum fp_link link, const uint8_t *data, uint32_t caplen,
 				    uint32_t wirelen, int decap, struct fp_pkt *out);
 
-/* fp_parse_decap() without the shortcut it takes for the common packet (Ethernet, IPv4 without
- * options, TCP or UDP): the reference that tests hold the shortcut to. */
+/* fp_parse_decap() without the shortcut it takes for the common packet (Ethernet, untagged or
+ * one 802.1Q tag, IPv4 without options, TCP or UDP): the reference that tests hold the shortcut
+ * to. */
 enum fp_parse_result fp_parse_general(enum fp_link link, const uint8_t *data, uint32_t caplen,
 				      uint32_t wirelen, int decap, struct fp_pkt *out);
 

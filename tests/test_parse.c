@@ -505,31 +505,34 @@ static void more_fields(void **state)
 	assert_int_equal(k.more.vxlan_vni, 0);
 }
 
-/* The common packet's shortcut against the general parser: frames that are the common packet and
- * frames one or two bytes away from it (version, header length, length, fragment bits, protocol,
- * data offset, ethertype), at every capture length, with tunnels open and closed: the same
- * result and the same fp_pkt, byte for byte. */
+/* The common packet's shortcut against the general parser: frames that are the common packet
+ * (untagged or with one 802.1Q tag) and frames one or two bytes away from it (ethertypes, tag,
+ * version, header length, length, fragment bits, protocol, data offset), at every capture
+ * length, with tunnels open and closed: the same result and the same fp_pkt, byte for byte. */
 static void common_shortcut_same(void **state)
 {
 	(void)state;
-	static const uint8_t pos[] = {12, 13, 14, 15, 16, 17, 20, 21, 23, 46};
+	static const uint8_t pos[] = {12, 13, 14, 15, 16, 17, 20, 21, 23, 46, 50};
 	uint64_t x = 0x2545f4914f6cdd1dull;
-	unsigned ok = 0;
+	unsigned ok = 0, tagged_ok = 0;
 	for (unsigned n = 0; n < 400000; n++) {
-		uint8_t f[80];
+		uint8_t f[84];
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		memset(f, 0, sizeof(f));
 		for (unsigned i = 0; i < sizeof(f); i++)
 			f[i] = (uint8_t)(x >> (i % 57)) ^ (uint8_t)(i * 29);
-		f[12] = 0x08, f[13] = 0x00, f[14] = 0x45;
+		unsigned tag = (x >> 60) & 1 ? 4 : 0; /* an 802.1Q tag before the IP header */
+		if (tag)
+			f[12] = 0x81, f[13] = 0x00;
+		uint8_t *e = f + tag; /* the ethertype is at e[12] */
+		e[12] = 0x08, e[13] = 0x00, e[14] = 0x45;
 		uint16_t tot = (uint16_t)(34 + (x >> 8) % 40);
-		f[16] = (uint8_t)(tot >> 8), f[17] = (uint8_t)tot;
-		f[20] = f[21] = 0;
-		f[23] = (x >> 20) & 1 ? 6 : 17;
-		f[46] = (uint8_t)((5 + (x >> 22) % 11) << 4);
+		e[16] = (uint8_t)(tot >> 8), e[17] = (uint8_t)tot;
+		e[20] = e[21] = 0;
+		e[23] = (x >> 20) & 1 ? 6 : 17;
+		e[46] = (uint8_t)((5 + (x >> 22) % 11) << 4);
 		for (unsigned m = (x >> 30) % 3; m > 0; m--) { /* one or two bytes off */
 			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			f[pos[x % sizeof(pos)]] = (uint8_t)(x >> 32);
+			f[pos[x % sizeof(pos)] + (x >> 63) * tag] = (uint8_t)(x >> 32);
 		}
 		uint32_t cap = (uint32_t)((x >> 40) % (sizeof(f) + 1));
 		uint32_t wire = cap + (uint32_t)((x >> 50) % 3) * 7;
@@ -542,9 +545,11 @@ static void common_shortcut_same(void **state)
 			assert_int_equal(ra, rb);
 			assert_memory_equal(&a, &b, sizeof(a));
 			ok += ra == FP_PARSE_OK;
+			tagged_ok += ra == FP_PARSE_OK && a.key.vlan != 0;
 		}
 	}
 	assert_true(ok > 100000); /* most were packets, not only errors */
+	assert_true(tagged_ok > 50000);
 }
 
 int main(void)
