@@ -6,16 +6,18 @@
 # fluxprobe runs twice: with its default export pacing (20000 messages/s, what a collector on
 # default socket buffers needs) and unpaced (--export-rate 0), as the peers export.
 #   bench/peers.sh [--packets N] [--flows F] [--runs R] [--tools "fluxprobe softflowd ..."]
+#                  [--base BUILD_DIR]   (tool "base-unpaced": that build's fluxprobe, unpaced)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packets=10000000 flows=1000000 runs=3 tools="fluxprobe fluxprobe-unpaced softflowd nfpcapd"
+packets=10000000 flows=1000000 runs=3 tools="fluxprobe fluxprobe-unpaced softflowd nfpcapd" base=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--packets) packets=$2; shift 2 ;;
 	--flows) flows=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
 	--tools) tools=$2; shift 2 ;;
-	-h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--base) base=$2; shift 2 ;;
+	-h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "peers: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -43,6 +45,9 @@ for run in $(seq "$runs"); do
 				--idle-timeout 300 --active-timeout 600 -q) ;;
 		fluxprobe-unpaced) cmd=(build/probe/fluxprobe --read "$pcap" --collector "127.0.0.1:$port"
 				--idle-timeout 300 --active-timeout 600 --export-rate 0 -q) ;;
+		base-unpaced) cmd=("${base:?--base BUILD_DIR}/probe/fluxprobe" --read "$pcap"
+				--collector "127.0.0.1:$port" --idle-timeout 300 --active-timeout 600
+				--export-rate 0 -q) ;;
 		softflowd) cmd=(softflowd -r "$pcap" -n "127.0.0.1:$port" -v 10 -6 -T vlan -m 2000000
 				-d -p "$work/softflowd.pid" -c "$work/softflowd.ctl") ;;
 		nfpcapd) cmd=(nfpcapd -r "$pcap" -H "127.0.0.1/$port" -e 600,300 -B 2000000) ;;

@@ -30,6 +30,7 @@ if [ -n "$base" ]; then
 	cp "$base/bench/fp-bench-pipeline" "$out/base"
 	tables+=(base)
 fi
+{
 echo "flows,round,table,run,mpps,table_bytes_per_flow"
 for f in $flows; do
 	for r in $(seq "$rounds"); do
@@ -49,7 +50,8 @@ for l in sys.stdin:
 ' "$f" "$r" "$t" "$bpf"
 		done
 	done
-done | tee "$out/csv"
+done
+} | tee "$out/csv"
 python3 - "$out/csv" <<'EOF'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
