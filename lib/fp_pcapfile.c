@@ -190,16 +190,6 @@ const char *fp_pcapfile_error(const struct fp_pcapfile *r)
 	return r->err;
 }
 
-uint32_t fp_pcapfile_linktype(const struct fp_pcapfile *r)
-{
-	return r->linktype;
-}
-
-int fp_pcapfile_nano(const struct fp_pcapfile *r)
-{
-	return r->nano;
-}
-
 uint64_t fp_pcapfile_offset(const struct fp_pcapfile *r)
 {
 	return __atomic_load_n(&r->consumed, __ATOMIC_RELAXED);

@@ -42,10 +42,6 @@ int fp_pcapfile_next(struct fp_pcapfile *r, struct fp_pcapfile_rec *rec);
 
 const char *fp_pcapfile_error(const struct fp_pcapfile *r);
 
-/* The header's link type (LINKTYPE_*, FCS bits removed), and whether times are in ns. */
-uint32_t fp_pcapfile_linktype(const struct fp_pcapfile *r);
-int fp_pcapfile_nano(const struct fp_pcapfile *r);
-
 /* Bytes of the file consumed by the packets handed out so far (header included). Any thread. */
 uint64_t fp_pcapfile_offset(const struct fp_pcapfile *r);
 
