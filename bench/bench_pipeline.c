@@ -10,7 +10,10 @@
  * `--table rte_hash` (builds with DPDK) runs the same frames and parser through DPDK's own cuckoo
  * hash instead (rte_hash_lookup_bulk_data over each burst, rte_hash_add_key_data for a new flow,
  * then the counters): a reference for what a flow lookup costs on this machine. It keeps fewer
- * fields and has no expiry, so it does less than fluxprobe's table.
+ * fields and has no expiry, so it does less than fluxprobe's table. `--table both` builds both
+ * tables in one process and alternates them pass by pass (fluxprobe first in even runs, rte_hash
+ * first in odd ones): each run is a pair measured under the same conditions, which is what a
+ * ratio needs on a guest whose speed changes from one process (and one second) to the next.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -196,30 +199,35 @@ int main(int argc, char **argv)
 			latency = 1;
 			break;
 		case 't':
-			ref = strcmp(optarg, "rte_hash") == 0;
+			ref = strcmp(optarg, "rte_hash") == 0 ? 1
+			      : strcmp(optarg, "both") == 0   ? 2
+							      : 0;
 			if (!ref && strcmp(optarg, "fluxprobe") != 0) {
-				fprintf(stderr, "fp-bench-pipeline: --table must be fluxprobe or "
-						"rte_hash\n");
+				fprintf(stderr, "fp-bench-pipeline: --table must be fluxprobe, "
+						"rte_hash or both\n");
 				return 2;
 			}
 #ifndef FP_BENCH_RTE_HASH
 			if (ref) {
 				fprintf(stderr,
-					"fp-bench-pipeline: --table rte_hash: this build has "
-					"no DPDK\n");
+					"fp-bench-pipeline: --table %s: this build has "
+					"no DPDK\n",
+					optarg);
 				return 2;
 			}
 #endif
 			break;
 		default:
-			printf("Usage: fp-bench-pipeline [--flows F] [--packets N] [--runs R]\n"
-			       "                         [--table fluxprobe|rte_hash] [--tcp] "
-			       "[--latency]\n"
-			       "  parse + table + expiry on one core, 64-byte frames from memory;\n"
-			       "  rte_hash: DPDK's cuckoo hash as the table instead (a reference)\n"
-			       "  --tcp: TCP frames (each flow's first a SYN, then data); "
-			       "--latency: the\n"
-			       "  table measures TCP latency (--fields latency)\n");
+			printf(
+			    "Usage: fp-bench-pipeline [--flows F] [--packets N] [--runs R]\n"
+			    "                         [--table fluxprobe|rte_hash] [--tcp] "
+			    "[--latency]\n"
+			    "  parse + table + expiry on one core, 64-byte frames from memory;\n"
+			    "  rte_hash: DPDK's cuckoo hash as the table instead (a reference);\n"
+			    "  both: the two in one process, alternating pass by pass\n"
+			    "  --tcp: TCP frames (each flow's first a SYN, then data); "
+			    "--latency: the\n"
+			    "  table measures TCP latency (--fields latency)\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -280,25 +288,56 @@ int main(int argc, char **argv)
 		rt = &rtab;
 	}
 #endif
-	double ins = run_pass(t, rt, first, flows, &ts);
-	double mpps[99];
+	/* both: the rte_hash side keeps its own clock, so fluxprobe's sees what it sees alone */
+	uint64_t ts_ref = ts;
+	int both = ref == 2;
+	double ins = run_pass(t, both ? NULL : rt, first, flows, &ts);
+	if (both)
+		run_pass(t, rt, first, flows, &ts_ref);
+	double mpps[99], mpps_ref[99], ratio[99];
 	for (int r = 0; r < runs; r++) {
-		double sec = run_pass(t, rt, stream, packets, &ts);
-		mpps[r] = packets / sec / 1e6;
-		printf("{\"run\":%d,\"flows\":%lu,\"packets\":%lu,\"seconds\":%.3f,\"mpps\":%.2f,"
-		       "\"ns_per_packet\":%.1f}\n",
-		       r, (unsigned long)flows, (unsigned long)packets, sec, mpps[r],
-		       sec * 1e9 / packets);
+		for (int k = 0; k < 1 + both; k++) {
+			/* both: fluxprobe first in even runs, rte_hash first in odd ones */
+			int side_ref = both ? (k ^ (r & 1)) : rt != NULL;
+			double sec = side_ref && both ? run_pass(t, rt, stream, packets, &ts_ref)
+				     : side_ref	      ? run_pass(t, rt, stream, packets, &ts)
+						      : run_pass(t, NULL, stream, packets, &ts);
+			double m = packets / sec / 1e6;
+			(side_ref && both ? mpps_ref : mpps)[r] = m;
+			printf("{\"run\":%d,\"table\":\"%s\",\"flows\":%lu,\"packets\":%lu,"
+			       "\"seconds\":%.3f,\"mpps\":%.2f,\"ns_per_packet\":%.1f}\n",
+			       r, side_ref ? "rte_hash" : "fluxprobe", (unsigned long)flows,
+			       (unsigned long)packets, sec, m, sec * 1e9 / packets);
+		}
+		if (both) {
+			ratio[r] = mpps[r] / mpps_ref[r];
+			printf("{\"run\":%d,\"ratio\":%.3f}\n", r, ratio[r]);
+		}
 	}
+	fflush(stdout);
 	struct fp_table_stats st;
 	fp_table_stats_read(t, &st);
 	qsort(mpps, (size_t)runs, sizeof(double), cmp_double);
-	printf("{\"table\":\"%s\",\"tcp\":%d,\"latency\":%d,\"flows\":%lu,\"median_mpps\":%.2f,"
-	       "\"insert_pass_mpps\":%.2f,"
-	       "\"active_flows\":%lu,\"records_emitted\":%lu,\"table_bytes_per_flow\":%.1f}\n",
-	       rt ? "rte_hash" : "fluxprobe", tcp, latency, (unsigned long)flows, mpps[runs / 2],
-	       flows / ins / 1e6, (unsigned long)(rt ? rt->used : st.active),
-	       (unsigned long)emitted, rt ? 0.0 : fp_table_bytes_per_flow(t));
+	if (both) {
+		qsort(mpps_ref, (size_t)runs, sizeof(double), cmp_double);
+		qsort(ratio, (size_t)runs, sizeof(double), cmp_double);
+		printf("{\"table\":\"both\",\"tcp\":%d,\"latency\":%d,\"flows\":%lu,"
+		       "\"median_mpps\":%.2f,\"rte_hash_median_mpps\":%.2f,"
+		       "\"median_ratio\":%.3f,\"active_flows\":%lu,\"rte_hash_flows\":%lu,"
+		       "\"records_emitted\":%lu,\"table_bytes_per_flow\":%.1f}\n",
+		       tcp, latency, (unsigned long)flows, mpps[runs / 2], mpps_ref[runs / 2],
+		       ratio[runs / 2], (unsigned long)st.active, (unsigned long)rt->used,
+		       (unsigned long)emitted, fp_table_bytes_per_flow(t));
+	} else {
+		printf("{\"table\":\"%s\",\"tcp\":%d,\"latency\":%d,\"flows\":%lu,"
+		       "\"median_mpps\":%.2f,\"insert_pass_mpps\":%.2f,"
+		       "\"active_flows\":%lu,\"records_emitted\":%lu,"
+		       "\"table_bytes_per_flow\":%.1f}\n",
+		       rt ? "rte_hash" : "fluxprobe", tcp, latency, (unsigned long)flows,
+		       mpps[runs / 2], flows / ins / 1e6,
+		       (unsigned long)(rt ? rt->used : st.active), (unsigned long)emitted,
+		       rt ? 0.0 : fp_table_bytes_per_flow(t));
+	}
 	fp_table_destroy(t);
 	free(first);
 	free(stream);

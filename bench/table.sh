@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The flow table beside DPDK's rte_hash and beside a previous build, side by side (issue 22):
-# fp-bench-pipeline (parse → table → expiry, 64-byte frames from memory, one core) in rounds, each
-# round one process per table: this build's fluxprobe table, DPDK's rte_hash through the same
-# parser (this build), and, with --base, the same benchmark of another build (the previous main).
-# This guest's speed changes from one process to the next by up to 40 %, so every round runs all
-# of them back to back and the figures are medians over all rounds.
+# fp-bench-pipeline (parse → table → expiry, 64-byte frames from memory, one core) in rounds.
+# Each round: one process that holds this build's fluxprobe table and DPDK's rte_hash (through the
+# same parser) and alternates them pass by pass (`--table both`), so each fluxprobe/rte_hash ratio
+# is a pair measured under the same conditions; and, with --base, one process of another build's
+# benchmark (the previous main). This guest's speed changes from one process (and one second) to
+# the next by up to 40 %: the ratio to rte_hash is the median of the per-pair ratios, the other
+# figures medians over all runs.
 #   bench/table.sh [--rounds R] [--flows "10000 1000000"] [--packets N] [--base BUILD_DIR]
 # CSV: flows,round,table,run,mpps,table_bytes_per_flow; then one median line per flows and table.
 set -euo pipefail
@@ -25,29 +27,33 @@ out=$(mktemp -d /tmp/fp-table.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 # private copies: a rebuild while this runs changes nothing measured
 cp build/bench/fp-bench-pipeline "$out/this"
-tables=(fluxprobe rte_hash)
+tables=(both)
 if [ -n "$base" ]; then
 	cp "$base/bench/fp-bench-pipeline" "$out/base"
 	tables+=(base)
 fi
 {
-echo "flows,round,table,run,mpps,table_bytes_per_flow"
+echo "flows,round,table,run,mpps,table_bytes_per_flow,ratio_to_rte_hash"
 for f in $flows; do
 	for r in $(seq "$rounds"); do
 		for t in "${tables[@]}"; do
 			case $t in
-			fluxprobe) cmd=("$out/this") ;;
-			rte_hash) cmd=("$out/this" --table rte_hash) ;;
+			both) cmd=("$out/this" --table both) ;;
 			base) cmd=("$out/base") ;;
 			esac
 			"${cmd[@]}" --flows "$f" --packets "$packets" --runs 3 2>/dev/null >"$out/o"
 			bpf=$(tail -1 "$out/o" | python3 -c 'import json,sys; print(json.load(sys.stdin)["table_bytes_per_flow"])')
 			grep '"run"' "$out/o" | python3 -c '
 import json, sys
-for l in sys.stdin:
-    d = json.loads(l)
-    print("%s,%s,%s,%d,%.2f,%s" % (sys.argv[1], sys.argv[2], sys.argv[3], d["run"], d["mpps"], sys.argv[4]))
-' "$f" "$r" "$t" "$bpf"
+rows = [json.loads(l) for l in sys.stdin]
+ratio = {d["run"]: d["ratio"] for d in rows if "ratio" in d}
+for d in rows:
+    if "mpps" in d:
+        t = d.get("table", "base")
+        print("%s,%s,%s,%d,%.2f,%s,%s" % (sys.argv[1], sys.argv[2], t, d["run"], d["mpps"],
+              sys.argv[3] if t != "rte_hash" else "",
+              ratio.get(d["run"], "") if t == "fluxprobe" else ""))
+' "$f" "$r" "$bpf"
 		done
 	done
 done
@@ -63,6 +69,9 @@ for f in dict.fromkeys(r["flows"] for r in rows):
         bpf = [r["table_bytes_per_flow"] for r in rows if r["flows"] == f and r["table"] == t][0]
         print(f"# flows {f}: {t} median {med[t]:.2f} Mpps over {len(v)} runs"
               + (f", {bpf} table bytes per flow" if t != "rte_hash" else ""))
-    print(f"# flows {f}: fluxprobe / rte_hash = {med['fluxprobe'] / med['rte_hash']:.2f}"
+    pairs = [float(r["ratio_to_rte_hash"]) for r in rows
+             if r["flows"] == f and r["table"] == "fluxprobe"]
+    print(f"# flows {f}: fluxprobe / rte_hash = {statistics.median(pairs):.2f} (median of"
+          f" {len(pairs)} pairs, {min(pairs):.2f}-{max(pairs):.2f})"
           + (f", fluxprobe / base = {med['fluxprobe'] / med['base']:.2f}" if "base" in med else ""))
 EOF
