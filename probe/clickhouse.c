@@ -2,6 +2,7 @@
 #include "clickhouse.h"
 
 #include "clock.h"
+#include "dynlib.h"
 #include "fp_cid.h"
 #include "fp_counters.h"
 #include "fp_record.h"
@@ -21,6 +22,51 @@
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 30000
 #define SERVER_ERROR_TRIES 3
+
+/* libcurl, loaded by the first --clickhouse call (dynlib.h); the header's own prototypes give
+ * each pointer its type */
+static struct {
+	__typeof__(&curl_global_init) global_init;
+	__typeof__(&curl_easy_init) easy_init;
+	__typeof__(&curl_easy_setopt) easy_setopt;
+	__typeof__(&curl_easy_perform) easy_perform;
+	__typeof__(&curl_easy_getinfo) easy_getinfo;
+	__typeof__(&curl_easy_cleanup) easy_cleanup;
+	__typeof__(&curl_easy_strerror) easy_strerror;
+	__typeof__(&curl_easy_escape) easy_escape;
+	__typeof__(&curl_free) free;
+} cu;
+static pthread_once_t cu_once = PTHREAD_ONCE_INIT;
+static char cu_error[256];
+
+static void cu_load(void)
+{
+	static const struct fp_dynsym syms[] = {{"curl_global_init", &cu.global_init},
+						{"curl_easy_init", &cu.easy_init},
+						{"curl_easy_setopt", &cu.easy_setopt},
+						{"curl_easy_perform", &cu.easy_perform},
+						{"curl_easy_getinfo", &cu.easy_getinfo},
+						{"curl_easy_cleanup", &cu.easy_cleanup},
+						{"curl_easy_strerror", &cu.easy_strerror},
+						{"curl_easy_escape", &cu.easy_escape},
+						{"curl_free", &cu.free}};
+	if (fp_dynlib_load("libcurl.so.4", syms, sizeof(syms) / sizeof(syms[0]), cu_error,
+			   sizeof(cu_error)) == 0)
+		cu.global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* 0 when libcurl is there; else -1 after saying what is missing and what to install. */
+static int cu_ready(const char *url)
+{
+	pthread_once(&cu_once, cu_load);
+	if (cu.easy_init)
+		return 0;
+	fp_log(LOG_ERR,
+	       "--clickhouse %s: cannot load libcurl (%s): install libcurl4 (Debian: apt-get "
+	       "install libcurl4)",
+	       url, cu_error);
+	return -1;
+}
 
 /* The table's columns, in the order a row is written (RowBinary has no names). "IP" is the
  * address type the schema picks: IPv6 or FixedString(16), 16 bytes either way, IPv4 mapped. */
@@ -316,16 +362,16 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 static int post(struct fp_clickhouse *ch, CURL *c, const struct batch *b)
 {
 	char body[256] = "";
-	curl_easy_setopt(c, CURLOPT_URL, ch->url);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)b->buf);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->len);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)body);
-	CURLcode rc = curl_easy_perform(c);
+	cu.easy_setopt(c, CURLOPT_URL, ch->url);
+	cu.easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)b->buf);
+	cu.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->len);
+	cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	cu.easy_setopt(c, CURLOPT_WRITEDATA, (void *)body);
+	CURLcode rc = cu.easy_perform(c);
 	long status = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK) {
-		snprintf(ch->last_error, sizeof(ch->last_error), "%s", curl_easy_strerror(rc));
+		snprintf(ch->last_error, sizeof(ch->last_error), "%s", cu.easy_strerror(rc));
 		return -1;
 	}
 	if (status != 200) {
@@ -340,18 +386,18 @@ static int post(struct fp_clickhouse *ch, CURL *c, const struct batch *b)
 
 static CURL *easy(const struct fp_clickhouse *ch)
 {
-	CURL *c = curl_easy_init();
+	CURL *c = cu.easy_init();
 	if (c == NULL)
 		return NULL;
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 120000L);
+	cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	cu.easy_setopt(c, CURLOPT_TIMEOUT_MS, 120000L);
 	if (ch->user[0]) {
-		curl_easy_setopt(c, CURLOPT_USERNAME, ch->user);
-		curl_easy_setopt(c, CURLOPT_PASSWORD, ch->password);
+		cu.easy_setopt(c, CURLOPT_USERNAME, ch->user);
+		cu.easy_setopt(c, CURLOPT_PASSWORD, ch->password);
 	}
 	if (ch->cfg.ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, ch->cfg.ca_file);
+		cu.easy_setopt(c, CURLOPT_CAINFO, ch->cfg.ca_file);
 	return c;
 }
 
@@ -449,7 +495,7 @@ static void *sender_main(void *arg)
 	pthread_cond_broadcast(&ch->room_cv);
 	pthread_mutex_unlock(&ch->mu);
 	if (c)
-		curl_easy_cleanup(c);
+		cu.easy_cleanup(c);
 	return NULL;
 }
 
@@ -588,21 +634,20 @@ static int check_url(const char *url)
 /* base URL + "/?query=" + the escaped statement */
 static int make_url(char *out, size_t len, const char *base, const char *sql)
 {
-	char *esc = curl_easy_escape(NULL, sql, 0);
+	char *esc = cu.easy_escape(NULL, sql, 0);
 	if (esc == NULL)
 		return -1;
 	size_t bl = strlen(base);
 	int n = snprintf(out, len, "%.*s/?query=%s", (int)(bl && base[bl - 1] == '/' ? bl - 1 : bl),
 			 base, esc);
-	curl_free(esc);
+	cu.free(esc);
 	return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
 struct fp_clickhouse *fp_clickhouse_open(const struct fp_clickhouse_config *c)
 {
-	if (check_url(c->url) != 0)
+	if (check_url(c->url) != 0 || cu_ready(c->url) != 0)
 		return NULL;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct fp_clickhouse *ch = calloc(1, sizeof(*ch));
 	if (ch == NULL)
 		return NULL;
@@ -657,24 +702,23 @@ int fp_clickhouse_version(const char *url, const char *auth_file, const char *ca
 {
 	char u[1024], user[128], pass[256];
 	if (check_url(url) != 0 || read_auth(auth_file, user, sizeof(user), pass, sizeof(pass)) ||
-	    make_url(u, sizeof(u), url, "SELECT version()") != 0)
+	    cu_ready(url) != 0 || make_url(u, sizeof(u), url, "SELECT version()") != 0)
 		return -1;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct fp_clickhouse tmp = {.cfg = {.ca_file = ca_file}};
 	snprintf(tmp.user, sizeof(tmp.user), "%s", user);
 	snprintf(tmp.password, sizeof(tmp.password), "%s", pass);
 	CURL *c = easy(&tmp);
 	char body[256] = "";
 	long status = 0;
-	curl_easy_setopt(c, CURLOPT_URL, u);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)body);
-	CURLcode rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
+	cu.easy_setopt(c, CURLOPT_URL, u);
+	cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	cu.easy_setopt(c, CURLOPT_WRITEDATA, (void *)body);
+	CURLcode rc = cu.easy_perform(c);
+	cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	cu.easy_cleanup(c);
 	if (rc != CURLE_OK || status != 200) {
 		fp_log(LOG_ERR, "--clickhouse %s: %s", url,
-		       rc != CURLE_OK ? curl_easy_strerror(rc) : body);
+		       rc != CURLE_OK ? cu.easy_strerror(rc) : body);
 		return -1;
 	}
 	body[strcspn(body, "\r\n")] = '\0';

@@ -3,6 +3,7 @@
 
 #include "dpdk.h"
 #include "dpi.h"
+#include "dynlib.h"
 #include "fp_counters.h"
 #include "log.h"
 #include "stats.h"
@@ -27,6 +28,17 @@
 #endif
 
 static struct MHD_Daemon *daemon_h;
+
+/* libmicrohttpd, loaded when --metrics is asked for (dynlib.h); the header's own prototypes
+ * give each pointer its type */
+static struct {
+	__typeof__(&MHD_create_response_from_buffer) create_response_from_buffer;
+	__typeof__(&MHD_add_response_header) add_response_header;
+	__typeof__(&MHD_queue_response) queue_response;
+	__typeof__(&MHD_destroy_response) destroy_response;
+	__typeof__(&MHD_start_daemon) start_daemon;
+	__typeof__(&MHD_stop_daemon) stop_daemon;
+} mhd;
 static struct fp_metrics_src src;
 static struct fp_capture_stats cap_stats; /* written by the main thread (relaxed) */
 static double start_time;
@@ -237,12 +249,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	unsigned status;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		static const char msg[] = "only GET\n";
-		resp = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
+		resp = mhd.create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
 						       MHD_RESPMEM_PERSISTENT);
 		status = MHD_HTTP_METHOD_NOT_ALLOWED;
 	} else if (strcmp(url, "/metrics") != 0) {
 		static const char msg[] = "fluxprobe: metrics are at /metrics\n";
-		resp = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
+		resp = mhd.create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
 						       MHD_RESPMEM_PERSISTENT);
 		status = MHD_HTTP_NOT_FOUND;
 	} else {
@@ -253,14 +265,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		render(f);
 		fclose(f);
-		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-		MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4");
+		resp = mhd.create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		mhd.add_response_header(resp, "Content-Type", "text/plain; version=0.0.4");
 		status = MHD_HTTP_OK;
 	}
 	if (resp == NULL)
 		return MHD_NO;
-	enum MHD_Result r = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
+	enum MHD_Result r = mhd.queue_response(conn, status, resp);
+	mhd.destroy_response(resp);
 	return r;
 }
 
@@ -278,6 +290,22 @@ int fp_metrics_start(const char *spec, const struct fp_metrics_src *s)
 		snprintf(hostport, sizeof(hostport), "%s", spec);
 	if (fp_collector_parse(hostport, &where, err, sizeof(err)) != 0) {
 		fp_log(LOG_ERR, "--metrics %s: %s", spec, err + strlen("collector "));
+		return -1;
+	}
+	static const struct fp_dynsym syms[] = {
+	    {"MHD_create_response_from_buffer", &mhd.create_response_from_buffer},
+	    {"MHD_add_response_header", &mhd.add_response_header},
+	    {"MHD_queue_response", &mhd.queue_response},
+	    {"MHD_destroy_response", &mhd.destroy_response},
+	    {"MHD_start_daemon", &mhd.start_daemon},
+	    {"MHD_stop_daemon", &mhd.stop_daemon}};
+	if (mhd.start_daemon == NULL &&
+	    fp_dynlib_load("libmicrohttpd.so.12", syms, sizeof(syms) / sizeof(syms[0]), err,
+			   sizeof(err)) != 0) {
+		fp_log(LOG_ERR,
+		       "--metrics %s: cannot load libmicrohttpd (%s): install libmicrohttpd12 "
+		       "(Debian: apt-get install libmicrohttpd12)",
+		       spec, err);
 		return -1;
 	}
 	src = *s;
@@ -308,7 +336,7 @@ int fp_metrics_start(const char *spec, const struct fp_metrics_src *s)
 	uint16_t port =
 	    ntohs(where.addr.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&where.addr)->sin6_port
 						   : ((struct sockaddr_in *)&where.addr)->sin_port);
-	daemon_h = MHD_start_daemon(flags, port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
+	daemon_h = mhd.start_daemon(flags, port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
 				    (struct sockaddr *)&where.addr, MHD_OPTION_CONNECTION_LIMIT,
 				    32u, MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
 	if (daemon_h == NULL) {
@@ -381,6 +409,6 @@ void fp_metrics_register_telemetry(const struct fp_metrics_src *s)
 void fp_metrics_stop(void)
 {
 	if (daemon_h)
-		MHD_stop_daemon(daemon_h);
+		mhd.stop_daemon(daemon_h);
 	daemon_h = NULL;
 }
