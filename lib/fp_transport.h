@@ -59,6 +59,7 @@ int fp_tls_setup(const struct fp_tls_config *tc, char *err, size_t errlen);
 #define FP_TCP_BACKOFF_MIN_MS 1000
 #define FP_TCP_BACKOFF_MAX_MS 30000
 #define FP_MSG_MAX 65536
+#define FP_UDP_BATCH 16
 
 /* Writes the messages a new TCP connection starts with into `buf`; returns their length. */
 typedef size_t (*fp_greeter_fn)(void *ctx, uint8_t *buf, size_t cap);
@@ -113,6 +114,7 @@ struct fp_collector {
 	uint64_t rx_wait_ns;	      /* time spent waiting */
 	uint64_t rx_wait_timeouts;    /* waits that gave up (a stalled collector) and sent */
 	uint64_t rx_next_lookup_ms;   /* when nothing was found: the next try */
+	struct fp_udp_batch *batch;   /* UDP: datagrams queued for one sendmmsg, NULL: none */
 	/* TLS only */
 	char host[128];	       /* the name (or address) the certificate must match */
 	void *ssl;	       /* SSL * of the connection, NULL when down */
@@ -140,13 +142,18 @@ void fp_collector_close(struct fp_collector *c);
 
 /*
  * Send one message. UDP: one datagram, errors counted; to a collector on this host, after room
- * in its socket (waiting up to 20 ms, 2 s with `wait` set). TCP: queued in the backlog (the
- * oldest messages dropped and counted if it is full), then as much written as the socket takes;
- * with `wait` set and the connection up, waits for room instead of dropping (offline runs:
- * nothing is lost by waiting).
+ * in its socket (waiting up to 20 ms, 2 s with `wait` set). UDP datagrams are queued, up to
+ * FP_UDP_BATCH of them, and go out together (one sendmmsg) when the queue is full, before any
+ * wait, and at fp_collector_flush: the exporter flushes after each pass over the rings. TCP: queued
+ * in the backlog (the oldest messages dropped and counted if it is full), then as much written as
+ * the socket takes; with `wait` set and the connection up, waits for room instead of dropping
+ * (offline runs: nothing is lost by waiting).
  */
 void fp_collector_send(struct fp_collector *c, const void *buf, size_t len,
 		       const struct fp_msg_meta *meta, int wait);
+
+/* UDP: send what is queued now. No-op for TCP. */
+void fp_collector_flush(struct fp_collector *c);
 
 /* TCP: advance the connection (connect, detect a closed peer, write what is queued) without
  * blocking. `now_ms` is monotonic. No-op for UDP. */

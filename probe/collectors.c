@@ -95,6 +95,8 @@ static void update_pace(struct fp_exporter *x)
 	x->pace_gap_ns = gap;
 }
 
+static void flush_collectors(struct fp_exporter *x);
+
 static void pace(struct fp_exporter *x, struct fp_stream *s)
 {
 	uint64_t gap = x->pace_gap_ns;
@@ -109,6 +111,7 @@ static void pace(struct fp_exporter *x, struct fp_stream *s)
 		uint64_t wait = s->pace_next_ns - now;
 		struct timespec ts = {.tv_sec = (time_t)(wait / 1000000000ull),
 				      .tv_nsec = (long)(wait % 1000000000ull)};
+		flush_collectors(x); /* nothing waits in a queue while we sleep */
 		nanosleep(&ts, NULL);
 	}
 	s->pace_next_ns += gap;
@@ -298,6 +301,15 @@ static void after_send(struct fp_exporter *x, struct fp_collector *c)
 		fp_counter_add(&x->records_lost, dropped - c->records_lost_seen);
 		__atomic_store_n(&x->lost_errno, c->last_errno, __ATOMIC_RELAXED);
 		c->records_lost_seen = dropped;
+	}
+}
+
+/* UDP datagrams queued (fp_collector_send) go out now. */
+static void flush_collectors(struct fp_exporter *x)
+{
+	for (unsigned i = 0; i < x->cur->n; i++) {
+		fp_collector_flush(x->cur->c[i]);
+		after_send(x, x->cur->c[i]);
 	}
 }
 
@@ -699,18 +711,20 @@ static void coll_tick(void *priv, uint64_t clock_ms, unsigned idle)
 	if (idle == 0) {
 		if ((++x->busy_loops & 63) == 0)
 			pump_collectors(x);
-		return;
-	}
-	pump_collectors(x);
-	for (unsigned i = 0; i < x->ns; i++) {
-		struct fp_stream *s = x->sv[i];
-		if (idle >= 20 && s->msg_open)
-			msg_send(x, s);
-		else if (!s->msg_open && s->started && (templates_due(x, s) || options_due(x, s))) {
-			msg_begin(x, s);
-			msg_send(x, s);
+	} else {
+		pump_collectors(x);
+		for (unsigned i = 0; i < x->ns; i++) {
+			struct fp_stream *s = x->sv[i];
+			if (idle >= 20 && s->msg_open)
+				msg_send(x, s);
+			else if (!s->msg_open && s->started &&
+				 (templates_due(x, s) || options_due(x, s))) {
+				msg_begin(x, s);
+				msg_send(x, s);
+			}
 		}
 	}
+	flush_collectors(x); /* what this pass over the rings queued leaves now */
 }
 
 /* The end: what is pending, then the final totals in one last message with the options records
@@ -733,6 +747,7 @@ static void coll_finish(void *priv, uint64_t clock_ms)
 	if (x->unpaced_since_ns)
 		fp_counter_add(&x->st.unpaced_ms, (fp_mono_ns() - x->unpaced_since_ns) / 1000000);
 	for (unsigned i = 0; i < x->cur->n; i++) {
+		fp_collector_flush(x->cur->c[i]);
 		fp_collector_drain(x->cur->c[i], FP_DRAIN_MS);
 		fp_collector_rx_update(x->cur->c[i]); /* the drops of a socket on this host */
 		after_send(x, x->cur->c[i]);
