@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Design: one buffer of FILE_BUF bytes, refilled by read() when the next record does not lie
+ * Design: one buffer of FILE_BUF bytes, refilled by pread() when the next record does not lie
  * whole in it (its unread tail moved to the front first). A record is at most 16 + 262144 bytes,
  * far less than the buffer, so every record handed out lies whole in memory and the copy the
  * kernel makes is the only one. The kernel is told the file is read sequentially (its read-ahead
@@ -28,6 +28,8 @@ struct fp_pcapfile {
 	uint32_t snapshot;
 	uint8_t *buf;
 	size_t pos, end;
+	uint64_t at;	   /* the file offset the next read starts at (pread: a descriptor
+			      shared by two readers, the worker's and the packet store's) */
 	uint64_t consumed; /* read by other threads (relaxed) */
 	char err[160];
 };
@@ -50,7 +52,7 @@ static ssize_t fill(struct fp_pcapfile *r, size_t want)
 	r->pos = 0;
 	r->end = have;
 	while (r->end < want) {
-		ssize_t n = read(r->fd, r->buf + r->end, FILE_BUF - r->end);
+		ssize_t n = pread(r->fd, r->buf + r->end, FILE_BUF - r->end, (off_t)r->at);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -60,6 +62,7 @@ static ssize_t fill(struct fp_pcapfile *r, size_t want)
 			break;
 		}
 		r->end += (size_t)n;
+		r->at += (uint64_t)n;
 	}
 	return (ssize_t)(r->end - r->pos);
 }
@@ -116,12 +119,8 @@ int fp_pcapfile_open(int fd, struct fp_pcapfile **out)
 		free(r);
 		return -1;
 	}
-	if (lseek(fd, 24, SEEK_SET) < 0) {
-		free(r->buf);
-		free(r);
-		return -1;
-	}
 	r->fd = fd;
+	r->at = 24;
 	r->consumed = 24;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	*out = r;

@@ -30,7 +30,9 @@ struct fp_pcapfile_rec {
 };
 
 /*
- * Take `fd` (a regular file, read from offset 0; the reader does not close it). Returns 1 and
+ * Take `fd` (a regular file, read from offset 0 with pread(): the descriptor's own offset is
+ * neither used nor moved, so several readers may read one descriptor; the reader does not
+ * close it). Returns 1 and
  * *out, 0 when the file is not one this reader takes (libpcap reads it), -1 on a read error
  * (errno set).
  */

@@ -52,6 +52,33 @@ void fp_pcapidx_builder_reset(struct fp_pcapidx_builder *b)
 	b->first_ns = b->last_ns = 0;
 }
 
+/*
+ * The builder's arrays reach tens of megabytes at a million flows, and the writer builds them
+ * while the workers run on the other cores. Two page-fault patterns there cost the workers, not
+ * just the writer: a page read before it is written maps the shared zero page, and its first
+ * write then replaces that mapping, which flushes the TLB of every CPU running the process (an
+ * interrupt in each worker); and a fault per 4 KiB page. So the arrays are written before they
+ * are read (zeroed with memset, never calloc'd and probed), and asked for huge pages.
+ * (What it was worth to the workers: bench/RESULTS.md, twelfth session.)
+ */
+static void hint_huge(void *p, size_t n)
+{
+	const uintptr_t huge = 2u << 20;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + n) & ~(huge - 1);
+	if (e > a)
+		madvise((void *)a, e - a, MADV_HUGEPAGE);
+}
+
+static void *zeroed(size_t n)
+{
+	void *p = malloc(n);
+	if (p) {
+		hint_huge(p, n);
+		memset(p, 0, n);
+	}
+	return p;
+}
+
 static int grow(void **p, uint64_t *cap, size_t elem, uint64_t need)
 {
 	if (need <= *cap)
@@ -62,6 +89,7 @@ static int grow(void **p, uint64_t *cap, size_t elem, uint64_t need)
 	void *q = realloc(*p, n * elem);
 	if (q == NULL)
 		return -1;
+	hint_huge(q, n * elem);
 	*p = q;
 	*cap = n;
 	return 0;
@@ -71,7 +99,7 @@ static int grow(void **p, uint64_t *cap, size_t elem, uint64_t need)
 static int rehash(struct fp_pcapidx_builder *b)
 {
 	size_t n = b->slot_mask ? (b->slot_mask + 1) * 2 : 8192;
-	struct fp_pcapidx_slot *s = calloc(n, sizeof(*s));
+	struct fp_pcapidx_slot *s = zeroed(n * sizeof(*s));
 	if (s == NULL)
 		return -1;
 	for (uint32_t g = 0; g < b->ngroups; g++) {
@@ -183,7 +211,7 @@ static int write_all(int fd, const void *p, size_t n)
 static int layout(const struct fp_pcapidx_builder *b, uint16_t seed, struct fp_pcapidx_flow **fl,
 		  uint64_t **pos, uint64_t *nflows)
 {
-	uint64_t *start = calloc((size_t)b->ngroups + 1, sizeof(*start));
+	uint64_t *start = zeroed(((size_t)b->ngroups + 1) * sizeof(*start));
 	*pos = malloc((b->npkts ? b->npkts : 1) * sizeof(**pos));
 	*fl = malloc(((size_t)b->ngroups + 1) * sizeof(**fl));
 	if (start == NULL || *pos == NULL || *fl == NULL) {

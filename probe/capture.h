@@ -33,6 +33,13 @@ struct fp_capture {
 	uint16_t key_port; /* their port's slot << FP_KEY_PORT_SHIFT, ORed into each key's VLAN
 			      so that flows are per port (0 with one interface, and under
 			      --biflow) */
+	/* A classic pcap file read by records (lib/fp_pcapfile): the packet store reads the
+	 * packets again from `rec_fd` itself, and the worker only says which records it kept.
+	 * rec_seq: the number (from 0, every record of the file) of the frame being delivered;
+	 * rec_next: the records read so far. by_record 0: none of this (live, DPDK, libpcap). */
+	int by_record;
+	int rec_fd;
+	uint64_t rec_seq, rec_next;
 	void *priv;
 };
 

@@ -69,13 +69,15 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 
 /* A burst from the file reader: up to `max` packets that pass the filter. -1 at the end, -2 on
  * a damaged file (logged). */
-static int file_burst(struct pcap_priv *pp, const struct pcap_src *s, unsigned max)
+static int file_burst(struct fp_capture *c, struct pcap_priv *pp, const struct pcap_src *s,
+		      unsigned max)
 {
 	struct fp_pcapfile_rec rec;
 	unsigned n = 0;
 	int rc = 1;
 
 	while (n < max && (rc = fp_pcapfile_next(s->rd, &rec)) == 1) {
+		c->rec_seq = c->rec_next++; /* filtered out or not, as the store's reader counts */
 		if (s->has_prog) {
 			struct pcap_pkthdr h = {.caplen = rec.caplen, .len = rec.len};
 			if (pcap_offline_filter(&s->prog, &h, rec.data) == 0)
@@ -112,7 +114,7 @@ static int pcap_recv_burst(struct fp_capture *c, unsigned max, fp_frame_fn fn, v
 		c->ifindex = s->ifindex;
 		c->key_port = s->key_port;
 		if (s->rd)
-			return file_burst(pp, s, max);
+			return file_burst(c, pp, s, max);
 		int n = pcap_dispatch(s->p, (int)max, on_packet, (u_char *)pp);
 		if (n == PCAP_ERROR) {
 			const char *e = pcap_geterr(s->p);
@@ -358,6 +360,10 @@ int fp_capture_pcap_open(struct fp_capture *c, const struct fp_pcap_opts *o)
 		uint32_t magic = 0;
 		c->ts_nano = !(pp->file_size && pread(pp->file_fd, &magic, 4, 0) == 4 &&
 			       (magic == 0xa1b2c3d4u || magic == 0xd4c3b2a1u));
+	}
+	if (pp->s[0].rd) {
+		c->by_record = 1;
+		c->rec_fd = pp->s[0].rd_fd;
 	}
 	c->link = pp->s[0].link;
 	c->ifindex = pp->s[0].ifindex;

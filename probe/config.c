@@ -815,8 +815,9 @@ static const struct opt_def opts[] = {
      "limit)",
      h_size, FIELD(pcap_dir_max), 0, 1ull << 50},
     {"pcap-buffer", 0, "BYTES", "64M",
-     "each worker's buffer of packets on their way to disk (suffix K, M, G; default 64M)", h_size,
-     FIELD(pcap_buffer), 1 << 20, 16ull << 30},
+     "each worker's buffer of packets on their way to disk (suffix K, M, G; default 64M; "
+     "unused for a pcap file read with --read, whose packets are read again from it)",
+     h_size, FIELD(pcap_buffer), 1 << 20, 16ull << 30},
     SECTION("Configuration file:"),
     {"config", 'c', "FILE", NULL,
      "read options from FILE first: 'key = value' lines, one per long option (collector = "

@@ -1002,6 +1002,10 @@ static int init_workers(struct run *r)
 			r->nw++;
 			return -1;
 		}
+		/* a classic pcap file: the writer reads its packets again itself */
+		if (w->pstore && caps[r->nw].by_record &&
+		    fp_pstore_queue_file(w->pstore, caps[r->nw].rec_fd) != 0)
+			fp_log(LOG_DEBUG, "--pcap-dir: worker %u copies its packets", r->nw);
 	}
 	exporter.n_workers = r->nw;
 	exporter.offline = caps[0].offline;

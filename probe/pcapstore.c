@@ -10,6 +10,12 @@
  * "buffer") and flows are unaffected; --read waits for room instead, as it waits for the
  * exporter: a file can wait.
  *
+ * A classic pcap file (--read, lib/fp_pcapfile) is taken by record instead: its packets are on
+ * disk already, so the worker copies nothing and only sets a bit per record it accounted; the
+ * writer reads the file again with a reader of its own and puts the marked records into the
+ * ring itself (pcapstore.h). The packets' bytes then stay out of the worker's cache and off the
+ * path between the two cores, which was most of the copy's cost (bench/RESULTS.md).
+ *
  * Files: one per worker per --rotate slot, named pcap.YYYYMMDDhhmm.W after the slot's start
  * (local time, the flow files' clock: packet time for --read, the wall clock live, where a file
  * is completed when its slot ends), written as NAME.current.PID and renamed when complete, its
@@ -44,10 +50,12 @@
 #include "config.h"
 #include "flowdir.h"
 #include "fp_counters.h"
+#include "fp_pcapfile.h"
 #include "log.h"
 
-#define DRAIN_MAX (4u << 20) /* bytes taken from one queue per pass */
-#define SNAP_WHOLE 262144    /* the file header's snap length when packets are kept whole */
+#define DRAIN_MAX (4u << 20)  /* bytes taken from one queue per pass */
+#define SNAP_WHOLE 262144     /* the file header's snap length when packets are kept whole */
+#define BITS_WORDS (1u << 14) /* by record: the writer may be 1M records behind the worker */
 
 /* The writer's state of one worker's files. */
 struct wfile {
@@ -136,16 +144,35 @@ static void ring_in(struct fp_pstore_q *q, uint64_t at, const void *src, uint32_
 	memcpy(q->buf, (const uint8_t *)src + first, n - first);
 }
 
-void fp_pstore_put(struct fp_pstore_q *q, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
-		   uint64_t ts_ns)
+/* --pcap-filter: 0 when the packet is not to be kept (counted). Whoever puts the packet. */
+static int matches(struct fp_pstore_q *q, const uint8_t *data, uint32_t caplen, uint32_t wirelen)
 {
 	if (q->filter) {
 		struct pcap_pkthdr ph = {.caplen = caplen, .len = wirelen};
 		if (!pcap_offline_filter(q->filter, &ph, data)) {
 			fp_counter_add(&q->filtered, 1);
-			return;
+			return 0;
 		}
 	}
+	return 1;
+}
+
+/* The record (`cl` bytes kept) at `next`, where there is room for it. */
+static void ring_append(struct fp_pstore_q *q, const uint8_t *data, uint32_t cl, uint32_t wirelen,
+			uint64_t ts_ns)
+{
+	uint64_t sec = ts_ns / 1000000000u, sub = ts_ns % 1000000000u;
+	uint32_t hdr[4] = {(uint32_t)sec, (uint32_t)(q->nano ? sub : sub / 1000), cl, wirelen};
+	ring_in(q, q->next, hdr, sizeof(hdr));
+	ring_in(q, q->next + sizeof(hdr), data, cl);
+	q->next += 16 + (uint64_t)cl;
+}
+
+void fp_pstore_put(struct fp_pstore_q *q, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
+		   uint64_t ts_ns)
+{
+	if (!matches(q, data, caplen, wirelen))
+		return;
 	uint32_t cl = caplen < q->snaplen ? caplen : q->snaplen;
 	uint64_t need = 16 + (uint64_t)cl, size = q->mask + 1;
 	if (size - (q->next - q->tail_seen) < need) {
@@ -163,16 +190,51 @@ void fp_pstore_put(struct fp_pstore_q *q, const uint8_t *data, uint32_t caplen, 
 			q->tail_seen = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
 		}
 	}
-	uint64_t sec = ts_ns / 1000000000u, sub = ts_ns % 1000000000u;
-	uint32_t hdr[4] = {(uint32_t)sec, (uint32_t)(q->nano ? sub : sub / 1000), cl, wirelen};
-	ring_in(q, q->next, hdr, sizeof(hdr));
-	ring_in(q, q->next + sizeof(hdr), data, cl);
-	q->next += need;
+	ring_append(q, data, cl, wirelen, ts_ns);
 	/* the lines a few packets ahead, for writing: their misses overlap this burst's work
 	 * instead of stalling the next copies (measured: the stores into cold ring lines were
 	 * most of the store's cost per packet) */
 	__builtin_prefetch(q->buf + ((q->next + 512) & q->mask), 1);
 	__builtin_prefetch(q->buf + ((q->next + 576) & q->mask), 1);
+}
+
+/* By record: the word being built is complete (record `rec` lies past it); the words between
+ * hold no kept record. A word is written only where the writer has taken every record of the
+ * word it replaces; until then the worker waits (a file can wait), after handing the writer
+ * every record before the word, and then until a quarter of the ring is free: a worker that
+ * woke for every word freed would make a system call every few hundred packets. */
+void fp_pstore_keep_next_word(struct fp_pstore_q *q, uint64_t rec)
+{
+	uint64_t i = rec >> 6, quarter = (q->bits_mask + 1) / 4;
+	__atomic_store_n(&q->bits[q->bit_idx & q->bits_mask], q->bit_word, __ATOMIC_RELAXED);
+	for (uint64_t j = q->bit_idx + 1; j <= i; j++) {
+		if (j - (q->rec_tail_seen >> 6) > q->bits_mask) {
+			q->rec_tail_seen = __atomic_load_n(&q->tail_rec, __ATOMIC_ACQUIRE);
+			if (j - (q->rec_tail_seen >> 6) > q->bits_mask)
+				__atomic_store_n(&q->head_rec, j << 6, __ATOMIC_RELEASE);
+			while (j + quarter - (q->rec_tail_seen >> 6) > q->bits_mask) {
+				fp_counter_add(&q->waits, 1);
+				struct timespec nap = {0, 500000};
+				nanosleep(&nap, NULL);
+				q->rec_tail_seen = __atomic_load_n(&q->tail_rec, __ATOMIC_ACQUIRE);
+			}
+		}
+		if (j < i)
+			__atomic_store_n(&q->bits[j & q->bits_mask], 0, __ATOMIC_RELAXED);
+	}
+	q->bit_idx = i;
+	q->bit_word = 0;
+}
+
+void fp_pstore_publish_rec(struct fp_pstore_q *q, uint64_t rec_next)
+{
+	if (rec_next == 0 || rec_next == q->head_rec)
+		return;
+	uint64_t last = (rec_next - 1) >> 6;
+	if (last != q->bit_idx)
+		fp_pstore_keep_next_word(q, last << 6);
+	__atomic_store_n(&q->bits[q->bit_idx & q->bits_mask], q->bit_word, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->head_rec, rec_next, __ATOMIC_RELEASE);
 }
 
 void fp_pstore_stats_read(const struct fp_pstore_q *q, struct fp_pstore_stats *out)
@@ -465,6 +527,43 @@ static void index_packet(struct fp_pstore *s, struct fp_pstore_q *q, struct wfil
 		index_flush(q, f, p);
 }
 
+/* By record: the records the worker has marked, read again from the file, the kept ones put
+ * into the queue's ring as fp_pstore_put would have (up to DRAIN_MAX bytes a pass). Returns the
+ * records read. */
+static uint64_t take_records(struct fp_pstore_q *q)
+{
+	uint64_t head = __atomic_load_n(&q->head_rec, __ATOMIC_ACQUIRE), rec = q->tail_rec;
+	uint64_t size = q->mask + 1;
+	while (rec < head && q->next - q->tail < DRAIN_MAX &&
+	       size - (q->next - q->tail) >= 16 + (uint64_t)SNAP_WHOLE) {
+		uint64_t word =
+		    __atomic_load_n(&q->bits[(rec >> 6) & q->bits_mask], __ATOMIC_RELAXED);
+		struct fp_pcapfile_rec r;
+		int rc = q->rd_failed ? 0 : fp_pcapfile_next(q->rd, &r);
+		if (rc != 1 && !q->rd_failed) { /* the file changed after the worker read it */
+			fp_log(
+			    LOG_ERR,
+			    "--pcap-dir: worker %u: cannot read the capture again (%s): the rest "
+			    "of its packets are not stored (flows are not affected)",
+			    q->worker, rc < 0 ? fp_pcapfile_error(q->rd) : "it is shorter now");
+			q->rd_failed = 1;
+		}
+		if (word >> (rec & 63) & 1) {
+			if (rc != 1)
+				fp_counter_add(&q->st.not_stored[FP_PSTORE_LOSS_DISK], 1);
+			else if (matches(q, r.data, r.caplen, r.len))
+				ring_append(q, r.data,
+					    r.caplen < q->snaplen ? r.caplen : q->snaplen, r.len,
+					    r.ts_ns);
+		}
+		rec++;
+	}
+	uint64_t n = rec - q->tail_rec;
+	__atomic_store_n(&q->head, q->next, __ATOMIC_RELAXED); /* the writer's own: drain() */
+	__atomic_store_n(&q->tail_rec, rec, __ATOMIC_RELEASE);
+	return n;
+}
+
 /* One pass over a worker's queue: up to DRAIN_MAX bytes of records into its files. Returns the
  * records taken. */
 static uint64_t drain(struct fp_pstore *s, struct fp_pstore_q *q, uint64_t now_ms)
@@ -514,8 +613,11 @@ static void *writer_main(void *arg)
 	for (;;) {
 		int stopping = __atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE);
 		uint64_t now = fp_wall_ms(), got = 0;
-		for (unsigned i = 0; i < s->nq; i++)
+		for (unsigned i = 0; i < s->nq; i++) {
+			if (s->q[i]->by_record)
+				got += take_records(s->q[i]);
 			got += drain(s, s->q[i], now);
+		}
 		if (got)
 			continue;
 		if (stopping) /* the workers had stopped before this pass found nothing */
@@ -626,6 +728,38 @@ struct fp_pstore_q *fp_pstore_queue(struct fp_pstore *s, unsigned w, uint32_t li
 	return q;
 }
 
+int fp_pstore_queue_file(struct fp_pstore_q *q, int fd)
+{
+	/* the writer's ring only has to hold what it drains in one pass */
+	uint64_t size = 1;
+	while (size < 4 * (DRAIN_MAX + 16 + (uint64_t)SNAP_WHOLE))
+		size <<= 1;
+	size = size < q->mask + 1 ? size : q->mask + 1;
+	int d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	struct fp_pcapfile *rd = NULL;
+	uint64_t *bits = aligned_alloc(64, BITS_WORDS * sizeof(uint64_t));
+	uint8_t *buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (d < 0 || bits == NULL || buf == MAP_FAILED || fp_pcapfile_open(d, &rd) != 1) {
+		if (d >= 0)
+			close(d);
+		free(bits);
+		if (buf != MAP_FAILED)
+			munmap(buf, size);
+		return -1;
+	}
+	memset(bits, 0, BITS_WORDS * sizeof(uint64_t));
+	munmap(q->buf, q->mask + 1);
+	q->buf = buf;
+	q->mask = size - 1;
+	q->bits = bits;
+	q->bits_mask = BITS_WORDS - 1;
+	q->rd = rd;
+	q->rd_fd = d;
+	q->by_record = 1;
+	return 0;
+}
+
 int fp_pstore_start(struct fp_pstore *s)
 {
 	int rc = pthread_create(&s->thread, NULL, writer_main, s);
@@ -661,6 +795,11 @@ void fp_pstore_close(struct fp_pstore *s)
 			free(q->filter);
 		}
 		munmap(q->buf, q->mask + 1);
+		if (q->by_record) {
+			fp_pcapfile_close(q->rd);
+			close(q->rd_fd);
+			free(q->bits);
+		}
 		free(q);
 		fp_pcapidx_builder_free(&s->f[i].idx);
 	}

@@ -35,7 +35,17 @@ struct fp_pstore_stats {
 
 struct fp_pstore;
 
-/* A worker's queue: a byte ring of pcap records (header and data, as they go to the file). */
+struct fp_pcapfile;
+
+/*
+ * A worker's queue: a byte ring of pcap records (header and data, as they go to the file).
+ *
+ * By record (fp_pstore_queue_file: --read of a classic pcap file): the worker copies nothing.
+ * It sets one bit per record of the file it keeps (fp_pstore_keep) in a ring of bits; the
+ * writer reads the same file again through its own reader and puts the records whose bit is
+ * set into the byte ring itself, as fp_pstore_put would have. The worker's cost is a bit per
+ * packet instead of the packet's bytes streamed through memory to another core.
+ */
 struct fp_pstore_q {
 	/* producer: the worker */
 	alignas(64) uint64_t next; /* where the next record goes; published as `head` */
@@ -45,12 +55,21 @@ struct fp_pstore_q {
 	uint32_t snaplen;
 	int nano;    /* records carry nanoseconds (the capture's precision) */
 	int offline; /* a file can wait: wait for room instead of dropping */
+	int by_record;
 	struct bpf_program *filter;
 	uint64_t not_stored_buffer, filtered, waits; /* the worker's counters */
+	uint64_t *bits;		    /* by record: bit r % 64 of word r / 64: record r is kept */
+	uint64_t bits_mask;	    /* words in the ring - 1 */
+	uint64_t bit_idx, bit_word; /* the word being built: its number, its bits */
+	uint64_t rec_tail_seen;	    /* the writer's tail_rec as last read */
 	/* shared: written once per burst by the worker */
 	alignas(64) uint64_t head;
+	uint64_t head_rec; /* by record: records 0 .. head_rec - 1 are marked */
 	/* consumer: the writer */
 	alignas(64) uint64_t tail;
+	uint64_t tail_rec;	/* by record: the records the writer has taken */
+	struct fp_pcapfile *rd; /* by record: the writer's reader of the file */
+	int rd_fd, rd_failed;
 	struct fp_pstore_stats st; /* the writer's counters */
 	struct fp_pstore *store;
 	unsigned worker;
@@ -78,6 +97,12 @@ struct fp_pstore *fp_pstore_open(const struct fp_pstore_config *c);
 struct fp_pstore_q *fp_pstore_queue(struct fp_pstore *s, unsigned w, uint32_t linktype, int nano,
 				    int offline);
 
+/* The worker reads a classic pcap file from `fd` (lib/fp_pcapfile; record numbers as
+ * fp_capture's rec_seq counts them): take its packets by record from now on. Main thread, before
+ * the writer starts. 0, or -1 when the file cannot be read a second time (the queue then stays a
+ * copying one). */
+int fp_pstore_queue_file(struct fp_pstore_q *q, int fd);
+
 /* Start the writer thread. Main thread. 0, or -1 after logging. */
 int fp_pstore_start(struct fp_pstore *s);
 
@@ -99,6 +124,21 @@ static inline void fp_pstore_publish(struct fp_pstore_q *q)
 	if (q->next != q->head)
 		__atomic_store_n(&q->head, q->next, __ATOMIC_RELEASE);
 }
+
+void fp_pstore_keep_next_word(struct fp_pstore_q *q, uint64_t rec);
+
+/* By record: record `rec` of the file is accounted, store it. Records come in order. Worker
+ * thread; no system call unless the writer is a ring of bits behind. */
+static inline void fp_pstore_keep(struct fp_pstore_q *q, uint64_t rec)
+{
+	if (rec >> 6 != q->bit_idx)
+		fp_pstore_keep_next_word(q, rec);
+	q->bit_word |= 1ull << (rec & 63);
+}
+
+/* By record: every record before `rec_next` has been seen (kept or not); the writer may take
+ * them. Once per burst. Worker thread. */
+void fp_pstore_publish_rec(struct fp_pstore_q *q, uint64_t rec_next);
 
 /* A worker's counters, any thread. */
 void fp_pstore_stats_read(const struct fp_pstore_q *q, struct fp_pstore_stats *out);

@@ -110,8 +110,12 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 	}
 	uint64_t ts_us = ts_ns / 1000;
 	p->ts_us = ts_us;
-	if (w->pstore) /* --pcap-dir: the packet is accounted, its bytes readable only now */
-		fp_pstore_put(w->pstore, data, caplen, wirelen, ts_ns);
+	if (w->pstore) { /* --pcap-dir: the packet is accounted, its bytes readable only now */
+		if (w->pstore->by_record)
+			fp_pstore_keep(w->pstore, w->cap->rec_seq);
+		else
+			fp_pstore_put(w->pstore, data, caplen, wirelen, ts_ns);
+	}
 	p->key.vlan |= w->cap->key_port; /* flows are per port (the backend decides) */
 	if (w->dpi && !p->is_fragment)	 /* the frame is readable only now */
 		fp_dpi_packet(w->dpi, p, data, caplen, ts_us / 1000);
@@ -200,7 +204,9 @@ int fp_worker_run(void *arg)
 			if (w->budget)
 				budget_settle(w->budget, max, n);
 		}
-		if (w->pstore)
+		if (w->pstore && w->pstore->by_record)
+			fp_pstore_publish_rec(w->pstore, w->cap->rec_next);
+		else if (w->pstore)
 			fp_pstore_publish(w->pstore);
 		if (n < 0) {
 			w->failed = n == -2;
