@@ -5,7 +5,7 @@
 #  worker   the worker's added cost per packet, libpcap path (--read; the worker thread's CPU
 #           time, summary workers[0].cpu_seconds, with and without --pcap-dir; its loop's wall
 #           time beside), 2M 64-byte packets in 10k and in 1M flows; R runs each, alternating,
-#           medians.
+#           medians, and the median of each run's own difference (off, then on, back to back).
 #  dpdk     the same through DPDK (net_pcap infinite_rx, 3 s per run): Mpps without and with the
 #           store; the added ns per packet is 1000/Mpps(on) - 1000/Mpps(off).
 #  writer   one capture written whole: fluxprobe --pcap-dir against tcpdump -w and nfpcapd -p,
@@ -47,7 +47,7 @@ gen ps1m -n 2000000 -f 1000000 -6 0 -V 0 -u
 
 if has worker; then
 	for f in ps10k ps1m; do
-		off=() on=() woff=() won=() waits=()
+		off=() on=() woff=() won=() waits=() pair=()
 		for _ in $(seq "$runs"); do
 			"$fp" --read "$work/$f.pcap" --summary json -q >"$out/off.json"
 			off+=("$(js "$out/off.json" workers.0.cpu_seconds)")
@@ -57,11 +57,13 @@ if has worker; then
 			on+=("$(js "$out/on.json" workers.0.cpu_seconds)")
 			won+=("$(js "$out/on.json" capture_seconds)")
 			waits+=("$(js "$out/on.json" pcap_store.buffer_waits)")
+			pair+=("$(awk -v a="${off[-1]}" -v b="${on[-1]}" 'BEGIN {printf "%.1f", (b - a) / 2000000 * 1e9}')")
 		done
 		a=$(median "${off[@]}") b=$(median "${on[@]}")
 		echo "worker,$f worker cpu off,$a,s,median of $runs; loop wall $(median "${woff[@]}") s"
 		echo "worker,$f worker cpu on,$b,s,median of $runs; loop wall $(median "${won[@]}") s; buffer waits ${waits[*]}"
 		echo "worker,$f added per packet,$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.1f", (b - a) / 2000000 * 1e9}'),ns,(cpu on - cpu off) / 2M packets"
+		echo "worker,$f added per packet (pairs),$(median "${pair[@]}"),ns,median of the $runs runs' own differences (${pair[*]})"
 	done
 fi
 
