@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The packet store (--pcap-dir), everything on tmpfs (/dev/shm) so the disk is not what is measured.
-#   bench/pcapstore.sh [--runs R] [--parts worker,dpdk,writer,extract] [--store-gb G]
+#   bench/pcapstore.sh [--runs R] [--parts worker,copy,dpdk,writer,extract] [--store-gb G]
 #                                                  (FLUXPROBE=BINARY picks another build)
 #  worker   the worker's added cost per packet, libpcap path (--read; the worker thread's CPU
 #           time, summary workers[0].cpu_seconds, with and without --pcap-dir; its loop's wall
 #           time beside), 2M 64-byte packets in 10k and in 1M flows; R runs each, alternating,
 #           medians, and the median of each run's own difference (off, then on, back to back).
+#  copy     the same from the captures as pcapng (editcap -F pcapng): libpcap reads them and
+#           the worker copies each packet into its queue, as it does for a live interface (a
+#           classic pcap file is stored by record, without the copy).
 #  dpdk     the same through DPDK (net_pcap infinite_rx, 3 s per run): Mpps without and with the
 #           store; the added ns per packet is 1000/Mpps(on) - 1000/Mpps(off).
 #  writer   one capture written whole: fluxprobe --pcap-dir against tcpdump -w and nfpcapd -p,
@@ -16,13 +19,13 @@
 # Prints CSV lines: part,what,value,unit,detail
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=5 parts=worker,dpdk,writer,extract gb=10
+runs=5 parts=worker,copy,dpdk,writer,extract gb=10
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--runs) runs=$2; shift 2 ;;
 	--parts) parts=$2; shift 2 ;;
 	--store-gb) gb=$2; shift 2 ;;
-	-h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "pcapstore: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -45,26 +48,37 @@ echo "part,what,value,unit,detail"
 gen ps10k -n 2000000 -f 10000 -6 0 -V 0 -u
 gen ps1m -n 2000000 -f 1000000 -6 0 -V 0 -u
 
-if has worker; then
+# the worker's CPU time with and without the store; $1: the part's name, $2: the files' suffix
+# (pcap: stored by record; pcapng: copied)
+worker_part() {
+	local part=$1 ext=$2 f
+	run() { "$fp" --read "$work/$1.$ext" --summary json -q "${@:3}" >"$2"; } # file, json, args
 	for f in ps10k ps1m; do
 		off=() on=() woff=() won=() waits=() pair=()
 		for _ in $(seq "$runs"); do
-			"$fp" --read "$work/$f.pcap" --summary json -q >"$out/off.json"
+			run "$f" "$out/off.json"
 			off+=("$(js "$out/off.json" workers.0.cpu_seconds)")
 			woff+=("$(js "$out/off.json" capture_seconds)")
 			rm -rf "$out/st"
-			"$fp" --read "$work/$f.pcap" --pcap-dir "$out/st" --summary json -q >"$out/on.json"
+			run "$f" "$out/on.json" --pcap-dir "$out/st"
 			on+=("$(js "$out/on.json" workers.0.cpu_seconds)")
 			won+=("$(js "$out/on.json" capture_seconds)")
 			waits+=("$(js "$out/on.json" pcap_store.buffer_waits)")
 			pair+=("$(awk -v a="${off[-1]}" -v b="${on[-1]}" 'BEGIN {printf "%.1f", (b - a) / 2000000 * 1e9}')")
 		done
 		a=$(median "${off[@]}") b=$(median "${on[@]}")
-		echo "worker,$f worker cpu off,$a,s,median of $runs; loop wall $(median "${woff[@]}") s"
-		echo "worker,$f worker cpu on,$b,s,median of $runs; loop wall $(median "${won[@]}") s; buffer waits ${waits[*]}"
-		echo "worker,$f added per packet,$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.1f", (b - a) / 2000000 * 1e9}'),ns,(cpu on - cpu off) / 2M packets"
-		echo "worker,$f added per packet (pairs),$(median "${pair[@]}"),ns,median of the $runs runs' own differences (${pair[*]})"
+		echo "$part,$f worker cpu off,$a,s,median of $runs; loop wall $(median "${woff[@]}") s"
+		echo "$part,$f worker cpu on,$b,s,median of $runs; loop wall $(median "${won[@]}") s; buffer waits ${waits[*]}"
+		echo "$part,$f added per packet,$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.1f", (b - a) / 2000000 * 1e9}'),ns,(cpu on - cpu off) / 2M packets"
+		echo "$part,$f added per packet (pairs),$(median "${pair[@]}"),ns,median of the $runs runs' own differences (${pair[*]})"
 	done
+}
+if has worker; then worker_part worker pcap; fi
+if has copy; then
+	for f in ps10k ps1m; do
+		[ -s "$work/$f.pcapng" ] || editcap -F pcapng "$work/$f.pcap" "$work/$f.pcapng"
+	done
+	worker_part copy pcapng
 fi
 
 if has dpdk; then
