@@ -996,16 +996,14 @@ static int init_workers(struct run *r)
 				return -1;
 			}
 		}
+		/* a classic pcap file: the writer reads its packets again itself */
 		if (pstore && (w->pstore = fp_pstore_queue(
 				   pstore, r->nw, (uint32_t)caps[r->nw].link, caps[r->nw].ts_nano,
-				   caps[r->nw].offline)) == NULL) {
+				   caps[r->nw].offline,
+				   caps[r->nw].by_record ? caps[r->nw].rec_fd : -1)) == NULL) {
 			r->nw++;
 			return -1;
 		}
-		/* a classic pcap file: the writer reads its packets again itself */
-		if (w->pstore && caps[r->nw].by_record &&
-		    fp_pstore_queue_file(w->pstore, caps[r->nw].rec_fd) != 0)
-			fp_log(LOG_DEBUG, "--pcap-dir: worker %u copies its packets", r->nw);
 	}
 	exporter.n_workers = r->nw;
 	exporter.offline = caps[0].offline;

@@ -708,8 +708,52 @@ static uint8_t *ring_alloc(uint64_t size)
 	return p;
 }
 
+/* A queue's ring and, by record, its reader and bits (not its filter). */
+static void queue_free(struct fp_pstore_q *q)
+{
+	munmap(q->buf, q->mask + 1);
+	if (q->by_record) {
+		fp_pcapfile_close(q->rd);
+		close(q->rd_fd);
+		free(q->bits);
+	}
+	free(q);
+}
+
+/* By record (pcapstore.h): the bits, the writer's reader of the file on its own descriptor, and a
+ * ring that only has to hold what the writer drains in one pass (at most `size`, the
+ * --pcap-buffer ring). 0, or -1 when the file cannot be read a second time (nothing kept). */
+static int queue_by_record(struct fp_pstore_q *q, int fd, uint64_t size)
+{
+	uint64_t small = 1;
+	while (small < 4 * (DRAIN_MAX + 16 + (uint64_t)SNAP_WHOLE))
+		small <<= 1;
+	size = small < size ? small : size;
+	int d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	struct fp_pcapfile *rd = NULL;
+	uint64_t *bits = aligned_alloc(64, BITS_WORDS * sizeof(uint64_t));
+	uint8_t *buf = ring_alloc(size);
+	if (d < 0 || bits == NULL || buf == NULL || fp_pcapfile_open(d, &rd) != 1) {
+		if (d >= 0)
+			close(d);
+		free(bits);
+		if (buf != NULL)
+			munmap(buf, size);
+		return -1;
+	}
+	memset(bits, 0, BITS_WORDS * sizeof(uint64_t));
+	q->buf = buf;
+	q->mask = size - 1;
+	q->bits = bits;
+	q->bits_mask = BITS_WORDS - 1;
+	q->rd = rd;
+	q->rd_fd = d;
+	q->by_record = 1;
+	return 0;
+}
+
 struct fp_pstore_q *fp_pstore_queue(struct fp_pstore *s, unsigned w, uint32_t linktype, int nano,
-				    int offline)
+				    int offline, int rec_fd)
 {
 	const char *filter = s->filter;
 	uint64_t size = 1;
@@ -719,14 +763,18 @@ struct fp_pstore_q *fp_pstore_queue(struct fp_pstore *s, unsigned w, uint32_t li
 	if (q == NULL)
 		return NULL;
 	memset(q, 0, sizeof(*q));
-	q->buf = ring_alloc(size);
-	if (q->buf == NULL) {
-		fp_log(LOG_ERR, "--pcap-buffer: cannot allocate %lu bytes for worker %u",
-		       (unsigned long)size, w);
-		free(q);
-		return NULL;
+	if (rec_fd >= 0 && queue_by_record(q, rec_fd, size) != 0)
+		fp_log(LOG_DEBUG, "--pcap-dir: worker %u copies its packets", w);
+	if (!q->by_record) {
+		q->buf = ring_alloc(size);
+		if (q->buf == NULL) {
+			fp_log(LOG_ERR, "--pcap-buffer: cannot allocate %lu bytes for worker %u",
+			       (unsigned long)size, w);
+			free(q);
+			return NULL;
+		}
+		q->mask = size - 1;
 	}
-	q->mask = size - 1;
 	q->snaplen = s->snaplen ? s->snaplen : SNAP_WHOLE;
 	q->nano = nano;
 	q->offline = offline;
@@ -743,8 +791,7 @@ struct fp_pstore_q *fp_pstore_queue(struct fp_pstore *s, unsigned w, uint32_t li
 			if (dead)
 				pcap_close(dead);
 			free(q->filter);
-			munmap(q->buf, size);
-			free(q);
+			queue_free(q);
 			return NULL;
 		}
 		pcap_close(dead);
@@ -754,37 +801,6 @@ struct fp_pstore_q *fp_pstore_queue(struct fp_pstore *s, unsigned w, uint32_t li
 	if (w >= s->nq)
 		s->nq = w + 1;
 	return q;
-}
-
-int fp_pstore_queue_file(struct fp_pstore_q *q, int fd)
-{
-	/* the writer's ring only has to hold what it drains in one pass */
-	uint64_t size = 1;
-	while (size < 4 * (DRAIN_MAX + 16 + (uint64_t)SNAP_WHOLE))
-		size <<= 1;
-	size = size < q->mask + 1 ? size : q->mask + 1;
-	int d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	struct fp_pcapfile *rd = NULL;
-	uint64_t *bits = aligned_alloc(64, BITS_WORDS * sizeof(uint64_t));
-	uint8_t *buf = ring_alloc(size);
-	if (d < 0 || bits == NULL || buf == NULL || fp_pcapfile_open(d, &rd) != 1) {
-		if (d >= 0)
-			close(d);
-		free(bits);
-		if (buf != NULL)
-			munmap(buf, size);
-		return -1;
-	}
-	memset(bits, 0, BITS_WORDS * sizeof(uint64_t));
-	munmap(q->buf, q->mask + 1);
-	q->buf = buf;
-	q->mask = size - 1;
-	q->bits = bits;
-	q->bits_mask = BITS_WORDS - 1;
-	q->rd = rd;
-	q->rd_fd = d;
-	q->by_record = 1;
-	return 0;
 }
 
 int fp_pstore_start(struct fp_pstore *s)
@@ -821,13 +837,7 @@ void fp_pstore_close(struct fp_pstore *s)
 			pcap_freecode(q->filter);
 			free(q->filter);
 		}
-		munmap(q->buf, q->mask + 1);
-		if (q->by_record) {
-			fp_pcapfile_close(q->rd);
-			close(q->rd_fd);
-			free(q->bits);
-		}
-		free(q);
+		queue_free(q);
 		fp_pcapidx_builder_free(&s->f[i].idx);
 	}
 	free(s->filter);

@@ -40,8 +40,8 @@ struct fp_pcapfile;
 /*
  * A worker's queue: a byte ring of pcap records (header and data, as they go to the file).
  *
- * By record (fp_pstore_queue_file: --read of a classic pcap file): the worker copies nothing.
- * It sets one bit per record of the file it keeps (fp_pstore_keep) in a ring of bits; the
+ * By record (fp_pstore_queue with a file: --read of a classic pcap file): the worker copies
+ * nothing. It sets one bit per record of the file it keeps (fp_pstore_keep) in a ring of bits; the
  * writer reads the same file again through its own reader and puts the records whose bit is
  * set into the byte ring itself, as fp_pstore_put would have. The worker's cost is a bit per
  * packet instead of the packet's bytes streamed through memory to another core.
@@ -93,15 +93,12 @@ struct fp_pstore_config {
 struct fp_pstore *fp_pstore_open(const struct fp_pstore_config *c);
 
 /* Worker `w`'s queue for a capture of `linktype` whose timestamps are nanoseconds (`nano`).
- * Main thread, before the writer starts. NULL after logging why. */
+ * `rec_fd`: the classic pcap file the worker reads (lib/fp_pcapfile; record numbers as
+ * fp_capture's rec_seq counts them), whose packets the queue then takes by record; a copying
+ * queue where it is -1 or the file cannot be read a second time. Main thread, before the writer
+ * starts. NULL after logging why. */
 struct fp_pstore_q *fp_pstore_queue(struct fp_pstore *s, unsigned w, uint32_t linktype, int nano,
-				    int offline);
-
-/* The worker reads a classic pcap file from `fd` (lib/fp_pcapfile; record numbers as
- * fp_capture's rec_seq counts them): take its packets by record from now on. Main thread, before
- * the writer starts. 0, or -1 when the file cannot be read a second time (the queue then stays a
- * copying one). */
-int fp_pstore_queue_file(struct fp_pstore_q *q, int fd);
+				    int offline, int rec_fd);
 
 /* Start the writer thread. Main thread. 0, or -1 after logging. */
 int fp_pstore_start(struct fp_pstore *s);
