@@ -30,6 +30,12 @@
  *   `last_ms`. When a slot comes due, an entry whose real deadline moved on is refiled; the rest
  *   expire. So each flow is relinked at most once per idle period, and the wheel also orders
  *   flows by last-seen time, which is what eviction (least recently seen) needs.
+ * - A burst is accounted in three passes (hash and prefetch the first bucket; match signatures and
+ *   prefetch the entry; update in order). Without biflow and latency (the common configuration) a
+ *   packet of an established flow with no SYN, FIN or RST and no counter at its limit is updated
+ *   in a few instructions from its hot line alone (flow_update_plain); every other packet takes
+ *   the general flow_update(). Stage 2's candidate is re-checked against its bucket only after a
+ *   flow was inserted in the burst (the only thing that moves or frees entries there).
  * - Active timeout is checked when a packet arrives: the accumulated record is exported and the
  *   flow continues with fresh counters. A flow that goes quiet meets the idle timeout instead.
  * - TCP latency (cfg.latency) lives in a side array, one struct fp_lat per entry, read only for
@@ -809,55 +815,106 @@ static void lat_track(struct fp_table *t, uint32_t i, const struct fp_pkt *p, in
 		lat_set(l, FP_LAT_APPL, l->req_us, ts);
 }
 
-void fp_table_update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsigned n)
+/*
+ * A packet of an established flow in the plain configuration (no biflow, no latency): no SYN, FIN
+ * or RST (those may end or refile the flow: its cold part decides), within the active timeout,
+ * no counter at its limit. Exactly what flow_update() does for such a packet, without reading the
+ * cold part or the configuration; 0 when the packet needs flow_update().
+ */
+static inline int flow_update_plain(const struct fp_table *t, struct fp_flow *f,
+				    const struct fp_pkt *p)
+{
+	/* a packet older than the flow's first wraps to a huge value: flow_update() takes it */
+	uint64_t rel = p->ts_us - f->first_us;
+	uint64_t ow = f->ow, nw = ow + p->octets;
+	uint32_t packets = f->packets;
+
+	if (__builtin_expect((p->tcp_flags & (TCP_SYN | TCP_FIN | TCP_RST)) != 0, 0) ||
+	    __builtin_expect(rel >= t->rel_limit, 0) ||
+	    __builtin_expect(packets == UINT32_MAX, 0) ||
+	    __builtin_expect((nw ^ ow) >> 40 != 0, 0)) /* octets would carry past 2^40 */
+		return 0;
+	f->packets = packets + 1;
+	f->ow = nw | (uint64_t)p->tcp_flags << 40;
+	if (p->ttl < f->ttl_min)
+		f->ttl_min = p->ttl;
+	if (p->ttl > f->ttl_max)
+		f->ttl_max = p->ttl;
+	if (rel > f->last_rel)
+		f->last_rel = (uint32_t)rel;
+	return 1;
+}
+
+/* `plain`: the table has neither biflow nor latency (a constant: two copies are compiled). */
+static inline __attribute__((always_inline)) void
+update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsigned n, const int plain)
 {
 	uint64_t h[FP_TABLE_BURST_MAX];
-	uint32_t b1[FP_TABLE_BURST_MAX];   /* first-choice bucket */
-	uint32_t hint[FP_TABLE_BURST_MAX]; /* stage 2's candidate entry + 1, 0: none */
-	uint8_t hslot[FP_TABLE_BURST_MAX]; /* ... and its slot in b1 */
+	struct fp_bucket *b1[FP_TABLE_BURST_MAX]; /* first-choice bucket */
+	struct fp_flow *hint[FP_TABLE_BURST_MAX]; /* stage 2's candidate entry, NULL: none */
+	uint8_t hslot[FP_TABLE_BURST_MAX];	  /* ... and its slot in b1 */
+	const uint64_t nb = t->nbuckets;
+	struct fp_bucket *const buckets = t->buckets;
+	struct fp_flow *const flows = t->flows;
 
 	/* Stage 1: hash everything, prefetch the first-choice buckets. */
 	for (unsigned i = 0; i < n; i++) {
 		h[i] = fp_key_hash(&pkts[i].key);
-		b1[i] = (uint32_t)b1_of(t, h[i]);
-		__builtin_prefetch(&t->buckets[b1[i]]);
+		b1[i] = &buckets[((h[i] & 0xffffffffu) * nb) >> 32]; /* b1_of() */
+		__builtin_prefetch(b1[i]);
 	}
 	/* Stage 2: prefetch the entry a signature points at (its first cache line), or the
 	 * second-choice bucket when the first has no candidate. */
 	for (unsigned i = 0; i < n; i++) {
-		const struct fp_bucket *b = &t->buckets[b1[i]];
+		const struct fp_bucket *b = b1[i];
 		unsigned m = sig_match(b, sig_of(h[i]));
 		unsigned s = m ? (unsigned)__builtin_ctz(m) : 0;
 		uint32_t idx = m ? b->idx[s] : 0;
-		hint[i] = idx;
 		hslot[i] = (uint8_t)s;
 		if (idx) {
-			__builtin_prefetch(&t->flows[idx - 1]); /* the per-packet line */
-			if (t->cfg.biflow) /* which direction: in the cold part */
+			hint[i] = &flows[idx - 1];
+			__builtin_prefetch(hint[i]); /* the per-packet line */
+			if (!plain && t->cfg.biflow) /* which direction: in the cold part */
 				__builtin_prefetch(&t->cold[idx - 1]);
 		} else {
-			__builtin_prefetch(&t->buckets[b2_of(t, h[i])]);
+			hint[i] = NULL;
+			__builtin_prefetch(&buckets[b2_of(t, h[i])]);
 		}
 	}
 	/* Stage 3: update in order (a burst may hold several packets of one new flow). Stage 2's
-	 * candidate is taken when its slot still holds it and its key is the packet's: an earlier
-	 * packet of the burst may have moved or freed it (then the slot was cleared) or reused
-	 * it for another flow (then the key differs); otherwise both buckets are searched. */
+	 * candidate is taken when its key is the packet's and, once a flow was inserted in this
+	 * burst (which may move or free entries: then the slot was cleared or reused for another
+	 * flow), its slot still holds it; otherwise both buckets are searched. */
+	int moved = 0;
 	for (unsigned i = 0; i < n; i++) {
 		const struct fp_pkt *p = &pkts[i];
-		uint32_t found = hint[i];
-		if (!found || t->buckets[b1[i]].idx[hslot[i]] != found ||
-		    !fp_key_equal(&t->flows[found - 1].key, &p->key)) {
-			uint16_t sig = sig_of(h[i]);
-			found = bucket_find(t, &t->buckets[b1[i]], sig, &p->key);
-			if (!found)
-				found = bucket_find(t, &t->buckets[b2_of(t, h[i])], sig, &p->key);
+		struct fp_flow *f = hint[i];
+		if (f && !(moved && b1[i]->idx[hslot[i]] != (uint32_t)(f - flows) + 1) &&
+		    fp_key_equal(&f->key, &p->key)) {
+			if (!plain || !flow_update_plain(t, f, p))
+				flow_update(t, (uint32_t)(f - flows), p);
+			continue;
 		}
-		if (found)
-			flow_update(t, found - 1, p);
-		else
+		uint16_t sig = sig_of(h[i]);
+		uint32_t found = bucket_find(t, b1[i], sig, &p->key);
+		if (!found)
+			found = bucket_find(t, &buckets[b2_of(t, h[i])], sig, &p->key);
+		if (found) {
+			if (!plain || !flow_update_plain(t, &flows[found - 1], p))
+				flow_update(t, found - 1, p);
+		} else {
 			flow_insert(t, p, h[i]);
+			moved = 1;
+		}
 	}
+}
+
+void fp_table_update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsigned n)
+{
+	if (!t->cfg.biflow && t->lat == NULL)
+		update_burst(t, pkts, n, 1);
+	else
+		update_burst(t, pkts, n, 0);
 }
 
 unsigned fp_table_expire(struct fp_table *t, uint64_t now_ms, unsigned budget)

@@ -403,6 +403,29 @@ static void time_jump_and_backwards(void **state)
 	fp_table_destroy(t);
 }
 
+/* A packet older than its flow's first (two ports, clocks apart) counts, and moves neither time:
+ * established flows take a shorter path through the table than a flow's first packets, both
+ * must agree. A burst mixes the cases. */
+static void packet_before_first(void **state)
+{
+	(void)state;
+	struct fp_table *t = mk(64, 15000, 60000, 2000);
+	struct fp_pkt b[4] = {pkt(1, 1, 5000, 100, 0x10), pkt(1, 1, 4000, 200, 0x10),
+			      pkt(1, 1, 5200, 300, 0x18), pkt(1, 1, 3000, 400, 0x10)};
+	b[1].ttl = 30, b[2].ttl = 90;
+	fp_table_update_burst(t, b, 4);
+	fp_table_flush(t, FP_END_FORCED);
+	assert_int_equal(nrecs, 1);
+	assert_int_equal(recs[0].packets, 4);
+	assert_int_equal(recs[0].octets, 1000);
+	assert_int_equal(recs[0].first_us, 5000000);
+	assert_int_equal(recs[0].last_us, 5200000);
+	assert_int_equal(recs[0].tcp_flags, 0x18);
+	assert_int_equal(recs[0].ttl_min, 30);
+	assert_int_equal(recs[0].ttl_max, 90);
+	fp_table_destroy(t);
+}
+
 static void bad_config(void **state)
 {
 	(void)state;
@@ -532,6 +555,7 @@ int main(void)
 	    cmocka_unit_test(evict_with_long_idle_timeout),
 	    cmocka_unit_test(conservation_under_churn),
 	    cmocka_unit_test(time_jump_and_backwards),
+	    cmocka_unit_test(packet_before_first),
 	    cmocka_unit_test(bad_config),
 	    cmocka_unit_test(memory_per_flow),
 	    cmocka_unit_test(context_per_record),
