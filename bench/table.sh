@@ -7,18 +7,22 @@
 # benchmark (the previous main). This guest's speed changes from one process (and one second) to
 # the next by up to 40 %: the ratio to rte_hash is the median of the per-pair ratios, the other
 # figures medians over all runs.
-#   bench/table.sh [--rounds R] [--flows "10000 1000000"] [--packets N] [--base BUILD_DIR]
+# --prefetch N: the benchmark prefetches each frame N frames before parsing it (as a receive loop
+# over a ring does); without it every frame's first touch waits for DRAM, on both sides alike.
+#   bench/table.sh [--rounds R] [--flows "10000 1000000"] [--packets N] [--prefetch N]
+#                  [--base BUILD_DIR]
 # CSV: flows,round,table,run,mpps,table_bytes_per_flow; then one median line per flows and table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=5 flows="10000 1000000" packets=10000000 base=
+rounds=5 flows="10000 1000000" packets=10000000 base= prefetch=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rounds) rounds=$2; shift 2 ;;
 	--flows) flows=$2; shift 2 ;;
 	--packets) packets=$2; shift 2 ;;
 	--base) base=$2; shift 2 ;;
-	-h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--prefetch) prefetch=$2; shift 2 ;;
+	-h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "table: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -30,6 +34,10 @@ cp build/bench/fp-bench-pipeline "$out/this"
 tables=(both)
 if [ -n "$base" ]; then
 	cp "$base/bench/fp-bench-pipeline" "$out/base"
+	if [ "$prefetch" != 0 ] && ! "$out/base" --help | grep -q -- --prefetch; then
+		echo "table: --prefetch: the benchmark of $base has no --prefetch" >&2
+		exit 2
+	fi
 	tables+=(base)
 fi
 {
@@ -41,7 +49,9 @@ for f in $flows; do
 			both) cmd=("$out/this" --table both) ;;
 			base) cmd=("$out/base") ;;
 			esac
-			"${cmd[@]}" --flows "$f" --packets "$packets" --runs 3 2>/dev/null >"$out/o"
+			pf=()
+			[ "$prefetch" = 0 ] || pf=(--prefetch "$prefetch")
+			"${cmd[@]}" --flows "$f" --packets "$packets" --runs 3 "${pf[@]}" 2>/dev/null >"$out/o"
 			bpf=$(tail -1 "$out/o" | python3 -c 'import json,sys; print(json.load(sys.stdin)["table_bytes_per_flow"])')
 			grep '"run"' "$out/o" | python3 -c '
 import json, sys
