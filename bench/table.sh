@@ -59,11 +59,11 @@ rows = [json.loads(l) for l in sys.stdin]
 ratio = {d["run"]: d["ratio"] for d in rows if "ratio" in d}
 for d in rows:
     if "mpps" in d:
-        t = d.get("table", "base")
+        t = "base" if sys.argv[4] == "base" else d["table"]
         print("%s,%s,%s,%d,%.2f,%s,%s" % (sys.argv[1], sys.argv[2], t, d["run"], d["mpps"],
               sys.argv[3] if t != "rte_hash" else "",
               ratio.get(d["run"], "") if t == "fluxprobe" else ""))
-' "$f" "$r" "$bpf"
+' "$f" "$r" "$bpf" "$t"
 		done
 	done
 done
