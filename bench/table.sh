@@ -4,9 +4,9 @@
 # Each round: one process that holds this build's fluxprobe table and DPDK's rte_hash (through the
 # same parser) and alternates them pass by pass (`--table both`), so each fluxprobe/rte_hash ratio
 # is a pair measured under the same conditions; and, with --base, one process of another build's
-# benchmark (the previous main). This guest's speed changes from one process (and one second) to
-# the next by up to 40 %: the ratio to rte_hash is the median of the per-pair ratios, the other
-# figures medians over all runs.
+# benchmark (the previous main), run the same way beside its own rte_hash. This guest's speed
+# changes from one process (and one second) to the next by up to 40 %: the ratio to rte_hash is
+# the median of the per-pair ratios, the other figures medians over all runs.
 # --prefetch N: the benchmark prefetches each frame N frames before parsing it (as a receive loop
 # over a ring does); without it every frame's first touch waits for DRAM, on both sides alike.
 #   bench/table.sh [--rounds R] [--flows "10000 1000000"] [--packets N] [--prefetch N]
@@ -47,7 +47,7 @@ for f in $flows; do
 		for t in "${tables[@]}"; do
 			case $t in
 			both) cmd=("$out/this" --table both) ;;
-			base) cmd=("$out/base") ;;
+			base) cmd=("$out/base" --table both) ;;
 			esac
 			pf=()
 			[ "$prefetch" = 0 ] || pf=(--prefetch "$prefetch")
@@ -59,10 +59,12 @@ rows = [json.loads(l) for l in sys.stdin]
 ratio = {d["run"]: d["ratio"] for d in rows if "ratio" in d}
 for d in rows:
     if "mpps" in d:
-        t = "base" if sys.argv[4] == "base" else d["table"]
+        t = d["table"]
+        if sys.argv[4] == "base":
+            t = "base" if t == "fluxprobe" else "base_rte_hash"
         print("%s,%s,%s,%d,%.2f,%s,%s" % (sys.argv[1], sys.argv[2], t, d["run"], d["mpps"],
-              sys.argv[3] if t != "rte_hash" else "",
-              ratio.get(d["run"], "") if t == "fluxprobe" else ""))
+              sys.argv[3] if t in ("fluxprobe", "base") else "",
+              ratio.get(d["run"], "") if t in ("fluxprobe", "base") else ""))
 ' "$f" "$r" "$bpf" "$t"
 		done
 	done
@@ -78,10 +80,14 @@ for f in dict.fromkeys(r["flows"] for r in rows):
         med[t] = statistics.median(v)
         bpf = [r["table_bytes_per_flow"] for r in rows if r["flows"] == f and r["table"] == t][0]
         print(f"# flows {f}: {t} median {med[t]:.2f} Mpps over {len(v)} runs"
-              + (f", {bpf} table bytes per flow" if t != "rte_hash" else ""))
-    pairs = [float(r["ratio_to_rte_hash"]) for r in rows
-             if r["flows"] == f and r["table"] == "fluxprobe"]
-    print(f"# flows {f}: fluxprobe / rte_hash = {statistics.median(pairs):.2f} (median of"
-          f" {len(pairs)} pairs, {min(pairs):.2f}-{max(pairs):.2f})"
-          + (f", fluxprobe / base = {med['fluxprobe'] / med['base']:.2f}" if "base" in med else ""))
+              + (f", {bpf} table bytes per flow" if t in ("fluxprobe", "base") else ""))
+    for t in ("fluxprobe", "base"):
+        pairs = [float(r["ratio_to_rte_hash"]) for r in rows
+                 if r["flows"] == f and r["table"] == t]
+        if pairs:
+            print(f"# flows {f}: {t} / rte_hash = {statistics.median(pairs):.2f} (median of"
+                  f" {len(pairs)} pairs, {min(pairs):.2f}-{max(pairs):.2f})")
+    if "base" in med:
+        print(f"# flows {f}: fluxprobe / base = {med['fluxprobe'] / med['base']:.2f} (medians,"
+              " each process with its own rte_hash beside it)")
 EOF
