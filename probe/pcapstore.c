@@ -162,9 +162,25 @@ static void ring_append(struct fp_pstore_q *q, const uint8_t *data, uint32_t cl,
 			uint64_t ts_ns)
 {
 	uint64_t sec = ts_ns / 1000000000u, sub = ts_ns % 1000000000u;
-	uint32_t hdr[4] = {(uint32_t)sec, (uint32_t)(q->nano ? sub : sub / 1000), cl, wirelen};
-	ring_in(q, q->next, hdr, sizeof(hdr));
-	ring_in(q, q->next + sizeof(hdr), data, cl);
+	uint32_t s32 = (uint32_t)sec, u32 = (uint32_t)(q->nano ? sub : sub / 1000);
+	uint64_t at = q->next & q->mask;
+	if (__builtin_expect(at + 16 + cl <= q->mask + 1, 1)) {
+		/* The header goes from registers straight into the ring. Copied from an array on
+		 * the stack, it was read back as one 16-byte load from narrower stores, which
+		 * cannot be forwarded: the load waited for every older store to reach the cache,
+		 * the ring's writes to lines still on their way from memory included (perf: that
+		 * load and the store after it held most of this function's samples). */
+		uint8_t *d = q->buf + at;
+		memcpy(d, &s32, 4);
+		memcpy(d + 4, &u32, 4);
+		memcpy(d + 8, &cl, 4);
+		memcpy(d + 12, &wirelen, 4);
+		memcpy(d + 16, data, cl);
+	} else {
+		uint32_t h[4] = {s32, u32, cl, wirelen};
+		ring_in(q, q->next, h, sizeof(h));
+		ring_in(q, q->next + sizeof(h), data, cl);
+	}
 	q->next += 16 + (uint64_t)cl;
 }
 
