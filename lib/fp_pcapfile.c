@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -200,4 +201,15 @@ void fp_pcapfile_close(struct fp_pcapfile *r)
 		return;
 	free(r->buf);
 	free(r);
+}
+
+char *fp_pcapfile_stdio(FILE *f)
+{
+	char *buf = malloc(FILE_BUF);
+	if (buf && setvbuf(f, buf, _IOFBF, FILE_BUF) != 0) {
+		free(buf);
+		buf = NULL;
+	}
+	__fsetlocking(f, FSETLOCKING_BYCALLER);
+	return buf;
 }

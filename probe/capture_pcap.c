@@ -13,7 +13,6 @@
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdio.h>
-#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -38,7 +37,7 @@ struct pcap_src {
 	int rd_fd;
 	int has_prog; /* with rd: --filter's program, run on each packet */
 	struct bpf_program prog;
-	char *iobuf; /* a file libpcap reads: its stdio buffer (FILE_BUF), freed after pcap_close */
+	char *iobuf; /* a file libpcap reads: its stdio buffer, freed after pcap_close */
 };
 
 struct pcap_priv {
@@ -249,14 +248,12 @@ static void file_reader_open(struct pcap_src *s, const char *file)
 }
 
 /*
- * A file libpcap reads (pcapng, standard input): through a stdio buffer of FILE_BUF bytes instead
- * of the default 4 KiB, so a read(2) every ~11,000 small packets instead of every ~45. On a guest
- * without PCID each system call empties the TLB, and the table's, the packet store's and the
- * buffer's pages then miss again: measured, the calls cost more than the reading. A pipe still
- * hands over what it has (read(2) returns short); nothing waits for the buffer to fill.
+ * A file libpcap reads (pcapng, standard input): through a 1 MiB buffer and without stdio's lock
+ * (fp_pcapfile_stdio; one worker reads each handle). Measured (RESULTS, fifteenth session): with
+ * glibc's 4 KiB buffer (a read(2) every ~45 small packets) and the lock around each of libpcap's
+ * two freads per packet, the worker spent over twice the CPU on such a file. A pipe still hands
+ * over what it has (read(2) returns short); nothing waits for the buffer to fill.
  */
-#define FILE_BUF (1u << 20)
-
 static pcap_t *file_open(struct pcap_src *s, const char *file, char *errbuf)
 {
 	int in = strcmp(file, "-") == 0;
@@ -265,19 +262,9 @@ static pcap_t *file_open(struct pcap_src *s, const char *file, char *errbuf)
 		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s: %s", file, strerror(errno));
 		return NULL;
 	}
-	/* standard input keeps its buffer to the end (pcap_close leaves stdin open) */
-	char *buf = malloc(FILE_BUF);
-	if (buf && setvbuf(f, buf, _IOFBF, FILE_BUF) != 0) {
-		free(buf); /* the default buffer then: slower, nothing lost */
-		buf = NULL;
-	}
-	if (!in)
+	char *buf = fp_pcapfile_stdio(f);
+	if (!in) /* standard input keeps its buffer to the end (pcap_close leaves stdin open) */
 		s->iobuf = buf;
-	/* Only the worker that dispatches this handle reads it: stdio's lock around each fread
-	 * (two locked instructions, twice a packet) goes. Measured, those locked instructions were
-	 * most of fread's time, and each waits for every store before it: with --pcap-dir, for
-	 * the packet store's writes into lines still on their way from memory. */
-	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (p == NULL && !in)
 		fclose(f); /* libpcap closes it only once it holds it */

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "fp_cid.h"
+#include "fp_pcapfile.h"
 #include "fp_pcapidx.h"
 #include "pcapstore.h"
 
@@ -336,7 +337,7 @@ static int by_scan(struct run *r, unsigned file, const struct pfile *p)
 			fclose(f);
 		return -1;
 	}
-	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	char *iobuf = fp_pcapfile_stdio(f);
 	digest_for(&r->t, r->t.seed, md);
 	memset(r->cache, 0, sizeof(r->cache)); /* verdicts were for another seed */
 	uint64_t off = 24;
@@ -355,6 +356,7 @@ static int by_scan(struct run *r, unsigned file, const struct pfile *p)
 	}
 	memset(r->cache, 0, sizeof(r->cache));
 	fclose(f);
+	free(iobuf);
 	free(buf);
 	return rc;
 }
