@@ -778,6 +778,7 @@ const struct fp_sink_ops fp_collectors_ops = {
     .lost_what = "flow records",
     .lost_how = "dropped from TCP collector backlogs of --collector",
     .remedy = "a collector was down or slower than the flows; raise --export-backlog",
+    .by_family = 1,
     .begin = coll_begin,
     .take = coll_take,
     .tick = coll_tick,

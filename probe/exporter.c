@@ -47,14 +47,45 @@ uint64_t fp_exporter_time(const struct fp_exporter *x)
 	return t ? t + 1000 : fp_wall_ms();
 }
 
-static void add_record(struct fp_exporter *x, const struct fp_record *r, const struct fp_app *app)
+/* One burst of one worker's records to every sink: in the worker's order, or IPv4 first, then
+ * IPv6, to the sinks that group them (sink.h). Offline, the export clock is the newest record's
+ * end, advanced record by record in the order each sink takes them. */
+static void hand_burst(struct fp_exporter *x, const struct fp_record *recs,
+		       const struct fp_app *apps, unsigned n)
 {
-	if (x->offline && r->last_us / 1000 > x->clock_ms)
-		x->clock_ms = r->last_us / 1000;
-	/* every sink gets the record whole, whatever its format can carry */
-	uint64_t now = x->offline ? x->clock_ms : x->now_ms;
-	for (unsigned i = 0; i < x->n_sinks; i++)
-		x->sinks[i].ops->take(x->sinks[i].priv, r, app, now);
+	uint64_t start = x->clock_ms;
+	int grouped = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct fp_record *r = &recs[i];
+		if (x->offline && r->last_us / 1000 > x->clock_ms)
+			x->clock_ms = r->last_us / 1000;
+		uint64_t now = x->offline ? x->clock_ms : x->now_ms;
+		/* every sink gets the record whole, whatever its format can carry */
+		for (unsigned s = 0; s < x->n_sinks; s++) {
+			if (x->sinks[s].ops->by_family)
+				grouped = 1;
+			else
+				x->sinks[s].ops->take(x->sinks[s].priv, r, apps ? &apps[i] : NULL,
+						      now);
+		}
+	}
+	if (!grouped)
+		return;
+	uint64_t clock = start;
+	for (int v6 = 0; v6 <= 1; v6++)
+		for (unsigned i = 0; i < n; i++) {
+			const struct fp_record *r = &recs[i];
+			if ((r->key.ipver == 6) != v6)
+				continue;
+			if (x->offline && r->last_us / 1000 > clock)
+				clock = r->last_us / 1000;
+			uint64_t now = x->offline ? clock : x->now_ms;
+			for (unsigned s = 0; s < x->n_sinks; s++)
+				if (x->sinks[s].ops->by_family)
+					x->sinks[s].ops->take(x->sinks[s].priv, r,
+							      apps ? &apps[i] : NULL, now);
+		}
 }
 
 /* One burst from each worker's ring; the records taken, *all_done cleared while a worker runs or
@@ -72,11 +103,7 @@ static unsigned drain_rings(struct fp_exporter *x, int *all_done)
 		unsigned n = fp_ring_pop_burst_side(&x->workers[w].ring, recs, apps, DRAIN_BURST);
 		for (unsigned i = 0; i < n; i++) /* where its packets are (--pcap-dir) */
 			recs[i].worker = (uint8_t)w;
-		/* IPv4 first, then IPv6: each family switch costs a set header and padding */
-		for (int v6 = 0; v6 <= 1; v6++)
-			for (unsigned i = 0; i < n; i++)
-				if ((recs[i].key.ipver == 6) == v6)
-					add_record(x, &recs[i], ring->side ? &apps[i] : NULL);
+		hand_burst(x, recs, ring->side ? apps : NULL, n);
 		got += n;
 		if (!done || n == DRAIN_BURST)
 			*all_done = 0;

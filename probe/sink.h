@@ -26,6 +26,11 @@ struct fp_sink_ops {
 	const char *lost_what; /* what a loss loses, for the LOSS line ("JSON lines") */
 	const char *lost_how;  /* how, before the target: "not written to --json" */
 	const char *remedy;    /* what to do about it, for the LOSS line */
+	/* 1: take each exporter burst's IPv4 records, then its IPv6 ones (a message pays a set
+	 * header and padding at each family switch). Bursts follow the exporter's timing, so such
+	 * a sink's order may differ from run to run; 0 (files, JSON lines) takes the records in
+	 * the order the worker emitted them: one file read twice gives the same output. */
+	int by_family;
 	/* The start of every exporter loop: read what other threads publish (may be NULL). */
 	void (*begin)(void *priv);
 	/* One record, with what --dpi found (or NULL); `clock_ms` is the export time (packet time
