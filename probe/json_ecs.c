@@ -26,30 +26,12 @@
 #include "fp_cid.h"
 #include "fp_encode.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define ECS_VERSION "8.11.0"
 
-static json_t *ecs_mac(const uint8_t *m)
-{
-	char buf[18];
-	snprintf(buf, sizeof(buf), "%02X-%02X-%02X-%02X-%02X-%02X", m[0], m[1], m[2], m[3], m[4],
-		 m[5]);
-	return json_string(buf);
-}
-
-static json_t *keyword_uint(unsigned long v)
-{
-	char buf[24];
-	snprintf(buf, sizeof(buf), "%lu", v);
-	return json_string(buf);
-}
-
-/* The transport's IANA keyword, lowercase as ECS wants it; NULL for one without a common name. */
 static const char *transport_name(uint8_t proto)
 {
 	switch (proto) {
@@ -76,8 +58,15 @@ static const char *transport_name(uint8_t proto)
 	}
 }
 
-/* DNS QTYPE mnemonic (RFC 1035, 3596, ...), or TYPEnnn (RFC 3597's form) for the rest. */
-static json_t *dns_type(uint16_t t, char *buf, size_t len)
+/* A number as an ECS keyword: a string. */
+static void keyword_uint(struct fp_jline *l, const char *key, unsigned long v)
+{
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%lu", v);
+	fp_jl_str(l, key, buf);
+}
+
+static void dns_type(struct fp_jline *l, const char *key, uint16_t t)
 {
 	static const struct {
 		uint16_t v;
@@ -87,199 +76,264 @@ static json_t *dns_type(uint16_t t, char *buf, size_t len)
 		     {43, "DS"},    {46, "RRSIG"}, {48, "DNSKEY"}, {52, "TLSA"}, {64, "SVCB"},
 		     {65, "HTTPS"}, {255, "ANY"},  {257, "CAA"}};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].v == t)
-			return json_string(names[i].n);
-	snprintf(buf, len, "TYPE%u", t);
-	return json_string(buf);
+		if (names[i].v == t) {
+			fp_jl_str(l, key, names[i].n);
+			return;
+		}
+	char buf[24];
+	snprintf(buf, sizeof(buf), "TYPE%u", t);
+	fp_jl_str(l, key, buf);
 }
 
-/* DNS RCODE mnemonic (RFC 1035, 2136), or its number. */
-static json_t *dns_rcode(uint8_t rc, char *buf, size_t len)
+static void dns_rcode(struct fp_jline *l, const char *key, uint8_t rc)
 {
 	static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
 					    "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
 					    "NXRRSET", "NOTAUTH", "NOTZONE"};
-	if (rc < sizeof(names) / sizeof(names[0]))
-		return json_string(names[rc]);
-	snprintf(buf, len, "%u", rc);
-	return json_string(buf);
-}
-
-/* Set o[a][b]... = v, making the objects on the way. */
-static void put(json_t *o, const char *path, json_t *v)
-{
-	char key[64];
-	const char *dot;
-	while ((dot = strchr(path, '.')) != NULL) {
-		size_t n = (size_t)(dot - path);
-		snprintf(key, sizeof(key), "%.*s", (int)n, path);
-		json_t *next = json_object_get(o, key);
-		if (next == NULL) {
-			next = json_object();
-			json_object_set_new(o, key, next);
-		}
-		o = next;
-		path = dot + 1;
-	}
-	json_object_set_new(o, path, v);
-}
-
-static void put_app(json_t *o, const struct fp_app *a)
-{
-	char buf[24];
-	if (a == NULL || !(a->flags & FP_APP_CLASSIFIED))
+	if (rc < sizeof(names) / sizeof(names[0])) {
+		fp_jl_str(l, key, names[rc]);
 		return;
-	/* nDPI's "TLS.YouTube": the protocol, then the application; "DNS" alone: the protocol */
-	char proto[32];
-	snprintf(proto, sizeof(proto), "%s", a->app_name);
-	char *dot = strchr(proto, '.');
-	if (dot) {
-		*dot = '\0';
-		put(o, "network.application", fp_json_wire(dot + 1, 1));
 	}
-	if (proto[0] && strcmp(proto, "Unknown") != 0)
-		put(o, "network.protocol", fp_json_wire(proto, 1));
-	put(o, "fluxprobe.application_id", json_integer(fp_app_id(a)));
-	if (a->flags & FP_APP_GUESSED)
-		put(o, "fluxprobe.application_guessed", json_true());
-	if ((a->flags & FP_APP_TLS_SNI) && a->name[0])
-		put(o, "tls.client.server_name", fp_json_wire(a->name, 0));
-	if (a->flags & FP_APP_DNS) {
-		put(o, "dns.question.name", fp_json_wire(a->name, 0));
-		put(o, "dns.question.type", dns_type(a->dns_qtype, buf, sizeof(buf)));
-		put(o, "dns.response_code", dns_rcode(a->dns_rcode, buf, sizeof(buf)));
-	}
-	if (a->flags & FP_APP_HTTP) {
-		if (a->name[0])
-			put(o, "url.domain", fp_json_wire(a->name, 0));
-		if (a->http_method[0])
-			put(o, "http.request.method", fp_json_wire(a->http_method, 0));
-		if (a->http_status)
-			put(o, "http.response.status_code", json_integer(a->http_status));
-		if (a->user_agent[0])
-			put(o, "user_agent.original", fp_json_wire(a->user_agent, 0));
-	}
-}
-
-/* --fields: what ECS has (VLANs, the interface) in ECS, the rest under fluxprobe. */
-static void put_fields(const struct fp_jsonout *j, json_t *o, const struct fp_record *r)
-{
-	if (j->fields & FP_FIELD_INGRESS)
-		put(o, "observer.ingress.interface.id", keyword_uint(r->more.ingress));
-	if ((j->fields & FP_FIELD_VLAN) && r->more.vlan_inner)
-		put(o, "network.inner.vlan.id", keyword_uint(r->more.vlan_inner));
-	if ((j->fields & FP_FIELD_FLOW_LABEL) && r->key.ipver == 6)
-		put(o, "fluxprobe.flow_label", json_integer(r->more.flow_label));
-	if (j->fields & FP_FIELD_MPLS) {
-		json_t *labels = json_array();
-		for (int i = 0; i < 3; i++) {
-			const uint8_t *m = r->more.mpls[i];
-			if (m[0] | m[1] | m[2])
-				json_array_append_new(
-				    labels, json_integer((m[0] << 12) | (m[1] << 4) | (m[2] >> 4)));
-		}
-		put(o, "fluxprobe.mpls_labels", labels);
-	}
-	if (j->fields & FP_FIELD_TUNNEL) {
-		put(o, "fluxprobe.gre_key", json_integer(r->more.gre_key));
-		put(o, "fluxprobe.layer2_segment_id", json_integer((json_int_t)r->l2_segment));
-	}
-	static const char *const lat[FP_LAT_N] = {
-	    [FP_LAT_CLIENT] = "fluxprobe.latency.client_network_us",
-	    [FP_LAT_SERVER] = "fluxprobe.latency.server_network_us",
-	    [FP_LAT_APPL] = "fluxprobe.latency.application_us",
-	};
-	if (j->fields & FP_FIELD_LATENCY)
-		for (int k = 0; k < FP_LAT_N; k++)
-			if (r->lat_known & (1u << k))
-				put(o, lat[k], json_integer(r->lat_us[k]));
+	char buf[8];
+	snprintf(buf, sizeof(buf), "%u", rc);
+	fp_jl_str(l, key, buf);
 }
 
 static const char *observer_name(void)
 {
 	static char host[256];
-	if (!host[0] && gethostname(host, sizeof(host) - 1) != 0)
-		snprintf(host, sizeof(host), "unknown");
+	if (!host[0]) {
+		char raw[256] = "";
+		if (gethostname(raw, sizeof(raw) - 1) != 0 || !raw[0])
+			snprintf(raw, sizeof(raw), "unknown");
+		fp_json_wire_text(host, sizeof(host), raw, 0); /* printable, as every name here */
+	}
 	return host;
 }
 
-json_t *fp_json_ecs(const struct fp_jsonout *j, const struct fp_record *r, const struct fp_app *app)
+/* nDPI's "TLS.YouTube": the protocol, then the application; "DNS" alone: the protocol. Into
+ * the open `network` object. */
+static void app_names(struct fp_jline *l, const struct fp_app *a)
+{
+	char proto[32];
+	snprintf(proto, sizeof(proto), "%s", a->app_name);
+	char *dot = strchr(proto, '.');
+	if (dot) {
+		*dot = '\0';
+		fp_jl_wire(l, "application", dot + 1, 1);
+	}
+	if (proto[0] && strcmp(proto, "Unknown") != 0)
+		fp_jl_wire(l, "protocol", proto, 1);
+}
+
+/*
+ * The document is written object by object, each whole: the members of an object are in the
+ * order the record's parts add them (the record, then --fields, then --dpi, then the packet
+ * store's files), and objects that only --fields or --dpi bring follow the others.
+ */
+void fp_json_ecs(struct fp_jsonout *j, struct fp_jline *l, const struct fp_record *r,
+		 const struct fp_app *app)
 {
 	const struct fp_flow_key *k = &r->key;
 	int icmp = k->proto == 1 || k->proto == 58;
 	int ended = r->end_reason != FP_END_ACTIVE;
-	json_t *o = json_object();
-	if (o == NULL)
-		return NULL;
-	json_object_set_new(o, "@timestamp", fp_json_time(r->last_us, 6));
-	put(o, "ecs.version", json_string(ECS_VERSION));
-	put(o, "event.kind", json_string("event"));
-	put(o, "event.category", json_pack("[s]", "network"));
-	put(o, "event.type",
-	    ended ? json_pack("[s,s]", "connection", "end") : json_pack("[s]", "connection"));
-	put(o, "event.action", json_string("network_flow"));
-	put(o, "event.module", json_string("fluxprobe"));
-	put(o, "event.dataset", json_string("fluxprobe.flow"));
-	put(o, "event.start", fp_json_time(r->first_us, 6));
-	put(o, "event.end", fp_json_time(r->last_us, 6));
-	put(o, "event.duration", json_integer((json_int_t)(r->last_us - r->first_us) * 1000));
-	put(o, "event.reason", json_string(fp_end_reason_name((enum fp_end_reason)r->end_reason)));
+	const struct fp_app *a = app && (app->flags & FP_APP_CLASSIFIED) ? app : NULL;
+	unsigned f = j->fields;
 
-	put(o, "source.ip", fp_json_addr(k->ipver, k->src));
-	put(o, "destination.ip", fp_json_addr(k->ipver, k->dst));
-	if (!icmp && (k->proto == 6 || k->proto == 17 || k->proto == 132)) {
-		put(o, "source.port", json_integer(k->sport));
-		put(o, "destination.port", json_integer(k->dport));
+	fp_jl_time(l, "@timestamp", r->last_us, 6, &j->clock);
+	fp_jl_open(l, "ecs", '{');
+	fp_jl_str(l, "version", ECS_VERSION);
+	fp_jl_close(l, '}');
+
+	fp_jl_open(l, "event", '{');
+	fp_jl_str(l, "kind", "event");
+	fp_jl_open(l, "category", '[');
+	fp_jl_text(l, "network", 7);
+	fp_jl_close(l, ']');
+	fp_jl_open(l, "type", '[');
+	fp_jl_text(l, "connection", 10);
+	if (ended) {
+		fp_jl_raw(l, ",", 1);
+		fp_jl_text(l, "end", 3);
 	}
-	put(o, "source.mac", ecs_mac(r->src_mac));
-	put(o, "destination.mac", ecs_mac(r->dst_mac));
-	put(o, "source.bytes", json_integer((json_int_t)r->octets));
-	put(o, "source.packets", json_integer((json_int_t)r->packets));
+	fp_jl_close(l, ']');
+	fp_jl_str(l, "action", "network_flow");
+	fp_jl_str(l, "module", "fluxprobe");
+	fp_jl_str(l, "dataset", "fluxprobe.flow");
+	fp_jl_time(l, "start", r->first_us, 6, &j->clock);
+	fp_jl_time(l, "end", r->last_us, 6, &j->clock);
+	fp_jl_int(l, "duration", (int64_t)(r->last_us - r->first_us) * 1000);
+	fp_jl_str(l, "reason", fp_end_reason_name((enum fp_end_reason)r->end_reason));
+	fp_jl_close(l, '}');
+
+	int ports = !icmp && (k->proto == 6 || k->proto == 17 || k->proto == 132);
+	fp_jl_open(l, "source", '{');
+	fp_jl_addr(l, "ip", k->ipver, k->src);
+	if (ports)
+		fp_jl_int(l, "port", k->sport);
+	fp_jl_hex(l, "mac", r->src_mac, 6, '-', 1);
+	fp_jl_int(l, "bytes", (int64_t)r->octets);
+	fp_jl_int(l, "packets", (int64_t)r->packets);
+	fp_jl_close(l, '}');
+	fp_jl_open(l, "destination", '{');
+	fp_jl_addr(l, "ip", k->ipver, k->dst);
+	if (ports)
+		fp_jl_int(l, "port", k->dport);
+	fp_jl_hex(l, "mac", r->dst_mac, 6, '-', 1);
 	uint64_t bytes = r->octets, packets = r->packets;
 	if (j->biflow) {
-		put(o, "destination.bytes", json_integer((json_int_t)r->rev_octets));
-		put(o, "destination.packets", json_integer((json_int_t)r->rev_packets));
+		fp_jl_int(l, "bytes", (int64_t)r->rev_octets);
+		fp_jl_int(l, "packets", (int64_t)r->rev_packets);
 		bytes += r->rev_octets;
 		packets += r->rev_packets;
 	}
+	fp_jl_close(l, '}');
 
-	put(o, "network.type", json_string(k->ipver == 6 ? "ipv6" : "ipv4"));
-	put(o, "network.iana_number", keyword_uint(k->proto));
+	fp_jl_open(l, "network", '{');
+	fp_jl_str(l, "type", k->ipver == 6 ? "ipv6" : "ipv4");
+	keyword_uint(l, "iana_number", k->proto);
 	const char *t = transport_name(k->proto);
 	if (t)
-		put(o, "network.transport", json_string(t));
-	put(o, "network.bytes", json_integer((json_int_t)bytes));
-	put(o, "network.packets", json_integer((json_int_t)packets));
+		fp_jl_str(l, "transport", t);
+	fp_jl_int(l, "bytes", (int64_t)bytes);
+	fp_jl_int(l, "packets", (int64_t)packets);
 	char cid[FP_CID_LEN];
 	fp_cid_v1(k, j->cid_seed, cid);
-	put(o, "network.community_id", json_string(cid));
-	if (k->vlan & FP_KEY_VLAN_MASK)
-		put(o, "network.vlan.id", keyword_uint(k->vlan & FP_KEY_VLAN_MASK));
+	fp_jl_str(l, "community_id", cid);
+	if (k->vlan & FP_KEY_VLAN_MASK) {
+		fp_jl_open(l, "vlan", '{');
+		keyword_uint(l, "id", k->vlan & FP_KEY_VLAN_MASK);
+		fp_jl_close(l, '}');
+	}
+	if ((f & FP_FIELD_VLAN) && r->more.vlan_inner) {
+		fp_jl_open(l, "inner", '{');
+		fp_jl_open(l, "vlan", '{');
+		keyword_uint(l, "id", r->more.vlan_inner);
+		fp_jl_close(l, '}');
+		fp_jl_close(l, '}');
+	}
+	if (a)
+		app_names(l, a);
+	fp_jl_close(l, '}');
 
-	put(o, "observer.hostname", json_string(observer_name()));
-	put(o, "observer.type", json_string("sensor"));
-	put(o, "observer.vendor", json_string("fluxprobe"));
-	put(o, "observer.product", json_string("fluxprobe"));
-	put(o, "observer.version", json_string(FP_VERSION));
+	fp_jl_open(l, "observer", '{');
+	fp_jl_str(l, "hostname", observer_name());
+	fp_jl_str(l, "type", "sensor");
+	fp_jl_str(l, "vendor", "fluxprobe");
+	fp_jl_str(l, "product", "fluxprobe");
+	fp_jl_str(l, "version", FP_VERSION);
+	if (f & FP_FIELD_INGRESS) {
+		fp_jl_open(l, "ingress", '{');
+		fp_jl_open(l, "interface", '{');
+		keyword_uint(l, "id", r->more.ingress);
+		fp_jl_close(l, '}');
+		fp_jl_close(l, '}');
+	}
+	fp_jl_close(l, '}');
 
+	fp_jl_open(l, "fluxprobe", '{');
 	if (icmp) {
-		put(o, "fluxprobe.icmp_type", json_integer(r->icmp_type_code >> 8));
-		put(o, "fluxprobe.icmp_code", json_integer(r->icmp_type_code & 0xff));
+		fp_jl_int(l, "icmp_type", r->icmp_type_code >> 8);
+		fp_jl_int(l, "icmp_code", r->icmp_type_code & 0xff);
 	}
 	if (k->proto == 6) {
-		put(o, "fluxprobe.tcp_flags", json_integer(r->tcp_flags));
+		fp_jl_int(l, "tcp_flags", r->tcp_flags);
 		if (j->biflow)
-			put(o, "fluxprobe.reverse_tcp_flags", json_integer(r->rev_tcp_flags));
+			fp_jl_int(l, "reverse_tcp_flags", r->rev_tcp_flags);
 	}
-	put(o, "fluxprobe.tos", json_integer(r->tos));
-	put(o, "fluxprobe.ttl_min", json_integer(r->ttl_min));
-	put(o, "fluxprobe.ttl_max", json_integer(r->ttl_max));
-	put(o, "fluxprobe.end_reason", json_integer(r->end_reason));
+	fp_jl_int(l, "tos", r->tos);
+	fp_jl_int(l, "ttl_min", r->ttl_min);
+	fp_jl_int(l, "ttl_max", r->ttl_max);
+	fp_jl_int(l, "end_reason", r->end_reason);
 	if (j->sample_n > 1)
-		put(o, "fluxprobe.sampling_interval", json_integer(j->sample_n));
-	put_fields(j, o, r);
-	put_app(o, app);
+		fp_jl_int(l, "sampling_interval", j->sample_n);
+	if ((f & FP_FIELD_FLOW_LABEL) && k->ipver == 6)
+		fp_jl_int(l, "flow_label", r->more.flow_label);
+	if (f & FP_FIELD_MPLS) {
+		fp_jl_open(l, "mpls_labels", '[');
+		for (int i = 0; i < 3; i++) {
+			const uint8_t *m = r->more.mpls[i];
+			if (!(m[0] | m[1] | m[2]))
+				continue;
+			char num[12];
+			int n = snprintf(num, sizeof(num), "%d",
+					 (m[0] << 12) | (m[1] << 4) | (m[2] >> 4));
+			if (l->more)
+				fp_jl_raw(l, ",", 1);
+			fp_jl_raw(l, num, (size_t)n);
+			l->more = 1;
+		}
+		fp_jl_close(l, ']');
+	}
+	if (f & FP_FIELD_TUNNEL) {
+		fp_jl_int(l, "gre_key", r->more.gre_key);
+		fp_jl_int(l, "layer2_segment_id", (int64_t)r->l2_segment);
+	}
+	static const char *const lat[FP_LAT_N] = {
+	    [FP_LAT_CLIENT] = "client_network_us",
+	    [FP_LAT_SERVER] = "server_network_us",
+	    [FP_LAT_APPL] = "application_us",
+	};
+	if ((f & FP_FIELD_LATENCY) && r->lat_known) {
+		fp_jl_open(l, "latency", '{');
+		for (int i = 0; i < FP_LAT_N; i++)
+			if (r->lat_known & (1u << i))
+				fp_jl_int(l, lat[i], r->lat_us[i]);
+		fp_jl_close(l, '}');
+	}
+	if (a) {
+		fp_jl_int(l, "application_id", fp_app_id(a));
+		if (a->flags & FP_APP_GUESSED) {
+			fp_jl_key(l, "application_guessed");
+			fp_jl_raw(l, "true", 4);
+		}
+	}
 	if (j->pcap_rotate_s)
-		put(o, "fluxprobe.pcap_files", fp_json_pcap_files(j, r));
-	return o;
+		fp_jl_pcap_files(l, "pcap_files", j, r);
+	fp_jl_close(l, '}');
+
+	if (a == NULL)
+		return;
+	if ((a->flags & FP_APP_TLS_SNI) && a->name[0]) {
+		fp_jl_open(l, "tls", '{');
+		fp_jl_open(l, "client", '{');
+		fp_jl_wire(l, "server_name", a->name, 0);
+		fp_jl_close(l, '}');
+		fp_jl_close(l, '}');
+	}
+	if (a->flags & FP_APP_DNS) {
+		fp_jl_open(l, "dns", '{');
+		fp_jl_open(l, "question", '{');
+		fp_jl_wire(l, "name", a->name, 0);
+		dns_type(l, "type", a->dns_qtype);
+		fp_jl_close(l, '}');
+		dns_rcode(l, "response_code", a->dns_rcode);
+		fp_jl_close(l, '}');
+	}
+	if (a->flags & FP_APP_HTTP) {
+		if (a->name[0]) {
+			fp_jl_open(l, "url", '{');
+			fp_jl_wire(l, "domain", a->name, 0);
+			fp_jl_close(l, '}');
+		}
+		if (a->http_method[0] || a->http_status) {
+			fp_jl_open(l, "http", '{');
+			if (a->http_method[0]) {
+				fp_jl_open(l, "request", '{');
+				fp_jl_wire(l, "method", a->http_method, 0);
+				fp_jl_close(l, '}');
+			}
+			if (a->http_status) {
+				fp_jl_open(l, "response", '{');
+				fp_jl_int(l, "status_code", a->http_status);
+				fp_jl_close(l, '}');
+			}
+			fp_jl_close(l, '}');
+		}
+		if (a->user_agent[0]) {
+			fp_jl_open(l, "user_agent", '{');
+			fp_jl_wire(l, "original", a->user_agent, 0);
+			fp_jl_close(l, '}');
+		}
+	}
 }

@@ -10,13 +10,13 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <jansson.h>
 #include <string.h>
 #include <time.h>
 
 int fp_jsonout_open(struct fp_jsonout *j, const char *path)
 {
 	memset(j, 0, sizeof(*j));
+	j->clock.sec = UINT64_MAX;
 	j->path = path;
 	if (strcmp(path, "-") == 0) {
 		j->f = stdout;
@@ -31,61 +31,220 @@ int fp_jsonout_open(struct fp_jsonout *j, const char *path)
 	return 0;
 }
 
-/* ISO 8601 UTC of Unix µs `us`, with `digits` (3 or 6) of fraction: 2026-01-01T00:00:00.001Z */
-json_t *fp_json_time(uint64_t us, int digits)
+/* `n` decimal digits of `v`, zero-padded, at `out`. */
+static char *digits(char *out, unsigned v, int n)
 {
-	char buf[40];
-	time_t s = (time_t)(us / 1000000);
-	struct tm tm;
-	gmtime_r(&s, &tm);
-	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	if (digits == 6)
-		snprintf(buf + n, sizeof(buf) - n, ".%06uZ", (unsigned)(us % 1000000));
-	else
-		snprintf(buf + n, sizeof(buf) - n, ".%03uZ", (unsigned)(us % 1000000 / 1000));
-	return json_string(buf);
+	for (int i = n - 1; i >= 0; i--) {
+		out[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return out + n;
 }
 
-static json_t *mac(const uint8_t *m)
+/* "YYYY-MM-DDThh:mm:ss" of Unix second `s` into `out` (20 bytes with the NUL): the proleptic
+ * Gregorian calendar by arithmetic on days since 0000-03-01 (years of 365.2425 days in 400-year
+ * eras, March first so that February's leap day ends the year), gmtime_r and strftime past year
+ * 9999. Its length. */
+static size_t civil_text(char *out, size_t len, uint64_t s)
 {
-	char buf[18];
-	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
-		 m[5]);
-	return json_string(buf);
+	uint64_t days = s / 86400, sod = s % 86400;
+	uint64_t z = days + 719468; /* 1970-01-01 is day 719468 of that count */
+	uint64_t era = z / 146097, doe = z % 146097;
+	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	uint64_t mp = (5 * doy + 2) / 153;
+	unsigned day = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	unsigned month = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	uint64_t year = yoe + era * 400 + (month <= 2);
+	if (year > 9999) {
+		time_t t = (time_t)s;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		return strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	}
+	char *p = digits(out, (unsigned)year, 4);
+	*p++ = '-';
+	p = digits(p, month, 2);
+	*p++ = '-';
+	p = digits(p, day, 2);
+	*p++ = 'T';
+	p = digits(p, (unsigned)(sod / 3600), 2);
+	*p++ = ':';
+	p = digits(p, (unsigned)(sod / 60 % 60), 2);
+	*p++ = ':';
+	p = digits(p, (unsigned)(sod % 60), 2);
+	*p = '\0';
+	return (size_t)(p - out);
 }
 
-json_t *fp_json_addr(int ipver, const uint8_t *a)
+size_t fp_json_time_text(char *buf, uint64_t us, int digits_n, struct fp_json_clock *c)
+{
+	uint64_t s = us / 1000000;
+	struct fp_json_clock own;
+	if (c == NULL) {
+		c = &own;
+		c->sec = UINT64_MAX;
+	}
+	if (c->sec != s) {
+		c->len = civil_text(c->text, sizeof(c->text), s);
+		c->sec = s;
+	}
+	memcpy(buf, c->text, c->len);
+	char *p = buf + c->len;
+	*p++ = '.';
+	unsigned frac = (unsigned)(us % 1000000);
+	p = digits_n == 6 ? digits(p, frac, 6) : digits(p, frac / 1000, 3);
+	*p++ = 'Z';
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
+/* The writer of a line (jsonout.h). A line that would not fit the buffer (it cannot: see
+ * FP_JSON_LINE_MAX) is counted as not written. */
+void fp_jl_raw(struct fp_jline *l, const char *s, size_t n)
+{
+	if ((size_t)(l->end - l->p) < n) {
+		l->full = 1;
+		return;
+	}
+	memcpy(l->p, s, n);
+	l->p += n;
+}
+
+void fp_jl_key(struct fp_jline *l, const char *key)
+{
+	size_t n = strlen(key);
+	if ((size_t)(l->end - l->p) < n + 4) {
+		l->full = 1;
+		return;
+	}
+	if (l->more)
+		*l->p++ = ',';
+	l->more = 1;
+	*l->p++ = '"';
+	memcpy(l->p, key, n);
+	l->p += n;
+	*l->p++ = '"';
+	*l->p++ = ':';
+}
+
+void fp_jl_open(struct fp_jline *l, const char *key, char bracket)
+{
+	if (key)
+		fp_jl_key(l, key);
+	fp_jl_raw(l, &bracket, 1);
+	l->more = 0;
+}
+
+void fp_jl_close(struct fp_jline *l, char bracket)
+{
+	fp_jl_raw(l, &bracket, 1);
+	l->more = 1;
+}
+
+void fp_jl_int(struct fp_jline *l, const char *key, int64_t v)
+{
+	char buf[24], *e = buf + sizeof(buf), *b = e;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		*--b = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--b = '-';
+	fp_jl_key(l, key);
+	fp_jl_raw(l, b, (size_t)(e - b));
+}
+
+/* `s`, `n` bytes, as a JSON string: only '"' and '\\' can need escaping in what is written
+ * here (printable ASCII). */
+void fp_jl_text(struct fp_jline *l, const char *s, size_t n)
+{
+	if ((size_t)(l->end - l->p) < 2 * n + 2) {
+		l->full = 1;
+		return;
+	}
+	*l->p++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			*l->p++ = '\\';
+		*l->p++ = s[i];
+	}
+	*l->p++ = '"';
+}
+
+void fp_jl_str(struct fp_jline *l, const char *key, const char *s)
+{
+	fp_jl_key(l, key);
+	fp_jl_text(l, s, strlen(s));
+}
+
+void fp_jl_time(struct fp_jline *l, const char *key, uint64_t us, int digits_n,
+		struct fp_json_clock *c)
+{
+	char buf[FP_JSON_TIME_MAX];
+	size_t n = fp_json_time_text(buf, us, digits_n, c);
+	fp_jl_key(l, key);
+	fp_jl_text(l, buf, n);
+}
+
+void fp_jl_addr(struct fp_jline *l, const char *key, int ipver, const uint8_t *a)
 {
 	char buf[INET6_ADDRSTRLEN];
-	inet_ntop(ipver == 6 ? AF_INET6 : AF_INET, a, buf, sizeof(buf));
-	return json_string(buf);
+	if (ipver == 6) {
+		inet_ntop(AF_INET6, a, buf, sizeof(buf)); /* RFC 5952's zero compression */
+	} else {
+		char *p = buf;
+		for (int i = 0; i < 4; i++) {
+			unsigned v = a[i];
+			if (i)
+				*p++ = '.';
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+		}
+		*p = '\0';
+	}
+	fp_jl_str(l, key, buf);
+}
+
+void fp_jl_hex(struct fp_jline *l, const char *key, const uint8_t *b, int n, char sep, int upper)
+{
+	const char *hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char buf[3 * 8], *p = buf;
+	for (int i = 0; i < n && i < 8; i++) {
+		if (i && sep)
+			*p++ = sep;
+		*p++ = hex[b[i] >> 4];
+		*p++ = hex[b[i] & 15];
+	}
+	fp_jl_key(l, key);
+	fp_jl_text(l, buf, (size_t)(p - buf));
 }
 
 /* --fields, as the templates carry them; MPLS label stack sections as IPFIX octetArrays, in
  * hex (label, traffic class, bottom-of-stack bit: 3 octets). */
-static void add_fields(const struct fp_jsonout *j, json_t *o, const struct fp_record *r)
+static void add_fields(const struct fp_jsonout *j, struct fp_jline *l, const struct fp_record *r)
 {
 	static const char *const mpls_names[3] = {
 	    "mplsTopLabelStackSection", "mplsLabelStackSection2", "mplsLabelStackSection3"};
 
 	if (j->fields & FP_FIELD_INGRESS)
-		json_object_set_new(o, "ingressInterface", json_integer(r->more.ingress));
+		fp_jl_int(l, "ingressInterface", r->more.ingress);
 	if (j->fields & FP_FIELD_VLAN) {
-		json_object_set_new(o, "dot1qVlanId", json_integer(r->key.vlan));
-		json_object_set_new(o, "dot1qCustomerVlanId", json_integer(r->more.vlan_inner));
+		fp_jl_int(l, "dot1qVlanId", r->key.vlan);
+		fp_jl_int(l, "dot1qCustomerVlanId", r->more.vlan_inner);
 	}
 	if ((j->fields & FP_FIELD_FLOW_LABEL) && r->key.ipver == 6)
-		json_object_set_new(o, "flowLabelIPv6", json_integer(r->more.flow_label));
+		fp_jl_int(l, "flowLabelIPv6", r->more.flow_label);
 	if (j->fields & FP_FIELD_MPLS)
-		for (int i = 0; i < 3; i++) {
-			char hex[7];
-			const uint8_t *m = r->more.mpls[i];
-			snprintf(hex, sizeof(hex), "%02x%02x%02x", m[0], m[1], m[2]);
-			json_object_set_new(o, mpls_names[i], json_string(hex));
-		}
+		for (int i = 0; i < 3; i++)
+			fp_jl_hex(l, mpls_names[i], r->more.mpls[i], 3, 0, 0);
 	if (j->fields & FP_FIELD_TUNNEL) {
-		json_object_set_new(o, "greKey", json_integer(r->more.gre_key));
-		json_object_set_new(o, "layer2SegmentId", json_integer((json_int_t)r->l2_segment));
+		fp_jl_int(l, "greKey", r->more.gre_key);
+		fp_jl_int(l, "layer2SegmentId", (int64_t)r->l2_segment);
 	}
 	/* no IANA IEs: named as what they are, in µs, present only when measured */
 	static const char *const lat_names[FP_LAT_N] = {
@@ -96,7 +255,7 @@ static void add_fields(const struct fp_jsonout *j, json_t *o, const struct fp_re
 	if (j->fields & FP_FIELD_LATENCY)
 		for (int k = 0; k < FP_LAT_N; k++)
 			if (r->lat_known & (1u << k))
-				json_object_set_new(o, lat_names[k], json_integer(r->lat_us[k]));
+				fp_jl_int(l, lat_names[k], r->lat_us[k]);
 }
 
 /* A write or flush failed: the lines stdio held since the last good flush are lost. Said once
@@ -114,147 +273,161 @@ static void write_failed(struct fp_jsonout *j)
 	}
 }
 
-/* A name from the wire as a JSON string: printable ASCII kept (lowercased with `lower`), any
- * other byte as '?' (what nDPI extracted is not always valid UTF-8, and a line must stay valid
- * JSON). */
-json_t *fp_json_wire(const char *s, int lower)
+size_t fp_json_wire_text(char *buf, size_t len, const char *s, int lower)
 {
-	char buf[128];
 	size_t n = 0;
-	for (; s[n] && n < sizeof(buf) - 1; n++) {
+	for (; s[n] && n < len - 1; n++) {
 		unsigned char c = (unsigned char)s[n];
 		buf[n] = c >= 0x20 && c < 0x7f ? (char)(lower ? tolower(c) : c) : '?';
 	}
 	buf[n] = '\0';
-	return json_string(buf);
+	return n;
+}
+
+void fp_jl_wire(struct fp_jline *l, const char *key, const char *s, int lower)
+{
+	char buf[FP_JSON_WIRE_MAX];
+	size_t n = fp_json_wire_text(buf, sizeof(buf), s, lower);
+	fp_jl_key(l, key);
+	fp_jl_text(l, buf, n);
 }
 
 /* --dpi: the application and the names found, each only when known. */
-static void add_app(json_t *o, const struct fp_app *a)
+static void add_app(struct fp_jline *l, const struct fp_app *a)
 {
 	if (a == NULL || !(a->flags & FP_APP_CLASSIFIED))
 		return;
-	json_object_set_new(o, "applicationName", fp_json_wire(a->app_name, 0));
-	json_object_set_new(o, "applicationId", json_integer(a->app ? a->app : a->master));
-	if (a->flags & FP_APP_GUESSED)
-		json_object_set_new(o, "applicationGuessed", json_true());
+	fp_jl_wire(l, "applicationName", a->app_name, 0);
+	fp_jl_int(l, "applicationId", a->app ? a->app : a->master);
+	if (a->flags & FP_APP_GUESSED) {
+		fp_jl_key(l, "applicationGuessed");
+		fp_jl_raw(l, "true", 4);
+	}
 	if ((a->flags & FP_APP_TLS_SNI) && a->name[0])
-		json_object_set_new(o, "tlsServerName", fp_json_wire(a->name, 0));
+		fp_jl_wire(l, "tlsServerName", a->name, 0);
 	if (a->flags & FP_APP_DNS) {
-		json_object_set_new(o, "dnsQueryName", fp_json_wire(a->name, 0));
-		json_object_set_new(o, "dnsQueryType", json_integer(a->dns_qtype));
-		json_object_set_new(o, "dnsResponseCode", json_integer(a->dns_rcode));
+		fp_jl_wire(l, "dnsQueryName", a->name, 0);
+		fp_jl_int(l, "dnsQueryType", a->dns_qtype);
+		fp_jl_int(l, "dnsResponseCode", a->dns_rcode);
 	}
 	if (a->flags & FP_APP_HTTP) {
 		if (a->name[0])
-			json_object_set_new(o, "httpRequestHost", fp_json_wire(a->name, 0));
+			fp_jl_wire(l, "httpRequestHost", a->name, 0);
 		if (a->http_method[0])
-			json_object_set_new(o, "httpRequestMethod",
-					    fp_json_wire(a->http_method, 0));
+			fp_jl_wire(l, "httpRequestMethod", a->http_method, 0);
 		if (a->http_status)
-			json_object_set_new(o, "httpStatusCode", json_integer(a->http_status));
+			fp_jl_int(l, "httpStatusCode", a->http_status);
 		if (a->user_agent[0])
-			json_object_set_new(o, "httpUserAgent", fp_json_wire(a->user_agent, 0));
+			fp_jl_wire(l, "httpUserAgent", a->user_agent, 0);
 	}
+}
+
+/* --pcap-dir: the names of the files that hold the record's packets: one per slot it lasted
+ * in (an active timeout bounds how many), its worker's. */
+#define PCAP_FILES_MAX 64
+
+void fp_jl_pcap_files(struct fp_jline *l, const char *key, const struct fp_jsonout *j,
+		      const struct fp_record *r)
+{
+	uint64_t len = (uint64_t)j->pcap_rotate_s * 1000, last = r->last_us / 1000;
+	char name[64];
+	unsigned n = 0;
+	fp_jl_open(l, key, '[');
+	for (uint64_t ms = r->first_us / 1000 / len * len; ms <= last && n < PCAP_FILES_MAX;
+	     ms += len, n++) {
+		fp_pstore_name(j->pcap_rotate_s, r->worker, ms, name, sizeof(name));
+		if (n)
+			fp_jl_raw(l, ",", 1);
+		fp_jl_text(l, name, strlen(name));
+	}
+	fp_jl_close(l, ']');
 }
 
 /* The record with IANA IPFIX information element names (--json-schema ipfix). */
-json_t *fp_json_pcap_files(const struct fp_jsonout *j, const struct fp_record *r)
-{
-	uint64_t len = (uint64_t)j->pcap_rotate_s * 1000, last = r->last_us / 1000;
-	json_t *a = json_array();
-	char name[64];
-	/* one name per slot the flow lasted in; an active timeout bounds how many */
-	for (uint64_t ms = r->first_us / 1000 / len * len; ms <= last && json_array_size(a) < 64;
-	     ms += len) {
-		fp_pstore_name(j->pcap_rotate_s, r->worker, ms, name, sizeof(name));
-		json_array_append_new(a, json_string(name));
-	}
-	return a;
-}
-
-static json_t *ipfix_object(const struct fp_jsonout *j, const struct fp_record *r,
-			    const struct fp_app *app)
+static void ipfix_line(struct fp_jsonout *j, struct fp_jline *l, const struct fp_record *r,
+		       const struct fp_app *app)
 {
 	const struct fp_flow_key *k = &r->key;
 	int v6 = k->ipver == 6;
 	int icmp = k->proto == 1 || k->proto == 58;
-	json_t *o = json_object();
-	if (o == NULL)
-		return NULL;
-	json_object_set_new(o, "flowStartMilliseconds", fp_json_time(r->first_us, 3));
-	json_object_set_new(o, "flowEndMilliseconds", fp_json_time(r->last_us, 3));
-	json_object_set_new(o, "flowStartMicroseconds", fp_json_time(r->first_us, 6));
-	json_object_set_new(o, "flowEndMicroseconds", fp_json_time(r->last_us, 6));
-	json_object_set_new(o, "ipVersion", json_integer(k->ipver));
-	json_object_set_new(o, v6 ? "sourceIPv6Address" : "sourceIPv4Address",
-			    fp_json_addr(k->ipver, k->src));
-	json_object_set_new(o, v6 ? "destinationIPv6Address" : "destinationIPv4Address",
-			    fp_json_addr(k->ipver, k->dst));
-	json_object_set_new(o, "protocolIdentifier", json_integer(k->proto));
+	fp_jl_time(l, "flowStartMilliseconds", r->first_us, 3, &j->clock);
+	fp_jl_time(l, "flowEndMilliseconds", r->last_us, 3, &j->clock);
+	fp_jl_time(l, "flowStartMicroseconds", r->first_us, 6, &j->clock);
+	fp_jl_time(l, "flowEndMicroseconds", r->last_us, 6, &j->clock);
+	fp_jl_int(l, "ipVersion", k->ipver);
+	fp_jl_addr(l, v6 ? "sourceIPv6Address" : "sourceIPv4Address", k->ipver, k->src);
+	fp_jl_addr(l, v6 ? "destinationIPv6Address" : "destinationIPv4Address", k->ipver, k->dst);
+	fp_jl_int(l, "protocolIdentifier", k->proto);
 	if (icmp) {
-		json_object_set_new(o, v6 ? "icmpTypeCodeIPv6" : "icmpTypeCodeIPv4",
-				    json_integer(r->icmp_type_code));
+		fp_jl_int(l, v6 ? "icmpTypeCodeIPv6" : "icmpTypeCodeIPv4", r->icmp_type_code);
 	} else {
-		json_object_set_new(o, "sourceTransportPort", json_integer(k->sport));
-		json_object_set_new(o, "destinationTransportPort", json_integer(k->dport));
+		fp_jl_int(l, "sourceTransportPort", k->sport);
+		fp_jl_int(l, "destinationTransportPort", k->dport);
 	}
 	if (k->proto == 6)
-		json_object_set_new(o, "tcpControlBits", json_integer(r->tcp_flags));
-	json_object_set_new(o, "ipClassOfService", json_integer(r->tos));
+		fp_jl_int(l, "tcpControlBits", r->tcp_flags);
+	fp_jl_int(l, "ipClassOfService", r->tos);
 	if (k->vlan)
-		json_object_set_new(o, "vlanId", json_integer(k->vlan));
-	json_object_set_new(o, "minimumTTL", json_integer(r->ttl_min));
-	json_object_set_new(o, "maximumTTL", json_integer(r->ttl_max));
-	json_object_set_new(o, "sourceMacAddress", mac(r->src_mac));
-	json_object_set_new(o, "destinationMacAddress", mac(r->dst_mac));
-	json_object_set_new(o, "packetDeltaCount", json_integer((json_int_t)r->packets));
-	json_object_set_new(o, "octetDeltaCount", json_integer((json_int_t)r->octets));
+		fp_jl_int(l, "vlanId", k->vlan);
+	fp_jl_int(l, "minimumTTL", r->ttl_min);
+	fp_jl_int(l, "maximumTTL", r->ttl_max);
+	fp_jl_hex(l, "sourceMacAddress", r->src_mac, 6, ':', 0);
+	fp_jl_hex(l, "destinationMacAddress", r->dst_mac, 6, ':', 0);
+	fp_jl_int(l, "packetDeltaCount", (int64_t)r->packets);
+	fp_jl_int(l, "octetDeltaCount", (int64_t)r->octets);
 	if (j->biflow) {
-		json_object_set_new(o, "reversePacketDeltaCount",
-				    json_integer((json_int_t)r->rev_packets));
-		json_object_set_new(o, "reverseOctetDeltaCount",
-				    json_integer((json_int_t)r->rev_octets));
+		fp_jl_int(l, "reversePacketDeltaCount", (int64_t)r->rev_packets);
+		fp_jl_int(l, "reverseOctetDeltaCount", (int64_t)r->rev_octets);
 		if (k->proto == 6)
-			json_object_set_new(o, "reverseTcpControlBits",
-					    json_integer(r->rev_tcp_flags));
+			fp_jl_int(l, "reverseTcpControlBits", r->rev_tcp_flags);
 	}
-	add_fields(j, o, r);
-	add_app(o, app);
+	add_fields(j, l, r);
+	add_app(l, app);
 	if (j->pcap_rotate_s)
-		json_object_set_new(o, "pcapFiles", fp_json_pcap_files(j, r));
+		fp_jl_pcap_files(l, "pcapFiles", j, r);
 	/* IE 34: the counters are of 1 packet in N; a consumer scales them, as collectors do. */
 	if (j->sample_n > 1)
-		json_object_set_new(o, "samplingInterval", json_integer(j->sample_n));
+		fp_jl_int(l, "samplingInterval", j->sample_n);
 	char cid[FP_CID_LEN];
 	fp_cid_v1(&r->key, j->cid_seed, cid);
-	json_object_set_new(o, "communityId", json_string(cid));
-	json_object_set_new(o, "flowEndReason", json_integer(r->end_reason));
-	json_object_set_new(o, "flowEndReasonName",
-			    json_string(fp_end_reason_name((enum fp_end_reason)r->end_reason)));
-	return o;
+	fp_jl_str(l, "communityId", cid);
+	fp_jl_int(l, "flowEndReason", r->end_reason);
+	fp_jl_str(l, "flowEndReasonName", fp_end_reason_name((enum fp_end_reason)r->end_reason));
+}
+
+/* The record's line, newline included, into `buf`: its length, or 0 when it did not fit. */
+static size_t format_line(struct fp_jsonout *j, char *buf, size_t len, const struct fp_record *r,
+			  const struct fp_app *app)
+{
+	struct fp_jline l = {.p = buf, .end = buf + len - 1};
+	fp_jl_open(&l, NULL, '{');
+	if (j->ecs)
+		fp_json_ecs(j, &l, r, app);
+	else
+		ipfix_line(j, &l, r, app);
+	fp_jl_close(&l, '}');
+	if (l.full)
+		return 0;
+	*l.p++ = '\n';
+	return (size_t)(l.p - buf);
 }
 
 void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r, const struct fp_app *app)
 {
+	static char line[FP_JSON_LINE_MAX]; /* the exporter thread's */
+
 	if (j->f == NULL) { /* a reopen failed: counted, as any line not written */
 		j->errors++;
 		return;
 	}
-	json_t *o = j->ecs ? fp_json_ecs(j, r, app) : ipfix_object(j, r, app);
-	if (o == NULL) {
+	size_t n = format_line(j, line, sizeof(line), r, app);
+	if (n == 0) {
 		j->errors++;
 		return;
 	}
-	/* One object, one line: compact, no newline inside (jansson escapes strings). */
-	if (json_dumpf(o, j->f, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 ||
-	    fputc('\n', j->f) == EOF) {
-		j->pending++; /* this line, and whatever stdio held with it */
+	j->pending++; /* this line; on failure, with whatever stdio held with it */
+	if (fwrite(line, 1, n, j->f) != n)
 		write_failed(j);
-	} else {
-		j->pending++;
-	}
-	json_decref(o);
 }
 
 void fp_jsonout_flush(struct fp_jsonout *j)

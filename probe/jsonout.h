@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * --json FILE|-: one JSON object per flow record (JSON lines), built with jansson. Field names
+ * --json FILE|-: one JSON object per flow record (JSON lines). Field names
  * are the IANA IPFIX information element names of the record's fields (--json-schema ipfix,
  * the default), or the Elastic Common Schema's (ecs: json_ecs.c); timestamps ISO 8601 UTC.
  * Written by the exporter thread beside (not instead of) the collectors.
@@ -14,8 +14,16 @@
 #include "fp_record.h"
 #include "sink.h"
 
+/* The date and time of day of one second, formatted once for every record of that second. */
+struct fp_json_clock {
+	uint64_t sec; /* UINT64_MAX: none yet */
+	size_t len;
+	char text[32];
+};
+
 struct fp_jsonout {
 	FILE *f;
+	struct fp_json_clock clock;
 	int is_stdout;
 	int biflow;		/* add the reverse counters */
 	unsigned fields;	/* --fields groups (enum fp_field_group) */
@@ -44,20 +52,52 @@ void fp_jsonout_close(struct fp_jsonout *j);
 
 extern const struct fp_sink_ops fp_jsonout_ops; /* priv: the struct fp_jsonout */
 
-struct json_t;
+/* A line's room: an ipfix line is at most ~1 KiB of fixed fields, 4 wire names (< 2 × 128
+ * bytes each, escaped) and 64 pcap file names; an ECS document somewhat more. */
+#define FP_JSON_LINE_MAX 16384
+#define FP_JSON_TIME_MAX 40  /* 2026-01-01T00:00:00.000001Z, and a year past 9999 */
+#define FP_JSON_WIRE_MAX 128 /* a name from the wire is cut here */
 
-/* Shared by the schemas: ISO 8601 UTC of µs with 3 or 6 digits of fraction; an address as
- * text; a name from the wire, printable ASCII only ('?' for the rest), lowercased with `lower`. */
-struct json_t *fp_json_time(uint64_t us, int digits);
-struct json_t *fp_json_addr(int ipver, const uint8_t *a);
-struct json_t *fp_json_wire(const char *s, int lower);
+/* ISO 8601 UTC of µs with 3 or 6 digits of fraction (`c`: the last second's text, or NULL),
+ * NUL-terminated, its length returned; a name from the wire, printable ASCII only ('?' for the
+ * rest), lowercased with `lower`, cut to fit `len` with its NUL. */
+size_t fp_json_time_text(char *buf, uint64_t us, int digits, struct fp_json_clock *c);
+size_t fp_json_wire_text(char *buf, size_t len, const char *s, int lower);
 
+/*
+ * A line written in place, for both schemas: keys in a fixed order, objects and arrays opened
+ * and closed around them. The keys are ours (nothing to escape); the values are numbers, text
+ * we format (times, addresses, hex, the Community ID's base64, names) or names from the wire,
+ * made printable ASCII; '"' and '\\' are escaped, nothing else can need it. `full` is set
+ * when the buffer ran out (the line is then not written, and counted).
+ */
+struct fp_jline {
+	char *p, *end;
+	int full;
+	int more; /* a member came before in the innermost object or array: a comma first */
+};
+
+void fp_jl_raw(struct fp_jline *l, const char *s, size_t n);
+void fp_jl_key(struct fp_jline *l, const char *key);
+/* `key` (NULL inside an array, or for the line's own object) and '{' or '['; then '}' or ']' */
+void fp_jl_open(struct fp_jline *l, const char *key, char bracket);
+void fp_jl_close(struct fp_jline *l, char bracket);
+void fp_jl_int(struct fp_jline *l, const char *key, int64_t v);
+void fp_jl_text(struct fp_jline *l, const char *s, size_t n); /* a string, no key */
+void fp_jl_str(struct fp_jline *l, const char *key, const char *s);
+void fp_jl_time(struct fp_jline *l, const char *key, uint64_t us, int digits,
+		struct fp_json_clock *c);
+void fp_jl_addr(struct fp_jline *l, const char *key, int ipver, const uint8_t *a);
+/* `n` bytes in hex, `sep` between them (0: none) */
+void fp_jl_hex(struct fp_jline *l, const char *key, const uint8_t *b, int n, char sep, int upper);
+void fp_jl_wire(struct fp_jline *l, const char *key, const char *s, int lower);
 /* --pcap-dir: the names of the files that hold the record's packets (one per slot it lasted
- * in, its worker's). */
-struct json_t *fp_json_pcap_files(const struct fp_jsonout *j, const struct fp_record *r);
+ * in, its worker's), an array. */
+void fp_jl_pcap_files(struct fp_jline *l, const char *key, const struct fp_jsonout *j,
+		      const struct fp_record *r);
 
-/* The record as an ECS document (json_ecs.c); NULL when out of memory. */
-struct json_t *fp_json_ecs(const struct fp_jsonout *j, const struct fp_record *r,
-			   const struct fp_app *app);
+/* The record's members as an ECS document (json_ecs.c), into the line's open object. */
+void fp_json_ecs(struct fp_jsonout *j, struct fp_jline *l, const struct fp_record *r,
+		 const struct fp_app *app);
 
 #endif
