@@ -133,7 +133,7 @@ int fp_pstore_parse_name(const char *name, uint64_t *stamp, unsigned *w, unsigne
 
 /* ------------------------------------------------------------------ worker side */
 
-static void ring_in(struct fp_pstore_q *q, uint64_t at, const void *src, uint32_t n)
+static void ring_in(const struct fp_pstore_q *q, uint64_t at, const void *src, uint32_t n)
 {
 	uint64_t i = at & q->mask, first = q->mask + 1 - i;
 	if (n <= first) {
@@ -144,26 +144,29 @@ static void ring_in(struct fp_pstore_q *q, uint64_t at, const void *src, uint32_
 	memcpy(q->buf, (const uint8_t *)src + first, n - first);
 }
 
-/* --pcap-filter: 0 when the packet is not to be kept (counted). Whoever puts the packet. */
-static int matches(struct fp_pstore_q *q, const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+/* --pcap-filter: 0 when the packet is not to be kept (counted in `filtered`, a counter of
+ * whoever puts the packet: the worker, or the writer by record). */
+static int matches(const struct fp_pstore_q *q, uint64_t *filtered, const uint8_t *data,
+		   uint32_t caplen, uint32_t wirelen)
 {
 	if (q->filter) {
 		struct pcap_pkthdr ph = {.caplen = caplen, .len = wirelen};
 		if (!pcap_offline_filter(q->filter, &ph, data)) {
-			fp_counter_add(&q->filtered, 1);
+			fp_counter_add(filtered, 1);
 			return 0;
 		}
 	}
 	return 1;
 }
 
-/* The record (`cl` bytes kept) at `next`, where there is room for it. */
-static void ring_append(struct fp_pstore_q *q, const uint8_t *data, uint32_t cl, uint32_t wirelen,
-			uint64_t ts_ns)
+/* The record (`cl` bytes kept) at `*next` (the worker's `next`, or the writer's `rec_next` by
+ * record), where there is room for it. */
+static void ring_append(const struct fp_pstore_q *q, uint64_t *next, const uint8_t *data,
+			uint32_t cl, uint32_t wirelen, uint64_t ts_ns)
 {
 	uint64_t sec = ts_ns / 1000000000u, sub = ts_ns % 1000000000u;
 	uint32_t s32 = (uint32_t)sec, u32 = (uint32_t)(q->nano ? sub : sub / 1000);
-	uint64_t at = q->next & q->mask;
+	uint64_t at = *next & q->mask;
 	if (__builtin_expect(at + 16 + cl <= q->mask + 1, 1)) {
 		/* The header goes from registers straight into the ring. Copied from an array on
 		 * the stack, it was read back as one 16-byte load from narrower stores, which
@@ -178,16 +181,16 @@ static void ring_append(struct fp_pstore_q *q, const uint8_t *data, uint32_t cl,
 		memcpy(d + 16, data, cl);
 	} else {
 		uint32_t h[4] = {s32, u32, cl, wirelen};
-		ring_in(q, q->next, h, sizeof(h));
-		ring_in(q, q->next + sizeof(h), data, cl);
+		ring_in(q, *next, h, sizeof(h));
+		ring_in(q, *next + sizeof(h), data, cl);
 	}
-	q->next += 16 + (uint64_t)cl;
+	*next += 16 + (uint64_t)cl;
 }
 
 void fp_pstore_put(struct fp_pstore_q *q, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
 		   uint64_t ts_ns)
 {
-	if (!matches(q, data, caplen, wirelen))
+	if (!matches(q, &q->filtered, data, caplen, wirelen))
 		return;
 	uint32_t cl = caplen < q->snaplen ? caplen : q->snaplen;
 	uint64_t need = 16 + (uint64_t)cl, size = q->mask + 1;
@@ -206,7 +209,7 @@ void fp_pstore_put(struct fp_pstore_q *q, const uint8_t *data, uint32_t caplen, 
 			q->tail_seen = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
 		}
 	}
-	ring_append(q, data, cl, wirelen, ts_ns);
+	ring_append(q, &q->next, data, cl, wirelen, ts_ns);
 	/* the lines a few packets ahead, for writing: their misses overlap this burst's work
 	 * instead of stalling the next copies (measured: the stores into cold ring lines were
 	 * most of the store's cost per packet) */
@@ -258,7 +261,8 @@ void fp_pstore_stats_read(const struct fp_pstore_q *q, struct fp_pstore_stats *o
 	fp_counters_copy(out, &q->st, sizeof(*out));
 	out->not_stored[FP_PSTORE_LOSS_BUFFER] =
 	    __atomic_load_n(&q->not_stored_buffer, __ATOMIC_RELAXED);
-	out->filtered = __atomic_load_n(&q->filtered, __ATOMIC_RELAXED);
+	out->filtered = __atomic_load_n(&q->filtered, __ATOMIC_RELAXED) +
+			__atomic_load_n(&q->rec_filtered, __ATOMIC_RELAXED);
 	out->waits = __atomic_load_n(&q->waits, __ATOMIC_RELAXED);
 }
 
@@ -550,8 +554,8 @@ static uint64_t take_records(struct fp_pstore_q *q)
 {
 	uint64_t head = __atomic_load_n(&q->head_rec, __ATOMIC_ACQUIRE), rec = q->tail_rec;
 	uint64_t size = q->mask + 1;
-	while (rec < head && q->next - q->tail < DRAIN_MAX &&
-	       size - (q->next - q->tail) >= 16 + (uint64_t)SNAP_WHOLE) {
+	while (rec < head && q->rec_next - q->tail < DRAIN_MAX &&
+	       size - (q->rec_next - q->tail) >= 16 + (uint64_t)SNAP_WHOLE) {
 		uint64_t word =
 		    __atomic_load_n(&q->bits[(rec >> 6) & q->bits_mask], __ATOMIC_RELAXED);
 		struct fp_pcapfile_rec r;
@@ -567,15 +571,15 @@ static uint64_t take_records(struct fp_pstore_q *q)
 		if (word >> (rec & 63) & 1) {
 			if (rc != 1)
 				fp_counter_add(&q->st.not_stored[FP_PSTORE_LOSS_DISK], 1);
-			else if (matches(q, r.data, r.caplen, r.len))
-				ring_append(q, r.data,
+			else if (matches(q, &q->rec_filtered, r.data, r.caplen, r.len))
+				ring_append(q, &q->rec_next, r.data,
 					    r.caplen < q->snaplen ? r.caplen : q->snaplen, r.len,
 					    r.ts_ns);
 		}
 		rec++;
 	}
 	uint64_t n = rec - q->tail_rec;
-	__atomic_store_n(&q->head, q->next, __ATOMIC_RELAXED); /* the writer's own: drain() */
+	__atomic_store_n(&q->head, q->rec_next, __ATOMIC_RELAXED); /* the writer's own: drain() */
 	__atomic_store_n(&q->tail_rec, rec, __ATOMIC_RELEASE);
 	return n;
 }

@@ -8,8 +8,10 @@
 #ifndef FP_PCAPSTORE_H
 #define FP_PCAPSTORE_H
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdalign.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fp_pcapidx.h"
@@ -47,34 +49,42 @@ struct fp_pcapfile;
  * packet instead of the packet's bytes streamed through memory to another core.
  */
 struct fp_pstore_q {
-	/* producer: the worker */
-	alignas(64) uint64_t next; /* where the next record goes; published as `head` */
-	uint64_t tail_seen;	   /* the writer's tail as last read */
-	uint8_t *buf;
+	/* Set up once, then only read, by the worker and the writer alike: a line of its own. On
+	 * the producer's line, the writer's reads of these (every pass, every record) took that
+	 * line from the worker's cache between its packets, and the worker's next access waited
+	 * for it to come back (bench/RESULTS.md, seventeenth session). */
+	alignas(64) uint8_t *buf;
 	uint64_t mask;
 	uint32_t snaplen;
 	int nano;    /* records carry nanoseconds (the capture's precision) */
 	int offline; /* a file can wait: wait for room instead of dropping */
 	int by_record;
 	struct bpf_program *filter;
+	uint64_t *bits;	    /* by record: bit r % 64 of word r / 64: record r is kept */
+	uint64_t bits_mask; /* words in the ring - 1 */
+	struct fp_pstore *store;
+	/* producer: the worker's own (the counters are read once a second for the statistics) */
+	alignas(64) uint64_t next; /* where the next record goes; published as `head` */
+	uint64_t tail_seen;	   /* the writer's tail as last read */
 	uint64_t not_stored_buffer, filtered, waits; /* the worker's counters */
-	uint64_t *bits;		    /* by record: bit r % 64 of word r / 64: record r is kept */
-	uint64_t bits_mask;	    /* words in the ring - 1 */
-	uint64_t bit_idx, bit_word; /* the word being built: its number, its bits */
-	uint64_t rec_tail_seen;	    /* the writer's tail_rec as last read */
-	/* shared: written once per burst by the worker */
+	uint64_t bit_idx, bit_word; /* by record: the word being built: its number, its bits */
+	uint64_t rec_tail_seen;	    /* by record: the writer's tail_rec as last read */
+	/* shared: written once per burst by the producer */
 	alignas(64) uint64_t head;
 	uint64_t head_rec; /* by record: records 0 .. head_rec - 1 are marked */
 	/* consumer: the writer */
 	alignas(64) uint64_t tail;
-	uint64_t tail_rec;	/* by record: the records the writer has taken */
+	uint64_t tail_rec; /* by record: the records the writer has taken */
+	uint64_t rec_next; /* by record: the writer fills the ring: where its next record goes */
+	uint64_t rec_filtered;	/* by record: the writer applies --pcap-filter */
 	struct fp_pcapfile *rd; /* by record: the writer's reader of the file */
 	int rd_fd, rd_failed;
 	struct fp_pstore_stats st; /* the writer's counters */
-	struct fp_pstore *store;
 	unsigned worker;
 	uint32_t linktype;
 };
+static_assert(offsetof(struct fp_pstore_q, next) == 64,
+	      "what the writer reads stays off the worker's line");
 
 struct fp_pstore_config {
 	const char *dir;
