@@ -184,10 +184,35 @@ void fp_pcapidx_builder_truncate(struct fp_pcapidx_builder *b, uint64_t npkts)
 		b->npkts = npkts; /* groups left without packets are not written */
 }
 
-static int by_key(const void *a, const void *b)
+/*
+ * The flows sorted by key: a least-significant-digit radix sort, four passes of 16 bits between
+ * `v` and `tmp` (n entries each), the result back in `v`. An index is written when its file is
+ * completed, by the writer, which drains no queue meanwhile: with qsort() (a call through a
+ * pointer per comparison, ~20 per flow) an index of a million flows took 0.50 s to write, now
+ * 0.35 s (bench/RESULTS.md, seventeenth session). Stable: flows whose keys collide keep the
+ * order of their groups.
+ */
+static void sort_by_key(struct fp_pcapidx_flow *v, struct fp_pcapidx_flow *tmp, uint64_t n,
+			uint32_t *count)
 {
-	const struct fp_pcapidx_flow *x = a, *y = b;
-	return x->key < y->key ? -1 : x->key > y->key;
+	struct fp_pcapidx_flow *from = v, *to = tmp;
+	for (unsigned shift = 0; shift < 64; shift += 16) {
+		memset(count, 0, (1u << 16) * sizeof(*count));
+		for (uint64_t i = 0; i < n; i++)
+			count[(from[i].key >> shift) & 0xffff]++;
+		uint32_t at = 0;
+		for (uint32_t d = 0; d < (1u << 16); d++) {
+			uint32_t c = count[d];
+			count[d] = at;
+			at += c;
+		}
+		for (uint64_t i = 0; i < n; i++)
+			to[count[(from[i].key >> shift) & 0xffff]++] = from[i];
+		struct fp_pcapidx_flow *t = from;
+		from = to;
+		to = t;
+	}
+	/* an even number of passes: the sorted flows are in `v` again */
 }
 
 static int write_all(int fd, const void *p, size_t n)
@@ -234,7 +259,16 @@ static int layout(const struct fp_pcapidx_builder *b, uint16_t seed, struct fp_p
 	for (uint64_t i = 0; i < b->npkts; i++)
 		(*pos)[start[b->pkt_group[i]]++] = b->pkt_off[i];
 	free(start);
-	qsort(*fl, n, sizeof(**fl), by_key);
+	struct fp_pcapidx_flow *tmp = malloc(((size_t)n + 1) * sizeof(*tmp));
+	uint32_t *count = malloc((1u << 16) * sizeof(*count));
+	if (tmp == NULL || count == NULL) {
+		free(tmp);
+		free(count);
+		return -ENOMEM; /* the caller frees the rest */
+	}
+	sort_by_key(*fl, tmp, n, count);
+	free(tmp);
+	free(count);
 	*nflows = n;
 	return 0;
 }
