@@ -6,12 +6,40 @@
 #include <string.h>
 
 /* OpenSSL 3 looks the algorithm up (under a lock) on every EVP_sha1() digest; one lookup for
- * the process instead (a flow file of a million flows hashes a million keys). */
+ * the process instead (a flow file of a million flows hashes a million keys). EVP_Digest() also
+ * allocates, sets up and frees a context per call: each thread keeps one context instead (111 →
+ * 80 ns a digest here; a packet store's index of a million flows takes a million). */
 static EVP_MD *sha1;
+static pthread_key_t ctx_key;
+static int ctx_key_ok;
 static pthread_once_t sha1_once = PTHREAD_ONCE_INIT;
+
+static void ctx_free(void *ctx)
+{
+	EVP_MD_CTX_free(ctx);
+}
+
 static void sha1_fetch(void)
 {
 	sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+	ctx_key_ok = pthread_key_create(&ctx_key, ctx_free) == 0;
+}
+
+/* SHA-1 of `n` bytes into `out` (20 bytes and more room: EVP_MAX_MD_SIZE). */
+static void sha1_digest(const uint8_t *in, size_t n, uint8_t *out)
+{
+	unsigned mdlen = 0;
+	pthread_once(&sha1_once, sha1_fetch);
+	EVP_MD_CTX *ctx = ctx_key_ok ? pthread_getspecific(ctx_key) : NULL;
+	if (ctx == NULL && ctx_key_ok && sha1 && (ctx = EVP_MD_CTX_new()) != NULL &&
+	    pthread_setspecific(ctx_key, ctx) != 0) {
+		EVP_MD_CTX_free(ctx);
+		ctx = NULL;
+	}
+	if (ctx && EVP_DigestInit_ex2(ctx, sha1, NULL) && EVP_DigestUpdate(ctx, in, n) &&
+	    EVP_DigestFinal_ex(ctx, out, &mdlen))
+		return;
+	EVP_Digest(in, n, out, &mdlen, sha1 ? sha1 : EVP_sha1(), NULL);
 }
 
 /* ICMP message types that answer one another (and so make a two-way conversation), as the
@@ -82,9 +110,7 @@ void fp_cid_v1_digest(const struct fp_flow_key *k, uint16_t seed, uint8_t md[FP_
 		p += 4;
 	}
 	uint8_t full[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
-	pthread_once(&sha1_once, sha1_fetch);
-	EVP_Digest(buf, (size_t)(p - buf), full, &mdlen, sha1 ? sha1 : EVP_sha1(), NULL);
+	sha1_digest(buf, (size_t)(p - buf), full);
 	memcpy(md, full, FP_CID_DIGEST);
 }
 
