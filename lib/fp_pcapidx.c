@@ -198,10 +198,10 @@ void fp_pcapidx_builder_truncate(struct fp_pcapidx_builder *b, uint64_t npkts)
 /*
  * The flows sorted by key: a least-significant-digit radix sort, four passes of 16 bits between
  * `v` and `tmp` (n entries each), the result back in `v`. An index is written when its file is
- * completed, by the writer, which drains no queue meanwhile: with qsort() (a call through a
- * pointer per comparison, ~20 per flow) an index of a million flows took 0.50 s to write, now
- * 0.35 s (bench/RESULTS.md, seventeenth session). Stable: flows whose keys collide keep the
- * order of their groups.
+ * completed, by the writer, which drains no queue meanwhile. Instead of qsort() (a call through
+ * a pointer per comparison, ~20 per flow), it took the time to write an index of a million
+ * flows from 0.50 to 0.35 s (bench/RESULTS.md, seventeenth session). Stable: flows whose keys
+ * collide keep the order of their groups.
  */
 static void sort_by_key(struct fp_pcapidx_flow *v, struct fp_pcapidx_flow *tmp, uint64_t n,
 			uint32_t *count)
