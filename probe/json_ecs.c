@@ -148,14 +148,12 @@ void fp_json_ecs(struct fp_jsonout *j, struct fp_jline *l, const struct fp_recor
 	fp_jl_open(l, "event", '{');
 	fp_jl_str(l, "kind", "event");
 	fp_jl_open(l, "category", '[');
-	fp_jl_text(l, "network", 7);
+	fp_jl_str(l, NULL, "network");
 	fp_jl_close(l, ']');
 	fp_jl_open(l, "type", '[');
-	fp_jl_text(l, "connection", 10);
-	if (ended) {
-		fp_jl_raw(l, ",", 1);
-		fp_jl_text(l, "end", 3);
-	}
+	fp_jl_str(l, NULL, "connection");
+	if (ended)
+		fp_jl_str(l, NULL, "end");
 	fp_jl_close(l, ']');
 	fp_jl_str(l, "action", "network_flow");
 	fp_jl_str(l, "module", "fluxprobe");
@@ -253,15 +251,8 @@ void fp_json_ecs(struct fp_jsonout *j, struct fp_jline *l, const struct fp_recor
 		fp_jl_open(l, "mpls_labels", '[');
 		for (int i = 0; i < 3; i++) {
 			const uint8_t *m = r->more.mpls[i];
-			if (!(m[0] | m[1] | m[2]))
-				continue;
-			char num[12];
-			int n = snprintf(num, sizeof(num), "%d",
-					 (m[0] << 12) | (m[1] << 4) | (m[2] >> 4));
-			if (l->more)
-				fp_jl_raw(l, ",", 1);
-			fp_jl_raw(l, num, (size_t)n);
-			l->more = 1;
+			if (m[0] | m[1] | m[2])
+				fp_jl_int(l, NULL, (m[0] << 12) | (m[1] << 4) | (m[2] >> 4));
 		}
 		fp_jl_close(l, ']');
 	}
@@ -283,10 +274,8 @@ void fp_json_ecs(struct fp_jsonout *j, struct fp_jline *l, const struct fp_recor
 	}
 	if (a) {
 		fp_jl_int(l, "application_id", fp_app_id(a));
-		if (a->flags & FP_APP_GUESSED) {
-			fp_jl_key(l, "application_guessed");
-			fp_jl_raw(l, "true", 4);
-		}
+		if (a->flags & FP_APP_GUESSED)
+			fp_jl_true(l, "application_guessed");
 	}
 	if (j->pcap_rotate_s)
 		fp_jl_pcap_files(l, "pcap_files", j, r);

@@ -77,14 +77,11 @@ static size_t civil_text(char *out, size_t len, uint64_t s)
 	return (size_t)(p - out);
 }
 
-size_t fp_json_time_text(char *buf, uint64_t us, int digits_n, struct fp_json_clock *c)
+/* ISO 8601 UTC of µs with 3 or 6 digits of fraction, NUL-terminated: its length. `c` holds
+ * the last second's text. */
+static size_t time_text(char *buf, uint64_t us, int digits_n, struct fp_json_clock *c)
 {
 	uint64_t s = us / 1000000;
-	struct fp_json_clock own;
-	if (c == NULL) {
-		c = &own;
-		c->sec = UINT64_MAX;
-	}
 	if (c->sec != s) {
 		c->len = civil_text(c->text, sizeof(c->text), s);
 		c->sec = s;
@@ -101,7 +98,7 @@ size_t fp_json_time_text(char *buf, uint64_t us, int digits_n, struct fp_json_cl
 
 /* The writer of a line (jsonout.h). A line that would not fit the buffer (it cannot: see
  * FP_JSON_LINE_MAX) is counted as not written. */
-void fp_jl_raw(struct fp_jline *l, const char *s, size_t n)
+static void jl_raw(struct fp_jline *l, const char *s, size_t n)
 {
 	if ((size_t)(l->end - l->p) < n) {
 		l->full = 1;
@@ -113,7 +110,7 @@ void fp_jl_raw(struct fp_jline *l, const char *s, size_t n)
 
 void fp_jl_key(struct fp_jline *l, const char *key)
 {
-	size_t n = strlen(key);
+	size_t n = key ? strlen(key) : 0;
 	if ((size_t)(l->end - l->p) < n + 4) {
 		l->full = 1;
 		return;
@@ -121,6 +118,8 @@ void fp_jl_key(struct fp_jline *l, const char *key)
 	if (l->more)
 		*l->p++ = ',';
 	l->more = 1;
+	if (key == NULL)
+		return;
 	*l->p++ = '"';
 	memcpy(l->p, key, n);
 	l->p += n;
@@ -130,15 +129,14 @@ void fp_jl_key(struct fp_jline *l, const char *key)
 
 void fp_jl_open(struct fp_jline *l, const char *key, char bracket)
 {
-	if (key)
-		fp_jl_key(l, key);
-	fp_jl_raw(l, &bracket, 1);
+	fp_jl_key(l, key);
+	jl_raw(l, &bracket, 1);
 	l->more = 0;
 }
 
 void fp_jl_close(struct fp_jline *l, char bracket)
 {
-	fp_jl_raw(l, &bracket, 1);
+	jl_raw(l, &bracket, 1);
 	l->more = 1;
 }
 
@@ -153,12 +151,18 @@ void fp_jl_int(struct fp_jline *l, const char *key, int64_t v)
 	if (v < 0)
 		*--b = '-';
 	fp_jl_key(l, key);
-	fp_jl_raw(l, b, (size_t)(e - b));
+	jl_raw(l, b, (size_t)(e - b));
+}
+
+void fp_jl_true(struct fp_jline *l, const char *key)
+{
+	fp_jl_key(l, key);
+	jl_raw(l, "true", 4);
 }
 
 /* `s`, `n` bytes, as a JSON string: only '"' and '\\' can need escaping in what is written
  * here (printable ASCII). */
-void fp_jl_text(struct fp_jline *l, const char *s, size_t n)
+static void jl_text(struct fp_jline *l, const char *s, size_t n)
 {
 	if ((size_t)(l->end - l->p) < 2 * n + 2) {
 		l->full = 1;
@@ -176,16 +180,16 @@ void fp_jl_text(struct fp_jline *l, const char *s, size_t n)
 void fp_jl_str(struct fp_jline *l, const char *key, const char *s)
 {
 	fp_jl_key(l, key);
-	fp_jl_text(l, s, strlen(s));
+	jl_text(l, s, strlen(s));
 }
 
 void fp_jl_time(struct fp_jline *l, const char *key, uint64_t us, int digits_n,
 		struct fp_json_clock *c)
 {
 	char buf[FP_JSON_TIME_MAX];
-	size_t n = fp_json_time_text(buf, us, digits_n, c);
+	size_t n = time_text(buf, us, digits_n, c);
 	fp_jl_key(l, key);
-	fp_jl_text(l, buf, n);
+	jl_text(l, buf, n);
 }
 
 void fp_jl_addr(struct fp_jline *l, const char *key, int ipver, const uint8_t *a)
@@ -221,7 +225,7 @@ void fp_jl_hex(struct fp_jline *l, const char *key, const uint8_t *b, int n, cha
 		*p++ = hex[b[i] & 15];
 	}
 	fp_jl_key(l, key);
-	fp_jl_text(l, buf, (size_t)(p - buf));
+	jl_text(l, buf, (size_t)(p - buf));
 }
 
 /* --fields, as the templates carry them; MPLS label stack sections as IPFIX octetArrays, in
@@ -289,7 +293,7 @@ void fp_jl_wire(struct fp_jline *l, const char *key, const char *s, int lower)
 	char buf[FP_JSON_WIRE_MAX];
 	size_t n = fp_json_wire_text(buf, sizeof(buf), s, lower);
 	fp_jl_key(l, key);
-	fp_jl_text(l, buf, n);
+	jl_text(l, buf, n);
 }
 
 /* --dpi: the application and the names found, each only when known. */
@@ -299,10 +303,8 @@ static void add_app(struct fp_jline *l, const struct fp_app *a)
 		return;
 	fp_jl_wire(l, "applicationName", a->app_name, 0);
 	fp_jl_int(l, "applicationId", a->app ? a->app : a->master);
-	if (a->flags & FP_APP_GUESSED) {
-		fp_jl_key(l, "applicationGuessed");
-		fp_jl_raw(l, "true", 4);
-	}
+	if (a->flags & FP_APP_GUESSED)
+		fp_jl_true(l, "applicationGuessed");
 	if ((a->flags & FP_APP_TLS_SNI) && a->name[0])
 		fp_jl_wire(l, "tlsServerName", a->name, 0);
 	if (a->flags & FP_APP_DNS) {
@@ -336,9 +338,7 @@ void fp_jl_pcap_files(struct fp_jline *l, const char *key, const struct fp_jsono
 	for (uint64_t ms = r->first_us / 1000 / len * len; ms <= last && n < PCAP_FILES_MAX;
 	     ms += len, n++) {
 		fp_pstore_name(j->pcap_rotate_s, r->worker, ms, name, sizeof(name));
-		if (n)
-			fp_jl_raw(l, ",", 1);
-		fp_jl_text(l, name, strlen(name));
+		fp_jl_str(l, NULL, name);
 	}
 	fp_jl_close(l, ']');
 }

@@ -58,10 +58,8 @@ extern const struct fp_sink_ops fp_jsonout_ops; /* priv: the struct fp_jsonout *
 #define FP_JSON_TIME_MAX 40  /* 2026-01-01T00:00:00.000001Z, and a year past 9999 */
 #define FP_JSON_WIRE_MAX 128 /* a name from the wire is cut here */
 
-/* ISO 8601 UTC of µs with 3 or 6 digits of fraction (`c`: the last second's text, or NULL),
- * NUL-terminated, its length returned; a name from the wire, printable ASCII only ('?' for the
- * rest), lowercased with `lower`, cut to fit `len` with its NUL. */
-size_t fp_json_time_text(char *buf, uint64_t us, int digits, struct fp_json_clock *c);
+/* A name from the wire, printable ASCII only ('?' for the rest), lowercased with `lower`, cut to
+ * fit `len` with its NUL: its length. */
 size_t fp_json_wire_text(char *buf, size_t len, const char *s, int lower);
 
 /*
@@ -77,13 +75,13 @@ struct fp_jline {
 	int more; /* a member came before in the innermost object or array: a comma first */
 };
 
-void fp_jl_raw(struct fp_jline *l, const char *s, size_t n);
+/* Every writer takes a `key`; NULL inside an array (an element) or for the line's own object. */
 void fp_jl_key(struct fp_jline *l, const char *key);
-/* `key` (NULL inside an array, or for the line's own object) and '{' or '['; then '}' or ']' */
+/* `key` and '{' or '['; then '}' or ']' */
 void fp_jl_open(struct fp_jline *l, const char *key, char bracket);
 void fp_jl_close(struct fp_jline *l, char bracket);
 void fp_jl_int(struct fp_jline *l, const char *key, int64_t v);
-void fp_jl_text(struct fp_jline *l, const char *s, size_t n); /* a string, no key */
+void fp_jl_true(struct fp_jline *l, const char *key);
 void fp_jl_str(struct fp_jline *l, const char *key, const char *s);
 void fp_jl_time(struct fp_jline *l, const char *key, uint64_t us, int digits,
 		struct fp_json_clock *c);
