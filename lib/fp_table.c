@@ -170,6 +170,9 @@ struct fp_table {
 	size_t buckets_len, flows_len, cold_len, more_len, lat_len; /* mapping sizes, for munmap */
 	uint64_t nbuckets;
 	uint64_t rel_limit; /* µs after a flow's first packet when its record must go */
+	uint64_t gap_us;    /* a packet this long after its flow's last may find it expired:
+			       the short path leaves it to flow_update(), which decides */
+	uint64_t now_ms;    /* the newest time the table was told of (packets, expiry) */
 	uint32_t free_head;
 	uint32_t fresh; /* entries [fresh, max_flows) were never used */
 	uint32_t max_flows;
@@ -247,6 +250,11 @@ struct fp_table *fp_table_create(const struct fp_table_config *cfg)
 	t->rel_limit = (uint64_t)cfg->active_ms * 1000;
 	if (t->rel_limit > (uint64_t)UINT32_MAX + 1)
 		t->rel_limit = (uint64_t)UINT32_MAX + 1;
+	/* Expiry is decided in ms (flow_expired()); a gap 1 ms shorter than the shortest timeout
+	 * may already be one in ms, so from there on the exact test runs. --fin-timeout 0 sends
+	 * every packet through it (a FIN then ends its flow at once). */
+	uint32_t shortest_ms = cfg->idle_ms < cfg->fin_ms ? cfg->idle_ms : cfg->fin_ms;
+	t->gap_us = shortest_ms ? (uint64_t)(shortest_ms - 1) * 1000 : 0;
 
 	/* two bucket slots per entry */
 	uint64_t nb = ((uint64_t)cfg->max_flows + 3) / 4;
@@ -348,6 +356,19 @@ void fp_table_stats_read(const struct fp_table *t, struct fp_table_stats *out)
 static inline uint64_t deadline_of(const struct fp_table *t, uint32_t i)
 {
 	return flow_last_ms(&t->flows[i]) + (t->cold[i].ended ? t->cfg.fin_ms : t->cfg.idle_ms);
+}
+
+/* Had entry `i` expired at `now_ms`? The one test behind every expiry: the wheel's slices, a
+ * packet that finds its flow (it starts a new one then), eviction and the final flush. */
+static inline int flow_expired(const struct fp_table *t, uint32_t i, uint64_t now_ms)
+{
+	return deadline_of(t, i) <= now_ms;
+}
+
+/* The end reason of a flow whose deadline passed. */
+static inline enum fp_end_reason timeout_reason(const struct fp_table *t, uint32_t i)
+{
+	return t->cold[i].ended ? FP_END_DETECTED : FP_END_IDLE;
 }
 
 static void wheel_unlink(struct fp_table *t, uint32_t i)
@@ -459,11 +480,15 @@ static void flow_expire(struct fp_table *t, uint32_t i, enum fp_end_reason reaso
 	flow_free(t, i);
 }
 
-/* Out of room: a flow already closed by FIN/RST only loses the rest of its linger, so it ended;
- * any other flow leaves for lack of resources. */
+/* Out of room: a flow whose deadline had passed (expiry had not reached it yet) ended by its
+ * timeout; a flow already closed by FIN/RST only loses the rest of its linger, so it ended; any
+ * other flow leaves for lack of resources. */
 static void flow_evict(struct fp_table *t, uint32_t i)
 {
-	flow_expire(t, i, t->cold[i].ended ? FP_END_DETECTED : FP_END_RESOURCES);
+	if (flow_expired(t, i, t->now_ms))
+		flow_expire(t, i, timeout_reason(t, i));
+	else
+		flow_expire(t, i, t->cold[i].ended ? FP_END_DETECTED : FP_END_RESOURCES);
 }
 
 /* Start (or restart) entry `i`'s counters with packet `p`; `rev`: it came from the responder. */
@@ -577,8 +602,23 @@ static int make_room(struct fp_table *t, uint64_t h, struct fp_bucket **out)
 static void lat_start(struct fp_table *t, uint32_t i, const struct fp_pkt *p);
 static void lat_track(struct fp_table *t, uint32_t i, const struct fp_pkt *p, int rev);
 
+/* A flow's first packet `p` in entry `i` (its key already set): counters, initiator, latency. */
+static void flow_start(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
+{
+	/* biflow: the sender of the first packet started the connection, unless it is a SYN-ACK
+	 * (the SYN was missed): then the other side did */
+	int synack = (p->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
+	t->cold[i].init_swapped = (uint8_t)(t->cfg.biflow && (p->swapped ^ synack));
+	flow_begin(t, i, p, t->cfg.biflow && synack);
+	if (t->lat)
+		lat_start(t, i, p);
+	fp_counter_add(&t->st.flows_created, 1);
+}
+
 static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 {
+	if (p->ts_us / 1000 > t->now_ms)
+		t->now_ms = p->ts_us / 1000; /* eviction tells an expired flow by it */
 	if (!t->wheel_started) {
 		t->wheel_tick = p->ts_us / 1000 / t->tick_ms;
 		t->wheel_started = 1;
@@ -607,18 +647,21 @@ static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 		s = old;
 	}
 	t->flows[i].key = p->key;
-	/* biflow: the sender of the first packet started the connection, unless it is a SYN-ACK
-	 * (the SYN was missed): then the other side did */
-	int synack = (p->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
-	t->cold[i].init_swapped = (uint8_t)(t->cfg.biflow && (p->swapped ^ synack));
-	flow_begin(t, i, p, t->cfg.biflow && synack);
 	b->sig[s] = sig_of(h);
 	b->idx[s] = i + 1;
-	if (t->lat)
-		lat_start(t, i, p);
+	flow_start(t, i, p);
 	wheel_link(t, i, deadline_of(t, i) / t->tick_ms);
-	fp_counter_add(&t->st.flows_created, 1);
 	fp_counter_add(&t->st.active, 1);
+}
+
+/* Entry `i`'s flow is over (`reason`); packet `p` of the same key starts the next one there. */
+static void flow_restart(struct fp_table *t, uint32_t i, const struct fp_pkt *p,
+			 enum fp_end_reason reason)
+{
+	emit_record(t, i, reason);
+	flow_start(t, i, p);
+	wheel_unlink(t, i);
+	wheel_link(t, i, deadline_of(t, i) / t->tick_ms);
 }
 
 static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
@@ -629,18 +672,17 @@ static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 	/* biflow: from the responder? (init_swapped is in the cold part: read it only then) */
 	int rev = t->cfg.biflow && p->swapped != c->init_swapped;
 
-	/* `ended` is in the cold part: read it only for the packets that can change it */
+	/* The flow had expired by this packet's time (the wheel had not reached it: a burst of a
+	 * sparse file spans its timeout, or expiry lags): it ends as it would have, by its
+	 * timeout, and the packet starts the next flow, as live capture gives at any pace. */
+	if (flow_expired(t, i, p->ts_us / 1000)) {
+		flow_restart(t, i, p, timeout_reason(t, i));
+		return;
+	}
+	/* A new connection on the same 5-tuple: the old one is over; the SYN's sender is the new
+	 * initiator. */
 	if ((fl & (TCP_SYN | TCP_ACK)) == TCP_SYN && c->ended) {
-		/* A new connection on the same 5-tuple: the old one is over; the SYN's sender is
-		 * the new initiator. */
-		emit_record(t, i, FP_END_DETECTED);
-		fp_counter_add(&t->st.flows_created, 1);
-		c->init_swapped = (uint8_t)(t->cfg.biflow && p->swapped);
-		flow_begin(t, i, p, 0);
-		if (t->lat)
-			lat_start(t, i, p);
-		wheel_unlink(t, i);
-		wheel_link(t, i, deadline_of(t, i) / t->tick_ms);
+		flow_restart(t, i, p, FP_END_DETECTED);
 		return;
 	}
 	uint64_t rel = p->ts_us > f->first_us ? p->ts_us - f->first_us : 0;
@@ -818,7 +860,8 @@ static void lat_track(struct fp_table *t, uint32_t i, const struct fp_pkt *p, in
 /*
  * A packet of an established flow in the plain configuration (no biflow, no latency): no SYN, FIN
  * or RST (those may end or refile the flow: its cold part decides), within the active timeout,
- * no counter at its limit. Exactly what flow_update() does for such a packet, without reading the
+ * not so long after the flow's last packet that the flow may have expired, no counter at its
+ * limit. Exactly what flow_update() does for such a packet, without reading the
  * cold part or the configuration; 0 when the packet needs flow_update().
  */
 static inline int flow_update_plain(const struct fp_table *t, struct fp_flow *f,
@@ -831,6 +874,7 @@ static inline int flow_update_plain(const struct fp_table *t, struct fp_flow *f,
 
 	if (__builtin_expect((p->tcp_flags & (TCP_SYN | TCP_FIN | TCP_RST)) != 0, 0) ||
 	    __builtin_expect(rel >= t->rel_limit, 0) ||
+	    __builtin_expect(rel >= (uint64_t)f->last_rel + t->gap_us, 0) || /* expired? */
 	    __builtin_expect(packets == UINT32_MAX, 0) ||
 	    __builtin_expect((nw ^ ow) >> 40 != 0, 0)) /* octets would carry past 2^40 */
 		return 0;
@@ -925,6 +969,8 @@ unsigned fp_table_expire(struct fp_table *t, uint64_t now_ms, unsigned budget)
 
 	if (!t->wheel_started)
 		return 0;
+	if (now_ms > t->now_ms)
+		t->now_ms = now_ms;
 	uint64_t now_tick = now_ms / t->tick_ms;
 	if (now_tick > t->wheel_tick + WHEEL_SLOTS)
 		t->wheel_tick =
@@ -937,14 +983,13 @@ unsigned fp_table_expire(struct fp_table *t, uint64_t now_ms, unsigned budget)
 		budget--;
 		while (budget && t->wheel[s] != NIL) {
 			uint32_t i = t->wheel[s];
-			uint64_t d = deadline_of(t, i);
 			budget--;
-			if (d <= now_ms) {
-				flow_expire(t, i, t->cold[i].ended ? FP_END_DETECTED : FP_END_IDLE);
+			if (flow_expired(t, i, now_ms)) {
+				flow_expire(t, i, timeout_reason(t, i));
 				emitted++;
 			} else {
 				wheel_unlink(t, i);
-				wheel_link(t, i, d / t->tick_ms);
+				wheel_link(t, i, deadline_of(t, i) / t->tick_ms);
 			}
 		}
 		if (t->wheel[s] != NIL)
@@ -954,16 +999,18 @@ unsigned fp_table_expire(struct fp_table *t, uint64_t now_ms, unsigned budget)
 	return emitted;
 }
 
-/* Every flow leaves, so nothing is unlinked one by one (a hash and a bucket search per flow, a
+/* Every flow leaves, by its own timeout where that had passed at `now_ms` (expiry had not reached
+ * it), else with `reason`. Nothing is unlinked one by one (a hash and a bucket search per flow, a
  * fifth of the worker's time at the end of a file): the records go in wheel order, then the
  * buckets, wheel and pool start over as at create time. The buckets' pages are handed back to
  * the kernel (they read as zeros again, and cost nothing until used), not cleared: clearing
  * would touch all of them, also those a small capture never used. */
-void fp_table_flush(struct fp_table *t, enum fp_end_reason reason)
+void fp_table_flush(struct fp_table *t, uint64_t now_ms, enum fp_end_reason reason)
 {
 	for (unsigned s = 0; s < WHEEL_SLOTS; s++) {
 		for (uint32_t i = t->wheel[s]; i != NIL; i = t->cold[i].wnext)
-			emit_record(t, i, reason);
+			emit_record(t, i,
+				    flow_expired(t, i, now_ms) ? timeout_reason(t, i) : reason);
 		t->wheel[s] = NIL;
 	}
 	if (t->fresh && madvise(t->buckets, t->buckets_len, MADV_DONTNEED) != 0)

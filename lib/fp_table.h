@@ -55,6 +55,9 @@ void fp_table_destroy(struct fp_table *t);
 /*
  * Account a burst of parsed packets (n ≤ FP_TABLE_BURST_MAX). Hashes the whole burst, prefetches
  * buckets, then entries, then updates: the memory latency of one packet hides behind the others.
+ * A packet never joins a flow that had expired at its time (idle timeout or FIN linger passed,
+ * whether or not fp_table_expire() got to it): that flow leaves with its timeout's reason and
+ * the packet starts a new one, so the records do not depend on burst sizes or expiry slices.
  */
 #define FP_TABLE_BURST_MAX 64
 void fp_table_update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsigned n);
@@ -65,8 +68,10 @@ void fp_table_update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsign
  */
 unsigned fp_table_expire(struct fp_table *t, uint64_t now_ms, unsigned budget);
 
-/* Emit every flow with `reason` (end of input, shutdown) and empty the table. */
-void fp_table_flush(struct fp_table *t, enum fp_end_reason reason);
+/* Emit every flow and empty the table: a flow whose idle timeout or FIN linger had passed at
+ * `now_ms` with that reason (the records are those a slice at `now_ms` would have given), every
+ * other with `reason` (end of input, shutdown). `now_ms` 0: all with `reason`. */
+void fp_table_flush(struct fp_table *t, uint64_t now_ms, enum fp_end_reason reason);
 
 /* A consistent-enough copy of the counters (each field read atomically). Any thread. */
 void fp_table_stats_read(const struct fp_table *t, struct fp_table_stats *out);

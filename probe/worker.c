@@ -249,6 +249,11 @@ int fp_worker_run(void *arg)
 			uint64_t room = fp_ring_room(&w->ring, budget);
 			if (budget > room)
 				budget = (unsigned)room;
+		} else {
+			/* A file can wait for its records: expiry catches up with the packets' clock
+			 * (a burst of a sparse file spans minutes, thousands of wheel slots), so
+			 * flows leave near their time and do not fill the table. */
+			budget = EXPIRE_IDLE_BUDGET;
 		}
 		fp_table_expire(w->table, w->clock_ms, budget);
 		if (++bursts % QSBR_EVERY == 0) {
@@ -258,11 +263,13 @@ int fp_worker_run(void *arg)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	w->capture_seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	/* End of input or stop: every flow still in the table leaves as "forced end". */
+	/* End of input or stop: every flow still in the table leaves as "forced end", but those
+	 * whose timeout had passed by the clock (a FIN's linger before the end of the file) with
+	 * the reason that ended them. */
 	__atomic_store_n(&w->flushing, 1, __ATOMIC_RELAXED); /* the exporter paces as offline */
 	if (w->frag)
 		frag_expire(w, UINT64_MAX); /* what still waits for a first fragment */
-	fp_table_flush(w->table, FP_END_FORCED);
+	fp_table_flush(w->table, w->clock_ms, FP_END_FORCED);
 	publish_stats(w);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
 	w->cpu_seconds = (double)t1.tv_sec + t1.tv_nsec / 1e9;

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 // cmocka must come after the headers above
 #include <cmocka.h>
 
@@ -72,7 +73,7 @@ static void aggregate_one_flow(void **state)
 	fp_table_stats_read(t, &st);
 	assert_int_equal(st.flows_created, 2);
 	assert_int_equal(st.active, 2);
-	fp_table_flush(t, FP_END_FORCED);
+	fp_table_flush(t, 0, FP_END_FORCED);
 	assert_int_equal(nrecs, 2);
 	const struct fp_record *r = recs[0].key.src[3] == 1 ? &recs[0] : &recs[1];
 	assert_int_equal(r->packets, 3);
@@ -117,7 +118,7 @@ static void active_timeout(void **state)
 	struct fp_table *t = mk(1024, 15000, 2000, 2000);
 	for (uint64_t ms = 0; ms <= 5000; ms += 500) /* 11 packets, 0 .. 5 s */
 		feed(t, pkt(1, 1, 50000 + ms, 10, 0));
-	fp_table_flush(t, FP_END_FORCED);
+	fp_table_flush(t, 0, FP_END_FORCED);
 	/* [0, 1.5] s, [2, 3.5] s: active; [4, 5] s: forced */
 	assert_int_equal(nrecs, 3);
 	assert_int_equal(recs[0].end_reason, FP_END_ACTIVE);
@@ -144,7 +145,7 @@ static void octets_past_entry_counter(void **state)
 		feed(t, pkt(1, 1, 50000 + (uint64_t)i, UINT32_MAX, 0));
 		total += UINT32_MAX;
 	}
-	fp_table_flush(t, FP_END_FORCED);
+	fp_table_flush(t, 0, FP_END_FORCED);
 	assert_true(nrecs >= 3);
 	uint64_t sum = 0, packets = 0;
 	for (unsigned r = 0; r < nrecs; r++) {
@@ -176,7 +177,7 @@ static void octets_past_entry_counter(void **state)
 		feed(t, r);
 		total += UINT32_MAX;
 	}
-	fp_table_flush(t, FP_END_FORCED);
+	fp_table_flush(t, 0, FP_END_FORCED);
 	assert_true(nrecs >= 3);
 	sum = 0, packets = 0;
 	uint64_t fwd = 0;
@@ -219,7 +220,7 @@ static void biflow_direction(void **state)
 		p.swapped = (uint8_t)fp_key_canonicalize(&p.key);
 		feed(t, p);
 	}
-	fp_table_flush(t, FP_END_FORCED);
+	fp_table_flush(t, 0, FP_END_FORCED);
 	assert_int_equal(nrecs, 2); /* [0, 0.8] s active, [1.2, 2.0] s forced */
 	uint64_t fwd = 0, rev = 0, rev_octets = 0;
 	for (unsigned r = 0; r < nrecs; r++) {
@@ -240,7 +241,7 @@ static void biflow_direction(void **state)
 	sa.key.dport = 6000;
 	sa.swapped = (uint8_t)fp_key_canonicalize(&sa.key);
 	feed(t, sa);
-	fp_table_flush(t, FP_END_FORCED);
+	fp_table_flush(t, 0, FP_END_FORCED);
 	assert_int_equal(nrecs, 1);
 	assert_int_equal(recs[0].key.src[1], 19); /* 198.19.0.7, the SYN-ACK's receiver */
 	assert_int_equal(recs[0].key.sport, 6000);
@@ -286,7 +287,7 @@ static void rst_and_port_reuse(void **state)
 	assert_int_equal(nrecs, 1);
 	assert_int_equal(recs[0].end_reason, FP_END_DETECTED);
 	assert_int_equal(recs[0].packets, 2);
-	fp_table_flush(t, FP_END_FORCED);
+	fp_table_flush(t, 0, FP_END_FORCED);
 	assert_int_equal(nrecs, 2);
 	assert_int_equal(recs[1].packets, 1);
 	assert_int_equal(recs[1].first_us / 1000, 1500);
@@ -373,7 +374,7 @@ static void conservation_under_churn(void **state)
 		}
 	}
 	fp_table_update_burst(t, burst, n);
-	fp_table_flush(t, FP_END_FORCED);
+	fp_table_flush(t, 0, FP_END_FORCED);
 	uint64_t out_pkts = 0, out_bytes = 0;
 	for (unsigned i = 0; i < nrecs; i++)
 		out_pkts += recs[i].packets, out_bytes += recs[i].octets;
@@ -414,7 +415,7 @@ static void packet_before_first(void **state)
 			      pkt(1, 1, 5200, 300, 0x18), pkt(1, 1, 3000, 400, 0x10)};
 	b[1].ttl = 30, b[2].ttl = 90;
 	fp_table_update_burst(t, b, 4);
-	fp_table_flush(t, FP_END_FORCED);
+	fp_table_flush(t, 0, FP_END_FORCED);
 	assert_int_equal(nrecs, 1);
 	assert_int_equal(recs[0].packets, 4);
 	assert_int_equal(recs[0].octets, 1000);
@@ -457,7 +458,7 @@ static void context_per_record(void **state)
 	later.more.ingress = 9;
 	later.more.mpls[0][1] = 0x10;
 	feed(t, later);
-	fp_table_flush(t, FP_END_FORCED);
+	fp_table_flush(t, 0, FP_END_FORCED);
 	assert_int_equal(nrecs, 2);
 	assert_int_equal(recs[0].more.ingress, 7);
 	assert_int_equal(recs[0].more.vlan_inner, 200);
@@ -472,7 +473,7 @@ static void context_per_record(void **state)
 
 	t = mk(64, 15000, 2000, 2000);
 	feed(t, a);
-	fp_table_flush(t, FP_END_FORCED);
+	fp_table_flush(t, 0, FP_END_FORCED);
 	assert_int_equal(nrecs, 1);
 	assert_int_equal(recs[0].more.ingress, 0);
 	assert_int_equal(recs[0].l2_segment, 0);
@@ -491,7 +492,7 @@ static void per_port_flows(void **state)
 	feed(t, a);
 	feed(t, b);
 	feed(t, b);
-	fp_table_flush(t, FP_END_FORCED);
+	fp_table_flush(t, 0, FP_END_FORCED);
 	assert_int_equal(nrecs, 2);
 	assert_int_equal(recs[0].key.vlan, 100);
 	assert_int_equal(recs[1].key.vlan, 100);
@@ -515,7 +516,7 @@ static void flush_then_reuse(void **state)
 		struct fp_table_stats st;
 		fp_table_stats_read(t, &st);
 		assert_int_equal(st.active, 60);
-		fp_table_flush(t, FP_END_FORCED);
+		fp_table_flush(t, 0, FP_END_FORCED);
 		fp_table_stats_read(t, &st);
 		assert_int_equal(st.active, 0);
 		assert_int_equal(nrecs, 60); /* one record per flow: no flow of a round before */
@@ -525,6 +526,171 @@ static void flush_then_reuse(void **state)
 		}
 	}
 	fp_table_destroy(t);
+}
+
+/* A sparse file: one burst spans several idle timeouts. Packets at 0, 5, 10, 40 and 41 s (idle
+ * 15 s) are two flows, the first ended by its idle timeout, whether the wheel got there or not. */
+static void expired_flow_not_joined(void **state)
+{
+	(void)state;
+	struct fp_table *t = mk(1024, 15000, 60000, 2000);
+	struct fp_pkt b[5] = {pkt(1, 1, 100000, 10, 0x10), pkt(1, 1, 105000, 10, 0x10),
+			      pkt(1, 1, 110000, 10, 0x10), pkt(1, 1, 140000, 10, 0x10),
+			      pkt(1, 1, 141000, 10, 0x10)};
+	fp_table_update_burst(t, b, 5);
+	assert_int_equal(nrecs, 1);
+	assert_int_equal(recs[0].packets, 3);
+	assert_int_equal(recs[0].end_reason, FP_END_IDLE);
+	assert_int_equal(recs[0].last_us, 110000000);
+	fp_table_flush(t, 141000, FP_END_FORCED);
+	assert_int_equal(nrecs, 2);
+	assert_int_equal(recs[1].packets, 2);
+	assert_int_equal(recs[1].first_us, 140000000);
+	assert_int_equal(recs[1].end_reason, FP_END_FORCED);
+	/* one packet, another 70 s later (idle 15, active 60): two idle records, no active one */
+	feed(t, pkt(2, 1, 200000, 10, 0x10));
+	feed(t, pkt(2, 1, 270000, 10, 0x10));
+	fp_table_flush(t, 300000, FP_END_FORCED);
+	assert_int_equal(nrecs, 4);
+	assert_int_equal(recs[2].end_reason, FP_END_IDLE);
+	assert_int_equal(recs[3].end_reason, FP_END_IDLE); /* idle at the end of the file */
+	/* exactly at the timeout in ms: expired, as a slice at that time finds it */
+	feed(t, pkt(3, 1, 400000, 10, 0x10));
+	feed(t, pkt(3, 1, 415000, 10, 0x10));
+	assert_int_equal(nrecs, 5);
+	feed(t, pkt(3, 1, 429999, 10, 0x10)); /* 14.999 s: the same flow */
+	fp_table_flush(t, 0, FP_END_FORCED);
+	assert_int_equal(nrecs, 6);
+	assert_int_equal(recs[5].packets, 2);
+	fp_table_destroy(t);
+}
+
+/* FIN 2.6 s before the end (linger 2 s): ended by FIN, not by the end of the file; a late ACK
+ * after the linger is a flow of its own, as live capture sees it. */
+static void linger_passed_at_end(void **state)
+{
+	(void)state;
+	struct fp_table *t = mk(1024, 15000, 60000, 2000);
+	feed(t, pkt(1, 1, 1000, 60, 0x02));
+	feed(t, pkt(1, 1, 1100, 60, 0x11));
+	feed(t, pkt(1, 1, 3200, 40, 0x10)); /* 2.1 s after the FIN: the linger is over */
+	assert_int_equal(nrecs, 1);
+	assert_int_equal(recs[0].end_reason, FP_END_DETECTED);
+	assert_int_equal(recs[0].packets, 2);
+	feed(t, pkt(2, 1, 3000, 60, 0x02));
+	feed(t, pkt(2, 1, 3100, 60, 0x11));
+	fp_table_flush(t, 5700, FP_END_FORCED);
+	assert_int_equal(nrecs, 3);
+	for (unsigned i = 1; i < 3; i++)
+		assert_int_equal(recs[i].end_reason,
+				 recs[i].key.src[3] == 2 ? FP_END_DETECTED : FP_END_FORCED);
+	fp_table_destroy(t);
+}
+
+/* A full table evicts the least recently seen flow; one whose idle timeout had already passed
+ * (expiry had not run) ended by that timeout, not for lack of room. */
+static void evicted_expired_flow_is_idle(void **state)
+{
+	(void)state;
+	struct fp_table *t = mk(2, 15000, 60000, 2000);
+	feed(t, pkt(1, 1, 1000, 10, 0));
+	feed(t, pkt(2, 1, 10000, 10, 0));
+	feed(t, pkt(3, 1, 20000, 10, 0)); /* flow 1 idle since 16 s */
+	assert_int_equal(nrecs, 1);
+	assert_int_equal(recs[0].key.src[3], 1);
+	assert_int_equal(recs[0].end_reason, FP_END_IDLE);
+	feed(t, pkt(4, 1, 21000, 10, 0)); /* flow 2 still live at 21 s */
+	assert_int_equal(nrecs, 2);
+	assert_int_equal(recs[1].key.src[3], 2);
+	assert_int_equal(recs[1].end_reason, FP_END_RESOURCES);
+	fp_table_destroy(t);
+}
+
+/* The same sparse packets in bursts of 1 (expiry after each, as live capture at a low rate), 5,
+ * 64 (a file) and with expiry only at the end give the same records, and those are what a
+ * plain reading of the timeouts gives: per key, a gap of a timeout or more starts a new flow. */
+struct ref_flow {
+	uint64_t first, last, packets, octets;
+	int ended, open;
+};
+
+static int rec_cmp(const void *a, const void *b)
+{
+	const struct fp_record *x = a, *y = b;
+	if (x->key.src[3] != y->key.src[3])
+		return x->key.src[3] < y->key.src[3] ? -1 : 1;
+	return x->first_us < y->first_us ? -1 : x->first_us > y->first_us;
+}
+
+static void records_independent_of_bursts(void **state)
+{
+	(void)state;
+	enum { NP = 3000, NK = 16 };
+	static struct fp_pkt in[NP];
+	static struct fp_record want[NP], got[NP];
+	unsigned nwant = 0;
+	struct ref_flow ref[NK + 1];
+	uint64_t x = 0x9e3779b97f4a7c15ull, ts = 1000000;
+	const uint64_t idle = 15000, fin = 2000;
+
+	memset(ref, 0, sizeof(ref));
+	for (unsigned i = 0; i < NP; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		ts += (x >> 8) % 4000; /* 0–4 s apart: gaps on both sides of both timeouts */
+		uint32_t k = 1 + (uint32_t)(x % NK);
+		uint8_t fl = (x >> 30) % 9 == 0 ? 0x11 : 0x10;
+		in[i] = pkt(k, 7, ts, 100 + (uint32_t)(x >> 40) % 900, fl);
+		struct ref_flow *r = &ref[k];
+		if (r->open && ts >= r->last + (r->ended ? fin : idle)) {
+			struct fp_record *w = &want[nwant++];
+			w->key.src[3] = (uint8_t)k;
+			w->first_us = r->first * 1000, w->last_us = r->last * 1000;
+			w->packets = r->packets, w->octets = r->octets;
+			w->end_reason = r->ended ? FP_END_DETECTED : FP_END_IDLE;
+			r->open = 0;
+		}
+		if (!r->open)
+			*r = (struct ref_flow){.first = ts, .open = 1};
+		r->last = ts, r->packets++, r->octets += in[i].octets;
+		r->ended |= fl & 0x01;
+	}
+	for (uint32_t k = 1; k <= NK; k++) {
+		struct ref_flow *r = &ref[k];
+		if (!r->open)
+			continue;
+		struct fp_record *w = &want[nwant++];
+		w->key.src[3] = (uint8_t)k;
+		w->first_us = r->first * 1000, w->last_us = r->last * 1000;
+		w->packets = r->packets, w->octets = r->octets;
+		w->end_reason = ts >= r->last + (r->ended ? fin : idle)
+				    ? (r->ended ? FP_END_DETECTED : FP_END_IDLE)
+				    : FP_END_FORCED;
+	}
+	qsort(want, nwant, sizeof(want[0]), rec_cmp);
+
+	const unsigned bursts[] = {1, 5, 64, 64};
+	for (unsigned v = 0; v < 4; v++) {
+		struct fp_table *t = mk(1024, (uint32_t)idle, 600000, (uint32_t)fin);
+		for (unsigned i = 0; i < NP; i += bursts[v]) {
+			unsigned n = NP - i < bursts[v] ? NP - i : bursts[v];
+			fp_table_update_burst(t, &in[i], n);
+			if (v < 3) /* the last variant: no expiry at all until the end */
+				fp_table_expire(t, in[i + n - 1].ts_us / 1000, 64);
+		}
+		fp_table_flush(t, ts, FP_END_FORCED);
+		assert_int_equal(nrecs, nwant);
+		memcpy(got, recs, nrecs * sizeof(recs[0]));
+		qsort(got, nrecs, sizeof(got[0]), rec_cmp);
+		for (unsigned i = 0; i < nrecs; i++) {
+			assert_int_equal(got[i].key.src[3], want[i].key.src[3]);
+			assert_int_equal(got[i].first_us, want[i].first_us);
+			assert_int_equal(got[i].last_us, want[i].last_us);
+			assert_int_equal(got[i].packets, want[i].packets);
+			assert_int_equal(got[i].octets, want[i].octets);
+			assert_int_equal(got[i].end_reason, want[i].end_reason);
+		}
+		fp_table_destroy(t);
+	}
 }
 
 static void memory_per_flow(void **state)
@@ -561,6 +727,10 @@ int main(void)
 	    cmocka_unit_test(context_per_record),
 	    cmocka_unit_test(per_port_flows),
 	    cmocka_unit_test(flush_then_reuse),
+	    cmocka_unit_test(expired_flow_not_joined),
+	    cmocka_unit_test(linger_passed_at_end),
+	    cmocka_unit_test(evicted_expired_flow_is_idle),
+	    cmocka_unit_test(records_independent_of_bursts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

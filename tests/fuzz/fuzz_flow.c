@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n = 0;
 		}
 	}
-	fp_table_flush(t, FP_END_FORCED);
+	fp_table_flush(t, 0, FP_END_FORCED);
 	fp_encode_finish(&enc[0]);
 	fp_encode_finish(&enc[1]);
 	fp_table_destroy(t);
