@@ -250,9 +250,9 @@ int fp_worker_run(void *arg)
 			if (budget > room)
 				budget = (unsigned)room;
 		} else {
-			/* A file can wait for its records: expiry catches up with the packets' clock
-			 * (a burst of a sparse file spans minutes, thousands of wheel slots), so
-			 * flows leave near their time and do not fill the table. */
+			/* A file can wait for its records: expiry catches up with the packets'
+			 * clock (a burst of a sparse file spans minutes, thousands of wheel slots),
+			 * so flows leave near their time and do not fill the table. */
 			budget = EXPIRE_IDLE_BUDGET;
 		}
 		fp_table_expire(w->table, w->clock_ms, budget);
