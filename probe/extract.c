@@ -71,7 +71,8 @@ static void usage(FILE *f)
 	    "                         [--from TIME] [--to TIME] -w FILE|-\n"
 	    "  One flow's packets, both directions, in time order, from the files --pcap-dir\n"
 	    "  wrote, into one pcap. TIME: ISO 8601 (2026-01-01T12:00:00.250Z, as the JSON\n"
-	    "  lines print it; no zone = UTC) or Unix seconds (1767268800.25). PROTO: tcp, udp,\n"
+	    "  lines print it; no zone = UTC) or Unix seconds (1767268800.25), both exact to the\n"
+	    "  microsecond and inclusive (--to takes its whole microsecond). PROTO: tcp, udp,\n"
 	    "  sctp, icmp, icmp6 or a number; IPv6 as [2001:db8::1]:443; ICMP's ports are the\n"
 	    "  type and code (icmp 198.18.0.1:8 198.18.0.2:0), as the Community ID takes them.\n"
 	    "  --community-id-seed N  the seed, for files without an index (default 0)\n"
@@ -86,47 +87,80 @@ static int bad(const char *opt, const char *val, const char *why)
 	return -1;
 }
 
-/* ISO 8601 (as JSON lines print it) or Unix seconds, with a fraction; ns. */
-static int parse_time(const char *opt, const char *s, uint64_t *out)
+/* A fraction's digits after the point, as ns (digits past the ninth are ignored); `*p` moves past
+ * them. */
+static uint64_t parse_frac(const char **p)
 {
-	char *end;
-	if (strspn(s, "0123456789.") == strlen(s) && *s) {
-		double v = strtod(s, &end);
-		if (*end || v < 0 || v > 4e9)
-			return bad(opt, s, "not a time (ISO 8601 or Unix seconds)");
-		*out = (uint64_t)(v * 1e9 + 0.5);
-		return 0;
-	}
-	struct tm tm = {0};
-	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (p == NULL)
-		p = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
-	if (p == NULL)
-		return bad(opt, s, "not a time (ISO 8601 or Unix seconds)");
 	uint64_t frac = 0, scale = 1000000000;
-	if (*p == '.' || *p == ',') {
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			if (scale > 1) {
-				scale /= 10;
-				frac += (uint64_t)(*p - '0') * scale;
-			}
+	for (; **p >= '0' && **p <= '9'; (*p)++)
+		if (scale > 1) {
+			scale /= 10;
+			frac += (uint64_t)(**p - '0') * scale;
+		}
+	return frac;
+}
+
+/*
+ * ISO 8601 (as JSON lines print it) or Unix seconds, with a fraction, into ns. Both forms are
+ * read as integers (a double cannot hold today's time to the µs) and the bounds are inclusive
+ * at the µs: `--from` starts at its µs, `--to` ends with its µs (a packet stamped in ns at
+ * 12:00:00.000000999 is within --to 12:00:00). A date that does not exist is refused.
+ */
+static int parse_time(const char *opt, const char *s, int upper, uint64_t *out)
+{
+	uint64_t secs, frac = 0;
+	const char *p = s;
+	if (strspn(s, "0123456789.") == strlen(s) && *s) {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(s, &end, 10);
+		p = end;
+		if (end == s || errno || v > 4000000000ull)
+			return bad(opt, s, "not a time (ISO 8601 or Unix seconds)");
+		if (*p == '.') {
+			p++;
+			frac = parse_frac(&p);
+		}
+		if (*p)
+			return bad(opt, s, "not a time (ISO 8601 or Unix seconds)");
+		secs = v;
+	} else {
+		struct tm tm = {0};
+		p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+		if (p == NULL)
+			p = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+		if (p == NULL)
+			return bad(opt, s, "not a time (ISO 8601 or Unix seconds)");
+		struct tm want = tm;
+		if (*p == '.' || *p == ',') {
+			p++;
+			frac = parse_frac(&p);
+		}
+		long zone = 0;
+		if (*p == 'Z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			int hh, mm, n = 0;
+			if (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 || n != 5)
+				return bad(opt, s, "the zone must be Z or +hh:mm");
+			zone = (*p == '-' ? -1 : 1) * (hh * 3600L + mm * 60L);
+			p += 6;
+		}
+		if (*p)
+			return bad(opt, s, "not a time (ISO 8601 or Unix seconds)");
+		time_t t = timegm(&tm);
+		/* timegm() makes 2026-02-30 into March 2nd: a date that moved did not exist */
+		if (tm.tm_mday != want.tm_mday || tm.tm_mon != want.tm_mon ||
+		    tm.tm_year != want.tm_year || tm.tm_hour != want.tm_hour ||
+		    tm.tm_min != want.tm_min || tm.tm_sec != want.tm_sec)
+			return bad(opt, s, "no such date or time");
+		t -= zone;
+		if (t < 0)
+			return bad(opt, s, "before 1970");
+		secs = (uint64_t)t;
 	}
-	long zone = 0;
-	if (*p == 'Z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int hh, mm, n = 0;
-		if (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 || n != 5)
-			return bad(opt, s, "the zone must be Z or +hh:mm");
-		zone = (*p == '-' ? -1 : 1) * (hh * 3600L + mm * 60L);
-		p += 6;
-	}
-	if (*p)
-		return bad(opt, s, "not a time (ISO 8601 or Unix seconds)");
-	time_t t = timegm(&tm) - zone;
-	if (t < 0)
-		return bad(opt, s, "before 1970");
-	*out = (uint64_t)t * 1000000000u + frac;
+	uint64_t us = frac / 1000;
+	*out = secs * 1000000000u + us * 1000 + (upper ? 999 : 0);
 	return 0;
 }
 
@@ -520,11 +554,11 @@ static int parse_args(struct run *r, int argc, char **argv)
 			have |= 2;
 			break;
 		case 'F':
-			if (parse_time("--from", optarg, &r->t.from_ns) != 0)
+			if (parse_time("--from", optarg, 0, &r->t.from_ns) != 0)
 				return -1;
 			break;
 		case 'T':
-			if (parse_time("--to", optarg, &r->t.to_ns) != 0)
+			if (parse_time("--to", optarg, 1, &r->t.to_ns) != 0)
 				return -1;
 			break;
 		case 'w':

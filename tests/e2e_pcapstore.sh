@@ -149,6 +149,36 @@ rc=0
 	2>/dev/null || rc=$?
 expect_eq "extract --to the flow's end (ISO 8601, as the JSON lines print it)" \
 	"$(recs "$T/upto.pcap" | wc -l)" "$(recs "$T/x$i.pcap" | wc -l)"
+# the flow's first and last packet times as bounds, Unix seconds and ISO 8601, to the µs: both
+# forms take every packet (a double once lost the edges), and a window from one µs past the
+# first packet loses exactly that one
+ts=$(tcpdump -tt --time-stamp-precision nano -r "$T/x$i.pcap" 2>/dev/null | awk '{print $1}')
+n_all=$(echo "$ts" | wc -l)
+n_first=$(echo "$ts" | grep -c "^$(echo "$ts" | head -1 | cut -c1-17)" || true)
+read -r u_from u_to i_from i_to u_next <<<"$(python3 -c 'import sys, datetime as d
+def us(t): s, f = t.split("."); return int(s), int(f[:6])
+def iso(s, u): return d.datetime.fromtimestamp(s, d.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + ".%06dZ" % u
+(a, ua), (b, ub) = us(sys.argv[1]), us(sys.argv[2])
+n = a * 1000000 + ua + 1
+print("%d.%06d %d.%06d %s %s %d.%06d" % (a, ua, b, ub, iso(a, ua), iso(b, ub), n // 1000000, n % 1000000))' \
+	"$(echo "$ts" | head -1)" "$(echo "$ts" | tail -1)")"
+for w in "$u_from $u_to" "$i_from $i_to"; do
+	set -- $w
+	"$FLUXPROBE" extract --pcap-dir "$T/st" --community-id "$cid" --from "$1" --to "$2" \
+		-w "$T/win.pcap" 2>/dev/null || fail "extract --from $1 --to $2 failed"
+	expect_eq "extract --from $1 --to $2 (the flow's first and last packet)" \
+		"$(recs "$T/win.pcap" | wc -l)" "$n_all"
+done
+rc=0
+"$FLUXPROBE" extract --pcap-dir "$T/st" --community-id "$cid" --from "$u_next" \
+	-w "$T/win.pcap" 2>/dev/null || rc=$?
+[ "$n_all" = "$n_first" ] || expect_eq "extract --from one µs after the first packet" \
+	"$(recs "$T/win.pcap" | wc -l)" "$((n_all - n_first))"
+rc=0
+"$FLUXPROBE" extract --pcap-dir "$T/st" --community-id "$cid" --from 2026-02-30T00:00:00Z \
+	-w "$T/win.pcap" 2>"$T/win.log" || rc=$?
+expect_eq "extract --from 2026-02-30: exit status" "$rc" 2
+grep -q "no such date" "$T/win.log" || fail "2026-02-30 not refused as a date: $(cat "$T/win.log")"
 rm "$T/st/"*.idx
 "$FLUXPROBE" extract --pcap-dir "$T/st" --community-id "$cid" -w "$T/scan.pcap" \
 	2>"$T/scan.log" || fail "extract without indexes failed"
