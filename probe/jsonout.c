@@ -10,21 +10,44 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+
+static int json_open_fd(struct fp_jsonout *j)
+{
+	j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (j->fd < 0)
+		return -1;
+	struct stat st;
+	j->is_pipe = fstat(j->fd, &st) == 0 && S_ISFIFO(st.st_mode);
+	return 0;
+}
 
 int fp_jsonout_open(struct fp_jsonout *j, const char *path)
 {
 	memset(j, 0, sizeof(*j));
 	j->clock.sec = UINT64_MAX;
 	j->path = path;
+	j->buf = malloc(FP_JSON_BUF);
+	j->ends = calloc(FP_JSON_ENDS, sizeof(*j->ends));
+	if (j->buf == NULL || j->ends == NULL) {
+		fp_log(LOG_ERR, "--json %s: out of memory", path);
+		return -1;
+	}
 	if (strcmp(path, "-") == 0) {
-		j->f = stdout;
+		struct stat st;
+		j->fd = STDOUT_FILENO;
 		j->is_stdout = 1;
+		j->is_pipe = fstat(j->fd, &st) == 0 && S_ISFIFO(st.st_mode);
 		return 0;
 	}
-	j->f = fopen(path, "a");
-	if (j->f == NULL) {
+	if (json_open_fd(j) != 0) {
 		fp_log(LOG_ERR, "--json %s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -262,19 +285,67 @@ static void add_fields(const struct fp_jsonout *j, struct fp_jline *l, const str
 				fp_jl_int(l, lat_names[k], r->lat_us[k]);
 }
 
-/* A write or flush failed: the lines stdio held since the last good flush are lost. Said once
- * in the log at once (the rest is counted: summary, final LOSS line, exit status). */
-static void write_failed(struct fp_jsonout *j)
+/* Said once in the log at once (the rest is counted: summary, final LOSS line, exit status). */
+static void warn_once(struct fp_jsonout *j, const char *what)
+{
+	if (j->warned)
+		return;
+	fp_log(LOG_ERR, "--json %s: %s (%s); lines not written are counted", j->path, what,
+	       strerror(j->last_errno));
+	j->warned = 1;
+}
+
+/* The reader of our pipe closed it after `done` of the buffer's bytes went in: the lines it read
+ * whole reached it; those still in the pipe, or never written, did not. */
+static void reader_closed(struct fp_jsonout *j, size_t done)
+{
+	int unread = 0;
+	j->written += done;
+	if (ioctl(j->fd, FIONREAD, &unread) != 0 || unread < 0)
+		unread = 0;
+	uint64_t consumed = j->written - (uint64_t)unread;
+	uint64_t lines = j->records + j->pending, reached = lines;
+	/* back from the newest line while its end lies beyond what the reader took */
+	while (reached > 0 && lines - reached < FP_JSON_ENDS &&
+	       j->ends[(reached - 1) % FP_JSON_ENDS] > consumed)
+		reached--;
+	__atomic_store_n(&j->errors, j->errors + (lines - reached), __ATOMIC_RELAXED);
+	__atomic_store_n(&j->records, reached, __ATOMIC_RELAXED);
+	j->pending = 0;
+	j->blen = 0;
+	j->last_errno = EPIPE;
+	__atomic_store_n(&j->reader_gone, 1, __ATOMIC_RELEASE);
+	fp_log(LOG_ERR,
+	       "--json %s: the reader closed the pipe after %llu lines; the run ends (as on "
+	       "SIGPIPE), every line after that is counted as not written",
+	       j->path, (unsigned long long)reached);
+	j->warned = 1;
+}
+
+/* The buffer's first `done` bytes went out, then the write failed (disk full, I/O error): the
+ * whole lines among them are written, a cut line is cut off the file again (a reader would
+ * break on it), the rest is counted. Later lines are tried again (space may come back). */
+static void write_failed(struct fp_jsonout *j, size_t done)
 {
 	j->last_errno = errno;
-	j->errors += j->pending;
-	j->pending = 0;
-	clearerr(j->f); /* a later line may fit again (space freed, reader back) */
-	if (!j->warned) {
-		fp_log(LOG_ERR, "--json %s: cannot write (%s); lines not written are counted",
-		       j->path, strerror(j->last_errno));
-		j->warned = 1;
+	size_t whole = done;
+	while (whole > 0 && j->buf[whole - 1] != '\n')
+		whole--;
+	uint64_t lines = 0;
+	for (size_t i = 0; i < whole; i++)
+		lines += j->buf[i] == '\n';
+	if (whole < done) {
+		off_t end = lseek(j->fd, 0, SEEK_CUR);
+		if (end < 0 || ftruncate(j->fd, end - (off_t)(done - whole)) != 0)
+			fp_log(LOG_ERR, "--json %s: cannot cut the last, partial line off (%s)",
+			       j->path, strerror(errno));
 	}
+	__atomic_store_n(&j->records, j->records + lines, __ATOMIC_RELAXED);
+	__atomic_store_n(&j->errors, j->errors + (j->pending - lines), __ATOMIC_RELAXED);
+	j->written += whole;
+	j->pending = 0;
+	j->blen = 0;
+	warn_once(j, "cannot write");
 }
 
 size_t fp_json_wire_text(char *buf, size_t len, const char *s, int lower)
@@ -416,39 +487,75 @@ void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r, const str
 {
 	static char line[FP_JSON_LINE_MAX]; /* the exporter thread's */
 
-	if (j->f == NULL) { /* a reopen failed: counted, as any line not written */
-		j->errors++;
+	if (j->fd < 0 || j->reader_gone) { /* a reopen failed, the reader left: counted */
+		__atomic_store_n(&j->errors, j->errors + 1, __ATOMIC_RELAXED);
 		return;
 	}
 	size_t n = format_line(j, line, sizeof(line), r, app);
 	if (n == 0) {
-		j->errors++;
+		__atomic_store_n(&j->errors, j->errors + 1, __ATOMIC_RELAXED);
 		return;
 	}
-	j->pending++; /* this line; on failure, with whatever stdio held with it */
-	if (fwrite(line, 1, n, j->f) != n)
-		write_failed(j);
+	if (j->blen + n > FP_JSON_BUF) {
+		fp_jsonout_flush(j);
+		if (j->reader_gone) {
+			__atomic_store_n(&j->errors, j->errors + 1, __ATOMIC_RELAXED);
+			return;
+		}
+	}
+	memcpy(j->buf + j->blen, line, n);
+	j->blen += n;
+	j->appended += n;
+	j->ends[(j->records + j->pending) % FP_JSON_ENDS] = j->appended;
+	j->pending++;
 }
 
 void fp_jsonout_flush(struct fp_jsonout *j)
 {
-	if (j->f == NULL)
+	size_t done = 0;
+	if (j->fd < 0 || j->blen == 0)
 		return;
-	if (fflush(j->f) != 0)
-		write_failed(j);
-	j->records += j->pending;
+	while (done < j->blen) {
+		ssize_t w = write(j->fd, j->buf + done, j->blen - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w < 0 && errno == EPIPE)
+				reader_closed(j, done);
+			else
+				write_failed(j, done);
+			return;
+		}
+		done += (size_t)w;
+	}
+	j->written += done;
+	__atomic_store_n(&j->records, j->records + j->pending, __ATOMIC_RELAXED);
 	j->pending = 0;
+	j->blen = 0;
+}
+
+/* A quiet moment: has the pipe's reader gone, with nothing to write that would tell us? */
+static void check_reader(struct fp_jsonout *j)
+{
+	struct pollfd pfd = {.fd = j->fd, .events = 0};
+	if (!j->is_pipe || j->reader_gone || j->blen)
+		return;
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR)) {
+		errno = EPIPE;
+		reader_closed(j, 0);
+	}
 }
 
 int fp_jsonout_reopen(struct fp_jsonout *j)
 {
-	if (j->is_stdout || j->f == NULL)
+	if (j->is_stdout || j->fd < 0)
 		return 0;
 	fp_jsonout_flush(j);
-	if (fclose(j->f) != 0)
-		j->errors++;
-	j->f = fopen(j->path, "a");
-	if (j->f == NULL) {
+	if (close(j->fd) != 0) {
+		j->last_errno = errno;
+		warn_once(j, "cannot close");
+	}
+	if (json_open_fd(j) != 0) {
 		fp_log(LOG_ERR, "--json %s: cannot reopen (%s); JSON lines stop", j->path,
 		       strerror(errno));
 		return -1;
@@ -458,12 +565,16 @@ int fp_jsonout_reopen(struct fp_jsonout *j)
 
 void fp_jsonout_close(struct fp_jsonout *j)
 {
-	if (j->f == NULL)
+	if (j->fd < 0 || j->buf == NULL)
 		return;
 	fp_jsonout_flush(j);
-	if (!j->is_stdout && fclose(j->f) != 0 && j->errors == 0)
-		j->errors++; /* the last write failed at close: at least one line is gone */
-	j->f = NULL;
+	if (!j->is_stdout && close(j->fd) != 0 && j->errors == 0)
+		j->errors++; /* the last write failed at close (NFS): at least one line is gone */
+	j->fd = -1;
+	free(j->buf);
+	free(j->ends);
+	j->buf = NULL;
+	j->ends = NULL;
 }
 
 /* --json as a sink of the exporter (sink.h). */
@@ -479,6 +590,8 @@ static void json_tick(void *p, uint64_t clock_ms, unsigned idle)
 	(void)clock_ms;
 	if (idle == 1)
 		fp_jsonout_flush(p);
+	if (idle % 256 == 1) /* a closed pipe is seen within a moment on a quiet link too */
+		check_reader(p);
 }
 
 static void json_reopen(void *p)
@@ -510,7 +623,7 @@ const struct fp_sink_ops fp_jsonout_ops = {
     .name = "json",
     .lost_what = "JSON lines",
     .lost_how = "not written to --json",
-    .remedy = "free space, or keep its reader reading",
+    .remedy = "free space on its file system, or keep the pipe's reader reading",
     .take = json_take,
     .tick = json_tick,
     .reopen = json_reopen,

@@ -21,10 +21,16 @@ struct fp_json_clock {
 	char text[32];
 };
 
+/* Lines are written by our own buffer with write(2), not stdio: after a failed write we know
+ * exactly which lines reached the file or the reader. */
+#define FP_JSON_BUF (256 * 1024)
+#define FP_JSON_ENDS 8192 /* a pipe holds at most ~1 MiB: fewer lines than this */
+
 struct fp_jsonout {
-	FILE *f;
+	int fd;
 	struct fp_json_clock clock;
 	int is_stdout;
+	int is_pipe;		/* a FIFO: a closed reader ends the run */
 	int biflow;		/* add the reverse counters */
 	unsigned fields;	/* --fields groups (enum fp_field_group) */
 	uint32_t sample_n;	/* --sample: > 1 adds samplingInterval, counters stay raw */
@@ -32,18 +38,25 @@ struct fp_jsonout {
 	int ecs;		/* --json-schema ecs */
 	uint32_t pcap_rotate_s; /* --pcap-dir: name the files of each flow's packets; 0: off */
 	const char *path;
-	uint64_t records; /* lines written and flushed */
-	uint64_t pending; /* lines handed to stdio since the last flush */
+	char *buf; /* whole lines not yet written */
+	size_t blen;
+	uint64_t records; /* lines written whole (and, to a pipe, read by its reader) */
+	uint64_t pending; /* lines in buf */
 	uint64_t errors;  /* lines not written (disk full, closed pipe) */
+	/* a pipe: byte offsets of the last lines' ends in the stream, and the bytes written */
+	uint64_t *ends;
+	uint64_t appended, written;
 	int last_errno;
 	int warned;
+	int reader_gone; /* the pipe's reader closed it: no line is written any more (any thread) */
 };
 
 /* Open `path` ("-" = stdout) for appending. Main thread. 0, or -1 after logging why. */
 int fp_jsonout_open(struct fp_jsonout *j, const char *path);
 /* One line for `r`, with what --dpi found (`app`, or NULL). Exporter thread. */
 void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r, const struct fp_app *app);
-/* Push buffered lines out (the exporter calls it when idle). */
+/* Push buffered lines out (the exporter calls it when idle). A failed write counts exactly the
+ * lines that did not get out whole; a line cut by a full disk is cut off the file again. */
 void fp_jsonout_flush(struct fp_jsonout *j);
 /* SIGHUP (logrotate moved the file): flush, close, open `path` again. Exporter thread. 0, or -1
  * after logging why (later lines are counted as not written). */

@@ -56,6 +56,15 @@ static struct fp_exporter exporter;
 static struct fp_clickhouse *clickhouse; /* --clickhouse, or NULL */
 static struct fp_pstore *pstore;	 /* --pcap-dir, or NULL */
 
+/* Stop capturing: every worker leaves its loop and flushes its table. Async-signal-safe. */
+static void stop_capture(void)
+{
+	stop = 1;
+	for (unsigned i = 0; i < ncaps; i++)
+		if (caps[i].ops)
+			caps[i].ops->brk(&caps[i]);
+}
+
 /* First SIGINT/SIGTERM: stop capturing, export every flow, exit. Second: export the rest
  * unpaced, as fast as the sockets take it. Third: leave now (what was not sent is lost). */
 static void on_signal(int sig)
@@ -75,10 +84,7 @@ static void on_signal(int sig)
 		(void)!write(STDERR_FILENO, m, sizeof(m) - 1);
 		_exit(EXIT_FAILURE);
 	}
-	stop = 1;
-	for (unsigned i = 0; i < ncaps; i++)
-		if (caps[i].ops)
-			caps[i].ops->brk(&caps[i]);
+	stop_capture();
 }
 
 /*
@@ -410,9 +416,10 @@ static void log_losses(const struct losses *l, const struct losses *since, const
 		if (n == 0)
 			continue;
 		k->ops->stats(k->priv, &ss);
+		const char *remedy = fp_sink_remedy(ss.last_errno);
 		fp_log(prio, "LOSS%s: %lu %s %s %s (%s): %s", when, (unsigned long)n,
 		       k->ops->lost_what, k->ops->lost_how, k->ops->target(k->priv),
-		       strerror(ss.last_errno), k->ops->remedy);
+		       strerror(ss.last_errno), remedy ? remedy : k->ops->remedy);
 	}
 	if (ring)
 		fp_log(prio,
@@ -740,6 +747,9 @@ static void supervise(struct fp_worker *workers, unsigned nw, struct fp_exporter
 			stop = 1;
 		if (budget && fp_budget_spent(budget))
 			stop = 1;
+		/* --json into a pipe whose reader left (| head): end the run, as on SIGPIPE */
+		if (!stop && x->json && __atomic_load_n(&x->json->reader_gone, __ATOMIC_ACQUIRE))
+			stop_capture();
 		int due = cfg->stats_interval_ms && !cfg->quiet &&
 			  (now - last) * 1000 >= cfg->stats_interval_ms;
 		if (cfg->metrics && now - last_pub >= 1.0) {

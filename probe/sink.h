@@ -58,4 +58,8 @@ struct fp_sink {
 
 #define FP_MAX_SINKS 6
 
+/* What to do about a loss whose cause is `err`, where the cause decides (a full disk, a
+ * permission, a closed pipe); NULL where the sink's own remedy says it. */
+const char *fp_sink_remedy(int err);
+
 #endif
