@@ -216,4 +216,18 @@ PY
 host=$(sed -n 's/^│ \([^ ]*\) .*/\1/p' "$T/rep-talkers.txt" | head -1)
 rep host "$host" >"$T/rep-host.txt" || fail "clickhouse-report host failed"
 grep -q "$host" "$T/rep-host.txt" || fail "the top talker's conversations do not name it"
+# options after the report's name count as before it; into a file no escape codes
+"$here/../scripts/clickhouse-report" ports --top 2 --port "${CH_TCP[b]}" >"$T/rep-after.txt" ||
+	fail "clickhouse-report ports --top 2 --port N failed"
+expect_eq "rows of 'ports --top 2'" "$(grep -c '^│' "$T/rep-after.txt")" 2
+if grep -q $'\x1b' "$T"/rep-*.txt; then fail "escape codes in a report written to a file"; fi
+q=$("$here/../scripts/clickhouse-report" talkers --from '2026-12-05 08:00:00' \
+	--to '2026-12-05 09:00:00' --sql)
+grep -q "time_end >= toDateTime('2026-12-05 08:00:00', 'UTC') AND time_start < toDateTime('2026-12-05 09:00:00'" \
+	<<<"$q" || fail "talkers --from --to: the window is not in the query: $q"
+for bad in "talkers --from 2026-02-30\ 00:00:00" "talkers --top" "ports extra" "nosuch"; do
+	rc=0
+	eval "\"$here/../scripts/clickhouse-report\" $bad --sql" >/dev/null 2>"$T/rep.err" || rc=$?
+	expect_eq "clickhouse-report $bad: exit status" "$rc" 2
+done
 echo "ok: --clickhouse inserts every record, waits out a restart, says what it lost"
