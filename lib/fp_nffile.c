@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fp_encode.h"
@@ -307,14 +308,176 @@ int fp_nffile_open(struct fp_nffile *f, const char *path, enum fp_nf_compress c,
 	/* a header of zeros until close: a reader of a half-written file finds no blocks */
 	uint8_t h[NF_HEADER_LEN] = {0};
 	int rc = write_all(f, h, sizeof(h));
-	if (rc != 0) {
+	if (rc != 0) { /* a full disk: no empty file left behind */
 		close(f->fd);
+		unlink(path);
 		f->fd = -1;
 		free(f->block);
 		free(f->zbuf);
 		free(f->lzo_work);
 	}
 	return rc;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static int read_at(int fd, void *buf, size_t len, uint64_t off)
+{
+	ssize_t r = pread(fd, buf, len, (off_t)off);
+	return r == (ssize_t)len ? 0 : -1;
+}
+
+/* Uncompress a block's `n` stored bytes with method `c` into `out` (cap bytes): its length, or
+ * 0 when it is not what it says it is. */
+static size_t uncompress_block(int c, const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+	switch (c) {
+	case FP_NF_LZ4: {
+		int r = LZ4_decompress_safe((const char *)in, (char *)out, (int)n, (int)cap);
+		return r > 0 ? (size_t)r : 0;
+	}
+	case FP_NF_LZO: {
+		lzo_uint o = cap;
+		return lzo1x_decompress_safe(in, n, out, &o, NULL) == LZO_E_OK ? o : 0;
+	}
+	case FP_NF_BZ2: {
+		unsigned o = (unsigned)cap;
+		return BZ2_bzBuffToBuffDecompress((char *)out, &o, (char *)(uintptr_t)in,
+						  (unsigned)n, 0, 0) == BZ_OK
+			   ? o
+			   : 0;
+	}
+	default:
+		if (n > cap)
+			return 0;
+		memcpy(out, in, n);
+		return n;
+	}
+}
+
+/*
+ * What a completed file holds, to continue it: its compression, creation time, data blocks
+ * (walked from header to appendix: each block's header must lead exactly to the next) and the
+ * statistics record of its appendix. 0, or -EINVAL when it is not such a file.
+ */
+struct nf_existing {
+	int compress;
+	time_t created;
+	uint64_t data_end; /* the appendix's offset: data blocks end here */
+	uint32_t nblocks;
+	struct fp_nf_stat stat;
+};
+
+static int read_existing(int fd, struct nf_existing *e)
+{
+	uint8_t h[NF_HEADER_LEN], bh[NF_BLOCK_HEADER_LEN];
+	struct stat st;
+	if (fstat(fd, &st) != 0 || read_at(fd, h, sizeof(h), 0) != 0)
+		return -EINVAL;
+	uint64_t size = (uint64_t)st.st_size;
+	e->compress = h[16];
+	e->created = (time_t)get64(h + 8);
+	e->data_end = get64(h + 24);
+	if (get16(h) != NF_MAGIC || get16(h + 2) != NF_LAYOUT || e->compress > FP_NF_LZ4 || h[17] ||
+	    get16(h + 18) != 1 || e->data_end < NF_HEADER_LEN ||
+	    e->data_end + NF_BLOCK_HEADER_LEN > size)
+		return -EINVAL;
+	e->nblocks = 0;
+	for (uint64_t at = NF_HEADER_LEN; at < e->data_end; e->nblocks++) {
+		if (read_at(fd, bh, sizeof(bh), at) != 0)
+			return -EINVAL;
+		at += NF_BLOCK_HEADER_LEN + get32(bh + 4);
+		if (at > e->data_end)
+			return -EINVAL;
+	}
+	if (read_at(fd, bh, sizeof(bh), e->data_end) != 0)
+		return -EINVAL;
+	uint32_t n = get32(bh + 4);
+	if (n > 65536 || e->data_end + NF_BLOCK_HEADER_LEN + n > size)
+		return -EINVAL;
+	uint8_t *in = malloc(n ? n : 1), *out = malloc(1u << 20);
+	int rc = -EINVAL;
+	size_t len = 0;
+	if (in && out && read_at(fd, in, n, e->data_end + NF_BLOCK_HEADER_LEN) == 0)
+		len = uncompress_block((get16(bh + 10) & 1) ? FP_NF_NONE : e->compress, in, n, out,
+				       1u << 20);
+	for (size_t at = 0; at + 4 <= len;) {
+		uint16_t type = get16(out + at), rl = get16(out + at + 2);
+		if (rl < 4 || at + rl > len)
+			break;
+		if (type == NF_TYPE_STAT && rl >= 4 + sizeof(struct fp_nf_stat)) {
+			uint64_t *w = (uint64_t *)&e->stat;
+			for (size_t i = 0; i < sizeof(e->stat) / 8; i++)
+				w[i] = get64(out + at + 4 + 8 * i);
+			rc = 0;
+			break;
+		}
+		at += rl;
+	}
+	free(in);
+	free(out);
+	return rc;
+}
+
+int fp_nffile_open_append(struct fp_nffile *f, const char *path, const char *existing,
+			  const char *ident, const struct fp_nf_opts *opts)
+{
+	struct nf_existing e;
+	int old = open(existing, O_RDONLY | O_CLOEXEC);
+	if (old < 0)
+		return -errno;
+	int rc = read_existing(old, &e);
+	if (rc == 0)
+		rc = fp_nffile_open(f, path, (enum fp_nf_compress)e.compress, ident, opts);
+	if (rc != 0) {
+		close(old);
+		return rc;
+	}
+	/* the data blocks as they are, after the header the new file already has */
+	for (uint64_t at = NF_HEADER_LEN; rc == 0 && at < e.data_end;) {
+		size_t want =
+		    e.data_end - at > BLOCK_BYTES ? BLOCK_BYTES : (size_t)(e.data_end - at);
+		ssize_t r = pread(old, f->block, want, (off_t)at);
+		if (r <= 0) {
+			f->err = r < 0 ? errno : EIO;
+			rc = -f->err;
+			break;
+		}
+		rc = write_all(f, f->block, (size_t)r);
+		at += (uint64_t)r;
+	}
+	close(old);
+	if (rc != 0) {
+		close(f->fd);
+		unlink(path);
+		free(f->block);
+		free(f->zbuf);
+		free(f->lzo_work);
+		f->block = f->zbuf = NULL;
+		f->lzo_work = NULL;
+		f->fd = -1;
+		return rc;
+	}
+	f->created = e.created;
+	f->nblocks = e.nblocks;
+	f->stat = e.stat;
+	return 0;
 }
 
 /* nfdump's protocol buckets: TCP, UDP, ICMP (v4 and v6), other. */

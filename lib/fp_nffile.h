@@ -72,6 +72,17 @@ struct fp_nffile {
 int fp_nffile_open(struct fp_nffile *f, const char *path, enum fp_nf_compress c, const char *ident,
 		   const struct fp_nf_opts *opts);
 
+/*
+ * Create `path` as the continuation of `existing`, a completed file of the same slot (an earlier
+ * run's, or nfcapd's): its data blocks copied as they are, its creation time, its statistics and
+ * its compression (one per file), then what fp_nffile_add() brings. Completed and renamed over
+ * `existing`, the one file holds both runs, as nfcapd keeps a restart's flows. 0, or -errno;
+ * -EINVAL when `existing` is no file this can continue (another layout, no statistics record,
+ * a block that does not lead to the next).
+ */
+int fp_nffile_open_append(struct fp_nffile *f, const char *path, const char *existing,
+			  const char *ident, const struct fp_nf_opts *opts);
+
 /* Append one record; `now_ms` is its export time (msecReceived); `app` what --dpi found (NULL
  * without --dpi): its application id goes into the record (nfdump's %nbid), and the first record
  * of an application in this file is preceded by a name record for that id (%nbnam), as nfcapd

@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,12 +79,41 @@ static void slot_paths(struct fp_flowdir *d, uint64_t slot_ms)
 	snprintf(d->tmp, sizeof(d->tmp), "%s/nfcapd.current.%d", d->dirpath, (int)getpid());
 }
 
+/*
+ * A completed file is never replaced by another run's (a restart within the slot, --read twice
+ * into one directory): the slot's file, if there is one, is continued (its blocks copied into
+ * the new file, which replaces it when complete: one file holding both, which nfsen reads as
+ * the slot and nfdump -R as any), as nfcapd does. One that cannot be continued (not a file of
+ * nfdump's layout 2) stays, and the new file takes the name with the first free suffix .1, .2,
+ * ... (nfdump -R reads those too).
+ */
 static void open_slot(struct fp_flowdir *d, uint64_t slot_ms)
 {
 	d->slot_ms = slot_ms;
 	d->open = 0;
+	d->appending = 0;
 	slot_paths(d, slot_ms);
 	int rc = fp_make_dirs(d->dirpath);
+	if (rc == 0 && lstat(d->final, &d->appended) == 0) {
+		rc = S_ISREG(d->appended.st_mode)
+			 ? fp_nffile_open_append(&d->f, d->tmp, d->final, d->ident, &d->opts)
+			 : -EINVAL;
+		if (rc == 0) {
+			d->appending = 1;
+			fp_log(LOG_INFO, "--flow-dir: %s exists (an earlier run's): continued",
+			       d->final);
+		} else if (rc == -EINVAL) {
+			fp_log(LOG_WARNING,
+			       "--flow-dir: %s exists and is not a flow file this can continue: "
+			       "kept; this run's flows go to a file beside it",
+			       d->final);
+			rc = 0;
+		}
+		if (rc == 0 && d->appending) {
+			d->open = 1;
+			return;
+		}
+	}
 	if (rc == 0)
 		rc = fp_nffile_open(&d->f, d->tmp, d->compress, d->ident, &d->opts);
 	if (rc != 0) {
@@ -91,6 +121,33 @@ static void open_slot(struct fp_flowdir *d, uint64_t slot_ms)
 		return;
 	}
 	d->open = 1;
+}
+
+/* The final name, never over another file: the slot's name when the file continued is still
+ * the one it copied (else a suffix, as for a file nobody may replace). 0 or -errno. */
+static int complete_name(struct fp_flowdir *d)
+{
+	struct stat now;
+	if (d->appending && lstat(d->final, &now) == 0 && now.st_ino == d->appended.st_ino &&
+	    now.st_dev == d->appended.st_dev && now.st_size == d->appended.st_size &&
+	    now.st_mtim.tv_sec == d->appended.st_mtim.tv_sec &&
+	    now.st_mtim.tv_nsec == d->appended.st_mtim.tv_nsec)
+		return rename(d->tmp, d->final) == 0 ? 0 : -errno;
+	size_t base = strlen(d->final);
+	for (unsigned k = 1; k < 1000; k++) {
+		if (renameat2(AT_FDCWD, d->tmp, AT_FDCWD, d->final, RENAME_NOREPLACE) == 0) {
+			if (k > 1)
+				fp_log(LOG_WARNING,
+				       "--flow-dir: the slot's file was taken or could not be "
+				       "continued: this run's flows are in %s",
+				       d->final);
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -errno;
+		snprintf(d->final + base, sizeof(d->final) - base, ".%u", k);
+	}
+	return -EEXIST;
 }
 
 /* Complete the current file: its last block, appendix and header, then its final name. */
@@ -101,8 +158,9 @@ static void close_slot(struct fp_flowdir *d)
 	d->open = 0;
 	uint64_t n = d->f.records;
 	int rc = fp_nffile_close(&d->f);
-	if (rc == 0 && rename(d->tmp, d->final) != 0)
-		rc = -errno;
+	if (rc == 0)
+		rc = complete_name(d);
+
 	if (rc != 0) {
 		warn(d, -rc, "cannot write", d->final);
 		unlink(d->tmp);
@@ -254,8 +312,13 @@ static void scan(const char *dir, struct kept_list *l, int depth)
 		}
 		unsigned long long t;
 		char end;
-		if (!S_ISREG(st.st_mode) || strlen(e->d_name) != 19 ||
-		    sscanf(e->d_name, "nfcapd.%12llu%c", &t, &end) != 1)
+		/* nfcapd.YYYYMMDDhhmm, or with a suffix .N (a file beside one that stayed) */
+		unsigned k;
+		if (!S_ISREG(st.st_mode) || strncmp(e->d_name, "nfcapd.", 7) != 0 ||
+		    strspn(e->d_name + 7, "0123456789") != 12 ||
+		    (e->d_name[19] != '\0' &&
+		     (sscanf(e->d_name + 19, ".%u%c", &k, &end) != 1 || e->d_name[20] == '+')) ||
+		    sscanf(e->d_name, "nfcapd.%12llu", &t) != 1)
 			continue;
 		if (l->n == l->cap) {
 			size_t cap = l->cap ? 2 * l->cap : 256;

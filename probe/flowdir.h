@@ -4,6 +4,7 @@
 #define FP_FLOWDIR_H
 
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "fp_nffile.h"
 #include "sink.h"
@@ -35,6 +36,10 @@ struct fp_flowdir {
 	int open, started;
 	uint64_t slot_ms; /* start of the slot being written */
 	char dirpath[1280], tmp[1400], final[1400];
+	/* the slot's file existed (an earlier run's): this one continues it and replaces it at
+	 * the end, if it is still the same file then */
+	int appending;
+	struct stat appended;
 	uint64_t bytes_written;
 	int warned_errno;
 	struct fp_sink_stats st;

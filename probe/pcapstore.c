@@ -437,8 +437,21 @@ static void complete(struct fp_pstore *s, struct fp_pstore_q *q, struct wfile *f
 		return;
 	int rc = close(f->fd) == 0 ? 0 : -errno;
 	f->fd = -1;
-	if (rc == 0 && rename(f->tmp, f->final) != 0)
-		rc = -errno;
+	/* never over a file that came meanwhile (another run into the same directory): the next
+	 * free part's name instead */
+	size_t base = strlen(f->final);
+	if (f->part) /* the name ends in .PART already: replace it */
+		base = (size_t)(strrchr(f->final, '.') - f->final);
+	for (unsigned part = f->part; rc == 0; part++) {
+		if (part != f->part)
+			snprintf(f->final + base, sizeof(f->final) - base, ".%u", part);
+		if (renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->final, RENAME_NOREPLACE) == 0) {
+			f->part = part;
+			break;
+		}
+		if (errno != EEXIST || part > f->part + 1000)
+			rc = -errno;
+	}
 	if (rc != 0) {
 		warn(f, -rc, "cannot complete", f->final,
 		     "its packets stay under the temporary name, not indexed (extract scans it)");

@@ -221,4 +221,33 @@ expect_eq "records kept + lost = records exported" "$((kept + lost))" "$(json_ge
 grep -q "LOSS in this run: $lost flow records not written to --flow-dir $T/full/d (No space left on device)" \
 	"$T/full.log" || fail "the loss is not in the last lines: $(tail -2 "$T/full.log")"
 note "full: $kept kept, $lost lost, said in the last line"
+left=$(find "$T/full" -name 'nfcapd.current.*')
+[ -z "$left" ] || fail "a full disk left $left behind"
+
+note "7. a second run into the same slot keeps the first run's records (flow files and packets)"
+for run in 1 2; do
+	"$FLUXPROBE" --read "$T/in.pcap" --flow-dir "$T/twice" --pcap-dir "$T/twicep" \
+		--summary json -q >"$T/twice$run.json" || fail "run $run into one directory failed"
+done
+expect_eq "flow files after two runs" "$(find "$T/twice" -name 'nfcapd.2*' | wc -l)" \
+	"$(find "$T/fd" -name 'nfcapd.2*' | wc -l)"
+expect_eq "nfdump -I flows after two runs" "$(stat_of "$T/twice" Flows)" \
+	"$((2 * $(json_get "$T/twice1.json" records_exported)))"
+expect_eq "nfdump -I packets after two runs" "$(stat_of "$T/twice" Packets)" \
+	"$((2 * $(json_get "$T/truth.json" packets)))"
+n1=$(find "$T/twicep" -name 'pcap.*' ! -name '*.idx' | wc -l)
+expect_eq "packets in the store after two runs" \
+	"$(/usr/bin/python3 "$here/pcap_records.py" $(find "$T/twicep" -name 'pcap.*' ! -name '*.idx') | wc -l)" \
+	"$((2 * $(json_get "$T/truth.json" packets)))"
+expect_eq "store files after two runs (each run's kept)" "$n1" \
+	"$((2 * $(json_get "$T/twice1.json" pcap_store.files)))"
+# a file that is not a flow file in the slot's place stays; the run's flows go beside it
+mkdir "$T/odd"
+first=$(cd "$T/twice" && ls nfcapd.2* | head -1)
+echo "not a flow file" >"$T/odd/$first"
+"$FLUXPROBE" --read "$T/in.pcap" --flow-dir "$T/odd" -q 2>"$T/odd.log" || fail "run beside a foreign file failed"
+expect_eq "the foreign file untouched" "$(cat "$T/odd/$first")" "not a flow file"
+[ -f "$T/odd/$first.1" ] || fail "no $first.1 beside the foreign file: $(ls "$T/odd")"
+expect_eq "nfdump -I flows beside a foreign file" "$(nfdump -r "$T/odd/$first.1" -I 2>/dev/null |
+	sed -n 's/^Flows: //p')" "$(nfdump -r "$T/fd/$first" -I | sed -n 's/^Flows: //p')"
 echo "ok: --flow-dir writes nfcapd files nfdump reads exactly"
