@@ -36,7 +36,8 @@ const char *fp_flowdir_layout(unsigned n)
 	return n < FP_FLOWDIR_LAYOUTS ? layouts[n] : NULL;
 }
 
-int fp_make_dirs(char *path)
+/* mkdir -p, giving what it creates to `uid`/`gid` ((uid_t)-1: left as made). */
+static int make_dirs_owned(char *path, uid_t uid, gid_t gid)
 {
 	for (char *p = path + 1;; p++) {
 		if (*p != '/' && *p != '\0')
@@ -44,12 +45,77 @@ int fp_make_dirs(char *path)
 		char c = *p;
 		*p = '\0';
 		int rc = mkdir(path, 0755);
+		int e = errno;
+		if (rc == 0 && uid != (uid_t)-1 && chown(path, uid, gid) != 0)
+			e = errno, rc = -1;
+		else if (rc != 0 && e == EEXIST)
+			rc = 0;
 		*p = c;
-		if (rc != 0 && errno != EEXIST)
-			return -errno;
+		if (rc != 0)
+			return -e;
 		if (c == '\0')
 			return 0;
 	}
+}
+
+int fp_make_dirs(char *path)
+{
+	return make_dirs_owned(path, (uid_t)-1, (gid_t)-1);
+}
+
+/* May `uid`/`gid` do `want` (2 write, 1 search: rwx bits) in what `st` describes? */
+static int may(const struct stat *st, uid_t uid, gid_t gid, unsigned want)
+{
+	if (uid == 0)
+		return 1;
+	unsigned bits = st->st_uid == uid   ? (st->st_mode >> 6) & 7
+			: st->st_gid == gid ? (st->st_mode >> 3) & 7
+					    : st->st_mode & 7;
+	return (bits & want) == want;
+}
+
+int fp_output_dir(const char *opt, const char *path, uid_t uid, gid_t gid)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p)) {
+		fp_log(LOG_ERR, "%s %s: the path is too long", opt, path);
+		return -1;
+	}
+	int rc = make_dirs_owned(p, uid, gid);
+	if (rc != 0) {
+		fp_log(LOG_ERR, "%s %s: cannot make the directory: %s", opt, path, strerror(-rc));
+		return -1;
+	}
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fp_log(LOG_ERR, "%s %s: not a directory", opt, path);
+		return -1;
+	}
+	uid_t u = uid == (uid_t)-1 ? geteuid() : uid;
+	gid_t g = uid == (uid_t)-1 ? getegid() : gid;
+	const char *who = uid == (uid_t)-1 ? "fluxprobe's user" : "the --user";
+	if (u != 0 && !may(&st, u, g, 3)) {
+		fp_log(LOG_ERR,
+		       "%s %s: %s (uid %u, gid %u) cannot write there (owner %u:%u, mode %03o): "
+		       "give it to that user (chown) or choose another directory",
+		       opt, path, who, (unsigned)u, (unsigned)g, (unsigned)st.st_uid,
+		       (unsigned)st.st_gid, (unsigned)(st.st_mode & 0777));
+		return -1;
+	}
+	/* every directory above must let it through */
+	for (char *q = p + strlen(p); u != 0 && q > p; q--) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		if (*p && stat(p, &st) == 0 && !may(&st, u, g, 1)) {
+			fp_log(LOG_ERR,
+			       "%s %s: %s (uid %u) cannot enter %s (mode %03o): choose another "
+			       "directory",
+			       opt, path, who, (unsigned)u, p, (unsigned)(st.st_mode & 0777));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Say why records are being lost, once per cause (the counters carry the rest). */
@@ -270,15 +336,8 @@ int fp_flowdir_init(struct fp_flowdir *d, const struct fp_flowdir_config *c)
 	d->live = c->live;
 	d->opts = c->opts;
 	snprintf(d->ident, sizeof(d->ident), "%s", c->ident ? c->ident : "none");
-	snprintf(path, sizeof(path), "%s", c->dir);
-	int rc = fp_make_dirs(path);
-	if (rc == 0 && access(c->dir, W_OK) != 0)
-		rc = -errno;
-	if (rc != 0) {
-		fp_log(LOG_ERR, "--flow-dir %s: %s", c->dir, strerror(-rc));
-		return -1;
-	}
-	return 0;
+	(void)path;
+	return fp_output_dir("--flow-dir", c->dir, c->uid, c->gid);
 }
 
 /* The completed flow files under the directory (any layout): name time, size, path. */

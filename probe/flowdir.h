@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include "fp_nffile.h"
 #include "sink.h"
@@ -21,6 +22,8 @@ struct fp_flowdir_config {
 	uint64_t max_age_s; /* ... and files older than this; 0 = no limit */
 	int live;	    /* slots on the wall clock, a file every slot */
 	struct fp_nf_opts opts;
+	uid_t uid; /* --user: the directory must be theirs to write ((uid_t)-1: none) */
+	gid_t gid;
 };
 
 struct fp_flowdir {
@@ -56,6 +59,14 @@ void fp_flowdir_expire(struct fp_flowdir *d);
 /* mkdir -p of `path` (its parents first; `path` is changed and restored). 0 or -errno. Also
  * the packet store's. */
 int fp_make_dirs(char *path);
+
+/*
+ * An output directory (--flow-dir, --pcap-dir: `opt`) ready for the user the probe will run as,
+ * before capture starts: made if missing, what is made given to `uid`/`gid` (--user; (uid_t)-1
+ * for none: the current user), then checked to be a directory that user can write and reach.
+ * Main thread. 0, or -1 after one log line naming the option, the path and what to do.
+ */
+int fp_output_dir(const char *opt, const char *path, uid_t uid, gid_t gid);
 
 /* nfcapd -S layout n's strftime format ("" for 0), NULL past the last. */
 const char *fp_flowdir_layout(unsigned n);

@@ -87,18 +87,14 @@ static void on_signal(int sig)
 	stop_capture();
 }
 
-/*
- * Drop to --user/--group once the capture and the sockets are open: no supplementary groups,
- * then gid, then uid (the order matters: after setuid, setgid is no longer allowed). Leaving
- * uid 0 clears every capability. Checked afterwards: regaining root must fail.
- */
-static int drop_privileges(const char *user, const char *group)
+/* --user/--group to ids: a name or a number (as chown takes it, with or without a passwd
+ * entry); the user's own group without --group. 0, or -1 after logging. */
+static int resolve_user(const char *user, const char *group, uid_t *uid, gid_t *gid)
 {
 	struct passwd *pw = getpwnam(user), numeric = {0};
 	char *end;
 	unsigned long id = strtoul(user, &end, 10);
 	if (pw == NULL && *user && *end == '\0' && id < 0xffffffffu) {
-		/* a numeric id, with or without a passwd entry (as chown takes it) */
 		pw = getpwuid((uid_t)id);
 		if (pw == NULL) {
 			numeric.pw_uid = (uid_t)id;
@@ -110,7 +106,8 @@ static int drop_privileges(const char *user, const char *group)
 		fp_log(LOG_ERR, "--user %s: no such user", user);
 		return -1;
 	}
-	gid_t gid = pw->pw_gid;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
 	if (group) {
 		struct group *gr = getgrnam(group);
 		unsigned long g = strtoul(group, &end, 10);
@@ -120,13 +117,27 @@ static int drop_privileges(const char *user, const char *group)
 			fp_log(LOG_ERR, "--group %s: no such group", group);
 			return -1;
 		}
-		gid = gr->gr_gid;
+		*gid = gr->gr_gid;
 	}
-	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(pw->pw_uid) != 0) {
+	return 0;
+}
+
+/*
+ * Drop to --user/--group once the capture and the sockets are open: no supplementary groups,
+ * then gid, then uid (the order matters: after setuid, setgid is no longer allowed). Leaving
+ * uid 0 clears every capability. Checked afterwards: regaining root must fail.
+ */
+static int drop_privileges(const char *user, const char *group)
+{
+	uid_t uid;
+	gid_t gid;
+	if (resolve_user(user, group, &uid, &gid) != 0)
+		return -1;
+	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
 		fp_log(LOG_ERR, "--user %s: cannot drop privileges: %s", user, strerror(errno));
 		return -1;
 	}
-	if (pw->pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
+	if (uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
 		fp_log(LOG_ERR, "--user %s: root could be regained; refusing to run", user);
 		return -1;
 	}
@@ -831,6 +842,12 @@ static int open_outputs(struct run *r)
 {
 	static struct fp_jsonout json;
 	const struct fp_config *cfg = &r->cfg;
+	/* the directories must be usable by the user the probe will run as: checked (and what
+	 * is made, given to them) now, not found out record by record after the drop */
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+	if (cfg->user && resolve_user(cfg->user, cfg->group, &uid, &gid) != 0)
+		return -1;
 	if (tls_prepare(cfg) != 0)
 		return -1;
 	/* Before any thread exists: DPDK's EAL starts its own in fp_dpdk_init(). */
@@ -866,6 +883,8 @@ static int open_outputs(struct run *r)
 		    .opts = {.biflow = cfg->biflow,
 			     .fields = cfg->fields,
 			     .sampling = cfg->sample_n},
+		    .uid = uid,
+		    .gid = gid,
 		};
 		if (fp_flowdir_init(&fd, &fc) != 0)
 			return -1;
@@ -882,6 +901,8 @@ static int open_outputs(struct run *r)
 		    .cid_seed = cfg->cid_seed,
 		    .decap = cfg->decap,
 		    .live = cfg->read_file == NULL,
+		    .uid = uid,
+		    .gid = gid,
 		};
 		if ((pstore = fp_pstore_open(&pc)) == NULL)
 			return -1;

@@ -693,13 +693,7 @@ struct fp_pstore *fp_pstore_open(const struct fp_pstore_config *c)
 	s->live = c->live;
 	for (unsigned i = 0; i < FP_MAX_WORKERS; i++)
 		s->f[i].fd = -1;
-	char path[sizeof(s->dir)];
-	snprintf(path, sizeof(path), "%s", s->dir);
-	int rc = fp_make_dirs(path);
-	if (rc == 0 && access(s->dir, W_OK | X_OK) != 0)
-		rc = -errno;
-	if (rc != 0) {
-		fp_log(LOG_ERR, "--pcap-dir %s: %s", s->dir, strerror(-rc));
+	if (fp_output_dir("--pcap-dir", s->dir, c->uid, c->gid) != 0) {
 		free(s);
 		return NULL;
 	}

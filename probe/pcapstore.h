@@ -13,6 +13,7 @@
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "fp_pcapidx.h"
 
@@ -96,6 +97,8 @@ struct fp_pstore_config {
 	uint16_t cid_seed;
 	int decap;
 	int live;
+	uid_t uid; /* --user: the directory must be theirs to write ((uid_t)-1: none) */
+	gid_t gid;
 };
 
 /* Check and make the directory, rename what a killed run left. Main thread, before workers

@@ -250,4 +250,29 @@ expect_eq "the foreign file untouched" "$(cat "$T/odd/$first")" "not a flow file
 [ -f "$T/odd/$first.1" ] || fail "no $first.1 beside the foreign file: $(ls "$T/odd")"
 expect_eq "nfdump -I flows beside a foreign file" "$(nfdump -r "$T/odd/$first.1" -I 2>/dev/null |
 	sed -n 's/^Flows: //p')" "$(nfdump -r "$T/fd/$first" -I | sed -n 's/^Flows: //p')"
+note "8. --user: directories the user can write, or a refusal before capture"
+rc=0
+"$FLUXPROBE" --read "$T/in.pcap" --user nobody --flow-dir "$T/u/flows" >/dev/null 2>"$T/u.log" || rc=$?
+expect_eq "--user nobody under a directory it cannot enter (mktemp's 700): exit status" "$rc" 1
+grep -q "cannot enter $T (mode 700)" "$T/u.log" || fail "the refusal does not say why: $(cat "$T/u.log")"
+chmod 755 "$T"
+"$FLUXPROBE" --read "$T/in.pcap" --user nobody --flow-dir "$T/u/flows/x" --pcap-dir "$T/u/pkts" \
+	--summary json >"$T/u.json" 2>"$T/u.log" || { cat "$T/u.log"; fail "--user nobody with new directories failed"; }
+expect_eq "owner of the flow directory made for --user" "$(stat -c %U "$T/u/flows/x")" nobody
+expect_eq "owner of the store made for --user" "$(stat -c %U "$T/u/pkts")" nobody
+expect_eq "records lost under --user" "$(json_get "$T/u.json" sinks.0.records_lost)" 0
+expect_eq "nfdump -I flows written as nobody" "$(stat_of "$T/u/flows/x" Flows)" \
+	"$(json_get "$T/u.json" records_exported)"
+expect_eq "packets stored as nobody" "$(json_get "$T/u.json" pcap_store.packets)" \
+	"$(json_get "$T/truth.json" packets)"
+mkdir -m 755 "$T/rootonly"
+touch "$T/plainfile"
+for bad in "--flow-dir $T/rootonly" "--pcap-dir $T/rootonly" "--flow-dir $T/plainfile" \
+	"--pcap-dir $T/plainfile/sub"; do
+	rc=0
+	"$FLUXPROBE" --read "$T/in.pcap" --user nobody $bad >/dev/null 2>"$T/bad.log" || rc=$?
+	expect_eq "$bad with --user nobody: exit status" "$rc" 1
+	grep -qF -- "${bad%% *} ${bad#* }: " "$T/bad.log" || fail "$bad: the error does not name it: $(cat "$T/bad.log")"
+	grep -q "packets" "$T/bad.log" && fail "$bad: capture ran before the refusal"
+done
 echo "ok: --flow-dir writes nfcapd files nfdump reads exactly"
