@@ -582,8 +582,10 @@ static const struct opt_def opts[] = {
      "--biflow meets a TAP's two halves",
      h_interface},
     {"filter", 'f', "EXPR", NULL, "BPF filter (or give it as trailing arguments)", h_filter},
-    {"snaplen", 0, "BYTES", "256", "live capture snap length (default 256)", h_snaplen,
-     FIELD(snaplen), 64, 262144},
+    {"snaplen", 0, "BYTES", "256",
+     "live capture snap length (default 256; whole packets with --pcap-dir, 65535 with "
+     "--dpi)",
+     h_snaplen, FIELD(snaplen), 64, 262144},
     {"workers", 0, "N", "1",
      "live: N workers on the interface, one socket each in an AF_PACKET fanout group "
      "(symmetric flow hash: a connection's two directions on one worker), each with its own "
@@ -1373,6 +1375,11 @@ static int check_pcap(struct fp_config *cfg, const struct parse_state *st, int a
 {
 	if (cfg->dpi && !st->snaplen_given)
 		cfg->snaplen = 65535; /* a TLS ClientHello, an HTTP request: whole */
+	/* a packet store keeps whole packets unless told otherwise (--pcap-snaplen, or a
+	 * --snaplen given for the capture itself): the flows' 256 bytes would cut a 1500-byte
+	 * packet to a fifth */
+	if (cfg->pcap_dir && !st->snaplen_given)
+		cfg->snaplen = 262144;
 	if (st->snaplen_given && cfg->read_file)
 		fp_log(LOG_WARNING, "--snaplen: ignored with --read (the file's own snap length "
 				    "applies)");

@@ -906,6 +906,16 @@ static int open_outputs(struct run *r)
 		};
 		if ((pstore = fp_pstore_open(&pc)) == NULL)
 			return -1;
+		uint32_t cut = cfg->pcap_snaplen;
+		if (!cfg->read_file && !cfg->dpdk && (cut == 0 || (uint32_t)cfg->snaplen < cut))
+			cut = (uint32_t)cfg->snaplen;
+		if (cut && cut < 65535)
+			fp_log(LOG_INFO,
+			       "--pcap-dir %s: keeps the first %u bytes of each packet (%s)",
+			       cfg->pcap_dir, cut,
+			       cut == cfg->pcap_snaplen ? "--pcap-snaplen" : "--snaplen");
+		else
+			fp_log(LOG_INFO, "--pcap-dir %s: keeps whole packets", cfg->pcap_dir);
 		if (exporter.json)
 			exporter.json->pcap_rotate_s = cfg->rotate_s;
 	}

@@ -149,7 +149,9 @@ grep -q "removed the $(( $(wc -l <"$T/files") - $(wc -w <<<"$want") )) oldest fi
 note "5. live, across a minute on the wall clock (--rotate 60), SIGTERM"
 netns_up flowdir
 "$FPGEN" -o "$T/live.pcap" -n 20000 -f 2000 -V 0 -r 17 >"$T/live.json"
-"$FPGEN" -o "$T/live2.pcap" -n 1000 -f 100 -V 0 -r 18 >"$T/live2.json"
+# the second part's frames are 1,500 bytes: the store keeps them whole by default (the live
+# --snaplen default, 256, is for flows alone)
+"$FPGEN" -o "$T/live2.pcap" -n 1000 -f 100 -V 0 -r 18 -s 1500 >"$T/live2.json"
 ip netns exec "$NS" "$FLUXPROBE" --interface veth1 --flow-dir "$T/live" --rotate 60 \
 	--pcap-dir "$T/livepcap" --idle-timeout 1 --summary json >"$T/ls.json" 2>"$T/live.log" &
 probe=$!
@@ -204,6 +206,8 @@ cmp -s <(/usr/bin/python3 "$here/pcap_records.py" "$T/live.pcap" "$T/live2.pcap"
 	<(/usr/bin/python3 "$here/pcap_records.py" $(printf "$T/livepcap/%s " $pfiles) | cut -d' ' -f2-) ||
 	fail "live --pcap-dir: the stored packets are not the replayed ones"
 note "live --pcap-dir: $(echo $pfiles), every packet in its minute's file, all stored, in order"
+grep -q -- "--pcap-dir $T/livepcap: keeps whole packets" "$T/live.log" ||
+	fail "the start-up log does not say what the store keeps: $(head -5 "$T/live.log")"
 
 note "6. a full file system"
 mkdir -p "$T/full"
