@@ -56,6 +56,7 @@ struct run {
 	uint32_t linktype, snaplen;
 	int nano, have_link;
 	unsigned files, indexed, scanned, skipped;
+	unsigned damaged; /* files whose packets may not all be in the result */
 	struct {
 		struct fp_flow_key k;
 		int valid, match;
@@ -78,7 +79,8 @@ static void usage(FILE *f)
 	    "  --community-id-seed N  the seed, for files without an index (default 0)\n"
 	    "  --decap auto           files without an index: flows by their inner packet\n"
 	    "Files with an index are read at the flow's positions only; others are scanned.\n"
-	    "Exit status: 0 packets written, 1 none found, 2 an error.\n");
+	    "Exit status: 0 packets written, 1 none found, 2 an error, 3 what was found is\n"
+	    "written but may be incomplete (a damaged file was read in part; said above).\n");
 }
 
 static int bad(const char *opt, const char *val, const char *why)
@@ -326,42 +328,70 @@ static uint64_t rec_ns(const struct pfile *p, const uint32_t h[4])
 	return h[0] * 1000000000ull + (p->nano ? h[1] : h[1] * 1000ull);
 }
 
-/* The flow's packets at the positions the index gives. -1 on a read error. */
+/* Is `h` (read at `off`) a record header this file can hold: its data within the file, no
+ * longer than the snap length, its fraction of a second a fraction? */
+static int plausible(const struct pfile *p, const uint32_t h[4], uint64_t off)
+{
+	uint32_t snap = p->snaplen && p->snaplen < MAX_CAPLEN ? p->snaplen : MAX_CAPLEN;
+	return off >= 24 && h[2] <= snap && h[2] <= h[3] &&
+	       h[1] < (p->nano ? 1000000000u : 1000000u) && off + 16 + h[2] <= p->size;
+}
+
+/* Packets of the flow at the positions the index gives. 0; 1 when the index does not hold
+ * against the file (a position outside it or not at a record, a packet of another flow in the
+ * flow's group): then nothing of this file is kept and the caller scans it; -1 out of memory. */
 static int by_index(struct run *r, unsigned file, const struct pfile *p, const struct fp_pcapidx *x)
 {
 	uint8_t md[FP_CID_DIGEST], *buf = malloc(MAX_CAPLEN);
 	size_t first, n;
+	int rc = 0;
 	if (buf == NULL)
 		return -1;
 	digest_for(&r->t, x->h->cid_seed, md);
 	n = fp_pcapidx_find(x, fp_cid_key64(md), &first);
-	for (size_t g = first; g < first + n; g++) {
+	for (size_t g = first; rc == 0 && g < first + n; g++) {
 		const struct fp_pcapidx_flow *f = &x->flows[g];
-		if (f->first + f->count > x->h->packets)
-			continue; /* a damaged index: what it names is not there */
-		for (uint32_t i = 0; i < f->count; i++) {
+		if (f->first + (uint64_t)f->count > x->h->packets) {
+			rc = 1; /* it names packets it does not have */
+			break;
+		}
+		int ours = -1; /* the group's flow: ours, or another with the same key (its first
+				  packet tells), then every packet must agree */
+		for (uint32_t i = 0; rc == 0 && i < f->count; i++) {
 			uint64_t off = x->pos[f->first + i];
 			uint32_t h[4];
-			if (pread(p->fd, h, 16, (off_t)off) != 16 || h[2] > MAX_CAPLEN ||
-			    off + 16 + h[2] > p->size ||
-			    pread(p->fd, buf, h[2], (off_t)off + 16) != (ssize_t)h[2])
-				continue;
-			uint64_t ts = rec_ns(p, h);
-			if (ts < r->t.from_ns || ts > r->t.to_ns ||
-			    !belongs(r, p->link, x->h->decap, x->h->cid_seed, md, buf, h[2], h[3]))
-				continue;
-			if (keep(r, file, off, ts, h[2], h[3], buf) != 0) {
-				free(buf);
-				return -1;
+			if (pread(p->fd, h, 16, (off_t)off) != 16 || !plausible(p, h, off) ||
+			    pread(p->fd, buf, h[2], (off_t)off + 16) != (ssize_t)h[2]) {
+				rc = 1;
+				break;
 			}
+			uint64_t ts = rec_ns(p, h);
+			if (ts < x->h->first_ns || ts > x->h->last_ns) {
+				rc = 1; /* not the time of any packet of this file */
+				break;
+			}
+			int b =
+			    belongs(r, p->link, x->h->decap, x->h->cid_seed, md, buf, h[2], h[3]);
+			if (ours < 0)
+				ours = b;
+			if (b != ours) {
+				rc = 1;
+				break;
+			}
+			if (!b || ts < r->t.from_ns || ts > r->t.to_ns)
+				continue;
+			if (keep(r, file, off, ts, h[2], h[3], buf) != 0)
+				rc = -1;
 		}
 	}
 	free(buf);
-	return 0;
+	return rc;
 }
 
-/* Every record of a file without an index; a record cut at the end (a killed run) ends it. */
-static int by_scan(struct run *r, unsigned file, const struct pfile *p)
+/* Every record of a file without a usable index. A record header that cannot be one, or a
+ * record cut short, ends the scan: said with the file's name and the offset, and the run's
+ * result counted as possibly incomplete. 0, or -1 out of memory. */
+static int by_scan(struct run *r, unsigned file, const char *path, const struct pfile *p)
 {
 	uint8_t md[FP_CID_DIGEST], *buf = malloc(MAX_CAPLEN);
 	FILE *f = fdopen(dup(p->fd), "r");
@@ -378,7 +408,23 @@ static int by_scan(struct run *r, unsigned file, const struct pfile *p)
 	uint32_t h[4];
 	int rc = 0;
 	fseeko(f, 24, SEEK_SET);
-	while (fread(h, 16, 1, f) == 1 && h[2] <= MAX_CAPLEN && fread(buf, 1, h[2], f) == h[2]) {
+	for (;;) {
+		if (off == p->size)
+			break; /* the end (as the file was when opened), where a record ends */
+		size_t got = off + 16 <= p->size ? fread(h, 1, 16, f) : 0;
+		const char *bad = got != 16		  ? "a record header cut short"
+				  : !plausible(p, h, off) ? "a record header no packet can have"
+				  : fread(buf, 1, h[2], f) != h[2] ? "a record cut short"
+								   : NULL;
+		if (bad) {
+			fprintf(
+			    stderr,
+			    "fluxprobe extract: %s: %s at byte %llu: the rest of this file is not "
+			    "read; the result may be incomplete\n",
+			    path, bad, (unsigned long long)off);
+			r->damaged++;
+			break;
+		}
 		uint64_t ts = rec_ns(p, h);
 		if (ts >= r->t.from_ns && ts <= r->t.to_ns &&
 		    belongs(r, p->link, r->t.decap, r->t.seed, md, buf, h[2], h[3]) &&
@@ -413,18 +459,33 @@ static int one_file(struct run *r, unsigned file, const char *name, int current)
 		fp_pcapidx_close(&x);
 		return -1;
 	}
-	int rc;
+	int rc = 1;
+	size_t before = r->n;
 	r->files++;
 	if (have && x.h->pcap_bytes == p.size && x.h->linktype == p.link) {
-		r->indexed++;
 		rc = by_index(r, file, &p, &x);
+		if (rc == 1) { /* nothing it gave is trusted: the file is read whole instead */
+			for (size_t i = before; i < r->n; i++)
+				free(r->v[i].data);
+			r->n = before;
+			fprintf(
+			    stderr,
+			    "fluxprobe extract: %s: does not hold what its index %s says (a "
+			    "position outside it or not at a packet of the flow): damaged index, "
+			    "scanned\n",
+			    path, idx);
+		} else {
+			r->indexed++;
+		}
 	} else {
 		fprintf(stderr, "fluxprobe extract: %s %s: scanned\n", path,
 			current ? "is being written or was left by a run that did not end"
 			: have	? "does not match its index"
 				: "has no index");
+	}
+	if (rc == 1) {
 		r->scanned++;
-		rc = by_scan(r, file, &p);
+		rc = by_scan(r, file, path, &p);
 	}
 	if (rc != 0)
 		fprintf(stderr, "fluxprobe extract: %s: out of memory\n", path);
@@ -609,6 +670,14 @@ int fp_extract_main(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 	if (read_dir(&r, &files, &nf) != 0)
 		return 2;
+	if (nf == 0) {
+		fprintf(stderr,
+			"fluxprobe extract: --pcap-dir %s: no packet store there (no "
+			"pcap.YYYYMMDDhhmm.W files: the directory fluxprobe --pcap-dir wrote)\n",
+			r.dir);
+		free(files);
+		return 2;
+	}
 	rc = 0;
 	for (size_t i = 0; i < nf && rc == 0; i++)
 		rc = one_file(&r, (unsigned)i, files[i].name, files[i].current);
@@ -620,11 +689,13 @@ int fp_extract_main(int argc, char **argv)
 		if (rc == 0)
 			fprintf(stderr,
 				"fluxprobe extract: %zu packets of %s%s%s from %u of %zu files (%u "
-				"by index, %u scanned, %u outside the window)%s%s\n",
+				"by index, %u scanned, %u outside the window)%s%s%s\n",
 				r.n, r.t.by_flow ? "flow '" : "",
 				r.t.by_flow ? r.flow_text : r.t.text, r.t.by_flow ? "'" : "",
 				r.files, nf, r.indexed, r.scanned, r.skipped, r.n ? " → " : "",
-				r.n ? r.out : "");
+				r.n ? r.out : "",
+				r.damaged ? "; INCOMPLETE: damaged files (above) were read in part"
+					  : "");
 	}
 	for (size_t i = 0; i < r.n; i++)
 		free(r.v[i].data);
@@ -632,5 +703,7 @@ int fp_extract_main(int argc, char **argv)
 	free(files);
 	if (rc != 0)
 		return 2;
+	if (r.damaged)
+		return 3;
 	return r.n ? 0 : 1;
 }

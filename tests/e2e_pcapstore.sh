@@ -179,6 +179,62 @@ rc=0
 	-w "$T/win.pcap" 2>"$T/win.log" || rc=$?
 expect_eq "extract --from 2026-02-30: exit status" "$rc" 2
 grep -q "no such date" "$T/win.log" || fail "2026-02-30 not refused as a date: $(cat "$T/win.log")"
+# damaged stores: an index whose positions lie outside its file or inside records is named
+# and its file scanned (the same packets); a record header no packet can have ends that file's
+# scan, named, with exit status 3 (incomplete)
+damage() { # DIR MODE: every index's positions moved (out, mid), or a record header of each file
+	/usr/bin/python3 - "$@" <<'PY'
+import glob, os, struct, sys
+d, mode = sys.argv[1], sys.argv[2]
+if mode in ("out", "mid"):
+    for idx in glob.glob(d + "/*.idx"):
+        b = bytearray(open(idx, "rb").read())
+        flows, packets = struct.unpack_from("<QQ", b, 24)
+        size = os.path.getsize(idx[:-4])
+        at = 80 + 24 * flows
+        for i in range(packets):
+            (v,) = struct.unpack_from("<Q", b, at + 8 * i)
+            struct.pack_into("<Q", b, at + 8 * i, size + 4096 if mode == "out" else v + 3)
+        open(idx, "wb").write(b)
+else:  # a record header in the middle of each file
+    for f in glob.glob(d + "/pcap.*"):
+        if f.endswith(".idx"):
+            continue
+        b = bytearray(open(f, "rb").read())
+        off, n = 24, 0
+        while off + 16 <= len(b) and off < len(b) // 2:
+            off += 16 + struct.unpack_from("<I", b, off + 8)[0]
+        struct.pack_into("<II", b, off + 8, 0x7fffffff, 60)
+        open(f, "wb").write(b)
+PY
+}
+for mode in out mid; do
+	rm -rf "$T/bad"
+	cp -a "$T/st" "$T/bad"
+	damage "$T/bad" $mode
+	rc=0
+	"$FLUXPROBE" extract --pcap-dir "$T/bad" --community-id "$cid" -w "$T/bad.pcap" \
+		2>"$T/bad.log" || rc=$?
+	expect_eq "extract with index positions moved ($mode): exit status" "$rc" 0
+	grep -q "does not hold what its index .*\.idx says.*damaged index, scanned" "$T/bad.log" ||
+		fail "a damaged index ($mode) is not named: $(cat "$T/bad.log")"
+	cmp -s "$T/bad.pcap" "$T/x$i.pcap" || fail "a damaged index ($mode): other packets than the whole index gave"
+done
+rm -rf "$T/bad"
+cp -a "$T/st" "$T/bad"
+damage "$T/bad" record
+rm "$T/bad/"*.idx
+rc=0
+"$FLUXPROBE" extract --pcap-dir "$T/bad" --community-id "$cid" -w "$T/bad.pcap" 2>"$T/bad.log" || rc=$?
+expect_eq "extract over a corrupt record header: exit status (incomplete)" "$rc" 3
+grep -q "pcap\.[0-9.]*: a record header no packet can have at byte [0-9]*: the rest of this file is not read" \
+	"$T/bad.log" || fail "a corrupt record is not named: $(cat "$T/bad.log")"
+grep -q "INCOMPLETE" "$T/bad.log" || fail "the last line does not say the result may be incomplete"
+rc=0
+"$FLUXPROBE" extract --pcap-dir /etc --community-id "$cid" -w "$T/bad.pcap" 2>"$T/bad.log" || rc=$?
+expect_eq "extract --pcap-dir /etc: exit status" "$rc" 2
+grep -q "no packet store there" "$T/bad.log" || fail "--pcap-dir /etc: $(cat "$T/bad.log")"
+note "damaged indexes named and scanned around; a damaged record named, exit status 3; no store, said"
 rm "$T/st/"*.idx
 "$FLUXPROBE" extract --pcap-dir "$T/st" --community-id "$cid" -w "$T/scan.pcap" \
 	2>"$T/scan.log" || fail "extract without indexes failed"
