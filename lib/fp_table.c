@@ -173,6 +173,7 @@ struct fp_table {
 	uint64_t gap_us;    /* a packet this long after its flow's last may find it expired:
 			       the short path leaves it to flow_update(), which decides */
 	uint64_t now_ms;    /* the newest time the table was told of (packets, expiry) */
+	uint32_t room;	    /* records the taker has room for now (fp_table_set_room) */
 	uint32_t free_head;
 	uint32_t fresh; /* entries [fresh, max_flows) were never used */
 	uint32_t max_flows;
@@ -288,6 +289,7 @@ struct fp_table *fp_table_create(const struct fp_table_config *cfg)
 	}
 	t->free_head = NIL;
 	t->fresh = 0;
+	t->room = UINT32_MAX;
 
 	uint32_t shortest = cfg->idle_ms;
 	if (cfg->fin_ms && cfg->fin_ms < shortest)
@@ -448,6 +450,8 @@ static void emit_record(struct fp_table *t, uint32_t i, enum fp_end_reason reaso
 				r.lat_us[k] = t->lat[i].us[k];
 	}
 	fp_counter_add(&t->st.records[reason], 1);
+	if (t->room && t->room != UINT32_MAX)
+		t->room--;
 	if (t->cfg.emit(t->cfg.emit_arg, &r) != 0) {
 		fp_counter_add(&t->st.records_dropped, 1);
 		fp_counter_add(&t->st.dropped_packets, r.packets);
@@ -676,8 +680,12 @@ static void flow_update(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 	 * sparse file spans its timeout, or expiry lags): it ends as it would have, by its
 	 * timeout, and the packet starts the next flow, as live capture gives at any pace. */
 	if (flow_expired(t, i, p->ts_us / 1000)) {
-		flow_restart(t, i, p, timeout_reason(t, i));
-		return;
+		if (t->room) {
+			flow_restart(t, i, p, timeout_reason(t, i));
+			return;
+		}
+		/* the record would be lost whole: the packet joins the flow instead, counted */
+		fp_counter_add(&t->st.late_joins, 1);
 	}
 	/* A new connection on the same 5-tuple: the old one is over; the SYN's sender is the new
 	 * initiator. */
@@ -961,6 +969,11 @@ void fp_table_update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsign
 		update_burst(t, pkts, n, 1);
 	else
 		update_burst(t, pkts, n, 0);
+}
+
+void fp_table_set_room(struct fp_table *t, uint32_t room)
+{
+	t->room = room;
 }
 
 unsigned fp_table_expire(struct fp_table *t, uint64_t now_ms, unsigned budget)

@@ -44,6 +44,8 @@ struct fp_table_stats {
 	uint64_t dropped_octets;
 	uint64_t bucket_evictions; /* both candidate buckets full (subset of RESOURCES) */
 	uint64_t active;	   /* flows in the table now */
+	uint64_t late_joins; /* packets that joined a flow past its timeout: no room to emit its
+				record then (fp_table_set_room) */
 };
 
 struct fp_table;
@@ -57,10 +59,19 @@ void fp_table_destroy(struct fp_table *t);
  * buckets, then entries, then updates: the memory latency of one packet hides behind the others.
  * A packet never joins a flow that had expired at its time (idle timeout or FIN linger passed,
  * whether or not fp_table_expire() got to it): that flow leaves with its timeout's reason and
- * the packet starts a new one, so the records do not depend on burst sizes or expiry slices.
+ * the packet starts a new one, so the records do not depend on burst sizes or expiry slices
+ * (unless the record could not be handed over: fp_table_set_room()).
  */
 #define FP_TABLE_BURST_MAX 64
 void fp_table_update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsigned n);
+
+/*
+ * How many records the next fp_table_update_burst() may emit before the taker is full (live: the
+ * ring's room; the default and a file: unlimited). A packet that finds its flow expired while no
+ * room is left joins that flow instead (counted in late_joins): the packets and bytes stay
+ * exact, the record only ends later, where emitting it would have lost it whole.
+ */
+void fp_table_set_room(struct fp_table *t, uint32_t room);
 
 /*
  * One bounded expiry slice at time `now_ms`: at most `budget` entries or wheel slots examined.

@@ -87,6 +87,10 @@ static const struct row rows[] = {
      TOP | WORKER},
     {"bucket_evictions", "bucket_evictions_total",
      "Flows exported early because both of their buckets were full.", T(bucket_evictions), TOP},
+    {"packets_joined_late", "packets_joined_late_total",
+     "Live: packets that joined a flow past its timeout because the ring to the exporter was "
+     "full (the flow's record then ends later; nothing is lost).",
+     T(late_joins), TOP},
     {"ring_full_waits", "ring_full_waits_total",
      "Files: times the worker waited for the exporter (back-pressure, nothing lost).",
      W(ring_full_waits), WORKER},

@@ -218,6 +218,11 @@ int fp_worker_run(void *arg)
 						 w->pkts[0].ts_us >= 1000 ? w->pkts[0].ts_us / 1000
 									  : 1,
 						 __ATOMIC_RELEASE);
+			/* live, a flow that expired between slices ends on its next packet only if
+			 * the ring takes its record now (fp_table_set_room) */
+			if (!w->offline)
+				fp_table_set_room(
+				    w->table, (uint32_t)fp_ring_room(&w->ring, FP_TABLE_BURST_MAX));
 			fp_table_update_burst(w->table, w->pkts, w->npkts);
 		}
 		if (w->offline) {

@@ -565,6 +565,29 @@ static void expired_flow_not_joined(void **state)
 	fp_table_destroy(t);
 }
 
+/* Live, with no room left for a record (the ring to the exporter full), a packet joins its
+ * expired flow rather than make a record that would be lost whole: counted, nothing lost. */
+static void no_room_joins_late(void **state)
+{
+	(void)state;
+	struct fp_table *t = mk(1024, 15000, 60000, 2000);
+	feed(t, pkt(1, 1, 100000, 10, 0x10));
+	fp_table_set_room(t, 0);
+	feed(t, pkt(1, 1, 130000, 10, 0x10)); /* 30 s later: expired, but no room */
+	assert_int_equal(nrecs, 0);
+	fp_table_set_room(t, 1);
+	feed(t, pkt(1, 1, 160000, 10, 0x10)); /* room again: the record goes, a new flow starts */
+	assert_int_equal(nrecs, 1);
+	assert_int_equal(recs[0].packets, 2);
+	assert_int_equal(recs[0].end_reason, FP_END_IDLE);
+	struct fp_table_stats st;
+	fp_table_stats_read(t, &st);
+	assert_int_equal(st.late_joins, 1);
+	fp_table_flush(t, 0, FP_END_FORCED);
+	assert_int_equal(recs[1].packets, 1);
+	fp_table_destroy(t);
+}
+
 /* FIN 2.6 s before the end (linger 2 s): ended by FIN, not by the end of the file; a late ACK
  * after the linger is a flow of its own, as live capture sees it. */
 static void linger_passed_at_end(void **state)
@@ -729,6 +752,7 @@ int main(void)
 	    cmocka_unit_test(flush_then_reuse),
 	    cmocka_unit_test(expired_flow_not_joined),
 	    cmocka_unit_test(linger_passed_at_end),
+	    cmocka_unit_test(no_room_joins_late),
 	    cmocka_unit_test(evicted_expired_flow_is_idle),
 	    cmocka_unit_test(records_independent_of_bursts),
 	};
