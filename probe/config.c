@@ -218,6 +218,8 @@ struct opt_def {
 	uint64_t min, max;	      /* bounds (numbers), or the value a flag stores (min) */
 	const struct choice *choices; /* h_choice: names and their values */
 	unsigned flags;
+	const char *needs; /* means nothing without one of these options ("a|b"): refused on the
+			      command line, said for a configuration file's key */
 };
 
 /* What parsing one command line remembers between options. */
@@ -226,6 +228,7 @@ struct parse_state {
 	int cmdline_collectors, cmdline_ports, cmdline_source, cmdline_filter;
 	int options_requested, fields_given, snaplen_given;
 	const struct opt_def *dpdk_only; /* the last DPDK-only option given */
+	uint8_t given[256]; /* by option row: 1 from the file, 2 from the command line */
 };
 
 #define FIELD(f) .off = offsetof(struct fp_config, f), .size = sizeof(((struct fp_config *)0)->f)
@@ -300,6 +303,52 @@ static int h_string(struct fp_config *cfg, struct parse_state *st, const struct 
 	(void)st;
 	memcpy((char *)cfg + o->off, &arg, sizeof(arg));
 	return 0;
+}
+
+/* --clickhouse: http[s]://HOST[:PORT][/], checked as it is read (so a config file's line is
+ * named) */
+static int h_clickhouse(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+			const char *arg)
+{
+	const char *host = strncmp(arg, "http://", 7) == 0    ? arg + 7
+			   : strncmp(arg, "https://", 8) == 0 ? arg + 8
+							      : NULL;
+	if (host == NULL || *host == '\0' || *host == ':' || *host == '/') {
+		fp_log(LOG_ERR,
+		       "--%s '%s': expected http://HOST:PORT or https://HOST:PORT (the server's "
+		       "HTTP interface, 8123 by default: http://127.0.0.1:8123)",
+		       o->name, arg);
+		return -1;
+	}
+	return h_string(cfg, st, o, arg);
+}
+
+/* A ClickHouse identifier, [DB.]NAME (or NAME alone: `max` 0): letters, digits, '_', not
+ * starting with a digit. It goes into SQL as it is: anything else is refused, not quoted. */
+static int h_identifier(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+			const char *arg)
+{
+	int parts = 0, ok = *arg != '\0';
+	for (const char *p = arg; ok && *p;) {
+		size_t n =
+		    strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+		ok = n > 0 && n <= 64 && !(*p >= '0' && *p <= '9');
+		p += n;
+		parts++;
+		if (ok && *p == '.' && o->max && parts == 1)
+			p++;
+		else if (ok && *p)
+			ok = 0;
+	}
+	if (!ok) {
+		fp_log(
+		    LOG_ERR,
+		    "--%s '%s': not a ClickHouse name (%s: letters, digits and '_', not starting "
+		    "with a digit)",
+		    o->name, arg, o->max ? "[DB.]NAME" : "NAME");
+		return -1;
+	}
+	return h_string(cfg, st, o, arg);
 }
 
 /* A flag: stores `min` (1 to turn something on, 0 to turn it off). */
@@ -680,17 +729,17 @@ static const struct opt_def opts[] = {
      "duplicate: every record to every collector (default); balance: each flow to one "
      "collector, picked by a hash of its key (both directions alike), so a tier of "
      "collectors shares the load",
-     h_choice, FIELD(collector_balance), .choices = mode_choices},
+     h_choice, FIELD(collector_balance), .choices = mode_choices, .needs = "collector"},
     {"tls-ca", 0, "FILE", NULL,
      "PEM CA bundle a tls:// collector's certificate must chain to (default: the system's "
      "CA store)",
      h_string, FIELD(tls_ca)},
     {"tls-cert", 0, "FILE", NULL, "PEM client certificate for mutual TLS, and", h_string,
-     FIELD(tls_cert)},
+     FIELD(tls_cert), .needs = "collector"},
     {"tls-key", 0, "FILE", NULL,
      "its key (default: in the --tls-cert file); all three are read at start, before --user "
      "drops privileges",
-     h_string, FIELD(tls_key)},
+     h_string, FIELD(tls_key), .needs = "collector"},
     {"export-backlog", 0, "BYTES", "32M",
      "per TCP collector, messages kept while it is down or slow, sent in order when it takes "
      "them; beyond that the oldest are dropped and counted (suffix K, M, G; default 32M)",
@@ -748,7 +797,7 @@ static const struct opt_def opts[] = {
     {"json-schema", 0, "ipfix|ecs", "ipfix",
      "field names of --json: ipfix (IANA IE names, default) or ecs (Elastic Common Schema, "
      "nested, for Elasticsearch and Kibana as they are)",
-     h_choice, FIELD(json_schema), .choices = json_schema_choices},
+     h_choice, FIELD(json_schema), .choices = json_schema_choices, .needs = "json"},
     {"community-id-seed", 0, "N", "0", "the Community ID's seed, 0-65535 (default 0)", h_uint,
      FIELD(cid_seed), 0, 65535},
     SECTION("ClickHouse:"),
@@ -756,24 +805,24 @@ static const struct opt_def opts[] = {
      "also insert every flow record into ClickHouse over its HTTP interface, "
      "http[s]://HOST:PORT (RowBinary batches, a backlog of --export-backlog bytes while the "
      "server is down, retried with backoff; https verified with --tls-ca or the system's CAs)",
-     h_string, FIELD(clickhouse)},
+     h_clickhouse, FIELD(clickhouse)},
     {"clickhouse-table", 0, "[DB.]NAME", "flows",
-     "the table it inserts into (default flows, in the server's default database)", h_string,
-     FIELD(clickhouse_table)},
+     "the table it inserts into (default flows, in the server's default database)", h_identifier,
+     FIELD(clickhouse_table), 0, 1, .needs = "clickhouse|clickhouse-schema"},
     {"clickhouse-auth", 0, "FILE", NULL,
      "'user:password' on FILE's first line (else FLUXPROBE_CLICKHOUSE_USER and "
      "FLUXPROBE_CLICKHOUSE_PASSWORD, else none)",
-     h_string, FIELD(clickhouse_auth)},
+     h_string, FIELD(clickhouse_auth), .needs = "clickhouse"},
     {"clickhouse-schema", 0, NULL, NULL,
      "print the statements that create the table (for clickhouse-client -n) and exit; with "
      "--clickhouse URL the server's version picks the address type",
      h_flag, FIELD(clickhouse_schema), 1, .flags = OPT_NO_KEY},
     {"clickhouse-cluster", 0, "NAME", NULL,
      "--clickhouse-schema: per-server tables NAME_local and a Distributed table over them",
-     h_string, FIELD(clickhouse_cluster)},
+     h_identifier, FIELD(clickhouse_cluster), .needs = "clickhouse-schema"},
     {"clickhouse-ttl", 0, "DAYS", "0",
      "--clickhouse-schema: rows expire after DAYS (ClickHouse 19.6 and later; default 0: kept)",
-     h_uint, FIELD(clickhouse_ttl_days), 0, 36500},
+     h_uint, FIELD(clickhouse_ttl_days), 0, 36500, .needs = "clickhouse-schema"},
     SECTION("Flow files (nfcapd's format, for nfdump, nfsen, nfexpire):"),
     {"flow-dir", 0, "DIR", NULL,
      "also write every flow record into nfcapd files under DIR (made if missing), one per "
@@ -783,23 +832,23 @@ static const struct opt_def opts[] = {
     {"rotate", 0, "SEC", "300",
      "seconds per file, as nfcapd -t; --read rotates on packet time, live on the wall clock "
      "(default 300)",
-     h_uint, FIELD(rotate_s), 60, 7 * 86400},
+     h_uint, FIELD(rotate_s), 60, 7 * 86400, .needs = "flow-dir|pcap-dir"},
     {"subdir-layout", 0, "N", "0",
      "sub-directories as nfcapd -S: 0 none, 1 %Y/%m/%d, 2 %Y/%m/%d/%H, 3 %Y/%W/%u, 4 "
      "%Y/%W/%u/%H, 5 %Y/%j, 6 %Y/%j/%H, 7 %Y-%m-%d, 8 %Y-%m-%d/%H (default 0)",
-     h_uint, FIELD(subdir_layout), 0, 8},
+     h_uint, FIELD(subdir_layout), 0, 8, .needs = "flow-dir"},
     {"ident", 0, "NAME", NULL, "the files' ident string, as nfcapd -I (default none)", h_string,
-     FIELD(ident)},
+     FIELD(ident), .needs = "flow-dir"},
     {"compress", 0, "lz4|lzo|bz2|none", "lz4",
      "block compression of the files, as nfcapd -y, -z, -j (default lz4)", h_choice,
-     FIELD(compress), .choices = compress_choices},
+     FIELD(compress), .choices = compress_choices, .needs = "flow-dir"},
     {"flow-dir-max", 0, "BYTES", NULL,
      "remove the oldest files when the directory holds more (suffix K, M, G; default 0: no "
      "limit)",
-     h_size, FIELD(flow_dir_max), 0, 1ull << 50},
+     h_size, FIELD(flow_dir_max), 0, 1ull << 50, .needs = "flow-dir"},
     {"flow-dir-max-age", 0, "SEC", NULL,
      "remove files older than SEC seconds (default 0: no limit)", h_uint, FIELD(flow_dir_max_age_s),
-     0, UINT32_MAX},
+     0, UINT32_MAX, .needs = "flow-dir"},
     SECTION("Packet store (pcap files beside the flows, indexed by flow):"),
     {"pcap-dir", 0, "DIR", NULL,
      "also keep the packets accounted in pcap files under DIR (made if missing), one per "
@@ -808,18 +857,18 @@ static const struct opt_def opts[] = {
      h_string, FIELD(pcap_dir)},
     {"pcap-snaplen", 0, "BYTES", "0",
      "keep the first BYTES of each packet (headers only; default 0: whole packets)", h_uint,
-     FIELD(pcap_snaplen), 0, 262144},
+     FIELD(pcap_snaplen), 0, 262144, .needs = "pcap-dir"},
     {"pcap-filter", 0, "EXPR", NULL,
      "store only packets this BPF filter matches (flows still count every packet)", h_string,
-     FIELD(pcap_filter)},
+     FIELD(pcap_filter), .needs = "pcap-dir"},
     {"pcap-dir-max", 0, "BYTES", NULL,
      "remove the oldest files when the directory holds more (suffix K, M, G; default 0: no "
      "limit)",
-     h_size, FIELD(pcap_dir_max), 0, 1ull << 50},
+     h_size, FIELD(pcap_dir_max), 0, 1ull << 50, .needs = "pcap-dir"},
     {"pcap-buffer", 0, "BYTES", "64M",
      "each worker's buffer of packets on their way to disk (suffix K, M, G; default 64M; "
      "unused for a pcap file read with --read, whose packets are read again from it)",
-     h_size, FIELD(pcap_buffer), 1 << 20, 16ull << 30},
+     h_size, FIELD(pcap_buffer), 1 << 20, 16ull << 30, .needs = "pcap-dir"},
     SECTION("Configuration file:"),
     {"config", 'c', "FILE", NULL,
      "read options from FILE first: 'key = value' lines, one per long option (collector = "
@@ -1416,6 +1465,44 @@ static int check_pcap(struct fp_config *cfg, const struct parse_state *st, int a
 }
 
 /* Parse argv, of which argv[1..nfile] came from the config file. */
+/* Options that mean nothing without another (`needs`): refused when the command line gives
+ * them, said when a configuration file does (one file may serve several set-ups). */
+static int check_needs(const struct parse_state *st)
+{
+	static_assert(N_OPTS <= sizeof(st->given), "a given flag per option row");
+	for (size_t i = 0; i < N_OPTS; i++) {
+		const struct opt_def *o = &opts[i];
+		if (!st->given[i] || o->needs == NULL)
+			continue;
+		int met = 0;
+		for (size_t k = 0; k < N_OPTS && !met; k++) {
+			const char *n = opts[k].name, *p = o->needs;
+			size_t len = n ? strlen(n) : 0;
+			while (n && !met && p) {
+				met = st->given[k] && strncmp(p, n, len) == 0 &&
+				      (p[len] == '\0' || p[len] == '|');
+				p = strchr(p, '|');
+				p = p ? p + 1 : NULL;
+			}
+		}
+		if (met)
+			continue;
+		char want[96];
+		snprintf(want, sizeof(want), "--%s", o->needs);
+		for (char *p = strchr(want, '|'); p; p = strchr(p + 6, '|')) {
+			memmove(p + 6, p + 1, strlen(p + 1) + 1);
+			memcpy(p, " or --", 6);
+		}
+		if (st->given[i] == 2) {
+			fp_log(LOG_ERR, "--%s needs %s: without it, it would do nothing", o->name,
+			       want);
+			return -1;
+		}
+		fp_log(LOG_WARNING, "--%s (configuration file): ignored without %s", o->name, want);
+	}
+	return 0;
+}
+
 static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 {
 	struct parse_state st = {0};
@@ -1454,7 +1541,10 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 		int rc = o->fn(cfg, &st, o, optarg);
 		if (rc != 0)
 			return rc;
+		st.given[o - opts] = st.from_cmdline ? 2 : 1;
 	}
+	if (check_needs(&st) != 0)
+		return -1;
 	if (cfg->clickhouse_schema)
 		return 2; /* main prints the schema: no capture */
 	if (check_combinations(cfg, &st) != 0)

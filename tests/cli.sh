@@ -57,6 +57,22 @@ bad_args "carries only ingress" -r "$T/in.pcap" --format nfv5 --fields ingress,m
 bad_args "--ifindex" -r "$T/in.pcap" --ifindex 3,x
 bad_args "--ifindex" -r "$T/in.pcap" --ifindex 4294967296
 bad_args "--collector-mode" -r "$T/in.pcap" --collector-mode roundrobin
+# an option that means nothing without another is refused, naming both; from a file, said
+bad_args "--json-schema needs --json" -r "$T/in.pcap" --json-schema ecs
+bad_args "--subdir-layout needs --flow-dir" -r "$T/in.pcap" --subdir-layout 2
+bad_args "--clickhouse-ttl needs --clickhouse-schema" -r "$T/in.pcap" --clickhouse-ttl 30
+bad_args "--pcap-snaplen needs --pcap-dir" -r "$T/in.pcap" --pcap-snaplen 96
+bad_args "--rotate needs --flow-dir or --pcap-dir" -r "$T/in.pcap" --rotate 60
+printf 'subdir-layout = 2\n' >"$T/needs.conf"
+"$FLUXPROBE" --config "$T/needs.conf" -r "$T/in.pcap" -q 2>"$T/err" >/dev/null ||
+	fail "a configuration file's key without its option: refused, not said"
+grep -qF -- "--subdir-layout (configuration file): ignored without --flow-dir" "$T/err" ||
+	fail "a configuration file's key without its option, not said: $(cat "$T/err")"
+# ClickHouse: the URL and the names that go into SQL are checked as read, with the file's line
+bad_args "not a ClickHouse name" --clickhouse-schema --clickhouse-table 'x;DROP TABLE y'
+bad_args "not a ClickHouse name" --clickhouse-schema --clickhouse-cluster 'a b'
+printf '# ClickHouse\nclickhouse = localhost:8123\n' >"$T/ch.conf"
+bad_args "line 2, key 'clickhouse'" --config "$T/ch.conf" -r "$T/in.pcap"
 # the same collector twice, by name or by another name, would get every record twice
 bad_args "the same collector as 127.0.0.1:2055" -r "$T/in.pcap" -n 127.0.0.1:2055 -n 127.0.0.1:2055
 bad_args "the same collector as 127.0.0.1:2055" -r "$T/in.pcap" -n 127.0.0.1:2055 -n localhost:2055
