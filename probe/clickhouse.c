@@ -144,6 +144,9 @@ struct fp_clickhouse {
 	struct fp_sink_stats st;
 	uint64_t batches_sent, batches_dropped, retries;
 	char last_error[256]; /* what the server or libcurl said last */
+	const char *remedy;   /* ... and what to do about it (why_failed()) */
+	char loss_cause[256]; /* the cause of the last loss, under `mu` */
+	const char *loss_remedy;
 	int down;	      /* the sender is backing off */
 	uint64_t progress_ms; /* monotonic ms of the last insert (or the start) */
 	int ever_inserted;
@@ -357,6 +360,33 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* What the last failure calls for, from libcurl's code or the server's answer (HTTP status,
+ * ClickHouse's "Code: N"): a refused login is not a missing table, TLS is not a down server. */
+static const char *why_failed(CURLcode rc, long status, const char *body)
+{
+	if (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
+	    rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CACERT_BADFILE)
+		return "TLS failed: an https:// URL for a server that speaks plain HTTP on that "
+		       "port "
+		       "(use http://, or the server's https_port), or a certificate --tls-ca does "
+		       "not "
+		       "verify";
+	if (rc != CURLE_OK)
+		return "the server was not reachable longer than --export-backlog holds: start it, "
+		       "check --clickhouse's host and port (the HTTP port, 8123 by default)";
+	if (status == 401 || status == 403 || strstr(body, "Code: 516,") ||
+	    strstr(body, "Code: 192,") || strstr(body, "Code: 193,") || strstr(body, "Code: 194,"))
+		return "the server refused the login: check the user and password "
+		       "(--clickhouse-auth FILE, or FLUXPROBE_CLICKHOUSE_USER/_PASSWORD)";
+	if (strstr(body, "Code: 60,") || strstr(body, "Code: 81,"))
+		return "the table (or its database) does not exist: create it with fluxprobe "
+		       "--clickhouse-schema ... | clickhouse-client -n";
+	if (strstr(body, "Code: 497,") || strstr(body, "Code: 164,"))
+		return "the user may not insert into the table: grant INSERT, or use another user";
+	return "the server refused the rows (its words are in the log): check that the table is "
+	       "the one --clickhouse-schema prints for this version";
+}
+
 /* POST one batch. 0: inserted; 1: the server refused it (its words in last_error); -1: could
  * not reach it. */
 static int post(struct fp_clickhouse *ch, CURL *c, const struct batch *b)
@@ -371,7 +401,17 @@ static int post(struct fp_clickhouse *ch, CURL *c, const struct batch *b)
 	long status = 0;
 	cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK) {
-		snprintf(ch->last_error, sizeof(ch->last_error), "%s", cu.easy_strerror(rc));
+		/* connected but no TLS session: whatever libcurl calls it (an HTTP server waits
+		 * for a request line and the handshake times out), the cause is TLS */
+		double tcp = 0, tls = 0;
+		cu.easy_getinfo(c, CURLINFO_CONNECT_TIME, &tcp);
+		cu.easy_getinfo(c, CURLINFO_APPCONNECT_TIME, &tls);
+		int tls_failed = strncmp(ch->cfg.url, "https:", 6) == 0 && tcp > 0 && tls == 0;
+		snprintf(ch->last_error, sizeof(ch->last_error), "%s%s",
+			 tls_failed && rc != CURLE_SSL_CONNECT_ERROR ? "TLS handshake failed: "
+								     : "",
+			 cu.easy_strerror(rc));
+		ch->remedy = why_failed(tls_failed ? CURLE_SSL_CONNECT_ERROR : rc, 0, "");
 		return -1;
 	}
 	if (status != 200) {
@@ -379,6 +419,7 @@ static int post(struct fp_clickhouse *ch, CURL *c, const struct batch *b)
 			if (*p == '\n' || *p == '\r')
 				*p = ' ';
 		snprintf(ch->last_error, sizeof(ch->last_error), "HTTP %ld: %s", status, body);
+		ch->remedy = why_failed(rc, status, body);
 		return status >= 500 && strstr(body, "Code:") == NULL ? -1 : 1;
 	}
 	return 0;
@@ -452,8 +493,12 @@ static void *sender_main(void *arg)
 			backoff = BACKOFF_MIN_MS;
 			refused = 0;
 		} else if (done) {
-			fp_log(LOG_ERR, "--clickhouse %s: %u rows refused: %s", ch->cfg.url,
-			       b->rows, ch->last_error);
+			fp_log(LOG_ERR, "--clickhouse %s: %u rows refused: %s; %s", ch->cfg.url,
+			       b->rows, ch->last_error, ch->remedy);
+			pthread_mutex_lock(&ch->mu);
+			snprintf(ch->loss_cause, sizeof(ch->loss_cause), "%s", ch->last_error);
+			ch->loss_remedy = ch->remedy;
+			pthread_mutex_unlock(&ch->mu);
 			fp_counter_add(&ch->st.records_lost, b->rows);
 			ch->st.last_errno = EPROTO;
 			ch->batches_dropped++;
@@ -473,15 +518,20 @@ static void *sender_main(void *arg)
 		if (!ch->down)
 			fp_log(LOG_WARNING,
 			       "--clickhouse %s: %s; rows wait in the backlog (%zu bytes queued), "
-			       "retrying with backoff; capture goes on",
-			       ch->cfg.url, ch->last_error, ch->queued_bytes);
+			       "retrying with backoff; capture goes on. If it lasts: %s",
+			       ch->cfg.url, ch->last_error, ch->queued_bytes, ch->remedy);
 		ch->down = 1;
 		ch->retries++;
 		backoff_wait(ch, backoff);
 		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
 	}
-	/* closing: what could not be inserted in time is lost, counted */
+	/* closing: what could not be inserted in time is lost, counted, with the real cause */
 	pthread_mutex_lock(&ch->mu);
+	if (ch->head) {
+		snprintf(ch->loss_cause, sizeof(ch->loss_cause), "%s",
+			 ch->down ? ch->last_error : "the server took too long at the end");
+		ch->loss_remedy = ch->down ? ch->remedy : NULL;
+	}
 	while (ch->head) {
 		struct batch *b = ch->head;
 		ch->head = b->next;
@@ -548,6 +598,25 @@ static void ch_finish(void *priv, uint64_t clock_ms)
 	}
 	enqueue(ch);
 	pthread_mutex_lock(&ch->mu);
+	/* a healthy server takes the last rows within a moment; past a second, say what the end
+	 * waits for and how long at most */
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 1;
+	while (ch->head && pthread_cond_timedwait(&ch->room_cv, &ch->mu, &until) == 0)
+		;
+	if (ch->head) {
+		uint64_t rows = 0;
+		for (const struct batch *b = ch->head; b; b = b->next)
+			rows += b->rows;
+		fp_log(LOG_WARNING,
+		       "--clickhouse %s: %s%s: waiting up to %llu s more for it to take the %llu "
+		       "rows queued, then they are counted as lost (a third SIGINT/SIGTERM exits "
+		       "at once)",
+		       ch->cfg.url, ch->down ? "not answering: " : "no answer yet",
+		       ch->down ? ch->last_error : "", (unsigned long long)stall_ms(ch) / 1000,
+		       (unsigned long long)rows);
+	}
 	ch->closing = 1;
 	pthread_cond_broadcast(&ch->cv);
 	pthread_mutex_unlock(&ch->mu);
@@ -557,9 +626,14 @@ static void ch_finish(void *priv, uint64_t clock_ms)
 
 static void ch_stats(const void *priv, struct fp_sink_stats *out)
 {
-	const struct fp_clickhouse *ch = priv;
+	struct fp_clickhouse *ch = (struct fp_clickhouse *)priv; /* only its lock is taken */
+	memset(out, 0, sizeof(*out));
 	fp_counters_copy(out, &ch->st, offsetof(struct fp_sink_stats, last_errno));
 	out->last_errno = __atomic_load_n(&ch->st.last_errno, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&ch->mu);
+	snprintf(out->cause, sizeof(out->cause), "%s", ch->loss_cause);
+	out->remedy = ch->loss_remedy;
+	pthread_mutex_unlock(&ch->mu);
 }
 
 static const char *ch_target(const void *priv)

@@ -160,30 +160,33 @@ static void open_slot(struct fp_flowdir *d, uint64_t slot_ms)
 	d->appending = 0;
 	slot_paths(d, slot_ms);
 	int rc = fp_make_dirs(d->dirpath);
-	if (rc == 0 && lstat(d->final, &d->appended) == 0) {
+	if (rc != 0) {
+		warn(d, -rc, "cannot make the directory", d->dirpath);
+		return;
+	}
+	if (lstat(d->final, &d->appended) == 0) {
 		rc = S_ISREG(d->appended.st_mode)
 			 ? fp_nffile_open_append(&d->f, d->tmp, d->final, d->ident, &d->opts)
 			 : -EINVAL;
 		if (rc == 0) {
 			d->appending = 1;
+			d->open = 1;
 			fp_log(LOG_INFO, "--flow-dir: %s exists (an earlier run's): continued",
 			       d->final);
-		} else if (rc == -EINVAL) {
-			fp_log(LOG_WARNING,
-			       "--flow-dir: %s exists and is not a flow file this can continue: "
-			       "kept; this run's flows go to a file beside it",
-			       d->final);
-			rc = 0;
-		}
-		if (rc == 0 && d->appending) {
-			d->open = 1;
 			return;
 		}
+		if (rc != -EINVAL) {
+			warn(d, -rc, "cannot continue", d->final);
+			return;
+		}
+		fp_log(LOG_WARNING,
+		       "--flow-dir: %s exists and is not a flow file this can continue: kept; "
+		       "this run's flows go to a file beside it",
+		       d->final);
 	}
-	if (rc == 0)
-		rc = fp_nffile_open(&d->f, d->tmp, d->compress, d->ident, &d->opts);
+	rc = fp_nffile_open(&d->f, d->tmp, d->compress, d->ident, &d->opts);
 	if (rc != 0) {
-		warn(d, -rc, "cannot create", rc == 0 ? d->tmp : d->dirpath);
+		warn(d, -rc, "cannot create", d->tmp);
 		return;
 	}
 	d->open = 1;
@@ -300,6 +303,7 @@ static void flowdir_reopen(void *priv)
 static void flowdir_stats(const void *priv, struct fp_sink_stats *out)
 {
 	const struct fp_flowdir *d = priv;
+	memset(out, 0, sizeof(*out));
 	fp_counters_copy(out, &d->st, offsetof(struct fp_sink_stats, last_errno));
 	out->last_errno = __atomic_load_n(&d->st.last_errno, __ATOMIC_RELAXED);
 }
@@ -461,6 +465,20 @@ static void update_nfstat(const struct fp_flowdir *d, const struct kept_list *l)
 		unlink(tmp);
 }
 
+/* The sub-directories a removed file leaves empty (nfcapd -S layouts), up to `top` itself. */
+static void remove_empty_parents(const char *top, const char *file)
+{
+	char p[PATH_MAX];
+	size_t tl = strlen(top);
+	snprintf(p, sizeof(p), "%s", file);
+	for (char *slash = strrchr(p, '/'); slash && (size_t)(slash - p) > tl;
+	     slash = strrchr(p, '/')) {
+		*slash = '\0';
+		if (rmdir(p) != 0)
+			break; /* not empty (or not ours to remove): the rest above is not either */
+	}
+}
+
 void fp_flowdir_expire(struct fp_flowdir *d)
 {
 	char nfstat[PATH_MAX];
@@ -480,6 +498,7 @@ void fp_flowdir_expire(struct fp_flowdir *d)
 			break;
 		if (unlink(l.v[i].path) != 0)
 			continue;
+		remove_empty_parents(d->dir, l.v[i].path);
 		l.bytes -= l.v[i].bytes;
 		l.disk -= l.v[i].disk;
 		l.v[i].t = 0; /* gone */
@@ -496,10 +515,13 @@ void fp_flowdir_expire(struct fp_flowdir *d)
 	update_nfstat(d, &l);
 	free(l.v);
 	if (removed) {
+		char gone[32], kept[32];
 		fp_counter_add(&d->st.files_removed, removed);
 		fp_log(LOG_NOTICE,
-		       "--flow-dir: removed the %lu oldest files (%.1f MB) to stay within "
-		       "--flow-dir-max / --flow-dir-max-age; %.1f MB kept",
-		       (unsigned long)removed, removed_bytes / 1e6, l.bytes / 1e6);
+		       "--flow-dir: removed the %lu oldest file%s (%s) to stay within "
+		       "--flow-dir-max / --flow-dir-max-age; %s kept",
+		       (unsigned long)removed, removed == 1 ? "" : "s",
+		       fp_log_size(gone, sizeof(gone), removed_bytes),
+		       fp_log_size(kept, sizeof(kept), l.bytes));
 	}
 }

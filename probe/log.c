@@ -84,3 +84,16 @@ int fp_log_level_parse(const char *name)
 			return levels[i].level;
 	return -1;
 }
+
+const char *fp_log_size(char *buf, size_t len, uint64_t bytes)
+{
+	if (bytes < 1000)
+		snprintf(buf, len, "%llu bytes", (unsigned long long)bytes);
+	else if (bytes < 1000000)
+		snprintf(buf, len, "%.1f kB", (double)bytes / 1e3);
+	else if (bytes < 1000000000)
+		snprintf(buf, len, "%.1f MB", (double)bytes / 1e6);
+	else
+		snprintf(buf, len, "%.2f GB", (double)bytes / 1e9);
+	return buf;
+}

@@ -7,6 +7,9 @@
 #ifndef FP_LOG_H
 #define FP_LOG_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include <syslog.h>
 
 /* Main thread, before other threads start. `level` is the highest priority value printed. */
@@ -29,5 +32,9 @@ void fp_log_status_end(void);
 
 /* "err", "warning", "notice", "info", "debug" to LOG_*; -1 if none. */
 int fp_log_level_parse(const char *name);
+
+/* `bytes` for a person: "512 bytes", "12.3 kB", "4.0 MB", "1.50 GB" (decimal units, as df -H).
+ * Returns `buf`. Any thread. */
+const char *fp_log_size(char *buf, size_t len, uint64_t bytes);
 
 #endif

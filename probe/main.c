@@ -427,10 +427,11 @@ static void log_losses(const struct losses *l, const struct losses *since, const
 		if (n == 0)
 			continue;
 		k->ops->stats(k->priv, &ss);
-		const char *remedy = fp_sink_remedy(ss.last_errno);
+		const char *remedy = ss.remedy ? ss.remedy : fp_sink_remedy(ss.last_errno);
 		fp_log(prio, "LOSS%s: %lu %s %s %s (%s): %s", when, (unsigned long)n,
 		       k->ops->lost_what, k->ops->lost_how, k->ops->target(k->priv),
-		       strerror(ss.last_errno), remedy ? remedy : k->ops->remedy);
+		       ss.cause[0] ? ss.cause : strerror(ss.last_errno),
+		       remedy ? remedy : k->ops->remedy);
 	}
 	if (ring)
 		fp_log(prio,
@@ -451,15 +452,22 @@ static void log_losses(const struct losses *l, const struct losses *since, const
 	uint64_t buf =
 	    l->not_stored[FP_PSTORE_LOSS_BUFFER] - since->not_stored[FP_PSTORE_LOSS_BUFFER];
 	uint64_t disk = l->not_stored[FP_PSTORE_LOSS_DISK] - since->not_stored[FP_PSTORE_LOSS_DISK];
-	if (buf || disk)
-		fp_log(
-		    prio,
-		    "LOSS%s: %lu packets not stored in --pcap-dir %s (buffer %lu: the writer "
-		    "fell behind, raise --pcap-buffer or give it a faster disk; disk %lu: a write "
-		    "failed, see the error above, free space or lower --pcap-dir-max); their "
-		    "flows are complete (summary pcap_store)",
-		    when, (unsigned long)(buf + disk), cfg->pcap_dir, (unsigned long)buf,
-		    (unsigned long)disk);
+	if (buf)
+		fp_log(prio,
+		       "LOSS%s: %lu packets not stored in --pcap-dir %s: the writer fell behind; "
+		       "raise --pcap-buffer or give it a faster disk; their flows are complete "
+		       "(summary pcap_store)",
+		       when, (unsigned long)buf, cfg->pcap_dir);
+	if (disk) {
+		int err = fp_pstore_last_errno();
+		const char *remedy = fp_sink_remedy(err);
+		fp_log(prio,
+		       "LOSS%s: %lu packets not stored in --pcap-dir %s (%s): %s; their flows are "
+		       "complete (summary pcap_store)",
+		       when, (unsigned long)disk, cfg->pcap_dir,
+		       err ? strerror(err) : "write failed",
+		       remedy ? remedy : "see the error above");
+	}
 	if (cap)
 		fp_log(prio,
 		       "LOSS%s: %lu packets dropped by the kernel or NIC before capture: the "
@@ -507,6 +515,13 @@ static void log_set_aside(struct fp_worker *workers, unsigned nw,
 	if (ws->parse[FP_PARSE_NOT_IP])
 		fp_log(LOG_INFO, "%lu frames not IP (ARP, STP, LLDP...): no flows; summary not_ip",
 		       (unsigned long)ws->parse[FP_PARSE_NOT_IP]);
+	if (b.ts.late_joins)
+		fp_log(LOG_WARNING,
+		       "%lu packets joined a flow past its idle timeout: the ring to the exporter "
+		       "was full when they came, so those flows' records end later (nothing is "
+		       "lost); raise --ring-size, or spread the export with --collector-mode "
+		       "balance; summary packets_joined_late",
+		       (unsigned long)b.ts.late_joins);
 	if (ws->decap_failed || ws->decap_not_ip)
 		fp_log(LOG_WARNING,
 		       "--decap: %lu tunnels with a malformed inside and %lu carrying no IP were "

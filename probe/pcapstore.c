@@ -336,8 +336,9 @@ static void expire(struct fp_pstore *s)
 		struct fp_pstore_q *q = s->q[v[i].w < s->nq ? v[i].w : 0];
 		if (q)
 			fp_counter_add(&q->st.files_removed, 1);
-		fp_log(LOG_INFO, "--pcap-dir-max: removed %s/%s (%.1f MB, the oldest)", s->dir,
-		       v[i].name, (double)v[i].bytes / 1e6);
+		char size[32];
+		fp_log(LOG_INFO, "--pcap-dir-max: removed %s/%s (%s, the oldest)", s->dir,
+		       v[i].name, fp_log_size(size, sizeof(size), v[i].bytes));
 	}
 	free(v);
 }
@@ -375,8 +376,16 @@ static void recover(struct fp_pstore *s)
 /* ------------------------------------------------------------------ the writer */
 
 /* Say what failed, once per cause, and what follows from it (the counters carry the rest). */
+static int last_errno; /* the cause of the last failure, for the LOSS line (any thread) */
+
+int fp_pstore_last_errno(void)
+{
+	return __atomic_load_n(&last_errno, __ATOMIC_RELAXED);
+}
+
 static void warn(struct wfile *f, int err, const char *what, const char *path, const char *then)
 {
+	__atomic_store_n(&last_errno, err, __ATOMIC_RELAXED);
 	if (f->warned_errno == err)
 		return;
 	f->warned_errno = err;

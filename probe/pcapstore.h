@@ -38,6 +38,9 @@ struct fp_pstore_stats {
 
 struct fp_pstore;
 
+/* errno of the store's last failed create, write or rename (0: none). Any thread. */
+int fp_pstore_last_errno(void);
+
 struct fp_pcapfile;
 
 /*

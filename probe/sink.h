@@ -19,6 +19,10 @@ struct fp_sink_stats {
 	uint64_t files;		/* files completed (flow files) */
 	uint64_t files_removed; /* files removed by a size or age limit */
 	int last_errno;		/* the cause of the last loss */
+	/* where errno cannot say it (a server's answer): the cause in words, and the remedy it
+	 * calls for; "" and NULL otherwise */
+	char cause[256];
+	const char *remedy;
 };
 
 struct fp_sink_ops {

@@ -342,4 +342,47 @@ expect_eq "flows' packets (JSON lines) on a full disk" \
 	"$(/usr/bin/python3 -c 'import json,sys; print(sum(json.loads(l)["packetDeltaCount"] for l in open(sys.argv[1])))' "$T/full.json")" \
 	"$(json_get "$T/truth.json" packets)"
 note "full disk: $stored stored, $disk counted as not stored and said; every flow exact"
+grep "LOSS in this run: $disk packets not stored" "$T/full.log" | grep -q "its file system is full" ||
+	fail "a full disk's LOSS line does not say so: $(grep LOSS "$T/full.log")"
+
+note "7. the directory taken away in the middle of a run (--user nobody): the cause and its remedy"
+chmod 755 "$T"
+mkdir -m 755 "$T/perm"
+chown nobody "$T/perm"
+# the capture from standard input: the first minute's packets, then the directory is made
+# read-only, then the next minutes' (whose files cannot be created)
+mkfifo "$T/feed"
+"$FLUXPROBE" --read - --user nobody --pcap-dir "$T/perm" --rotate 60 <"$T/feed" \
+	>/dev/null 2>"$T/perm.log" &
+probe=$!
+PIDS+=("$probe")
+/usr/bin/python3 - "$T/long.pcap" "$T/feed" "$T/perm" <<'PY'
+import os, struct, sys, time
+src, feed, d = sys.argv[1:4]
+data = open(src, "rb").read()
+out = open(feed, "wb")
+out.write(data[:24])
+off, first, moved = 24, None, False
+nano = data[:4] in (b"\x4d\x3c\xb2\xa1",)
+while off + 16 <= len(data):
+    sec, _, cap, _ = struct.unpack_from("<IIII", data, off)
+    first = sec if first is None else first
+    if not moved and sec >= first - first % 60 + 60:
+        out.flush()
+        time.sleep(1)
+        os.chmod(d, 0o555)
+        moved = True
+    out.write(data[off:off + 16 + cap])
+    off += 16 + cap
+out.close()
+PY
+rc=0
+wait "$probe" || rc=$?
+chmod 755 "$T/perm"
+expect_eq "exit status when the store's directory became read-only" "$rc" 1
+grep "LOSS in this run: [0-9]* packets not stored in --pcap-dir" "$T/perm.log" |
+	grep -q "(Permission denied): fluxprobe may not write there" ||
+	fail "a permission error's LOSS line: $(grep LOSS "$T/perm.log")"
+grep "LOSS in this run" "$T/perm.log" | grep -q "free space" &&
+	fail "a permission error advises freeing space: $(grep LOSS "$T/perm.log")"
 echo "ok: --pcap-dir keeps every packet accounted; extract gives each flow's, by index or by scan"
