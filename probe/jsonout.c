@@ -519,6 +519,11 @@ void fp_jsonout_flush(struct fp_jsonout *j)
 		ssize_t w = write(j->fd, j->buf + done, j->blen - done);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && errno == EAGAIN) { /* a non-blocking descriptor we were given */
+			struct pollfd pfd = {.fd = j->fd, .events = POLLOUT};
+			poll(&pfd, 1, 100);
+			continue;
+		}
 		if (w <= 0) {
 			if (w < 0 && errno == EPIPE)
 				reader_closed(j, done);
