@@ -875,14 +875,16 @@ static void lat_track(struct fp_table *t, uint32_t i, const struct fp_pkt *p, in
 static inline int flow_update_plain(const struct fp_table *t, struct fp_flow *f,
 				    const struct fp_pkt *p)
 {
-	/* a packet older than the flow's first wraps to a huge value: flow_update() takes it */
+	/* a packet older than the flow's first wraps to a huge value, one older than its last
+	 * a huge gap: flow_update() takes both */
 	uint64_t rel = p->ts_us - f->first_us;
+	uint64_t gap = rel - f->last_rel;
 	uint64_t ow = f->ow, nw = ow + p->octets;
 	uint32_t packets = f->packets;
 
 	if (__builtin_expect((p->tcp_flags & (TCP_SYN | TCP_FIN | TCP_RST)) != 0, 0) ||
 	    __builtin_expect(rel >= t->rel_limit, 0) ||
-	    __builtin_expect(rel >= (uint64_t)f->last_rel + t->gap_us, 0) || /* expired? */
+	    __builtin_expect(gap >= t->gap_us, 0) || /* may have expired, or out of order */
 	    __builtin_expect(packets == UINT32_MAX, 0) ||
 	    __builtin_expect((nw ^ ow) >> 40 != 0, 0)) /* octets would carry past 2^40 */
 		return 0;
@@ -892,8 +894,7 @@ static inline int flow_update_plain(const struct fp_table *t, struct fp_flow *f,
 		f->ttl_min = p->ttl;
 	if (p->ttl > f->ttl_max)
 		f->ttl_max = p->ttl;
-	if (rel > f->last_rel)
-		f->last_rel = (uint32_t)rel;
+	f->last_rel = (uint32_t)rel; /* not older than the last: the gap said so */
 	return 1;
 }
 
