@@ -521,7 +521,7 @@ static int found_order(const void *a, const void *b)
 	return (x->off > y->off) - (x->off < y->off);
 }
 
-static int read_dir(struct run *r, struct entry **out, size_t *n)
+static int read_dir(struct run *r, struct entry **out, size_t *n, size_t *others)
 {
 	DIR *d = opendir(r->dir);
 	size_t cap = 0;
@@ -534,8 +534,10 @@ static int read_dir(struct run *r, struct entry **out, size_t *n)
 	for (struct dirent *e; (e = readdir(d)) != NULL;) {
 		struct entry en;
 		if (strlen(e->d_name) >= sizeof(en.name) ||
-		    !fp_pstore_parse_name(e->d_name, &en.stamp, &en.w, &en.part, &en.current))
+		    !fp_pstore_parse_name(e->d_name, &en.stamp, &en.w, &en.part, &en.current)) {
+			*others += e->d_name[0] != '.' && !strstr(e->d_name, ".idx");
 			continue;
+		}
 		if (*n == cap) {
 			struct entry *v = realloc(*out, (cap = cap ? cap * 2 : 64) * sizeof(**out));
 			if (v == NULL)
@@ -668,9 +670,10 @@ int fp_extract_main(int argc, char **argv)
 	int rc = parse_args(&r, argc, argv);
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
-	if (read_dir(&r, &files, &nf) != 0)
+	size_t others = 0;
+	if (read_dir(&r, &files, &nf, &others) != 0)
 		return 2;
-	if (nf == 0) {
+	if (nf == 0 && others) { /* an empty directory is an empty store (a run with no packet) */
 		fprintf(stderr,
 			"fluxprobe extract: --pcap-dir %s: no packet store there (no "
 			"pcap.YYYYMMDDhhmm.W files: the directory fluxprobe --pcap-dir wrote)\n",
