@@ -18,157 +18,59 @@
  */
 #include "fp_encode.h"
 
+#include "fp_fields.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
-/* What an IE points at: the record, then values the encoder derives from it per record. */
-struct enc_rec {
-	struct fp_record r;
-	uint64_t first_ms, last_ms; /* IPFIX flowStart/EndMilliseconds */
-	/* --fields latency: v9's whole seconds and the µs beyond them (nfdump adds the two),
-	 * IPFIX's milliseconds (ntop's *_LATENCY_MS) */
-	uint32_t lat_sec[FP_LAT_N], lat_usec[FP_LAT_N], lat_ms[FP_LAT_N];
-	/* --dpi: what was found, and its applicationId (fp_encode_app_id) */
-	struct fp_app app;
-	uint8_t app_id[FP_APP_ID_LEN];
-};
-
-#define F(field) (uint16_t) offsetof(struct enc_rec, field)
-#define FSZ(field) (uint16_t)sizeof(((struct enc_rec *)0)->field)
-#define UINT(id, len, field)                                                                       \
-	{                                                                                          \
-		id, len, F(field), FSZ(field), 0                                                   \
-	}
-#define RAW(id, len, field)                                                                        \
-	{                                                                                          \
-		id, len, F(field), 0, 0                                                            \
-	}
-#define STR(id, field)                                                                             \
-	{                                                                                          \
-		id, FP_IE_VARLEN, F(field), FP_IE_STRING, 0                                        \
-	}
-#define PEN_STR(pen, id, field)                                                                    \
-	{                                                                                          \
-		FP_IE_ENTERPRISE | (id), FP_IE_VARLEN, F(field), FP_IE_STRING, pen                 \
-	}
-#define PEN_UINT(pen, id, len, field)                                                              \
-	{                                                                                          \
-		FP_IE_ENTERPRISE | (id), len, F(field), FSZ(field), pen                            \
-	}
-
-/* One list per format; the address family only picks the address IEs, their length and (IPFIX)
- * the ICMP type/code IE. v9 field types 1–79 share IPFIX numbers; 21/22 are LAST/FIRST_SWITCHED
- * (uptime-relative). */
-/* clang-format off */
-#define IPFIX_IES(SRC, DST, ALEN, ICMP)                                                         \
-	RAW(SRC, ALEN, r.key.src), RAW(DST, ALEN, r.key.dst), UINT(7, 2, r.key.sport),              \
-	UINT(11, 2, r.key.dport), UINT(4, 1, r.key.proto),   UINT(6, 2, r.tcp_flags),               \
-	UINT(5, 1, r.tos),        UINT(58, 2, r.key.vlan),   UINT(ICMP, 2, r.icmp_type_code),       \
-	UINT(52, 1, r.ttl_min),   UINT(53, 1, r.ttl_max),    RAW(56, 6, r.src_mac),                 \
-	RAW(80, 6, r.dst_mac),    UINT(2, 8, r.packets),     UINT(1, 8, r.octets),                  \
-	UINT(152, 8, first_ms),   UINT(153, 8, last_ms),     UINT(136, 1, r.end_reason),            \
-	UINT(60, 1, r.ipver)
-
-#define NFV9_IES(SRC, DST, ALEN)                                                                \
-	RAW(SRC, ALEN, r.key.src), RAW(DST, ALEN, r.key.dst), UINT(7, 2, r.key.sport),              \
-	UINT(11, 2, r.key.dport), UINT(4, 1, r.key.proto),   UINT(6, 1, r.tcp_flags),               \
-	UINT(5, 1, r.tos),        UINT(58, 2, r.key.vlan),   UINT(32, 2, r.icmp_type_code),         \
-	UINT(52, 1, r.ttl_min),   UINT(53, 1, r.ttl_max),    RAW(56, 6, r.src_mac),                 \
-	RAW(80, 6, r.dst_mac),    UINT(2, 8, r.packets),     UINT(1, 8, r.octets),                  \
-	UINT(22, 4, r.first_uptime), UINT(21, 4, r.last_uptime), UINT(60, 1, r.ipver)
-
-static const struct fp_ie ipfix_v4[] = {IPFIX_IES(8, 12, 4, 32)};
-static const struct fp_ie ipfix_v6[] = {IPFIX_IES(27, 28, 16, 139)};
-static const struct fp_ie nfv9_v4[] = {NFV9_IES(8, 12, 4)};
-static const struct fp_ie nfv9_v6[] = {NFV9_IES(27, 28, 16)};
-
-/* RFC 5103 biflow: the same, then the responder's counters as reverse IEs (PEN 29305). */
-static const struct fp_ie reverse_ies[] = {
-	PEN_UINT(FP_PEN_REVERSE, 2, 8, r.rev_packets), PEN_UINT(FP_PEN_REVERSE, 1, 8, r.rev_octets),
-	PEN_UINT(FP_PEN_REVERSE, 6, 2, r.rev_tcp_flags),
-};
-
-/* --fields: the optional groups, in template order. v9 takes the IPFIX numbers above 79 as
- * Cisco's exporters do; its flow label is 3 bytes (RFC 3954), IPFIX's 4 (RFC 7012). */
-struct field_group {
-	unsigned bit;
-	int only_v6;
-	struct fp_ie ie;
-	uint16_t v9_len; /* 0: the IPFIX length */
-	int only_format; /* 0: both; else the one format that takes the IE */
-};
-
-static const struct field_group field_groups[] = {
-	{FP_FIELD_INGRESS, 0, UINT(10, 4, r.more.ingress), 0, 0},
-	{FP_FIELD_VLAN, 0, UINT(243, 2, r.key.vlan), 0, 0},
-	{FP_FIELD_VLAN, 0, UINT(245, 2, r.more.vlan_inner), 0, 0},
-	{FP_FIELD_FLOW_LABEL, 1, UINT(31, 4, r.more.flow_label), 3, 0},
-	{FP_FIELD_MPLS, 0, RAW(70, 3, r.more.mpls[0]), 0, 0},
-	{FP_FIELD_MPLS, 0, RAW(71, 3, r.more.mpls[1]), 0, 0},
-	{FP_FIELD_MPLS, 0, RAW(72, 3, r.more.mpls[2]), 0, 0},
-	{FP_FIELD_TUNNEL, 0, UINT(296, 4, r.more.gre_key), 0, 0},
-	{FP_FIELD_TUNNEL, 0, UINT(351, 8, r.l2_segment), 0, 0},
-	/* v9: the type ids nfcapd 1.7 reads into nfdump's latency extension (%cl %sl %al) */
-	{FP_FIELD_LATENCY, 0, UINT(57554, 4, lat_sec[FP_LAT_CLIENT]), 0, FP_FORMAT_NFV9},
-	{FP_FIELD_LATENCY, 0, UINT(57555, 4, lat_usec[FP_LAT_CLIENT]), 0, FP_FORMAT_NFV9},
-	{FP_FIELD_LATENCY, 0, UINT(57556, 4, lat_sec[FP_LAT_SERVER]), 0, FP_FORMAT_NFV9},
-	{FP_FIELD_LATENCY, 0, UINT(57557, 4, lat_usec[FP_LAT_SERVER]), 0, FP_FORMAT_NFV9},
-	{FP_FIELD_LATENCY, 0, UINT(57558, 4, lat_sec[FP_LAT_APPL]), 0, FP_FORMAT_NFV9},
-	{FP_FIELD_LATENCY, 0, UINT(57559, 4, lat_usec[FP_LAT_APPL]), 0, FP_FORMAT_NFV9},
-	/* IPFIX: nProbe's CLIENT_NW_LATENCY_MS, SERVER_NW_LATENCY_MS, APPL_LATENCY_MS */
-	{FP_FIELD_LATENCY, 0, PEN_UINT(FP_PEN_NTOP, 123, 4, lat_ms[FP_LAT_CLIENT]), 0, FP_FORMAT_IPFIX},
-	{FP_FIELD_LATENCY, 0, PEN_UINT(FP_PEN_NTOP, 124, 4, lat_ms[FP_LAT_SERVER]), 0, FP_FORMAT_IPFIX},
-	{FP_FIELD_LATENCY, 0, PEN_UINT(FP_PEN_NTOP, 125, 4, lat_ms[FP_LAT_APPL]), 0, FP_FORMAT_IPFIX},
-	/* --dpi: v9 has no variable length: the id and the name in 32 bytes */
-	{FP_FIELD_APP, 0, RAW(95, FP_APP_ID_LEN, app_id), 0, 0},
-	{FP_FIELD_APP, 0, RAW(96, 32, app.app_name), 0, FP_FORMAT_NFV9},
-	{FP_FIELD_APP, 0, STR(96, app.app_name), 0, FP_FORMAT_IPFIX},
-	{FP_FIELD_APP, 0, PEN_STR(FP_PEN_NTOP, 188, app.name), 0, FP_FORMAT_IPFIX},
-	{FP_FIELD_APP, 0, STR(460, app.name), 0, FP_FORMAT_IPFIX},
-	{FP_FIELD_APP, 0, STR(459, app.http_method), 0, FP_FORMAT_IPFIX},
-	{FP_FIELD_APP, 0, UINT(457, 2, app.http_status), 0, FP_FORMAT_IPFIX},
-	{FP_FIELD_APP, 0, STR(468, app.user_agent), 0, FP_FORMAT_IPFIX},
-	{FP_FIELD_APP, 0, PEN_STR(FP_PEN_NTOP, 205, app.name), 0, FP_FORMAT_IPFIX},
-	{FP_FIELD_APP, 0, PEN_UINT(FP_PEN_NTOP, 207, 2, app.dns_qtype), 0, FP_FORMAT_IPFIX},
-	{FP_FIELD_APP, 0, PEN_UINT(FP_PEN_NTOP, 208, 1, app.dns_rcode), 0, FP_FORMAT_IPFIX},
-};
-
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-/* clang-format on */
+/* One element of a row (fp_fields.c) as the template has it. */
+static struct fp_ie ie_of(const struct fp_field_ie *f)
+{
+	return (struct fp_ie){f->id, f->len, f->off, f->src_len, f->pen};
+}
 
+/* The data template: the rows IPFIX/v9 carry, in template order, those `biflow` and `fields`
+ * turn on; the address family picks the address elements and (IPFIX) ICMP's. */
 size_t fp_encode_build_ies(enum fp_format format, int biflow, unsigned fields, int ipver,
 			   struct fp_ie *out)
 {
-	const struct fp_ie *base;
-	size_t n = 0, nb;
+	static const struct fp_field_ctx none;
+	struct fp_field_ctx c = none;
+	uint16_t idx[FP_FIELDS_MAX];
+	size_t rows = fp_fields_order(FP_OUT_IPFIX, idx), n = 0;
 
-	if (format == FP_FORMAT_IPFIX) {
-		base = ipver == 6 ? ipfix_v6 : ipfix_v4;
-		nb = ipver == 6 ? N(ipfix_v6) : N(ipfix_v4);
-	} else {
-		base = ipver == 6 ? nfv9_v6 : nfv9_v4;
-		nb = ipver == 6 ? N(nfv9_v6) : N(nfv9_v4);
-	}
-	for (size_t i = 0; i < nb; i++)
-		out[n++] = base[i];
-	for (size_t i = 0; i < N(field_groups); i++) {
-		const struct field_group *g = &field_groups[i];
-		if (!(fields & g->bit) || (g->only_v6 && ipver != 6) ||
-		    (g->only_format && g->only_format != (int)format))
+	c.fields = fields;
+	c.biflow = biflow;
+	for (size_t i = 0; i < rows; i++) {
+		const struct fp_field *f = &fp_fields[idx[i]];
+		/* only `fields` and biflow choose elements: what else `when` names is off */
+		if (!fp_field_on(f, &c) || (f->only_v6 && ipver != 6))
 			continue;
-		out[n] = g->ie;
-		if (format != FP_FORMAT_IPFIX && g->v9_len)
-			out[n].len = g->v9_len;
-		n++;
+		if (format == FP_FORMAT_IPFIX) {
+			if (!f->ipfix.id)
+				continue;
+			out[n] = ie_of(&f->ipfix);
+			if (ipver == 6 && f->ipfix6.id) {
+				out[n].id = f->ipfix6.id;
+				out[n].len = f->ipfix6.len;
+			}
+			n++;
+			continue;
+		}
+		for (int k = 0; k < 2 && f->v9[k].id; k++) {
+			out[n] = ie_of(&f->v9[k]);
+			if (ipver == 6 && k == 0 && f->v9_6.id) {
+				out[n].id = f->v9_6.id;
+				out[n].len = f->v9_6.len;
+			}
+			n++;
+		}
 	}
-	if (format == FP_FORMAT_IPFIX && biflow)
-		for (size_t i = 0; i < N(reverse_ies); i++)
-			out[n++] = reverse_ies[i];
 	return n;
 }
-
 void fp_encode_layout(struct fp_encoder *e, int biflow, unsigned fields)
 {
 	e->biflow = biflow;
@@ -373,7 +275,7 @@ int fp_encode_record(struct fp_encoder *e, const struct fp_record *in)
 }
 
 /* The name fields of one flow: the one name nDPI found goes in the IE of its kind only. */
-static void app_prepare(struct enc_rec *x, const struct fp_app *app)
+static void app_prepare(struct fp_enc_rec *x, const struct fp_app *app)
 {
 	if (app && (app->flags & FP_APP_CLASSIFIED)) {
 		x->app = *app;
@@ -385,7 +287,7 @@ static void app_prepare(struct enc_rec *x, const struct fp_app *app)
 }
 
 /* The string of IE `ie` in this record ("" where the flow's name is of another kind). */
-static const char *ie_string(const struct fp_ie *ie, const struct enc_rec *x)
+static const char *ie_string(const struct fp_ie *ie, const struct fp_enc_rec *x)
 {
 	const char *s = (const char *)x + ie->off;
 	if (s == x->app.name) {
@@ -406,7 +308,7 @@ int fp_encode_record_app(struct fp_encoder *e, const struct fp_record *in, const
 	uint16_t tid = v6 ? FP_TEMPLATE_IPV6 : FP_TEMPLATE_IPV4;
 	size_t n = e->nies[v6];
 	const struct fp_ie *ies = e->ies[v6];
-	struct enc_rec x;
+	struct fp_enc_rec x;
 	size_t reclen = e->reclen[v6];
 
 	if (e->fields & FP_FIELD_APP) {

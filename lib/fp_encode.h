@@ -87,6 +87,24 @@ enum fp_field_group {
 	FP_FIELD_APP = 1 << 6,
 };
 
+/* applicationId: RFC 6759's PANA-L7 engine (13) and nDPI's 16-bit id as the selector, 3 bytes:
+ * the lengths pmacct's nfacctd 1.7.7 reads (2, 3 or 5 bytes) and nfdump's %nbid shows. The
+ * PANA-L7-PEN form (engine 20, ntop's PEN, 7 bytes) was tried first: nfacctd ignores it. */
+#define FP_APP_ID_LEN 3
+
+/* What an element points at (fp_fields.c): the record, then values the encoder derives from it
+ * per record. */
+struct fp_enc_rec {
+	struct fp_record r;
+	uint64_t first_ms, last_ms; /* IPFIX flowStart/EndMilliseconds */
+	/* --fields latency: v9's whole seconds and the µs beyond them (nfdump adds the two),
+	 * IPFIX's milliseconds (ntop's *_LATENCY_MS) */
+	uint32_t lat_sec[FP_LAT_N], lat_usec[FP_LAT_N], lat_ms[FP_LAT_N];
+	/* --dpi: what was found, and its applicationId (fp_encode_app_id) */
+	struct fp_app app;
+	uint8_t app_id[FP_APP_ID_LEN];
+};
+
 #define FP_ENCODE_MAX_IES 64
 
 struct fp_encoder {
@@ -159,10 +177,6 @@ int fp_encode_sampling_template(struct fp_encoder *e);
  */
 int fp_encode_app_template(struct fp_encoder *e);
 int fp_encode_app_name(struct fp_encoder *e, uint16_t id, const char *name);
-/* applicationId: RFC 6759's PANA-L7 engine (13) and nDPI's 16-bit id as the selector, 3 bytes:
- * the lengths pmacct's nfacctd 1.7.7 reads (2, 3 or 5 bytes) and nfdump's %nbid shows. The
- * PANA-L7-PEN form (engine 20, ntop's PEN, 7 bytes) was tried first: nfacctd ignores it. */
-#define FP_APP_ID_LEN 3
 /* The applicationId bytes of nDPI id `id`: engine 13 (PANA-L7), the id big-endian. */
 void fp_encode_app_id(uint16_t id, uint8_t out[FP_APP_ID_LEN]);
 int fp_encode_sampling(struct fp_encoder *e, uint32_t interval, enum fp_sampling_algorithm alg);

@@ -3,8 +3,8 @@
 
 #include "clock.h"
 #include "dynlib.h"
-#include "fp_cid.h"
 #include "fp_counters.h"
+#include "fp_fields.h"
 #include "fp_record.h"
 #include "log.h"
 
@@ -68,55 +68,20 @@ static int cu_ready(const char *url)
 	return -1;
 }
 
-/* The table's columns, in the order a row is written (RowBinary has no names). "IP" is the
- * address type the schema picks: IPv6 or FixedString(16), 16 bytes either way, IPv4 mapped. */
-static const struct column {
-	const char *name, *type, *comment;
-} columns[] = {
-    {"date", "Date", "the day of time_end (partition)"},
-    {"time_start", "DateTime", "first packet"},
-    {"time_end", "DateTime", "last packet"},
-    {"start_us", "UInt64", "first packet, µs since 1970"},
-    {"end_us", "UInt64", "last packet, µs since 1970"},
-    {"ip_version", "UInt8", ""},
-    {"src_ip", "IP", "IPv4 as ::ffff:a.b.c.d"},
-    {"dst_ip", "IP", ""},
-    {"src_port", "UInt16", ""},
-    {"dst_port", "UInt16", ""},
-    {"proto", "UInt8", "IANA protocol number"},
-    {"icmp_type", "UInt8", ""},
-    {"icmp_code", "UInt8", ""},
-    {"tcp_flags", "UInt8", "OR of the flow's TCP flags"},
-    {"rev_tcp_flags", "UInt8", "--biflow: the responder's"},
-    {"tos", "UInt8", ""},
-    {"ttl_min", "UInt8", ""},
-    {"ttl_max", "UInt8", ""},
-    {"src_mac", "UInt64", "MACNumToString() shows it"},
-    {"dst_mac", "UInt64", ""},
-    {"vlan", "UInt16", ""},
-    {"inner_vlan", "UInt16", "--fields vlan: the customer VLAN"},
-    {"ingress", "UInt32", "--fields ingress: interface index"},
-    {"packets", "UInt64", "sampled: of 1 in sampling_interval"},
-    {"bytes", "UInt64", ""},
-    {"rev_packets", "UInt64", "--biflow: the responder's"},
-    {"rev_bytes", "UInt64", ""},
-    {"sampling_interval", "UInt32", "1: every packet"},
-    {"end_reason", "UInt8", "1 idle, 2 active, 3 end detected, 4 forced, 5 lack of resources"},
-    {"client_latency_us", "Nullable(UInt32)", "--fields latency"},
-    {"server_latency_us", "Nullable(UInt32)", ""},
-    {"app_latency_us", "Nullable(UInt32)", ""},
-    {"application", "String", "--dpi: nDPI's name"},
-    {"application_id", "UInt16", ""},
-    {"tls_server_name", "String", ""},
-    {"dns_query", "String", ""},
-    {"http_host", "String", ""},
-    {"http_method", "String", ""},
-    {"http_status", "UInt16", ""},
-    {"user_agent", "String", ""},
-    {"community_id", "String", "Community ID v1"},
-    {"observer", "String", "the probe's host name"},
+/* The table's columns are the rows of fp_fields[] with a ClickHouse column, in their order
+ * (RowBinary has no names: the INSERT names them). "IP" is the address type the schema picks:
+ * IPv6 or FixedString(16), 16 bytes either way, IPv4 mapped. */
+static const char *const ch_types[] = {
+    [FP_CH_DATE] = "Date",
+    [FP_CH_DATETIME] = "DateTime",
+    [FP_CH_U8] = "UInt8",
+    [FP_CH_U16] = "UInt16",
+    [FP_CH_U32] = "UInt32",
+    [FP_CH_U64] = "UInt64",
+    [FP_CH_NULL_U32] = "Nullable(UInt32)",
+    [FP_CH_IP] = "IP",
+    [FP_CH_STRING] = "String",
 };
-#define N_COLUMNS (sizeof(columns) / sizeof(columns[0]))
 
 struct batch {
 	struct batch *next;
@@ -143,6 +108,9 @@ struct fp_clickhouse {
 	int started;
 	struct fp_sink_stats st;
 	uint64_t batches_sent, batches_dropped, retries;
+	struct fp_field_ctx ctx; /* what the rows read beside the record */
+	uint16_t cols[FP_FIELDS_MAX];
+	size_t ncols;
 	char last_error[256]; /* what the server or libcurl said last */
 	const char *remedy;   /* ... and what to do about it (why_failed()) */
 	char loss_cause[256]; /* the cause of the last loss, under `mu` */
@@ -209,24 +177,45 @@ static uint64_t mac64(const uint8_t *m)
 	return v;
 }
 
-static void put_nullable32(struct batch *b, int known, uint32_t v)
-{
-	b->buf[b->len++] = known ? 0 : 1;
-	if (known)
-		put_le(b, v, 4);
-}
-
-/* The name fields of --dpi, printable ASCII only (as the JSON lines). */
-static void put_wire(struct batch *b, const char *s, int want)
+/* Text from the wire, printable ASCII only (as the JSON lines). */
+static void put_wire(struct batch *b, const char *s)
 {
 	char buf[128];
 	size_t n = 0;
-	if (want)
-		for (; s[n] && n < sizeof(buf) - 1; n++)
-			buf[n] =
-			    (unsigned char)s[n] >= 0x20 && (unsigned char)s[n] < 0x7f ? s[n] : '?';
+	for (; s[n] && n < sizeof(buf) - 1; n++)
+		buf[n] = (unsigned char)s[n] >= 0x20 && (unsigned char)s[n] < 0x7f ? s[n] : '?';
 	buf[n] = '\0';
 	put_str(b, buf);
+}
+
+/* One column's value in RowBinary. */
+static void put_value(struct batch *b, const struct fp_field *f, const struct fp_field_val *v,
+		      int present)
+{
+	static const unsigned width[] = {[FP_CH_DATE] = 2, [FP_CH_DATETIME] = 4, [FP_CH_U8] = 1,
+					 [FP_CH_U16] = 2,  [FP_CH_U32] = 4,	 [FP_CH_U64] = 8};
+	switch (f->ch_type) {
+	case FP_CH_NULL_U32:
+		b->buf[b->len++] = present ? 0 : 1;
+		if (present)
+			put_le(b, v->u, 4);
+		break;
+	case FP_CH_IP:
+		put_ip(b, (int)v->n, v->p);
+		break;
+	case FP_CH_STRING:
+		if (f->kind == FP_FK_WIRE)
+			put_wire(b, v->s);
+		else
+			put_str(b, v->s);
+		break;
+	case FP_CH_DATETIME:
+		put_le(b, v->u / 1000000, 4);
+		break;
+	default:
+		put_le(b, f->kind == FP_FK_MAC ? mac64(v->p) : v->u, width[f->ch_type]);
+		break;
+	}
 }
 
 static int add_row(struct fp_clickhouse *ch, struct batch *b, const struct fp_record *r,
@@ -234,53 +223,14 @@ static int add_row(struct fp_clickhouse *ch, struct batch *b, const struct fp_re
 {
 	if (reserve(b, 1024 + 6 * 128) != 0)
 		return -1;
-	const struct fp_flow_key *k = &r->key;
-	int icmp = k->proto == 1 || k->proto == 58;
-	uint64_t end_s = r->last_us / 1000000;
-	put_le(b, end_s / 86400, 2);
-	put_le(b, r->first_us / 1000000, 4);
-	put_le(b, end_s, 4);
-	put_le(b, r->first_us, 8);
-	put_le(b, r->last_us, 8);
-	put_le(b, k->ipver, 1);
-	put_ip(b, k->ipver, k->src);
-	put_ip(b, k->ipver, k->dst);
-	put_le(b, icmp ? 0 : k->sport, 2);
-	put_le(b, icmp ? 0 : k->dport, 2);
-	put_le(b, k->proto, 1);
-	put_le(b, icmp ? r->icmp_type_code >> 8 : 0, 1);
-	put_le(b, icmp ? r->icmp_type_code & 0xff : 0, 1);
-	put_le(b, r->tcp_flags, 1);
-	put_le(b, r->rev_tcp_flags, 1);
-	put_le(b, r->tos, 1);
-	put_le(b, r->ttl_min, 1);
-	put_le(b, r->ttl_max, 1);
-	put_le(b, mac64(r->src_mac), 8);
-	put_le(b, mac64(r->dst_mac), 8);
-	put_le(b, k->vlan & FP_KEY_VLAN_MASK, 2);
-	put_le(b, r->more.vlan_inner, 2);
-	put_le(b, r->more.ingress, 4);
-	put_le(b, r->packets, 8);
-	put_le(b, r->octets, 8);
-	put_le(b, ch->cfg.biflow ? r->rev_packets : 0, 8);
-	put_le(b, ch->cfg.biflow ? r->rev_octets : 0, 8);
-	put_le(b, ch->cfg.sample_n > 1 ? ch->cfg.sample_n : 1, 4);
-	put_le(b, r->end_reason, 1);
-	for (int i = 0; i < FP_LAT_N; i++)
-		put_nullable32(b, r->lat_known & (1u << i), r->lat_us[i]);
-	int cl = app && (app->flags & FP_APP_CLASSIFIED);
-	put_wire(b, cl ? app->app_name : "", cl);
-	put_le(b, cl ? fp_app_id(app) : 0, 2);
-	put_wire(b, cl ? app->name : "", cl && (app->flags & FP_APP_TLS_SNI));
-	put_wire(b, cl ? app->name : "", cl && (app->flags & FP_APP_DNS));
-	put_wire(b, cl ? app->name : "", cl && (app->flags & FP_APP_HTTP));
-	put_wire(b, cl ? app->http_method : "", cl && (app->flags & FP_APP_HTTP));
-	put_le(b, cl && (app->flags & FP_APP_HTTP) ? app->http_status : 0, 2);
-	put_wire(b, cl ? app->user_agent : "", cl && (app->flags & FP_APP_HTTP));
-	char cid[FP_CID_LEN];
-	fp_cid_v1(k, ch->cfg.cid_seed, cid);
-	put_str(b, cid);
-	put_str(b, ch->host);
+	struct fp_field_rec fr;
+	fp_field_rec_init(&fr, r, app, &ch->ctx);
+	for (size_t i = 0; i < ch->ncols; i++) {
+		const struct fp_field *f = &fp_fields[ch->cols[i]];
+		struct fp_field_val v = {.s = ""};
+		int present = f->get(&fr, &v);
+		put_value(b, f, &v, present);
+	}
 	b->rows++;
 	return 0;
 }
@@ -731,11 +681,16 @@ struct fp_clickhouse *fp_clickhouse_open(const struct fp_clickhouse_config *c)
 		goto fail;
 	if (gethostname(ch->host, sizeof(ch->host) - 1) != 0)
 		snprintf(ch->host, sizeof(ch->host), "unknown");
+	ch->ctx = (struct fp_field_ctx){.biflow = c->biflow,
+					.sample_n = c->sample_n,
+					.cid_seed = c->cid_seed,
+					.observer = ch->host};
+	ch->ncols = fp_fields_order(FP_OUT_CH, ch->cols);
 	char sql[2048];
 	size_t at = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s (", c->table);
-	for (size_t i = 0; i < N_COLUMNS; i++)
+	for (size_t i = 0; i < ch->ncols; i++)
 		at += (size_t)snprintf(sql + at, sizeof(sql) - at, "%s%s", i ? "," : "",
-				       columns[i].name);
+				       fp_fields[ch->cols[i]].ch);
 	snprintf(sql + at, sizeof(sql) - at, ") FORMAT RowBinary");
 	if (make_url(ch->url, sizeof(ch->url), c->url, sql) != 0) {
 		fp_log(LOG_ERR, "--clickhouse %s: URL too long", c->url);
@@ -811,10 +766,13 @@ void fp_clickhouse_schema(FILE *f, const char *table, const char *cluster, unsig
 			"-- %s (Distributed) reads them all and spreads inserts over them\n",
 			cluster, local, table);
 	fprintf(f, "CREATE TABLE IF NOT EXISTS %s\n(\n", local);
-	for (size_t i = 0; i < N_COLUMNS; i++) {
-		const char *type = strcmp(columns[i].type, "IP") == 0 ? ip_type : columns[i].type;
-		fprintf(f, "    %s %s%s%s%s\n", columns[i].name, type, i + 1 < N_COLUMNS ? "," : "",
-			columns[i].comment[0] ? " -- " : "", columns[i].comment);
+	uint16_t cols[FP_FIELDS_MAX];
+	size_t n = fp_fields_order(FP_OUT_CH, cols);
+	for (size_t i = 0; i < n; i++) {
+		const struct fp_field *c = &fp_fields[cols[i]];
+		const char *type = c->ch_type == FP_CH_IP ? ip_type : ch_types[c->ch_type];
+		fprintf(f, "    %s %s%s%s%s\n", c->ch, type, i + 1 < n ? "," : "",
+			c->ch_comment ? " -- " : "", c->ch_comment ? c->ch_comment : "");
 	}
 	fprintf(f, ")\nENGINE = MergeTree()\nPARTITION BY date\n"
 		   "ORDER BY (toStartOfHour(time_start), src_ip, dst_ip)\n");

@@ -23,40 +23,9 @@
  */
 #include "jsonout.h"
 
-#include "fp_cid.h"
-#include "fp_encode.h"
-
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-#define ECS_VERSION "8.11.0"
-
-static const char *transport_name(uint8_t proto)
-{
-	switch (proto) {
-	case 1:
-		return "icmp";
-	case 2:
-		return "igmp";
-	case 6:
-		return "tcp";
-	case 17:
-		return "udp";
-	case 47:
-		return "gre";
-	case 50:
-		return "esp";
-	case 51:
-		return "ah";
-	case 58:
-		return "ipv6-icmp";
-	case 132:
-		return "sctp";
-	default:
-		return NULL;
-	}
-}
 
 /* A number as an ECS keyword: a string. */
 static void keyword_uint(struct fp_jline *l, const char *key, unsigned long v)
@@ -99,7 +68,7 @@ static void dns_rcode(struct fp_jline *l, const char *key, uint8_t rc)
 	fp_jl_str(l, key, buf);
 }
 
-static const char *observer_name(void)
+const char *fp_json_observer(void)
 {
 	static char host[256];
 	if (!host[0]) {
@@ -111,218 +80,91 @@ static const char *observer_name(void)
 	return host;
 }
 
-/* nDPI's "TLS.YouTube": the protocol, then the application; "DNS" alone: the protocol. Into
- * the open `network` object. */
-static void app_names(struct fp_jline *l, const struct fp_app *a)
+/* One value in ECS's notation (its style), under `key`. */
+static void ecs_value(struct fp_jsonout *j, struct fp_jline *l, const char *key,
+		      const struct fp_field *f, const struct fp_field_val *v,
+		      const struct fp_record *r)
 {
-	char proto[32];
-	snprintf(proto, sizeof(proto), "%s", a->app_name);
-	char *dot = strchr(proto, '.');
-	if (dot) {
-		*dot = '\0';
-		fp_jl_wire(l, "application", dot + 1, 1);
+	if (f->kind == FP_FK_UINT && (f->ecs_style & FP_ECS_KEYWORD))
+		keyword_uint(l, key, (unsigned long)v->u);
+	else if (f->kind == FP_FK_UINT && (f->ecs_style & FP_ECS_DNS_TYPE))
+		dns_type(l, key, (uint16_t)v->u);
+	else if (f->kind == FP_FK_UINT && (f->ecs_style & FP_ECS_DNS_RCODE))
+		dns_rcode(l, key, (uint8_t)v->u);
+	else if (f->kind == FP_FK_TIME)
+		fp_jl_time(l, key, v->u, 6, &j->clock);
+	else if (f->kind == FP_FK_MAC)
+		fp_jl_hex(l, key, v->p, 6, '-', 1);
+	else if (f->kind == FP_FK_WIRE)
+		fp_jl_wire(l, key, v->s, (f->ecs_style & FP_ECS_LOWER) != 0);
+	else
+		fp_jl_value(j, l, key, f, v, r);
+}
+
+#define ECS_DEPTH 8
+
+/* The objects open around the last member written: the path's segments. */
+struct ecs_open {
+	const char *path; /* of the member that opened the innermost one */
+	size_t end[ECS_DEPTH];
+	int n;
+};
+
+/* Close what `path` is not inside of, open what it is inside of; the member's own key, last. */
+static const char *ecs_enter(struct fp_jline *l, struct ecs_open *o, const char *path, char *key,
+			     size_t keylen)
+{
+	size_t start[ECS_DEPTH + 1], ends[ECS_DEPTH + 1];
+	int n = 0;
+	for (size_t at = 0;;) {
+		size_t len = strcspn(path + at, ".");
+		start[n] = at;
+		ends[n] = at + len;
+		n++;
+		if (!path[at + len] || n == ECS_DEPTH + 1)
+			break;
+		at += len + 1;
 	}
-	if (proto[0] && strcmp(proto, "Unknown") != 0)
-		fp_jl_wire(l, "protocol", proto, 1);
+	/* objects: segments 0 .. n-2; the same while the text up to their end is the same */
+	int keep = 0;
+	while (keep < o->n && keep < n - 1 && o->end[keep] == ends[keep] &&
+	       strncmp(o->path, path, ends[keep]) == 0)
+		keep++;
+	while (o->n > keep) {
+		fp_jl_close(l, '}');
+		o->n--;
+	}
+	for (int i = keep; i < n - 1; i++) {
+		size_t len = ends[i] - start[i];
+		char seg[64];
+		snprintf(seg, sizeof(seg), "%.*s", (int)len, path + start[i]);
+		fp_jl_open(l, seg, '{');
+		o->end[o->n++] = ends[i];
+	}
+	o->path = path;
+	snprintf(key, keylen, "%s", path + start[n - 1]);
+	return key;
 }
 
 /*
- * The document is written object by object, each whole: the members of an object are in the
- * order the record's parts add them (the record, then --fields, then --dpi, then the packet
- * store's files), and objects that only --fields or --dpi bring follow the others.
+ * The document is written member by member in the rows' ECS order (fp_fields_order() keeps
+ * each object whole), opening an object at its first member there is and closing it after its
+ * last: an object none of whose members is there is not written.
  */
-void fp_json_ecs(struct fp_jsonout *j, struct fp_jline *l, const struct fp_record *r,
-		 const struct fp_app *app)
+void fp_json_ecs(struct fp_jsonout *j, struct fp_jline *l, struct fp_field_rec *fr)
 {
-	const struct fp_flow_key *k = &r->key;
-	int icmp = k->proto == 1 || k->proto == 58;
-	int ended = r->end_reason != FP_END_ACTIVE;
-	const struct fp_app *a = app && (app->flags & FP_APP_CLASSIFIED) ? app : NULL;
-	unsigned f = j->fields;
-
-	fp_jl_time(l, "@timestamp", r->last_us, 6, &j->clock);
-	fp_jl_open(l, "ecs", '{');
-	fp_jl_str(l, "version", ECS_VERSION);
-	fp_jl_close(l, '}');
-
-	fp_jl_open(l, "event", '{');
-	fp_jl_str(l, "kind", "event");
-	fp_jl_open(l, "category", '[');
-	fp_jl_str(l, NULL, "network");
-	fp_jl_close(l, ']');
-	fp_jl_open(l, "type", '[');
-	fp_jl_str(l, NULL, "connection");
-	if (ended)
-		fp_jl_str(l, NULL, "end");
-	fp_jl_close(l, ']');
-	fp_jl_str(l, "action", "network_flow");
-	fp_jl_str(l, "module", "fluxprobe");
-	fp_jl_str(l, "dataset", "fluxprobe.flow");
-	fp_jl_time(l, "start", r->first_us, 6, &j->clock);
-	fp_jl_time(l, "end", r->last_us, 6, &j->clock);
-	fp_jl_int(l, "duration", (int64_t)(r->last_us - r->first_us) * 1000);
-	fp_jl_str(l, "reason", fp_end_reason_name((enum fp_end_reason)r->end_reason));
-	fp_jl_close(l, '}');
-
-	int ports = !icmp && (k->proto == 6 || k->proto == 17 || k->proto == 132);
-	fp_jl_open(l, "source", '{');
-	fp_jl_addr(l, "ip", k->ipver, k->src);
-	if (ports)
-		fp_jl_int(l, "port", k->sport);
-	fp_jl_hex(l, "mac", r->src_mac, 6, '-', 1);
-	fp_jl_int(l, "bytes", (int64_t)r->octets);
-	fp_jl_int(l, "packets", (int64_t)r->packets);
-	fp_jl_close(l, '}');
-	fp_jl_open(l, "destination", '{');
-	fp_jl_addr(l, "ip", k->ipver, k->dst);
-	if (ports)
-		fp_jl_int(l, "port", k->dport);
-	fp_jl_hex(l, "mac", r->dst_mac, 6, '-', 1);
-	uint64_t bytes = r->octets, packets = r->packets;
-	if (j->biflow) {
-		fp_jl_int(l, "bytes", (int64_t)r->rev_octets);
-		fp_jl_int(l, "packets", (int64_t)r->rev_packets);
-		bytes += r->rev_octets;
-		packets += r->rev_packets;
+	struct ecs_open o = {.path = ""};
+	for (size_t i = 0; i < j->nrows; i++) {
+		const struct fp_field *f = &fp_fields[j->rows[i]];
+		struct fp_field_val v;
+		if (!(f->ecs_get ? f->ecs_get : f->get)(fr, &v))
+			continue;
+		if ((f->ecs_style & FP_ECS_NONZERO) && v.u == 0)
+			continue;
+		char key[64];
+		ecs_enter(l, &o, f->ecs, key, sizeof(key));
+		ecs_value(j, l, key, f, &v, fr->r);
 	}
-	fp_jl_close(l, '}');
-
-	fp_jl_open(l, "network", '{');
-	fp_jl_str(l, "type", k->ipver == 6 ? "ipv6" : "ipv4");
-	keyword_uint(l, "iana_number", k->proto);
-	const char *t = transport_name(k->proto);
-	if (t)
-		fp_jl_str(l, "transport", t);
-	fp_jl_int(l, "bytes", (int64_t)bytes);
-	fp_jl_int(l, "packets", (int64_t)packets);
-	char cid[FP_CID_LEN];
-	fp_cid_v1(k, j->cid_seed, cid);
-	fp_jl_str(l, "community_id", cid);
-	if (k->vlan & FP_KEY_VLAN_MASK) {
-		fp_jl_open(l, "vlan", '{');
-		keyword_uint(l, "id", k->vlan & FP_KEY_VLAN_MASK);
+	while (o.n-- > 0)
 		fp_jl_close(l, '}');
-	}
-	if ((f & FP_FIELD_VLAN) && r->more.vlan_inner) {
-		fp_jl_open(l, "inner", '{');
-		fp_jl_open(l, "vlan", '{');
-		keyword_uint(l, "id", r->more.vlan_inner);
-		fp_jl_close(l, '}');
-		fp_jl_close(l, '}');
-	}
-	if (a)
-		app_names(l, a);
-	fp_jl_close(l, '}');
-
-	fp_jl_open(l, "observer", '{');
-	fp_jl_str(l, "hostname", observer_name());
-	fp_jl_str(l, "type", "sensor");
-	fp_jl_str(l, "vendor", "fluxprobe");
-	fp_jl_str(l, "product", "fluxprobe");
-	fp_jl_str(l, "version", FP_VERSION);
-	if (f & FP_FIELD_INGRESS) {
-		fp_jl_open(l, "ingress", '{');
-		fp_jl_open(l, "interface", '{');
-		keyword_uint(l, "id", r->more.ingress);
-		fp_jl_close(l, '}');
-		fp_jl_close(l, '}');
-	}
-	fp_jl_close(l, '}');
-
-	fp_jl_open(l, "fluxprobe", '{');
-	if (icmp) {
-		fp_jl_int(l, "icmp_type", r->icmp_type_code >> 8);
-		fp_jl_int(l, "icmp_code", r->icmp_type_code & 0xff);
-	}
-	if (k->proto == 6) {
-		fp_jl_int(l, "tcp_flags", r->tcp_flags);
-		if (j->biflow)
-			fp_jl_int(l, "reverse_tcp_flags", r->rev_tcp_flags);
-	}
-	fp_jl_int(l, "tos", r->tos);
-	fp_jl_int(l, "ttl_min", r->ttl_min);
-	fp_jl_int(l, "ttl_max", r->ttl_max);
-	fp_jl_int(l, "end_reason", r->end_reason);
-	if (j->sample_n > 1)
-		fp_jl_int(l, "sampling_interval", j->sample_n);
-	if ((f & FP_FIELD_FLOW_LABEL) && k->ipver == 6)
-		fp_jl_int(l, "flow_label", r->more.flow_label);
-	if (f & FP_FIELD_MPLS) {
-		fp_jl_open(l, "mpls_labels", '[');
-		for (int i = 0; i < 3; i++) {
-			const uint8_t *m = r->more.mpls[i];
-			if (m[0] | m[1] | m[2])
-				fp_jl_int(l, NULL, (m[0] << 12) | (m[1] << 4) | (m[2] >> 4));
-		}
-		fp_jl_close(l, ']');
-	}
-	if (f & FP_FIELD_TUNNEL) {
-		fp_jl_int(l, "gre_key", r->more.gre_key);
-		fp_jl_int(l, "layer2_segment_id", (int64_t)r->l2_segment);
-	}
-	static const char *const lat[FP_LAT_N] = {
-	    [FP_LAT_CLIENT] = "client_network_us",
-	    [FP_LAT_SERVER] = "server_network_us",
-	    [FP_LAT_APPL] = "application_us",
-	};
-	if ((f & FP_FIELD_LATENCY) && r->lat_known) {
-		fp_jl_open(l, "latency", '{');
-		for (int i = 0; i < FP_LAT_N; i++)
-			if (r->lat_known & (1u << i))
-				fp_jl_int(l, lat[i], r->lat_us[i]);
-		fp_jl_close(l, '}');
-	}
-	if (a) {
-		fp_jl_int(l, "application_id", fp_app_id(a));
-		if (a->flags & FP_APP_GUESSED)
-			fp_jl_true(l, "application_guessed");
-	}
-	if (j->pcap_rotate_s)
-		fp_jl_pcap_files(l, "pcap_files", j, r);
-	fp_jl_close(l, '}');
-
-	if (a == NULL)
-		return;
-	if ((a->flags & FP_APP_TLS_SNI) && a->name[0]) {
-		fp_jl_open(l, "tls", '{');
-		fp_jl_open(l, "client", '{');
-		fp_jl_wire(l, "server_name", a->name, 0);
-		fp_jl_close(l, '}');
-		fp_jl_close(l, '}');
-	}
-	if (a->flags & FP_APP_DNS) {
-		fp_jl_open(l, "dns", '{');
-		fp_jl_open(l, "question", '{');
-		fp_jl_wire(l, "name", a->name, 0);
-		dns_type(l, "type", a->dns_qtype);
-		fp_jl_close(l, '}');
-		dns_rcode(l, "response_code", a->dns_rcode);
-		fp_jl_close(l, '}');
-	}
-	if (a->flags & FP_APP_HTTP) {
-		if (a->name[0]) {
-			fp_jl_open(l, "url", '{');
-			fp_jl_wire(l, "domain", a->name, 0);
-			fp_jl_close(l, '}');
-		}
-		if (a->http_method[0] || a->http_status) {
-			fp_jl_open(l, "http", '{');
-			if (a->http_method[0]) {
-				fp_jl_open(l, "request", '{');
-				fp_jl_wire(l, "method", a->http_method, 0);
-				fp_jl_close(l, '}');
-			}
-			if (a->http_status) {
-				fp_jl_open(l, "response", '{');
-				fp_jl_int(l, "status_code", a->http_status);
-				fp_jl_close(l, '}');
-			}
-			fp_jl_close(l, '}');
-		}
-		if (a->user_agent[0]) {
-			fp_jl_open(l, "user_agent", '{');
-			fp_jl_wire(l, "original", a->user_agent, 0);
-			fp_jl_close(l, '}');
-		}
-	}
 }

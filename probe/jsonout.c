@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "jsonout.h"
 
-#include "fp_cid.h"
 #include "fp_encode.h"
+#include "fp_fields.h"
 
 #include "log.h"
 #include "pcapstore.h"
@@ -251,40 +251,6 @@ void fp_jl_hex(struct fp_jline *l, const char *key, const uint8_t *b, int n, cha
 	jl_text(l, buf, (size_t)(p - buf));
 }
 
-/* --fields, as the templates carry them; MPLS label stack sections as IPFIX octetArrays, in
- * hex (label, traffic class, bottom-of-stack bit: 3 octets). */
-static void add_fields(const struct fp_jsonout *j, struct fp_jline *l, const struct fp_record *r)
-{
-	static const char *const mpls_names[3] = {
-	    "mplsTopLabelStackSection", "mplsLabelStackSection2", "mplsLabelStackSection3"};
-
-	if (j->fields & FP_FIELD_INGRESS)
-		fp_jl_int(l, "ingressInterface", r->more.ingress);
-	if (j->fields & FP_FIELD_VLAN) {
-		fp_jl_int(l, "dot1qVlanId", r->key.vlan);
-		fp_jl_int(l, "dot1qCustomerVlanId", r->more.vlan_inner);
-	}
-	if ((j->fields & FP_FIELD_FLOW_LABEL) && r->key.ipver == 6)
-		fp_jl_int(l, "flowLabelIPv6", r->more.flow_label);
-	if (j->fields & FP_FIELD_MPLS)
-		for (int i = 0; i < 3; i++)
-			fp_jl_hex(l, mpls_names[i], r->more.mpls[i], 3, 0, 0);
-	if (j->fields & FP_FIELD_TUNNEL) {
-		fp_jl_int(l, "greKey", r->more.gre_key);
-		fp_jl_int(l, "layer2SegmentId", (int64_t)r->l2_segment);
-	}
-	/* no IANA IEs: named as what they are, in µs, present only when measured */
-	static const char *const lat_names[FP_LAT_N] = {
-	    [FP_LAT_CLIENT] = "clientNetworkLatencyMicroseconds",
-	    [FP_LAT_SERVER] = "serverNetworkLatencyMicroseconds",
-	    [FP_LAT_APPL] = "applicationLatencyMicroseconds",
-	};
-	if (j->fields & FP_FIELD_LATENCY)
-		for (int k = 0; k < FP_LAT_N; k++)
-			if (r->lat_known & (1u << k))
-				fp_jl_int(l, lat_names[k], r->lat_us[k]);
-}
-
 /* Said once in the log at once (the rest is counted: summary, final LOSS line, exit status). */
 static void warn_once(struct fp_jsonout *j, const char *what)
 {
@@ -367,34 +333,6 @@ void fp_jl_wire(struct fp_jline *l, const char *key, const char *s, int lower)
 	jl_text(l, buf, n);
 }
 
-/* --dpi: the application and the names found, each only when known. */
-static void add_app(struct fp_jline *l, const struct fp_app *a)
-{
-	if (a == NULL || !(a->flags & FP_APP_CLASSIFIED))
-		return;
-	fp_jl_wire(l, "applicationName", a->app_name, 0);
-	fp_jl_int(l, "applicationId", a->app ? a->app : a->master);
-	if (a->flags & FP_APP_GUESSED)
-		fp_jl_true(l, "applicationGuessed");
-	if ((a->flags & FP_APP_TLS_SNI) && a->name[0])
-		fp_jl_wire(l, "tlsServerName", a->name, 0);
-	if (a->flags & FP_APP_DNS) {
-		fp_jl_wire(l, "dnsQueryName", a->name, 0);
-		fp_jl_int(l, "dnsQueryType", a->dns_qtype);
-		fp_jl_int(l, "dnsResponseCode", a->dns_rcode);
-	}
-	if (a->flags & FP_APP_HTTP) {
-		if (a->name[0])
-			fp_jl_wire(l, "httpRequestHost", a->name, 0);
-		if (a->http_method[0])
-			fp_jl_wire(l, "httpRequestMethod", a->http_method, 0);
-		if (a->http_status)
-			fp_jl_int(l, "httpStatusCode", a->http_status);
-		if (a->user_agent[0])
-			fp_jl_wire(l, "httpUserAgent", a->user_agent, 0);
-	}
-}
-
 /* --pcap-dir: the names of the files that hold the record's packets: one per slot it lasted
  * in (an active timeout bounds how many), its worker's. */
 #define PCAP_FILES_MAX 64
@@ -414,56 +352,86 @@ void fp_jl_pcap_files(struct fp_jline *l, const char *key, const struct fp_jsono
 	fp_jl_close(l, ']');
 }
 
-/* The record with IANA IPFIX information element names (--json-schema ipfix). */
-static void ipfix_line(struct fp_jsonout *j, struct fp_jline *l, const struct fp_record *r,
-		       const struct fp_app *app)
+/* The rows each schema writes (fp_fields.h), those this run's options turn on, in its order;
+ * and what they read beside the record. Once, before the first line. */
+static void layout(struct fp_jsonout *j)
 {
-	const struct fp_flow_key *k = &r->key;
-	int v6 = k->ipver == 6;
-	int icmp = k->proto == 1 || k->proto == 58;
-	fp_jl_time(l, "flowStartMilliseconds", r->first_us, 3, &j->clock);
-	fp_jl_time(l, "flowEndMilliseconds", r->last_us, 3, &j->clock);
-	fp_jl_time(l, "flowStartMicroseconds", r->first_us, 6, &j->clock);
-	fp_jl_time(l, "flowEndMicroseconds", r->last_us, 6, &j->clock);
-	fp_jl_int(l, "ipVersion", k->ipver);
-	fp_jl_addr(l, v6 ? "sourceIPv6Address" : "sourceIPv4Address", k->ipver, k->src);
-	fp_jl_addr(l, v6 ? "destinationIPv6Address" : "destinationIPv4Address", k->ipver, k->dst);
-	fp_jl_int(l, "protocolIdentifier", k->proto);
-	if (icmp) {
-		fp_jl_int(l, v6 ? "icmpTypeCodeIPv6" : "icmpTypeCodeIPv4", r->icmp_type_code);
-	} else {
-		fp_jl_int(l, "sourceTransportPort", k->sport);
-		fp_jl_int(l, "destinationTransportPort", k->dport);
+	uint16_t idx[FP_FIELDS_MAX];
+	j->ctx = (struct fp_field_ctx){
+	    .fields = j->fields,
+	    .biflow = j->biflow,
+	    .sample_n = j->sample_n,
+	    .pcap_rotate_s = j->pcap_rotate_s,
+	    .cid_seed = j->cid_seed,
+	    .observer = fp_json_observer(),
+	};
+	size_t n = fp_fields_order(j->ecs ? FP_OUT_ECS : FP_OUT_JSON, idx);
+	j->nrows = 0;
+	for (size_t i = 0; i < n; i++)
+		if (fp_field_on(&fp_fields[idx[i]], &j->ctx))
+			j->rows[j->nrows++] = idx[i];
+	j->laid_out = 1;
+}
+
+/* One value under `key` as JSON has it (--json-schema ipfix; ECS's own notations are in
+ * json_ecs.c). */
+void fp_jl_value(struct fp_jsonout *j, struct fp_jline *l, const char *key,
+		 const struct fp_field *f, const struct fp_field_val *v, const struct fp_record *r)
+{
+	switch (f->kind) {
+	case FP_FK_UINT:
+		fp_jl_int(l, key, (int64_t)v->u);
+		break;
+	case FP_FK_TIME:
+		fp_jl_time(l, key, v->u, f->json_digits ? f->json_digits : 6, &j->clock);
+		break;
+	case FP_FK_ADDR:
+		fp_jl_addr(l, key, (int)v->n, v->p);
+		break;
+	case FP_FK_MAC:
+		fp_jl_hex(l, key, v->p, 6, ':', 0);
+		break;
+	case FP_FK_HEX:
+		fp_jl_hex(l, key, v->p, (int)v->n, 0, 0);
+		break;
+	case FP_FK_TEXT:
+		fp_jl_str(l, key, v->s);
+		break;
+	case FP_FK_WIRE:
+		fp_jl_wire(l, key, v->s, 0);
+		break;
+	case FP_FK_TRUE:
+		fp_jl_true(l, key);
+		break;
+	case FP_FK_LIST:
+		fp_jl_open(l, key, '[');
+		for (uint32_t i = 0; i < v->n; i++)
+			fp_jl_int(l, NULL, (int64_t)v->list[i]);
+		fp_jl_close(l, ']');
+		break;
+	case FP_FK_TEXTS:
+		fp_jl_open(l, key, '[');
+		for (uint32_t i = 0; i < v->n; i++)
+			fp_jl_str(l, NULL, v->texts[i]);
+		fp_jl_close(l, ']');
+		break;
+	case FP_FK_PCAP_FILES:
+		fp_jl_pcap_files(l, key, j, r);
+		break;
 	}
-	if (k->proto == 6)
-		fp_jl_int(l, "tcpControlBits", r->tcp_flags);
-	fp_jl_int(l, "ipClassOfService", r->tos);
-	if (k->vlan)
-		fp_jl_int(l, "vlanId", k->vlan);
-	fp_jl_int(l, "minimumTTL", r->ttl_min);
-	fp_jl_int(l, "maximumTTL", r->ttl_max);
-	fp_jl_hex(l, "sourceMacAddress", r->src_mac, 6, ':', 0);
-	fp_jl_hex(l, "destinationMacAddress", r->dst_mac, 6, ':', 0);
-	fp_jl_int(l, "packetDeltaCount", (int64_t)r->packets);
-	fp_jl_int(l, "octetDeltaCount", (int64_t)r->octets);
-	if (j->biflow) {
-		fp_jl_int(l, "reversePacketDeltaCount", (int64_t)r->rev_packets);
-		fp_jl_int(l, "reverseOctetDeltaCount", (int64_t)r->rev_octets);
-		if (k->proto == 6)
-			fp_jl_int(l, "reverseTcpControlBits", r->rev_tcp_flags);
+}
+
+/* The record with IANA IPFIX information element names (--json-schema ipfix). */
+static void ipfix_line(struct fp_jsonout *j, struct fp_jline *l, struct fp_field_rec *fr)
+{
+	int v6 = fr->r->key.ipver == 6;
+	for (size_t i = 0; i < j->nrows; i++) {
+		const struct fp_field *f = &fp_fields[j->rows[i]];
+		struct fp_field_val v;
+		if (!f->get(fr, &v))
+			continue;
+		fp_jl_value(j, l, v6 && f->json6 ? f->json6 : f->json, f, &v, fr->r);
 	}
-	add_fields(j, l, r);
-	add_app(l, app);
-	if (j->pcap_rotate_s)
-		fp_jl_pcap_files(l, "pcapFiles", j, r);
-	/* IE 34: the counters are of 1 packet in N; a consumer scales them, as collectors do. */
-	if (j->sample_n > 1)
-		fp_jl_int(l, "samplingInterval", j->sample_n);
-	char cid[FP_CID_LEN];
-	fp_cid_v1(&r->key, j->cid_seed, cid);
-	fp_jl_str(l, "communityId", cid);
-	fp_jl_int(l, "flowEndReason", r->end_reason);
-	fp_jl_str(l, "flowEndReasonName", fp_end_reason_name((enum fp_end_reason)r->end_reason));
 }
 
 /* The record's line, newline included, into `buf`: its length, or 0 when it did not fit. */
@@ -471,11 +439,15 @@ static size_t format_line(struct fp_jsonout *j, char *buf, size_t len, const str
 			  const struct fp_app *app)
 {
 	struct fp_jline l = {.p = buf, .end = buf + len - 1};
+	struct fp_field_rec fr;
+	if (!j->laid_out)
+		layout(j);
+	fp_field_rec_init(&fr, r, app, &j->ctx);
 	fp_jl_open(&l, NULL, '{');
 	if (j->ecs)
-		fp_json_ecs(j, &l, r, app);
+		fp_json_ecs(j, &l, &fr);
 	else
-		ipfix_line(j, &l, r, app);
+		ipfix_line(j, &l, &fr);
 	fp_jl_close(&l, '}');
 	if (l.full)
 		return 0;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fp_fields.h"
 #include "fp_record.h"
 #include "sink.h"
 
@@ -37,6 +38,11 @@ struct fp_jsonout {
 	uint16_t cid_seed;	/* --community-id-seed */
 	int ecs;		/* --json-schema ecs */
 	uint32_t pcap_rotate_s; /* --pcap-dir: name the files of each flow's packets; 0: off */
+	/* the rows of fp_fields[] lines carry, in order (set at the first line) */
+	int laid_out;
+	struct fp_field_ctx ctx;
+	uint16_t rows[FP_FIELDS_MAX];
+	size_t nrows;
 	const char *path;
 	char *buf; /* whole lines not yet written */
 	size_t blen;
@@ -107,8 +113,12 @@ void fp_jl_wire(struct fp_jline *l, const char *key, const char *s, int lower);
 void fp_jl_pcap_files(struct fp_jline *l, const char *key, const struct fp_jsonout *j,
 		      const struct fp_record *r);
 
+/* One row's value under `key`, in JSON's notation for its kind. */
+void fp_jl_value(struct fp_jsonout *j, struct fp_jline *l, const char *key,
+		 const struct fp_field *f, const struct fp_field_val *v, const struct fp_record *r);
 /* The record's members as an ECS document (json_ecs.c), into the line's open object. */
-void fp_json_ecs(struct fp_jsonout *j, struct fp_jline *l, const struct fp_record *r,
-		 const struct fp_app *app);
+void fp_json_ecs(struct fp_jsonout *j, struct fp_jline *l, struct fp_field_rec *fr);
+/* This host's name, printable, for observer.hostname (json_ecs.c) */
+const char *fp_json_observer(void);
 
 #endif

@@ -877,7 +877,7 @@ static int open_outputs(struct run *r)
 		if (fp_jsonout_open(&json, cfg->json) != 0)
 			return -1;
 		json.biflow = cfg->biflow;
-		json.fields = cfg->fields;
+		json.fields = cfg->fields | (cfg->dpi ? (unsigned)FP_FIELD_APP : 0u);
 		json.sample_n = cfg->sample_n;
 		json.cid_seed = cfg->cid_seed;
 		json.ecs = cfg->json_schema == 1;
