@@ -178,10 +178,15 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int main(int argc, char **argv)
+/* The command line. */
+struct opts {
+	uint64_t flows, packets;
+	int runs, ref, latency; /* ref: 0 fluxprobe, 1 rte_hash, 2 both */
+};
+
+/* The options into `o`: -1 to go on, else the exit status. */
+static int parse_args(struct opts *o, int argc, char **argv)
 {
-	uint64_t flows = 10000, packets = 20000000;
-	int runs = 5, ref = 0, latency = 0;
 	int c;
 	static const struct option opts[] = {{"flows", required_argument, NULL, 'f'},
 					     {"packets", required_argument, NULL, 'n'},
@@ -192,37 +197,38 @@ int main(int argc, char **argv)
 					     {"prefetch", required_argument, NULL, 'p'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
+	*o = (struct opts){.flows = 10000, .packets = 20000000, .runs = 5};
 	while ((c = getopt_long(argc, argv, "f:n:r:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			flows = strtoull(optarg, NULL, 10);
+			o->flows = strtoull(optarg, NULL, 10);
 			break;
 		case 'n':
-			packets = strtoull(optarg, NULL, 10);
+			o->packets = strtoull(optarg, NULL, 10);
 			break;
 		case 'r':
-			runs = atoi(optarg);
+			o->runs = atoi(optarg);
 			break;
 		case 'T':
 			tcp = 1;
 			break;
 		case 'L':
-			latency = 1;
+			o->latency = 1;
 			break;
 		case 'p':
 			prefetch_frames = strtoull(optarg, NULL, 10);
 			break;
 		case 't':
-			ref = strcmp(optarg, "rte_hash") == 0 ? 1
-			      : strcmp(optarg, "both") == 0   ? 2
-							      : 0;
-			if (!ref && strcmp(optarg, "fluxprobe") != 0) {
+			o->ref = strcmp(optarg, "rte_hash") == 0 ? 1
+				 : strcmp(optarg, "both") == 0	 ? 2
+								 : 0;
+			if (!o->ref && strcmp(optarg, "fluxprobe") != 0) {
 				fprintf(stderr, "fp-bench-pipeline: --table must be fluxprobe, "
 						"rte_hash or both\n");
 				return 2;
 			}
 #ifndef FP_BENCH_RTE_HASH
-			if (ref) {
+			if (o->ref) {
 				fprintf(stderr,
 					"fp-bench-pipeline: --table %s: this build has "
 					"no DPDK\n",
@@ -247,16 +253,24 @@ int main(int argc, char **argv)
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	if (flows == 0 || flows > (1u << 30) || packets < flows || runs < 1 || runs > 99) {
+	if (o->flows == 0 || o->flows > (1u << 30) || o->packets < o->flows || o->runs < 1 ||
+	    o->runs > 99) {
 		fprintf(stderr, "fp-bench-pipeline: need 1 <= flows <= packets, 1 <= runs <= 99\n");
 		return 2;
 	}
-	uint8_t *first = aligned_alloc(64, flows * FRAME);    /* every flow once, shuffled */
-	uint8_t *stream = aligned_alloc(64, packets * FRAME); /* uniformly random flows */
+	return -1;
+}
+
+/* The frames: every flow once, shuffled (`first`), then uniformly random flows (`stream`). */
+static int make_frames(const struct opts *o, uint8_t **first, uint8_t **stream)
+{
+	uint64_t flows = o->flows;
+	*first = aligned_alloc(64, flows * FRAME);
+	*stream = aligned_alloc(64, o->packets * FRAME);
 	uint32_t *perm = malloc(flows * sizeof(*perm));
-	if (first == NULL || stream == NULL || perm == NULL) {
+	if (*first == NULL || *stream == NULL || perm == NULL) {
 		fprintf(stderr, "fp-bench-pipeline: out of memory\n");
-		return 1;
+		return -1;
 	}
 	uint64_t s = 0x9e3779b97f4a7c15ull;
 	for (uint64_t f = 0; f < flows; f++)
@@ -268,9 +282,85 @@ int main(int argc, char **argv)
 		perm[j] = x;
 	}
 	for (uint64_t f = 0; f < flows; f++)
-		build(first + f * FRAME, perm[f], 1);
-	for (uint64_t i = 0; i < packets; i++)
-		build(stream + i * FRAME, (uint32_t)(rnd(&s) % flows), 0);
+		build(*first + f * FRAME, perm[f], 1);
+	for (uint64_t i = 0; i < o->packets; i++)
+		build(*stream + i * FRAME, (uint32_t)(rnd(&s) % flows), 0);
+	free(perm);
+	return 0;
+}
+
+/* --table rte_hash|both: DPDK's EAL and its cuckoo hash as the reference table; NULL when not
+ * asked for (or, after saying why, on failure: `*failed`). */
+static struct ref_table *ref_setup(const struct opts *o, struct ref_table *rtab, uint32_t max,
+				   int *failed)
+{
+	*failed = 0;
+	(void)rtab;
+	(void)max;
+	if (!o->ref)
+		return NULL;
+#ifdef FP_BENCH_RTE_HASH
+	char *eal[] = {"fp-bench-pipeline",
+		       "--no-huge",
+		       "--no-pci",
+		       "-m",
+		       "4096",
+		       "-l",
+		       "0",
+		       "--file-prefix",
+		       "fp-bench-ref",
+		       "--log-level=lib.eal:error"};
+	if (rte_eal_init(sizeof(eal) / sizeof(eal[0]), eal) < 0 || ref_create(rtab, max) != 0) {
+		fprintf(stderr, "fp-bench-pipeline: cannot set up rte_hash\n");
+		*failed = 1;
+		return NULL;
+	}
+	return rtab;
+#else
+	return NULL;
+#endif
+}
+
+/* Each run's pass(es) over the stream, a line each; the rates into mpps/mpps_ref/ratio. */
+static void timed_runs(const struct opts *o, struct fp_table *t, struct ref_table *rt,
+		       const uint8_t *stream, uint64_t *ts, uint64_t *ts_ref, double *mpps,
+		       double *mpps_ref, double *ratio)
+{
+	int both = o->ref == 2;
+	uint64_t packets = o->packets;
+	for (int r = 0; r < o->runs; r++) {
+		for (int k = 0; k < 1 + both; k++) {
+			/* both: fluxprobe first in even runs, rte_hash first in odd ones */
+			int side_ref = both ? (k ^ (r & 1)) : rt != NULL;
+			double sec = side_ref && both ? run_pass(t, rt, stream, packets, ts_ref)
+				     : side_ref	      ? run_pass(t, rt, stream, packets, ts)
+						      : run_pass(t, NULL, stream, packets, ts);
+			double m = packets / sec / 1e6;
+			(side_ref && both ? mpps_ref : mpps)[r] = m;
+			printf("{\"run\":%d,\"table\":\"%s\",\"flows\":%lu,\"packets\":%lu,"
+			       "\"seconds\":%.3f,\"mpps\":%.2f,\"ns_per_packet\":%.1f}\n",
+			       r, side_ref ? "rte_hash" : "fluxprobe", (unsigned long)o->flows,
+			       (unsigned long)packets, sec, m, sec * 1e9 / packets);
+		}
+		if (both) {
+			ratio[r] = mpps[r] / mpps_ref[r];
+			printf("{\"run\":%d,\"ratio\":%.3f}\n", r, ratio[r]);
+		}
+	}
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	int rc = parse_args(&o, argc, argv), failed;
+	if (rc >= 0)
+		return rc;
+	uint64_t flows = o.flows;
+	int runs = o.runs, latency = o.latency;
+	uint8_t *first, *stream;
+	if (make_frames(&o, &first, &stream) != 0)
+		return 1;
 
 	struct fp_table_config cfg = {.max_flows = (uint32_t)(flows + flows / 8 + 64),
 				      .idle_ms = 3600000,
@@ -282,55 +372,18 @@ int main(int argc, char **argv)
 	if (t == NULL)
 		return 1;
 	uint64_t ts = 1767225600000ull;
-	struct ref_table rtab = {0}, *rt = NULL;
-	(void)rtab; /* used only with DPDK's rte_hash */
-#ifdef FP_BENCH_RTE_HASH
-	if (ref) {
-		char *eal[] = {"fp-bench-pipeline",
-			       "--no-huge",
-			       "--no-pci",
-			       "-m",
-			       "4096",
-			       "-l",
-			       "0",
-			       "--file-prefix",
-			       "fp-bench-ref",
-			       "--log-level=lib.eal:error"};
-		if (rte_eal_init(sizeof(eal) / sizeof(eal[0]), eal) < 0 ||
-		    ref_create(&rtab, cfg.max_flows) != 0) {
-			fprintf(stderr, "fp-bench-pipeline: cannot set up rte_hash\n");
-			return 1;
-		}
-		rt = &rtab;
-	}
-#endif
+	struct ref_table rtab = {0};
+	struct ref_table *rt = ref_setup(&o, &rtab, cfg.max_flows, &failed);
+	if (failed)
+		return 1;
 	/* both: the rte_hash side keeps its own clock, so fluxprobe's sees what it sees alone */
 	uint64_t ts_ref = ts;
-	int both = ref == 2;
+	int both = o.ref == 2;
 	double ins = run_pass(t, both ? NULL : rt, first, flows, &ts);
 	if (both)
 		run_pass(t, rt, first, flows, &ts_ref);
 	double mpps[99], mpps_ref[99], ratio[99];
-	for (int r = 0; r < runs; r++) {
-		for (int k = 0; k < 1 + both; k++) {
-			/* both: fluxprobe first in even runs, rte_hash first in odd ones */
-			int side_ref = both ? (k ^ (r & 1)) : rt != NULL;
-			double sec = side_ref && both ? run_pass(t, rt, stream, packets, &ts_ref)
-				     : side_ref	      ? run_pass(t, rt, stream, packets, &ts)
-						      : run_pass(t, NULL, stream, packets, &ts);
-			double m = packets / sec / 1e6;
-			(side_ref && both ? mpps_ref : mpps)[r] = m;
-			printf("{\"run\":%d,\"table\":\"%s\",\"flows\":%lu,\"packets\":%lu,"
-			       "\"seconds\":%.3f,\"mpps\":%.2f,\"ns_per_packet\":%.1f}\n",
-			       r, side_ref ? "rte_hash" : "fluxprobe", (unsigned long)flows,
-			       (unsigned long)packets, sec, m, sec * 1e9 / packets);
-		}
-		if (both) {
-			ratio[r] = mpps[r] / mpps_ref[r];
-			printf("{\"run\":%d,\"ratio\":%.3f}\n", r, ratio[r]);
-		}
-	}
-	fflush(stdout);
+	timed_runs(&o, t, rt, stream, &ts, &ts_ref, mpps, mpps_ref, ratio);
 	struct fp_table_stats st;
 	fp_table_stats_read(t, &st);
 	qsort(mpps, (size_t)runs, sizeof(double), cmp_double);
@@ -358,6 +411,5 @@ int main(int argc, char **argv)
 	fp_table_destroy(t);
 	free(first);
 	free(stream);
-	free(perm);
 	return 0;
 }

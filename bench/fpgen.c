@@ -169,7 +169,20 @@ static unsigned build(uint8_t *b, const struct flow *f, uint32_t k, unsigned len
 	return iplen;
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct gen {
+	const char *out, *csv;
+	uint64_t npkts, nflows, size, size_max, v6pct, vlanpct, pps, start, seed;
+	int udp_only;
+	/* what was made */
+	struct flow *fl;
+	uint32_t *order; /* the flows in the order their first packets go out */
+	uint64_t n4, n6, ntcp, nudp, nicmp, nvlan;
+	uint64_t written, bytes, wire_bytes, first_ts;
+};
+
+/* The options into `g`: -1 to go on, else the exit status. */
+static int parse_args(struct gen *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"output", required_argument, NULL, 'o'},
@@ -188,49 +201,52 @@ int main(int argc, char **argv)
 	    {"mac-pairs", required_argument, NULL, 'm'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *out = NULL, *csv = NULL;
-	uint64_t npkts = 1000000, nflows = 100000, size = 60, size_max = 0, v6pct = 30,
-		 vlanpct = 30;
-	uint64_t pps = 1000000, start = 1767225600, seed = 1;
-	int c, udp_only = 0;
-
+	int c;
+	*g = (struct gen){.npkts = 1000000,
+			  .nflows = 100000,
+			  .size = 60,
+			  .v6pct = 30,
+			  .vlanpct = 30,
+			  .pps = 1000000,
+			  .start = 1767225600,
+			  .seed = 1};
 	while ((c = getopt_long(argc, argv, "o:n:f:s:S:6:V:p:t:r:c:m:uh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			out = optarg;
+			g->out = optarg;
 			break;
 		case 'n':
-			npkts = num("packets", optarg, 1, 1ull << 34);
+			g->npkts = num("packets", optarg, 1, 1ull << 34);
 			break;
 		case 'f':
-			nflows = num("flows", optarg, 1, 1ull << 32);
+			g->nflows = num("flows", optarg, 1, 1ull << 32);
 			break;
 		case 's':
-			size = num("size", optarg, 60, 9000);
+			g->size = num("size", optarg, 60, 9000);
 			break;
 		case 'S':
-			size_max = num("size-max", optarg, 60, 9000);
+			g->size_max = num("size-max", optarg, 60, 9000);
 			break;
 		case '6':
-			v6pct = num("ipv6", optarg, 0, 100);
+			g->v6pct = num("ipv6", optarg, 0, 100);
 			break;
 		case 'V':
-			vlanpct = num("vlan", optarg, 0, 100);
+			g->vlanpct = num("vlan", optarg, 0, 100);
 			break;
 		case 'p':
-			pps = num("pps", optarg, 1, 1000000000);
+			g->pps = num("pps", optarg, 1, 1000000000);
 			break;
 		case 't':
-			start = num("start", optarg, 0, 4000000000ull);
+			g->start = num("start", optarg, 0, 4000000000ull);
 			break;
 		case 'r':
-			seed = num("seed", optarg, 0, UINT64_MAX);
+			g->seed = num("seed", optarg, 0, UINT64_MAX);
 			break;
 		case 'c':
-			csv = optarg;
+			g->csv = optarg;
 			break;
 		case 'u':
-			udp_only = 1;
+			g->udp_only = 1;
 			break;
 		case 'm':
 			mac_pairs = num("mac-pairs", optarg, 1, 1ull << 32);
@@ -243,37 +259,38 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (out == NULL || optind != argc) {
+	if (g->out == NULL || optind != argc) {
 		usage(stderr);
 		return 2;
 	}
-	if (nflows > npkts) {
+	if (g->nflows > g->npkts) {
 		fprintf(stderr, "fpgen: --flows %llu is more than --packets %llu\n",
-			(unsigned long long)nflows, (unsigned long long)npkts);
+			(unsigned long long)g->nflows, (unsigned long long)g->npkts);
 		return 2;
 	}
-	if (size_max < size)
-		size_max = size;
-	rng_state = seed * 0x9e3779b97f4a7c15ULL + 0x1234567;
-	if (rng_state == 0)
-		rng_state = 1;
+	if (g->size_max < g->size)
+		g->size_max = g->size;
+	return -1;
+}
 
-	struct flow *fl = calloc(nflows, sizeof(*fl));
-	uint32_t *order = malloc(nflows * sizeof(*order));
-	if (fl == NULL || order == NULL) {
+/* The flows, each with its share of the packets, and the order they start in. */
+static int make_flows(struct gen *g)
+{
+	g->fl = calloc(g->nflows, sizeof(*g->fl));
+	g->order = malloc(g->nflows * sizeof(*g->order));
+	if (g->fl == NULL || g->order == NULL) {
 		fprintf(stderr, "fpgen: out of memory for %llu flows\n",
-			(unsigned long long)nflows);
-		return 1;
+			(unsigned long long)g->nflows);
+		return -1;
 	}
-	uint64_t n4 = 0, n6 = 0, ntcp = 0, nudp = 0, nicmp = 0, nvlan = 0;
-	for (uint64_t i = 0; i < nflows; i++) {
-		struct flow *f = &fl[i];
+	for (uint64_t i = 0; i < g->nflows; i++) {
+		struct flow *f = &g->fl[i];
 		uint64_t r = rnd();
-		f->packets = (uint32_t)(npkts / nflows + (i < npkts % nflows));
-		f->v6 = (r % 100) < v6pct;
+		f->packets = (uint32_t)(g->npkts / g->nflows + (i < g->npkts % g->nflows));
+		f->v6 = (r % 100) < g->v6pct;
 		unsigned p = (unsigned)((r >> 8) % 10);
-		f->proto = udp_only ? 17 : p < 5 ? 6 : p < 9 ? 17 : (f->v6 ? 58 : 1);
-		f->vlan = ((r >> 16) % 100) < vlanpct ? (uint16_t)(1 + (r >> 24) % 4094) : 0;
+		f->proto = g->udp_only ? 17 : p < 5 ? 6 : p < 9 ? 17 : (f->v6 ? 58 : 1);
+		f->vlan = ((r >> 16) % 100) < g->vlanpct ? (uint16_t)(1 + (r >> 24) % 4094) : 0;
 		if (f->proto != 1 && f->proto != 58) {
 			f->sport = (uint16_t)(1024 + (r >> 32) % 64000);
 			static const uint16_t svc[] = {80, 443, 53, 123, 22, 8080, 5201, 4789};
@@ -284,23 +301,28 @@ int main(int argc, char **argv)
 		f->dst4 = 0xc6120000u | (uint32_t)(((i >> 17) * 7919 + 12345) & 0x1ffff);
 		f->src6lo = i;
 		f->dst6lo = rnd();
-		order[i] = (uint32_t)i;
-		n4 += !f->v6, n6 += f->v6;
-		ntcp += f->proto == 6, nudp += f->proto == 17,
-		    nicmp += f->proto == 1 || f->proto == 58;
-		nvlan += f->vlan != 0;
+		g->order[i] = (uint32_t)i;
+		g->n4 += !f->v6, g->n6 += f->v6;
+		g->ntcp += f->proto == 6, g->nudp += f->proto == 17,
+		    g->nicmp += f->proto == 1 || f->proto == 58;
+		g->nvlan += f->vlan != 0;
 	}
-	for (uint64_t i = nflows - 1; i > 0; i--) {
+	for (uint64_t i = g->nflows - 1; i > 0; i--) {
 		uint64_t j = rnd() % (i + 1);
-		uint32_t t = order[i];
-		order[i] = order[j];
-		order[j] = t;
+		uint32_t t = g->order[i];
+		g->order[i] = g->order[j];
+		g->order[j] = t;
 	}
+	return 0;
+}
 
-	FILE *fp = fopen(out, "wb");
+/* The capture: round after round, one packet of every flow that has some left. */
+static int write_pcap(struct gen *g)
+{
+	FILE *fp = fopen(g->out, "wb");
 	if (fp == NULL) {
-		fprintf(stderr, "fpgen: %s: %s\n", out, strerror(errno));
-		return 1;
+		fprintf(stderr, "fpgen: %s: %s\n", g->out, strerror(errno));
+		return -1;
 	}
 	static char iobuf[1 << 20];
 	setvbuf(fp, iobuf, _IOFBF, sizeof(iobuf));
@@ -316,86 +338,102 @@ int main(int argc, char **argv)
 	fwrite(gh, 1, 24, fp);
 
 	uint8_t pkt[9100];
-	uint64_t written = 0, bytes = 0, wire_bytes = 0;
+	uint64_t nflows = g->nflows, pps = g->pps;
 	uint64_t ns_per = 1000000000ull / pps, ns_rem = 1000000000ull % pps;
-	uint64_t first_ts = start * 1000000000ull;
-	uint32_t maxper = (uint32_t)(npkts / nflows + (npkts % nflows != 0));
+	g->first_ts = g->start * 1000000000ull;
+	uint32_t maxper = (uint32_t)(g->npkts / nflows + (g->npkts % nflows != 0));
 	for (uint32_t round = 0; round < maxper; round++) {
 		uint64_t rot = ((uint64_t)round * 2654435761u) % nflows;
 		for (uint64_t n = 0; n < nflows; n++) {
-			struct flow *f = &fl[order[(n + rot) % nflows]];
+			struct flow *f = &g->fl[g->order[(n + rot) % nflows]];
 			if (f->sent == f->packets)
 				continue;
-			unsigned len = (unsigned)size;
-			if (size_max > size)
-				len += (unsigned)(rnd() % (size_max - size + 1));
+			unsigned len = (unsigned)g->size;
+			if (g->size_max > g->size)
+				len += (unsigned)(rnd() % (g->size_max - g->size + 1));
 			if (len < header_len(f))
 				len = header_len(f);
-			unsigned iplen = build(pkt, f, f->sent, len, (uint64_t)(f - fl));
-			uint64_t ts = first_ts + written * ns_per + written * ns_rem / pps;
+			unsigned iplen = build(pkt, f, f->sent, len, (uint64_t)(f - g->fl));
+			uint64_t ts = g->first_ts + g->written * ns_per + g->written * ns_rem / pps;
 			uint32_t rh[4] = {(uint32_t)(ts / 1000000000ull),
 					  (uint32_t)(ts % 1000000000ull), len, len};
 			fwrite(rh, 4, 4, fp);
 			fwrite(pkt, 1, len, fp);
 			f->sent++;
 			f->bytes += iplen;
-			bytes += iplen;
-			wire_bytes += len + 4;
-			written++;
+			g->bytes += iplen;
+			g->wire_bytes += len + 4;
+			g->written++;
 		}
 	}
 	if (fclose(fp) != 0) {
-		fprintf(stderr, "fpgen: %s: %s\n", out, strerror(errno));
+		fprintf(stderr, "fpgen: %s: %s\n", g->out, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* --csv: every flow's ground truth, one line each. */
+static int write_csv(const struct gen *g)
+{
+	FILE *cf = fopen(g->csv, "w");
+	if (cf == NULL) {
+		fprintf(stderr, "fpgen: %s: %s\n", g->csv, strerror(errno));
+		return -1;
+	}
+	fprintf(cf, "proto,src,dst,sport,dport,vlan,packets,bytes\n");
+	for (uint64_t i = 0; i < g->nflows; i++) {
+		const struct flow *f = &g->fl[i];
+		char s[64], d[64];
+		if (f->v6) {
+			snprintf(s, sizeof(s), "2001:db8::%x:%x:%x:%x", (unsigned)(f->src6lo >> 48),
+				 (unsigned)(f->src6lo >> 32) & 0xffff,
+				 (unsigned)(f->src6lo >> 16) & 0xffff,
+				 (unsigned)f->src6lo & 0xffff);
+			snprintf(d, sizeof(d), "2001:db8:0:1:%x:%x:%x:%x",
+				 (unsigned)(f->dst6lo >> 48), (unsigned)(f->dst6lo >> 32) & 0xffff,
+				 (unsigned)(f->dst6lo >> 16) & 0xffff,
+				 (unsigned)f->dst6lo & 0xffff);
+		} else {
+			snprintf(s, sizeof(s), "%u.%u.%u.%u", f->src4 >> 24, (f->src4 >> 16) & 255,
+				 (f->src4 >> 8) & 255, f->src4 & 255);
+			snprintf(d, sizeof(d), "%u.%u.%u.%u", f->dst4 >> 24, (f->dst4 >> 16) & 255,
+				 (f->dst4 >> 8) & 255, f->dst4 & 255);
+		}
+		unsigned dport = f->dport;
+		if (f->proto == 1 || f->proto == 58)
+			dport = (f->v6 ? 128u : 8u) << 8;
+		fprintf(cf, "%u,%s,%s,%u,%u,%u,%u,%llu\n", f->proto, s, d, f->sport, dport, f->vlan,
+			f->packets, (unsigned long long)f->bytes);
+	}
+	fclose(cf);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct gen g;
+	int rc = parse_args(&g, argc, argv);
+	if (rc >= 0)
+		return rc;
+	rng_state = g.seed * 0x9e3779b97f4a7c15ULL + 0x1234567;
+	if (rng_state == 0)
+		rng_state = 1;
+	if (make_flows(&g) != 0 || write_pcap(&g) != 0 || (g.csv && write_csv(&g) != 0))
 		return 1;
-	}
-	if (csv) {
-		FILE *cf = fopen(csv, "w");
-		if (cf == NULL) {
-			fprintf(stderr, "fpgen: %s: %s\n", csv, strerror(errno));
-			return 1;
-		}
-		fprintf(cf, "proto,src,dst,sport,dport,vlan,packets,bytes\n");
-		for (uint64_t i = 0; i < nflows; i++) {
-			const struct flow *f = &fl[i];
-			char s[64], d[64];
-			if (f->v6) {
-				snprintf(s, sizeof(s), "2001:db8::%x:%x:%x:%x",
-					 (unsigned)(f->src6lo >> 48),
-					 (unsigned)(f->src6lo >> 32) & 0xffff,
-					 (unsigned)(f->src6lo >> 16) & 0xffff,
-					 (unsigned)f->src6lo & 0xffff);
-				snprintf(d, sizeof(d), "2001:db8:0:1:%x:%x:%x:%x",
-					 (unsigned)(f->dst6lo >> 48),
-					 (unsigned)(f->dst6lo >> 32) & 0xffff,
-					 (unsigned)(f->dst6lo >> 16) & 0xffff,
-					 (unsigned)f->dst6lo & 0xffff);
-			} else {
-				snprintf(s, sizeof(s), "%u.%u.%u.%u", f->src4 >> 24,
-					 (f->src4 >> 16) & 255, (f->src4 >> 8) & 255,
-					 f->src4 & 255);
-				snprintf(d, sizeof(d), "%u.%u.%u.%u", f->dst4 >> 24,
-					 (f->dst4 >> 16) & 255, (f->dst4 >> 8) & 255,
-					 f->dst4 & 255);
-			}
-			unsigned dport = f->dport;
-			if (f->proto == 1 || f->proto == 58)
-				dport = (f->v6 ? 128u : 8u) << 8;
-			fprintf(cf, "%u,%s,%s,%u,%u,%u,%u,%llu\n", f->proto, s, d, f->sport, dport,
-				f->vlan, f->packets, (unsigned long long)f->bytes);
-		}
-		fclose(cf);
-	}
-	uint64_t last_ts = first_ts + (written - 1) * ns_per + (written - 1) * ns_rem / pps;
+	uint64_t ns_per = 1000000000ull / g.pps, ns_rem = 1000000000ull % g.pps;
+	uint64_t last_ts = g.first_ts + (g.written - 1) * ns_per + (g.written - 1) * ns_rem / g.pps;
 	printf(
 	    "{\"file\":\"%s\",\"packets\":%llu,\"flows\":%llu,\"bytes\":%llu,\"wire_bytes\":%llu,"
 	    "\"ipv4_flows\":%llu,\"ipv6_flows\":%llu,\"tcp_flows\":%llu,\"udp_flows\":%llu,"
 	    "\"icmp_flows\":%llu,\"vlan_flows\":%llu,\"first_ts\":%.9f,\"last_ts\":%.9f,"
 	    "\"seed\":%llu}\n",
-	    out, (unsigned long long)written, (unsigned long long)nflows, (unsigned long long)bytes,
-	    (unsigned long long)wire_bytes, (unsigned long long)n4, (unsigned long long)n6,
-	    (unsigned long long)ntcp, (unsigned long long)nudp, (unsigned long long)nicmp,
-	    (unsigned long long)nvlan, first_ts / 1e9, last_ts / 1e9, (unsigned long long)seed);
-	free(fl);
-	free(order);
+	    g.out, (unsigned long long)g.written, (unsigned long long)g.nflows,
+	    (unsigned long long)g.bytes, (unsigned long long)g.wire_bytes, (unsigned long long)g.n4,
+	    (unsigned long long)g.n6, (unsigned long long)g.ntcp, (unsigned long long)g.nudp,
+	    (unsigned long long)g.nicmp, (unsigned long long)g.nvlan, g.first_ts / 1e9,
+	    last_ts / 1e9, (unsigned long long)g.seed);
+	free(g.fl);
+	free(g.order);
 	return 0;
 }

@@ -75,70 +75,66 @@ static void head(FILE *f, const char *name, const char *type, const char *help)
 	fprintf(f, "# HELP fluxprobe_%s %s\n# TYPE fluxprobe_%s %s\n", name, help, name, type);
 }
 
-static void render(FILE *f)
+/* DPDK: the ports' counters, as the NICs (or PMDs) keep them. */
+static void render_ports(FILE *f)
 {
-	unsigned nw = src.n_workers;
-	struct fp_stats_blocks per[FP_DPDK_MAX_WORKERS];
-	if (nw > FP_DPDK_MAX_WORKERS)
-		nw = FP_DPDK_MAX_WORKERS;
-	for (unsigned w = 0; w < nw; w++)
-		fp_stats_read(&src.workers[w], &per[w]);
-	fp_exporter_stats_read(src.exporter, &per[0].xs);
-	fp_stats_metrics(f, per, nw, fp_stats_groups(src.cfg));
-
-	if (src.cfg->dpdk) {
-		struct fp_port_stats ps[FP_DPDK_MAX_PORTS];
-		unsigned np = fp_dpdk_port_stats(ps, FP_DPDK_MAX_PORTS);
-		static const struct {
-			const char *name, *help;
-			size_t off;
-		} port_counters[] = {
-		    {"port_rx_packets_total", "Packets the NIC received.",
-		     offsetof(struct fp_port_stats, ipackets)},
-		    {"port_rx_bytes_total", "Bytes the NIC received.",
-		     offsetof(struct fp_port_stats, ibytes)},
-		    {"port_rx_missed_total", "Packets the NIC dropped: rx queue full (imissed).",
-		     offsetof(struct fp_port_stats, imissed)},
-		    {"port_rx_errors_total", "Erroneous packets (ierrors).",
-		     offsetof(struct fp_port_stats, ierrors)},
-		    {"port_rx_nombuf_total", "Receive failures: no mbuf (rx_nombuf).",
-		     offsetof(struct fp_port_stats, rx_nombuf)},
-		    {"port_kernel_dropped_total",
-		     "net_af_xdp, net_af_packet: packets its kernel interface dropped before "
-		     "the PMD's socket (ring full).",
-		     offsetof(struct fp_port_stats, kernel_dropped)},
-		};
-		for (size_t k = 0; k < sizeof(port_counters) / sizeof(port_counters[0]); k++) {
-			head(f, port_counters[k].name, "counter", port_counters[k].help);
-			for (unsigned i = 0; i < np; i++) {
-				uint64_t v;
-				memcpy(&v, (const char *)&ps[i] + port_counters[k].off, sizeof(v));
-				fprintf(f, "fluxprobe_%s{port=\"%u\",name=\"",
-					port_counters[k].name, ps[i].port);
-				put_label(f, ps[i].name);
-				fprintf(f, "\"} %lu\n", (unsigned long)v);
-			}
+	struct fp_port_stats ps[FP_DPDK_MAX_PORTS];
+	unsigned np = fp_dpdk_port_stats(ps, FP_DPDK_MAX_PORTS);
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} port_counters[] = {
+	    {"port_rx_packets_total", "Packets the NIC received.",
+	     offsetof(struct fp_port_stats, ipackets)},
+	    {"port_rx_bytes_total", "Bytes the NIC received.",
+	     offsetof(struct fp_port_stats, ibytes)},
+	    {"port_rx_missed_total", "Packets the NIC dropped: rx queue full (imissed).",
+	     offsetof(struct fp_port_stats, imissed)},
+	    {"port_rx_errors_total", "Erroneous packets (ierrors).",
+	     offsetof(struct fp_port_stats, ierrors)},
+	    {"port_rx_nombuf_total", "Receive failures: no mbuf (rx_nombuf).",
+	     offsetof(struct fp_port_stats, rx_nombuf)},
+	    {"port_kernel_dropped_total",
+	     "net_af_xdp, net_af_packet: packets its kernel interface dropped before "
+	     "the PMD's socket (ring full).",
+	     offsetof(struct fp_port_stats, kernel_dropped)},
+	};
+	for (size_t k = 0; k < sizeof(port_counters) / sizeof(port_counters[0]); k++) {
+		head(f, port_counters[k].name, "counter", port_counters[k].help);
+		for (unsigned i = 0; i < np; i++) {
+			uint64_t v;
+			memcpy(&v, (const char *)&ps[i] + port_counters[k].off, sizeof(v));
+			fprintf(f, "fluxprobe_%s{port=\"%u\",name=\"", port_counters[k].name,
+				ps[i].port);
+			put_label(f, ps[i].name);
+			fprintf(f, "\"} %lu\n", (unsigned long)v);
 		}
-	} else {
-		struct fp_capture_stats cs;
-		fp_counters_copy(&cs, &cap_stats, sizeof(cs));
-		head(f, "capture_dropped_total", "counter",
-		     "Packets the kernel dropped before libpcap read them.");
-		fprintf(f, "fluxprobe_capture_dropped_total %lu\n", (unsigned long)cs.dropped);
-		head(f, "capture_interface_dropped_total", "counter",
-		     "Packets the interface dropped (libpcap ps_ifdrop).");
-		fprintf(f, "fluxprobe_capture_interface_dropped_total %lu\n",
-			(unsigned long)cs.if_dropped);
-		head(
-		    f, "worker_capture_dropped_total", "counter",
-		    "Packets the kernel dropped from this worker's socket (--workers: its share of "
-		    "the fanout group).");
-		unsigned n = __atomic_load_n(&n_worker_drops, __ATOMIC_ACQUIRE);
-		for (unsigned w = 0; w < n; w++)
-			fprintf(f, "fluxprobe_worker_capture_dropped_total{worker=\"%u\"} %lu\n", w,
-				(unsigned long)__atomic_load_n(&worker_drops[w], __ATOMIC_RELAXED));
 	}
+}
 
+/* libpcap: what the kernel and the interfaces dropped, and each worker's socket. */
+static void render_pcap(FILE *f)
+{
+	struct fp_capture_stats cs;
+	fp_counters_copy(&cs, &cap_stats, sizeof(cs));
+	head(f, "capture_dropped_total", "counter",
+	     "Packets the kernel dropped before libpcap read them.");
+	fprintf(f, "fluxprobe_capture_dropped_total %lu\n", (unsigned long)cs.dropped);
+	head(f, "capture_interface_dropped_total", "counter",
+	     "Packets the interface dropped (libpcap ps_ifdrop).");
+	fprintf(f, "fluxprobe_capture_interface_dropped_total %lu\n", (unsigned long)cs.if_dropped);
+	head(f, "worker_capture_dropped_total", "counter",
+	     "Packets the kernel dropped from this worker's socket (--workers: its share of "
+	     "the fanout group).");
+	unsigned n = __atomic_load_n(&n_worker_drops, __ATOMIC_ACQUIRE);
+	for (unsigned w = 0; w < n; w++)
+		fprintf(f, "fluxprobe_worker_capture_dropped_total{worker=\"%u\"} %lu\n", w,
+			(unsigned long)__atomic_load_n(&worker_drops[w], __ATOMIC_RELAXED));
+}
+
+/* Every output's counters under the same names (sink.h). */
+static void render_sinks(FILE *f)
+{
 	static const struct {
 		const char *name, *help;
 		size_t off;
@@ -167,6 +163,11 @@ static void render(FILE *f)
 			fprintf(f, "\"} %lu\n", (unsigned long)v);
 		}
 	}
+}
+
+/* Each collector of the current list. */
+static void render_collectors(FILE *f)
+{
 	/* The collector list may be swapped by SIGHUP: read it inside a QSBR read-side section
 	 * (this thread registers for the scrape; unregistering is its quiescent state). */
 	urcu_qsbr_register_thread();
@@ -232,7 +233,25 @@ static void render(FILE *f)
 		fprintf(f, "\"} %d\n", __atomic_load_n(&c->state, __ATOMIC_RELAXED) == FP_TCP_UP);
 	}
 	urcu_qsbr_unregister_thread();
+}
 
+static void render(FILE *f)
+{
+	unsigned nw = src.n_workers;
+	struct fp_stats_blocks per[FP_DPDK_MAX_WORKERS];
+	if (nw > FP_DPDK_MAX_WORKERS)
+		nw = FP_DPDK_MAX_WORKERS;
+	for (unsigned w = 0; w < nw; w++)
+		fp_stats_read(&src.workers[w], &per[w]);
+	fp_exporter_stats_read(src.exporter, &per[0].xs);
+	fp_stats_metrics(f, per, nw, fp_stats_groups(src.cfg));
+
+	if (src.cfg->dpdk)
+		render_ports(f);
+	else
+		render_pcap(f);
+	render_sinks(f);
+	render_collectors(f);
 	head(f, "start_time_seconds", "gauge", "Start time of the process, Unix seconds.");
 	fprintf(f, "fluxprobe_start_time_seconds %.3f\n", start_time);
 	head(f, "build_info", "gauge", "Version of this build.");
