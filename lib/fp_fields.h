@@ -3,8 +3,8 @@
  * One row per field of a flow record, for every output: the IPFIX and v9 elements, the JSON key
  * (IANA name), the ECS path, the ClickHouse column and type, the option that turns the field on,
  * and how its value is read from the record. The IPFIX/v9 templates (fp_encode.c), the JSON
- * lines in both schemas (probe/jsonout.c, probe/json_ecs.c), the ClickHouse schema and rows
- * (probe/clickhouse.c) are all driven by fp_fields[]; nfcapd files pack fields into nfdump's
+ * lines in both schemas (probe/sinks/jsonout.c, json_ecs.c), the ClickHouse schema and rows
+ * (probe/sinks/clickhouse.c) are all driven by fp_fields[]; nfcapd files pack fields into nfdump's
  * own extensions, mapped in one place (fp_nffile.c's encode_v3()).
  *
  * Adding a field: a row in fp_fields.c (and, where the record lacks it, its value in struct

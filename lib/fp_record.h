@@ -23,7 +23,7 @@ enum fp_end_reason {
 	FP_END_NREASONS,
 };
 
-/* --dpi: what inspection found about a flow (probe/dpi.c fills it; nDPI's ids and names). It
+/* --dpi: what inspection found about a flow (probe/pipeline/dpi.c fills it; nDPI's ids and names). It
  * travels beside the flow's records through the ring, only when --dpi is on. */
 enum fp_app_flags {
 	FP_APP_CLASSIFIED = 1 << 0, /* inspection reached a verdict (app may still be unknown) */

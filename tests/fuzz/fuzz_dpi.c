@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libFuzzer target: --dpi's path, packet → parse (tunnels opened) → nDPI inspection (probe/dpi.c)
+ * libFuzzer target: --dpi's path, packet → parse (tunnels opened) → nDPI inspection (probe/pipeline/dpi.c)
  * → the result beside a record → IPFIX and v9 encoding of its names. The input is fuzz_flow's:
  * [link byte][time step byte][length byte][frame bytes]..., so its seeds serve here too. One nDPI
  * module lives across inputs (it takes milliseconds to start); every input ends by sweeping all
@@ -15,7 +15,7 @@
 #include "fp_encode.h"
 #include "fp_parse.h"
 
-/* probe/log.c is not linked: dpi.c logs only when it cannot start */
+/* probe/service/log.c is not linked: dpi.c logs only when it cannot start */
 void fp_log(int prio, const char *fmt, ...)
 {
 	(void)prio, (void)fmt;
