@@ -20,17 +20,17 @@
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
-#include "dpdk.h"
 #include "dpi.h"
 #include "exporter.h"
 #include "flowdir.h"
 #include "log.h"
+#include "method.h"
 #include "metrics.h"
 #include "pcapstore.h"
 #include "stats.h"
 #include "worker.h"
 
-#define MAX_WORKERS FP_DPDK_MAX_WORKERS
+#define MAX_WORKERS FP_CAPTURE_MAX_WORKERS
 
 static volatile int stop;
 static volatile sig_atomic_t stats_requested;  /* SIGUSR1 */
@@ -45,6 +45,7 @@ static void on_hup(int sig)
 }
 static struct fp_capture caps[MAX_WORKERS];
 static unsigned ncaps;
+static const struct fp_capture_method *method; /* how packets come in (method.h) */
 
 static void on_usr1(int sig)
 {
@@ -157,14 +158,11 @@ static void effective_caps(char *out, size_t len)
 		fclose(f);
 }
 
-/* Kernel drops of worker w's own capture socket (libpcap, live; 0 for DPDK and files, whose
- * drops are per port or none). */
-static uint64_t worker_kernel_drops(const struct fp_config *cfg, unsigned w)
+/* Kernel drops of worker w's own capture socket (libpcap, live; 0 where drops are per port
+ * or there are none: a file). */
+static uint64_t worker_kernel_drops(unsigned w)
 {
-	struct fp_capture_stats one = {0};
-	if (!cfg->dpdk && w < ncaps && !caps[w].offline)
-		caps[w].ops->stats(&caps[w], &one);
-	return one.dropped;
+	return method->worker_drops ? method->worker_drops(caps, ncaps, w) : 0;
 }
 
 /* Seconds to the millisecond, as the summary has always printed them. */
@@ -242,8 +240,7 @@ static void summary_export(json_t *root, const struct fp_config *cfg, const stru
 }
 
 /* --summary json: capture counters, the process's identity, DPDK ports. */
-static void summary_capture(json_t *root, const struct fp_config *cfg,
-			    const struct fp_capture_stats *cs)
+static void summary_capture(json_t *root, const struct fp_capture_stats *cs)
 {
 	char caps_eff[64];
 	json_object_set_new(root, "capture",
@@ -255,8 +252,8 @@ static void summary_capture(json_t *root, const struct fp_config *cfg,
 	json_object_set_new(root, "gid", json_integer(getgid()));
 	json_object_set_new(root, "capabilities_effective", json_string(caps_eff));
 	json_t *ports = json_array();
-	struct fp_port_stats ps[FP_DPDK_MAX_PORTS];
-	unsigned np = cfg->dpdk ? fp_dpdk_port_stats(ps, FP_DPDK_MAX_PORTS) : 0;
+	struct fp_port_stats ps[FP_CAPTURE_MAX_PORTS];
+	unsigned np = method->port_stats ? method->port_stats(ps, FP_CAPTURE_MAX_PORTS) : 0;
 	for (unsigned i = 0; i < np; i++)
 		json_array_append_new(
 		    ports,
@@ -288,10 +285,7 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 	}
 	fp_stats_sum(workers, nw, &sum);
 	fp_exporter_stats_read(x, &sum.xs);
-	json_object_set_new(root, "source",
-			    json_string(cfg->dpdk	 ? "dpdk"
-					: cfg->read_file ? "file"
-							 : "interface"));
+	json_object_set_new(root, "source", json_string(method->source(cfg)));
 	json_object_set_new(root, "format", json_string(formats[cfg->format]));
 	json_object_set_new(root, "seconds", json_seconds(seconds));
 	json_object_set_new(root, "capture_seconds", json_seconds(capture_seconds));
@@ -305,14 +299,14 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 			  json_string(cfg->sample_random ? "random" : "deterministic"));
 	summary_export(root, cfg, x);
 	for (unsigned w = 0; w < nw; w++) /* a live worker's own socket's kernel counters */
-		if (!cfg->dpdk && !workers[w].offline)
+		if (method->worker_drops && !workers[w].offline)
 			json_object_set_new(json_array_get(wl, w), "capture_dropped",
-					    json_integer(worker_kernel_drops(cfg, w)));
+					    json_integer(worker_kernel_drops(w)));
 	for (unsigned w = 0; w < nw; w++)
 		json_object_set_new(json_array_get(wl, w), "cpu_seconds",
 				    json_seconds(workers[w].cpu_seconds));
 	json_object_set_new(root, "workers", wl);
-	summary_capture(root, cfg, cs);
+	summary_capture(root, cs);
 	json_dumpf(root, out, JSON_COMPACT | JSON_REAL_PRECISION(12));
 	fputc('\n', out);
 	json_decref(root);
@@ -342,22 +336,10 @@ static void read_totals(struct fp_worker *workers, unsigned nw, struct totals *t
 	urcu_qsbr_read_unlock();
 }
 
-/* Capture counters of the whole run: DPDK sums its ports itself, libpcap sockets (--workers)
- * are summed here; a file has none. */
-static void capture_stats(const struct fp_config *cfg, struct fp_capture_stats *cs)
+/* Capture counters of the whole run (every socket's, or the ports'). */
+static void capture_stats(struct fp_capture_stats *cs)
 {
-	memset(cs, 0, sizeof(*cs));
-	if (cfg->dpdk) {
-		caps[0].ops->stats(&caps[0], cs);
-		return;
-	}
-	for (unsigned i = 0; i < ncaps; i++) {
-		struct fp_capture_stats one = {0};
-		caps[i].ops->stats(&caps[i], &one);
-		cs->received += one.received;
-		cs->dropped += one.dropped;
-		cs->if_dropped += one.if_dropped;
-	}
+	method->stats(caps, ncaps, cs);
 }
 
 /* What was lost so far: records inside the probe (a worker's ring to the exporter was full),
@@ -390,7 +372,7 @@ static uint64_t read_not_stored(struct fp_worker *workers, unsigned nw,
 }
 
 static void read_losses(struct fp_worker *workers, unsigned nw, struct fp_exporter *x,
-			const struct fp_config *cfg, struct losses *l)
+			struct losses *l)
 {
 	struct totals t;
 	uint64_t pw[MAX_WORKERS];
@@ -404,7 +386,7 @@ static void read_losses(struct fp_worker *workers, unsigned nw, struct fp_export
 	for (unsigned i = 0; set && i < set->n; i++)
 		l->datagrams_rx += __atomic_load_n(&set->c[i]->rx_drops, __ATOMIC_RELAXED);
 	urcu_qsbr_read_unlock();
-	capture_stats(cfg, &cs);
+	capture_stats(&cs);
 	l->packets_capture = cs.dropped + cs.if_dropped;
 	read_not_stored(workers, nw, l->not_stored);
 	for (unsigned i = 0; i < x->n_sinks; i++) {
@@ -472,11 +454,7 @@ static void log_losses(const struct losses *l, const struct losses *since, const
 		fp_log(prio,
 		       "LOSS%s: %lu packets dropped by the kernel or NIC before capture: the "
 		       "capture fell behind; %s",
-		       when, (unsigned long)cap,
-		       cfg->dpdk ? "more --rx-desc or more worker lcores (summary ports: imissed, "
-				   "rx_nombuf, kernel_dropped)"
-				 : "narrow the BPF filter, raise --capture-buffer, add --workers "
-				   "or use --dpdk");
+		       when, (unsigned long)cap, method->drop_remedy);
 }
 
 /* A rate with its SI prefix: 5000 pps reads "5.00 kpps", not "0.00 Mpps". */
@@ -602,9 +580,8 @@ static int read_progress(char *out, size_t len, double elapsed)
 /* One line: how far a file is (--read), per worker packet rate, totals and bit rate (IP bytes),
  * active flows, export rate, drops. */
 static void print_stats_line(struct fp_worker *workers, unsigned nw, const struct fp_exporter *x,
-			     const struct fp_config *cfg, double dt, double elapsed,
-			     struct totals *prev, uint64_t *prev_pw, uint64_t *prev_records,
-			     int keep)
+			     double dt, double elapsed, struct totals *prev, uint64_t *prev_pw,
+			     uint64_t *prev_records, int keep)
 {
 	struct totals t;
 	uint64_t pw[MAX_WORKERS];
@@ -615,12 +592,12 @@ static void print_stats_line(struct fp_worker *workers, unsigned nw, const struc
 
 	read_totals(workers, nw, &t, pw);
 	fp_exporter_stats_read(x, &xs);
-	capture_stats(cfg, &cs);
+	capture_stats(&cs);
 	char a[32], b[32];
 	len = read_progress(line, sizeof(line) / 2, elapsed);
 	for (unsigned w = 0; w < nw && len < (int)sizeof(line) - 96; w++) {
 		/* a worker whose socket the kernel dropped from says so (--workers) */
-		uint64_t kdrops = worker_kernel_drops(cfg, w);
+		uint64_t kdrops = worker_kernel_drops(w);
 		char drops[40] = "";
 		if (kdrops)
 			snprintf(drops, sizeof(drops), " (kernel drops %lu)",
@@ -782,10 +759,11 @@ static void supervise(struct fp_worker *workers, unsigned nw, struct fp_exporter
 			struct fp_capture_stats cs = {0};
 			uint64_t wd[MAX_WORKERS] = {0};
 			for (unsigned w = 0; w < ncaps; w++)
-				wd[w] = worker_kernel_drops(cfg, w);
-			if (!cfg->dpdk)
-				capture_stats(cfg, &cs);
-			fp_metrics_publish_capture(&cs, wd, cfg->dpdk ? 0 : ncaps);
+				wd[w] = worker_kernel_drops(w);
+			/* ports are read by the scrape itself */
+			if (!method->port_stats)
+				capture_stats(&cs);
+			fp_metrics_publish_capture(&cs, wd, method->port_stats ? 0 : ncaps);
 			last_pub = now;
 		}
 		/* Loss is never silent: a warning within a second of the first, then at most
@@ -793,7 +771,7 @@ static void supervise(struct fp_worker *workers, unsigned nw, struct fp_exporter
 		if (now - last_loss_check >= 1.0 && (last_warn == 0 || now - last_warn >= 10.0)) {
 			struct losses l;
 			urcu_qsbr_thread_online();
-			read_losses(workers, nw, x, cfg, &l);
+			read_losses(workers, nw, x, &l);
 			urcu_qsbr_thread_offline();
 			if (memcmp(&l, &warned, sizeof(l)) != 0) {
 				log_losses(&l, &warned, " since the last report", LOG_WARNING, cfg);
@@ -810,7 +788,7 @@ static void supervise(struct fp_worker *workers, unsigned nw, struct fp_exporter
 			int keep = stats_requested;
 			stats_requested = 0;
 			urcu_qsbr_thread_online();
-			print_stats_line(workers, nw, x, cfg, now - last, now - t0, &prev, prev_pw,
+			print_stats_line(workers, nw, x, now - last, now - t0, &prev, prev_pw,
 					 &prev_records, keep);
 			urcu_qsbr_thread_offline();
 			last = now;
@@ -865,8 +843,8 @@ static int open_outputs(struct run *r)
 		return -1;
 	if (tls_prepare(cfg) != 0)
 		return -1;
-	/* Before any thread exists: DPDK's EAL starts its own in fp_dpdk_init(). */
-	if (cfg->daemon && cfg->dpdk) {
+	/* Before any thread exists: DPDK's EAL starts its own when it opens. */
+	if (cfg->daemon && method->daemon_before_open) {
 		if (fp_daemon_start() != 0)
 			return -1;
 		fp_log_setup(r->level, 1);
@@ -922,7 +900,8 @@ static int open_outputs(struct run *r)
 		if ((pstore = fp_pstore_open(&pc)) == NULL)
 			return -1;
 		uint32_t cut = cfg->pcap_snaplen;
-		if (!cfg->read_file && !cfg->dpdk && (cut == 0 || (uint32_t)cfg->snaplen < cut))
+		if (!cfg->read_file && method->live_snaplen &&
+		    (cut == 0 || (uint32_t)cfg->snaplen < cut))
 			cut = (uint32_t)cfg->snaplen;
 		if (cut && cut < 65535)
 			fp_log(LOG_INFO,
@@ -954,42 +933,18 @@ static int open_outputs(struct run *r)
 	return fp_exporter_open_collectors(&exporter);
 }
 
-/* The capture: DPDK ports, or libpcap handles (--workers N: N sockets in one fanout group, its
- * id unique on this host). -1 with ncaps the handles opened. */
+/* The capture: one per worker. -1 with ncaps the captures opened. */
 static int open_capture(const struct fp_config *cfg)
 {
-	if (cfg->dpdk) {
-		int n = fp_dpdk_init(cfg, caps, MAX_WORKERS);
-		if (n < 0)
-			return -1;
-		ncaps = (unsigned)n;
-		return 0;
-	}
-	struct fp_pcap_opts po = {
-	    .file = cfg->read_file,
-	    .ifaces = cfg->interfaces,
-	    .n_ifaces = cfg->n_interfaces,
-	    .ifindex = cfg->ifindex,
-	    .n_ifindex = cfg->n_ifindex,
-	    .biflow = cfg->biflow,
-	    .filter = cfg->filter,
-	    .snaplen = cfg->snaplen,
-	    .promisc = cfg->promisc,
-	    .buffer_bytes = cfg->capture_buffer,
-	    .fanout_group = cfg->workers > 1 ? (int)(getpid() & 0x7ff) * 16 + 1 : 0,
-	};
-	for (; ncaps < cfg->workers; ncaps++)
-		if (fp_capture_pcap_open(&caps[ncaps], &po) != 0)
-			return -1;
-	return 0;
+	return method->open(cfg, caps, MAX_WORKERS, &ncaps);
 }
 
-/* pcap: daemonize once the capture is open, so a wrong interface or filter is reported on the
- * terminal; the pid file is written before privileges go. */
+/* Daemonize once the capture is open (unless its method forked before), so a wrong interface
+ * or filter is reported on the terminal; the pid file is written before privileges go. */
 static int detach(struct run *r)
 {
 	const struct fp_config *cfg = &r->cfg;
-	if (cfg->daemon && !cfg->dpdk) {
+	if (cfg->daemon && !method->daemon_before_open) {
 		if (fp_daemon_start() != 0)
 			return -1;
 		fp_log_setup(r->level, 1);
@@ -1083,17 +1038,9 @@ static void install_signals(void)
 
 static void announce(const struct fp_config *cfg, unsigned nw)
 {
-	char ifnames[FP_MAX_PORTS * 20] = "";
-	for (unsigned i = 0, len = 0; i < cfg->n_interfaces && len < sizeof(ifnames); i++)
-		len += (unsigned)snprintf(ifnames + len, sizeof(ifnames) - len, "%s%s",
-					  i ? "," : "", cfg->interfaces[i]);
-	fp_log(LOG_INFO, "%s %s → %u collector(s), %s, %u worker(s), %u flows/worker",
-	       cfg->dpdk	? "capturing with"
-	       : cfg->read_file ? "reading"
-				: "capturing on",
-	       cfg->dpdk	? "DPDK"
-	       : cfg->read_file ? cfg->read_file
-				: ifnames,
+	char what[FP_MAX_PORTS * 20 + 32];
+	method->describe(cfg, what, sizeof(what));
+	fp_log(LOG_INFO, "%s → %u collector(s), %s, %u worker(s), %u flows/worker", what,
 	       exporter.cset->n,
 	       cfg->format == FP_FORMAT_IPFIX  ? "IPFIX"
 	       : cfg->format == FP_FORMAT_NFV9 ? "NetFlow v9"
@@ -1115,23 +1062,10 @@ static int start_threads(struct run *r)
 	if (fp_exporter_start(&exporter) != 0)
 		return -1;
 	for (; r->started < r->nw; r->started++) {
-		struct fp_worker *w = &r->workers[r->started];
-		int e =
-		    cfg->dpdk ? fp_dpdk_launch(r->started, fp_worker_run, w) : fp_worker_start(w);
-		if (e != 0)
+		int running;
+		if (method->launch(cfg, r->started, &r->workers[r->started], &running) != 0) {
+			r->started += running; /* it runs: joined below */
 			break;
-		if (!cfg->dpdk && cfg->n_cpus) {
-			cpu_set_t set;
-			unsigned cpu = cfg->cpus[r->started % cfg->n_cpus];
-			CPU_ZERO(&set);
-			CPU_SET(cpu, &set);
-			e = pthread_setaffinity_np(w->thread, sizeof(set), &set);
-			if (e != 0) {
-				fp_log(LOG_ERR, "--cpus: worker %u on CPU %u: %s", r->started, cpu,
-				       strerror(e));
-				r->started++; /* it runs: joined below */
-				break;
-			}
 		}
 	}
 	if (r->started < r->nw) {
@@ -1144,11 +1078,7 @@ static int start_threads(struct run *r)
 
 static void join_threads(struct run *r)
 {
-	if (r->cfg.dpdk)
-		fp_dpdk_wait();
-	else
-		for (unsigned w = 0; w < r->started; w++)
-			pthread_join(r->workers[w].thread, NULL);
+	method->wait(r->workers, r->started);
 	fp_pstore_finish(pstore); /* the packets queued, then every file complete and indexed */
 	pthread_join(exporter.thread, NULL);
 }
@@ -1210,12 +1140,12 @@ static int report(struct run *r)
 
 	/* No reader may still hold a table when it is freed (readers run under QSBR). */
 	urcu_qsbr_synchronize_rcu();
-	capture_stats(&r->cfg, &cs);
+	capture_stats(&cs);
 	if (r->cfg.summary_json)
 		print_summary(stdout, &r->cfg, r->workers, r->nw, &exporter, &cs, seconds);
 	log_collectors(r, seconds);
 	/* The last lines say what was lost in the whole run, whatever was warned before. */
-	read_losses(r->workers, r->nw, &exporter, &r->cfg, &lost);
+	read_losses(r->workers, r->nw, &exporter, &lost);
 	log_losses(&lost, &none, " in this run", LOG_ERR, &r->cfg); /* even with --quiet */
 	int rc = lost.records_ring || lost.datagrams_rx ? EXIT_FAILURE : EXIT_SUCCESS;
 	for (int i = 0; i < FP_PSTORE_LOSS_N; i++)
@@ -1281,6 +1211,7 @@ int main(int argc, char **argv)
 		fp_config_free(cfg);
 		return prc > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	}
+	method = fp_capture_method_for(cfg);
 	r.level = cfg->log_level >= 0 ? cfg->log_level : cfg->quiet ? LOG_ERR : LOG_INFO;
 	fp_log_setup(r.level, 0);
 	if (pin_paths(&r) != 0 || open_outputs(&r) != 0)
@@ -1289,11 +1220,14 @@ int main(int argc, char **argv)
 		goto out_capture;
 	if (init_workers(&r) != 0)
 		goto out_workers;
-	struct fp_metrics_src msrc = {
-	    .workers = workers, .n_workers = r.nw, .exporter = &exporter, .cfg = cfg};
+	struct fp_metrics_src msrc = {.workers = workers,
+				      .n_workers = r.nw,
+				      .exporter = &exporter,
+				      .cfg = cfg,
+				      .method = method};
 	if (cfg->metrics && fp_metrics_start(cfg->metrics, &msrc) != 0)
 		goto out_workers;
-	if (cfg->dpdk)
+	if (method->telemetry)
 		fp_metrics_register_telemetry(&msrc);
 	/* Every socket is open (capture, collectors, metrics): privileges can go. */
 	if (cfg->user && drop_privileges(cfg->user, cfg->group) != 0)
@@ -1314,11 +1248,7 @@ out_workers:
 	fp_pstore_close(pstore); /* after the workers: they held its queues */
 	pstore = NULL;
 out_capture:
-	if (cfg->dpdk)
-		fp_dpdk_fini(caps, ncaps);
-	else
-		for (unsigned i = 0; i < ncaps; i++)
-			caps[i].ops->close(&caps[i]);
+	method->close(caps, ncaps);
 	ncaps = 0;
 	if (r.pidfile_written)
 		fp_pidfile_remove(cfg->pidfile);

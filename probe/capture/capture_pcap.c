@@ -12,6 +12,8 @@
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,8 @@
 #include "fp_key.h"
 #include "fp_pcapfile.h"
 #include "log.h"
+#include "method.h"
+#include "worker.h"
 
 /* One libpcap handle: a file, or one interface of the capture (-i may repeat). */
 struct pcap_src {
@@ -398,3 +402,119 @@ int fp_capture_pcap_open(struct fp_capture *c, const struct fp_pcap_opts *o)
 	c->priv = pp;
 	return 0;
 }
+
+/* --- libpcap as a capture method (method.h) --- */
+
+static int pcap_wanted(const struct fp_config *cfg)
+{
+	return !cfg->dpdk;
+}
+
+static void pcap_describe(const struct fp_config *cfg, char *buf, size_t len)
+{
+	if (cfg->read_file) {
+		snprintf(buf, len, "reading %s", cfg->read_file);
+		return;
+	}
+	size_t at = (size_t)snprintf(buf, len, "capturing on ");
+	for (unsigned i = 0; i < cfg->n_interfaces && at < len; i++)
+		at +=
+		    (size_t)snprintf(buf + at, len - at, "%s%s", i ? "," : "", cfg->interfaces[i]);
+}
+
+static const char *pcap_source(const struct fp_config *cfg)
+{
+	return cfg->read_file ? "file" : "interface";
+}
+
+/* --workers N: N sockets in one fanout group, its id unique on this host */
+static int pcap_open_all(const struct fp_config *cfg, struct fp_capture *caps, unsigned max,
+			 unsigned *n)
+{
+	struct fp_pcap_opts po = {
+	    .file = cfg->read_file,
+	    .ifaces = cfg->interfaces,
+	    .n_ifaces = cfg->n_interfaces,
+	    .ifindex = cfg->ifindex,
+	    .n_ifindex = cfg->n_ifindex,
+	    .biflow = cfg->biflow,
+	    .filter = cfg->filter,
+	    .snaplen = cfg->snaplen,
+	    .promisc = cfg->promisc,
+	    .buffer_bytes = cfg->capture_buffer,
+	    .fanout_group = cfg->workers > 1 ? (int)(getpid() & 0x7ff) * 16 + 1 : 0,
+	};
+	for (*n = 0; *n < cfg->workers && *n < max; (*n)++)
+		if (fp_capture_pcap_open(&caps[*n], &po) != 0)
+			return -1;
+	return 0;
+}
+
+/* A thread per worker, pinned with --cpus. */
+static int pcap_launch(const struct fp_config *cfg, unsigned i, struct fp_worker *w, int *started)
+{
+	*started = 0;
+	if (fp_worker_start(w) != 0)
+		return -1;
+	*started = 1;
+	if (!cfg->n_cpus)
+		return 0;
+	cpu_set_t set;
+	unsigned cpu = cfg->cpus[i % cfg->n_cpus];
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	int e = pthread_setaffinity_np(w->thread, sizeof(set), &set);
+	if (e != 0) {
+		fp_log(LOG_ERR, "--cpus: worker %u on CPU %u: %s", i, cpu, strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+static void pcap_wait(struct fp_worker *workers, unsigned n)
+{
+	for (unsigned w = 0; w < n; w++)
+		pthread_join(workers[w].thread, NULL);
+}
+
+static void pcap_close_all(struct fp_capture *caps, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		caps[i].ops->close(&caps[i]);
+}
+
+/* every socket's counters summed (--workers); a file has none */
+static void pcap_stats_all(struct fp_capture *caps, unsigned n, struct fp_capture_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned i = 0; i < n; i++) {
+		struct fp_capture_stats one = {0};
+		caps[i].ops->stats(&caps[i], &one);
+		out->received += one.received;
+		out->dropped += one.dropped;
+		out->if_dropped += one.if_dropped;
+	}
+}
+
+static uint64_t pcap_worker_drops(struct fp_capture *caps, unsigned n, unsigned w)
+{
+	struct fp_capture_stats one = {0};
+	if (w < n && !caps[w].offline)
+		caps[w].ops->stats(&caps[w], &one);
+	return one.dropped;
+}
+
+const struct fp_capture_method fp_capture_pcap = {
+    .name = "pcap",
+    .drop_remedy = "narrow the BPF filter, raise --capture-buffer, add --workers or use --dpdk",
+    .live_snaplen = 1,
+    .wanted = pcap_wanted,
+    .describe = pcap_describe,
+    .source = pcap_source,
+    .open = pcap_open_all,
+    .launch = pcap_launch,
+    .wait = pcap_wait,
+    .close = pcap_close_all,
+    .stats = pcap_stats_all,
+    .worker_drops = pcap_worker_drops,
+};

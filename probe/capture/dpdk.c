@@ -11,6 +11,10 @@
  */
 #include "dpdk.h"
 #include "log.h"
+#include "worker.h"
+
+#include <stdio.h>
+#include <string.h>
 
 #ifdef FP_HAVE_DPDK
 
@@ -518,3 +522,68 @@ void fp_dpdk_fini(struct fp_capture *caps, unsigned n)
 }
 
 #endif
+
+/* --- DPDK as a capture method (method.h) --- */
+
+static int method_wanted(const struct fp_config *cfg)
+{
+	return cfg->dpdk;
+}
+
+static void method_describe(const struct fp_config *cfg, char *buf, size_t len)
+{
+	(void)cfg;
+	snprintf(buf, len, "capturing with DPDK");
+}
+
+static const char *method_source(const struct fp_config *cfg)
+{
+	(void)cfg;
+	return "dpdk";
+}
+
+static int method_open(const struct fp_config *cfg, struct fp_capture *caps, unsigned max,
+		       unsigned *n)
+{
+	int got = fp_dpdk_init(cfg, caps, max);
+	*n = got < 0 ? 0 : (unsigned)got;
+	return got < 0 ? -1 : 0;
+}
+
+static int method_launch(const struct fp_config *cfg, unsigned i, struct fp_worker *w, int *started)
+{
+	(void)cfg;
+	*started = 0;
+	return fp_dpdk_launch(i, fp_worker_run, w);
+}
+
+static void method_wait(struct fp_worker *workers, unsigned n)
+{
+	(void)workers, (void)n;
+	fp_dpdk_wait();
+}
+
+/* the ports' counters, summed by the first capture */
+static void method_stats(struct fp_capture *caps, unsigned n, struct fp_capture_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (n)
+		caps[0].ops->stats(&caps[0], out);
+}
+
+const struct fp_capture_method fp_capture_dpdk = {
+    .name = "dpdk",
+    .drop_remedy = "more --rx-desc or more worker lcores (summary ports: imissed, rx_nombuf, "
+		   "kernel_dropped)",
+    .daemon_before_open = 1,
+    .telemetry = 1,
+    .wanted = method_wanted,
+    .describe = method_describe,
+    .source = method_source,
+    .open = method_open,
+    .launch = method_launch,
+    .wait = method_wait,
+    .close = fp_dpdk_fini,
+    .stats = method_stats,
+    .port_stats = fp_dpdk_port_stats,
+};

@@ -11,17 +11,10 @@
 
 #include "capture.h"
 #include "config.h"
+#include "method.h"
 
-#define FP_DPDK_MAX_PORTS 16
-#define FP_DPDK_MAX_WORKERS 64
-
-struct fp_port_stats {
-	uint16_t port;
-	char name[64];
-	uint64_t ipackets, ibytes, imissed, ierrors, rx_nombuf;
-	uint64_t
-	    kernel_dropped; /* net_af_xdp/af_packet: its kernel interface's drops since start */
-};
+#define FP_DPDK_MAX_PORTS FP_CAPTURE_MAX_PORTS
+#define FP_DPDK_MAX_WORKERS FP_CAPTURE_MAX_WORKERS
 
 /* 1 when this build has DPDK. */
 int fp_dpdk_available(void);

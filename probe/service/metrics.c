@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "metrics.h"
 
-#include "dpdk.h"
 #include "dpi.h"
 #include "dynlib.h"
 #include "fp_counters.h"
 #include "log.h"
+#include "method.h"
 #include "stats.h"
 
 #include <errno.h>
@@ -43,15 +43,15 @@ static struct fp_metrics_src src;
 static struct fp_capture_stats cap_stats; /* written by the main thread (relaxed) */
 static double start_time;
 
-static uint64_t worker_drops[FP_DPDK_MAX_WORKERS]; /* relaxed, as cap_stats */
+static uint64_t worker_drops[FP_CAPTURE_MAX_WORKERS]; /* relaxed, as cap_stats */
 static unsigned n_worker_drops;
 
 void fp_metrics_publish_capture(const struct fp_capture_stats *cs, const uint64_t *worker_dropped,
 				unsigned n)
 {
 	fp_counters_copy(&cap_stats, cs, sizeof(cap_stats));
-	if (n > FP_DPDK_MAX_WORKERS)
-		n = FP_DPDK_MAX_WORKERS;
+	if (n > FP_CAPTURE_MAX_WORKERS)
+		n = FP_CAPTURE_MAX_WORKERS;
 	fp_counters_copy(worker_drops, worker_dropped, n * sizeof(uint64_t));
 	__atomic_store_n(&n_worker_drops, n, __ATOMIC_RELEASE);
 }
@@ -75,11 +75,11 @@ static void head(FILE *f, const char *name, const char *type, const char *help)
 	fprintf(f, "# HELP fluxprobe_%s %s\n# TYPE fluxprobe_%s %s\n", name, help, name, type);
 }
 
-/* DPDK: the ports' counters, as the NICs (or PMDs) keep them. */
+/* Ports (DPDK): their counters, as the NICs (or PMDs) keep them. */
 static void render_ports(FILE *f)
 {
-	struct fp_port_stats ps[FP_DPDK_MAX_PORTS];
-	unsigned np = fp_dpdk_port_stats(ps, FP_DPDK_MAX_PORTS);
+	struct fp_port_stats ps[FP_CAPTURE_MAX_PORTS];
+	unsigned np = src.method->port_stats(ps, FP_CAPTURE_MAX_PORTS);
 	static const struct {
 		const char *name, *help;
 		size_t off;
@@ -112,7 +112,7 @@ static void render_ports(FILE *f)
 	}
 }
 
-/* libpcap: what the kernel and the interfaces dropped, and each worker's socket. */
+/* Sockets (libpcap): what the kernel and the interfaces dropped, and each worker's. */
 static void render_pcap(FILE *f)
 {
 	struct fp_capture_stats cs;
@@ -238,15 +238,15 @@ static void render_collectors(FILE *f)
 static void render(FILE *f)
 {
 	unsigned nw = src.n_workers;
-	struct fp_stats_blocks per[FP_DPDK_MAX_WORKERS];
-	if (nw > FP_DPDK_MAX_WORKERS)
-		nw = FP_DPDK_MAX_WORKERS;
+	struct fp_stats_blocks per[FP_CAPTURE_MAX_WORKERS];
+	if (nw > FP_CAPTURE_MAX_WORKERS)
+		nw = FP_CAPTURE_MAX_WORKERS;
 	for (unsigned w = 0; w < nw; w++)
 		fp_stats_read(&src.workers[w], &per[w]);
 	fp_exporter_stats_read(src.exporter, &per[0].xs);
 	fp_stats_metrics(f, per, nw, fp_stats_groups(src.cfg));
 
-	if (src.cfg->dpdk)
+	if (src.method->port_stats)
 		render_ports(f);
 	else
 		render_pcap(f);
@@ -256,7 +256,7 @@ static void render(FILE *f)
 	fprintf(f, "fluxprobe_start_time_seconds %.3f\n", start_time);
 	head(f, "build_info", "gauge", "Version of this build.");
 	fprintf(f, "fluxprobe_build_info{version=\"%s\",backend=\"%s\"} 1\n", FP_VERSION,
-		src.cfg->dpdk ? "dpdk" : "pcap");
+		src.method->name);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,

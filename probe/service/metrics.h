@@ -13,11 +13,14 @@
 #include "exporter.h"
 #include "worker.h"
 
+struct fp_capture_method;
+
 struct fp_metrics_src {
 	struct fp_worker *workers;
 	unsigned n_workers;
 	struct fp_exporter *exporter;
 	const struct fp_config *cfg;
+	const struct fp_capture_method *method; /* how packets come in */
 };
 
 /* Start serving; `spec` is PORT (loopback), HOST:PORT or [IPv6]:PORT. Main thread, before the
