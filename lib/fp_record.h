@@ -23,8 +23,8 @@ enum fp_end_reason {
 	FP_END_NREASONS,
 };
 
-/* --dpi: what inspection found about a flow (probe/pipeline/dpi.c fills it; nDPI's ids and names). It
- * travels beside the flow's records through the ring, only when --dpi is on. */
+/* --dpi: what inspection found about a flow (probe/pipeline/dpi.c fills it; nDPI's ids and names).
+ * It travels beside the flow's records through the ring, only when --dpi is on. */
 enum fp_app_flags {
 	FP_APP_CLASSIFIED = 1 << 0, /* inspection reached a verdict (app may still be unknown) */
 	FP_APP_TLS_SNI = 1 << 1,    /* name: the TLS/QUIC server name the client asked for */

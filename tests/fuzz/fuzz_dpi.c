@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libFuzzer target: --dpi's path, packet → parse (tunnels opened) → nDPI inspection (probe/pipeline/dpi.c)
- * → the result beside a record → IPFIX and v9 encoding of its names. The input is fuzz_flow's:
- * [link byte][time step byte][length byte][frame bytes]..., so its seeds serve here too. One nDPI
- * module lives across inputs (it takes milliseconds to start); every input ends by sweeping all
- * state, so inputs do not see each other's flows.
+ * libFuzzer target: --dpi's path, packet → parse (tunnels opened) → nDPI inspection
+ * (probe/pipeline/dpi.c) → the result beside a record → IPFIX and v9 encoding of its names. The
+ * input is fuzz_flow's: [link byte][time step byte][length byte][frame bytes]..., so its seeds
+ * serve here too. One nDPI module lives across inputs (it takes milliseconds to start); every input
+ * ends by sweeping all state, so inputs do not see each other's flows.
  */
 #include <stdarg.h>
 #include <stdint.h>
