@@ -54,8 +54,7 @@ static void on_usr1(int sig)
 }
 
 static struct fp_exporter exporter;
-static struct fp_clickhouse *clickhouse; /* --clickhouse, or NULL */
-static struct fp_pstore *pstore;	 /* --pcap-dir, or NULL */
+static struct fp_pstore *pstore; /* --pcap-dir, or NULL */
 
 /* Stop capturing: every worker leaves its loop and flushes its table. Async-signal-safe. */
 static void stop_capture(void)
@@ -180,10 +179,13 @@ static const char *transport_name(const struct fp_collector *c)
  * counters are rows of stats.c). */
 static void summary_export(json_t *root, const struct fp_config *cfg, const struct fp_exporter *x)
 {
-	if (x->json) {
-		json_object_set_new(root, "json_records", json_integer(x->json->records));
-		json_object_set_new(root, "json_errors", json_integer(x->json->errors));
-	}
+	for (unsigned i = 0; i < x->n_sinks; i++) /* --json's, under their first names too */
+		if (x->sinks[i].module == &fp_json_module) {
+			struct fp_sink_stats ss;
+			x->sinks[i].ops->stats(x->sinks[i].priv, &ss);
+			json_object_set_new(root, "json_records", json_integer(ss.records));
+			json_object_set_new(root, "json_errors", json_integer(ss.records_lost));
+		}
 	json_t *sinks = json_array();
 	for (unsigned i = 0; i < x->n_sinks; i++) {
 		struct fp_sink_stats ss;
@@ -751,8 +753,9 @@ static void supervise(struct fp_worker *workers, unsigned nw, struct fp_exporter
 		if (budget && fp_budget_spent(budget))
 			stop = 1;
 		/* --json into a pipe whose reader left (| head): end the run, as on SIGPIPE */
-		if (!stop && x->json && __atomic_load_n(&x->json->reader_gone, __ATOMIC_ACQUIRE))
-			stop_capture();
+		for (unsigned i = 0; !stop && i < x->n_sinks; i++)
+			if (x->sinks[i].ops->ended && x->sinks[i].ops->ended(x->sinks[i].priv))
+				stop_capture();
 		int due = cfg->stats_interval_ms && !cfg->quiet &&
 			  (now - last) * 1000 >= cfg->stats_interval_ms;
 		if (cfg->metrics && now - last_pub >= 1.0) {
@@ -833,7 +836,6 @@ static int pin_paths(struct run *r)
 /* The outputs: TLS material, the exporter, the --json file, the collectors' sockets. */
 static int open_outputs(struct run *r)
 {
-	static struct fp_jsonout json;
 	const struct fp_config *cfg = &r->cfg;
 	/* the directories must be usable by the user the probe will run as: checked (and what
 	 * is made, given to them) now, not found out record by record after the drop */
@@ -851,38 +853,6 @@ static int open_outputs(struct run *r)
 	}
 	if (fp_exporter_init(&exporter, cfg, r->workers, 0, 0) != 0)
 		return -1;
-	if (cfg->json) {
-		if (fp_jsonout_open(&json, cfg->json) != 0)
-			return -1;
-		json.biflow = cfg->biflow;
-		json.fields = cfg->fields | (cfg->dpi ? (unsigned)FP_FIELD_APP : 0u);
-		json.sample_n = cfg->sample_n;
-		json.cid_seed = cfg->cid_seed;
-		json.ecs = cfg->json_schema == 1;
-		exporter.json = &json;
-		exporter.sinks[exporter.n_sinks++] = (struct fp_sink){&fp_jsonout_ops, &json};
-	}
-	if (cfg->flow_dir) {
-		static struct fp_flowdir fd;
-		struct fp_flowdir_config fc = {
-		    .dir = cfg->flow_dir,
-		    .rotate_s = cfg->rotate_s,
-		    .layout = cfg->subdir_layout,
-		    .ident = cfg->ident,
-		    .compress = (enum fp_nf_compress)cfg->compress,
-		    .max_bytes = cfg->flow_dir_max,
-		    .max_age_s = cfg->flow_dir_max_age_s,
-		    .live = cfg->read_file == NULL,
-		    .opts = {.biflow = cfg->biflow,
-			     .fields = cfg->fields,
-			     .sampling = cfg->sample_n},
-		    .uid = uid,
-		    .gid = gid,
-		};
-		if (fp_flowdir_init(&fd, &fc) != 0)
-			return -1;
-		exporter.sinks[exporter.n_sinks++] = (struct fp_sink){&fp_flowdir_ops, &fd};
-	}
 	if (cfg->pcap_dir) {
 		struct fp_pstore_config pc = {
 		    .dir = cfg->pcap_dir,
@@ -910,27 +880,21 @@ static int open_outputs(struct run *r)
 			       cut == cfg->pcap_snaplen ? "--pcap-snaplen" : "--snaplen");
 		else
 			fp_log(LOG_INFO, "--pcap-dir %s: keeps whole packets", cfg->pcap_dir);
-		if (exporter.json)
-			exporter.json->pcap_rotate_s = cfg->rotate_s;
 	}
-	if (cfg->clickhouse) {
-		struct fp_clickhouse_config cc = {
-		    .url = cfg->clickhouse,
-		    .table = cfg->clickhouse_table,
-		    .auth_file = cfg->clickhouse_auth,
-		    .ca_file = cfg->tls_ca,
-		    .backlog_bytes = cfg->export_backlog,
-		    .offline = cfg->read_file != NULL,
-		    .biflow = cfg->biflow,
-		    .sample_n = cfg->sample_n,
-		    .cid_seed = cfg->cid_seed,
-		};
-		if ((clickhouse = fp_clickhouse_open(&cc)) == NULL)
+	/* every output the configuration wants, in the modules' order (sink.h) */
+	struct fp_sink_env env = {.uid = uid, .gid = gid, .x = &exporter};
+	for (const struct fp_sink_module *const *m = fp_sink_modules; *m; m++) {
+		if (!(*m)->wanted(cfg))
+			continue;
+		if (exporter.n_sinks == FP_MAX_SINKS) {
+			fp_log(LOG_ERR, "%s: more outputs than %u", (*m)->name, FP_MAX_SINKS);
 			return -1;
-		exporter.sinks[exporter.n_sinks++] =
-		    (struct fp_sink){&fp_clickhouse_ops, clickhouse};
+		}
+		if ((*m)->open(cfg, &env, &exporter.sinks[exporter.n_sinks]) != 0)
+			return -1;
+		exporter.n_sinks++;
 	}
-	return fp_exporter_open_collectors(&exporter);
+	return 0;
 }
 
 /* The capture: one per worker. -1 with ncaps the captures opened. */
@@ -1055,8 +1019,11 @@ static int start_threads(struct run *r)
 {
 	const struct fp_config *cfg = &r->cfg;
 	r->t0 = fp_mono_s();
-	if (clickhouse && fp_clickhouse_start(clickhouse) != 0)
-		return -1;
+	for (unsigned i = 0; i < exporter.n_sinks; i++) {
+		const struct fp_sink *k = &exporter.sinks[i];
+		if (k->module->start && k->module->start(k->priv) != 0)
+			return -1;
+	}
 	if (pstore && fp_pstore_start(pstore) != 0)
 		return -1;
 	if (fp_exporter_start(&exporter) != 0)
@@ -1253,10 +1220,10 @@ out_capture:
 	if (r.pidfile_written)
 		fp_pidfile_remove(cfg->pidfile);
 out_collectors:
-	fp_exporter_close_collectors(&exporter);
-	fp_clickhouse_close(clickhouse);
-	if (exporter.json)
-		fp_jsonout_close(exporter.json);
+	while (exporter.n_sinks > 0) { /* in reverse: the collectors first */
+		const struct fp_sink *k = &exporter.sinks[--exporter.n_sinks];
+		k->module->close(k->priv);
+	}
 	fp_config_free(cfg);
 	free(r.abs_pidfile);
 	free(r.abs_json);

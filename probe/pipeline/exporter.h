@@ -18,7 +18,6 @@
 
 #include "config.h"
 #include "fp_encode.h"
-#include "jsonout.h"
 #include "sink.h"
 #include "worker.h"
 
@@ -69,8 +68,7 @@ struct fp_collector_set {
 
 struct fp_exporter {
 	const struct fp_config *cfg;
-	struct fp_jsonout *json;	    /* --json, or NULL (also among the sinks) */
-	struct fp_sink sinks[FP_MAX_SINKS]; /* JSON, flow files, then the collectors */
+	struct fp_sink sinks[FP_MAX_SINKS]; /* as fp_sink_modules[] lists them: collectors last */
 	unsigned n_sinks;
 	uint64_t now_ms;		   /* live: the wall clock, read once per loop */
 	struct fp_collector_set *cset;	   /* RCU: published by the main thread */
@@ -108,8 +106,8 @@ int fp_exporter_init(struct fp_exporter *x, const struct fp_config *cfg, struct 
 		     unsigned n_workers, int offline);
 int fp_exporter_start(struct fp_exporter *x);
 
-/* Open the collectors of the config given to init and add them as the last sink. Main thread,
- * before start, after the other sinks. 0 or -1 (logged). */
+/* Open the collectors of the config given to init (the collectors sink module's open). Main
+ * thread, before start. 0 or -1 (logged). */
 int fp_exporter_open_collectors(struct fp_exporter *x);
 
 /* Log how each UDP collector is fed: watched on this host, or paced. Main thread, at start-up,
@@ -134,7 +132,7 @@ size_t fp_exporter_greeting(void *ctx, uint8_t *buf, size_t cap);
 uint64_t fp_exporter_time(const struct fp_exporter *x);
 uint64_t fp_exporter_boot_ms(const struct fp_exporter *x);
 
-/* The collectors as a sink (collectors.c); fp_exporter_open_collectors adds it. */
+/* The collectors as a sink (collectors.c; its module is fp_collectors_module). */
 extern const struct fp_sink_ops fp_collectors_ops;
 
 /* Counters, readable from any thread (relaxed). */

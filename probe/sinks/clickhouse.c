@@ -790,3 +790,48 @@ void fp_clickhouse_schema(FILE *f, const char *table, const char *cluster, unsig
 			table, local, cluster, db, dot ? strchr(local, '.') + 1 : local);
 	}
 }
+
+/* --clickhouse as a sink module (sink.h) */
+static int ch_wanted(const struct fp_config *cfg)
+{
+	return cfg->clickhouse != NULL;
+}
+
+static int ch_open(const struct fp_config *cfg, const struct fp_sink_env *env, struct fp_sink *out)
+{
+	(void)env;
+	struct fp_clickhouse_config cc = {
+	    .url = cfg->clickhouse,
+	    .table = cfg->clickhouse_table,
+	    .auth_file = cfg->clickhouse_auth,
+	    .ca_file = cfg->tls_ca,
+	    .backlog_bytes = cfg->export_backlog,
+	    .offline = cfg->read_file != NULL,
+	    .biflow = cfg->biflow,
+	    .sample_n = cfg->sample_n,
+	    .cid_seed = cfg->cid_seed,
+	};
+	struct fp_clickhouse *ch = fp_clickhouse_open(&cc);
+	if (ch == NULL)
+		return -1;
+	*out = (struct fp_sink){&fp_clickhouse_ops, ch, &fp_clickhouse_module};
+	return 0;
+}
+
+static int ch_start(void *p)
+{
+	return fp_clickhouse_start(p);
+}
+
+static void ch_close(void *p)
+{
+	fp_clickhouse_close(p);
+}
+
+const struct fp_sink_module fp_clickhouse_module = {
+    .name = "clickhouse",
+    .wanted = ch_wanted,
+    .open = ch_open,
+    .start = ch_start,
+    .close = ch_close,
+};

@@ -663,7 +663,6 @@ int fp_exporter_open_collectors(struct fp_exporter *x)
 	if (x->cur == NULL)
 		return -1;
 	name_targets(x, x->cfg);
-	x->sinks[x->n_sinks++] = (struct fp_sink){&fp_collectors_ops, x};
 	return 0;
 }
 
@@ -786,4 +785,36 @@ const struct fp_sink_ops fp_collectors_ops = {
     .finish = coll_finish,
     .stats = coll_stats,
     .target = coll_target,
+};
+
+/* The collectors as a sink module (sink.h): always there (a run with none still counts what it
+ * would have exported, and SIGHUP may add some). */
+static int coll_wanted(const struct fp_config *cfg)
+{
+	(void)cfg;
+	return 1;
+}
+
+static int coll_open(const struct fp_config *cfg, const struct fp_sink_env *env,
+		     struct fp_sink *out)
+{
+	(void)cfg;
+	if (fp_exporter_open_collectors(env->x) != 0) {
+		fp_exporter_close_collectors(env->x);
+		return -1;
+	}
+	*out = (struct fp_sink){&fp_collectors_ops, env->x, &fp_collectors_module};
+	return 0;
+}
+
+static void coll_close(void *p)
+{
+	fp_exporter_close_collectors(p);
+}
+
+const struct fp_sink_module fp_collectors_module = {
+    .name = "collectors",
+    .wanted = coll_wanted,
+    .open = coll_open,
+    .close = coll_close,
 };

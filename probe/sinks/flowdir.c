@@ -525,3 +525,41 @@ void fp_flowdir_expire(struct fp_flowdir *d)
 		       fp_log_size(kept, sizeof(kept), l.bytes));
 	}
 }
+
+/* --flow-dir as a sink module (sink.h) */
+static int flowdir_wanted(const struct fp_config *cfg)
+{
+	return cfg->flow_dir != NULL;
+}
+
+static int flowdir_open(const struct fp_config *cfg, const struct fp_sink_env *env,
+			struct fp_sink *out)
+{
+	struct fp_flowdir_config fc = {
+	    .dir = cfg->flow_dir,
+	    .rotate_s = cfg->rotate_s,
+	    .layout = cfg->subdir_layout,
+	    .ident = cfg->ident,
+	    .compress = (enum fp_nf_compress)cfg->compress,
+	    .max_bytes = cfg->flow_dir_max,
+	    .max_age_s = cfg->flow_dir_max_age_s,
+	    .live = cfg->read_file == NULL,
+	    .opts = {.biflow = cfg->biflow, .fields = cfg->fields, .sampling = cfg->sample_n},
+	    .uid = env->uid,
+	    .gid = env->gid,
+	};
+	struct fp_flowdir *d = calloc(1, sizeof(*d));
+	if (d == NULL || fp_flowdir_init(d, &fc) != 0) {
+		free(d);
+		return -1;
+	}
+	*out = (struct fp_sink){&fp_flowdir_ops, d, &fp_flowdir_module};
+	return 0;
+}
+
+const struct fp_sink_module fp_flowdir_module = {
+    .name = "flow-dir",
+    .wanted = flowdir_wanted,
+    .open = flowdir_open,
+    .close = free, /* the exporter's finish completed the last file */
+};

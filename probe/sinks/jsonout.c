@@ -596,6 +596,11 @@ static const char *json_target(const void *p)
 	return ((const struct fp_jsonout *)p)->path;
 }
 
+static int json_ended(const void *p)
+{
+	return __atomic_load_n(&((const struct fp_jsonout *)p)->reader_gone, __ATOMIC_ACQUIRE);
+}
+
 const struct fp_sink_ops fp_jsonout_ops = {
     .name = "json",
     .lost_what = "JSON lines",
@@ -607,4 +612,43 @@ const struct fp_sink_ops fp_jsonout_ops = {
     .finish = json_finish,
     .stats = json_stats,
     .target = json_target,
+    .ended = json_ended,
+};
+
+/* --json as a sink module (sink.h) */
+static int json_wanted(const struct fp_config *cfg)
+{
+	return cfg->json != NULL;
+}
+
+static int json_open(const struct fp_config *cfg, const struct fp_sink_env *env,
+		     struct fp_sink *out)
+{
+	(void)env;
+	struct fp_jsonout *j = calloc(1, sizeof(*j));
+	if (j == NULL || fp_jsonout_open(j, cfg->json) != 0) {
+		free(j);
+		return -1;
+	}
+	j->biflow = cfg->biflow;
+	j->fields = cfg->fields | (cfg->dpi ? (unsigned)FP_FIELD_APP : 0u);
+	j->sample_n = cfg->sample_n;
+	j->cid_seed = cfg->cid_seed;
+	j->ecs = cfg->json_schema == 1;
+	j->pcap_rotate_s = cfg->pcap_dir ? cfg->rotate_s : 0;
+	*out = (struct fp_sink){&fp_jsonout_ops, j, &fp_json_module};
+	return 0;
+}
+
+static void json_close(void *p)
+{
+	fp_jsonout_close(p);
+	free(p);
+}
+
+const struct fp_sink_module fp_json_module = {
+    .name = "json",
+    .wanted = json_wanted,
+    .open = json_open,
+    .close = json_close,
 };

@@ -10,7 +10,9 @@
 #define FP_SINK_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
+#include "config.h"
 #include "fp_record.h"
 
 struct fp_sink_stats {
@@ -53,12 +55,55 @@ struct fp_sink_ops {
 	void (*stats)(const void *priv, struct fp_sink_stats *out);
 	/* The target, for messages: a path. */
 	const char *(*target)(const void *priv);
+	/* Optional: 1 once the output's reader is gone for good (a pipe's reader closed it): the
+	 * run ends, as on SIGPIPE. Any thread. */
+	int (*ended)(const void *priv);
 };
+
+struct fp_sink_module;
 
 struct fp_sink {
 	const struct fp_sink_ops *ops;
 	void *priv;
+	const struct fp_sink_module *module; /* what opened it */
 };
+
+struct fp_exporter;
+
+/* What a sink module opens with besides the configuration. */
+struct fp_sink_env {
+	uid_t uid; /* --user's: the directories it makes are theirs; -1: ours */
+	gid_t gid;
+	struct fp_exporter *x; /* the exporter the sink is handed to */
+};
+
+/*
+ * A sink module: one kind of output, registered once in fp_sink_modules[] (modules.c). main.c
+ * opens every module the configuration wants, in the list's order (the exporter finishes them
+ * in that order: files first, collectors, which may wait for a TCP peer, last), starts them
+ * after --daemon detached and closes them after the exporter ended; it does not know which
+ * exist. A new output is its own file(s), a line in the list and its options in config.c.
+ */
+struct fp_sink_module {
+	const char *name;
+	int (*wanted)(const struct fp_config *cfg);
+	/* The sink, from the configuration. Main thread, before any thread but DPDK's. 0, or -1
+	 * after logging why. */
+	int (*open)(const struct fp_config *cfg, const struct fp_sink_env *env,
+		    struct fp_sink *out);
+	/* Optional: its own threads, once the process is where it runs (after --daemon). */
+	int (*start)(void *priv);
+	/* After the exporter thread ended (also after a failed start). */
+	void (*close)(void *priv);
+};
+
+/* Every sink module, NULL-terminated. */
+extern const struct fp_sink_module *const fp_sink_modules[];
+
+extern const struct fp_sink_module fp_json_module;
+extern const struct fp_sink_module fp_flowdir_module;
+extern const struct fp_sink_module fp_clickhouse_module;
+extern const struct fp_sink_module fp_collectors_module;
 
 #define FP_MAX_SINKS 6
 
