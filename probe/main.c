@@ -18,6 +18,7 @@
 #include "capture.h"
 #include "clickhouse.h"
 #include "clock.h"
+#include "collectors.h"
 #include "config.h"
 #include "daemon.h"
 #include "dpi.h"
@@ -46,6 +47,7 @@ static void on_hup(int sig)
 static struct fp_capture caps[MAX_WORKERS];
 static unsigned ncaps;
 static const struct fp_capture_method *method; /* how packets come in (method.h) */
+static struct fp_collectors *coll;	       /* the collectors sink's state */
 
 static void on_usr1(int sig)
 {
@@ -202,10 +204,10 @@ static void summary_export(json_t *root, const struct fp_config *cfg, const stru
 	json_object_set_new(root, "exporter_cpu_seconds", json_seconds(x->cpu_seconds));
 	json_object_set_new(root, "export_rate", json_integer(cfg->export_rate));
 	json_object_set_new(root, "collector_mode",
-			    json_string(x->balance ? "balance" : "duplicate"));
+			    json_string(coll->balance ? "balance" : "duplicate"));
 	json_t *list = json_array();
-	for (unsigned i = 0; i < x->cset->n; i++) {
-		const struct fp_collector *c = x->cset->c[i];
+	for (unsigned i = 0; i < coll->cset->n; i++) {
+		const struct fp_collector *c = coll->cset->c[i];
 		json_t *o =
 		    json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "collector", c->name, "transport",
 			      transport_name(c), "messages", (json_int_t)c->sent_msgs, "records",
@@ -286,7 +288,7 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 		fp_stats_read(&workers[w], &per[w]);
 	}
 	fp_stats_sum(workers, nw, &sum);
-	fp_exporter_stats_read(x, &sum.xs);
+	fp_collectors_stats_read(coll, &sum.xs);
 	json_object_set_new(root, "source", json_string(method->source(cfg)));
 	json_object_set_new(root, "format", json_string(formats[cfg->format]));
 	json_object_set_new(root, "seconds", json_seconds(seconds));
@@ -384,7 +386,7 @@ static void read_losses(struct fp_worker *workers, unsigned nw, struct fp_export
 	l->records_ring = t.records_dropped;
 	(void)workers;
 	urcu_qsbr_read_lock();
-	const struct fp_collector_set *set = rcu_dereference(x->cset);
+	const struct fp_collector_set *set = rcu_dereference(coll->cset);
 	for (unsigned i = 0; set && i < set->n; i++)
 		l->datagrams_rx += __atomic_load_n(&set->c[i]->rx_drops, __ATOMIC_RELAXED);
 	urcu_qsbr_read_unlock();
@@ -593,7 +595,7 @@ static void print_stats_line(struct fp_worker *workers, unsigned nw, const struc
 	int len = 0;
 
 	read_totals(workers, nw, &t, pw);
-	fp_exporter_stats_read(x, &xs);
+	fp_collectors_stats_read(coll, &xs);
 	capture_stats(&cs);
 	char a[32], b[32];
 	len = read_progress(line, sizeof(line) / 2, elapsed);
@@ -619,7 +621,7 @@ static void print_stats_line(struct fp_worker *workers, unsigned nw, const struc
 	/* and datagrams a collector on this host dropped in its socket (read from it) */
 	uint64_t rx_drops = 0;
 	urcu_qsbr_read_lock();
-	const struct fp_collector_set *set = rcu_dereference(x->cset);
+	const struct fp_collector_set *set = rcu_dereference(coll->cset);
 	for (unsigned i = 0; set && i < set->n; i++)
 		rx_drops += __atomic_load_n(&set->c[i]->rx_drops, __ATOMIC_RELAXED);
 	urcu_qsbr_read_unlock();
@@ -712,8 +714,8 @@ static void reload(struct fp_exporter *x, const struct fp_config *cfg)
 		fp_log(LOG_ERR, "SIGHUP: %s has errors; collectors unchanged", cfg->config_file);
 	} else if (tls_prepare(&ncfg) != 0) {
 		fp_log(LOG_ERR, "SIGHUP: collectors unchanged");
-	} else if (fp_exporter_reload(x, &ncfg) == 0) {
-		const struct fp_collector_set *set = x->cset;
+	} else if (fp_collectors_reload(coll, &ncfg) == 0) {
+		const struct fp_collector_set *set = coll->cset;
 		char names[FP_MAX_COLLECTORS * 130] = "";
 		size_t len = 0;
 		for (unsigned i = 0; i < set->n; i++)
@@ -894,6 +896,7 @@ static int open_outputs(struct run *r)
 			return -1;
 		exporter.n_sinks++;
 	}
+	coll = fp_collectors_of(&exporter);
 	return 0;
 }
 
@@ -1005,12 +1008,12 @@ static void announce(const struct fp_config *cfg, unsigned nw)
 	char what[FP_MAX_PORTS * 20 + 32];
 	method->describe(cfg, what, sizeof(what));
 	fp_log(LOG_INFO, "%s → %u collector(s), %s, %u worker(s), %u flows/worker", what,
-	       exporter.cset->n,
+	       coll->cset->n,
 	       cfg->format == FP_FORMAT_IPFIX  ? "IPFIX"
 	       : cfg->format == FP_FORMAT_NFV9 ? "NetFlow v9"
 					       : "NetFlow v5",
 	       nw, cfg->max_flows);
-	fp_exporter_log_collectors(&exporter);
+	fp_collectors_log(coll);
 }
 
 /* The exporter, then every worker (pinned with --cpus). Those that could not start are marked
@@ -1057,9 +1060,9 @@ static void log_collectors(const struct run *r, double seconds)
 	struct fp_exporter_stats xs;
 	struct totals t;
 	uint64_t pw[MAX_WORKERS];
-	fp_exporter_stats_read(&exporter, &xs);
+	fp_collectors_stats_read(coll, &xs);
 	read_totals(r->workers, r->nw, &t, pw);
-	const struct fp_collector_set *set = exporter.cset;
+	const struct fp_collector_set *set = coll->cset;
 	if (set->n)
 		fp_log(LOG_INFO, "%lu packets, %lu records in %lu messages, %.2f s",
 		       (unsigned long)t.packets, (unsigned long)xs.records_exported,

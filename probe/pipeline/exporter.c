@@ -162,7 +162,6 @@ int fp_exporter_init(struct fp_exporter *x, const struct fp_config *cfg, struct 
 	x->workers = workers;
 	x->n_workers = n_workers;
 	x->offline = offline;
-	x->balance = cfg->collector_balance;
 	return 0;
 }
 
@@ -175,9 +174,4 @@ int fp_exporter_start(struct fp_exporter *x)
 	}
 	pthread_setname_np(x->thread, "fp-exporter"); /* top -H, perf --comm */
 	return 0;
-}
-
-void fp_exporter_stats_read(const struct fp_exporter *x, struct fp_exporter_stats *out)
-{
-	fp_counters_copy(out, &x->st, sizeof(*out));
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "metrics.h"
 
+#include "collectors.h"
 #include "dpi.h"
 #include "dynlib.h"
 #include "fp_counters.h"
@@ -171,7 +172,7 @@ static void render_collectors(FILE *f)
 	/* The collector list may be swapped by SIGHUP: read it inside a QSBR read-side section
 	 * (this thread registers for the scrape; unregistering is its quiescent state). */
 	urcu_qsbr_register_thread();
-	const struct fp_collector_set *set = rcu_dereference(src.exporter->cset);
+	const struct fp_collector_set *set = rcu_dereference(src.collectors->cset);
 	static const char *const names[] = {
 	    "collector_messages_total", "collector_send_errors_total",
 	    "collector_dropped_messages_total", "collector_records_total"};
@@ -243,7 +244,7 @@ static void render(FILE *f)
 		nw = FP_CAPTURE_MAX_WORKERS;
 	for (unsigned w = 0; w < nw; w++)
 		fp_stats_read(&src.workers[w], &per[w]);
-	fp_exporter_stats_read(src.exporter, &per[0].xs);
+	fp_collectors_stats_read(src.collectors, &per[0].xs);
 	fp_stats_metrics(f, per, nw, fp_stats_groups(src.cfg));
 
 	if (src.method->port_stats)
@@ -397,7 +398,7 @@ static int telemetry_stats(const char *cmd, const char *params, struct rte_tel_d
 		rte_tel_data_add_array_u64(per_worker_flows, ts.active);
 	}
 	struct fp_exporter_stats xs;
-	fp_exporter_stats_read(src.exporter, &xs);
+	fp_collectors_stats_read(src.collectors, &xs);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "frames", frames);
 	rte_tel_data_add_dict_u64(d, "packets", packets);

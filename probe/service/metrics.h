@@ -14,6 +14,7 @@
 #include "worker.h"
 
 struct fp_capture_method;
+struct fp_collectors;
 
 struct fp_metrics_src {
 	struct fp_worker *workers;
@@ -21,6 +22,7 @@ struct fp_metrics_src {
 	struct fp_exporter *exporter;
 	const struct fp_config *cfg;
 	const struct fp_capture_method *method; /* how packets come in */
+	struct fp_collectors *collectors;	/* the collectors sink's state */
 };
 
 /* Start serving; `spec` is PORT (loopback), HOST:PORT or [IPv6]:PORT. Main thread, before the

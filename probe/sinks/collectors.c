@@ -20,7 +20,7 @@
  * waiting), so
  * --export-rate alone sets the pace.
  */
-#include "exporter.h"
+#include "collectors.h"
 #include "log.h"
 
 #include "clock.h"
@@ -37,20 +37,20 @@
 
 /* Live: the gap between messages of one stream, from --export-rate, the flow rate and the
  * pressure on the tables (see the top of this file). Once per exporter loop. */
-static void update_pace(struct fp_exporter *x)
+static void update_pace(struct fp_collectors *x)
 {
-	if (x->cfg->export_rate == 0 || __atomic_load_n(&x->hurry, __ATOMIC_RELAXED)) {
+	if (x->cfg->export_rate == 0 || __atomic_load_n(&x->ex->hurry, __ATOMIC_RELAXED)) {
 		x->pace_gap_ns = 0;
 		return;
 	}
 	uint64_t base = 1000000000ull / x->cfg->export_rate;
 	uint64_t now = fp_mono_ns();
-	int filling = 0, flushing = x->offline;
-	for (unsigned w = 0; w < x->n_workers && !flushing; w++) {
-		const struct fp_ring *r = &x->workers[w].ring;
+	int filling = 0, flushing = x->ex->offline;
+	for (unsigned w = 0; w < x->ex->n_workers && !flushing; w++) {
+		const struct fp_ring *r = &x->ex->workers[w].ring;
 		filling |= fp_ring_count(r) > fp_ring_capacity(r) / 4;
 		/* A worker flushing at the end waits for ring space, as offline ones do. */
-		flushing |= __atomic_load_n(&x->workers[w].flushing, __ATOMIC_RELAXED);
+		flushing |= __atomic_load_n(&x->ex->workers[w].flushing, __ATOMIC_RELAXED);
 	}
 	if (flushing) {
 		x->pace_gap_ns = base;
@@ -62,9 +62,9 @@ static void update_pace(struct fp_exporter *x)
 		 * would only echo the exporter's own pace. */
 		uint64_t created = 0, forced = 0;
 		int full = 0;
-		for (unsigned w = 0; w < x->n_workers; w++) {
+		for (unsigned w = 0; w < x->ex->n_workers; w++) {
 			struct fp_table_stats ts;
-			fp_table_stats_read(x->workers[w].table, &ts);
+			fp_table_stats_read(x->ex->workers[w].table, &ts);
 			created += ts.flows_created;
 			forced += ts.records[FP_END_RESOURCES] + ts.records_dropped;
 			full |= ts.active > x->cfg->max_flows / 8 * 7;
@@ -95,9 +95,9 @@ static void update_pace(struct fp_exporter *x)
 	x->pace_gap_ns = gap;
 }
 
-static void flush_collectors(struct fp_exporter *x);
+static void flush_collectors(struct fp_collectors *x);
 
-static void pace(struct fp_exporter *x, struct fp_stream *s)
+static void pace(struct fp_collectors *x, struct fp_stream *s)
 {
 	uint64_t gap = x->pace_gap_ns;
 	if (gap == 0)
@@ -117,7 +117,7 @@ static void pace(struct fp_exporter *x, struct fp_stream *s)
 	s->pace_next_ns += gap;
 }
 
-static int templates_due(const struct fp_exporter *x, const struct fp_stream *s)
+static int templates_due(const struct fp_collectors *x, const struct fp_stream *s)
 {
 	if (x->cfg->format == FP_FORMAT_NFV5)
 		return 0; /* v5 has none */
@@ -134,18 +134,18 @@ static int feeds(const struct fp_stream *s, const struct fp_collector *c)
 
 /* Totals for a stream's options records: what it sent, and what the probe could not export,
  * read from the workers' published counters. */
-static void export_counters(const struct fp_exporter *x, const struct fp_stream *s,
+static void export_counters(const struct fp_collectors *x, const struct fp_stream *s,
 			    struct fp_export_counters *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->messages = s->messages;
 	c->flow_records = s->records;
 	c->octets = s->bytes;
-	for (unsigned w = 0; w < x->n_workers; w++) {
+	for (unsigned w = 0; w < x->ex->n_workers; w++) {
 		struct fp_worker_stats ws;
 		struct fp_table_stats ts;
-		fp_worker_stats_read(&x->workers[w], &ws);
-		fp_table_stats_read(x->workers[w].table, &ts);
+		fp_worker_stats_read(&x->ex->workers[w], &ws);
+		fp_table_stats_read(x->ex->workers[w].table, &ts);
 		for (int r = FP_PARSE_NOT_IP; r < FP_PARSE_NRESULTS; r++)
 			c->ignored_packets += ws.parse[r];
 		c->ignored_octets += ws.ignored_bytes;
@@ -165,7 +165,7 @@ static void export_counters(const struct fp_exporter *x, const struct fp_stream 
 }
 
 /* Options template and records after the data templates; skipped if the message is too small. */
-static int options_due(const struct fp_exporter *x, const struct fp_stream *s)
+static int options_due(const struct fp_collectors *x, const struct fp_stream *s)
 {
 	return !x->cfg->no_options &&
 	       (s->last_opt_mono_ms == 0 ||
@@ -173,7 +173,7 @@ static int options_due(const struct fp_exporter *x, const struct fp_stream *s)
 }
 
 /* Options data records (after the templates, which carry the options templates). */
-static void add_options(struct fp_exporter *x, struct fp_stream *s)
+static void add_options(struct fp_collectors *x, struct fp_stream *s)
 {
 	struct fp_export_counters c;
 	uint32_t before = s->enc.msg_records;
@@ -188,10 +188,10 @@ static void add_options(struct fp_exporter *x, struct fp_stream *s)
 	s->msg_option_records = s->enc.msg_records - before;
 }
 
-static void encoder_start(const struct fp_exporter *x, struct fp_encoder *e, uint8_t *buf,
+static void encoder_start(const struct fp_collectors *x, struct fp_encoder *e, uint8_t *buf,
 			  size_t cap)
 {
-	fp_encode_init(e, x->cfg->format, x->cfg->domain, buf, cap, fp_exporter_boot_ms(x));
+	fp_encode_init(e, x->cfg->format, x->cfg->domain, buf, cap, fp_exporter_boot_ms(x->ex));
 	fp_encode_layout(e, x->cfg->biflow,
 			 x->cfg->fields | (x->cfg->dpi ? (unsigned)FP_FIELD_APP : 0u));
 	if (x->cfg->sample_n > 1) /* v5 header: 2 bits mode (1 = every Nth), 14 interval */
@@ -199,14 +199,14 @@ static void encoder_start(const struct fp_exporter *x, struct fp_encoder *e, uin
 		    (uint16_t)((x->cfg->sample_random ? 2u : 1u) << 14 | x->cfg->sample_n);
 }
 
-static void msg_begin(struct fp_exporter *x, struct fp_stream *s)
+static void msg_begin(struct fp_collectors *x, struct fp_stream *s)
 {
 	if (!s->started) {
 		encoder_start(x, &s->enc, s->buf, x->cur->max_msg);
 		s->started = 1;
 	}
 	s->enc.cap = x->cur->max_msg; /* a reload may have brought a collector with a smaller MTU */
-	fp_encode_begin(&s->enc, fp_exporter_time(x));
+	fp_encode_begin(&s->enc, fp_exporter_time(x->ex));
 	s->msg_option_records = 0;
 	s->msg_meta = (struct fp_msg_meta){0};
 	s->tpl_end = s->enc.len;
@@ -293,7 +293,7 @@ static void log_send_errors(struct fp_collector *c)
 
 /* After anything that sent to collector c: its errors logged, the records its backlog dropped
  * since the last look counted (the collectors' loss, read by the summary and the last lines). */
-static void after_send(struct fp_exporter *x, struct fp_collector *c)
+static void after_send(struct fp_collectors *x, struct fp_collector *c)
 {
 	log_send_errors(c);
 	uint64_t dropped = __atomic_load_n(&c->backlog.dropped.records, __ATOMIC_RELAXED);
@@ -305,7 +305,7 @@ static void after_send(struct fp_exporter *x, struct fp_collector *c)
 }
 
 /* UDP datagrams queued (fp_collector_send) go out now. */
-static void flush_collectors(struct fp_exporter *x)
+static void flush_collectors(struct fp_collectors *x)
 {
 	for (unsigned i = 0; i < x->cur->n; i++) {
 		fp_collector_flush(x->cur->c[i]);
@@ -316,7 +316,7 @@ static void flush_collectors(struct fp_exporter *x)
 /* The message for stream collectors: the same, less the template sets, which a TCP session
  * carries once, at its start (RFC 7011 §8.1 and §10.4: no template refresh over TCP). Returns
  * its length, 0 when nothing but the header would be left. */
-static size_t strip_templates(struct fp_exporter *x, struct fp_stream *s, size_t len)
+static size_t strip_templates(struct fp_collectors *x, struct fp_stream *s, size_t len)
 {
 	size_t hdr = fp_encode_header_len(x->cfg->format);
 	size_t cut = s->tpl_end - hdr;
@@ -330,7 +330,7 @@ static size_t strip_templates(struct fp_exporter *x, struct fp_stream *s, size_t
 	return n;
 }
 
-static void msg_send(struct fp_exporter *x, struct fp_stream *s)
+static void msg_send(struct fp_collectors *x, struct fp_stream *s)
 {
 	uint32_t nrec = s->enc.msg_records - s->msg_option_records;
 	size_t len = fp_encode_finish(&s->enc);
@@ -353,9 +353,9 @@ static void msg_send(struct fp_exporter *x, struct fp_stream *s)
 		if (!feeds(s, c))
 			continue;
 		if (c->proto == FP_PROTO_UDP)
-			fp_collector_send(c, s->buf, len, &s->msg_meta, x->offline);
+			fp_collector_send(c, s->buf, len, &s->msg_meta, x->ex->offline);
 		else if (tcp_len)
-			fp_collector_send(c, s->tcp_buf, tcp_len, &s->msg_meta, x->offline);
+			fp_collector_send(c, s->tcp_buf, tcp_len, &s->msg_meta, x->ex->offline);
 		after_send(x, c);
 	}
 	s->messages++;
@@ -370,7 +370,7 @@ static void msg_send(struct fp_exporter *x, struct fp_stream *s)
 
 /* The templates (and options templates) alone in one message, numbered like the stream's next
  * one. */
-static size_t templates_msg(struct fp_exporter *x, struct fp_stream *s, uint8_t *buf, size_t cap)
+static size_t templates_msg(struct fp_collectors *x, struct fp_stream *s, uint8_t *buf, size_t cap)
 {
 	struct fp_encoder e;
 	if (s->started) {
@@ -380,7 +380,7 @@ static size_t templates_msg(struct fp_exporter *x, struct fp_stream *s, uint8_t 
 		encoder_start(x, &e, buf, cap);
 	}
 	e.cap = cap < x->cur->max_msg ? cap : x->cur->max_msg;
-	fp_encode_begin(&e, fp_exporter_time(x));
+	fp_encode_begin(&e, fp_exporter_time(x->ex));
 	fp_encode_templates(&e);
 	if (!x->cfg->no_options)
 		fp_encode_options_templates(&e);
@@ -392,7 +392,7 @@ static size_t templates_msg(struct fp_exporter *x, struct fp_stream *s, uint8_t 
 }
 
 /* What a new TCP connection starts with (the transport renumbers it for the connection). */
-size_t fp_exporter_greeting(void *ctx, uint8_t *buf, size_t cap)
+size_t fp_collectors_greeting(void *ctx, uint8_t *buf, size_t cap)
 {
 	struct fp_stream *s = ctx;
 	return templates_msg(s->x, s, buf, cap);
@@ -401,7 +401,7 @@ size_t fp_exporter_greeting(void *ctx, uint8_t *buf, size_t cap)
 /* A new collector list (SIGHUP), duplicate mode: its UDP collectors get the templates now,
  * before any data, even into the middle of a message being built (TCP ones get them when they
  * connect). In balance mode a new collector comes with a new stream, which starts with them. */
-static void announce_templates(struct fp_exporter *x)
+static void announce_templates(struct fp_collectors *x)
 {
 	struct fp_stream *s = x->dup;
 	if (x->balance || !s->started || x->cur->n_tcp == x->cur->n ||
@@ -418,7 +418,7 @@ static void announce_templates(struct fp_exporter *x)
 }
 
 /* Keep stream collectors moving: connect, write what is queued. */
-static void pump_collectors(struct fp_exporter *x)
+static void pump_collectors(struct fp_collectors *x)
 {
 	if (x->cur->n_tcp == 0)
 		return;
@@ -431,7 +431,7 @@ static void pump_collectors(struct fp_exporter *x)
 
 /* Balance mode: the stream of the collector this flow belongs to. The key is hashed in its
  * canonical orientation, so both directions of a connection meet at one collector. */
-static struct fp_stream *stream_for(const struct fp_exporter *x, const struct fp_record *r)
+static struct fp_stream *stream_for(const struct fp_collectors *x, const struct fp_record *r)
 {
 	if (x->ns == 1)
 		return x->sv[0];
@@ -443,7 +443,7 @@ static struct fp_stream *stream_for(const struct fp_exporter *x, const struct fp
 
 /* --dpi: the first record of an application in this stream (since the last options) is preceded
  * by an options record naming its id, as NBAR exporters do, so collectors show names. */
-static void name_app(struct fp_exporter *x, struct fp_stream *s, const struct fp_app *app)
+static void name_app(struct fp_collectors *x, struct fp_stream *s, const struct fp_app *app)
 {
 	uint16_t id = fp_app_id(app);
 	if (s->app_named[id / 8] & (1u << (id % 8)))
@@ -459,7 +459,7 @@ static void name_app(struct fp_exporter *x, struct fp_stream *s, const struct fp
 	s->app_named[id / 8] |= (uint8_t)(1u << (id % 8));
 }
 
-static void add_one(struct fp_exporter *x, struct fp_stream *s, const struct fp_record *r,
+static void add_one(struct fp_collectors *x, struct fp_stream *s, const struct fp_record *r,
 		    const struct fp_app *app)
 {
 	if (x->cur->n == 0) {
@@ -492,7 +492,7 @@ count:
 static void coll_take(void *priv, const struct fp_record *r, const struct fp_app *app,
 		      uint64_t clock_ms)
 {
-	struct fp_exporter *x = priv;
+	struct fp_collectors *x = priv;
 	struct fp_stream *s = stream_for(x, r);
 	(void)clock_ms; /* messages carry their own export time */
 	if (x->cfg->format != FP_FORMAT_NFV5) {
@@ -515,7 +515,7 @@ static void coll_take(void *priv, const struct fp_record *r, const struct fp_app
 }
 
 /* The streams of the set just loaded: one per collector in balance mode, else the one. */
-static void load_streams(struct fp_exporter *x)
+static void load_streams(struct fp_collectors *x)
 {
 	if (x->balance && x->cur->n) {
 		x->sv = x->cur->s;
@@ -526,7 +526,7 @@ static void load_streams(struct fp_exporter *x)
 	}
 }
 
-static struct fp_stream *stream_new(struct fp_exporter *x, struct fp_collector *only)
+static struct fp_stream *stream_new(struct fp_collectors *x, struct fp_collector *only)
 {
 	struct fp_stream *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
@@ -539,15 +539,15 @@ static struct fp_stream *stream_new(struct fp_exporter *x, struct fp_collector *
 }
 
 /* Which of the two a UDP collector gets: watched on this host, paced far away. */
-static void log_pacing(const struct fp_exporter *x, const struct fp_collector *c);
+static void log_pacing(const struct fp_collectors *x, const struct fp_collector *c);
 
-void fp_exporter_log_collectors(const struct fp_exporter *x)
+void fp_collectors_log(const struct fp_collectors *x)
 {
 	for (unsigned i = 0; i < x->cset->n; i++)
 		log_pacing(x, x->cset->c[i]);
 }
 
-static void log_pacing(const struct fp_exporter *x, const struct fp_collector *c)
+static void log_pacing(const struct fp_collectors *x, const struct fp_collector *c)
 {
 	if (c->proto != FP_PROTO_UDP)
 		return;
@@ -571,7 +571,7 @@ static void log_pacing(const struct fp_exporter *x, const struct fp_collector *c
 }
 
 /* The names of the collectors, for messages (main thread, before the set is published). */
-static void name_targets(struct fp_exporter *x, const struct fp_config *cfg)
+static void name_targets(struct fp_collectors *x, const struct fp_config *cfg)
 {
 	size_t at = 0;
 	x->targets[0] = 0;
@@ -603,7 +603,7 @@ static void set_free(struct fp_collector_set *set, const struct fp_collector_set
 
 /* A set for cfg's collectors: those of `old` with the same name are taken over (socket, TCP
  * connection, backlog and stream intact), the others opened. NULL after logging what failed. */
-static struct fp_collector_set *set_open(struct fp_exporter *x, const struct fp_config *cfg,
+static struct fp_collector_set *set_open(struct fp_collectors *x, const struct fp_config *cfg,
 					 const struct fp_collector_set *old)
 {
 	struct fp_collector_set *set = calloc(1, sizeof(*set));
@@ -627,7 +627,7 @@ static struct fp_collector_set *set_open(struct fp_exporter *x, const struct fp_
 				free(c);
 				goto fail;
 			}
-			int e = fp_collector_open(c, cfg->export_backlog, fp_exporter_greeting,
+			int e = fp_collector_open(c, cfg->export_backlog, fp_collectors_greeting,
 						  s ? s : x->dup);
 			if (e) {
 				fp_log(LOG_ERR, "collector %s: %s", c->name, strerror(-e));
@@ -653,7 +653,7 @@ fail:
 	return NULL;
 }
 
-int fp_exporter_open_collectors(struct fp_exporter *x)
+int fp_collectors_open(struct fp_collectors *x)
 {
 	x->dup = stream_new(x, NULL);
 	if (x->dup == NULL)
@@ -666,7 +666,7 @@ int fp_exporter_open_collectors(struct fp_exporter *x)
 	return 0;
 }
 
-int fp_exporter_reload(struct fp_exporter *x, const struct fp_config *cfg)
+int fp_collectors_reload(struct fp_collectors *x, const struct fp_config *cfg)
 {
 	struct fp_collector_set *old = x->cset; /* only this thread writes the pointer */
 	struct fp_collector_set *set = set_open(x, cfg, old);
@@ -679,7 +679,7 @@ int fp_exporter_reload(struct fp_exporter *x, const struct fp_config *cfg)
 	return 0;
 }
 
-void fp_exporter_close_collectors(struct fp_exporter *x)
+void fp_collectors_close(struct fp_collectors *x)
 {
 	set_free(x->cset, NULL);
 	x->cset = x->cur = NULL;
@@ -691,7 +691,7 @@ void fp_exporter_close_collectors(struct fp_exporter *x)
  * only until the loop's end), templates for new UDP collectors, the pace. */
 static void coll_begin(void *priv)
 {
-	struct fp_exporter *x = priv;
+	struct fp_collectors *x = priv;
 	x->cur = rcu_dereference(x->cset);
 	load_streams(x);
 	if (x->cur != x->prev_set) {
@@ -705,7 +705,7 @@ static void coll_begin(void *priv)
  * loops (about 10 ms) sent, templates and options kept fresh on a quiet link. */
 static void coll_tick(void *priv, uint64_t clock_ms, unsigned idle)
 {
-	struct fp_exporter *x = priv;
+	struct fp_collectors *x = priv;
 	(void)clock_ms;
 	if (idle == 0) {
 		if ((++x->busy_loops & 63) == 0)
@@ -730,7 +730,7 @@ static void coll_tick(void *priv, uint64_t clock_ms, unsigned idle)
  * (RFC 7011 §4: at shutdown); stream collectors get what is queued, then a clean close. */
 static void coll_finish(void *priv, uint64_t clock_ms)
 {
-	struct fp_exporter *x = priv;
+	struct fp_collectors *x = priv;
 	(void)clock_ms;
 	for (unsigned i = 0; i < x->ns; i++) {
 		struct fp_stream *s = x->sv[i];
@@ -755,12 +755,12 @@ static void coll_finish(void *priv, uint64_t clock_ms)
 
 static void coll_reopen(void *priv)
 {
-	(void)priv; /* sockets: nothing to reopen (SIGHUP reloads the list: fp_exporter_reload) */
+	(void)priv; /* sockets: nothing to reopen (SIGHUP reloads the list: fp_collectors_reload) */
 }
 
 static void coll_stats(const void *priv, struct fp_sink_stats *out)
 {
-	const struct fp_exporter *x = priv;
+	const struct fp_collectors *x = priv;
 	memset(out, 0, sizeof(*out));
 	out->records = __atomic_load_n(&x->st.records_exported, __ATOMIC_RELAXED);
 	out->records_lost = __atomic_load_n(&x->records_lost, __ATOMIC_RELAXED);
@@ -769,7 +769,7 @@ static void coll_stats(const void *priv, struct fp_sink_stats *out)
 
 static const char *coll_target(const void *priv)
 {
-	return ((const struct fp_exporter *)priv)->targets;
+	return ((const struct fp_collectors *)priv)->targets;
 }
 
 const struct fp_sink_ops fp_collectors_ops = {
@@ -798,18 +798,38 @@ static int coll_wanted(const struct fp_config *cfg)
 static int coll_open(const struct fp_config *cfg, const struct fp_sink_env *env,
 		     struct fp_sink *out)
 {
-	(void)cfg;
-	if (fp_exporter_open_collectors(env->x) != 0) {
-		fp_exporter_close_collectors(env->x);
+	struct fp_collectors *k = calloc(1, sizeof(*k));
+	if (k == NULL)
+		return -1;
+	k->ex = env->x;
+	k->cfg = cfg;
+	k->balance = cfg->collector_balance;
+	if (fp_collectors_open(k) != 0) {
+		fp_collectors_close(k);
+		free(k);
 		return -1;
 	}
-	*out = (struct fp_sink){&fp_collectors_ops, env->x, &fp_collectors_module};
+	*out = (struct fp_sink){&fp_collectors_ops, k, &fp_collectors_module};
 	return 0;
 }
 
 static void coll_close(void *p)
 {
-	fp_exporter_close_collectors(p);
+	fp_collectors_close(p);
+	free(p);
+}
+
+void fp_collectors_stats_read(const struct fp_collectors *k, struct fp_exporter_stats *out)
+{
+	fp_counters_copy(out, &k->st, sizeof(*out));
+}
+
+struct fp_collectors *fp_collectors_of(const struct fp_exporter *x)
+{
+	for (unsigned i = 0; i < x->n_sinks; i++)
+		if (x->sinks[i].module == &fp_collectors_module)
+			return x->sinks[i].priv;
+	return NULL;
 }
 
 const struct fp_sink_module fp_collectors_module = {
