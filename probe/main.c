@@ -182,7 +182,7 @@ static const char *transport_name(const struct fp_collector *c)
 static void summary_export(json_t *root, const struct fp_config *cfg, const struct fp_exporter *x)
 {
 	for (unsigned i = 0; i < x->n_sinks; i++) /* --json's, under their first names too */
-		if (x->sinks[i].module == &fp_json_module) {
+		if (strcmp(x->sinks[i].module->name, "json") == 0) {
 			struct fp_sink_stats ss;
 			x->sinks[i].ops->stats(x->sinks[i].priv, &ss);
 			json_object_set_new(root, "json_records", json_integer(ss.records));

@@ -30,6 +30,11 @@
 
 #define T0_US 1767225600000000ull /* 2026-01-01T00:00:00Z */
 
+#define fp_json_module (*fp_sink_module_named("json"))
+#define fp_flowdir_module (*fp_sink_module_named("flow-dir"))
+#define fp_clickhouse_module (*fp_sink_module_named("clickhouse"))
+#define fp_collectors_module (*fp_sink_module_named("collectors"))
+
 static char dir[64];
 
 /* Record i: TCP over IPv4 (i % 3 == 0), UDP over IPv6 (1), ICMP echo over IPv4 (2). */

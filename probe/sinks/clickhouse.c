@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+extern const struct fp_sink_module fp_clickhouse_module;
+
 #define BATCH_ROWS 65536
 #define BATCH_BYTES (8u << 20)
 #define BATCH_MS 1000

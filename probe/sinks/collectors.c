@@ -33,6 +33,8 @@
 #include <time.h>
 #include <urcu/urcu-qsbr.h>
 
+extern const struct fp_sink_module fp_collectors_module;
+
 #define RATE_WINDOW_NS 10000000ull /* arrival-rate window */
 
 /* Live: the gap between messages of one stream, from --export-rate, the flow rate and the

@@ -25,6 +25,8 @@
 #include "fp_counters.h"
 #include "log.h"
 
+extern const struct fp_sink_module fp_flowdir_module;
+
 /* nfcapd's -S layouts: strftime formats of the sub-directory (nfcapd(1)). */
 static const char *const layouts[FP_FLOWDIR_LAYOUTS] = {
     "",	     "%Y/%m/%d", "%Y/%m/%d/%H", "%Y/%W/%u",    "%Y/%W/%u/%H",

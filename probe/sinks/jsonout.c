@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+extern const struct fp_sink_module fp_json_module;
+
 static int json_open_fd(struct fp_jsonout *j)
 {
 	j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);

@@ -97,13 +97,11 @@ struct fp_sink_module {
 	void (*close)(void *priv);
 };
 
-/* Every sink module, NULL-terminated. */
+/* Every sink module, NULL-terminated (modules.c). */
 extern const struct fp_sink_module *const fp_sink_modules[];
 
-extern const struct fp_sink_module fp_json_module;
-extern const struct fp_sink_module fp_flowdir_module;
-extern const struct fp_sink_module fp_clickhouse_module;
-extern const struct fp_sink_module fp_collectors_module;
+/* The module called `name`, NULL when there is none. */
+const struct fp_sink_module *fp_sink_module_named(const char *name);
 
 #define FP_MAX_SINKS 6
 
