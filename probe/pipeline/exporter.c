@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The exporter thread: drains every worker's ring and hands each record to every output (sink.h):
- * the collectors (collectors.c), JSON lines, flow files. It never blocks a worker: workers push
- * into their own SPSC rings and this thread polls them. It ends when every worker has set `done`
- * and every ring is empty, so with --read the process exits only after the last record left.
+ * The exporter thread: drains every worker's ring and hands each record to every output
+ * (../sinks/sink.h: the collectors, JSON lines, flow files, ClickHouse, as the sink modules are
+ * listed). It keeps the export clock and nothing of any output. It never blocks a worker: workers
+ * push into their own SPSC rings and this thread polls them. It ends when every worker has set
+ * `done` and every ring is empty, so with --read the process exits only after the last record left.
  * The loop does not know which outputs exist: each sink is begun, given records, ticked while
  * nothing comes and finished in the same way.
  */

@@ -169,7 +169,7 @@ void fp_pstore_name(uint32_t rotate_s, unsigned w, uint64_t ms, char *out, size_
 
 #define FP_PSTORE_PART_PACKETS (1u << 22)
 
-/* `fluxprobe extract ...` (extract.c): argv[0] is "extract". Returns the exit status. */
+/* `fluxprobe extract ...` (../tools/extract.c): argv[0] is "extract". Returns the exit status. */
 int fp_extract_main(int argc, char **argv);
 
 #endif
