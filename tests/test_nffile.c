@@ -16,8 +16,7 @@
 #include <unistd.h>
 
 #include "fp_nffile.h"
-
-static char dir[64];
+#include "tmpdir.h"
 
 static void make_record(struct fp_record *r, unsigned i)
 {
@@ -134,21 +133,6 @@ static void test_open_fails(void **state)
 	assert_int_equal(fp_nffile_open(&f, path, FP_NF_LZ4, "test", &o), -ENOENT);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/fp-test-nffile.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,5 +140,5 @@ int main(void)
 	    cmocka_unit_test(test_append),
 	    cmocka_unit_test(test_open_fails),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_make, tmpdir_remove);
 }

@@ -17,8 +17,7 @@
 #include "fp_cid.h"
 #include "fp_pcapidx.h"
 #include "pktbuild.h"
-
-static char dir[64];
+#include "tmpdir.h"
 
 /* A UDP frame 198.18.0.1:sport → 198.18.0.2:dport, or the other way with `back`. */
 static void frame(struct pb *p, uint16_t sport, uint16_t dport, int back)
@@ -111,21 +110,6 @@ static void test_not_an_index(void **state)
 	assert_int_equal(fp_pcapidx_open(&x, path), -ENOENT);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/fp-test-pcapidx.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,5 +117,5 @@ int main(void)
 	    cmocka_unit_test(test_write_find),
 	    cmocka_unit_test(test_not_an_index),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_make, tmpdir_remove);
 }

@@ -27,6 +27,7 @@
 #include "fp_fields.h"
 #include "log.h"
 #include "sink.h"
+#include "tmpdir.h"
 
 #define T0_US 1767225600000000ull /* 2026-01-01T00:00:00Z */
 
@@ -34,8 +35,6 @@
 #define fp_flowdir_module (*fp_sink_module_named("flow-dir"))
 #define fp_clickhouse_module (*fp_sink_module_named("clickhouse"))
 #define fp_collectors_module (*fp_sink_module_named("collectors"))
-
-static char dir[64];
 
 /* Record i: TCP over IPv4 (i % 3 == 0), UDP over IPv6 (1), ICMP echo over IPv4 (2). */
 static void make_record(struct fp_record *r, unsigned i)
@@ -395,19 +394,8 @@ static void test_clickhouse(void **state)
 
 static int setup(void **state)
 {
-	(void)state;
 	fp_log_setup(LOG_ERR, 0);
-	snprintf(dir, sizeof(dir), "/tmp/fp-test-sinks.XXXXXX");
-
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmpdir_make(state);
 }
 
 int main(void)
@@ -417,5 +405,5 @@ int main(void)
 	    cmocka_unit_test(test_flow_dir),   cmocka_unit_test(test_collectors),
 	    cmocka_unit_test(test_clickhouse),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tmpdir_remove);
 }
