@@ -20,6 +20,9 @@ static void test_names_unique(void **state)
 		const struct fp_field *a = &fp_fields[i];
 		assert_non_null(a->get);
 		assert_true(a->ch == NULL || a->ch_type != FP_CH_NONE);
+		/* probe/sinks/jsonout.h's FP_JSON_KEY_MAX */
+		assert_true(a->json == NULL || strlen(a->json) <= 60);
+		assert_true(a->json6 == NULL || strlen(a->json6) <= 60);
 		for (size_t k = i + 1; k < fp_fields_n; k++) {
 			const struct fp_field *b = &fp_fields[k];
 			assert_string_not_equal(a->name, b->name);

@@ -30,9 +30,13 @@
 /* A number as an ECS keyword: a string. */
 static void keyword_uint(struct fp_jline *l, const char *key, unsigned long v)
 {
-	char buf[24];
-	snprintf(buf, sizeof(buf), "%lu", v);
-	fp_jl_str(l, key, buf);
+	char buf[24], *p = buf + sizeof(buf);
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	fp_jl_str(l, key, p);
 }
 
 static void dns_type(struct fp_jline *l, const char *key, uint16_t t)
@@ -101,49 +105,53 @@ static void ecs_value(struct fp_jsonout *j, struct fp_jline *l, const char *key,
 		fp_jl_value(j, l, key, f, v, r);
 }
 
-#define ECS_DEPTH 8
-
-/* The objects open around the last member written: the path's segments. */
-struct ecs_open {
-	const char *path; /* of the member that opened the innermost one */
-	size_t end[ECS_DEPTH];
-	int n;
-};
-
-/* Close what `path` is not inside of, open what it is inside of; the member's own key, last. */
-static const char *ecs_enter(struct fp_jline *l, struct ecs_open *o, const char *path, char *key,
-			     size_t keylen)
+/*
+ * Each row's place in the document, worked out once (fp_json_ecs_layout): the objects around
+ * the member, outermost first, as ids (one per distinct dotted prefix) and keys, and the
+ * member's own key. A line then compares ids with the objects open, closes those the member is
+ * not in, opens those it is in, and writes it.
+ */
+int fp_json_ecs_layout(struct fp_jsonout *j)
 {
-	size_t start[ECS_DEPTH + 1], ends[ECS_DEPTH + 1];
-	int n = 0;
-	for (size_t at = 0;;) {
-		size_t len = strcspn(path + at, ".");
-		start[n] = at;
-		ends[n] = at + len;
-		n++;
-		if (!path[at + len] || n == ECS_DEPTH + 1)
-			break;
-		at += len + 1;
+	const char *prefix[FP_FIELDS_MAX]; /* object id → its dotted path (into the rows') */
+	size_t prefix_len[FP_FIELDS_MAX], nprefix = 0;
+	j->ecs_rows = calloc(j->nrows ? j->nrows : 1, sizeof(*j->ecs_rows));
+	if (j->ecs_rows == NULL)
+		return -1;
+	for (size_t i = 0; i < j->nrows; i++) {
+		const char *path = fp_fields[j->rows[i]].ecs;
+		struct fp_ecs_row *e = &j->ecs_rows[i];
+		size_t at = 0, len;
+		while (path[at + (len = strcspn(path + at, "."))] == '.' &&
+		       e->nobj < FP_ECS_DEPTH) {
+			size_t end = at + len, id = 0;
+			while (id < nprefix &&
+			       !(prefix_len[id] == end && strncmp(prefix[id], path, end) == 0))
+				id++;
+			if (id == nprefix) {
+				if (nprefix == FP_FIELDS_MAX)
+					return -1;
+				prefix[nprefix] = path;
+				prefix_len[nprefix++] = end;
+			}
+			e->obj[e->nobj] = (uint16_t)id;
+			e->obj_key[e->nobj] = strndup(path + at, len);
+			if (e->obj_key[e->nobj++] == NULL)
+				return -1;
+			at = end + 1;
+		}
+		e->leaf = path + at;
 	}
-	/* objects: segments 0 .. n-2; the same while the text up to their end is the same */
-	int keep = 0;
-	while (keep < o->n && keep < n - 1 && o->end[keep] == ends[keep] &&
-	       strncmp(o->path, path, ends[keep]) == 0)
-		keep++;
-	while (o->n > keep) {
-		fp_jl_close(l, '}');
-		o->n--;
-	}
-	for (int i = keep; i < n - 1; i++) {
-		size_t len = ends[i] - start[i];
-		char seg[64];
-		snprintf(seg, sizeof(seg), "%.*s", (int)len, path + start[i]);
-		fp_jl_open(l, seg, '{');
-		o->end[o->n++] = ends[i];
-	}
-	o->path = path;
-	snprintf(key, keylen, "%s", path + start[n - 1]);
-	return key;
+	return 0;
+}
+
+void fp_json_ecs_free(struct fp_jsonout *j)
+{
+	for (size_t i = 0; j->ecs_rows && i < j->nrows; i++)
+		for (unsigned d = 0; d < j->ecs_rows[i].nobj; d++)
+			free((void *)j->ecs_rows[i].obj_key[d]);
+	free(j->ecs_rows);
+	j->ecs_rows = NULL;
 }
 
 /*
@@ -153,7 +161,8 @@ static const char *ecs_enter(struct fp_jline *l, struct ecs_open *o, const char 
  */
 void fp_json_ecs(struct fp_jsonout *j, struct fp_jline *l, struct fp_field_rec *fr)
 {
-	struct ecs_open o = {.path = ""};
+	uint16_t open[FP_ECS_DEPTH];
+	unsigned nopen = 0;
 	for (size_t i = 0; i < j->nrows; i++) {
 		const struct fp_field *f = &fp_fields[j->rows[i]];
 		struct fp_field_val v;
@@ -161,10 +170,18 @@ void fp_json_ecs(struct fp_jsonout *j, struct fp_jline *l, struct fp_field_rec *
 			continue;
 		if ((f->ecs_style & FP_ECS_NONZERO) && v.u == 0)
 			continue;
-		char key[64];
-		ecs_enter(l, &o, f->ecs, key, sizeof(key));
-		ecs_value(j, l, key, f, &v, fr->r);
+		const struct fp_ecs_row *e = &j->ecs_rows[i];
+		unsigned keep = 0;
+		while (keep < nopen && keep < e->nobj && open[keep] == e->obj[keep])
+			keep++;
+		for (; nopen > keep; nopen--)
+			fp_jl_close(l, '}');
+		for (; nopen < e->nobj; nopen++) {
+			fp_jl_open(l, e->obj_key[nopen], '{');
+			open[nopen] = e->obj[nopen];
+		}
+		ecs_value(j, l, e->leaf, f, &v, fr->r);
 	}
-	while (o.n-- > 0)
+	for (; nopen > 0; nopen--)
 		fp_jl_close(l, '}');
 }

@@ -152,6 +152,19 @@ void fp_jl_key(struct fp_jline *l, const char *key)
 	*l->p++ = ':';
 }
 
+void fp_jl_keytext(struct fp_jline *l, const char *text, size_t n)
+{
+	if ((size_t)(l->end - l->p) < n + 4) {
+		l->full = 1;
+		return;
+	}
+	if (l->more)
+		*l->p++ = ',';
+	memcpy(l->p, text, n);
+	l->p += n;
+	l->more = 0; /* the value that follows, written with no key, adds no comma */
+}
+
 void fp_jl_open(struct fp_jline *l, const char *key, char bracket)
 {
 	fp_jl_key(l, key);
@@ -369,23 +382,49 @@ static void layout(struct fp_jsonout *j)
 	};
 	size_t n = fp_fields_order(j->ecs ? FP_OUT_ECS : FP_OUT_JSON, idx);
 	j->nrows = 0;
-	for (size_t i = 0; i < n; i++)
-		if (fp_field_on(&fp_fields[idx[i]], &j->ctx))
-			j->rows[j->nrows++] = idx[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct fp_field *f = &fp_fields[idx[i]];
+		if (!fp_field_on(f, &j->ctx))
+			continue;
+		/* what a line needs of the row, side by side */
+		struct fp_json_row *w = &j->jrows[j->nrows];
+		*w = (struct fp_json_row){
+		    .get = f->get,
+		    .kind = (uint8_t)f->kind,
+		    .digits = (uint8_t)(f->json_digits ? f->json_digits : 6),
+		};
+		for (int v6 = 0; v6 < 2 && !j->ecs; v6++) {
+			int n = snprintf(w->keytext[v6], sizeof(w->keytext[v6]),
+					 "\"%s\":", v6 && f->json6 ? f->json6 : f->json);
+			if (n < 0 || (size_t)n >= sizeof(w->keytext[v6])) { /* test_fields checks */
+				fp_log(LOG_ERR, "--json: the key of %s is too long", f->name);
+				j->layout_failed = 1;
+				n = 0;
+			}
+			w->keylen[v6] = (uint8_t)n;
+		}
+		j->rows[j->nrows++] = idx[i];
+	}
+	if (j->ecs && fp_json_ecs_layout(j) != 0) {
+		fp_log(LOG_ERR, "--json %s: out of memory; lines are counted as not written",
+		       j->path);
+		j->layout_failed = 1;
+	}
 	j->laid_out = 1;
 }
 
 /* One value under `key` as JSON has it (--json-schema ipfix; ECS's own notations are in
  * json_ecs.c). */
-void fp_jl_value(struct fp_jsonout *j, struct fp_jline *l, const char *key,
-		 const struct fp_field *f, const struct fp_field_val *v, const struct fp_record *r)
+static inline void jl_value(struct fp_jsonout *j, struct fp_jline *l, const char *key,
+			    enum fp_field_kind kind, unsigned digits, const struct fp_field_val *v,
+			    const struct fp_record *r)
 {
-	switch (f->kind) {
+	switch (kind) {
 	case FP_FK_UINT:
 		fp_jl_int(l, key, (int64_t)v->u);
 		break;
 	case FP_FK_TIME:
-		fp_jl_time(l, key, v->u, f->json_digits ? f->json_digits : 6, &j->clock);
+		fp_jl_time(l, key, v->u, (int)digits, &j->clock);
 		break;
 	case FP_FK_ADDR:
 		fp_jl_addr(l, key, (int)v->n, v->p);
@@ -423,16 +462,23 @@ void fp_jl_value(struct fp_jsonout *j, struct fp_jline *l, const char *key,
 	}
 }
 
+void fp_jl_value(struct fp_jsonout *j, struct fp_jline *l, const char *key,
+		 const struct fp_field *f, const struct fp_field_val *v, const struct fp_record *r)
+{
+	jl_value(j, l, key, f->kind, f->json_digits ? f->json_digits : 6, v, r);
+}
+
 /* The record with IANA IPFIX information element names (--json-schema ipfix). */
 static void ipfix_line(struct fp_jsonout *j, struct fp_jline *l, struct fp_field_rec *fr)
 {
 	int v6 = fr->r->key.ipver == 6;
 	for (size_t i = 0; i < j->nrows; i++) {
-		const struct fp_field *f = &fp_fields[j->rows[i]];
+		const struct fp_json_row *w = &j->jrows[i];
 		struct fp_field_val v;
-		if (!f->get(fr, &v))
+		if (!w->get(fr, &v))
 			continue;
-		fp_jl_value(j, l, v6 && f->json6 ? f->json6 : f->json, f, &v, fr->r);
+		fp_jl_keytext(l, w->keytext[v6], w->keylen[v6]);
+		jl_value(j, l, NULL, w->kind, w->digits, &v, fr->r);
 	}
 }
 
@@ -444,6 +490,8 @@ static size_t format_line(struct fp_jsonout *j, char *buf, size_t len, const str
 	struct fp_field_rec fr;
 	if (!j->laid_out)
 		layout(j);
+	if (j->layout_failed)
+		return 0;
 	fp_field_rec_init(&fr, r, app, &j->ctx);
 	fp_jl_open(&l, NULL, '{');
 	if (j->ecs)
@@ -552,6 +600,7 @@ void fp_jsonout_close(struct fp_jsonout *j)
 	j->fd = -1;
 	free(j->buf);
 	free(j->ends);
+	fp_json_ecs_free(j);
 	j->buf = NULL;
 	j->ends = NULL;
 }

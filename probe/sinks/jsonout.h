@@ -22,6 +22,27 @@ struct fp_json_clock {
 	char text[32];
 };
 
+#define FP_ECS_DEPTH 6 /* objects around an ECS member, at most ("a.b.c.d.e.f.member") */
+
+/* Where a row's member sits in an ECS document (json_ecs.c) */
+struct fp_ecs_row {
+	unsigned nobj;
+	uint16_t obj[FP_ECS_DEPTH];	   /* the objects around it, outermost first, as ids */
+	const char *obj_key[FP_ECS_DEPTH]; /* their keys */
+	const char *leaf;		   /* the member's own key */
+};
+
+#define FP_JSON_KEY_MAX 60 /* the longest JSON key a row may have (tests/test_fields.c) */
+
+/* What an IANA line needs of a row (fp_fields.h), packed */
+struct fp_json_row {
+	int (*get)(struct fp_field_rec *fr, struct fp_field_val *v);
+	uint8_t kind; /* enum fp_field_kind */
+	uint8_t digits;
+	uint8_t keylen[2];
+	char keytext[2][FP_JSON_KEY_MAX + 4]; /* "key": of IPv4 and IPv6 records, as written */
+};
+
 /* Lines are written by our own buffer with write(2), not stdio: after a failed write we know
  * exactly which lines reached the file or the reader. */
 #define FP_JSON_BUF (256 * 1024)
@@ -40,9 +61,12 @@ struct fp_jsonout {
 	uint32_t pcap_rotate_s; /* --pcap-dir: name the files of each flow's packets; 0: off */
 	/* the rows of fp_fields[] lines carry, in order (set at the first line) */
 	int laid_out;
+	int layout_failed; /* no memory for it: every line is counted as not written */
 	struct fp_field_ctx ctx;
 	uint16_t rows[FP_FIELDS_MAX];
+	struct fp_json_row jrows[FP_FIELDS_MAX];
 	size_t nrows;
+	struct fp_ecs_row *ecs_rows; /* --json-schema ecs: rows[i]'s place in the document */
 	const char *path;
 	char *buf; /* whole lines not yet written */
 	size_t blen;
@@ -96,6 +120,8 @@ struct fp_jline {
 
 /* Every writer takes a `key`; NULL inside an array (an element) or for the line's own object. */
 void fp_jl_key(struct fp_jline *l, const char *key);
+/* A key written before (`"name":`, n bytes); the value then follows with a NULL key. */
+void fp_jl_keytext(struct fp_jline *l, const char *text, size_t n);
 /* `key` and '{' or '['; then '}' or ']' */
 void fp_jl_open(struct fp_jline *l, const char *key, char bracket);
 void fp_jl_close(struct fp_jline *l, char bracket);
@@ -118,6 +144,10 @@ void fp_jl_value(struct fp_jsonout *j, struct fp_jline *l, const char *key,
 		 const struct fp_field *f, const struct fp_field_val *v, const struct fp_record *r);
 /* The record's members as an ECS document (json_ecs.c), into the line's open object. */
 void fp_json_ecs(struct fp_jsonout *j, struct fp_jline *l, struct fp_field_rec *fr);
+/* --json-schema ecs: each row's place in the document, once (json_ecs.c). 0, or -1 (no
+ * memory). */
+int fp_json_ecs_layout(struct fp_jsonout *j);
+void fp_json_ecs_free(struct fp_jsonout *j);
 /* This host's name, printable, for observer.hostname (json_ecs.c) */
 const char *fp_json_observer(void);
 
