@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "fp_cid.h"
 #include "fp_encode.h"
@@ -109,6 +110,16 @@ struct fp_field_ie {
 	uint32_t pen;
 };
 
+/* When a number read straight from the record is there (JSON, ECS) */
+enum fp_field_present {
+	FP_PRESENT_ALWAYS,
+	FP_PRESENT_TCP,	     /* the flow is TCP */
+	FP_PRESENT_ICMP,     /* ICMP or ICMPv6 */
+	FP_PRESENT_NOT_ICMP, /* anything else */
+	FP_PRESENT_NONZERO,  /* the value is not 0 */
+	FP_PRESENT_V6,	     /* an IPv6 flow */
+};
+
 struct fp_field {
 	const char *name; /* ours, in --fields' documentation and the tests */
 	unsigned when;	  /* enum fp_field_group | enum fp_field_when bits, all needed; 0 always */
@@ -116,6 +127,12 @@ struct fp_field {
 	/* The value, and whether JSON and ECS write it (1) or leave it out (0). `v` is set
 	 * either way: what a column store writes when the field is absent (0, ""). */
 	int (*get)(struct fp_field_rec *fr, struct fp_field_val *v);
+	/* The same, for a number kept in struct fp_record as it is written: its offset and size
+	 * (0: none), and when it is there. The JSON lines read these without a call; `get` gives
+	 * the same (tests/test_fields.c checks). */
+	uint16_t rec_off;
+	uint8_t rec_size;
+	uint8_t rec_when; /* enum fp_field_present */
 	/* IPFIX (RFC 7011/7012) and NetFlow v9 (RFC 3954) */
 	struct fp_field_ie ipfix, ipfix6; /* ipfix6.id 0: IPv6 records take `ipfix` */
 	struct fp_field_ie v9[2];	  /* v9[0].id 0: not in v9; up to two elements */
@@ -174,6 +191,48 @@ static inline void fp_field_rec_init(struct fp_field_rec *fr, const struct fp_re
 	fr->a = a && (a->flags & FP_APP_CLASSIFIED) ? a : NULL;
 	fr->c = c;
 	fr->cid[0] = '\0';
+}
+
+/* A row's number read straight from the record (rec_size > 0): its value into *u, and whether
+ * JSON and ECS write it. */
+static inline int fp_field_direct(const struct fp_field *f, const struct fp_record *r, uint64_t *u)
+{
+	const uint8_t *p = (const uint8_t *)r + f->rec_off;
+	switch (f->rec_size) {
+	case 1:
+		*u = *p;
+		break;
+	case 2: {
+		uint16_t x;
+		memcpy(&x, p, 2);
+		*u = x;
+		break;
+	}
+	case 4: {
+		uint32_t x;
+		memcpy(&x, p, 4);
+		*u = x;
+		break;
+	}
+	default:
+		memcpy(u, p, 8);
+		break;
+	}
+	int icmp = r->key.proto == 1 || r->key.proto == 58;
+	switch (f->rec_when) {
+	case FP_PRESENT_TCP:
+		return r->key.proto == 6;
+	case FP_PRESENT_ICMP:
+		return icmp;
+	case FP_PRESENT_NOT_ICMP:
+		return !icmp;
+	case FP_PRESENT_NONZERO:
+		return *u != 0;
+	case FP_PRESENT_V6:
+		return r->key.ipver == 6;
+	default:
+		return 1;
+	}
 }
 
 /* ECS's name of a transport protocol, NULL when it has none. */

@@ -141,15 +141,21 @@ int fp_json_ecs_layout(struct fp_jsonout *j)
 			at = end + 1;
 		}
 		e->leaf = path + at;
+		e->leaflen = strlen(e->leaf) + 3;
+		if ((e->leaftext = malloc(e->leaflen + 1)) == NULL)
+			return -1;
+		snprintf(e->leaftext, e->leaflen + 1, "\"%s\":", e->leaf);
 	}
 	return 0;
 }
 
 void fp_json_ecs_free(struct fp_jsonout *j)
 {
-	for (size_t i = 0; j->ecs_rows && i < j->nrows; i++)
+	for (size_t i = 0; j->ecs_rows && i < j->nrows; i++) {
 		for (unsigned d = 0; d < j->ecs_rows[i].nobj; d++)
 			free((void *)j->ecs_rows[i].obj_key[d]);
+		free(j->ecs_rows[i].leaftext);
+	}
 	free(j->ecs_rows);
 	j->ecs_rows = NULL;
 }
@@ -166,7 +172,10 @@ void fp_json_ecs(struct fp_jsonout *j, struct fp_jline *l, struct fp_field_rec *
 	for (size_t i = 0; i < j->nrows; i++) {
 		const struct fp_field *f = &fp_fields[j->rows[i]];
 		struct fp_field_val v;
-		if (!(f->ecs_get ? f->ecs_get : f->get)(fr, &v))
+		int there = f->ecs_get	  ? f->ecs_get(fr, &v)
+			    : f->rec_size ? fp_field_direct(f, fr->r, &v.u)
+					  : f->get(fr, &v);
+		if (!there)
 			continue;
 		if ((f->ecs_style & FP_ECS_NONZERO) && v.u == 0)
 			continue;
@@ -180,7 +189,12 @@ void fp_json_ecs(struct fp_jsonout *j, struct fp_jline *l, struct fp_field_rec *
 			fp_jl_open(l, e->obj_key[nopen], '{');
 			open[nopen] = e->obj[nopen];
 		}
-		ecs_value(j, l, e->leaf, f, &v, fr->r);
+		if (f->kind == FP_FK_UINT && !f->ecs_style) { /* most members: a plain number */
+			fp_jl_keyed_uint(l, e->leaftext, e->leaflen, v.u);
+			continue;
+		}
+		fp_jl_keytext(l, e->leaftext, e->leaflen);
+		ecs_value(j, l, NULL, f, &v, fr->r);
 	}
 	for (; nopen > 0; nopen--)
 		fp_jl_close(l, '}');

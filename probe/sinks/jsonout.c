@@ -389,6 +389,7 @@ static void layout(struct fp_jsonout *j)
 		/* what a line needs of the row, side by side */
 		struct fp_json_row *w = &j->jrows[j->nrows];
 		*w = (struct fp_json_row){
+		    .f = f,
 		    .get = f->get,
 		    .kind = (uint8_t)f->kind,
 		    .digits = (uint8_t)(f->json_digits ? f->json_digits : 6),
@@ -468,6 +469,31 @@ void fp_jl_value(struct fp_jsonout *j, struct fp_jline *l, const char *key,
 	jl_value(j, l, key, f->kind, f->json_digits ? f->json_digits : 6, v, r);
 }
 
+static inline void keyed_uint(struct fp_jline *l, const char *key, size_t n, uint64_t u)
+{
+	char buf[24], *e = buf + sizeof(buf), *b = e;
+	do {
+		*--b = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	size_t len = (size_t)(e - b);
+	if ((size_t)(l->end - l->p) < n + len + 1) {
+		l->full = 1;
+		return;
+	}
+	if (l->more)
+		*l->p++ = ',';
+	l->more = 1;
+	memcpy(l->p, key, n);
+	memcpy(l->p + n, b, len);
+	l->p += n + len;
+}
+
+void fp_jl_keyed_uint(struct fp_jline *l, const char *key, size_t n, uint64_t u)
+{
+	keyed_uint(l, key, n, u);
+}
+
 /* The record with IANA IPFIX information element names (--json-schema ipfix). */
 static void ipfix_line(struct fp_jsonout *j, struct fp_jline *l, struct fp_field_rec *fr)
 {
@@ -475,8 +501,12 @@ static void ipfix_line(struct fp_jsonout *j, struct fp_jline *l, struct fp_field
 	for (size_t i = 0; i < j->nrows; i++) {
 		const struct fp_json_row *w = &j->jrows[i];
 		struct fp_field_val v;
-		if (!w->get(fr, &v))
+		if (!(w->f->rec_size ? fp_field_direct(w->f, fr->r, &v.u) : w->get(fr, &v)))
 			continue;
+		if (w->kind == FP_FK_UINT) { /* most rows: key and number in one go */
+			keyed_uint(l, w->keytext[v6], w->keylen[v6], v.u);
+			continue;
+		}
 		fp_jl_keytext(l, w->keytext[v6], w->keylen[v6]);
 		jl_value(j, l, NULL, w->kind, w->digits, &v, fr->r);
 	}

@@ -30,12 +30,15 @@ struct fp_ecs_row {
 	uint16_t obj[FP_ECS_DEPTH];	   /* the objects around it, outermost first, as ids */
 	const char *obj_key[FP_ECS_DEPTH]; /* their keys */
 	const char *leaf;		   /* the member's own key */
+	char *leaftext;			   /* as written: "leaf": */
+	size_t leaflen;
 };
 
 #define FP_JSON_KEY_MAX 60 /* the longest JSON key a row may have (tests/test_fields.c) */
 
 /* What an IANA line needs of a row (fp_fields.h), packed */
 struct fp_json_row {
+	const struct fp_field *f;
 	int (*get)(struct fp_field_rec *fr, struct fp_field_val *v);
 	uint8_t kind; /* enum fp_field_kind */
 	uint8_t digits;
@@ -122,6 +125,8 @@ struct fp_jline {
 void fp_jl_key(struct fp_jline *l, const char *key);
 /* A key written before (`"name":`, n bytes); the value then follows with a NULL key. */
 void fp_jl_keytext(struct fp_jline *l, const char *text, size_t n);
+/* Such a key and the number `u`. */
+void fp_jl_keyed_uint(struct fp_jline *l, const char *text, size_t n, uint64_t u);
 /* `key` and '{' or '['; then '}' or ']' */
 void fp_jl_open(struct fp_jline *l, const char *key, char bracket);
 void fp_jl_close(struct fp_jline *l, char bracket);
