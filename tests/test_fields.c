@@ -181,12 +181,52 @@ static void test_values(void **state)
 	assert_int_equal(v.u, 1234);
 }
 
+/* A number read straight from the record (JSON's way) is what the getter gives (the column
+ * stores' way), and there in the same records: TCP, UDP over IPv6, ICMP, a VLAN or none. */
+static void test_direct_equals_getter(void **state)
+{
+	(void)state;
+	struct fp_field_ctx c = {.biflow = 1, .fields = FP_FIELD_ALL, .sample_n = 1};
+	for (int kind = 0; kind < 4; kind++) {
+		struct fp_record r;
+		memset(&r, 0, sizeof(r));
+		r.key.ipver = r.ipver = kind == 1 ? 6 : 4;
+		r.key.proto = kind == 2 ? 1 : kind == 1 ? 17 : 6;
+		r.key.sport = kind == 2 ? 0 : 1234;
+		r.key.dport = kind == 2 ? 0x0800 : 443;
+		r.icmp_type_code = kind == 2 ? 0x0800 : 0;
+		r.key.vlan = kind == 3 ? 42 : 0;
+		r.tcp_flags = 0x12, r.rev_tcp_flags = 0x10, r.tos = 4, r.ttl_min = 3, r.ttl_max = 9;
+		r.packets = 7, r.octets = 700, r.rev_packets = 5, r.rev_octets = 500;
+		r.first_us = 1767225600000001ull, r.last_us = r.first_us + 99;
+		r.more.ingress = 3, r.more.vlan_inner = 7, r.more.flow_label = 0x12345;
+		r.more.gre_key = 9, r.l2_segment = 1ull << 56 | 5, r.end_reason = 3;
+		struct fp_field_rec fr;
+		fp_field_rec_init(&fr, &r, NULL, &c);
+		unsigned direct = 0;
+		for (size_t i = 0; i < fp_fields_n; i++) {
+			const struct fp_field *f = &fp_fields[i];
+			if (!f->rec_size)
+				continue;
+			direct++;
+			struct fp_field_val v;
+			uint64_t u;
+			int got = f->get(&fr, &v), there = fp_field_direct(f, &r, &u);
+			if (got != there || (got && v.u != u))
+				fail_msg("%s: record kind %d: direct %d %llu, getter %d %llu",
+					 f->name, kind, there, (unsigned long long)u, got,
+					 (unsigned long long)v.u);
+		}
+		assert_true(direct >= 20);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_names_unique), cmocka_unit_test(test_ecs_paths_nest),
 	    cmocka_unit_test(test_templates),	 cmocka_unit_test(test_new_row_lands_in_its_object),
-	    cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_values),	 cmocka_unit_test(test_direct_equals_getter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
