@@ -1194,7 +1194,8 @@ int main(int argc, char **argv)
 				      .n_workers = r.nw,
 				      .exporter = &exporter,
 				      .cfg = cfg,
-				      .method = method};
+				      .method = method,
+				      .collectors = coll};
 	if (cfg->metrics && fp_metrics_start(cfg->metrics, &msrc) != 0)
 		goto out_workers;
 	if (method->telemetry)
