@@ -8,11 +8,15 @@
 #include "fp_record.h"
 #include "log.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -339,6 +343,45 @@ static const char *why_failed(CURLcode rc, long status, const char *body)
 	       "the one --clickhouse-schema prints for this version";
 }
 
+/* Does the address libcurl last tried take a TCP connection (within 300 ms)? */
+static int tcp_answers(CURL *c)
+{
+	char *ip = NULL;
+	long port = 0;
+	if (cu.easy_getinfo(c, CURLINFO_PRIMARY_IP, &ip) != CURLE_OK || ip == NULL || !ip[0] ||
+	    cu.easy_getinfo(c, CURLINFO_PRIMARY_PORT, &port) != CURLE_OK || port <= 0)
+		return 0;
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof(ss));
+	socklen_t len;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		len = sizeof(*a4);
+	} else if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		len = sizeof(*a6);
+	} else {
+		return 0;
+	}
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	int ok = connect(fd, (struct sockaddr *)&ss, len) == 0;
+	if (!ok && errno == EINPROGRESS) {
+		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+		int err = 0;
+		socklen_t elen = sizeof(err);
+		ok = poll(&pfd, 1, 300) == 1 &&
+		     getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) == 0 && err == 0;
+	}
+	close(fd);
+	return ok;
+}
+
 /* POST one batch. 0: inserted; 1: the server refused it (its words in last_error); -1: could
  * not reach it. */
 static int post(struct fp_clickhouse *ch, CURL *c, const struct batch *b)
@@ -358,7 +401,11 @@ static int post(struct fp_clickhouse *ch, CURL *c, const struct batch *b)
 		double tcp = 0, tls = 0;
 		cu.easy_getinfo(c, CURLINFO_CONNECT_TIME, &tcp);
 		cu.easy_getinfo(c, CURLINFO_APPCONNECT_TIME, &tls);
-		int tls_failed = strncmp(ch->cfg.url, "https:", 6) == 0 && tcp > 0 && tls == 0;
+		/* libcurl does not always report the TCP connect of a handshake that timed out:
+		 * then whether the server's port takes a TCP connection now says it */
+		int https = strncmp(ch->cfg.url, "https:", 6) == 0;
+		int tls_failed = https && tls == 0 &&
+				 (tcp > 0 || (rc == CURLE_OPERATION_TIMEDOUT && tcp_answers(c)));
 		snprintf(ch->last_error, sizeof(ch->last_error), "%s%s",
 			 tls_failed && rc != CURLE_SSL_CONNECT_ERROR ? "TLS handshake failed: "
 								     : "",
