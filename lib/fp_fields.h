@@ -193,12 +193,13 @@ static inline void fp_field_rec_init(struct fp_field_rec *fr, const struct fp_re
 	fr->cid[0] = '\0';
 }
 
-/* A row's number read straight from the record (rec_size > 0): its value into *u, and whether
- * JSON and ECS write it. */
-static inline int fp_field_direct(const struct fp_field *f, const struct fp_record *r, uint64_t *u)
+/* A number kept in the record at offset `off`, `size` bytes: into *u, and whether it is there
+ * (`when`, enum fp_field_present). */
+static inline int fp_field_read(const struct fp_record *r, unsigned off, unsigned size,
+				unsigned when, uint64_t *u)
 {
-	const uint8_t *p = (const uint8_t *)r + f->rec_off;
-	switch (f->rec_size) {
+	const uint8_t *p = (const uint8_t *)r + off;
+	switch (size) {
 	case 1:
 		*u = *p;
 		break;
@@ -219,7 +220,7 @@ static inline int fp_field_direct(const struct fp_field *f, const struct fp_reco
 		break;
 	}
 	int icmp = r->key.proto == 1 || r->key.proto == 58;
-	switch (f->rec_when) {
+	switch (when) {
 	case FP_PRESENT_TCP:
 		return r->key.proto == 6;
 	case FP_PRESENT_ICMP:
@@ -233,6 +234,13 @@ static inline int fp_field_direct(const struct fp_field *f, const struct fp_reco
 	default:
 		return 1;
 	}
+}
+
+/* A row's number read straight from the record (rec_size > 0): its value into *u, and whether
+ * JSON and ECS write it. */
+static inline int fp_field_direct(const struct fp_field *f, const struct fp_record *r, uint64_t *u)
+{
+	return fp_field_read(r, f->rec_off, f->rec_size, f->rec_when, u);
 }
 
 /* ECS's name of a transport protocol, NULL when it has none. */

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "exporter.h"
 #include "fp_fields.h"
+#include "jsonout.h"
 #include "log.h"
 #include "sink.h"
 #include "tmpdir.h"
@@ -192,6 +193,37 @@ static void test_json_ecs(void **state)
 		assert_null(strstr(first + 1, "\"fluxprobe\":{"));
 	}
 	fp_config_free(&cfg);
+}
+
+/* An address's text in the lines is inet_ntop()'s: every IPv6 address whose eight groups are
+ * each 0, 1, 0xffff or 0xabc0 (zero runs of every length and place, ::ffff: and the IPv4
+ * forms), and random IPv4 addresses. */
+static void test_json_addr_text(void **state)
+{
+	(void)state;
+	static const unsigned groups[4] = {0, 1, 0xffff, 0xabc0};
+	char want[INET6_ADDRSTRLEN], got[FP_JSON_ADDR_MAX + 1];
+	for (unsigned c = 0; c < 65536; c++) {
+		uint8_t a[16];
+		for (int i = 0; i < 8; i++) {
+			unsigned g = groups[c >> (2 * i) & 3];
+			a[2 * i] = (uint8_t)(g >> 8);
+			a[2 * i + 1] = (uint8_t)g;
+		}
+		assert_non_null(inet_ntop(AF_INET6, a, want, sizeof(want)));
+		size_t n = fp_json_addr_text(got, 6, a);
+		got[n] = '\0';
+		assert_string_equal(got, want);
+	}
+	srand(5952);
+	for (int k = 0; k < 100000; k++) {
+		uint8_t a[4] = {(uint8_t)rand(), (uint8_t)rand(),
+				(uint8_t)(rand() % 3 ? rand() : 0), (uint8_t)rand()};
+		assert_non_null(inet_ntop(AF_INET, a, want, sizeof(want)));
+		size_t n = fp_json_addr_text(got, 4, a);
+		got[n] = '\0';
+		assert_string_equal(got, want);
+	}
 }
 
 /* --flow-dir: nfdump reads back every record, counters and addresses as given. */
@@ -403,7 +435,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_json_ipfix), cmocka_unit_test(test_json_ecs),
 	    cmocka_unit_test(test_flow_dir),   cmocka_unit_test(test_collectors),
-	    cmocka_unit_test(test_clickhouse),
+	    cmocka_unit_test(test_clickhouse), cmocka_unit_test(test_json_addr_text),
 	};
 	return cmocka_run_group_tests(tests, setup, tmpdir_remove);
 }

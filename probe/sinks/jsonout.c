@@ -199,20 +199,29 @@ void fp_jl_true(struct fp_jline *l, const char *key)
 }
 
 /* `s`, `n` bytes, as a JSON string: only '"' and '\\' can need escaping in what is written
- * here (printable ASCII). */
+ * here (printable ASCII); runs between them are copied whole. */
 static void jl_text(struct fp_jline *l, const char *s, size_t n)
 {
 	if ((size_t)(l->end - l->p) < 2 * n + 2) {
 		l->full = 1;
 		return;
 	}
-	*l->p++ = '"';
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '"' || s[i] == '\\')
-			*l->p++ = '\\';
-		*l->p++ = s[i];
+	char *p = l->p;
+	*p++ = '"';
+	for (size_t i = 0; i < n;) {
+		size_t run = i;
+		while (run < n && s[run] != '"' && s[run] != '\\')
+			run++;
+		memcpy(p, s + i, run - i);
+		p += run - i;
+		if (run < n) {
+			*p++ = '\\';
+			*p++ = s[run++];
+		}
+		i = run;
 	}
-	*l->p++ = '"';
+	*p++ = '"';
+	l->p = p;
 }
 
 void fp_jl_str(struct fp_jline *l, const char *key, const char *s)
@@ -221,49 +230,129 @@ void fp_jl_str(struct fp_jline *l, const char *key, const char *s)
 	jl_text(l, s, strlen(s));
 }
 
+/* Text we formatted, that cannot need escaping (times, addresses, hex): room for at most `max`
+ * bytes and the quotes, or NULL (the line is full). The caller writes it and jl_quoted_end()
+ * closes it. */
+static inline char *jl_quoted(struct fp_jline *l, size_t max)
+{
+	if ((size_t)(l->end - l->p) < max + 2) {
+		l->full = 1;
+		return NULL;
+	}
+	*l->p++ = '"';
+	return l->p;
+}
+
+static inline void jl_quoted_end(struct fp_jline *l, size_t n)
+{
+	l->p += n;
+	*l->p++ = '"';
+}
+
 void fp_jl_time(struct fp_jline *l, const char *key, uint64_t us, int digits_n,
 		struct fp_json_clock *c)
 {
-	char buf[FP_JSON_TIME_MAX];
-	size_t n = time_text(buf, us, digits_n, c);
 	fp_jl_key(l, key);
-	jl_text(l, buf, n);
+	char *p = jl_quoted(l, FP_JSON_TIME_MAX);
+	if (p)
+		jl_quoted_end(l, time_text(p, us, digits_n, c));
+}
+
+static const char hex_lower[] = "0123456789abcdef";
+
+/* One 16-bit group of an IPv6 address in hex without leading zeros: its length. */
+static size_t hex_group(char *out, unsigned w)
+{
+	size_t n = w >= 0x1000 ? 4 : w >= 0x100 ? 3 : w >= 0x10 ? 2 : 1;
+	for (size_t i = n; i-- > 0; w >>= 4)
+		out[i] = hex_lower[w & 15];
+	return n;
+}
+
+static size_t ip4_text(char *out, const uint8_t *a)
+{
+	char *p = out;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+		if (i)
+			*p++ = '.';
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+	}
+	return (size_t)(p - out);
+}
+
+/*
+ * RFC 5952 text of an IPv6 address, as glibc's inet_ntop() writes it (the lines were written
+ * with it before; tests/test_sinks.c compares the two): lowercase hex without leading zeros,
+ * the longest run of two or more zero groups (the first of equal runs) as "::", and the last
+ * 32 bits in dotted decimal after ::ffff: and after 96 zero bits ahead of a non-zero group.
+ */
+static size_t ip6_text(char *out, const uint8_t *a)
+{
+	unsigned w[8];
+	int best = -1, best_len = 0, cur = -1, cur_len = 0;
+	for (int i = 0; i < 8; i++) {
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+		if (w[i] == 0) {
+			if (cur < 0)
+				cur = i, cur_len = 0;
+			if (++cur_len > best_len)
+				best = cur, best_len = cur_len;
+		} else {
+			cur = -1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	char *p = out;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)))
+			return (size_t)(p - out) + ip4_text(p, a + 12);
+		p += hex_group(p, w[i]);
+	}
+	if (best >= 0 && best + best_len == 8)
+		*p++ = ':';
+	return (size_t)(p - out);
+}
+
+size_t fp_json_addr_text(char *out, int ipver, const uint8_t *a)
+{
+	return ipver == 6 ? ip6_text(out, a) : ip4_text(out, a);
 }
 
 void fp_jl_addr(struct fp_jline *l, const char *key, int ipver, const uint8_t *a)
 {
-	char buf[INET6_ADDRSTRLEN];
-	if (ipver == 6) {
-		inet_ntop(AF_INET6, a, buf, sizeof(buf)); /* RFC 5952's zero compression */
-	} else {
-		char *p = buf;
-		for (int i = 0; i < 4; i++) {
-			unsigned v = a[i];
-			if (i)
-				*p++ = '.';
-			if (v >= 100)
-				*p++ = (char)('0' + v / 100);
-			if (v >= 10)
-				*p++ = (char)('0' + v / 10 % 10);
-			*p++ = (char)('0' + v % 10);
-		}
-		*p = '\0';
-	}
-	fp_jl_str(l, key, buf);
+	fp_jl_key(l, key);
+	char *p = jl_quoted(l, FP_JSON_ADDR_MAX);
+	if (p)
+		jl_quoted_end(l, fp_json_addr_text(p, ipver, a));
 }
 
 void fp_jl_hex(struct fp_jline *l, const char *key, const uint8_t *b, int n, char sep, int upper)
 {
-	const char *hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	char buf[3 * 8], *p = buf;
+	const char *hex = upper ? "0123456789ABCDEF" : hex_lower;
+	fp_jl_key(l, key);
+	char *p = jl_quoted(l, 3 * 8), *q = p;
+	if (p == NULL)
+		return;
 	for (int i = 0; i < n && i < 8; i++) {
 		if (i && sep)
-			*p++ = sep;
-		*p++ = hex[b[i] >> 4];
-		*p++ = hex[b[i] & 15];
+			*q++ = sep;
+		*q++ = hex[b[i] >> 4];
+		*q++ = hex[b[i] & 15];
 	}
-	fp_jl_key(l, key);
-	jl_text(l, buf, (size_t)(p - buf));
+	jl_quoted_end(l, (size_t)(q - p));
 }
 
 /* Said once in the log at once (the rest is counted: summary, final LOSS line, exit status). */
@@ -389,8 +478,10 @@ static void layout(struct fp_jsonout *j)
 		/* what a line needs of the row, side by side */
 		struct fp_json_row *w = &j->jrows[j->nrows];
 		*w = (struct fp_json_row){
-		    .f = f,
 		    .get = f->get,
+		    .rec_off = f->rec_off,
+		    .rec_size = f->rec_size,
+		    .rec_when = f->rec_when,
 		    .kind = (uint8_t)f->kind,
 		    .digits = (uint8_t)(f->json_digits ? f->json_digits : 6),
 		};
@@ -501,7 +592,8 @@ static void ipfix_line(struct fp_jsonout *j, struct fp_jline *l, struct fp_field
 	for (size_t i = 0; i < j->nrows; i++) {
 		const struct fp_json_row *w = &j->jrows[i];
 		struct fp_field_val v;
-		if (!(w->f->rec_size ? fp_field_direct(w->f, fr->r, &v.u) : w->get(fr, &v)))
+		if (!(w->rec_size ? fp_field_read(fr->r, w->rec_off, w->rec_size, w->rec_when, &v.u)
+				  : w->get(fr, &v)))
 			continue;
 		if (w->kind == FP_FK_UINT) { /* most rows: key and number in one go */
 			keyed_uint(l, w->keytext[v6], w->keylen[v6], v.u);
@@ -537,25 +629,22 @@ static size_t format_line(struct fp_jsonout *j, char *buf, size_t len, const str
 
 void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r, const struct fp_app *app)
 {
-	static char line[FP_JSON_LINE_MAX]; /* the exporter thread's */
-
 	if (j->fd < 0 || j->reader_gone) { /* a reopen failed, the reader left: counted */
 		__atomic_store_n(&j->errors, j->errors + 1, __ATOMIC_RELAXED);
 		return;
 	}
-	size_t n = format_line(j, line, sizeof(line), r, app);
-	if (n == 0) {
-		__atomic_store_n(&j->errors, j->errors + 1, __ATOMIC_RELAXED);
-		return;
-	}
-	if (j->blen + n > FP_JSON_BUF) {
+	if (FP_JSON_BUF - j->blen < FP_JSON_LINE_MAX) { /* room for the longest line, in place */
 		fp_jsonout_flush(j);
 		if (j->reader_gone) {
 			__atomic_store_n(&j->errors, j->errors + 1, __ATOMIC_RELAXED);
 			return;
 		}
 	}
-	memcpy(j->buf + j->blen, line, n);
+	size_t n = format_line(j, j->buf + j->blen, FP_JSON_LINE_MAX, r, app);
+	if (n == 0) {
+		__atomic_store_n(&j->errors, j->errors + 1, __ATOMIC_RELAXED);
+		return;
+	}
 	j->blen += n;
 	j->appended += n;
 	j->ends[(j->records + j->pending) % FP_JSON_ENDS] = j->appended;

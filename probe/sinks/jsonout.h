@@ -38,8 +38,10 @@ struct fp_ecs_row {
 
 /* What an IANA line needs of a row (fp_fields.h), packed */
 struct fp_json_row {
-	const struct fp_field *f;
 	int (*get)(struct fp_field_rec *fr, struct fp_field_val *v);
+	uint16_t rec_off; /* the row's rec_off, rec_size, rec_when */
+	uint8_t rec_size;
+	uint8_t rec_when;
 	uint8_t kind; /* enum fp_field_kind */
 	uint8_t digits;
 	uint8_t keylen[2];
@@ -103,6 +105,12 @@ extern const struct fp_sink_ops fp_jsonout_ops; /* priv: the struct fp_jsonout *
 #define FP_JSON_LINE_MAX 16384
 #define FP_JSON_TIME_MAX 40  /* 2026-01-01T00:00:00.000001Z, and a year past 9999 */
 #define FP_JSON_WIRE_MAX 128 /* a name from the wire is cut here */
+
+#define FP_JSON_ADDR_MAX 46 /* an IPv6 address's text (INET6_ADDRSTRLEN) */
+
+/* The text of an address (`ipver` 4 or 6) as inet_ntop() writes it, at `out` (FP_JSON_ADDR_MAX
+ * bytes of room), without a NUL: its length. */
+size_t fp_json_addr_text(char *out, int ipver, const uint8_t *a);
 
 /* A name from the wire, printable ASCII only ('?' for the rest), lowercased with `lower`, cut to
  * fit `len` with its NUL: its length. */
