@@ -19,6 +19,7 @@
 #include "fp_encode.h"
 
 #include "fp_fields.h"
+#include "fp_localnet.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -326,6 +327,8 @@ int fp_encode_record_app(struct fp_encoder *e, const struct fp_record *in, const
 		x.r.first_uptime = (uint32_t)(x.first_ms - e->boot_ms);
 		x.r.last_uptime = (uint32_t)(x.last_ms - e->boot_ms);
 	}
+	if (e->fields & FP_FIELD_DIRECTION)
+		x.flow_direction = fp_flow_direction(in->direction);
 	if (e->fields & FP_FIELD_LATENCY)
 		for (int k = 0; k < FP_LAT_N; k++) {
 			uint32_t us = in->lat_us[k]; /* 0 when not measured */

@@ -85,6 +85,11 @@ enum fp_field_group {
 	 * in variable length (RFC 7011 section 7). v9 (no variable length): 95, and 96 in 32 bytes.
 	 */
 	FP_FIELD_APP = 1 << 6,
+	/* --local-net (not a --fields group): the flow's direction relative to the local
+	 * networks. IPFIX and v9: flowDirection 61 (0 ingress = inbound, 1 egress = outbound,
+	 * 255 for a flow that neither enters nor leaves them: internal or external); JSON,
+	 * ECS's network.direction and ClickHouse name all four (fp_localnet.h). */
+	FP_FIELD_DIRECTION = 1 << 7,
 };
 
 /* applicationId: RFC 6759's PANA-L7 engine (13) and nDPI's 16-bit id as the selector, 3 bytes:
@@ -103,6 +108,7 @@ struct fp_enc_rec {
 	/* --dpi: what was found, and its applicationId (fp_encode_app_id) */
 	struct fp_app app;
 	uint8_t app_id[FP_APP_ID_LEN];
+	uint8_t flow_direction; /* --local-net: flowDirection (61), see FP_FIELD_DIRECTION */
 };
 
 #define FP_ENCODE_MAX_IES 64

@@ -5,6 +5,7 @@
  * field is there, and always leaves in `v` the value a ClickHouse column holds.
  */
 #include "fp_fields.h"
+#include "fp_localnet.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -446,6 +447,19 @@ GET(ecs_mpls_labels)
 	return 1;
 }
 
+/* --local-net: flowDirection (61) where the flow crosses the border, the name always */
+GET(flow_direction)
+{
+	v->u = fp_flow_direction(R->direction);
+	return R->direction == FP_DIR_INBOUND || R->direction == FP_DIR_OUTBOUND;
+}
+GET(direction)
+{
+	const char *name = fp_direction_name(R->direction);
+	v->s = name ? name : "";
+	return name != NULL;
+}
+
 #undef R
 #undef A
 #undef C
@@ -752,6 +766,14 @@ const struct fp_field fp_fields[] = {
      .ecs_pos = 39},
     {"observer_version", 0, FP_FK_TEXT, get_ecs_version_probe, .ecs = "observer.version",
      .ecs_pos = 40},
+    /* --local-net (fp_localnet.h) */
+    {"flow_direction", FP_FIELD_DIRECTION, FP_FK_UINT, get_flow_direction,
+     .ipfix = IE_U(61, 1, flow_direction), .v9 = {IE_U(61, 1, flow_direction)},
+     .json = "flowDirection"},
+    {"direction", FP_FIELD_DIRECTION, FP_FK_TEXT, get_direction,
+     .json = "direction", .ecs = "network.direction",
+     .ch = "direction", .ch_type = FP_CH_STRING,
+     .ch_comment = "inbound, outbound, internal, external (--local-net; '' without)"},
 };
 /* clang-format on */
 const size_t fp_fields_n = sizeof(fp_fields) / sizeof(fp_fields[0]);

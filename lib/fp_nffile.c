@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "fp_nffile.h"
+#include "fp_localnet.h"
 
 #include <bzlib.h>
 #include <errno.h>
@@ -120,6 +121,8 @@ static size_t encode_v3(const struct fp_nf_opts *o, const struct fp_record *r,
 	}
 	d = element(p, EX_MISC, 20);
 	put32(d, r->more.ingress);
+	if (o->fields & FP_FIELD_DIRECTION) /* dir: flowDirection's value (fp_localnet.h) */
+		d[10] = fp_flow_direction(r->direction);
 	d[12] = (uint8_t)(o->biflow ? 1 : 0); /* biFlowDir: 1 = initiator (RFC 5103) */
 	d[13] = r->end_reason;
 	d[14] = r->rev_tcp_flags;

@@ -92,7 +92,7 @@ struct fp_record {
 	uint8_t rev_tcp_flags; /* biflow: the responder's side (RFC 5103 reverse IEs) */
 	uint8_t lat_known;     /* --fields latency: FP_LAT_* bits of lat_us that were measured */
 	uint8_t worker;	       /* set by the exporter: the worker whose table it left */
-	uint8_t pad;
+	uint8_t direction;     /* set by the exporter with --local-net: enum fp_direction */
 	uint64_t rev_packets;
 	uint64_t rev_octets;
 	/* --fields: the first packet's context (zero unless the table keeps it) */

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "exporter.h"
 #include "fp_fields.h"
+#include "fp_localnet.h"
 #include "jsonout.h"
 #include "log.h"
 #include "sink.h"
@@ -69,6 +70,8 @@ static void make_record(struct fp_record *r, unsigned i)
 	r->first_us = T0_US + i * 1000000ull;
 	r->last_us = r->first_us + 2500123;
 	r->ttl_min = r->ttl_max = 64;
+	r->direction =
+	    (uint8_t)(FP_DIR_INBOUND + i % 4); /* as the exporter sets it (--local-net) */
 	r->end_reason = FP_END_IDLE;
 }
 
@@ -366,9 +369,10 @@ static uint64_t le(const uint8_t *p, unsigned n)
 }
 
 /* --clickhouse: one INSERT naming the table's columns, the rows in RowBinary. */
-static void test_clickhouse(void **state)
+/* One ClickHouse sink run (`args` beside --clickhouse URL --biflow) against the stand-in
+ * server above, `n` records; the INSERT's query, URL-decoded, into `query`. */
+static void ch_run(const char *const *args, unsigned n, char *query, size_t qlen)
 {
-	(void)state;
 	ch_listen = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t alen = sizeof(a);
@@ -379,25 +383,19 @@ static void test_clickhouse(void **state)
 	pthread_create(&t, NULL, ch_server, NULL);
 	char url[64];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u", ntohs(a.sin_port));
+	const char *argv[16] = {"--clickhouse", url, "--biflow"};
+	for (int i = 0; args[i] && i < 12; i++)
+		argv[3 + i] = args[i];
 	struct fp_config cfg;
-	parse(&cfg, (const char *const[]){"--clickhouse", url, "--biflow", NULL});
+	parse(&cfg, argv);
 	struct fp_sink_stats st;
-	drive(&fp_clickhouse_module, &cfg, NULL, 2, &st);
-	assert_int_equal(st.records, 2);
+	drive(&fp_clickhouse_module, &cfg, NULL, n, &st);
+	assert_int_equal(st.records, n);
 	shutdown(ch_listen, SHUT_RDWR);
 	close(ch_listen);
 	pthread_join(t, NULL);
-	/* the columns named are the table's (fp_fields.h), in its order */
-	uint16_t cols[FP_FIELDS_MAX];
-	size_t n = fp_fields_order(FP_OUT_CH, cols);
-	assert_true(n > 30);
-	char want[2048] = "(", query[4096];
-	for (size_t i = 0; i < n; i++)
-		snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s%s", i ? "," : "",
-			 fp_fields[cols[i]].ch);
-	strcat(want, ")");
-	size_t q = 0; /* the query, URL-decoded */
-	for (const char *s = ch_query; *s && q < sizeof(query) - 1; s++) {
+	size_t q = 0;
+	for (const char *s = ch_query; *s && q < qlen - 1; s++) {
 		unsigned v;
 		if (*s == '%' && sscanf(s + 1, "%2x", &v) == 1) {
 			query[q++] = (char)v;
@@ -407,8 +405,35 @@ static void test_clickhouse(void **state)
 		}
 	}
 	query[q] = '\0';
+	fp_config_free(&cfg);
+}
+
+/* The columns an INSERT names: the table's (fp_fields.h) in its order, those of --local-net
+ * only with it. */
+static void ch_columns(char *want, size_t len, int local_net)
+{
+	uint16_t cols[FP_FIELDS_MAX];
+	size_t n = fp_fields_order(FP_OUT_CH, cols), at = 0;
+	assert_true(n > 30);
+	at += (size_t)snprintf(want, len, "(");
+	for (size_t i = 0; i < n; i++) {
+		if ((fp_fields[cols[i]].when & FP_FIELD_DIRECTION) && !local_net)
+			continue;
+		at += (size_t)snprintf(want + at, len - at, "%s%s", at > 1 ? "," : "",
+				       fp_fields[cols[i]].ch);
+	}
+	snprintf(want + at, len - at, ")");
+}
+
+static void test_clickhouse(void **state)
+{
+	(void)state;
+	char want[2048], query[4096];
+	ch_run((const char *const[]){NULL}, 2, query, sizeof(query));
+	ch_columns(want, sizeof(want), 0);
 	assert_non_null(strstr(query, "INSERT INTO flows "));
 	assert_non_null(strstr(query, want));
+	assert_null(strstr(query, "direction"));
 	/* the first row: date (UInt16 days), time_start (UInt32 s), time_end, start_us, end_us,
 	 * ip_version, src_ip (16 bytes, IPv4 mapped) */
 	const uint8_t *p = ch_body;
@@ -421,7 +446,16 @@ static void test_clickhouse(void **state)
 	assert_int_equal(p[26], 4);
 	static const uint8_t mapped[16] = {[10] = 0xff, [11] = 0xff, 198, 18, 0, 1};
 	assert_memory_equal(p + 27, mapped, 16);
-	fp_config_free(&cfg);
+
+	/* --local-net: the direction column, last, its name in each row (the second record's
+	 * is outbound) */
+	ch_run((const char *const[]){"--local-net", "198.18.0.0/24", NULL}, 2, query,
+	       sizeof(query));
+	ch_columns(want, sizeof(want), 1);
+	assert_non_null(strstr(query, want));
+	assert_non_null(strstr(query, ",direction)"));
+	assert_true(ch_body_len > 9);
+	assert_memory_equal(ch_body + ch_body_len - 9, "\x08outbound", 9);
 }
 
 static int setup(void **state)

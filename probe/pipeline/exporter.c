@@ -102,8 +102,13 @@ static unsigned drain_rings(struct fp_exporter *x, int *all_done)
 		int done = __atomic_load_n(&x->workers[w].done, __ATOMIC_ACQUIRE);
 		const struct fp_ring *ring = &x->workers[w].ring;
 		unsigned n = fp_ring_pop_burst_side(&x->workers[w].ring, recs, apps, DRAIN_BURST);
-		for (unsigned i = 0; i < n; i++) /* where its packets are (--pcap-dir) */
+		const struct fp_localnets *local = x->cfg->local_nets;
+		for (unsigned i = 0; i < n; i++) { /* where its packets are (--pcap-dir) */
 			recs[i].worker = (uint8_t)w;
+			if (local) /* --local-net: once per record, here rather than per packet */
+				recs[i].direction =
+				    (uint8_t)fp_localnets_direction(local, &recs[i].key);
+		}
 		hand_burst(x, recs, ring->side ? apps : NULL, n);
 		got += n;
 		if (!done || n == DRAIN_BURST)

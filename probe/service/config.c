@@ -225,7 +225,7 @@ struct opt_def {
 /* What parsing one command line remembers between options. */
 struct parse_state {
 	int from_cmdline; /* the option came from the command line, not the file */
-	int cmdline_collectors, cmdline_ports, cmdline_source, cmdline_filter;
+	int cmdline_collectors, cmdline_ports, cmdline_source, cmdline_filter, cmdline_local_nets;
 	int options_requested, fields_given, snaplen_given;
 	const struct opt_def *dpdk_only; /* the last DPDK-only option given */
 	uint8_t given[256]; /* by option row: 1 from the file, 2 from the command line */
@@ -467,6 +467,29 @@ static int h_collector(struct fp_config *cfg, struct parse_state *st, const stru
 	return 0;
 }
 
+static int h_local_net(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		       const char *arg)
+{
+	char err[256];
+	(void)o;
+	if (st->from_cmdline && !st->cmdline_local_nets++ && cfg->local_nets)
+		cfg->local_nets->n = 0; /* the command line's networks replace the file's */
+	if (cfg->local_nets == NULL &&
+	    (cfg->local_nets = calloc(1, sizeof(*cfg->local_nets))) == NULL)
+		return -1;
+	if (fp_localnets_add(cfg->local_nets, arg, err, sizeof(err)) != 0) {
+		fp_log(LOG_ERR, "--local-net %s: %s", arg, err);
+		return -1;
+	}
+	return 0;
+}
+
+unsigned fp_config_groups(const struct fp_config *cfg)
+{
+	return cfg->fields | (cfg->dpi ? (unsigned)FP_FIELD_APP : 0u) |
+	       (cfg->local_nets ? (unsigned)FP_FIELD_DIRECTION : 0u);
+}
+
 static int h_port(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
 		  const char *arg)
 {
@@ -700,6 +723,12 @@ static const struct opt_def opts[] = {
      h_uint, FIELD(dpi_max_flows), 16, 1u << 24},
     {"dpi-packets", 0, "N", "32", "packets of a flow inspected at most (default 32)", h_uint,
      FIELD(dpi_packets), 1, 1000},
+    {"local-net", 0, "CIDR[,CIDR...]", NULL,
+     "the local networks, repeatable (up to 256): each record gets its direction, inbound, "
+     "outbound, internal or external (IPFIX/v9 flowDirection 61: 0 inbound, 1 outbound, 255 "
+     "neither, which nfdump's %dir shows as I and E; JSON direction, ECS network.direction, "
+     "ClickHouse direction); with --biflow the initiator is the source (default: none)",
+     h_local_net},
     {"frag-max", 0, "N", "65536",
      "datagrams per worker whose first fragment's ports later fragments get (default 65536; "
      "0: fragments after the first have no ports)",
@@ -1556,6 +1585,8 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 
 void fp_config_free(struct fp_config *cfg)
 {
+	free(cfg->local_nets);
+	cfg->local_nets = NULL;
 	free(cfg->filter);
 	cfg->filter = NULL;
 	free(cfg->filter_words);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "fp_encode.h"
+#include "fp_localnet.h"
 #include "fp_transport.h"
 
 #define FP_MAX_COLLECTORS 16
@@ -81,7 +82,8 @@ struct fp_config {
 	uint32_t dpi_max_flows; /* --dpi-max-flows per worker */
 	uint32_t dpi_packets;	/* --dpi-packets per flow */
 	unsigned fields;	/* --fields: optional template groups (enum fp_field_group) */
-	uint32_t ifindex[FP_MAX_PORTS]; /* --ifindex: per interface / DPDK port, in order */
+	struct fp_localnets *local_nets; /* --local-net, or NULL */
+	uint32_t ifindex[FP_MAX_PORTS];	 /* --ifindex: per interface / DPDK port, in order */
 	unsigned n_ifindex;
 	uint32_t frag_timeout_ms;
 	uint32_t sample_n;    /* --sample N: 1-in-N packet sampling; 1 = every packet */
@@ -114,6 +116,10 @@ struct fp_config {
  */
 int fp_config_parse(struct fp_config *cfg, int argc, char **argv);
 void fp_config_free(struct fp_config *cfg);
+
+/* The record's optional rows this run writes (enum fp_field_group): --fields, with
+ * FP_FIELD_APP under --dpi and FP_FIELD_DIRECTION under --local-net. */
+unsigned fp_config_groups(const struct fp_config *cfg);
 
 /* `path` made absolute against the current directory (malloc'd; NULL when out of memory). */
 char *fp_config_abs_path(const char *path);

@@ -77,6 +77,11 @@ static int cu_ready(const char *url)
 /* The table's columns are the rows of fp_fields[] with a ClickHouse column, in their order
  * (RowBinary has no names: the INSERT names them). "IP" is the address type the schema picks:
  * IPv6 or FixedString(16), 16 bytes either way, IPv4 mapped. */
+/* Groups whose columns came after tables existed (enum fp_field_group): their columns are in
+ * --clickhouse-schema, but an INSERT names them only when their option is on, so a table made
+ * before keeps taking rows (with the option on it needs the column: see the README). */
+#define FP_CH_OPTIONAL FP_FIELD_DIRECTION
+
 static const char *const ch_types[] = {
     [FP_CH_DATE] = "Date",
     [FP_CH_DATETIME] = "DateTime",
@@ -730,11 +735,18 @@ struct fp_clickhouse *fp_clickhouse_open(const struct fp_clickhouse_config *c)
 		goto fail;
 	if (gethostname(ch->host, sizeof(ch->host) - 1) != 0)
 		snprintf(ch->host, sizeof(ch->host), "unknown");
-	ch->ctx = (struct fp_field_ctx){.biflow = c->biflow,
+	ch->ctx = (struct fp_field_ctx){.fields = c->fields,
+					.biflow = c->biflow,
 					.sample_n = c->sample_n,
 					.cid_seed = c->cid_seed,
 					.observer = ch->host};
-	ch->ncols = fp_fields_order(FP_OUT_CH, ch->cols);
+	uint16_t all[FP_FIELDS_MAX];
+	size_t nall = fp_fields_order(FP_OUT_CH, all);
+	ch->ncols = 0;
+	for (size_t i = 0; i < nall; i++) /* FP_CH_OPTIONAL columns only when on */
+		if (!(fp_fields[all[i]].when & FP_CH_OPTIONAL) ||
+		    fp_field_on(&fp_fields[all[i]], &ch->ctx))
+			ch->cols[ch->ncols++] = all[i];
 	char sql[2048];
 	size_t at = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s (", c->table);
 	for (size_t i = 0; i < ch->ncols; i++)
@@ -859,6 +871,7 @@ static int ch_open(const struct fp_config *cfg, const struct fp_sink_env *env, s
 	    .biflow = cfg->biflow,
 	    .sample_n = cfg->sample_n,
 	    .cid_seed = cfg->cid_seed,
+	    .fields = fp_config_groups(cfg),
 	};
 	struct fp_clickhouse *ch = fp_clickhouse_open(&cc);
 	if (ch == NULL)

@@ -43,6 +43,8 @@ struct fp_clickhouse_config {
 	int biflow;
 	uint32_t sample_n;
 	uint16_t cid_seed;
+	unsigned fields; /* fp_config_groups(): a column added with an option is written only
+			    with it (tables made before it lack the column) */
 };
 
 struct fp_clickhouse;

@@ -194,8 +194,7 @@ static void encoder_start(const struct fp_collectors *x, struct fp_encoder *e, u
 			  size_t cap)
 {
 	fp_encode_init(e, x->cfg->format, x->cfg->domain, buf, cap, fp_exporter_boot_ms(x->ex));
-	fp_encode_layout(e, x->cfg->biflow,
-			 x->cfg->fields | (x->cfg->dpi ? (unsigned)FP_FIELD_APP : 0u));
+	fp_encode_layout(e, x->cfg->biflow, fp_config_groups(x->cfg));
 	if (x->cfg->sample_n > 1) /* v5 header: 2 bits mode (1 = every Nth), 14 interval */
 		e->v5_sampling =
 		    (uint16_t)((x->cfg->sample_random ? 2u : 1u) << 14 | x->cfg->sample_n);

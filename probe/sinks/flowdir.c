@@ -546,7 +546,9 @@ static int flowdir_open(const struct fp_config *cfg, const struct fp_sink_env *e
 	    .max_bytes = cfg->flow_dir_max,
 	    .max_age_s = cfg->flow_dir_max_age_s,
 	    .live = cfg->read_file == NULL,
-	    .opts = {.biflow = cfg->biflow, .fields = cfg->fields, .sampling = cfg->sample_n},
+	    .opts = {.biflow = cfg->biflow,
+		     .fields = fp_config_groups(cfg),
+		     .sampling = cfg->sample_n},
 	    .uid = env->uid,
 	    .gid = env->gid,
 	};

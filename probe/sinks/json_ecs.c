@@ -15,7 +15,8 @@
  * - event.type is [connection, end] for a flow that ended (idle, FIN/RST, end of capture,
  *   evicted) and [connection] for an active-timeout report of a flow that goes on: ECS's filter
  *   for completed connections is `event.type:end`. event.reason names the end.
- * - network.direction: the probe does not know which side is inside, so it is not written.
+ * - network.direction: with --local-net (inbound, outbound, internal, external; fp_localnet.h),
+ *   otherwise not written: the probe does not know which side is inside.
  * - What ECS has no field for goes under `fluxprobe.` (a custom namespace, as ECS asks): TCP
  *   flags, ToS, TTLs, end reason number, latencies, MPLS, GRE key, flow label, nDPI's id.
  * - MAC addresses in ECS's notation (uppercase, hyphens); VLAN ids and the interface id as

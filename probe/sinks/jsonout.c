@@ -801,7 +801,7 @@ static int json_open(const struct fp_config *cfg, const struct fp_sink_env *env,
 		return -1;
 	}
 	j->biflow = cfg->biflow;
-	j->fields = cfg->fields | (cfg->dpi ? (unsigned)FP_FIELD_APP : 0u);
+	j->fields = fp_config_groups(cfg);
 	j->sample_n = cfg->sample_n;
 	j->cid_seed = cfg->cid_seed;
 	j->ecs = cfg->json_schema == 1;

@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""Each record's direction in one output against direction_gen.py's truth.
+
+Usage: direction_check.py TRUTH.json flows|biflows SOURCE PATH [PORT]
+  json PATH           --json lines (IANA names): direction, and flowDirection 0/1 where the
+                      flow crosses the border (inbound/outbound) and absent otherwise
+  ecs PATH            --json-schema ecs: network.direction
+  tshark PCAPNG PORT  IPFIX or v9 as exported, decoded by tshark: flowDirection (61) is 0 for
+                      inbound, 1 for outbound, 255 for internal and external
+  nfdump DIR          nfcapd files, nfdump's %dir: I (0) for inbound, E for the rest (nfdump
+                      shows any value but 0 as E)
+Every flow of the truth must appear once with its direction; nothing else may appear.
+"""
+import json
+import subprocess
+import sys
+
+truth_path, which, source, path = sys.argv[1:5]
+want = {}
+for f in json.load(open(truth_path))[which]:
+    want[(f["src"], f["dst"], int(f["sport"]), int(f["dport"]), int(f["proto"]))] = f["direction"]
+IE61 = {"inbound": 0, "outbound": 1, "internal": 255, "external": 255}
+got, bad = {}, []
+
+
+def put(k, value):
+    if k in got:
+        bad.append("%s twice" % (k,))
+    got[k] = value
+
+
+def norm(addr):
+    import ipaddress
+    return str(ipaddress.ip_address(addr))
+
+
+if source == "json":
+    for line in open(path):
+        d = json.loads(line)
+        v6 = "sourceIPv6Address" in d
+        k = (d["sourceIPv6Address" if v6 else "sourceIPv4Address"],
+             d["destinationIPv6Address" if v6 else "destinationIPv4Address"],
+             d["sourceTransportPort"], d["destinationTransportPort"], d["protocolIdentifier"])
+        ie61 = d.get("flowDirection")
+        if d.get("direction") in ("inbound", "outbound") and ie61 != IE61[d["direction"]]:
+            bad.append("%s: flowDirection %s beside direction %s" % (k, ie61, d["direction"]))
+        if d.get("direction") in ("internal", "external") and ie61 is not None:
+            bad.append("%s: flowDirection %s for a flow that crosses no border" % (k, ie61))
+        put(k, d.get("direction"))
+    compare = lambda w: w
+elif source == "ecs":
+    for line in open(path):
+        d = json.loads(line)
+        k = (d["source"]["ip"], d["destination"]["ip"], d["source"]["port"],
+             d["destination"]["port"], int(d["network"]["iana_number"]))
+        put(k, d["network"].get("direction"))
+    compare = lambda w: w
+elif source == "tshark":
+    port = sys.argv[5]
+    out = subprocess.run(["tshark", "-n", "-r", path, "-d", "udp.port==%s,cflow" % port, "-T",
+                          "json"], check=True, capture_output=True, text=True).stdout
+
+    def flows_in(pairs):
+        for name, val in pairs:
+            if isinstance(val, list) and val and isinstance(val[0], tuple):
+                if name.startswith("Flow "):
+                    yield dict(val)
+                else:
+                    yield from flows_in(val)
+            elif isinstance(val, list):
+                for item in val:
+                    if isinstance(item, list):
+                        yield from flows_in(item)
+
+    for frame in json.loads(out, object_pairs_hook=lambda p: p):
+        for d in flows_in(frame):
+            if "cflow.protocol" not in d:
+                continue  # an options record
+            v6 = "cflow.srcaddrv6" in d
+            k = (norm(d["cflow.srcaddrv6" if v6 else "cflow.srcaddr"]),
+                 norm(d["cflow.dstaddrv6" if v6 else "cflow.dstaddr"]), int(d["cflow.srcport"]),
+                 int(d["cflow.dstport"]), int(d["cflow.protocol"]))
+            put(k, int(d["cflow.direction"]) if "cflow.direction" in d else None)
+    compare = lambda w: IE61[w]
+elif source == "nfdump":
+    out = subprocess.run(["nfdump", "-R", path, "-q", "-N", "-6", "-o", "fmt:%sa|%da|%sp|%dp|%pr|%dir"],
+                         check=True, capture_output=True, text=True).stdout
+    proto = {"TCP": 6, "UDP": 17}
+    for line in out.splitlines():
+        c = [x.strip() for x in line.split("|")]
+        if len(c) == 6:
+            put((norm(c[0]), norm(c[1]), int(c[2]), int(c[3]), int(proto.get(c[4], c[4]))), c[5])
+    compare = lambda w: "I" if w == "inbound" else "E"
+else:
+    sys.exit("unknown source " + source)
+
+for k, w in want.items():
+    if k not in got:
+        bad.append("missing %s" % (k,))
+    elif got[k] != compare(w):
+        bad.append("%s: %r, want %r (%s)" % (k, got[k], compare(w), w))
+for k in got:
+    if k not in want:
+        bad.append("unexpected %s" % (k,))
+if bad:
+    print("%s: %d differences: %s" % (source, len(bad), "; ".join(bad[:8])))
+    sys.exit(1)
+print("%s: %d records, every direction as the truth" % (source, len(got)))
