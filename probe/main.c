@@ -318,7 +318,7 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 
 /* Sum of all workers' counters and active flows (a QSBR read-side section guards the tables). */
 struct totals {
-	uint64_t packets, bytes, records_dropped, active;
+	uint64_t packets, bytes, records_dropped, active, duplicates;
 };
 
 static void read_totals(struct fp_worker *workers, unsigned nw, struct totals *t,
@@ -333,6 +333,7 @@ static void read_totals(struct fp_worker *workers, unsigned nw, struct totals *t
 		fp_table_stats_read(workers[w].table, &ts);
 		t->packets += ws.packets;
 		t->bytes += ws.bytes;
+		t->duplicates += ws.duplicates;
 		t->records_dropped += ts.records_dropped;
 		t->active += ts.active;
 		per_worker_packets[w] = ws.packets;
@@ -497,6 +498,11 @@ static void log_set_aside(struct fp_worker *workers, unsigned nw,
 	if (ws->parse[FP_PARSE_NOT_IP])
 		fp_log(LOG_INFO, "%lu frames not IP (ARP, STP, LLDP...): no flows; summary not_ip",
 		       (unsigned long)ws->parse[FP_PARSE_NOT_IP]);
+	if (ws->duplicates)
+		fp_log(LOG_INFO,
+		       "%lu duplicate packets counted once (--dedup %u: identical IP packets among "
+		       "each worker's last %u): summary packets_duplicate",
+		       (unsigned long)ws->duplicates, cfg->dedup, cfg->dedup);
 	if (b.ts.late_joins)
 		fp_log(LOG_WARNING,
 		       "%lu packets joined a flow past its idle timeout: the ring to the exporter "
@@ -611,7 +617,7 @@ static void print_stats_line(struct fp_worker *workers, unsigned nw, const struc
 			     scaled(a, sizeof(a), (double)(pw[w] - prev_pw[w]) / dt, "pps"), drops);
 	}
 	/* records an output could not keep (a full disk under --flow-dir): in the line too */
-	char lost[128] = "";
+	char lost[192] = "";
 	uint64_t sink_lost = 0;
 	for (unsigned i = 0; i < x->n_sinks; i++) {
 		struct fp_sink_stats ss;
@@ -634,8 +640,11 @@ static void print_stats_line(struct fp_worker *workers, unsigned nw, const struc
 	uint64_t by[FP_PSTORE_LOSS_N];
 	uint64_t not_stored = read_not_stored(workers, nw, by);
 	if (not_stored && at < (int)sizeof(lost))
-		snprintf(lost + at, sizeof(lost) - (size_t)at, ", packets not stored %lu",
-			 (unsigned long)not_stored);
+		at += snprintf(lost + at, sizeof(lost) - (size_t)at, ", packets not stored %lu",
+			       (unsigned long)not_stored);
+	if (t.duplicates && at < (int)sizeof(lost)) /* --dedup: not a loss, said beside them */
+		snprintf(lost + at, sizeof(lost) - (size_t)at, "; duplicates skipped %lu",
+			 (unsigned long)t.duplicates);
 	snprintf(line + len, sizeof(line) - (size_t)len,
 		 "| %s %s, %lu active flows, %.0f records/s exported, drops: "
 		 "capture %lu, records %lu%s",
@@ -949,6 +958,15 @@ static int init_workers(struct run *r)
 		w->more = tcfg.more;
 		w->sample_random = cfg->sample_random;
 		w->rng = 0x9e3779b97f4a7c15ull * (r->nw + 1) ^ (uint64_t)time(NULL);
+		if (cfg->dedup) {
+			w->dedup = aligned_alloc(64, sizeof(*w->dedup));
+			if (w->dedup == NULL) {
+				fp_log(LOG_ERR, "worker %u: out of memory (--dedup)", r->nw);
+				r->nw++;
+				return -1;
+			}
+			fp_dedup_init(w->dedup, cfg->dedup);
+		}
 		if (cfg->frag_max) {
 			struct fp_frag_config fc = {.max_entries = cfg->frag_max,
 						    .timeout_ms = cfg->frag_timeout_ms};

@@ -11,6 +11,8 @@
 #include "log.h"
 #include "pcapstore.h"
 
+#include <stdlib.h>
+
 #include "clock.h"
 #include "fp_counters.h"
 
@@ -106,6 +108,13 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 	if (r != FP_PARSE_OK) {
 		w->local.parse[r]++;
 		w->local.ignored_bytes += wirelen;
+		return;
+	}
+	if (w->dedup &&
+	    fp_dedup_seen(w->dedup, data + p->l3_off,
+			  caplen - p->l3_off < p->octets ? caplen - p->l3_off : p->octets,
+			  p->octets)) {
+		w->local.duplicates++; /* before the flows and the packet store */
 		return;
 	}
 	uint64_t ts_us = ts_ns / 1000;
@@ -333,6 +342,8 @@ void fp_worker_fini(struct fp_worker *w)
 	w->frag = NULL;
 	fp_dpi_destroy(w->dpi);
 	w->dpi = NULL;
+	free(w->dedup);
+	w->dedup = NULL;
 	fp_ring_fini(&w->ring);
 }
 

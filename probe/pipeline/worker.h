@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "capture.h"
+#include "fp_dedup.h"
 #include "fp_frag.h"
 #include "fp_parse.h"
 #include "fp_ring.h"
@@ -38,8 +39,9 @@ struct fp_worker_stats {
 	uint64_t
 	    ring_full_waits;   /* offline back-pressure: times the worker waited for the exporter */
 	uint64_t ts_backwards; /* packets stamped earlier than one before them (offline) */
-	uint64_t ignored_bytes;	     /* wire bytes of frames not accounted (not IP, parse errors) */
-	uint64_t not_sampled;	     /* frames --sample passed over (counted in frames) */
+	uint64_t ignored_bytes; /* wire bytes of frames not accounted (not IP, parse errors) */
+	uint64_t not_sampled;	/* frames --sample passed over (counted in frames) */
+	uint64_t duplicates;	/* --dedup: packets skipped as seen before (counted in frames) */
 	uint64_t decap[FP_TUNNEL_N]; /* --decap: packets accounted by their outermost tunnel */
 	uint64_t decap_failed;	     /* tunnels whose inside was malformed: outer accounted */
 	uint64_t decap_not_ip;	     /* tunnels carrying no IP (ARP, STP...): outer accounted */
@@ -78,6 +80,7 @@ struct fp_worker {
 	uint32_t sample_left;
 	int sample_random;
 	uint64_t rng;
+	struct fp_dedup *dedup; /* --dedup: the last packets' hashes, or NULL */
 	pthread_t thread;
 };
 

@@ -203,8 +203,9 @@ struct choice {
 };
 
 enum {
-	OPT_NO_KEY = 1 << 0,	/* not a configuration file key (--config, --help, --version) */
-	OPT_DPDK_ONLY = 1 << 1, /* means nothing without --dpdk: said when given without it */
+	OPT_NO_KEY = 1 << 0,	   /* not a configuration file key (--config, --help, --version) */
+	OPT_DPDK_ONLY = 1 << 1,	   /* means nothing without --dpdk: said when given without it */
+	OPT_OPTIONAL_ARG = 1 << 2, /* the value may be left out (--name, --name=V, --name N) */
 };
 
 struct opt_def {
@@ -484,6 +485,18 @@ static int h_local_net(struct fp_config *cfg, struct parse_state *st, const stru
 	return 0;
 }
 
+/* --dedup [WINDOW] */
+static int h_dedup(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		   const char *arg)
+{
+	(void)st;
+	uint32_t v = FP_DEDUP_DEFAULT;
+	if (arg && parse_uint(o->name, arg, 1, FP_DEDUP_MAX, &v))
+		return -1;
+	cfg->dedup = v;
+	return 0;
+}
+
 unsigned fp_config_groups(const struct fp_config *cfg)
 {
 	return cfg->fields | (cfg->dpi ? (unsigned)FP_FIELD_APP : 0u) |
@@ -723,6 +736,12 @@ static const struct opt_def opts[] = {
      h_uint, FIELD(dpi_max_flows), 16, 1u << 24},
     {"dpi-packets", 0, "N", "32", "packets of a flow inspected at most (default 32)", h_uint,
      FIELD(dpi_packets), 1, 1000},
+    {"dedup", 0, "WINDOW", NULL,
+     "count once a packet identical, from its IP header to its end, to one of the last WINDOW "
+     "packets of its worker (default 8, at most 64), whatever its link layer (two SPAN ports, "
+     "other VLANs or MACs), as nfpcapd -d; duplicates are counted (packets_duplicate) and skipped "
+     "before the flows and the packet store (default: off)",
+     h_dedup, .flags = OPT_OPTIONAL_ARG},
     {"local-net", 0, "CIDR[,CIDR...]", NULL,
      "the local networks, repeatable (up to 256): each record gets its direction, inbound, "
      "outbound, internal or external (IPFIX/v9 flowDirection 61: 0 inbound, 1 outbound, 255 "
@@ -950,8 +969,10 @@ static void build_getopt_tables(void)
 		if (o->name == NULL)
 			continue;
 		int val = o->short_name ? o->short_name : 256 + (int)i;
-		long_opts[n++] =
-		    (struct option){o->name, o->arg ? required_argument : no_argument, NULL, val};
+		int has = !o->arg			  ? no_argument
+			  : (o->flags & OPT_OPTIONAL_ARG) ? optional_argument
+							  : required_argument;
+		long_opts[n++] = (struct option){o->name, has, NULL, val};
 		if (o->short_name) {
 			short_opts[k++] = (char)o->short_name;
 			if (o->arg)
@@ -1037,6 +1058,8 @@ static void usage(FILE *out)
 		if (o->short_name)
 			snprintf(prefix, sizeof(prefix), "  -%c, --%s%s%s", o->short_name, o->name,
 				 o->arg ? " " : "", o->arg ? o->arg : "");
+		else if (o->flags & OPT_OPTIONAL_ARG)
+			snprintf(prefix, sizeof(prefix), "      --%s [%s]", o->name, o->arg);
 		else
 			snprintf(prefix, sizeof(prefix), "      --%s%s%s", o->name,
 				 o->arg ? " " : "", o->arg ? o->arg : "");
@@ -1117,7 +1140,11 @@ static int on_key(struct file_args *fa, const char *name, const char *value)
 		return 0;
 	}
 	char *arg = NULL;
-	if (o->arg == NULL) {
+	int optional_word =
+	    (o->flags & OPT_OPTIONAL_ARG) &&
+	    (!strcasecmp(value, "yes") || !strcasecmp(value, "no") || !strcasecmp(value, "true") ||
+	     !strcasecmp(value, "false") || !strcasecmp(value, "on") || !strcasecmp(value, "off"));
+	if (o->arg == NULL || optional_word) { /* a flag, or "dedup = yes": its default value */
 		int b = parse_bool(value);
 		if (b < 0) {
 			snprintf(fa->err, sizeof(fa->err), "key '%s': '%s' is not yes or no", name,
@@ -1567,7 +1594,13 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 			fp_log(LOG_ERR, "unknown option '%s' (see --help)", argv[optind - 1]);
 			return -1;
 		}
-		int rc = o->fn(cfg, &st, o, optarg);
+		const char *arg = optarg;
+		/* an optional value given as the next word (--dedup 16), when it is a number */
+		if (o && (o->flags & OPT_OPTIONAL_ARG) && arg == NULL && optind < argc &&
+		    argv[optind][0] >= '0' && argv[optind][0] <= '9' &&
+		    argv[optind][strspn(argv[optind], "0123456789")] == '\0')
+			arg = argv[optind++];
+		int rc = o->fn(cfg, &st, o, arg);
 		if (rc != 0)
 			return rc;
 		st.given[o - opts] = st.from_cmdline ? 2 : 1;

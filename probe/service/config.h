@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "fp_dedup.h"
 #include "fp_encode.h"
 #include "fp_localnet.h"
 #include "fp_transport.h"
@@ -83,6 +84,7 @@ struct fp_config {
 	uint32_t dpi_packets;	/* --dpi-packets per flow */
 	unsigned fields;	/* --fields: optional template groups (enum fp_field_group) */
 	struct fp_localnets *local_nets; /* --local-net, or NULL */
+	uint32_t dedup;			 /* --dedup WINDOW: packets compared; 0 off */
 	uint32_t ifindex[FP_MAX_PORTS];	 /* --ifindex: per interface / DPDK port, in order */
 	unsigned n_ifindex;
 	uint32_t frag_timeout_ms;

@@ -158,6 +158,10 @@ static const struct row rows[] = {
      "--pcap-dir-max: files removed, the oldest first.", P(files_removed), TOP | PSTORE},
     {"sampling.frames_not_sampled", "frames_not_sampled_total",
      "--sample: frames passed over (counted in frames).", W(not_sampled), TOP},
+    {"packets_duplicate", "packets_duplicate_total",
+     "--dedup: packets identical to one of the last --dedup packets, skipped (counted in "
+     "frames, not in packets).",
+     W(duplicates), TOP | WORKER},
     /* the exporter's counters, one for the run */
     {"records_exported", "exported_records_total", "Flow records in messages sent.",
      X(records_exported), RUN},

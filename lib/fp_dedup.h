@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * --dedup: a packet seen twice (two SPAN ports, a mirror of a mirror) is counted once, as
+ * nfpcapd -d does. A packet is a duplicate when its IP packet, from the IP header to its end
+ * (the bytes captured, and the IP length), equals one of the last WINDOW packets of the same
+ * worker, whatever came before the IP header (VLAN tags, MACs, the capture port). With --decap
+ * auto the IP packet is the innermost one, the one accounted.
+ *
+ * Each packet is reduced to a 64-bit hash of those bytes and their length; two different packets
+ * of the same length collide with a probability of about 2^-64 per pair compared, so the hash
+ * stands for the bytes (no copy of the packets is kept). The window is a small ring, compared
+ * whole: WINDOW words per packet, on the worker's own cache lines. With several workers each has
+ * its own window; the capture's flow hash (fanout, RSS) sends both copies of a packet to the same
+ * worker, since they carry the same addresses and ports.
+ */
+#ifndef FP_DEDUP_H
+#define FP_DEDUP_H
+
+#include <stdint.h>
+#include <string.h>
+
+#define FP_DEDUP_DEFAULT 8
+#define FP_DEDUP_MAX 64
+
+struct fp_dedup {
+	uint32_t window; /* packets compared, 1..FP_DEDUP_MAX */
+	uint32_t next;	 /* where the next packet's hash goes */
+	uint64_t h[FP_DEDUP_MAX];
+};
+
+static inline void fp_dedup_init(struct fp_dedup *d, uint32_t window)
+{
+	memset(d, 0, sizeof(*d));
+	d->window = window < 1 ? 1 : window > FP_DEDUP_MAX ? FP_DEDUP_MAX : window;
+}
+
+static inline uint64_t fp_dedup_mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+/* The hash of `n` bytes at `p` and the IP length `iplen` (never 0: an empty slot is 0). */
+static inline uint64_t fp_dedup_hash(const uint8_t *p, uint32_t n, uint32_t iplen)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)iplen << 32 | n);
+	uint32_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	if (i < n) {
+		uint64_t w = 0;
+		memcpy(&w, p + i, n - i);
+		h = (h ^ w) * 0x100000001b3ull;
+	}
+	h = fp_dedup_mix(h);
+	return h ? h : 1;
+}
+
+/* Whether the packet (`n` captured bytes of the IP packet at `p`, `iplen` its IP length) is
+ * one of the window's; if not, it joins the window (the oldest leaves). */
+static inline int fp_dedup_seen(struct fp_dedup *d, const uint8_t *p, uint32_t n, uint32_t iplen)
+{
+	uint64_t h = fp_dedup_hash(p, n, iplen);
+	for (uint32_t i = 0; i < d->window; i++)
+		if (d->h[i] == h)
+			return 1;
+	d->h[d->next] = h;
+	d->next = d->next + 1 == d->window ? 0 : d->next + 1;
+	return 0;
+}
+
+#endif

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* --dedup (lib/fp_dedup.h): a packet again within the window is a duplicate, once it has left
+ * the window it is not; one byte or the length apart is another packet; the window's bounds. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "fp_dedup.h"
+
+static void packet(uint8_t *p, unsigned i)
+{
+	memset(p, 0, 60);
+	p[0] = 0x45;
+	p[4] = (uint8_t)(i >> 8);
+	p[5] = (uint8_t)i;
+}
+
+static void test_window(void **state)
+{
+	(void)state;
+	struct fp_dedup d;
+	uint8_t p[60];
+	fp_dedup_init(&d, 4);
+	for (unsigned i = 0; i < 4; i++) {
+		packet(p, i);
+		assert_false(fp_dedup_seen(&d, p, 60, 60));
+	}
+	for (unsigned i = 0; i < 4; i++) { /* each of the last 4 again: duplicates */
+		packet(p, i);
+		assert_true(fp_dedup_seen(&d, p, 60, 60));
+	}
+	packet(p, 4); /* a new one pushes packet 0 out */
+	assert_false(fp_dedup_seen(&d, p, 60, 60));
+	packet(p, 0);
+	assert_false(fp_dedup_seen(&d, p, 60, 60));
+	packet(p, 2);
+	assert_true(fp_dedup_seen(&d, p, 60, 60));
+}
+
+static void test_differences(void **state)
+{
+	(void)state;
+	struct fp_dedup d;
+	uint8_t p[1500], q[1500];
+	fp_dedup_init(&d, 8);
+	for (unsigned i = 0; i < sizeof(p); i++)
+		p[i] = (uint8_t)(i * 7 + 3);
+	assert_false(fp_dedup_seen(&d, p, 1500, 1500));
+	/* one bit anywhere, the bytes captured or the IP length: another packet */
+	for (unsigned at = 0; at < 1500; at += 37) {
+		memcpy(q, p, sizeof(q));
+		q[at] ^= 1;
+		assert_int_not_equal(fp_dedup_hash(q, 1500, 1500), fp_dedup_hash(p, 1500, 1500));
+	}
+	assert_int_not_equal(fp_dedup_hash(p, 1499, 1500), fp_dedup_hash(p, 1500, 1500));
+	assert_int_not_equal(fp_dedup_hash(p, 256, 1500), fp_dedup_hash(p, 256, 1400));
+	for (unsigned n = 1; n < 16; n++) /* short tails */
+		assert_int_not_equal(fp_dedup_hash(p, n, n), fp_dedup_hash(p, n + 1, n + 1));
+	assert_true(fp_dedup_seen(&d, p, 1500, 1500));
+}
+
+static void test_bounds(void **state)
+{
+	(void)state;
+	struct fp_dedup d;
+	uint8_t p[60];
+	fp_dedup_init(&d, 0);
+	assert_int_equal(d.window, 1);
+	packet(p, 1);
+	assert_false(fp_dedup_seen(&d, p, 60, 60));
+	assert_true(fp_dedup_seen(&d, p, 60, 60));
+	fp_dedup_init(&d, 1000);
+	assert_int_equal(d.window, FP_DEDUP_MAX);
+	for (unsigned i = 0; i < 3 * FP_DEDUP_MAX; i++) {
+		packet(p, i);
+		assert_false(fp_dedup_seen(&d, p, 60, 60));
+	}
+	packet(p, 2 * FP_DEDUP_MAX); /* FP_DEDUP_MAX back: still in */
+	assert_true(fp_dedup_seen(&d, p, 60, 60));
+	packet(p, 2 * FP_DEDUP_MAX - 1); /* one more back: out */
+	assert_false(fp_dedup_seen(&d, p, 60, 60));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_window),
+	    cmocka_unit_test(test_differences),
+	    cmocka_unit_test(test_bounds),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
