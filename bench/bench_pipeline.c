@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fp_dedup.h"
 #include "fp_parse.h"
 #include "fp_table.h"
 
@@ -33,6 +34,12 @@
 #define FRAME 64 /* stride in memory; 60 bytes captured, as a 64-byte frame minus FCS */
 
 static uint64_t emitted;
+/* --unique: each frame of the stream different (a counter in the payload), as real packets are;
+ * --dedup W: and the worker's --dedup window over them (lib/fp_dedup.h) */
+static int unique;
+static uint32_t dedup_window;
+static struct fp_dedup dedup;
+static uint64_t duplicates;
 
 static int count_record(void *arg, const struct fp_record *r)
 {
@@ -157,6 +164,14 @@ static double run_pass(struct fp_table *t, struct ref_table *rt, const uint8_t *
 			if (prefetch_frames && i + j + prefetch_frames < n)
 				__builtin_prefetch(f + prefetch_frames * FRAME);
 			if (fp_parse(FP_LINK_ETHERNET, f, 60, 60, &pkts[np]) == FP_PARSE_OK) {
+				const struct fp_pkt *p = &pkts[np];
+				uint32_t have = 60 - p->l3_off;
+				if (dedup_window &&
+				    fp_dedup_seen(&dedup, f + p->l3_off,
+						  have < p->octets ? have : p->octets, p->octets)) {
+					duplicates++;
+					continue;
+				}
 				pkts[np].ts_us = *ts * 1000;
 				np++;
 			}
@@ -195,6 +210,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
 					     {"tcp", no_argument, NULL, 'T'},
 					     {"latency", no_argument, NULL, 'L'},
 					     {"prefetch", required_argument, NULL, 'p'},
+					     {"unique", no_argument, NULL, 'u'},
+					     {"dedup", required_argument, NULL, 'd'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	*o = (struct opts){.flows = 10000, .packets = 20000000, .runs = 5};
@@ -217,6 +234,14 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			break;
 		case 'p':
 			prefetch_frames = strtoull(optarg, NULL, 10);
+			break;
+		case 'u':
+			unique = 1;
+			break;
+		case 'd':
+			dedup_window = (uint32_t)strtoul(optarg, NULL, 10);
+			fp_dedup_init(&dedup, dedup_window);
+			unique = 1;
 			break;
 		case 't':
 			o->ref = strcmp(optarg, "rte_hash") == 0 ? 1
@@ -249,7 +274,10 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			    "--latency: the\n"
 			    "  table measures TCP latency (--fields latency); --prefetch N: each "
 			    "frame\n"
-			    "  prefetched N frames ahead (0, the default: none)\n");
+			    "  prefetched N frames ahead (0, the default: none); --unique: no two "
+			    "frames\n"
+			    "  alike (a counter in the payload); --dedup W: and --dedup's window "
+			    "of W\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -283,8 +311,12 @@ static int make_frames(const struct opts *o, uint8_t **first, uint8_t **stream)
 	}
 	for (uint64_t f = 0; f < flows; f++)
 		build(*first + f * FRAME, perm[f], 1);
-	for (uint64_t i = 0; i < o->packets; i++)
-		build(*stream + i * FRAME, (uint32_t)(rnd(&s) % flows), 0);
+	for (uint64_t i = 0; i < o->packets; i++) {
+		uint8_t *f = *stream + i * FRAME;
+		build(f, (uint32_t)(rnd(&s) % flows), 0);
+		if (unique) /* the 18 bytes after the UDP header: a counter */
+			memcpy(f + 14 + 20 + 8, &i, sizeof(i));
+	}
 	free(perm);
 	return 0;
 }
@@ -402,11 +434,13 @@ int main(int argc, char **argv)
 		printf("{\"table\":\"%s\",\"tcp\":%d,\"latency\":%d,\"prefetch\":%lu,"
 		       "\"flows\":%lu,\"median_mpps\":%.2f,\"insert_pass_mpps\":%.2f,"
 		       "\"active_flows\":%lu,\"records_emitted\":%lu,"
-		       "\"table_bytes_per_flow\":%.1f}\n",
+		       "\"table_bytes_per_flow\":%.1f,\"unique\":%d,\"dedup\":%u,"
+		       "\"duplicates\":%lu}\n",
 		       rt ? "rte_hash" : "fluxprobe", tcp, latency, (unsigned long)prefetch_frames,
 		       (unsigned long)flows, mpps[runs / 2], flows / ins / 1e6,
 		       (unsigned long)(rt ? rt->used : st.active), (unsigned long)emitted,
-		       rt ? 0.0 : fp_table_bytes_per_flow(t));
+		       rt ? 0.0 : fp_table_bytes_per_flow(t), unique, dedup_window,
+		       (unsigned long)duplicates);
 	}
 	fp_table_destroy(t);
 	free(first);

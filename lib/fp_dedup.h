@@ -44,24 +44,36 @@ static inline uint64_t fp_dedup_mix(uint64_t h)
 	return h;
 }
 
-/* The hash of `n` bytes at `p` and the IP length `iplen` (never 0: an empty slot is 0). */
+/* The hash of `n` bytes at `p` and the IP length `iplen` (never 0: an empty slot is 0). Each
+ * 8-byte word is mixed on its own — xor one odd constant, times another, both chosen by its
+ * position (the multiplier also by which eighth word it is) — and the terms summed: no chain from
+ * one word to the next, so a packet's words hash side by side (as fp_key_hash does). A difference
+ * in one word always changes its term (xor and an odd multiply are bijections); splitmix64's
+ * finalizer then spreads it over all 64 bits. The last partial word is the packet's last 8 bytes (a
+ * fixed-size load). */
 static inline uint64_t fp_dedup_hash(const uint8_t *p, uint32_t n, uint32_t iplen)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)iplen << 32 | n);
-	uint32_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
+	static const uint64_t k[8] = {0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full,
+				      0x165667b19e3779f9ull, 0xd6e8feb86659fd93ull,
+				      0xff51afd7ed558ccdull, 0xbf58476d1ce4e5b9ull,
+				      0x94d049bb133111ebull, 0xc4ceb9fe1a85ec53ull};
+	uint64_t acc = (uint64_t)iplen << 32 | n, w;
+	uint32_t i = 0, j = 0;
+	for (; i + 8 <= n; i += 8, j++) {
 		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 0x100000001b3ull;
-		h ^= h >> 29;
+		acc += (w ^ k[(j + 3) & 7]) * (k[j & 7] ^ (uint64_t)(j >> 3) << 33);
 	}
 	if (i < n) {
-		uint64_t w = 0;
-		memcpy(&w, p + i, n - i);
-		h = (h ^ w) * 0x100000001b3ull;
+		w = 0;
+		if (n >= 8)
+			memcpy(&w, p + n - 8, 8);
+		else
+			for (uint32_t b = 0; b < n; b++)
+				w |= (uint64_t)p[b] << (8 * b);
+		acc += (w ^ k[(j + 3) & 7]) * (k[j & 7] ^ (uint64_t)(j >> 3) << 33);
 	}
-	h = fp_dedup_mix(h);
-	return h ? h : 1;
+	acc = fp_dedup_mix(acc);
+	return acc ? acc : 1;
 }
 
 /* Whether the packet (`n` captured bytes of the IP packet at `p`, `iplen` its IP length) is
@@ -69,9 +81,11 @@ static inline uint64_t fp_dedup_hash(const uint8_t *p, uint32_t n, uint32_t iple
 static inline int fp_dedup_seen(struct fp_dedup *d, const uint8_t *p, uint32_t n, uint32_t iplen)
 {
 	uint64_t h = fp_dedup_hash(p, n, iplen);
-	for (uint32_t i = 0; i < d->window; i++)
-		if (d->h[i] == h)
-			return 1;
+	int hit = 0;
+	for (uint32_t i = 0; i < d->window; i++) /* no early exit: compared side by side */
+		hit |= d->h[i] == h;
+	if (hit)
+		return 1;
 	d->h[d->next] = h;
 	d->next = d->next + 1 == d->window ? 0 : d->next + 1;
 	return 0;
