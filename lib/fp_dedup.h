@@ -34,23 +34,13 @@ static inline void fp_dedup_init(struct fp_dedup *d, uint32_t window)
 	d->window = window < 1 ? 1 : window > FP_DEDUP_MAX ? FP_DEDUP_MAX : window;
 }
 
-static inline uint64_t fp_dedup_mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
 /* The hash of `n` bytes at `p` and the IP length `iplen` (never 0: an empty slot is 0). Each
  * 8-byte word is mixed on its own — xor one odd constant, times another, both chosen by its
  * position (the multiplier also by which eighth word it is) — and the terms summed: no chain from
  * one word to the next, so a packet's words hash side by side (as fp_key_hash does). A difference
- * in one word always changes its term (xor and an odd multiply are bijections); splitmix64's
- * finalizer then spreads it over all 64 bits. The last partial word is the packet's last 8 bytes (a
- * fixed-size load). */
+ * in one word always changes its term (xor and an odd multiply are bijections). Only equality
+ * is asked of it, so no finalizer (a bijection keeps equal sums equal and different ones
+ * different). The last partial word is the packet's last 8 bytes (a fixed-size load). */
 static inline uint64_t fp_dedup_hash(const uint8_t *p, uint32_t n, uint32_t iplen)
 {
 	static const uint64_t k[8] = {0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full,
@@ -72,8 +62,7 @@ static inline uint64_t fp_dedup_hash(const uint8_t *p, uint32_t n, uint32_t iple
 				w |= (uint64_t)p[b] << (8 * b);
 		acc += (w ^ k[(j + 3) & 7]) * (k[j & 7] ^ (uint64_t)(j >> 3) << 33);
 	}
-	acc = fp_dedup_mix(acc);
-	return acc ? acc : 1;
+	return acc ? acc : 1; /* no finalizer: a bijection would not make equal sums differ */
 }
 
 /* Whether the packet (`n` captured bytes of the IP packet at `p`, `iplen` its IP length) is
