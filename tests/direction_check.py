@@ -9,6 +9,8 @@ Usage: direction_check.py TRUTH.json flows|biflows SOURCE PATH [PORT]
                       inbound, 1 for outbound, 255 for internal and external
   nfdump DIR          nfcapd files, nfdump's %dir: I (0) for inbound, E for the rest (nfdump
                       shows any value but 0 as E)
+  clickhouse TSV      rows read back from a ClickHouse server: proto, src_ip, dst_ip (as
+                      IPv6NumToString writes them), src_port, dst_port, direction
 Every flow of the truth must appear once with its direction; nothing else may appear.
 """
 import json
@@ -31,7 +33,8 @@ def put(k, value):
 
 def norm(addr):
     import ipaddress
-    return str(ipaddress.ip_address(addr))
+    a = ipaddress.ip_address(addr)
+    return str(a.ipv4_mapped or a) if a.version == 6 else str(a)
 
 
 if source == "json":
@@ -91,6 +94,11 @@ elif source == "nfdump":
         if len(c) == 6:
             put((norm(c[0]), norm(c[1]), int(c[2]), int(c[3]), int(proto.get(c[4], c[4]))), c[5])
     compare = lambda w: "I" if w == "inbound" else "E"
+elif source == "clickhouse":
+    for line in open(path):
+        c = line.rstrip("\n").split("\t")
+        put((norm(c[1]), norm(c[2]), int(c[3]), int(c[4]), int(c[0])), c[5])
+    compare = lambda w: w
 else:
     sys.exit("unknown source " + source)
 

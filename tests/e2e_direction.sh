@@ -4,7 +4,9 @@
 # the local networks, IPv4 and IPv6, addresses at each prefix's edges; a TCP connection each
 # way): JSON (direction, flowDirection), ECS (network.direction), IPFIX and v9 decoded by tshark
 # (flowDirection 61), nfcapd's files from v9 and the probe's own --flow-dir read by nfdump
-# (%dir); with --biflow the initiator decides. Without --local-net no record has a direction;
+# (%dir), rows read back from a ClickHouse server (and a table made before the column keeps
+# taking rows without --local-net; with it the refusal and its remedy are said); with --biflow
+# the initiator decides. Without --local-net no record has a direction;
 # a bad network names itself and exits non-zero.
 source "$(dirname "$0")/lib.sh"
 here=$(dirname "$0")
@@ -37,6 +39,36 @@ start_nfcapd "$T/nf" "$port"
 sleep 0.5
 stop_nfcapd
 check flows nfdump "$T/nf"
+
+# ClickHouse: a table from --clickhouse-schema takes the direction column; a table made before it
+# (no direction column) still takes rows without --local-net, and with it the loss is counted
+# and said
+source "$here/clickhouse.sh"
+ch_start d
+"$FLUXPROBE" --clickhouse-schema --clickhouse "${CH_URL[d]}" >"$T/schema.sql"
+grep -q "direction String" "$T/schema.sql" || fail "--clickhouse-schema has no direction column"
+ch_query d "$(cat "$T/schema.sql")" || fail "clickhouse-client -n refused the schema"
+"${probe[@]}" --clickhouse "${CH_URL[d]}" || fail "the run into ClickHouse failed"
+ch_query d "SELECT proto, IPv6NumToString(src_ip), IPv6NumToString(dst_ip), src_port, dst_port,
+	direction FROM flows FORMAT TSV" >"$T/ch.tsv"
+check flows clickhouse "$T/ch.tsv"
+# the schema without its direction column (the last one): the table of an earlier version
+old_schema=$(python3 -c 'import re,sys
+t = open(sys.argv[1]).read().replace("EXISTS flows", "EXISTS old")
+t = re.sub(r"\n    direction String[^\n]*", "", t)
+print(re.sub(r",( --[^\n]*)?\n\)", r"\1\n)", t, count=1))' "$T/schema.sql")
+ch_query d "$old_schema" || fail "the table without the direction column was refused"
+"$FLUXPROBE" --read "$T/in.pcap" -q --idle-timeout 300 --clickhouse "${CH_URL[d]}" \
+	--clickhouse-table old || fail "an older table (no direction column) no longer takes rows"
+expect_eq "rows in the older table, without --local-net" "$(ch_query d 'SELECT count() FROM old')" 106
+if "${probe[@]}" --clickhouse "${CH_URL[d]}" --clickhouse-table old --summary json \
+	>"$T/old.json" 2>"$T/old.log"; then
+	fail "--local-net into a table without the direction column exited 0"
+fi
+grep "LOSS" "$T/old.log" | grep -q "ADD COLUMN direction String" ||
+	fail "the rows the older table refused are not said with the remedy: $(tail -3 "$T/old.log")"
+note "an older table: rows without --local-net; with it the refusal is said ($(grep -m1 LOSS "$T/old.log" | cut -c1-100)...)"
+ch_stop d
 
 # --biflow: one record per connection, the initiator as source
 "${probe[@]}" --biflow --json "$T/bi.jsonl"

@@ -344,6 +344,9 @@ static const char *why_failed(CURLcode rc, long status, const char *body)
 		       "--clickhouse-schema ... | clickhouse-client -n";
 	if (strstr(body, "Code: 497,") || strstr(body, "Code: 164,"))
 		return "the user may not insert into the table: grant INSERT, or use another user";
+	if (strstr(body, "Code: 16,") && strstr(body, "No such column direction"))
+		return "the table was made before --local-net's column: ALTER TABLE ... ADD COLUMN "
+		       "direction String (or run without --local-net)";
 	return "the server refused the rows (its words are in the log): check that the table is "
 	       "the one --clickhouse-schema prints for this version";
 }
