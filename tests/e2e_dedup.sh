@@ -4,7 +4,8 @@
 # capture of each packet once, line for line, with every copy counted (packets_duplicate), said
 # in the last lines and the live statistics line, and the packet store holding each packet once;
 # a capture without repeats loses nothing; copies further apart than the window are not
-# duplicates (and are with a wider one); live, replayed through a veth, the same; bad windows
+# duplicates (and are with a wider one); live, replayed through a veth to two workers, the
+# same; bad windows
 # name the option. The config file's key takes yes and a number.
 source "$(dirname "$0")/lib.sh"
 here=$(dirname "$0")
@@ -71,9 +72,10 @@ for bad in 0 65 x; do
 done
 note "bad windows refused: $(head -1 "$T/bad.err")"
 
-# live, through a veth: the same count, and the statistics line says it
+# live, through a veth, two workers in a fanout group (the kernel's flow hash sends both copies
+# of a packet to one worker): the same count, and the statistics line says it
 netns_up dedup
-ip netns exec "$NS" "$FLUXPROBE" --interface veth1 --dedup --idle-timeout 300 --summary json \
+ip netns exec "$NS" "$FLUXPROBE" --interface veth1 --workers 2 --dedup --idle-timeout 300 --summary json \
 	--json "$T/live.jsonl" >"$T/live.json" 2>"$T/live.log" &
 probe=$!
 PIDS+=("$probe")
@@ -94,3 +96,5 @@ lost=$(($(json_get "$T/live.json" capture.dropped) + $(json_get "$T/live.json" c
 [ "$lost" = 0 ] || note "the kernel dropped $lost frames before capture (a busy machine)"
 expect_eq "live: frames + dropped" "$((frames + lost))" "$((2 * copies))"
 [ "$lost" != 0 ] || expect_eq "live: packets, duplicates" "$packets $dups" "$copies $copies"
+expect_eq "live: duplicates = the workers' sum" "$dups" \
+	"$(($(json_get "$T/live.json" workers.0.packets_duplicate) + $(json_get "$T/live.json" workers.1.packets_duplicate)))"

@@ -2,6 +2,7 @@
 # DPDK backend on this machine's virtual devices (no hugepages, no NIC):
 #  1. net_pcap reads the generated capture, --count = its packet count: nfdump's flows, packets
 #     and bytes equal the ground truth, as in pcap mode, at nfcapd and in --flow-dir files;
+#  1b. --dedup: a capture of every packet twice gives each once, the copies counted;
 #  2. two workers, one net_pcap file per rx queue: each worker counts its own file exactly;
 #     two ports, one worker: --fields ingress gives each port's flows its index (--ifindex);
 #     --biflow with one direction per port (a TAP): one record per connection;
@@ -54,6 +55,16 @@ cmp -s <(/usr/bin/python3 "$here/pcap_records.py" "$T/in.pcap" | cut -d' ' -f2-)
 	<(/usr/bin/python3 "$here/pcap_records.py" $(ls "$T"/pd1/pcap.* | grep -v idx) | cut -d' ' -f2-) ||
 	fail "DPDK --pcap-dir: the stored packets differ from the input's"
 note "DPDK --pcap-dir: the input's packets, byte for byte, in order"
+
+note "1b. --dedup through DPDK: every packet twice (other VLAN and MACs), counted once"
+copies=$(/usr/bin/python3 "$here/dedup_gen.py" "$T" 40 10 2>/dev/null)
+"$FLUXPROBE" --dpdk --count "$((2 * copies))" --dedup --idle-timeout 600 --summary json -q \
+	-- "${eal[@]}" -l 0,1 --vdev "net_pcap0,rx_pcap=$T/double.pcap" >"$T/s1b.json"
+expect_eq "DPDK --dedup: frames, packets, duplicates" \
+	"$(json_get "$T/s1b.json" frames) $(json_get "$T/s1b.json" packets) $(json_get "$T/s1b.json" packets_duplicate)" \
+	"$((2 * copies)) $copies $copies"
+expect_eq "DPDK --dedup: records (one per flow of the capture)" \
+	"$(json_get "$T/s1b.json" records_exported)" 40
 
 note "2. two workers, one file per rx queue"
 "$FPGEN" -o "$T/a.pcap" -n 40000 -f 4000 -r 21 >"$T/a.json"
