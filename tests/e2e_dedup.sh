@@ -75,7 +75,8 @@ note "bad windows refused: $(head -1 "$T/bad.err")"
 # live, through a veth, two workers in a fanout group (the kernel's flow hash sends both copies
 # of a packet to one worker): the same count, and the statistics line says it
 netns_up dedup
-ip netns exec "$NS" "$FLUXPROBE" --interface veth1 --workers 2 --dedup --idle-timeout 300 --summary json \
+ip netns exec "$NS" "$FLUXPROBE" --interface veth1 --workers 2 --dedup --idle-timeout 300 \
+	--metrics 127.0.0.1:9466 --summary json \
 	--json "$T/live.jsonl" >"$T/live.json" 2>"$T/live.log" &
 probe=$!
 PIDS+=("$probe")
@@ -89,6 +90,9 @@ for _ in $(seq 30); do # the workers publish their counters every few bursts
 done
 grep -q "duplicates skipped $copies" "$T/live.log" ||
 	fail "the statistics line does not say the duplicates: $(grep pps "$T/live.log" | tail -1)"
+metric=$(ip netns exec "$NS" curl -s http://127.0.0.1:9466/metrics |
+	awk '/^fluxprobe_packets_duplicate_total\{/ { s += $2 } END { print s + 0 }')
+expect_eq "live: fluxprobe_packets_duplicate_total (both workers)" "$metric" "$copies"
 kill -INT "$probe"
 wait "$probe" || fail "the live probe did not exit 0"
 read -r frames packets dups < <(summary "$T/live.json")
