@@ -16,7 +16,6 @@
 #include <urcu/urcu-qsbr.h>
 
 #include "capture.h"
-#include "clickhouse.h"
 #include "clock.h"
 #include "collectors.h"
 #include "config.h"
@@ -1148,36 +1147,6 @@ static int report(struct run *r)
 	return r->started < r->nw ? EXIT_FAILURE : rc;
 }
 
-/* --clickhouse-schema: the statements, for the server's version when --clickhouse names one
- * (IPv6 addresses from 19.3 on, FixedString(16) before; TTL from 19.6 on). */
-static int print_clickhouse_schema(const struct fp_config *cfg)
-{
-	const char *ip_type = "IPv6";
-	unsigned major = 99, minor = 0;
-	if (cfg->clickhouse) {
-		char version[64];
-		fp_log_setup(LOG_INFO, 0);
-		if (fp_clickhouse_version(cfg->clickhouse, cfg->clickhouse_auth, cfg->tls_ca,
-					  version, sizeof(version)) != 0)
-			return EXIT_FAILURE;
-		if (sscanf(version, "%u.%u", &major, &minor) != 2)
-			major = 99;
-		if (major < 19 || (major == 19 && minor < 3))
-			ip_type = "FixedString(16)";
-		fprintf(stdout, "-- for ClickHouse %s at %s\n", version, cfg->clickhouse);
-	}
-	if (cfg->clickhouse_ttl_days && (major < 19 || (major == 19 && minor < 6))) {
-		fp_log(LOG_ERR,
-		       "--clickhouse-ttl: this server (%u.%u) has no TTL (ClickHouse 19.6 and "
-		       "later): drop old partitions instead (ALTER TABLE ... DROP PARTITION)",
-		       major, minor);
-		return EXIT_FAILURE;
-	}
-	fp_clickhouse_schema(stdout, cfg->clickhouse_table, cfg->clickhouse_cluster,
-			     cfg->clickhouse_ttl_days, ip_type);
-	return EXIT_SUCCESS;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "extract") == 0)
@@ -1191,7 +1160,7 @@ int main(int argc, char **argv)
 	main_argv = argv;
 	int prc = fp_config_parse(cfg, argc, argv);
 	if (prc == 2) {
-		rc = print_clickhouse_schema(cfg);
+		rc = fp_sink_modules_print_setup(cfg) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 		fp_config_free(cfg);
 		return rc;
 	}

@@ -1608,7 +1608,8 @@ static int parse_args(struct fp_config *cfg, int argc, char **argv, int nfile)
 	if (check_needs(&st) != 0)
 		return -1;
 	if (cfg->clickhouse_schema)
-		return 2; /* main prints the schema: no capture */
+		return 2; /* the sink modules print their set-up (fp_sink_modules_print_setup): no
+			     capture */
 	if (check_combinations(cfg, &st) != 0)
 		return -1;
 	if (cfg->dpdk)

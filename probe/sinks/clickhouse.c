@@ -893,10 +893,43 @@ static void ch_close(void *p)
 	fp_clickhouse_close(p);
 }
 
+/* --clickhouse-schema: the statements, for the server's version when --clickhouse names one
+ * (IPv6 addresses from 19.3 on, FixedString(16) before; TTL from 19.6 on). */
+static int ch_print_setup(const struct fp_config *cfg, FILE *out)
+{
+	if (!cfg->clickhouse_schema)
+		return 1;
+	const char *ip_type = "IPv6";
+	unsigned major = 99, minor = 0;
+	if (cfg->clickhouse) {
+		char version[64];
+		fp_log_setup(LOG_INFO, 0);
+		if (fp_clickhouse_version(cfg->clickhouse, cfg->clickhouse_auth, cfg->tls_ca,
+					  version, sizeof(version)) != 0)
+			return -1;
+		if (sscanf(version, "%u.%u", &major, &minor) != 2)
+			major = 99;
+		if (major < 19 || (major == 19 && minor < 3))
+			ip_type = "FixedString(16)";
+		fprintf(out, "-- for ClickHouse %s at %s\n", version, cfg->clickhouse);
+	}
+	if (cfg->clickhouse_ttl_days && (major < 19 || (major == 19 && minor < 6))) {
+		fp_log(LOG_ERR,
+		       "--clickhouse-ttl: this server (%u.%u) has no TTL (ClickHouse 19.6 and "
+		       "later): drop old partitions instead (ALTER TABLE ... DROP PARTITION)",
+		       major, minor);
+		return -1;
+	}
+	fp_clickhouse_schema(out, cfg->clickhouse_table, cfg->clickhouse_cluster,
+			     cfg->clickhouse_ttl_days, ip_type);
+	return 0;
+}
+
 const struct fp_sink_module fp_clickhouse_module = {
     .name = "clickhouse",
     .wanted = ch_wanted,
     .open = ch_open,
     .start = ch_start,
     .close = ch_close,
+    .print_setup = ch_print_setup,
 };

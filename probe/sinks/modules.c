@@ -22,3 +22,12 @@ const struct fp_sink_module *fp_sink_module_named(const char *name)
 			return *m;
 	return NULL;
 }
+
+int fp_sink_modules_print_setup(const struct fp_config *cfg)
+{
+	int rc = 0;
+	for (const struct fp_sink_module *const *m = fp_sink_modules; *m; m++)
+		if ((*m)->print_setup && (*m)->print_setup(cfg, stdout) < 0)
+			rc = -1;
+	return rc;
+}

@@ -10,6 +10,7 @@
 #define FP_SINK_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -95,6 +96,10 @@ struct fp_sink_module {
 	int (*start)(void *priv);
 	/* After the exporter thread ended (also after a failed start). */
 	void (*close)(void *priv);
+	/* Optional: what the output needs made before it can take records (a database table),
+	 * printed to `out` when the configuration asks for it instead of a run
+	 * (--clickhouse-schema). 1: not asked of this module; else 0, or -1 after logging why. */
+	int (*print_setup)(const struct fp_config *cfg, FILE *out);
 };
 
 /* Every sink module, NULL-terminated (modules.c). */
@@ -102,6 +107,10 @@ extern const struct fp_sink_module *const fp_sink_modules[];
 
 /* The module called `name`, NULL when there is none. */
 const struct fp_sink_module *fp_sink_module_named(const char *name);
+
+/* The configuration asked for an output's set-up instead of a run (fp_config_parse() returned
+ * 2): every module's print_setup on stdout. 0, or -1 after logging why. */
+int fp_sink_modules_print_setup(const struct fp_config *cfg);
 
 #define FP_MAX_SINKS 6
 
