@@ -51,6 +51,67 @@ static int parse_one(const char *s, size_t n, struct fp_localnet *out, char *err
 	return 0;
 }
 
+/* An address (4 or 16 bytes) as a 128-bit number, IPv4 in the top 32 bits. */
+static struct fp_localnet_key key_of(int ipver, const uint8_t *a)
+{
+	struct fp_localnet_key k = {0, 0};
+	for (int i = 0; i < 8 && i < (ipver == 4 ? 4 : 8); i++)
+		k.hi |= (uint64_t)a[i] << (56 - 8 * i);
+	for (int i = 8; ipver == 6 && i < 16; i++)
+		k.lo |= (uint64_t)a[i] << (120 - 8 * i);
+	return k;
+}
+
+static struct fp_localnet_key masked(struct fp_localnet_key k, unsigned len)
+{
+	k.hi &= len >= 64 ? ~0ull : len ? ~0ull << (64 - len) : 0;
+	k.lo &= len >= 128 ? ~0ull : len > 64 ? ~0ull << (128 - len) : 0;
+	return k;
+}
+
+static int key_cmp(const struct fp_localnet_key *a, const struct fp_localnet_key *b)
+{
+	if (a->hi != b->hi)
+		return a->hi < b->hi ? -1 : 1;
+	return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+struct sort_item {
+	uint8_t ipver, len;
+	struct fp_localnet_key key;
+};
+
+static int item_cmp(const void *pa, const void *pb)
+{
+	const struct sort_item *a = pa, *b = pb;
+	if (a->ipver != b->ipver)
+		return a->ipver - b->ipver;
+	if (a->len != b->len)
+		return a->len - b->len;
+	return key_cmp(&a->key, &b->key);
+}
+
+/* The search index of the networks given so far. */
+static void build_index(struct fp_localnets *l)
+{
+	struct sort_item items[FP_LOCALNET_MAX];
+	for (unsigned i = 0; i < l->n; i++)
+		items[i] = (struct sort_item){l->net[i].ipver, l->net[i].len,
+					      key_of(l->net[i].ipver, l->net[i].addr)};
+	qsort(items, l->n, sizeof(items[0]), item_cmp);
+	l->ngroups = 0;
+	for (unsigned i = 0; i < l->n; i++) {
+		struct fp_localnet_group *g = l->ngroups ? &l->group[l->ngroups - 1] : NULL;
+		if (g == NULL || g->ipver != items[i].ipver || g->len != items[i].len) {
+			g = &l->group[l->ngroups++];
+			*g = (struct fp_localnet_group){items[i].ipver, items[i].len, (uint16_t)i,
+							(uint16_t)i};
+		}
+		l->key[i] = items[i].key;
+		g->end = (uint16_t)(i + 1);
+	}
+}
+
 int fp_localnets_add(struct fp_localnets *l, const char *list, char *err, size_t errlen)
 {
 	const char *p = list;
@@ -72,22 +133,30 @@ int fp_localnets_add(struct fp_localnets *l, const char *list, char *err, size_t
 			break;
 		p++;
 	}
+	build_index(l);
 	return 0;
-}
-
-static int in_net(const struct fp_localnet *net, const uint8_t *a)
-{
-	unsigned whole = net->len / 8, rest = net->len % 8;
-	if (memcmp(net->addr, a, whole) != 0)
-		return 0;
-	return rest == 0 || ((a[whole] ^ net->addr[whole]) & (0xff00 >> rest)) == 0;
 }
 
 int fp_localnets_has(const struct fp_localnets *l, int ipver, const uint8_t *a)
 {
-	for (unsigned i = 0; i < l->n; i++)
-		if (l->net[i].ipver == ipver && in_net(&l->net[i], a))
-			return 1;
+	struct fp_localnet_key k = key_of(ipver, a);
+	for (unsigned g = 0; g < l->ngroups; g++) {
+		const struct fp_localnet_group *gr = &l->group[g];
+		if (gr->ipver != ipver)
+			continue;
+		struct fp_localnet_key m = masked(k, gr->len);
+		unsigned lo = gr->start, hi = gr->end; /* bisection over [lo, hi) */
+		while (lo < hi) {
+			unsigned mid = (lo + hi) / 2;
+			int c = key_cmp(&l->key[mid], &m);
+			if (c == 0)
+				return 1;
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* --local-net (lib/fp_localnet.c): lists parsed and refused, membership at each prefix's edges
- * (IPv4, IPv6, /0, whole and partial bytes), the four directions. */
+ * (IPv4, IPv6, /0, whole and partial bytes), the four directions, the search index against a
+ * plain scan. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fp_localnet.h"
@@ -112,12 +114,76 @@ static void test_direction(void **state)
 	assert_null(fp_direction_name(FP_DIR_NONE));
 }
 
+/* The search index against a plain scan of the prefixes as given: random sets of 200 networks
+ * (IPv4 /12-/32, IPv6 /40-/128), and addresses drawn at them or a few bits away. */
+static int naive_has(const struct fp_localnets *l, int ipver, const uint8_t *a)
+{
+	for (unsigned i = 0; i < l->n; i++) {
+		const struct fp_localnet *n = &l->net[i];
+		if (n->ipver != ipver)
+			continue;
+		unsigned whole = n->len / 8, rest = n->len % 8;
+		if (memcmp(n->addr, a, whole) == 0 &&
+		    (rest == 0 || ((a[whole] ^ n->addr[whole]) & (0xff00 >> rest)) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+static uint64_t rng = 88172645463325252ull;
+static unsigned next_rand(void)
+{
+	rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+	return (unsigned)rng;
+}
+
+static void test_against_scan(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 20; round++) {
+		struct fp_localnets l = {0};
+		char text[128], err[256];
+		for (int i = 0; i < 200; i++) {
+			int v6 = next_rand() % 2;
+			/* lengths at which a network holds few of the others' addresses */
+			unsigned max = v6 ? 128 : 32;
+			unsigned len = v6 ? 40 + next_rand() % 89 : 12 + next_rand() % 21;
+			uint8_t a[16] = {0x20, 0x01, 0x0d, 0xb8};
+			for (unsigned b = v6 ? 4 : 0; b < (v6 ? 16u : 4u); b++)
+				a[b] = (uint8_t)next_rand();
+			for (unsigned bit = len; bit < max; bit++)
+				a[bit / 8] &= (uint8_t) ~(0x80 >> (bit % 8));
+			char addr[64];
+			inet_ntop(v6 ? AF_INET6 : AF_INET, a, addr, sizeof(addr));
+			snprintf(text, sizeof(text), "%s/%u", addr, len);
+			assert_int_equal(fp_localnets_add(&l, text, err, sizeof(err)), 0);
+		}
+		int in = 0;
+		for (int k = 0; k < 20000; k++) {
+			const struct fp_localnet *near = &l.net[next_rand() % l.n];
+			int v6 = near->ipver == 6;
+			uint8_t a[16];
+			memcpy(a, near->addr, 16);
+			unsigned flips = next_rand() % 4; /* near a network, or inside it */
+			for (unsigned f = 0; f < flips; f++) {
+				unsigned bit = next_rand() % (v6 ? 128 : 32);
+				a[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
+			}
+			int want = naive_has(&l, v6 ? 6 : 4, a);
+			assert_int_equal(fp_localnets_has(&l, v6 ? 6 : 4, a), want);
+			in += want;
+		}
+		assert_true(in > 4000 && in < 16000); /* both answers, many times */
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse),
 	    cmocka_unit_test(test_membership),
 	    cmocka_unit_test(test_direction),
+	    cmocka_unit_test(test_against_scan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
