@@ -958,7 +958,9 @@ static int init_workers(struct run *r)
 		w->sample_random = cfg->sample_random;
 		w->rng = 0x9e3779b97f4a7c15ull * (r->nw + 1) ^ (uint64_t)time(NULL);
 		if (cfg->dedup) {
-			w->dedup = aligned_alloc(64, sizeof(*w->dedup));
+			/* its own cache lines; aligned_alloc's size is a multiple of the alignment
+			 */
+			w->dedup = aligned_alloc(64, (sizeof(*w->dedup) + 63) & ~(size_t)63);
 			if (w->dedup == NULL) {
 				fp_log(LOG_ERR, "worker %u: out of memory (--dedup)", r->nw);
 				r->nw++;

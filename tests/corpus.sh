@@ -2,7 +2,8 @@
 # Every capture of tests/pcaps/tcpdump (830 real files, many malformed on purpose) goes through
 # `fluxprobe --read`. Pass: no crash, no sanitizer report, exit 0 (or 1 with a message for a file
 # libpcap cannot open or a link type we do not decode), and for every file read to the end the
-# summary accounts each frame exactly once: frames = packets + not_ip + parse errors.
+# summary accounts each frame exactly once: frames = packets + not_ip + parse errors +
+# duplicates (--dedup).
 # Usage: corpus.sh [DIR]   (run it with the ASan+UBSan build's fluxprobe in FLUXPROBE)
 set -uo pipefail
 : "${FLUXPROBE:?}"
@@ -17,7 +18,8 @@ one() {
 	local f=$1 base
 	base=$(basename "$f")
 	# twice: as captured, and opening every tunnel (--decap auto) with every optional field kept
-	# per flow, nDPI inspecting every flow (when this build has it), IPFIX messages, JSON lines,
+	# per flow, duplicates counted once (--dedup), each record's direction (--local-net), nDPI
+	# inspecting every flow (when this build has it), IPFIX messages, JSON lines,
 	# nfcapd files (--flow-dir, then read back by nfdump) and the packet store (--pcap-dir,
 	# then its index searched by fluxprobe extract) written
 	for mode in none auto; do
@@ -25,7 +27,8 @@ one() {
 		# a collector (nothing listens: datagrams refused, counted) so that records are
 		# encoded as IPFIX too
 		[ "$mode" = none ] || more=(--fields all --json /dev/null $DPI --flow-dir "$out/$base.fd"
-			--collector 127.0.0.1:9 --pcap-dir "$out/$base.pd")
+			--collector 127.0.0.1:9 --pcap-dir "$out/$base.pd" --dedup
+			--local-net 198.18.0.0/15,10.0.0.0/8,2001:db8::/32,fe80::/10)
 		"$FLUXPROBE" --read "$f" --decap "$mode" "${more[@]}" --max-flows 65536 --summary json -q \
 			>"$out/$base.$mode.json" 2>"$out/$base.$mode.err"
 		echo "$? $base.$mode" >>"$out/rc"
@@ -47,7 +50,7 @@ one() {
 }
 DPI=
 if ldd "$FLUXPROBE" | grep -q libndpi; then DPI=--dpi; fi
-echo "# corpus: second pass with --decap auto --fields all ${DPI:-(this build has no nDPI)}"
+echo "# corpus: second pass with --decap auto --fields all --dedup --local-net ${DPI:-(this build has no nDPI)}"
 export -f one
 export FLUXPROBE out DPI
 find "$dir" -maxdepth 1 -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -print0 |
@@ -74,7 +77,7 @@ for f in glob.glob(sys.argv[1] + "/*.json"):
     d = json.loads(txt)
     ok += 1
     frames += d["frames"]; packets += d["packets"]
-    if d["frames"] != d["packets"] + d["not_ip"] + d["parse_errors"] or \
+    if d["frames"] != d["packets"] + d["not_ip"] + d["parse_errors"] + d["packets_duplicate"] or \
        d["packets_exported"] != d["packets"] or d["bytes_exported"] != d["bytes"]:
         unbalanced += 1
         print("unbalanced:", f, file=sys.stderr)
