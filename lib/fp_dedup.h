@@ -71,8 +71,12 @@ static inline int fp_dedup_seen(struct fp_dedup *d, const uint8_t *p, uint32_t n
 {
 	uint64_t h = fp_dedup_hash(p, n, iplen);
 	int hit = 0;
-	for (uint32_t i = 0; i < d->window; i++) /* no early exit: compared side by side */
-		hit |= d->h[i] == h;
+	if (d->window == FP_DEDUP_DEFAULT) /* a fixed count: the compiler compares in vectors */
+		for (uint32_t i = 0; i < FP_DEDUP_DEFAULT; i++)
+			hit |= d->h[i] == h;
+	else
+		for (uint32_t i = 0; i < d->window; i++) /* no early exit: side by side */
+			hit |= d->h[i] == h;
 	if (hit)
 		return 1;
 	d->h[d->next] = h;
