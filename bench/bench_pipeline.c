@@ -194,10 +194,7 @@ static double run_pass_dedup(struct fp_table *t, const uint8_t *frames, uint64_t
 				__builtin_prefetch(f + prefetch_frames * FRAME);
 			if (fp_parse(FP_LINK_ETHERNET, f, 60, 60, &pkts[np]) != FP_PARSE_OK)
 				continue;
-			const struct fp_pkt *p = &pkts[np];
-			uint32_t have = 60 - p->l3_off;
-			if (fp_dedup_seen(&dedup, f + p->l3_off,
-					  have < p->octets ? have : p->octets, p->octets)) {
+			if (fp_dedup_frame(&dedup, f, 60, pkts[np].l3_off, pkts[np].octets)) {
 				duplicates++;
 				continue;
 			}

@@ -84,4 +84,13 @@ static inline int fp_dedup_seen(struct fp_dedup *d, const uint8_t *p, uint32_t n
 	return 0;
 }
 
+/* fp_dedup_seen for a parsed frame: its IP packet starts at `l3_off` of the `caplen` bytes
+ * captured and is `iplen` bytes long (what was captured of it is compared). */
+static inline int fp_dedup_frame(struct fp_dedup *d, const uint8_t *frame, uint32_t caplen,
+				 uint32_t l3_off, uint32_t iplen)
+{
+	uint32_t have = caplen - l3_off;
+	return fp_dedup_seen(d, frame + l3_off, have < iplen ? have : iplen, iplen);
+}
+
 #endif

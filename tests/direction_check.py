@@ -59,31 +59,19 @@ elif source == "ecs":
         put(k, d["network"].get("direction"))
     compare = lambda w: w
 elif source == "tshark":
+    import tempfile
+    from cflow_records import by_ports  # the records tshark decoded (ports are unique here)
     port = sys.argv[5]
-    out = subprocess.run(["tshark", "-n", "-r", path, "-d", "udp.port==%s,cflow" % port, "-T",
-                          "json"], check=True, capture_output=True, text=True).stdout
-
-    def flows_in(pairs):
-        for name, val in pairs:
-            if isinstance(val, list) and val and isinstance(val[0], tuple):
-                if name.startswith("Flow "):
-                    yield dict(val)
-                else:
-                    yield from flows_in(val)
-            elif isinstance(val, list):
-                for item in val:
-                    if isinstance(item, list):
-                        yield from flows_in(item)
-
-    for frame in json.loads(out, object_pairs_hook=lambda p: p):
-        for d in flows_in(frame):
-            if "cflow.protocol" not in d:
-                continue  # an options record
-            v6 = "cflow.srcaddrv6" in d
-            k = (norm(d["cflow.srcaddrv6" if v6 else "cflow.srcaddr"]),
-                 norm(d["cflow.dstaddrv6" if v6 else "cflow.dstaddr"]), int(d["cflow.srcport"]),
-                 int(d["cflow.dstport"]), int(d["cflow.protocol"]))
-            put(k, int(d["cflow.direction"]) if "cflow.direction" in d else None)
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        subprocess.run(["tshark", "-n", "-r", path, "-d", "udp.port==%s,cflow" % port, "-T",
+                        "json", "-J", "cflow"], check=True, stdout=out, stderr=subprocess.DEVNULL)
+        records = by_ports(out.name)
+    for d in records.values():
+        v6 = "cflow.srcaddrv6" in d
+        k = (norm(d["cflow.srcaddrv6" if v6 else "cflow.srcaddr"]),
+             norm(d["cflow.dstaddrv6" if v6 else "cflow.dstaddr"]), int(d["cflow.srcport"]),
+             int(d["cflow.dstport"]), int(d["cflow.protocol"]))
+        put(k, int(d["cflow.direction"]) if "cflow.direction" in d else None)
     compare = lambda w: IE61[w]
 elif source == "nfdump":
     out = subprocess.run(["nfdump", "-R", path, "-q", "-N", "-6", "-o", "fmt:%sa|%da|%sp|%dp|%pr|%dir"],

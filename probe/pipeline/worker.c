@@ -110,10 +110,7 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 		w->local.ignored_bytes += wirelen;
 		return;
 	}
-	if (w->dedup &&
-	    fp_dedup_seen(w->dedup, data + p->l3_off,
-			  caplen - p->l3_off < p->octets ? caplen - p->l3_off : p->octets,
-			  p->octets)) {
+	if (w->dedup && fp_dedup_frame(w->dedup, data, caplen, p->l3_off, p->octets)) {
 		w->local.duplicates++; /* before the flows and the packet store */
 		return;
 	}

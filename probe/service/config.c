@@ -1140,10 +1140,10 @@ static int on_key(struct file_args *fa, const char *name, const char *value)
 		return 0;
 	}
 	char *arg = NULL;
-	int optional_word =
-	    (o->flags & OPT_OPTIONAL_ARG) &&
-	    (!strcasecmp(value, "yes") || !strcasecmp(value, "no") || !strcasecmp(value, "true") ||
-	     !strcasecmp(value, "false") || !strcasecmp(value, "on") || !strcasecmp(value, "off"));
+	/* an optional value as yes/no ("dedup = yes"): the option with its default, or not; a
+	 * number is the value itself */
+	int optional_word = (o->flags & OPT_OPTIONAL_ARG) && !isdigit((unsigned char)value[0]) &&
+			    parse_bool(value) >= 0;
 	if (o->arg == NULL || optional_word) { /* a flag, or "dedup = yes": its default value */
 		int b = parse_bool(value);
 		if (b < 0) {

@@ -122,9 +122,10 @@ struct fp_clickhouse {
 	struct fp_field_ctx ctx; /* what the rows read beside the record */
 	uint16_t cols[FP_FIELDS_MAX];
 	size_t ncols;
-	char last_error[256]; /* what the server or libcurl said last */
-	const char *remedy;   /* ... and what to do about it (why_failed()) */
-	char loss_cause[256]; /* the cause of the last loss, under `mu` */
+	char last_error[256];	 /* what the server or libcurl said last */
+	const char *remedy;	 /* ... and what to do about it (why_failed()) */
+	char column_remedy[160]; /* a column the table lacks: its ALTER TABLE (set once) */
+	char loss_cause[256];	 /* the cause of the last loss, under `mu` */
 	const char *loss_remedy;
 	int down;	      /* the sender is backing off */
 	uint64_t progress_ms; /* monotonic ms of the last insert (or the start) */
@@ -344,11 +345,31 @@ static const char *why_failed(CURLcode rc, long status, const char *body)
 		       "--clickhouse-schema ... | clickhouse-client -n";
 	if (strstr(body, "Code: 497,") || strstr(body, "Code: 164,"))
 		return "the user may not insert into the table: grant INSERT, or use another user";
-	if (strstr(body, "Code: 16,") && strstr(body, "No such column direction"))
-		return "the table was made before --local-net's column: ALTER TABLE ... ADD COLUMN "
-		       "direction String (or run without --local-net)";
 	return "the server refused the rows (its words are in the log): check that the table is "
 	       "the one --clickhouse-schema prints for this version";
+}
+
+/* The server refused a column this run names that an older table lacks (FP_CH_OPTIONAL: its
+ * option came after the table was made): the ALTER TABLE that adds it, in ch->column_remedy. */
+static int missing_column(struct fp_clickhouse *ch, const char *body)
+{
+	const char *at = strstr(body, "No such column ");
+	if (strstr(body, "Code: 16,") == NULL || at == NULL)
+		return 0;
+	at += strlen("No such column ");
+	for (size_t i = 0; i < ch->ncols; i++) {
+		const struct fp_field *f = &fp_fields[ch->cols[i]];
+		size_t n = strlen(f->ch);
+		if (!(f->when & FP_CH_OPTIONAL) || strncmp(at, f->ch, n) != 0 || at[n] != ' ')
+			continue;
+		if (!ch->column_remedy[0]) /* written once: the main thread may read it */
+			snprintf(ch->column_remedy, sizeof(ch->column_remedy),
+				 "the table was made before its %s column (an option turns it on): "
+				 "ALTER TABLE ... ADD COLUMN %s %s, or run without the option",
+				 f->ch, f->ch, ch_types[f->ch_type]);
+		return 1;
+	}
+	return 0;
 }
 
 /* Does the address libcurl last tried take a TCP connection (within 300 ms)? */
@@ -426,7 +447,8 @@ static int post(struct fp_clickhouse *ch, CURL *c, const struct batch *b)
 			if (*p == '\n' || *p == '\r')
 				*p = ' ';
 		snprintf(ch->last_error, sizeof(ch->last_error), "HTTP %ld: %s", status, body);
-		ch->remedy = why_failed(rc, status, body);
+		ch->remedy =
+		    missing_column(ch, body) ? ch->column_remedy : why_failed(rc, status, body);
 		return status >= 500 && strstr(body, "Code:") == NULL ? -1 : 1;
 	}
 	return 0;
