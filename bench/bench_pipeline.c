@@ -194,7 +194,8 @@ static double run_pass_dedup(struct fp_table *t, const uint8_t *frames, uint64_t
 				__builtin_prefetch(f + prefetch_frames * FRAME);
 			if (fp_parse(FP_LINK_ETHERNET, f, 60, 60, &pkts[np]) != FP_PARSE_OK)
 				continue;
-			if (fp_dedup_frame(&dedup, f, 60, pkts[np].l3_off, pkts[np].octets)) {
+			if (fp_dedup_frame(&dedup, f, 60, pkts[np].l3_off, pkts[np].octets,
+					   *ts * 1000)) {
 				duplicates++;
 				continue;
 			}

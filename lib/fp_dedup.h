@@ -3,8 +3,12 @@
  * --dedup: a packet seen twice (two SPAN ports, a mirror of a mirror) is counted once, as
  * nfpcapd -d does. A packet is a duplicate when its IP packet, from the IP header to its end
  * (the bytes captured, and the IP length), equals one of the last WINDOW packets of the same
- * worker, whatever came before the IP header (VLAN tags, MACs, the capture port). With --decap
- * auto the IP packet is the innermost one, the one accounted.
+ * worker and came within FP_DEDUP_AGE_US of it, whatever came before the IP header (VLAN tags,
+ * MACs, the capture port). With --decap auto the IP packet is the innermost one, the one
+ * accounted. The age bound keeps traffic that repeats itself byte for byte — VRRP and HSRP
+ * advertisements, EIGRP and BFD hellos, a second or more apart on a quiet link (the tcpdump
+ * corpus's vrrp.pcap has 130 such) — from being taken for copies: a SPAN port's copy follows
+ * its original by microseconds, a few milliseconds at worst.
  *
  * Each packet is reduced to a 64-bit hash of those bytes and their length; two different packets
  * of the same length collide with a probability of about 2^-64 per pair compared, so the hash
@@ -21,11 +25,13 @@
 
 #define FP_DEDUP_DEFAULT 8
 #define FP_DEDUP_MAX 64
+#define FP_DEDUP_AGE_US 10000 /* a copy comes within 10 ms of its original */
 
 struct fp_dedup {
 	uint32_t window; /* packets compared, 1..FP_DEDUP_MAX */
 	uint32_t next;	 /* where the next packet's hash goes */
 	uint64_t h[FP_DEDUP_MAX];
+	uint64_t ts_us[FP_DEDUP_MAX]; /* when each was seen */
 };
 
 static inline void fp_dedup_init(struct fp_dedup *d, uint32_t window)
@@ -65,9 +71,11 @@ static inline uint64_t fp_dedup_hash(const uint8_t *p, uint32_t n, uint32_t iple
 	return acc ? acc : 1; /* no finalizer: a bijection would not make equal sums differ */
 }
 
-/* Whether the packet (`n` captured bytes of the IP packet at `p`, `iplen` its IP length) is
- * one of the window's; if not, it joins the window (the oldest leaves). */
-static inline int fp_dedup_seen(struct fp_dedup *d, const uint8_t *p, uint32_t n, uint32_t iplen)
+/* Whether the packet (`n` captured bytes of the IP packet at `p`, `iplen` its IP length, seen at
+ * `ts_us`) is one of the window's, seen within FP_DEDUP_AGE_US of it (before or after: two
+ * ports' clocks); if not, it joins the window (the oldest leaves). */
+static inline int fp_dedup_seen(struct fp_dedup *d, const uint8_t *p, uint32_t n, uint32_t iplen,
+				uint64_t ts_us)
 {
 	uint64_t h = fp_dedup_hash(p, n, iplen);
 	int hit = 0;
@@ -77,9 +85,14 @@ static inline int fp_dedup_seen(struct fp_dedup *d, const uint8_t *p, uint32_t n
 	else
 		for (uint32_t i = 0; i < d->window; i++) /* no early exit: side by side */
 			hit |= d->h[i] == h;
-	if (hit)
-		return 1;
+	if (hit) /* rare: the same bytes; a copy only if near in time */
+		for (uint32_t i = 0; i < d->window; i++)
+			if (d->h[i] == h &&
+			    (ts_us >= d->ts_us[i] ? ts_us - d->ts_us[i] : d->ts_us[i] - ts_us) <=
+				FP_DEDUP_AGE_US)
+				return 1;
 	d->h[d->next] = h;
+	d->ts_us[d->next] = ts_us;
 	d->next = d->next + 1 == d->window ? 0 : d->next + 1;
 	return 0;
 }
@@ -87,10 +100,10 @@ static inline int fp_dedup_seen(struct fp_dedup *d, const uint8_t *p, uint32_t n
 /* fp_dedup_seen for a parsed frame: its IP packet starts at `l3_off` of the `caplen` bytes
  * captured and is `iplen` bytes long (what was captured of it is compared). */
 static inline int fp_dedup_frame(struct fp_dedup *d, const uint8_t *frame, uint32_t caplen,
-				 uint32_t l3_off, uint32_t iplen)
+				 uint32_t l3_off, uint32_t iplen, uint64_t ts_us)
 {
 	uint32_t have = caplen - l3_off;
-	return fp_dedup_seen(d, frame + l3_off, have < iplen ? have : iplen, iplen);
+	return fp_dedup_seen(d, frame + l3_off, have < iplen ? have : iplen, iplen, ts_us);
 }
 
 #endif

@@ -6,9 +6,11 @@ Usage: dedup_gen.py DIR [FLOWS] [PACKETS_PER_FLOW]
 DIR/single.pcap: FLOWS UDP and TCP flows (IPv4 and IPv6, VLAN 10), their packets interleaved,
 no two alike (the IPv4 identification, the TCP sequence or the payload differ).
 DIR/double.pcap: every packet of single.pcap, then the same IP packet again with VLAN 20 and
-other MAC addresses, 0 to 5 packets later (within a --dedup window of 8): what a probe on two
-SPAN ports of one switch sees. DIR/far.pcap: the same copies 12 packets later (outside a window
-of 8, inside one of 16). Prints the number of copies.
+other MAC addresses, 0 to 5 packets later (within a --dedup window of 8, under 3 ms): what a
+probe on two SPAN ports of one switch sees. DIR/far.pcap: the same copies 12 packets later
+(outside a window of 8, inside one of 16; 6.25 ms). DIR/repeat.pcap: one VRRP-like packet sent
+5 times a second apart, byte for byte the same, each followed 1 ms later by its copy: 5 packets
+of traffic and 5 copies. Packets are 0.5 ms apart. Prints the number of copies of double.pcap.
 """
 import random
 import sys
@@ -43,10 +45,10 @@ def frame(p, vlan, mac):
 
 def write(name, slots):
     """slots: (slot, frame); slot 2i is the ith packet's first copy at the single capture's
-    time, 2i + 1 a second copy half a millisecond after it."""
+    time, 2i + 1 a second copy a quarter of a millisecond after it."""
     frames = []
     for slot, fr in sorted(slots, key=lambda s: s[0]):
-        fr.time = t0 + (slot // 2) * 0.001 + (slot % 2) * 0.0005
+        fr.time = t0 + (slot // 2) * 0.0005 + (slot % 2) * 0.00025
         frames.append(fr)
     wrpcap("%s/%s" % (out, name), frames)
 
@@ -59,4 +61,13 @@ for name, gap in (("double.pcap", None), ("far.pcap", 12)):
         g = gap if gap else rnd.randint(0, 5)
         slots.append((2 * (i + g) + 1, frame(p, 20, 2)))
     write(name, slots)
+advert = IP(src="198.18.0.250", dst="198.18.0.251", id=0, ttl=255) / UDP(sport=112, dport=112) / (
+    b"\x21\x01\x64\x01" * 4)
+repeat = []
+for k in range(5):
+    for dt, vlan, mac in ((0.0, 10, 1), (0.001, 20, 2)):
+        fr = frame(advert, vlan, mac)
+        fr.time = t0 + k + dt
+        repeat.append(fr)
+wrpcap("%s/repeat.pcap" % out, repeat)
 print(len(order))

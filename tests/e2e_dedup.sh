@@ -3,7 +3,8 @@
 # with VLAN 20 and other MACs, 0-5 packets later: tests/dedup_gen.py) gives the records of the
 # capture of each packet once, line for line, with every copy counted (packets_duplicate), said
 # in the last lines and the live statistics line, and the packet store holding each packet once;
-# a capture without repeats loses nothing; copies further apart than the window are not
+# a capture without repeats loses nothing; a packet repeated byte for byte a second apart is
+# traffic, its copy 1 ms later a duplicate; copies further apart than the window are not
 # duplicates (and are with a wider one); live, replayed through a veth to two workers, the
 # same; bad windows
 # name the option. The config file's key takes yes and a number.
@@ -46,6 +47,12 @@ expect_eq "copies 12 packets later, window 16" "$(summary "$T/far16.json")" \
 run far16b "$T/far.pcap" --dedup=16
 expect_eq "--dedup=16" "$(summary "$T/far16b.json")" "$((2 * copies)) $copies $copies"
 
+# traffic that repeats itself byte for byte, a second apart (VRRP-like), is counted; its
+# copies a millisecond later are not
+run repeat "$T/repeat.pcap" --dedup
+expect_eq "the same packet each second, each with a copy 1 ms later" "$(summary "$T/repeat.json")" \
+	"10 5 5"
+
 # the packet store: each packet once, the first copy's frame, in order
 run store "$T/double.pcap" --dedup --pcap-dir "$T/pd"
 expect_eq "packets stored" "$(json_get "$T/store.json" pcap_store.packets)" "$copies"
@@ -82,7 +89,7 @@ probe=$!
 PIDS+=("$probe")
 for _ in $(seq 100); do grep -q "capturing on" "$T/live.log" && break; sleep 0.05; done
 sleep 0.3
-ip netns exec "$NS" tcpreplay -q -i veth0 --pps 2000 "$T/double.pcap" >/dev/null 2>&1 || fail "tcpreplay failed"
+ip netns exec "$NS" tcpreplay -q -i veth0 --pps 20000 "$T/double.pcap" >/dev/null 2>&1 || fail "tcpreplay failed"
 for _ in $(seq 30); do # the workers publish their counters every few bursts
 	kill -USR1 "$probe"
 	sleep 0.2

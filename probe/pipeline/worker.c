@@ -110,11 +110,11 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 		w->local.ignored_bytes += wirelen;
 		return;
 	}
-	if (w->dedup && fp_dedup_frame(w->dedup, data, caplen, p->l3_off, p->octets)) {
+	uint64_t ts_us = ts_ns / 1000;
+	if (w->dedup && fp_dedup_frame(w->dedup, data, caplen, p->l3_off, p->octets, ts_us)) {
 		w->local.duplicates++; /* before the flows and the packet store */
 		return;
 	}
-	uint64_t ts_us = ts_ns / 1000;
 	p->ts_us = ts_us;
 	if (w->pstore) { /* --pcap-dir: the packet is accounted, its bytes readable only now */
 		if (w->pstore->by_record)

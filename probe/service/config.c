@@ -738,9 +738,9 @@ static const struct opt_def opts[] = {
      FIELD(dpi_packets), 1, 1000},
     {"dedup", 0, "WINDOW", NULL,
      "count once a packet identical, from its IP header to its end, to one of the last WINDOW "
-     "packets of its worker (default 8, at most 64), whatever its link layer (two SPAN ports, "
-     "other VLANs or MACs), as nfpcapd -d; duplicates are counted (packets_duplicate) and skipped "
-     "before the flows and the packet store (default: off)",
+     "packets of its worker seen within 10 ms (default 8, at most 64), whatever its link layer "
+     "(two SPAN ports, other VLANs or MACs), as nfpcapd -d; duplicates are counted "
+     "(packets_duplicate) and skipped before the flows and the packet store (default: off)",
      h_dedup, .flags = OPT_OPTIONAL_ARG},
     {"local-net", 0, "CIDR[,CIDR...]", NULL,
      "the local networks, repeatable (up to 256): each record gets its direction, inbound, "
