@@ -142,7 +142,7 @@ bad_args "--interface fp-no-such0" -i fp-no-such0
 bad_args "filter" -r "$T/in.pcap" "not a ( valid filter"
 
 # -V; 0 = no limit as --help says; settings that do not apply are named, not dropped silently
-"$FLUXPROBE" -V | grep -q "^fluxprobe [0-9]" || fail "-V printed no version"
+"$FLUXPROBE" -V | contains "^fluxprobe [0-9]" || fail "-V printed no version"
 "$FLUXPROBE" -r "$T/in.pcap" --count 0 --duration 0 --snaplen 128 --mbufs 4096 --summary json \
 	>"$T/z.json" 2>"$T/z.log" || fail "--count 0 --duration 0 refused"
 expect_eq "packets with --count 0 (no limit)" "$(json_get "$T/z.json" packets)" "$(json_get "$T/truth.json" packets)"
@@ -214,7 +214,7 @@ expect_eq "JSON lines without samplingInterval 10" 	"$(grep -vc '"samplingInterv
 rc=0
 "$FLUXPROBE" -r "$T/in.pcap" --json /dev/full 2>"$T/full.log" || rc=$?
 expect_eq "exit status, --json /dev/full" "$rc" 1
-tail -1 "$T/full.log" | grep -q "LOSS in this run: 200 JSON lines not written to --json /dev/full" ||
+tail -1 "$T/full.log" | contains "LOSS in this run: 200 JSON lines not written to --json /dev/full" ||
 	fail "the last line does not report the JSON lines lost: $(tail -1 "$T/full.log")"
 bad_args "--json -: --daemon has no standard output" -r "$T/in.pcap" --daemon --json -
 

@@ -49,7 +49,7 @@ one() {
 	fi
 }
 DPI=
-if ldd "$FLUXPROBE" | grep -q libndpi; then DPI=--dpi; fi
+if case "$(ldd "$FLUXPROBE")" in *libndpi*) true ;; *) false ;; esac then DPI=--dpi; fi
 echo "# corpus: second pass with --decap auto --fields all --dedup --local-net ${DPI:-(this build has no nDPI)}"
 export -f one
 export FLUXPROBE out DPI

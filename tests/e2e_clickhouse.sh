@@ -129,27 +129,27 @@ expect_eq "rows refused, counted" "$lost" "$(json_get "$T/s4.json" records_expor
 grep -q "LOSS in this run: $lost flow records not inserted into --clickhouse" "$T/p4.log" ||
 	fail "the refusal is not in the last lines: $(tail -3 "$T/p4.log")"
 grep -q "rows refused: HTTP" "$T/p4.log" || fail "the server's answer is not logged"
-grep "LOSS in this run" "$T/p4.log" | grep -q "the server refused the login: check the user and password" ||
+grep "LOSS in this run" "$T/p4.log" | contains "the server refused the login: check the user and password" ||
 	fail "a refused login's LOSS line gives another remedy: $(grep LOSS "$T/p4.log")"
-grep "LOSS in this run" "$T/p4.log" | grep -q "clickhouse-schema" &&
+grep "LOSS in this run" "$T/p4.log" | contains "clickhouse-schema" &&
 	fail "a refused login's LOSS line advises --clickhouse-schema: $(grep LOSS "$T/p4.log")"
 # a table that does not exist: named as such, with the statement that creates it
 rc=0
 "$FLUXPROBE" --read "$T/in.pcap" --count 1000 --clickhouse "${CH_URL[a]}" --clickhouse-table nosuch \
 	2>"$T/p4t.log" >/dev/null || rc=$?
 expect_eq "exit status with no table" "$rc" 1
-grep "LOSS in this run" "$T/p4t.log" | grep -q "the table (or its database) does not exist: create it with fluxprobe --clickhouse-schema" ||
+grep "LOSS in this run" "$T/p4t.log" | contains "the table (or its database) does not exist: create it with fluxprobe --clickhouse-schema" ||
 	fail "a missing table's LOSS line: $(grep LOSS "$T/p4t.log")"
-grep "LOSS in this run" "$T/p4t.log" | grep -q "(Protocol error)" &&
+grep "LOSS in this run" "$T/p4t.log" | contains "(Protocol error)" &&
 	fail "a missing table reported as a protocol error: $(grep LOSS "$T/p4t.log")"
 # https:// to the plain HTTP port: TLS named, to the end
 rc=0
 "$FLUXPROBE" --read "$T/in.pcap" --count 1000 --clickhouse "${CH_URL[a]/http:/https:}" \
 	2>"$T/p4s.log" >/dev/null || rc=$?
 expect_eq "exit status with https to an http port" "$rc" 1
-grep "LOSS in this run" "$T/p4s.log" | grep -q "(\(SSL connect error\|TLS handshake failed: .*\)): TLS failed: an https:// URL for a server that speaks plain HTTP" ||
+grep "LOSS in this run" "$T/p4s.log" | contains "(\(SSL connect error\|TLS handshake failed: .*\)): TLS failed: an https:// URL for a server that speaks plain HTTP" ||
 	fail "https to an http port: $(grep LOSS "$T/p4s.log")"
-grep "LOSS in this run" "$T/p4s.log" | grep -q "Connection refused" &&
+grep "LOSS in this run" "$T/p4s.log" | contains "Connection refused" &&
 	fail "https to an http port said 'Connection refused' at the end"
 grep -q "waiting up to [0-9]* s more for it to take the [0-9]* rows queued" "$T/p4s.log" ||
 	fail "the end did not say what it waits for: $(cat "$T/p4s.log")"

@@ -65,7 +65,7 @@ if "${probe[@]}" --clickhouse "${CH_URL[d]}" --clickhouse-table old --summary js
 	>"$T/old.json" 2>"$T/old.log"; then
 	fail "--local-net into a table without the direction column exited 0"
 fi
-grep "LOSS" "$T/old.log" | grep -q "ADD COLUMN direction String" ||
+grep "LOSS" "$T/old.log" | contains "ADD COLUMN direction String" ||
 	fail "the rows the older table refused are not said with the remedy: $(tail -3 "$T/old.log")"
 note "an older table: rows without --local-net; with it the refusal is said ($(grep -m1 LOSS "$T/old.log" | cut -c1-100)...)"
 ch_stop d
@@ -81,7 +81,7 @@ port=$(free_udp_port)
 capture_export "$T/none.pcapng" "$port" "$FLUXPROBE" --read "$T/in.pcap" -q \
 	--collector "127.0.0.1:$port"
 tshark -n -r "$T/none.pcapng" -d "udp.port==$port,cflow" -T fields \
-	-e cflow.template_ipfix_field_type 2>/dev/null | tr ',' '\n' | grep -qx 61 &&
+	-e cflow.template_ipfix_field_type 2>/dev/null | tr ',' '\n' | contains -x 61 &&
 	fail "flowDirection (61) in the template without --local-net"
 note "without --local-net: no direction in JSON, no flowDirection in the template"
 

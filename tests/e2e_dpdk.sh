@@ -42,7 +42,7 @@ expect_collector "nfdump flows" "$(nfdump_stat "$T/nf1" Flows)" "$(json_get "$T/
 expect_collector "nfdump packets" "$(nfdump_stat "$T/nf1" Packets)" "$(json_get "$T/truth.json" packets)"
 expect_collector "nfdump bytes" "$(nfdump_stat "$T/nf1" Bytes)" "$(json_get "$T/truth.json" bytes)"
 # the same records in the probe's own flow files (--flow-dir beside the collector)
-ls "$T/fd1" | grep -q current && fail "DPDK --flow-dir left a temporary file: $(ls "$T/fd1")"
+ls "$T/fd1" | contains current && fail "DPDK --flow-dir left a temporary file: $(ls "$T/fd1")"
 for what in Flows Packets Bytes; do
 	expect_eq "--flow-dir (nfdump -R) ${what,,}" "$(nfdump_stat "$T/fd1" $what)" \
 		"$(json_get "$T/truth.json" ${what,,})"

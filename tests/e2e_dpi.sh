@@ -14,7 +14,7 @@
 #     url.domain, http.*, user_agent.original, network.protocol).
 source "$(dirname "$0")/lib.sh"
 "$FLUXPROBE" --dpi --help >/dev/null 2>&1 || fail "fluxprobe --help failed"
-if ! ldd "$FLUXPROBE" | grep -q libndpi; then
+if ! has_ndpi "$FLUXPROBE"; then
 	fail "this fluxprobe has no nDPI (scripts/setup installs libndpi-dev)"
 fi
 netns_up dpi

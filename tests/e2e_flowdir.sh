@@ -180,7 +180,7 @@ ip netns exec "$NS" tcpreplay -q -i veth0 --pps 4000 "$T/live2.pcap" >/dev/null 
 sleep 1.5
 kill -TERM "$probe"
 wait "$probe" || fail "the live probe did not exit 0 after SIGTERM: $(tail -3 "$T/live.log")"
-ls "$T/live" | grep -q current && fail "a temporary file was left: $(ls "$T/live")"
+ls "$T/live" | contains current && fail "a temporary file was left: $(ls "$T/live")"
 nfiles=$(ls "$T/live" | wc -l)
 [ "$nfiles" -ge 2 ] || fail "a run across a minute with --rotate 60 left $nfiles file(s): $(ls "$T/live")"
 in_slots "$T/live" 60 || fail "live: a record outside its file's minute"
@@ -196,7 +196,7 @@ expect_eq "live: packets in the files = packets captured" "$(stat_of "$T/live" P
 # the packets beside them (--pcap-dir), on the same wall-clock slots: one file per minute, each
 # packet in the file of its minute (a packet stamped just before the minute turned may follow
 # into the next file: the slot never goes back), every packet captured stored, in order
-ls "$T/livepcap" | grep -q current && fail "--pcap-dir left a temporary file: $(ls "$T/livepcap")"
+ls "$T/livepcap" | contains current && fail "--pcap-dir left a temporary file: $(ls "$T/livepcap")"
 pfiles=$(ls "$T/livepcap" | grep -Ev 'idx$')
 [ "$(echo "$pfiles" | wc -l)" -ge 2 ] || fail "live --pcap-dir across a minute: $(ls "$T/livepcap")"
 for f in $pfiles; do

@@ -51,7 +51,7 @@ hup() { # expected log line
 		[ "$(grep -c "SIGHUP" "$T/probe.log" || true)" -gt "$before" ] && break
 		sleep 0.05
 	done
-	grep "SIGHUP" "$T/probe.log" | tail -1 | grep -q "$1" || {
+	grep "SIGHUP" "$T/probe.log" | tail -1 | contains "$1" || {
 		cat "$T/probe.log"; fail "after SIGHUP: expected '$1' in the log"; }
 	note "SIGHUP: $(grep "SIGHUP" "$T/probe.log" | tail -1)"
 }

@@ -62,7 +62,7 @@ expect_collector "nfdump packets (IPFIX, nfcapd -s 10)" "$(nfdump_stat "$T/nf" P
 "$FLUXPROBE" --read "$T/in.pcap" --flow-dir "$T/fd" --sample 10 --summary json -q >"$T/s4b.json"
 expect_eq "--flow-dir packets (nfdump -R, scaled)" "$(nfdump_stat "$T/fd" Packets)" \
 	$(($(json_get "$T/s4b.json" packets) * 10))
-nfdump -R "$T/fd" -o raw -c 1 | grep -q "Flags.*Sampled" || fail "--flow-dir records not flagged as sampled"
+nfdump -R "$T/fd" -o raw -c 1 | contains "Flags.*Sampled" || fail "--flow-dir records not flagged as sampled"
 
 # 5: random
 "$FLUXPROBE" --read "$T/in.pcap" --sample 10 --sample-mode random --summary json -q >"$T/sr.json"

@@ -71,7 +71,7 @@ expect_eq "HTTP status elsewhere" "$code" 404
 printf 'collector = 127.0.0.1:%s\ncollector = 127.0.0.1:5099\n' "$port" >"$T/fp.conf"
 kill -HUP "$pid"
 sleep 0.5
-nsx curl -sf "http://127.0.0.1:9464/metrics" | grep -q 'collector="127.0.0.1:5099"' ||
+nsx curl -sf "http://127.0.0.1:9464/metrics" | contains 'collector="127.0.0.1:5099"' ||
 	fail "SIGHUP did not re-read the relative --config"
 
 kill -TERM "$pid"

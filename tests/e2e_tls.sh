@@ -40,7 +40,7 @@ listen() {
 	LPID=$!
 	PIDS+=("$LPID")
 	for _ in $(seq 100); do
-		ss -ltn "sport = :$PORT" | grep -q LISTEN && return 0
+		ss -ltn "sport = :$PORT" | contains LISTEN && return 0
 		sleep 0.05
 	done
 	fail "socat did not listen on $PORT"

@@ -37,7 +37,7 @@ fi
 
 editcap -r "$T/export.pcapng" "$T/late.pcapng" "41-$((msgs + 1))" >/dev/null
 late=(tshark -n -r "$T/late.pcapng" -d "udp.port==$port,cflow")
-first_tpl=$("${late[@]}" -Y "cflow.flowset_id == $tset" -T fields -e frame.number 2>/dev/null | head -1)
+first_tpl=$("${late[@]}" -Y "cflow.flowset_id == $tset" -T fields -e frame.number 2>/dev/null | awk 'NR == 1')
 [ -n "$first_tpl" ] || fail "no template refresh in the late capture"
 last_bad=$("${late[@]}" -Y '_ws.expert.group == 0x07000000' -T fields -e frame.number 2>/dev/null | tail -1)
 note "late start: first template in frame $first_tpl, last undecodable frame ${last_bad:-none}"

@@ -20,6 +20,22 @@ trap cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# cmd | contains [GREP_OPTIONS] PATTERN: true when a line matches. Reads its input to the end:
+# `cmd | grep -q` under pipefail fails at random when grep leaves at the first match and cmd
+# is killed by SIGPIPE writing the rest (CI's e2e/dpi once failed so on `ldd | grep -q`).
+contains() {
+	local rc=1
+	grep -q "$@" && rc=0
+	cat >/dev/null
+	return $rc
+}
+
+# has_ndpi BINARY: true when that fluxprobe was linked with nDPI.
+has_ndpi() {
+	case "$(ldd "$1")" in *libndpi*) return 0 ;; esac
+	return 1
+}
+
 # raise_rmem_max BYTES: let a collector ask for a receive buffer this big (restored on exit).
 # A collector that reads 100k+ records from loopback otherwise drops datagrams on a busy
 # machine, for reasons outside fluxprobe.
