@@ -303,6 +303,15 @@ static const char *ie_string(const struct fp_ie *ie, const struct fp_enc_rec *x)
 
 int fp_encode_record_app(struct fp_encoder *e, const struct fp_record *in, const struct fp_app *app)
 {
+	struct fp_side side = {.app = app};
+	return fp_encode_record_side(e, in, &side);
+}
+
+#define GEO_GROUPS (FP_FIELD_AS | FP_FIELD_GEO | FP_FIELD_CITY)
+
+int fp_encode_record_side(struct fp_encoder *e, const struct fp_record *in,
+			  const struct fp_side *side)
+{
 	if (e->format == FP_FORMAT_NFV5)
 		return encode_v5(e, in);
 	int v6 = in->key.ipver == 6;
@@ -312,8 +321,15 @@ int fp_encode_record_app(struct fp_encoder *e, const struct fp_record *in, const
 	struct fp_enc_rec x;
 	size_t reclen = e->reclen[v6];
 
-	if (e->fields & FP_FIELD_APP) {
-		app_prepare(&x, app);
+	if (e->fields & FP_FIELD_APP)
+		app_prepare(&x, side ? side->app : NULL);
+	if (e->fields & GEO_GROUPS) { /* the strings are read from x.geo: "" when unknown */
+		if (side && side->geo)
+			memcpy(x.geo, side->geo, sizeof(x.geo));
+		else
+			memset(x.geo, 0, sizeof(x.geo));
+	}
+	if (e->fields & (FP_FIELD_APP | GEO_GROUPS)) {
 		for (size_t i = 0; i < n; i++)
 			if (ies[i].src_len == FP_IE_STRING)
 				reclen += 1 + strnlen(ie_string(&ies[i], &x), 254);

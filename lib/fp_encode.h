@@ -90,6 +90,15 @@ enum fp_field_group {
 	 * 255 for a flow that neither enters nor leaves them: internal or external); JSON,
 	 * ECS's network.direction and ClickHouse name all four (fp_localnet.h). */
 	FP_FIELD_DIRECTION = 1 << 7,
+	/* --geoip (not --fields groups), from the kinds of database given (fp_geo.h):
+	 * FP_FIELD_AS an ASN database: bgpSourceAsNumber 16 / bgpDestinationAsNumber 17 (IPFIX
+	 * and v9 SRC_AS/DST_AS, 4 bytes), the organisation in JSON, ECS, ClickHouse;
+	 * FP_FIELD_GEO a Country or City database: the country, in IPFIX ntop's SRC_IP_COUNTRY
+	 * (101) / DST_IP_COUNTRY (103); FP_FIELD_CITY a City database: the city in ntop's
+	 * SRC_IP_CITY (102) / DST_IP_CITY (104), the location in JSON and ECS. */
+	FP_FIELD_AS = 1 << 8,
+	FP_FIELD_GEO = 1 << 9,
+	FP_FIELD_CITY = 1 << 10,
 };
 
 /* applicationId: RFC 6759's PANA-L7 engine (13) and nDPI's 16-bit id as the selector, 3 bytes:
@@ -109,6 +118,7 @@ struct fp_enc_rec {
 	struct fp_app app;
 	uint8_t app_id[FP_APP_ID_LEN];
 	uint8_t flow_direction; /* --local-net: flowDirection (61), see FP_FIELD_DIRECTION */
+	struct fp_geo geo[2];	/* --geoip: the source's and the destination's (zero: unknown) */
 };
 
 #define FP_ENCODE_MAX_IES 64
@@ -192,6 +202,9 @@ int fp_encode_sampling(struct fp_encoder *e, uint32_t interval, enum fp_sampling
 int fp_encode_record(struct fp_encoder *e, const struct fp_record *r);
 /* The same with what --dpi found beside it (`app` NULL: the fields go out empty). */
 int fp_encode_record_app(struct fp_encoder *e, const struct fp_record *r, const struct fp_app *app);
+/* The same with everything that travels beside the record (fp_record.h), or NULL. */
+int fp_encode_record_side(struct fp_encoder *e, const struct fp_record *r,
+			  const struct fp_side *side);
 
 /* Close the message: pad the last set, write the header, advance the sequence. Returns length. */
 size_t fp_encode_finish(struct fp_encoder *e);

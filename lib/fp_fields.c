@@ -460,6 +460,44 @@ GET(direction)
 	return name != NULL;
 }
 
+/* --geoip: the source's (0) or the destination's (1) entry, and whether it has `what` */
+static const struct fp_geo *geo_has(const struct fp_field_rec *fr, int dst, unsigned what)
+{
+	return fr->geo && (fr->geo[dst].have & what) ? &fr->geo[dst] : NULL;
+}
+#define GEO_GETTERS(side, dst)                                                                     \
+	GET(side##_as)                                                                             \
+	{                                                                                          \
+		const struct fp_geo *g = geo_has(fr, dst, FP_GEO_HAVE_AS);                         \
+		v->u = g ? g->asn : 0;                                                             \
+		return g != NULL;                                                                  \
+	}                                                                                          \
+	GET(side##_as_org)                                                                         \
+	{                                                                                          \
+		const struct fp_geo *g = geo_has(fr, dst, FP_GEO_HAVE_AS);                         \
+		v->s = g ? g->org : "";                                                            \
+		return g && g->org[0];                                                             \
+	}                                                                                          \
+	GET(side##_country)                                                                        \
+	{                                                                                          \
+		const struct fp_geo *g = geo_has(fr, dst, FP_GEO_HAVE_COUNTRY);                    \
+		v->s = g ? g->country : "";                                                        \
+		return g != NULL;                                                                  \
+	}                                                                                          \
+	GET(side##_city)                                                                           \
+	{                                                                                          \
+		const struct fp_geo *g = geo_has(fr, dst, FP_GEO_HAVE_CITY);                       \
+		v->s = g ? g->city : "";                                                           \
+		return g != NULL;                                                                  \
+	}                                                                                          \
+	GET(side##_location)                                                                       \
+	{                                                                                          \
+		v->p = geo_has(fr, dst, FP_GEO_HAVE_LOC);                                          \
+		return v->p != NULL;                                                               \
+	}
+GEO_GETTERS(src, 0)
+GEO_GETTERS(dst, 1)
+
 #undef R
 #undef A
 #undef C
@@ -774,6 +812,42 @@ const struct fp_field fp_fields[] = {
      .json = "direction", .ecs = "network.direction",
      .ch = "direction", .ch_type = FP_CH_STRING,
      .ch_comment = "inbound, outbound, internal, external (--local-net; '' without)"},
+    /* --geoip (fp_geo.h): AS numbers in the IANA elements nfcapd and nfacctd store, country
+     * and city in ntop's, which tshark decodes */
+    {"src_as", FP_FIELD_AS, FP_FK_UINT, get_src_as,
+     .ipfix = IE_U(16, 4, geo[0].asn), .v9 = {IE_U(16, 4, geo[0].asn)},
+     .json = "bgpSourceAsNumber", .ecs = "source.as.number",
+     .ch = "src_as", .ch_type = FP_CH_U32, .ch_comment = "--geoip: 0 unknown"},
+    {"dst_as", FP_FIELD_AS, FP_FK_UINT, get_dst_as,
+     .ipfix = IE_U(17, 4, geo[1].asn), .v9 = {IE_U(17, 4, geo[1].asn)},
+     .json = "bgpDestinationAsNumber", .ecs = "destination.as.number",
+     .ch = "dst_as", .ch_type = FP_CH_U32, .ch_comment = "--geoip: 0 unknown"},
+    {"src_as_org", FP_FIELD_AS, FP_FK_TEXT, get_src_as_org,
+     .json = "sourceAsOrganization", .ecs = "source.as.organization.name",
+     .ch = "src_as_org", .ch_type = FP_CH_STRING},
+    {"dst_as_org", FP_FIELD_AS, FP_FK_TEXT, get_dst_as_org,
+     .json = "destinationAsOrganization", .ecs = "destination.as.organization.name",
+     .ch = "dst_as_org", .ch_type = FP_CH_STRING},
+    {"src_country", FP_FIELD_GEO, FP_FK_TEXT, get_src_country,
+     .ipfix = IE_PEN_STR(FP_PEN_NTOP, 101, geo[0].country),
+     .json = "sourceCountry", .ecs = "source.geo.country_iso_code",
+     .ch = "src_country", .ch_type = FP_CH_STRING, .ch_comment = "--geoip: ISO 3166-1 alpha-2"},
+    {"dst_country", FP_FIELD_GEO, FP_FK_TEXT, get_dst_country,
+     .ipfix = IE_PEN_STR(FP_PEN_NTOP, 103, geo[1].country),
+     .json = "destinationCountry", .ecs = "destination.geo.country_iso_code",
+     .ch = "dst_country", .ch_type = FP_CH_STRING, .ch_comment = "--geoip: ISO 3166-1 alpha-2"},
+    {"src_city", FP_FIELD_CITY, FP_FK_TEXT, get_src_city,
+     .ipfix = IE_PEN_STR(FP_PEN_NTOP, 102, geo[0].city),
+     .json = "sourceCity", .ecs = "source.geo.city_name",
+     .ch = "src_city", .ch_type = FP_CH_STRING},
+    {"dst_city", FP_FIELD_CITY, FP_FK_TEXT, get_dst_city,
+     .ipfix = IE_PEN_STR(FP_PEN_NTOP, 104, geo[1].city),
+     .json = "destinationCity", .ecs = "destination.geo.city_name",
+     .ch = "dst_city", .ch_type = FP_CH_STRING},
+    {"src_location", FP_FIELD_CITY, FP_FK_GEO_POINT, get_src_location,
+     .json = "sourceLocation", .ecs = "source.geo.location"},
+    {"dst_location", FP_FIELD_CITY, FP_FK_GEO_POINT, get_dst_location,
+     .json = "destinationLocation", .ecs = "destination.geo.location"},
 };
 /* clang-format on */
 const size_t fp_fields_n = sizeof(fp_fields) / sizeof(fp_fields[0]);

@@ -44,6 +44,7 @@ enum {
 	EX_MISC = 4,	  /* 20 */
 	EX_CNT = 5,	  /* 28 */
 	EX_VLAN = 6,	  /* 12 */
+	EX_AS = 7,	  /* 12: srcAS, dstAS (EXasRouting) */
 	EX_MPLS = 14,	  /* 44 */
 	EX_MAC = 15,	  /* 36 */
 	EX_LATENCY = 17,  /* 28 */
@@ -85,7 +86,8 @@ static uint8_t *element(uint8_t *p, uint16_t id, uint16_t len)
 
 /* One flow record as a V3 record at `out`; returns its length. */
 static size_t encode_v3(const struct fp_nf_opts *o, const struct fp_record *r,
-			const struct fp_app *app, uint64_t now_ms, uint8_t *out)
+			const struct fp_app *app, const struct fp_geo *geo, uint64_t now_ms,
+			uint8_t *out)
 {
 	uint8_t *p = out + NF_V3_HEADER_LEN, *d;
 	uint16_t n = 0;
@@ -137,6 +139,12 @@ static size_t encode_v3(const struct fp_nf_opts *o, const struct fp_record *r,
 	if ((r->key.vlan & FP_KEY_VLAN_MASK) || (o->fields & FP_FIELD_VLAN)) {
 		d = element(p, EX_VLAN, 12);
 		put32(d, r->key.vlan & FP_KEY_VLAN_MASK);
+		p += 12, n++;
+	}
+	if (o->fields & FP_FIELD_AS) { /* --geoip: nfdump's %sas %das, -s srcas */
+		d = element(p, EX_AS, 12);
+		put32(d, geo ? geo[0].asn : 0);
+		put32(d + 4, geo ? geo[1].asn : 0);
 		p += 12, n++;
 	}
 	if (o->fields & FP_FIELD_MPLS) {
@@ -514,6 +522,14 @@ static size_t encode_app_name(const struct fp_app *app, uint8_t *out)
 int fp_nffile_add(struct fp_nffile *f, const struct fp_record *r, const struct fp_app *app,
 		  uint64_t now_ms)
 {
+	struct fp_side side = {.app = app};
+	return fp_nffile_add_side(f, r, &side, now_ms);
+}
+
+int fp_nffile_add_side(struct fp_nffile *f, const struct fp_record *r, const struct fp_side *side,
+		       uint64_t now_ms)
+{
+	const struct fp_app *app = side ? side->app : NULL;
 	if (f->err)
 		return -f->err;
 	if (f->used + MAX_RECORD > BLOCK_BYTES && flush_block(f) != 0)
@@ -526,7 +542,7 @@ int fp_nffile_add(struct fp_nffile *f, const struct fp_record *r, const struct f
 			f->app_named[id / 8] |= (uint8_t)(1u << (id % 8));
 		}
 	}
-	f->used += encode_v3(&f->opts, r, app, now_ms, f->block + f->used);
+	f->used += encode_v3(&f->opts, r, app, side ? side->geo : NULL, now_ms, f->block + f->used);
 	f->nrec++;
 	f->records++;
 

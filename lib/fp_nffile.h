@@ -89,6 +89,10 @@ int fp_nffile_open_append(struct fp_nffile *f, const char *path, const char *exi
  * stores an NBAR exporter's options. 0, or -errno (f->err). */
 int fp_nffile_add(struct fp_nffile *f, const struct fp_record *r, const struct fp_app *app,
 		  uint64_t now_ms);
+/* The same with everything that travels beside the record (fp_record.h; NULL: nothing): also
+ * --geoip's AS numbers (nfdump's %sas %das) when the file's fields have FP_FIELD_AS. */
+int fp_nffile_add_side(struct fp_nffile *f, const struct fp_record *r, const struct fp_side *side,
+		       uint64_t now_ms);
 
 /* Write the last block, the appendix and the header, and close. 0, or -errno; the descriptor is
  * closed either way. */

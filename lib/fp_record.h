@@ -64,6 +64,34 @@ static inline const char *fp_app_id_name(const struct fp_app *a)
 	return dot ? dot + 1 : a->app_name;
 }
 
+/* --geoip: what the exporter looked up for one address (lib/fp_geo.c), once per record. Text is
+ * the database's UTF-8, control characters and broken sequences replaced by '?', cut at a
+ * character's boundary where it is longer than its buffer. */
+enum fp_geo_have {
+	FP_GEO_HAVE_AS = 1 << 0,      /* asn (and org, where the database names it) */
+	FP_GEO_HAVE_COUNTRY = 1 << 1, /* country: ISO 3166-1 alpha-2 */
+	FP_GEO_HAVE_CITY = 1 << 2,    /* city: its English name */
+	FP_GEO_HAVE_LOC = 1 << 3,     /* lat, lon: degrees */
+};
+
+#define FP_GEO_ORG_MAX 176 /* the longest organisation of the public ASN tables: 169 bytes */
+#define FP_GEO_CITY_MAX 64
+
+struct fp_geo {
+	uint32_t asn;
+	uint8_t have; /* enum fp_geo_have */
+	char country[3];
+	double lat, lon;
+	char org[FP_GEO_ORG_MAX];
+	char city[FP_GEO_CITY_MAX];
+};
+
+/* What travels with a record to the sinks beside it; each part NULL when its option is off. */
+struct fp_side {
+	const struct fp_app *app; /* --dpi: what inspection found */
+	const struct fp_geo *geo; /* --geoip: [0] the source address, [1] the destination */
+};
+
 /* TCP latencies, in lat_us[] order. */
 enum fp_lat_kind {
 	FP_LAT_CLIENT, /* SYN-ACK → the client's ACK: network round trip on the client's side */

@@ -711,7 +711,7 @@ static int tls_prepare(const struct fp_config *cfg)
 static void reload(struct fp_exporter *x, const struct fp_config *cfg)
 {
 	struct fp_config ncfg;
-	if (x->n_sinks) /* logrotate: a file may have been moved away */
+	if (x->n_sinks || x->geo) /* logrotate moved a file; --geoip: databases read again */
 		__atomic_store_n(&x->json_reopen, 1, __ATOMIC_RELAXED);
 	if (cfg->config_file == NULL) {
 		fp_log(LOG_ERR, "SIGHUP: no --config file; collectors unchanged");
@@ -1217,6 +1217,7 @@ out_collectors:
 		const struct fp_sink *k = &exporter.sinks[--exporter.n_sinks];
 		k->module->close(k->priv);
 	}
+	fp_exporter_release(&exporter);
 	fp_config_free(cfg);
 	free(r.abs_pidfile);
 	free(r.abs_json);

@@ -20,7 +20,7 @@ MAC = re.compile(r"^[A-F0-9]{2}(-[A-F0-9]{2}){5,}$")  # the pattern ECS gives fo
 def flat(o, prefix=""):
     for k, v in o.items():
         name = prefix + k
-        if isinstance(v, dict):
+        if isinstance(v, dict) and types.get(name) != "geo_point":
             yield from flat(v, name + ".")
         else:
             yield name, v
@@ -38,6 +38,10 @@ def ok(typ, v):
             return False
     if typ == "date":
         return isinstance(v, str) and bool(DATE.match(v))
+    if typ == "geo_point":  # the object form: {"lat": degrees, "lon": degrees}
+        num = lambda x: isinstance(x, (int, float)) and not isinstance(x, bool)
+        return (isinstance(v, dict) and set(v) == {"lat", "lon"} and num(v["lat"]) and
+                num(v["lon"]) and -90 <= v["lat"] <= 90 and -180 <= v["lon"] <= 180)
     return False
 
 def us(s):  # ISO 8601 with µs -> µs since the epoch
@@ -130,6 +134,18 @@ for n, (e, x) in enumerate(zip(ecs_lines, ipfix_lines)):
            "serverNetworkLatencyMicroseconds": "fluxprobe.latency.server_network_us",
            "applicationLatencyMicroseconds": "fluxprobe.latency.application_us"}
     for ipfix_name, ecs_name in lat.items():
+        if ipfix_name in x:
+            want[ecs_name] = x[ipfix_name]
+    for ipfix_name, ecs_name in (("bgpSourceAsNumber", "source.as.number"),
+                                 ("bgpDestinationAsNumber", "destination.as.number"),
+                                 ("sourceAsOrganization", "source.as.organization.name"),
+                                 ("destinationAsOrganization", "destination.as.organization.name"),
+                                 ("sourceCountry", "source.geo.country_iso_code"),
+                                 ("destinationCountry", "destination.geo.country_iso_code"),
+                                 ("sourceCity", "source.geo.city_name"),
+                                 ("destinationCity", "destination.geo.city_name"),
+                                 ("sourceLocation", "source.geo.location"),
+                                 ("destinationLocation", "destination.geo.location")):
         if ipfix_name in x:
             want[ecs_name] = x[ipfix_name]
     want["event.duration"] = (us(x["flowEndMicroseconds"]) - us(x["flowStartMicroseconds"])) * 1000

@@ -417,7 +417,9 @@ static void ch_columns(char *want, size_t len, int local_net)
 	assert_true(n > 30);
 	at += (size_t)snprintf(want, len, "(");
 	for (size_t i = 0; i < n; i++) {
-		if ((fp_fields[cols[i]].when & FP_FIELD_DIRECTION) && !local_net)
+		unsigned when = fp_fields[cols[i]].when; /* --geoip's: not asked for here */
+		if (((when & FP_FIELD_DIRECTION) && !local_net) ||
+		    (when & (FP_FIELD_AS | FP_FIELD_GEO | FP_FIELD_CITY)))
 			continue;
 		at += (size_t)snprintf(want + at, len - at, "%s%s", at > 1 ? "," : "",
 				       fp_fields[cols[i]].ch);

@@ -52,7 +52,7 @@ uint64_t fp_exporter_time(const struct fp_exporter *x)
  * IPv6, to the sinks that group them (sink.h). Offline, the export clock is the newest record's
  * end, advanced record by record in the order each sink takes them. */
 static void hand_burst(struct fp_exporter *x, const struct fp_record *recs,
-		       const struct fp_app *apps, unsigned n)
+		       const struct fp_app *apps, const struct fp_geo *geos, unsigned n)
 {
 	uint64_t start = x->clock_ms;
 	int grouped = 0;
@@ -62,13 +62,13 @@ static void hand_burst(struct fp_exporter *x, const struct fp_record *recs,
 		if (x->offline && r->last_us / 1000 > x->clock_ms)
 			x->clock_ms = r->last_us / 1000;
 		uint64_t now = x->offline ? x->clock_ms : x->now_ms;
+		struct fp_side side = {apps ? &apps[i] : NULL, geos ? &geos[2 * i] : NULL};
 		/* every sink gets the record whole, whatever its format can carry */
 		for (unsigned s = 0; s < x->n_sinks; s++) {
 			if (x->sinks[s].ops->by_family)
 				grouped = 1;
 			else
-				x->sinks[s].ops->take(x->sinks[s].priv, r, apps ? &apps[i] : NULL,
-						      now);
+				x->sinks[s].ops->take(x->sinks[s].priv, r, &side, now);
 		}
 	}
 	if (!grouped)
@@ -82,10 +82,10 @@ static void hand_burst(struct fp_exporter *x, const struct fp_record *recs,
 			if (x->offline && r->last_us / 1000 > clock)
 				clock = r->last_us / 1000;
 			uint64_t now = x->offline ? clock : x->now_ms;
+			struct fp_side side = {apps ? &apps[i] : NULL, geos ? &geos[2 * i] : NULL};
 			for (unsigned s = 0; s < x->n_sinks; s++)
 				if (x->sinks[s].ops->by_family)
-					x->sinks[s].ops->take(x->sinks[s].priv, r,
-							      apps ? &apps[i] : NULL, now);
+					x->sinks[s].ops->take(x->sinks[s].priv, r, &side, now);
 		}
 }
 
@@ -94,7 +94,8 @@ static void hand_burst(struct fp_exporter *x, const struct fp_record *recs,
 static unsigned drain_rings(struct fp_exporter *x, int *all_done)
 {
 	static struct fp_record recs[DRAIN_BURST];
-	static struct fp_app apps[DRAIN_BURST]; /* --dpi: beside each record */
+	static struct fp_app apps[DRAIN_BURST];	    /* --dpi: beside each record */
+	static struct fp_geo geos[2 * DRAIN_BURST]; /* --geoip: its source's, its destination's */
 	unsigned got = 0;
 	*all_done = 1;
 	for (unsigned w = 0; w < x->n_workers; w++) {
@@ -109,12 +110,20 @@ static unsigned drain_rings(struct fp_exporter *x, int *all_done)
 				recs[i].direction =
 				    (uint8_t)fp_localnets_direction(local, &recs[i].key);
 		}
-		hand_burst(x, recs, ring->side ? apps : NULL, n);
+		if (x->geo) /* --geoip: once per record, here, never on the packet path */
+			for (unsigned i = 0; i < n; i++)
+				fp_geodb_lookup(x->geo, &recs[i].key, &geos[2 * i]);
+		hand_burst(x, recs, ring->side ? apps : NULL, x->geo ? geos : NULL, n);
 		got += n;
 		if (!done || n == DRAIN_BURST)
 			*all_done = 0;
 	}
 	return got;
+}
+
+static void geo_say(int failed, const char *msg)
+{
+	fp_log(failed ? LOG_WARNING : LOG_INFO, "%s", msg);
 }
 
 static void *exporter_main(void *arg)
@@ -132,9 +141,12 @@ static void *exporter_main(void *arg)
 		for (unsigned i = 0; i < x->n_sinks; i++)
 			if (x->sinks[i].ops->begin)
 				x->sinks[i].ops->begin(x->sinks[i].priv);
-		if (__atomic_exchange_n(&x->json_reopen, 0, __ATOMIC_RELAXED))
+		int hup = __atomic_exchange_n(&x->json_reopen, 0, __ATOMIC_RELAXED);
+		if (hup)
 			for (unsigned i = 0; i < x->n_sinks; i++)
 				x->sinks[i].ops->reopen(x->sinks[i].priv);
+		if (x->geo) /* a database replaced on disk, or SIGHUP: read again */
+			fp_geodb_refresh(x->geo, fp_mono_ns() / 1000000, hup, geo_say);
 		int all_done;
 		unsigned got = drain_rings(x, &all_done);
 		if (got)
@@ -168,7 +180,21 @@ int fp_exporter_init(struct fp_exporter *x, const struct fp_config *cfg, struct 
 	x->workers = workers;
 	x->n_workers = n_workers;
 	x->offline = offline;
+	if (cfg->n_geoip) {
+		char err[512];
+		x->geo = fp_geodb_open(cfg->geoip, cfg->n_geoip, err, sizeof(err));
+		if (x->geo == NULL) {
+			fp_log(LOG_ERR, "--geoip %s", err);
+			return -1;
+		}
+	}
 	return 0;
+}
+
+void fp_exporter_release(struct fp_exporter *x)
+{
+	fp_geodb_close(x->geo);
+	x->geo = NULL;
 }
 
 int fp_exporter_start(struct fp_exporter *x)

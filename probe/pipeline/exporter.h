@@ -35,10 +35,11 @@ struct fp_exporter {
 	struct fp_worker *workers;
 	unsigned n_workers;
 	int offline;
-	uint64_t clock_ms;  /* export time: packet clock offline, wall clock live */
-	int hurry;	    /* set (relaxed) by a second SIGINT/SIGTERM: no pacing any more */
-	int json_reopen;    /* set (relaxed) by SIGHUP: sinks reopen their files */
-	double cpu_seconds; /* the exporter thread's CPU time, set when it ends */
+	uint64_t clock_ms;    /* export time: packet clock offline, wall clock live */
+	int hurry;	      /* set (relaxed) by a second SIGINT/SIGTERM: no pacing any more */
+	int json_reopen;      /* set (relaxed) by SIGHUP: sinks reopen their files */
+	double cpu_seconds;   /* the exporter thread's CPU time, set when it ends */
+	struct fp_geodb *geo; /* --geoip: looked up per record in this thread; NULL without */
 	pthread_t thread;
 };
 
@@ -46,6 +47,8 @@ struct fp_exporter {
 int fp_exporter_init(struct fp_exporter *x, const struct fp_config *cfg, struct fp_worker *workers,
 		     unsigned n_workers, int offline);
 int fp_exporter_start(struct fp_exporter *x);
+/* What init opened (--geoip's databases), after the thread ended. */
+void fp_exporter_release(struct fp_exporter *x);
 
 /* Export time: the packet clock offline (the first packet's time before any record), the wall
  * clock live; and v9's sysUpTime origin. Exporter thread. */

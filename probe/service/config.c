@@ -227,6 +227,7 @@ struct opt_def {
 struct parse_state {
 	int from_cmdline; /* the option came from the command line, not the file */
 	int cmdline_collectors, cmdline_ports, cmdline_source, cmdline_filter, cmdline_local_nets;
+	int cmdline_geoip;
 	int options_requested, fields_given, snaplen_given;
 	const struct opt_def *dpdk_only; /* the last DPDK-only option given */
 	uint8_t given[256]; /* by option row: 1 from the file, 2 from the command line */
@@ -485,6 +486,37 @@ static int h_local_net(struct fp_config *cfg, struct parse_state *st, const stru
 	return 0;
 }
 
+/* --geoip FILE: its kind read from its metadata now, so that a wrong file stops the start */
+static int h_geoip(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
+		   const char *arg)
+{
+	char err[512];
+	(void)o;
+	if (st->from_cmdline && !st->cmdline_geoip++) { /* the command line's replace the file's */
+		cfg->n_geoip = 0;
+		cfg->geoip_kinds = 0;
+	}
+	if (cfg->n_geoip == FP_GEO_FILES_MAX) {
+		fp_log(LOG_ERR, "--geoip: at most %d databases", FP_GEO_FILES_MAX);
+		return -1;
+	}
+	unsigned kind = fp_geo_file_kind(arg, err, sizeof(err));
+	if (kind == 0) {
+		fp_log(LOG_ERR, "--geoip %s: %s", arg, err);
+		return -1;
+	}
+	if (cfg->geoip_kinds & kind) {
+		fp_log(LOG_ERR, "--geoip %s: a second %s database (give one of each kind)", arg,
+		       kind == FP_GEO_ASN    ? "ASN"
+		       : kind == FP_GEO_CITY ? "City"
+					     : "Country");
+		return -1;
+	}
+	cfg->geoip[cfg->n_geoip++] = arg;
+	cfg->geoip_kinds |= kind;
+	return 0;
+}
+
 /* --dedup [WINDOW] */
 static int h_dedup(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
 		   const char *arg)
@@ -500,7 +532,8 @@ static int h_dedup(struct fp_config *cfg, struct parse_state *st, const struct o
 unsigned fp_config_groups(const struct fp_config *cfg)
 {
 	return cfg->fields | (cfg->dpi ? (unsigned)FP_FIELD_APP : 0u) |
-	       (cfg->local_nets ? (unsigned)FP_FIELD_DIRECTION : 0u);
+	       (cfg->local_nets ? (unsigned)FP_FIELD_DIRECTION : 0u) |
+	       fp_geo_field_groups(cfg->geoip_kinds);
 }
 
 static int h_port(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
@@ -748,6 +781,13 @@ static const struct opt_def opts[] = {
      "neither, which nfdump's %dir shows as I and E; JSON direction, ECS network.direction, "
      "ClickHouse direction); with --biflow the initiator is the source (default: none)",
      h_local_net},
+    {"geoip", 0, "FILE", NULL,
+     "a MaxMind DB file (.mmdb: GeoLite2, DB-IP), repeatable, one of each kind (read from its "
+     "metadata): an ASN database adds both addresses' AS numbers (IPFIX/v9 16 and 17, nfdump "
+     "%sas %das) and organisations, a City or Country database their country (IPFIX ntop 101, "
+     "103), a City database the city (ntop 102, 104) and location (JSON, ECS); looked up per "
+     "record, and read again when the file is replaced or on SIGHUP (default: none)",
+     h_geoip},
     {"frag-max", 0, "N", "65536",
      "datagrams per worker whose first fragment's ports later fragments get (default 65536; "
      "0: fragments after the first have no ports)",

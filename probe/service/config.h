@@ -7,6 +7,7 @@
 
 #include "fp_dedup.h"
 #include "fp_encode.h"
+#include "fp_geo.h"
 #include "fp_localnet.h"
 #include "fp_transport.h"
 
@@ -83,9 +84,12 @@ struct fp_config {
 	uint32_t dpi_max_flows; /* --dpi-max-flows per worker */
 	uint32_t dpi_packets;	/* --dpi-packets per flow */
 	unsigned fields;	/* --fields: optional template groups (enum fp_field_group) */
-	struct fp_localnets *local_nets; /* --local-net, or NULL */
-	uint32_t dedup;			 /* --dedup WINDOW: packets compared; 0 off */
-	uint32_t ifindex[FP_MAX_PORTS];	 /* --ifindex: per interface / DPDK port, in order */
+	struct fp_localnets *local_nets;     /* --local-net, or NULL */
+	uint32_t dedup;			     /* --dedup WINDOW: packets compared; 0 off */
+	const char *geoip[FP_GEO_FILES_MAX]; /* --geoip: MaxMind DB files */
+	unsigned n_geoip;
+	unsigned geoip_kinds;		/* enum fp_geo_kind of those files (their metadata) */
+	uint32_t ifindex[FP_MAX_PORTS]; /* --ifindex: per interface / DPDK port, in order */
 	unsigned n_ifindex;
 	uint32_t frag_timeout_ms;
 	uint32_t sample_n;    /* --sample N: 1-in-N packet sampling; 1 = every packet */

@@ -80,7 +80,7 @@ static int cu_ready(const char *url)
 /* Groups whose columns came after tables existed (enum fp_field_group): their columns are in
  * --clickhouse-schema, but an INSERT names them only when their option is on, so a table made
  * before keeps taking rows (with the option on it needs the column: see the README). */
-#define FP_CH_OPTIONAL FP_FIELD_DIRECTION
+#define FP_CH_OPTIONAL (FP_FIELD_DIRECTION | FP_FIELD_AS | FP_FIELD_GEO | FP_FIELD_CITY)
 
 static const char *const ch_types[] = {
     [FP_CH_DATE] = "Date",
@@ -231,12 +231,12 @@ static void put_value(struct batch *b, const struct fp_field *f, const struct fp
 }
 
 static int add_row(struct fp_clickhouse *ch, struct batch *b, const struct fp_record *r,
-		   const struct fp_app *app)
+		   const struct fp_side *side)
 {
-	if (reserve(b, 1024 + 6 * 128) != 0)
+	if (reserve(b, 4096) != 0) /* the widest row: numbers, names, --geoip's texts */
 		return -1;
 	struct fp_field_rec fr;
-	fp_field_rec_init(&fr, r, app, &ch->ctx);
+	fp_field_rec_init(&fr, r, side, &ch->ctx);
 	for (size_t i = 0; i < ch->ncols; i++) {
 		const struct fp_field *f = &fp_fields[ch->cols[i]];
 		struct fp_field_val v = {.s = ""};
@@ -580,7 +580,7 @@ static void *sender_main(void *arg)
 
 /* --- the sink --- */
 
-static void ch_take(void *priv, const struct fp_record *r, const struct fp_app *app,
+static void ch_take(void *priv, const struct fp_record *r, const struct fp_side *side,
 		    uint64_t clock_ms)
 {
 	struct fp_clickhouse *ch = priv;
@@ -593,7 +593,7 @@ static void ch_take(void *priv, const struct fp_record *r, const struct fp_app *
 		}
 		ch->cur->first_ms = fp_mono_ns() / 1000000;
 	}
-	if (add_row(ch, ch->cur, r, app) != 0) {
+	if (add_row(ch, ch->cur, r, side) != 0) {
 		fp_counter_add(&ch->st.records_lost, 1);
 		ch->st.last_errno = ENOMEM;
 		return;

@@ -461,8 +461,9 @@ static void name_app(struct fp_collectors *x, struct fp_stream *s, const struct 
 }
 
 static void add_one(struct fp_collectors *x, struct fp_stream *s, const struct fp_record *r,
-		    const struct fp_app *app)
+		    const struct fp_side *side)
 {
+	const struct fp_app *app = side ? side->app : NULL;
 	if (x->cur->n == 0) {
 		/* no collector (only files or JSON lines): counted as exported, not encoded for
 		 * nobody; a collector added by SIGHUP starts the messages */
@@ -474,10 +475,10 @@ static void add_one(struct fp_collectors *x, struct fp_stream *s, const struct f
 	if (app && (app->flags & FP_APP_CLASSIFIED) && !x->cfg->no_options &&
 	    x->cfg->format != FP_FORMAT_NFV5)
 		name_app(x, s, app);
-	if (fp_encode_record_app(&s->enc, r, app) != 0) {
+	if (fp_encode_record_side(&s->enc, r, side) != 0) {
 		msg_send(x, s);
 		msg_begin(x, s);
-		fp_encode_record_app(&s->enc, r, app); /* an empty message has room for one */
+		fp_encode_record_side(&s->enc, r, side); /* an empty message has room for one */
 	}
 	s->msg_meta.packets += r->packets;
 	s->msg_meta.octets += r->octets;
@@ -490,14 +491,14 @@ count:
 /* A record for the collectors: into its stream's message; v5 carries IPv4 only, in 32-bit
  * counters: IPv6 flows are counted as not exportable, and a flow past 2^32 packets or octets goes
  * out in several records that add up exactly. */
-static void coll_take(void *priv, const struct fp_record *r, const struct fp_app *app,
+static void coll_take(void *priv, const struct fp_record *r, const struct fp_side *side,
 		      uint64_t clock_ms)
 {
 	struct fp_collectors *x = priv;
 	struct fp_stream *s = stream_for(x, r);
 	(void)clock_ms; /* messages carry their own export time */
 	if (x->cfg->format != FP_FORMAT_NFV5) {
-		add_one(x, s, r, app);
+		add_one(x, s, r, side);
 		return;
 	}
 	if (r->key.ipver != 4) {

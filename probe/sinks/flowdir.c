@@ -251,7 +251,7 @@ static uint64_t slot_of(const struct fp_flowdir *d, uint64_t ms)
 	return ms - ms % len;
 }
 
-static void flowdir_take(void *priv, const struct fp_record *r, const struct fp_app *app,
+static void flowdir_take(void *priv, const struct fp_record *r, const struct fp_side *side,
 			 uint64_t clock_ms)
 {
 	struct fp_flowdir *d = priv;
@@ -261,7 +261,7 @@ static void flowdir_take(void *priv, const struct fp_record *r, const struct fp_
 		open_slot(d, slot);
 		d->started = 1;
 	}
-	if (!d->open || fp_nffile_add(&d->f, r, app, clock_ms) != 0) {
+	if (!d->open || fp_nffile_add_side(&d->f, r, side, clock_ms) != 0) {
 		if (d->open) {
 			warn(d, d->f.err, "cannot write", d->tmp);
 			/* the file is lost whole: what it held and this record */

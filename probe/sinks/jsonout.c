@@ -437,6 +437,33 @@ void fp_jl_wire(struct fp_jline *l, const char *key, const char *s, int lower)
 	jl_text(l, buf, n);
 }
 
+static size_t degrees(char *buf, size_t cap, double v)
+{
+	int n = snprintf(buf, cap, "%.4f", v);
+	if (n < 0 || (size_t)n >= cap)
+		return 0;
+	while (n > 1 && buf[n - 1] == '0')
+		n--;
+	if (buf[n - 1] == '.')
+		n--;
+	if (n == 2 && buf[0] == '-' && buf[1] == '0') /* -0.00001 */
+		buf[0] = '0', n = 1;
+	buf[n] = '\0';
+	return (size_t)n;
+}
+
+void fp_jl_geo_point(struct fp_jline *l, const char *key, const struct fp_geo *g)
+{
+	char lat[32], lon[32];
+	size_t nlat = degrees(lat, sizeof(lat), g->lat), nlon = degrees(lon, sizeof(lon), g->lon);
+	fp_jl_key(l, key);
+	if ((size_t)(l->end - l->p) < nlat + nlon + 16) {
+		l->full = 1;
+		return;
+	}
+	l->p += sprintf(l->p, "{\"lat\":%s,\"lon\":%s}", lat, lon);
+}
+
 /* --pcap-dir: the names of the files that hold the record's packets: one per slot it lasted
  * in (an active timeout bounds how many), its worker's. */
 #define PCAP_FILES_MAX 64
@@ -551,6 +578,9 @@ static inline void jl_value(struct fp_jsonout *j, struct fp_jline *l, const char
 	case FP_FK_PCAP_FILES:
 		fp_jl_pcap_files(l, key, j, r);
 		break;
+	case FP_FK_GEO_POINT:
+		fp_jl_geo_point(l, key, v->p);
+		break;
 	}
 }
 
@@ -606,7 +636,7 @@ static void ipfix_line(struct fp_jsonout *j, struct fp_jline *l, struct fp_field
 
 /* The record's line, newline included, into `buf`: its length, or 0 when it did not fit. */
 static size_t format_line(struct fp_jsonout *j, char *buf, size_t len, const struct fp_record *r,
-			  const struct fp_app *app)
+			  const struct fp_side *side)
 {
 	struct fp_jline l = {.p = buf, .end = buf + len - 1};
 	struct fp_field_rec fr;
@@ -614,7 +644,7 @@ static size_t format_line(struct fp_jsonout *j, char *buf, size_t len, const str
 		layout(j);
 	if (j->layout_failed)
 		return 0;
-	fp_field_rec_init(&fr, r, app, &j->ctx);
+	fp_field_rec_init(&fr, r, side, &j->ctx);
 	fp_jl_open(&l, NULL, '{');
 	if (j->ecs)
 		fp_json_ecs(j, &l, &fr);
@@ -627,7 +657,7 @@ static size_t format_line(struct fp_jsonout *j, char *buf, size_t len, const str
 	return (size_t)(l.p - buf);
 }
 
-void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r, const struct fp_app *app)
+void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r, const struct fp_side *side)
 {
 	if (j->fd < 0 || j->reader_gone) { /* a reopen failed, the reader left: counted */
 		__atomic_store_n(&j->errors, j->errors + 1, __ATOMIC_RELAXED);
@@ -640,7 +670,7 @@ void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r, const str
 			return;
 		}
 	}
-	size_t n = format_line(j, j->buf + j->blen, FP_JSON_LINE_MAX, r, app);
+	size_t n = format_line(j, j->buf + j->blen, FP_JSON_LINE_MAX, r, side);
 	if (n == 0) {
 		__atomic_store_n(&j->errors, j->errors + 1, __ATOMIC_RELAXED);
 		return;
@@ -725,11 +755,11 @@ void fp_jsonout_close(struct fp_jsonout *j)
 }
 
 /* --json as a sink of the exporter (sink.h). */
-static void json_take(void *p, const struct fp_record *r, const struct fp_app *app,
+static void json_take(void *p, const struct fp_record *r, const struct fp_side *side,
 		      uint64_t clock_ms)
 {
 	(void)clock_ms;
-	fp_jsonout_write(p, r, app);
+	fp_jsonout_write(p, r, side);
 }
 
 static void json_tick(void *p, uint64_t clock_ms, unsigned idle)

@@ -89,7 +89,7 @@ struct fp_jsonout {
 /* Open `path` ("-" = stdout) for appending. Main thread. 0, or -1 after logging why. */
 int fp_jsonout_open(struct fp_jsonout *j, const char *path);
 /* One line for `r`, with what --dpi found (`app`, or NULL). Exporter thread. */
-void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r, const struct fp_app *app);
+void fp_jsonout_write(struct fp_jsonout *j, const struct fp_record *r, const struct fp_side *side);
 /* Push buffered lines out (the exporter calls it when idle). A failed write counts exactly the
  * lines that did not get out whole; a line cut by a full disk is cut off the file again. */
 void fp_jsonout_flush(struct fp_jsonout *j);
@@ -149,6 +149,9 @@ void fp_jl_hex(struct fp_jline *l, const char *key, const uint8_t *b, int n, cha
 void fp_jl_wire(struct fp_jline *l, const char *key, const char *s, int lower);
 /* --pcap-dir: the names of the files that hold the record's packets (one per slot it lasted
  * in, its worker's), an array. */
+/* --geoip: a struct fp_geo's location as ECS's geo_point, {"lat":..,"lon":..}, 4 decimals (11 m:
+ * the databases' own precision) without trailing zeros. */
+void fp_jl_geo_point(struct fp_jline *l, const char *key, const struct fp_geo *g);
 void fp_jl_pcap_files(struct fp_jline *l, const char *key, const struct fp_jsonout *j,
 		      const struct fp_record *r);
 

@@ -40,9 +40,9 @@ struct fp_sink_ops {
 	int by_family;
 	/* The start of every exporter loop: read what other threads publish (may be NULL). */
 	void (*begin)(void *priv);
-	/* One record, with what --dpi found (or NULL); `clock_ms` is the export time (packet time
-	 * for a file, wall clock live). Exporter thread. */
-	void (*take)(void *priv, const struct fp_record *r, const struct fp_app *app,
+	/* One record, with what travels beside it (--dpi, --geoip: fp_record.h); `clock_ms` is the
+	 * export time (packet time for a file, wall clock live). Exporter thread. */
+	void (*take)(void *priv, const struct fp_record *r, const struct fp_side *side,
 		     uint64_t clock_ms);
 	/* Every loop, after its records: `clock_ms` as above; `idle` 0 in a loop that brought
 	 * records, else how many loops in a row brought none (1: the first, a moment to flush).
