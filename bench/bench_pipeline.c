@@ -41,8 +41,9 @@ static uint32_t dedup_window;
 static struct fp_dedup dedup;
 static uint64_t duplicates;
 
-static int count_record(void *arg, const struct fp_record *r)
+static int count_record(void *arg, const struct fp_record *r, const struct fp_payload *pay)
 {
+	(void)pay;
 	(void)arg;
 	(void)r;
 	emitted++;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Flow churn: records per second delivered with nothing lost, and what export costs.
 #   bench/churn.sh [--runs R] [--scenarios "exporter rates live dpdk-sink dpdk-nfcapd file"]
-#                  [--duration S]      (FLUXPROBE=BINARY picks another build)
+#                  [--duration S] [--extra "OPTIONS"] [--input FILE]
+#                  (FLUXPROBE=BINARY picks another build; --extra: more fluxprobe options for the
+#                  DPDK scenarios, e.g. --geoip ...; --input: their capture instead of fpgen's)
 # exporter     one exporter core to a UDP sink: --read of 2M one-packet flows, unpaced;
 #              records per exporter CPU second
 # rates        file mode into nfcapd on its default socket buffers at several --export-rate
@@ -16,13 +18,15 @@
 # Prints CSV: scenario,run,setting,wall_s,records,records_per_s,dropped,collector_flows,extra
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=3 duration=10 scenarios="exporter rates live dpdk-sink dpdk-nfcapd file"
+runs=3 duration=10 scenarios="exporter rates live dpdk-sink dpdk-nfcapd file" extra=() input=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--runs) runs=$2; shift 2 ;;
 	--duration) duration=$2; shift 2 ;;
 	--scenarios) scenarios=$2; shift 2 ;;
-	-h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--extra) read -r -a extra <<<"$2"; shift 2 ;;
+	--input) input=$2; shift 2 ;;
+	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "churn: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -110,10 +114,10 @@ for run in $(seq "$runs"); do
 				sysctl -qw net.core.rmem_max=268435456
 				nfcapd_start "$work/nf" "$p" -B 268435456
 			fi
-			"$fp" --dpdk --duration "$duration" --collector "127.0.0.1:$p" --no-options --summary json -q \
+			"$fp" --dpdk --duration "$duration" --collector "127.0.0.1:$p" --no-options --summary json -q "${extra[@]}" \
 				--mbufs 2100000 --mbuf-size 128 --idle-timeout 0.05 --ring-size 1048576 \
 				-- --no-huge --no-pci --file-prefix fp-churn --log-level=lib.eal:error -m 2048 -l 0,1 \
-				--vdev "net_pcap0,rx_pcap=$work/churn.pcap,infinite_rx=1" >"$work/s.json" 2>/dev/null || true
+				--vdev "net_pcap0,rx_pcap=${input:-$work/churn.pcap},infinite_rx=1" >"$work/s.json" 2>/dev/null || true
 			if [ "$sc" = dpdk-sink ]; then kill "$NF"; flows=; else nfcapd_stop; flows=$(nfcapd_flows "$work/nf"); fi
 			read -r wall rec rps drop cpu unp < <(summ "$work/s.json")
 			created=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["flows_created"], "%.2f" % (d["packets"] / d["capture_seconds"] / 1e6))' "$work/s.json")

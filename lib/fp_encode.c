@@ -82,7 +82,7 @@ void fp_encode_layout(struct fp_encoder *e, int biflow, unsigned fields)
 		e->nies[v] = fp_encode_build_ies(e->format, biflow, fields, v ? 6 : 4, e->ies[v]);
 		e->reclen[v] = 0;
 		for (size_t i = 0; i < e->nies[v]; i++)
-			if (e->ies[v][i].src_len != FP_IE_STRING) /* variable: counted per record */
+			if (e->ies[v][i].len != FP_IE_VARLEN) /* variable: counted per record */
 				e->reclen[v] += e->ies[v][i].len;
 	}
 }
@@ -301,6 +301,35 @@ static const char *ie_string(const struct fp_ie *ie, const struct fp_enc_rec *x)
 	return s;
 }
 
+/* A variable-length element's length octets (RFC 7011 section 7): 1 below 255, else 3. */
+static inline size_t varlen_head(size_t n)
+{
+	return n < 255 ? 1 : 3;
+}
+
+/* --payload: the record's payload elements in x, cut so that the record (`reclen` bytes without
+ * them) fits an empty message; the record's length with them. */
+static size_t payload_prepare(const struct fp_encoder *e, struct fp_enc_rec *x,
+			      const struct fp_payload *y, size_t reclen)
+{
+	size_t room = e->cap - fp_encode_header_len(e->format) - 4 - 3; /* a set header, padding */
+	for (int d = 0; d < 2; d++) {
+		x->payload[d].p = y ? y->data + (size_t)d * y->cap : NULL;
+		x->payload[d].n = y ? y->len[d] : 0;
+	}
+	int elements = 1 + (e->biflow != 0);
+	size_t fixed = reclen + (size_t)elements * 3;
+	size_t left = room > fixed ? room - fixed : 0;
+	if (x->payload[0].n > left)
+		x->payload[0].n = (uint32_t)left;
+	left -= x->payload[0].n;
+	if (elements == 2 && x->payload[1].n > left)
+		x->payload[1].n = (uint32_t)left;
+	for (int d = 0; d < elements; d++)
+		reclen += varlen_head(x->payload[d].n) + x->payload[d].n;
+	return reclen;
+}
+
 int fp_encode_record_app(struct fp_encoder *e, const struct fp_record *in, const struct fp_app *app)
 {
 	struct fp_side side = {.app = app};
@@ -334,6 +363,8 @@ int fp_encode_record_side(struct fp_encoder *e, const struct fp_record *in,
 			if (ies[i].src_len == FP_IE_STRING)
 				reclen += 1 + strnlen(ie_string(&ies[i], &x), 254);
 	}
+	if (e->fields & FP_FIELD_PAYLOAD) /* as much as a message holds with the rest */
+		reclen = payload_prepare(e, &x, side ? side->payload : NULL, reclen);
 	if (set_reserve(e, tid, reclen) != 0)
 		return -ENOSPC;
 	x.r = *in;
@@ -355,6 +386,21 @@ int fp_encode_record_side(struct fp_encoder *e, const struct fp_record *in,
 	const uint8_t *base = (const uint8_t *)&x;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t *dst = e->buf + e->len;
+		if (ies[i].src_len == FP_IE_BYTES) {
+			const struct fp_enc_bytes *b = (const void *)(base + ies[i].off);
+			if (b->n < 255) {
+				dst[0] = (uint8_t)b->n;
+			} else {
+				dst[0] = 255;
+				dst[1] = (uint8_t)(b->n >> 8);
+				dst[2] = (uint8_t)b->n;
+			}
+			size_t h = varlen_head(b->n);
+			if (b->n)
+				memcpy(dst + h, b->p, b->n);
+			e->len += h + b->n;
+			continue;
+		}
 		if (ies[i].src_len == FP_IE_STRING) { /* RFC 7011 §7: a length octet (< 255) */
 			const char *s = ie_string(&ies[i], &x);
 			size_t len = strnlen(s, 254);

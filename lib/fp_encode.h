@@ -55,8 +55,16 @@ struct fp_export_counters {
 /* ntop's enterprise IEs (nProbe; tshark decodes them as cflow.pie.ntop.*). */
 #define FP_IE_ENTERPRISE 0x8000
 #define FP_PEN_NTOP 35632u
+#define FP_PEN_CERT 6871u   /* CERT/NetSA: YAF's elements (libfixbuf's cert_ipfix.xml) */
 #define FP_IE_VARLEN 65535  /* template length of a variable-length IE (RFC 7011 section 7) */
 #define FP_IE_STRING 0xffff /* fp_ie.src_len of a string kept NUL-terminated */
+#define FP_IE_BYTES 0xfffe  /* fp_ie.src_len of bytes in a struct fp_enc_bytes, variable length */
+
+/* Bytes an element carries as they are (--payload), at most 65535. */
+struct fp_enc_bytes {
+	const uint8_t *p;
+	uint32_t n;
+};
 
 /* One information element: wire id and length, and where the value sits in struct fp_record. */
 struct fp_ie {
@@ -99,6 +107,11 @@ enum fp_field_group {
 	FP_FIELD_AS = 1 << 8,
 	FP_FIELD_GEO = 1 << 9,
 	FP_FIELD_CITY = 1 << 10,
+	/* --payload BYTES (not a --fields group): each direction's first transport payload; IPFIX:
+	 * YAF's payload (CERT PEN 6871, 18) and, with --biflow, reversePayload (6871, 16402),
+	 * variable length, cut to what an MTU-sized message holds; not in v9 (no variable
+	 * length). */
+	FP_FIELD_PAYLOAD = 1 << 11,
 };
 
 /* applicationId: RFC 6759's PANA-L7 engine (13) and nDPI's 16-bit id as the selector, 3 bytes:
@@ -119,6 +132,8 @@ struct fp_enc_rec {
 	uint8_t app_id[FP_APP_ID_LEN];
 	uint8_t flow_direction; /* --local-net: flowDirection (61), see FP_FIELD_DIRECTION */
 	struct fp_geo geo[2];	/* --geoip: the source's and the destination's (zero: unknown) */
+	struct fp_enc_bytes
+	    payload[2]; /* --payload: the first bytes each way (YAF's payload IEs) */
 };
 
 #define FP_ENCODE_MAX_IES 64

@@ -30,6 +30,11 @@
 		.id = FP_IE_ENTERPRISE | (id_), .len = (len_), .off = F(field),                    \
 		.src_len = FSZ(field), .pen = (pen_)                                               \
 	}
+#define IE_PEN_BYTES(pen_, id_, field)                                                             \
+	{                                                                                          \
+		.id = FP_IE_ENTERPRISE | (id_), .len = FP_IE_VARLEN, .off = F(field),              \
+		.src_len = FP_IE_BYTES, .pen = (pen_)                                              \
+	}
 #define IE_PEN_STR(pen_, id_, field)                                                               \
 	{                                                                                          \
 		.id = FP_IE_ENTERPRISE | (id_), .len = FP_IE_VARLEN, .off = F(field),              \
@@ -498,6 +503,23 @@ static const struct fp_geo *geo_has(const struct fp_field_rec *fr, int dst, unsi
 GEO_GETTERS(src, 0)
 GEO_GETTERS(dst, 1)
 
+/* --payload: the first transport payload of the record's source side (0) or the other (1) */
+static int payload_of(const struct fp_field_rec *fr, int d, struct fp_field_val *v)
+{
+	const struct fp_payload *y = fr->payload;
+	v->p = y ? y->data + (size_t)d * y->cap : NULL;
+	v->n = y ? y->len[d] : 0;
+	return v->n > 0;
+}
+GET(payload)
+{
+	return payload_of(fr, 0, v);
+}
+GET(rev_payload)
+{
+	return payload_of(fr, 1, v);
+}
+
 #undef R
 #undef A
 #undef C
@@ -848,6 +870,17 @@ const struct fp_field fp_fields[] = {
      .json = "sourceLocation", .ecs = "source.geo.location"},
     {"dst_location", FP_FIELD_CITY, FP_FK_GEO_POINT, get_dst_location,
      .json = "destinationLocation", .ecs = "destination.geo.location"},
+    /* --payload: YAF's elements (its reverse one has the 0x4000 bit of CERT's reversible IEs) */
+    {"payload", FP_FIELD_PAYLOAD, FP_FK_BYTES, get_payload,
+     .ipfix = IE_PEN_BYTES(FP_PEN_CERT, 18, payload[0]),
+     .json = "payload", .ecs = "fluxprobe.payload",
+     .ch = "payload", .ch_type = FP_CH_STRING,
+     .ch_comment = "--payload: the first transport payload (bytes)"},
+    {"rev_payload", FP_FIELD_PAYLOAD | FP_WHEN_BIFLOW, FP_FK_BYTES, get_rev_payload,
+     .ipfix = IE_PEN_BYTES(FP_PEN_CERT, 0x4000 | 18, payload[1]),
+     .json = "reversePayload", .ecs = "fluxprobe.reverse_payload",
+     .ch = "rev_payload", .ch_type = FP_CH_STRING,
+     .ch_comment = "--payload --biflow: the responder's first payload (bytes)"},
 };
 /* clang-format on */
 const size_t fp_fields_n = sizeof(fp_fields) / sizeof(fp_fields[0]);

@@ -47,8 +47,9 @@ enum fp_field_when {
 /* One record as the rows read it. */
 struct fp_field_rec {
 	const struct fp_record *r;
-	const struct fp_app *a;	  /* what --dpi found, NULL when nothing (or no --dpi) */
-	const struct fp_geo *geo; /* --geoip: [0] source, [1] destination; NULL without */
+	const struct fp_app *a;		  /* what --dpi found, NULL when nothing (or no --dpi) */
+	const struct fp_geo *geo;	  /* --geoip: [0] source, [1] destination; NULL without */
+	const struct fp_payload *payload; /* --payload: NULL without */
 	const struct fp_field_ctx *c;
 	char cid[FP_CID_LEN]; /* the Community ID, made on first use */
 };
@@ -66,6 +67,7 @@ enum fp_field_kind {
 	FP_FK_LIST,	  /* list[0..n): numbers, as an array (ECS) */
 	FP_FK_TEXTS,	  /* texts[0..n): text we made, as an array (ECS) */
 	FP_FK_PCAP_FILES, /* the --pcap-dir files of the record (the JSON writer names them) */
+	FP_FK_BYTES,	  /* p, n: bytes as they are (JSON: base64; ClickHouse: a String) */
 	FP_FK_GEO_POINT,  /* p: a struct fp_geo, its lat and lon: {"lat":..,"lon":..} (ECS's
 			     geo_point) */
 };
@@ -194,6 +196,7 @@ static inline void fp_field_rec_init(struct fp_field_rec *fr, const struct fp_re
 	fr->r = r;
 	fr->a = a && (a->flags & FP_APP_CLASSIFIED) ? a : NULL;
 	fr->geo = side ? side->geo : NULL;
+	fr->payload = side ? side->payload : NULL;
 	fr->c = c;
 	fr->cid[0] = '\0';
 }

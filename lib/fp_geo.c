@@ -22,9 +22,21 @@
 #define CACHE_SLOTS 8192 /* a power of two; 2.3 MB */
 #define REFRESH_MS 1000
 
+/* What one entry of a database says, decoded once: many addresses share an entry (a network,
+ * a city), and decoding (walking the entry's maps) costs more than finding it. */
+struct entry_slot {
+	uint32_t offset; /* the entry's place in the data section; 0: empty */
+	uint32_t gen;
+	struct fp_geo geo;
+};
+
+#define ENTRY_SLOTS 4096 /* per database, a power of two; 1.2 MB */
+
 struct geo_file {
 	char *path;
 	unsigned kind;
+	uint32_t gen; /* of the database opened: its entry slots of before are stale */
+	struct entry_slot *entries;
 	MMDB_s mmdb;
 	int open;
 	struct stat st;	    /* of the file opened */
@@ -170,6 +182,11 @@ struct fp_geodb *fp_geodb_open(const char *const *paths, unsigned n, char *err, 
 		}
 		f->open = 1;
 		g->n = i + 1;
+		if ((f->entries = calloc(ENTRY_SLOTS, sizeof(*f->entries))) == NULL) {
+			snprintf(err, errlen, "%s: out of memory", paths[i]);
+			fp_geodb_close(g);
+			return NULL;
+		}
 		if (stat(f->path, &f->st) != 0)
 			memset(&f->st, 0, sizeof(f->st));
 	}
@@ -184,6 +201,7 @@ void fp_geodb_close(struct fp_geodb *g)
 		if (g->files[i].open)
 			MMDB_close(&g->files[i].mmdb);
 		free(g->files[i].path);
+		free(g->files[i].entries);
 	}
 	free(g->cache);
 	free(g);
@@ -242,12 +260,10 @@ static const char *const P_CITY[] = {"city", "names", "en", NULL};
 static const char *const P_LAT[] = {"location", "latitude", NULL};
 static const char *const P_LON[] = {"location", "longitude", NULL};
 
-static void lookup_file(struct geo_file *f, const struct sockaddr *sa, struct fp_geo *out)
+/* Decode what entry `e` of file `f` says into `out` (zeroed). */
+static void decode_entry(struct geo_file *f, MMDB_entry_s *e, struct fp_geo *out)
 {
-	int mmdb_err;
-	MMDB_lookup_result_s res = MMDB_lookup_sockaddr(&f->mmdb, sa, &mmdb_err);
-	if (mmdb_err != MMDB_SUCCESS || !res.found_entry)
-		return; /* not in it (an IPv6 address in an IPv4 database: not either) */
+	MMDB_lookup_result_s res = {.found_entry = true, .entry = *e};
 	if (f->kind == FP_GEO_ASN) {
 		uint64_t asn;
 		if (get_uint(&res.entry, &asn, P_ASN) && asn <= UINT32_MAX) {
@@ -271,6 +287,43 @@ static void lookup_file(struct geo_file *f, const struct sockaddr *sa, struct fp
 		out->have |= FP_GEO_HAVE_LOC;
 }
 
+static void geo_clear(struct fp_geo *g)
+{
+	memset(g, 0, offsetof(struct fp_geo, org));
+	g->org[0] = g->city[0] = '\0';
+}
+
+/* What file `f` says of the address into `out`, where `out` has nothing of its kind yet. */
+static void lookup_file(struct geo_file *f, const struct sockaddr *sa, struct fp_geo *out)
+{
+	int mmdb_err;
+	MMDB_lookup_result_s res = MMDB_lookup_sockaddr(&f->mmdb, sa, &mmdb_err);
+	if (mmdb_err != MMDB_SUCCESS || !res.found_entry)
+		return; /* not in it (an IPv6 address in an IPv4 database: not either) */
+	uint32_t off = res.entry.offset + 1; /* 0 marks an empty slot */
+	struct entry_slot *slot = &f->entries[(off * 0x9e3779b1u) >> 20 & (ENTRY_SLOTS - 1)];
+	if (slot->offset != off || slot->gen != f->gen) {
+		geo_clear(&slot->geo);
+		decode_entry(f, &res.entry, &slot->geo);
+		slot->offset = off;
+		slot->gen = f->gen;
+	}
+	const struct fp_geo *g = &slot->geo;
+	if (g->have & FP_GEO_HAVE_AS) {
+		out->asn = g->asn;
+		memcpy(out->org, g->org, strlen(g->org) + 1);
+	}
+	if ((g->have & FP_GEO_HAVE_COUNTRY) && !(out->have & FP_GEO_HAVE_COUNTRY))
+		memcpy(out->country, g->country, sizeof(out->country));
+	if ((g->have & FP_GEO_HAVE_CITY) && !(out->have & FP_GEO_HAVE_CITY))
+		memcpy(out->city, g->city, strlen(g->city) + 1);
+	if ((g->have & FP_GEO_HAVE_LOC) && !(out->have & FP_GEO_HAVE_LOC)) {
+		out->lat = g->lat;
+		out->lon = g->lon;
+	}
+	out->have |= g->have;
+}
+
 static uint32_t addr_hash(const uint8_t *a, unsigned n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ull * (n + 1);
@@ -292,8 +345,7 @@ static void lookup_addr(struct fp_geodb *g, unsigned ipver, const uint8_t *addr,
 		memcpy(out, &slot->geo, sizeof(*out));
 		return;
 	}
-	memset(out, 0, offsetof(struct fp_geo, org));
-	out->org[0] = out->city[0] = '\0';
+	geo_clear(out);
 	struct sockaddr_in sin = {.sin_family = AF_INET};
 	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
 	const struct sockaddr *sa;
@@ -358,6 +410,7 @@ static int reopen_file(struct fp_geodb *g, struct geo_file *f, const struct stat
 	MMDB_close(&f->mmdb);
 	f->mmdb = mmdb;
 	f->st = *st;
+	f->gen++;
 	g->gen++;
 	__atomic_store_n(&g->reloads, g->reloads + 1, __ATOMIC_RELAXED);
 	if (say) {

@@ -18,7 +18,7 @@
 /* Uncompressed records per block: nfdump 1.7 reads blocks into 5 MiB buffers; 1 MiB keeps a
  * block's compression cheap and its loss (a crash) small. */
 #define BLOCK_BYTES (1u << 20)
-#define MAX_RECORD 512 /* the largest V3 record written here, every element present */
+#define MAX_RECORD (512 + 2 * (4 + FP_PAYLOAD_MAX)) /* the largest V3 record written here */
 
 /* Layout 2 header (fileHeaderV2_t), block header (dataBlock_t), record types. */
 #define NF_MAGIC 0xA50C
@@ -38,17 +38,19 @@
 
 /* V3 extension elements (nfxV3.h): id and length with the 4-byte element header. */
 enum {
-	EX_GENERIC = 1,	  /* 52 */
-	EX_IPV4 = 2,	  /* 12 */
-	EX_IPV6 = 3,	  /* 36 */
-	EX_MISC = 4,	  /* 20 */
-	EX_CNT = 5,	  /* 28 */
-	EX_VLAN = 6,	  /* 12 */
-	EX_AS = 7,	  /* 12: srcAS, dstAS (EXasRouting) */
-	EX_MPLS = 14,	  /* 44 */
-	EX_MAC = 15,	  /* 36 */
-	EX_LATENCY = 17,  /* 28 */
-	EX_NBAR_APP = 27, /* 4 + the application id's bytes (FP_APP_ID_LEN) */
+	EX_GENERIC = 1,	     /* 52 */
+	EX_IPV4 = 2,	     /* 12 */
+	EX_IPV6 = 3,	     /* 36 */
+	EX_MISC = 4,	     /* 20 */
+	EX_CNT = 5,	     /* 28 */
+	EX_VLAN = 6,	     /* 12 */
+	EX_AS = 7,	     /* 12: srcAS, dstAS (EXasRouting) */
+	EX_MPLS = 14,	     /* 44 */
+	EX_MAC = 15,	     /* 36 */
+	EX_LATENCY = 17,     /* 28 */
+	EX_NBAR_APP = 27,    /* 4 + the application id's bytes (FP_APP_ID_LEN) */
+	EX_IN_PAYLOAD = 29,  /* 4 + the bytes: the record's first payload (nfdump %ja3 reads it) */
+	EX_OUT_PAYLOAD = 30, /* 4 + the bytes: the other direction's (--biflow) */
 };
 
 static void put16(uint8_t *p, uint16_t v)
@@ -86,8 +88,8 @@ static uint8_t *element(uint8_t *p, uint16_t id, uint16_t len)
 
 /* One flow record as a V3 record at `out`; returns its length. */
 static size_t encode_v3(const struct fp_nf_opts *o, const struct fp_record *r,
-			const struct fp_app *app, const struct fp_geo *geo, uint64_t now_ms,
-			uint8_t *out)
+			const struct fp_app *app, const struct fp_geo *geo,
+			const struct fp_payload *pay, uint64_t now_ms, uint8_t *out)
 {
 	uint8_t *p = out + NF_V3_HEADER_LEN, *d;
 	uint16_t n = 0;
@@ -164,6 +166,14 @@ static size_t encode_v3(const struct fp_nf_opts *o, const struct fp_record *r,
 		put64(d + 8, r->lat_us[FP_LAT_SERVER]);
 		put64(d + 16, r->lat_us[FP_LAT_APPL]);
 		p += 28, n++;
+	}
+	for (int dir = 0; pay && dir < 2; dir++) { /* --payload: nfpcapd's in and out payload */
+		if (pay->len[dir] == 0)
+			continue;
+		uint16_t elen = (uint16_t)(4 + pay->len[dir]);
+		d = element(p, dir ? EX_OUT_PAYLOAD : EX_IN_PAYLOAD, elen);
+		memcpy(d, pay->data + (size_t)dir * pay->cap, pay->len[dir]);
+		p += elen, n++;
 	}
 	if (app) { /* last: its length (7) leaves what follows unaligned, as nfcapd writes it */
 		d = element(p, EX_NBAR_APP, 4 + FP_APP_ID_LEN);
@@ -542,7 +552,8 @@ int fp_nffile_add_side(struct fp_nffile *f, const struct fp_record *r, const str
 			f->app_named[id / 8] |= (uint8_t)(1u << (id % 8));
 		}
 	}
-	f->used += encode_v3(&f->opts, r, app, side ? side->geo : NULL, now_ms, f->block + f->used);
+	f->used += encode_v3(&f->opts, r, app, side ? side->geo : NULL, side ? side->payload : NULL,
+			     now_ms, f->block + f->used);
 	f->nrec++;
 	f->records++;
 

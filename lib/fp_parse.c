@@ -783,3 +783,49 @@ const char *fp_parse_result_name(enum fp_parse_result r)
 	};
 	return (unsigned)r < FP_PARSE_NRESULTS ? names[r] : "unknown";
 }
+
+const uint8_t *fp_parse_l4_payload(const uint8_t *frame, uint32_t caplen, const struct fp_pkt *p,
+				   uint32_t *len)
+{
+	*len = 0;
+	if (p->is_fragment || (p->key.proto != 6 && p->key.proto != 17) || p->l3_off >= caplen)
+		return NULL;
+	const uint8_t *ip = frame + p->l3_off;
+	uint32_t cap = caplen - p->l3_off, tot = p->octets, off;
+	uint8_t nh;
+	if (p->key.ipver == 4) {
+		if (cap < 20)
+			return NULL;
+		off = (uint32_t)(ip[0] & 0x0f) * 4;
+		nh = ip[9];
+	} else {
+		if (cap < 40)
+			return NULL;
+		off = 40;
+		nh = ip[6];
+		for (int depth = 0; depth < 8 && nh != p->key.proto; depth++) {
+			if (off + 8 > cap ||
+			    (nh != 0 && nh != 43 && nh != 60 && nh != 51 && nh != 44))
+				return NULL;
+			uint32_t hl = nh == 51	 ? ((uint32_t)ip[off + 1] + 2) * 4
+				      : nh == 44 ? 8
+						 : ((uint32_t)ip[off + 1] + 1) * 8;
+			nh = ip[off];
+			off += hl;
+		}
+	}
+	if (nh != p->key.proto)
+		return NULL;
+	uint32_t end = tot < cap ? tot : cap; /* this packet's bytes that were captured */
+	if (p->key.proto == 6) {
+		if (off + 20 > end)
+			return NULL;
+		off += (uint32_t)(ip[off + 12] >> 4) * 4;
+	} else {
+		off += 8;
+	}
+	if (off >= end)
+		return NULL;
+	*len = end - off;
+	return ip + off;
+}

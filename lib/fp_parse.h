@@ -126,6 +126,13 @@ struct fp_pkt {
 };
 static_assert(sizeof(struct fp_pkt) == 112, "a parsed packet stays small: bursts are memset");
 
+/* --payload: where the transport payload of a parsed TCP or UDP packet starts in its frame
+ * (past the IP header, its extension headers and the TCP/UDP header) and, in *len, how many of
+ * its bytes were captured; NULL (and 0) for a fragment, another protocol or no payload. The
+ * innermost packet's with --decap (where p->l3_off points). */
+const uint8_t *fp_parse_l4_payload(const uint8_t *frame, uint32_t caplen, const struct fp_pkt *p,
+				   uint32_t *len);
+
 /*
  * Parse one frame. `caplen` bytes are readable at `data`; `wirelen` is the frame's length on the
  * wire (≥ caplen). Any thread; no state.

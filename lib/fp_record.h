@@ -86,10 +86,29 @@ struct fp_geo {
 	char city[FP_GEO_CITY_MAX];
 };
 
+/* --payload BYTES: the first transport payload of each direction of a flow (the bytes after
+ * the TCP or UDP header of its first packet that has some, up to BYTES: nfpcapd -o payload). */
+#define FP_PAYLOAD_MAX 2048
+
+struct fp_payload {
+	uint16_t len[2]; /* bytes kept: [0] the record's source side, [1] its destination's
+			    (with --biflow: the responder's) */
+	uint16_t cap;	 /* BYTES */
+	uint16_t pad;
+	uint8_t data[]; /* [0, cap): the source side's, [cap, 2 cap): the destination side's */
+};
+
+/* Bytes one flow's payload state takes with --payload `cap`. */
+static inline uint32_t fp_payload_size(uint32_t cap)
+{
+	return (uint32_t)((sizeof(struct fp_payload) + 2 * cap + 7) & ~7u);
+}
+
 /* What travels with a record to the sinks beside it; each part NULL when its option is off. */
 struct fp_side {
-	const struct fp_app *app; /* --dpi: what inspection found */
-	const struct fp_geo *geo; /* --geoip: [0] the source address, [1] the destination */
+	const struct fp_app *app;	  /* --dpi: what inspection found */
+	const struct fp_geo *geo;	  /* --geoip: [0] the source address, [1] the destination */
+	const struct fp_payload *payload; /* --payload: the first bytes each way */
 };
 
 /* TCP latencies, in lat_us[] order. */

@@ -46,6 +46,24 @@ void fp_ring_fini(struct fp_ring *r)
 	r->slots = NULL;
 	free(r->side);
 	r->side = NULL;
+	free(r->pay);
+	r->pay = NULL;
+}
+
+int fp_ring_init_payload(struct fp_ring *r, uint32_t cap)
+{
+	r->pay_stride = fp_payload_size(cap);
+	r->pay = calloc(r->mask + 1, r->pay_stride);
+	return r->pay ? 0 : -ENOMEM;
+}
+
+/* A payload's header and the bytes it holds (not the room after them). */
+static inline void pay_copy(uint8_t *dst, const struct fp_payload *y)
+{
+	struct fp_payload *d = (struct fp_payload *)dst;
+	*d = *y;
+	memcpy(d->data, y->data, y->len[0]);
+	memcpy(d->data + y->cap, y->data + y->cap, y->len[1]);
 }
 
 int fp_ring_init_side(struct fp_ring *r)
@@ -54,7 +72,8 @@ int fp_ring_init_side(struct fp_ring *r)
 	return r->side ? 0 : -ENOMEM;
 }
 
-int fp_ring_push_side(struct fp_ring *r, const struct fp_record *rec, const struct fp_app *app)
+int fp_ring_push_side(struct fp_ring *r, const struct fp_record *rec, const struct fp_app *app,
+		      const struct fp_payload *pay)
 {
 	uint64_t h = r->head;
 
@@ -70,22 +89,29 @@ int fp_ring_push_side(struct fp_ring *r, const struct fp_record *rec, const stru
 		else
 			r->side[h & r->mask].flags = 0; /* nothing found: the rest is not read */
 	}
+	if (r->pay) {
+		uint8_t *slot = r->pay + (size_t)(h & r->mask) * r->pay_stride;
+		if (pay)
+			pay_copy(slot, pay);
+		else
+			memset(slot, 0, sizeof(struct fp_payload));
+	}
 	__atomic_store_n(&r->head, h + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
 int fp_ring_push(struct fp_ring *r, const struct fp_record *rec)
 {
-	return fp_ring_push_side(r, rec, NULL);
+	return fp_ring_push_side(r, rec, NULL, NULL);
 }
 
 unsigned fp_ring_pop_burst(struct fp_ring *r, struct fp_record *out, unsigned max)
 {
-	return fp_ring_pop_burst_side(r, out, NULL, max);
+	return fp_ring_pop_burst_side(r, out, NULL, NULL, max);
 }
 
 unsigned fp_ring_pop_burst_side(struct fp_ring *r, struct fp_record *out, struct fp_app *side,
-				unsigned max)
+				uint8_t *pay, unsigned max)
 {
 	uint64_t t = r->tail;
 
@@ -100,6 +126,11 @@ unsigned fp_ring_pop_burst_side(struct fp_ring *r, struct fp_record *out, struct
 	if (side && r->side)
 		for (unsigned i = 0; i < n; i++)
 			side[i] = r->side[(t + i) & r->mask];
+	if (pay && r->pay)
+		for (unsigned i = 0; i < n; i++)
+			pay_copy(pay + (size_t)i * r->pay_stride,
+				 (const struct fp_payload *)(r->pay + (size_t)((t + i) & r->mask) *
+									  r->pay_stride));
 	__atomic_store_n(&r->tail, t + n, __ATOMIC_RELEASE);
 	return n;
 }

@@ -22,6 +22,8 @@ struct fp_ring {
 	struct fp_record *slots;
 	size_t slots_len;    /* the mapping's length */
 	struct fp_app *side; /* --dpi: one block beside each slot, or NULL */
+	uint8_t *pay;	     /* --payload: one struct fp_payload beside each slot, or NULL */
+	uint32_t pay_stride; /* its size (fp_payload_size) */
 };
 
 /* Capacity is rounded up to a power of two. Returns -errno. Called once, before use. */
@@ -31,12 +33,19 @@ void fp_ring_fini(struct fp_ring *r);
 /* Give every slot a side block (after fp_ring_init, before use). 0 or -ENOMEM. */
 int fp_ring_init_side(struct fp_ring *r);
 
-/* fp_ring_push with the record's side block (NULL: an empty one). */
-int fp_ring_push_side(struct fp_ring *r, const struct fp_record *rec, const struct fp_app *app);
+/* Give every slot room for a flow's first payload bytes, `cap` each way (after fp_ring_init,
+ * before use). 0 or -ENOMEM. */
+int fp_ring_init_payload(struct fp_ring *r, uint32_t cap);
 
-/* fp_ring_pop_burst with the side blocks, into `side` (max of them) when the ring has them. */
+/* fp_ring_push with the record's side block (NULL: an empty one) and its payload (NULL: none;
+ * only the bytes kept are copied). */
+int fp_ring_push_side(struct fp_ring *r, const struct fp_record *rec, const struct fp_app *app,
+		      const struct fp_payload *pay);
+
+/* fp_ring_pop_burst with the side blocks, into `side` (max of them) when the ring has them, and
+ * the payloads into `pay` (max of r->pay_stride bytes) when it has them. */
 unsigned fp_ring_pop_burst_side(struct fp_ring *r, struct fp_record *out, struct fp_app *side,
-				unsigned max);
+				uint8_t *pay, unsigned max);
 
 /* Producer only. 0 on success, -1 when full. */
 int fp_ring_push(struct fp_ring *r, const struct fp_record *rec);

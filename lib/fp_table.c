@@ -167,7 +167,10 @@ struct fp_table {
 	struct fp_flow_cold *cold;
 	struct fp_pkt_more *more; /* per entry, only with cfg.more */
 	struct fp_lat *lat;	  /* per entry, only with cfg.latency */
-	size_t buckets_len, flows_len, cold_len, more_len, lat_len; /* mapping sizes, for munmap */
+	uint8_t *pay;		  /* per entry, pay_stride bytes (struct fp_payload), cfg.payload */
+	uint32_t pay_stride;
+	const struct fp_table_payload *bpay; /* the burst's payloads (update_burst) */
+	size_t buckets_len, flows_len, cold_len, more_len, lat_len, pay_len; /* for munmap */
 	uint64_t nbuckets;
 	uint64_t rel_limit;   /* µs after a flow's first packet when its record must go */
 	uint64_t gap_us;      /* a packet this long after its flow's last may find it expired:
@@ -275,6 +278,12 @@ struct fp_table *fp_table_create(const struct fp_table_config *cfg)
 	if (cfg->more &&
 	    (t->more = side_map(cfg, sizeof(struct fp_pkt_more), &t->more_len)) == NULL)
 		goto fail_free;
+	if (cfg->payload) { /* fp_config keeps it within FP_PAYLOAD_MAX */
+		t->pay_stride =
+		    fp_payload_size(cfg->payload > FP_PAYLOAD_MAX ? FP_PAYLOAD_MAX : cfg->payload);
+		if ((t->pay = side_map(cfg, t->pay_stride, &t->pay_len)) == NULL)
+			goto fail_free;
+	}
 	if (cfg->latency && (t->lat = side_map(cfg, sizeof(struct fp_lat), &t->lat_len)) == NULL)
 		goto fail_free;
 	if (t->buckets == NULL || t->flows == NULL || t->cold == NULL)
@@ -290,6 +299,8 @@ struct fp_table *fp_table_create(const struct fp_table_config *cfg)
 			memset(t->more, 0, (size_t)cfg->max_flows * sizeof(struct fp_pkt_more));
 		if (t->lat)
 			memset(t->lat, 0, (size_t)cfg->max_flows * sizeof(struct fp_lat));
+		if (t->pay)
+			memset(t->pay, 0, (size_t)cfg->max_flows * t->pay_stride);
 	}
 	t->free_head = NIL;
 	t->fresh = 0;
@@ -321,6 +332,8 @@ fail_free:
 		munmap(t->more, t->more_len);
 	if (t->lat)
 		munmap(t->lat, t->lat_len);
+	if (t->pay)
+		munmap(t->pay, t->pay_len);
 	free(t);
 fail:
 	fprintf(stderr, "fp_table_create: cannot allocate %u flows\n", cfg->max_flows);
@@ -339,6 +352,8 @@ void fp_table_destroy(struct fp_table *t)
 		munmap(t->more, t->more_len);
 	if (t->lat)
 		munmap(t->lat, t->lat_len);
+	if (t->pay)
+		munmap(t->pay, t->pay_len);
 	free(t);
 }
 
@@ -348,7 +363,8 @@ double fp_table_bytes_per_flow(const struct fp_table *t)
 	    (double)t->nbuckets * sizeof(struct fp_bucket) +
 	    (double)t->max_flows * (sizeof(struct fp_flow) + sizeof(struct fp_flow_cold)) +
 	    (t->more ? (double)t->max_flows * sizeof(struct fp_pkt_more) : 0) +
-	    (t->lat ? (double)t->max_flows * sizeof(struct fp_lat) : 0);
+	    (t->lat ? (double)t->max_flows * sizeof(struct fp_lat) : 0) +
+	    (double)t->max_flows * t->pay_stride;
 	return bytes / t->max_flows;
 }
 
@@ -409,6 +425,12 @@ static void wheel_link(struct fp_table *t, uint32_t i, uint64_t tk)
 
 /* ---- records ---- */
 
+/* --payload: entry `i`'s first payload bytes each way */
+static inline struct fp_payload *pay_of(const struct fp_table *t, uint32_t i)
+{
+	return (struct fp_payload *)(t->pay + (size_t)i * t->pay_stride);
+}
+
 static void emit_record(struct fp_table *t, uint32_t i, enum fp_end_reason reason)
 {
 	const struct fp_flow *f = &t->flows[i];
@@ -456,7 +478,7 @@ static void emit_record(struct fp_table *t, uint32_t i, enum fp_end_reason reaso
 	fp_counter_add(&t->st.records[reason], 1);
 	if (t->room && t->room != UINT32_MAX)
 		t->room--;
-	if (t->cfg.emit(t->cfg.emit_arg, &r) != 0) {
+	if (t->cfg.emit(t->cfg.emit_arg, &r, t->pay ? pay_of(t, i) : NULL) != 0) {
 		fp_counter_add(&t->st.records_dropped, 1);
 		fp_counter_add(&t->st.dropped_packets, r.packets);
 		fp_counter_add(&t->st.dropped_octets, r.octets);
@@ -506,6 +528,11 @@ static void flow_begin(struct fp_table *t, uint32_t i, const struct fp_pkt *p, i
 	struct fp_flow_cold *c = &t->cold[i];
 	if (t->more)
 		t->more[i] = p->more;
+	if (t->pay) { /* a record starts: nothing kept yet */
+		struct fp_payload *y = pay_of(t, i);
+		y->len[0] = y->len[1] = 0;
+		y->cap = (uint16_t)((t->pay_stride - sizeof(struct fp_payload)) / 2);
+	}
 	f->packets = rev ? 0 : 1;
 	f->octets = rev ? 0 : p->octets; /* a packet is < 2^40 bytes: the parser caps it at 2^32 */
 	f->tcp_flags = rev ? 0 : p->tcp_flags;
@@ -623,7 +650,7 @@ static void flow_start(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 	fp_counter_add(&t->st.flows_created, 1);
 }
 
-static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
+static uint32_t flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 {
 	if (p->ts_us / 1000 > t->now_ms)
 		t->now_ms = p->ts_us / 1000; /* eviction tells an expired flow by it */
@@ -660,6 +687,23 @@ static void flow_insert(struct fp_table *t, const struct fp_pkt *p, uint64_t h)
 	flow_start(t, i, p);
 	wheel_link(t, i, deadline_of(t, i) / t->tick_ms);
 	fp_counter_add(&t->st.active, 1);
+	return i;
+}
+
+/* --payload: packet `p` (its payload `y`) has just been counted in entry `i`: the first payload
+ * of its direction is kept. */
+static void pay_note(struct fp_table *t, uint32_t i, const struct fp_pkt *p,
+		     const struct fp_table_payload *y)
+{
+	if (y->data == NULL || y->len == 0)
+		return;
+	int rev = t->cfg.biflow && p->swapped != t->cold[i].init_swapped;
+	struct fp_payload *k = pay_of(t, i);
+	if (k->len[rev])
+		return;
+	uint32_t n = y->len < k->cap ? y->len : k->cap;
+	memcpy(k->data + (size_t)rev * k->cap, y->data, n);
+	k->len[rev] = (uint16_t)n;
 }
 
 /* Entry `i`'s flow is over (`reason`); packet `p` of the same key starts the next one there. */
@@ -960,19 +1004,25 @@ update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsigned n, const in
 			 * lookups made GCC route this path through the search's (+3 instr) */
 			if (!plain || !flow_update_plain(t, f, p))
 				flow_update(t, (uint32_t)(f - flows), p);
+			if (!plain && t->bpay)
+				pay_note(t, (uint32_t)(f - flows), p, &t->bpay[i]);
 			continue;
 		}
 		uint16_t sig = sig_of(h[i]);
 		uint32_t found = bucket_find(t, b1[i], sig, &p->key);
 		if (!found)
 			found = bucket_find(t, &buckets[b2_of(t, h[i])], sig, &p->key);
+		uint32_t at;
 		if (found) {
 			if (!plain || !flow_update_plain(t, &flows[found - 1], p))
 				flow_update(t, found - 1, p);
+			at = found - 1;
 		} else {
-			flow_insert(t, p, h[i]);
+			at = flow_insert(t, p, h[i]);
 			moved = 1;
 		}
+		if (!plain && t->bpay)
+			pay_note(t, at, p, &t->bpay[i]);
 	}
 }
 
@@ -982,6 +1032,18 @@ void fp_table_update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsign
 		update_burst(t, pkts, n, 1);
 	else
 		update_burst(t, pkts, n, 0);
+}
+
+void fp_table_update_burst_payload(struct fp_table *t, const struct fp_pkt *pkts,
+				   const struct fp_table_payload *pay, unsigned n)
+{
+	if (t->pay == NULL) {
+		fp_table_update_burst(t, pkts, n);
+		return;
+	}
+	t->bpay = pay;
+	update_burst(t, pkts, n, 0);
+	t->bpay = NULL;
 }
 
 void fp_table_set_room(struct fp_table *t, uint32_t room)

@@ -15,8 +15,9 @@
 #include "fp_parse.h"
 #include "fp_record.h"
 
-/* Where expired records go. Returns 0 when the record was taken, -1 when it was dropped. */
-typedef int (*fp_emit_fn)(void *arg, const struct fp_record *rec);
+/* Where expired records go, with the flow's first payload bytes (cfg.payload; NULL without).
+ * Returns 0 when the record was taken, -1 when it was dropped. */
+typedef int (*fp_emit_fn)(void *arg, const struct fp_record *rec, const struct fp_payload *payload);
 
 struct fp_table_config {
 	uint32_t max_flows; /* pool size: entries allocated at create time */
@@ -29,6 +30,9 @@ struct fp_table_config {
 			       optional template fields: 28 more bytes per flow */
 	int latency;	    /* measure TCP handshake and application latency (fp_record.lat_us):
 			       40 more bytes per flow */
+	uint32_t payload;   /* --payload BYTES: keep each direction's first transport payload
+			       (fp_table_update_burst_payload): fp_payload_size(BYTES) more bytes
+			       per flow; 0 off */
 	int prefault;	    /* touch all the table's memory at create time (live capture: no
 			       page fault on the packet path); 0: pages come as flows use them */
 	fp_emit_fn emit;
@@ -64,6 +68,17 @@ void fp_table_destroy(struct fp_table *t);
  */
 #define FP_TABLE_BURST_MAX 64
 void fp_table_update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsigned n);
+
+/* One packet's transport payload (cfg.payload): where it is and how many bytes are readable. */
+struct fp_table_payload {
+	const uint8_t *data; /* NULL: none */
+	uint32_t len;
+};
+
+/* fp_table_update_burst() with each packet's payload, pay[i] for pkts[i]: a flow keeps the first
+ * one of each direction, up to cfg.payload bytes, until its record goes. */
+void fp_table_update_burst_payload(struct fp_table *t, const struct fp_pkt *pkts,
+				   const struct fp_table_payload *pay, unsigned n);
 
 /*
  * How many records the next fp_table_update_burst() may emit before the taker is full (live: the

@@ -944,6 +944,7 @@ static int init_workers(struct run *r)
 	    .more = (cfg->fields & ~(unsigned)FP_FIELD_LATENCY) != 0,
 	    .latency = (cfg->fields & FP_FIELD_LATENCY) != 0,
 	    .prefault = cfg->read_file == NULL, /* live: no page fault on the packet path */
+	    .payload = cfg->payload,
 	};
 	r->budget.left = (int64_t)cfg->count;
 	for (; r->nw < ncaps; r->nw++) {

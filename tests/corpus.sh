@@ -18,7 +18,8 @@ one() {
 	local f=$1 base
 	base=$(basename "$f")
 	# twice: as captured, and opening every tunnel (--decap auto) with every optional field kept
-	# per flow, duplicates counted once (--dedup), each record's direction (--local-net), nDPI
+	# per flow, duplicates counted once (--dedup), each record's direction (--local-net), each
+	# flow's first payload bytes (--payload, a JSON line base64 each), nDPI
 	# inspecting every flow (when this build has it), IPFIX messages, JSON lines,
 	# nfcapd files (--flow-dir, then read back by nfdump) and the packet store (--pcap-dir,
 	# then its index searched by fluxprobe extract) written
@@ -27,7 +28,7 @@ one() {
 		# a collector (nothing listens: datagrams refused, counted) so that records are
 		# encoded as IPFIX too
 		[ "$mode" = none ] || more=(--fields all --json /dev/null $DPI --flow-dir "$out/$base.fd"
-			--collector 127.0.0.1:9 --pcap-dir "$out/$base.pd" --dedup
+			--collector 127.0.0.1:9 --pcap-dir "$out/$base.pd" --dedup --payload 200
 			--local-net 198.18.0.0/15,10.0.0.0/8,2001:db8::/32,fe80::/10)
 		"$FLUXPROBE" --read "$f" --decap "$mode" "${more[@]}" --max-flows 65536 --summary json -q \
 			>"$out/$base.$mode.json" 2>"$out/$base.$mode.err"
@@ -50,7 +51,7 @@ one() {
 }
 DPI=
 if case "$(ldd "$FLUXPROBE")" in *libndpi*) true ;; *) false ;; esac then DPI=--dpi; fi
-echo "# corpus: second pass with --decap auto --fields all --dedup --local-net ${DPI:-(this build has no nDPI)}"
+echo "# corpus: second pass with --decap auto --fields all --dedup --payload --local-net ${DPI:-(this build has no nDPI)}"
 export -f one
 export FLUXPROBE out DPI
 find "$dir" -maxdepth 1 -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -print0 |

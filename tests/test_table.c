@@ -16,11 +16,19 @@
 static struct fp_record recs[MAXREC];
 static unsigned nrecs;
 
-static int collect(void *arg, const struct fp_record *r)
+/* --payload: what each record carried (the first two directions' bytes as text) */
+static char pays[MAXREC][2][16];
+
+static int collect(void *arg, const struct fp_record *r, const struct fp_payload *pay)
 {
 	(void)arg;
 	if (nrecs == MAXREC)
 		return -1;
+	memset(pays[nrecs], 0, sizeof(pays[nrecs]));
+	for (int d = 0; pay && d < 2; d++) {
+		assert_true(pay->len[d] < sizeof(pays[nrecs][d]));
+		memcpy(pays[nrecs][d], pay->data + d * pay->cap, pay->len[d]);
+	}
 	recs[nrecs++] = *r;
 	return 0;
 }
@@ -730,6 +738,60 @@ static void memory_per_flow(void **state)
 	fp_table_destroy(t);
 }
 
+/* --payload: each record keeps the first payload of each direction, cut at the configured
+ * size; packets without payload do not count; a record that starts again starts afresh; with
+ * biflow the responder's goes second. */
+static void payload_first_each_way(void **state)
+{
+	(void)state;
+	for (int biflow = 0; biflow <= 1; biflow++) {
+		struct fp_table_config c = {.max_flows = 64,
+					    .idle_ms = 15000,
+					    .active_ms = 5000,
+					    .fin_ms = 2000,
+					    .biflow = biflow,
+					    .payload = 8,
+					    .emit = collect};
+		nrecs = 0;
+		struct fp_table *t = fp_table_create(&c);
+		assert_non_null(t);
+		struct fp_pkt p[5] = {pkt(1, 1000, 1000, 60, 0x02), pkt(1, 1000, 1001, 80, 0x18),
+				      pkt(1, 1000, 1002, 80, 0x18), pkt(1, 1000, 1003, 80, 0x18),
+				      pkt(1, 1000, 7000, 80, 0x18)};
+		/* p[2] the reply (the other way), p[4] after the active timeout */
+		fp_key_swap(&p[2].key);
+		if (biflow)
+			for (int i = 0; i < 5; i++)
+				p[i].swapped = (uint8_t)fp_key_canonicalize(&p[i].key);
+		struct fp_table_payload y[5] = {{NULL, 0},
+						{(const uint8_t *)"GET / HTTP/1.1", 14},
+						{(const uint8_t *)"HTTP/1.1 200", 12},
+						{(const uint8_t *)"second", 6},
+						{(const uint8_t *)"later", 5}};
+		for (int i = 0; i < 5; i++) /* one at a time: the burst sizes do not matter */
+			fp_table_update_burst_payload(t, &p[i], &y[i], 1);
+		fp_table_flush(t, 0, FP_END_FORCED);
+		if (biflow) {
+			assert_int_equal(nrecs, 2);
+			assert_string_equal(pays[0][0], "GET / HT");
+			assert_string_equal(pays[0][1], "HTTP/1.1");
+			assert_string_equal(pays[1][0], "later");
+			assert_string_equal(pays[1][1], "");
+		} else {
+			assert_int_equal(nrecs, 3); /* the reply is its own flow */
+			for (unsigned i = 0; i < nrecs; i++)
+				assert_string_equal(pays[i][1], "");
+			int seen = 0;
+			for (unsigned i = 0; i < nrecs; i++)
+				seen |= (!strcmp(pays[i][0], "GET / HT") ? 1 : 0) |
+					(!strcmp(pays[i][0], "HTTP/1.1") ? 2 : 0) |
+					(!strcmp(pays[i][0], "later") ? 4 : 0);
+			assert_int_equal(seen, 7);
+		}
+		fp_table_destroy(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -755,6 +817,7 @@ int main(void)
 	    cmocka_unit_test(no_room_joins_late),
 	    cmocka_unit_test(evicted_expired_flow_is_idle),
 	    cmocka_unit_test(records_independent_of_bursts),
+	    cmocka_unit_test(payload_first_each_way),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include "fp_counters.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +49,12 @@ uint64_t fp_exporter_time(const struct fp_exporter *x)
 	return t ? t + 1000 : fp_wall_ms();
 }
 
+/* --payload: record i's of the burst drained, NULL without */
+static inline const struct fp_payload *pay_at(const struct fp_exporter *x, unsigned i)
+{
+	return x->pay ? (const struct fp_payload *)(x->pay + (size_t)i * x->pay_stride) : NULL;
+}
+
 /* One burst of one worker's records to every sink: in the worker's order, or IPv4 first, then
  * IPv6, to the sinks that group them (sink.h). Offline, the export clock is the newest record's
  * end, advanced record by record in the order each sink takes them. */
@@ -62,7 +69,8 @@ static void hand_burst(struct fp_exporter *x, const struct fp_record *recs,
 		if (x->offline && r->last_us / 1000 > x->clock_ms)
 			x->clock_ms = r->last_us / 1000;
 		uint64_t now = x->offline ? x->clock_ms : x->now_ms;
-		struct fp_side side = {apps ? &apps[i] : NULL, geos ? &geos[2 * i] : NULL};
+		struct fp_side side = {apps ? &apps[i] : NULL, geos ? &geos[2 * i] : NULL,
+				       pay_at(x, i)};
 		/* every sink gets the record whole, whatever its format can carry */
 		for (unsigned s = 0; s < x->n_sinks; s++) {
 			if (x->sinks[s].ops->by_family)
@@ -82,7 +90,8 @@ static void hand_burst(struct fp_exporter *x, const struct fp_record *recs,
 			if (x->offline && r->last_us / 1000 > clock)
 				clock = r->last_us / 1000;
 			uint64_t now = x->offline ? clock : x->now_ms;
-			struct fp_side side = {apps ? &apps[i] : NULL, geos ? &geos[2 * i] : NULL};
+			struct fp_side side = {apps ? &apps[i] : NULL, geos ? &geos[2 * i] : NULL,
+					       pay_at(x, i)};
 			for (unsigned s = 0; s < x->n_sinks; s++)
 				if (x->sinks[s].ops->by_family)
 					x->sinks[s].ops->take(x->sinks[s].priv, r, &side, now);
@@ -102,7 +111,8 @@ static unsigned drain_rings(struct fp_exporter *x, int *all_done)
 		/* Read `done` before draining: records pushed before it are then seen. */
 		int done = __atomic_load_n(&x->workers[w].done, __ATOMIC_ACQUIRE);
 		const struct fp_ring *ring = &x->workers[w].ring;
-		unsigned n = fp_ring_pop_burst_side(&x->workers[w].ring, recs, apps, DRAIN_BURST);
+		unsigned n =
+		    fp_ring_pop_burst_side(&x->workers[w].ring, recs, apps, x->pay, DRAIN_BURST);
 		const struct fp_localnets *local = x->cfg->local_nets;
 		for (unsigned i = 0; i < n; i++) { /* where its packets are (--pcap-dir) */
 			recs[i].worker = (uint8_t)w;
@@ -180,6 +190,13 @@ int fp_exporter_init(struct fp_exporter *x, const struct fp_config *cfg, struct 
 	x->workers = workers;
 	x->n_workers = n_workers;
 	x->offline = offline;
+	if (cfg->payload) {
+		x->pay_stride = fp_payload_size(cfg->payload);
+		if ((x->pay = calloc(DRAIN_BURST, x->pay_stride)) == NULL) {
+			fp_log(LOG_ERR, "--payload: out of memory");
+			return -1;
+		}
+	}
 	if (cfg->n_geoip) {
 		char err[512];
 		x->geo = fp_geodb_open(cfg->geoip, cfg->n_geoip, err, sizeof(err));
@@ -195,6 +212,8 @@ void fp_exporter_release(struct fp_exporter *x)
 {
 	fp_geodb_close(x->geo);
 	x->geo = NULL;
+	free(x->pay);
+	x->pay = NULL;
 }
 
 int fp_exporter_start(struct fp_exporter *x)

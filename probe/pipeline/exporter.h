@@ -40,6 +40,8 @@ struct fp_exporter {
 	int json_reopen;      /* set (relaxed) by SIGHUP: sinks reopen their files */
 	double cpu_seconds;   /* the exporter thread's CPU time, set when it ends */
 	struct fp_geodb *geo; /* --geoip: looked up per record in this thread; NULL without */
+	uint8_t *pay; /* --payload: a burst's payloads, pay_stride bytes each; NULL without */
+	uint32_t pay_stride;
 	pthread_t thread;
 };
 

@@ -28,12 +28,12 @@ static_assert(2 * FP_BURST <= FP_TABLE_BURST_MAX, "two receive bursts fit one ta
 #define EXPIRE_IDLE_BUDGET 65536 /* ... per poll that found no packet (a few ms at most) */
 
 /* Table → exporter. Offline the file can wait, so wait; live, count and drop. */
-static int emit_to_ring(void *arg, const struct fp_record *rec)
+static int emit_to_ring(void *arg, const struct fp_record *rec, const struct fp_payload *pay)
 {
 	struct fp_worker *w = arg;
 	const struct fp_app *app = w->dpi ? fp_dpi_result(w->dpi, rec, w->clock_ms) : NULL;
 
-	if (fp_ring_push_side(&w->ring, rec, app) == 0)
+	if (fp_ring_push_side(&w->ring, rec, app, pay) == 0)
 		return 0;
 	/* Live, a worker must not stall its queue; at the final flush no packet is left to lose. */
 	if (!w->offline && !w->flushing)
@@ -41,7 +41,7 @@ static int emit_to_ring(void *arg, const struct fp_record *rec)
 	w->local.ring_full_waits++;
 	/* The exporter drains at the collector's pace: sleep rather than spin for it. */
 	struct timespec nap = {.tv_sec = 0, .tv_nsec = 200000};
-	while (fp_ring_push_side(&w->ring, rec, app) != 0)
+	while (fp_ring_push_side(&w->ring, rec, app, pay) != 0)
 		nanosleep(&nap, NULL);
 	return 0;
 }
@@ -141,6 +141,18 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 		w->local.decap_failed += p->decap_failed == 1;
 		w->local.decap_not_ip += p->decap_failed == 2;
 	}
+	if (w->payload) { /* --payload: the bytes after the transport header, while readable */
+		struct fp_table_payload *y = &w->pays[w->npkts];
+		uint32_t len;
+		const uint8_t *at = fp_parse_l4_payload(data, caplen, p, &len);
+		y->data = NULL;
+		y->len = 0;
+		if (at) {
+			y->len = len < w->payload ? len : w->payload;
+			y->data = w->paybuf + (size_t)w->npkts * w->payload;
+			memcpy(w->paybuf + (size_t)w->npkts * w->payload, at, y->len);
+		}
+	}
 	admit(w, p);
 	w->npkts++;
 }
@@ -229,7 +241,10 @@ int fp_worker_run(void *arg)
 			if (!w->offline)
 				fp_table_set_room(
 				    w->table, (uint32_t)fp_ring_room(&w->ring, FP_TABLE_BURST_MAX));
-			fp_table_update_burst(w->table, w->pkts, w->npkts);
+			if (w->payload)
+				fp_table_update_burst_payload(w->table, w->pkts, w->pays, w->npkts);
+			else
+				fp_table_update_burst(w->table, w->pkts, w->npkts);
 		}
 		if (w->offline) {
 			/* The clock never goes back; a packet stamped earlier still counts in its
@@ -315,6 +330,19 @@ int fp_worker_init(struct fp_worker *w, unsigned id, struct fp_capture *cap,
 		fp_ring_fini(&w->ring);
 		return -1;
 	}
+	if (tcfg->payload) {
+		w->payload = tcfg->payload;
+		w->paybuf = malloc((size_t)2 * FP_BURST * tcfg->payload);
+		if (w->paybuf == NULL || fp_ring_init_payload(&w->ring, tcfg->payload) != 0) {
+			fp_log(LOG_ERR, "worker %u: cannot allocate --payload's buffers", id);
+			free(w->paybuf);
+			w->paybuf = NULL;
+			fp_table_destroy(w->table);
+			w->table = NULL;
+			fp_ring_fini(&w->ring);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -341,6 +369,8 @@ void fp_worker_fini(struct fp_worker *w)
 	w->dpi = NULL;
 	free(w->dedup);
 	w->dedup = NULL;
+	free(w->paybuf);
+	w->paybuf = NULL;
 	fp_ring_fini(&w->ring);
 }
 

@@ -81,6 +81,11 @@ struct fp_worker {
 	int sample_random;
 	uint64_t rng;
 	struct fp_dedup *dedup; /* --dedup: the last packets' hashes, or NULL */
+	/* --payload BYTES: each packet's first payload bytes, copied while its frame is readable,
+	 * for the table (which keeps each flow's first of each direction) */
+	uint32_t payload;
+	uint8_t *paybuf; /* 2 * FP_BURST * payload bytes */
+	struct fp_table_payload pays[2 * FP_BURST];
 	pthread_t thread;
 };
 

@@ -533,7 +533,8 @@ unsigned fp_config_groups(const struct fp_config *cfg)
 {
 	return cfg->fields | (cfg->dpi ? (unsigned)FP_FIELD_APP : 0u) |
 	       (cfg->local_nets ? (unsigned)FP_FIELD_DIRECTION : 0u) |
-	       fp_geo_field_groups(cfg->geoip_kinds);
+	       fp_geo_field_groups(cfg->geoip_kinds) |
+	       (cfg->payload ? (unsigned)FP_FIELD_PAYLOAD : 0u);
 }
 
 static int h_port(struct fp_config *cfg, struct parse_state *st, const struct opt_def *o,
@@ -788,6 +789,13 @@ static const struct opt_def opts[] = {
      "103), a City database the city (ntop 102, 104) and location (JSON, ECS); looked up per "
      "record, and read again when the file is replaced or on SIGHUP (default: none)",
      h_geoip},
+    {"payload", 0, "BYTES", NULL,
+     "keep the first transport payload of each direction of a flow, up to BYTES (1-2048), with "
+     "its record, as nfpcapd -o payload: flow files (nfdump's in/out payload, %ja3 of a TLS "
+     "ClientHello), JSON (base64), ClickHouse, IPFIX (YAF's payload and reversePayload, CERT PEN "
+     "6871, as much as an MTU-sized message holds); memory: 2 x BYTES + 8 per flow, only when "
+     "on (default: off)",
+     h_uint, FIELD(payload), 1, FP_PAYLOAD_MAX},
     {"frag-max", 0, "N", "65536",
      "datagrams per worker whose first fragment's ports later fragments get (default 65536; "
      "0: fragments after the first have no ports)",

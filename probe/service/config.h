@@ -88,7 +88,8 @@ struct fp_config {
 	uint32_t dedup;			     /* --dedup WINDOW: packets compared; 0 off */
 	const char *geoip[FP_GEO_FILES_MAX]; /* --geoip: MaxMind DB files */
 	unsigned n_geoip;
-	unsigned geoip_kinds;		/* enum fp_geo_kind of those files (their metadata) */
+	unsigned geoip_kinds; /* enum fp_geo_kind of those files (their metadata) */
+	uint32_t payload; /* --payload BYTES: the first transport payload kept each way; 0 off */
 	uint32_t ifindex[FP_MAX_PORTS]; /* --ifindex: per interface / DPDK port, in order */
 	unsigned n_ifindex;
 	uint32_t frag_timeout_ms;

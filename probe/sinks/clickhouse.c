@@ -80,7 +80,8 @@ static int cu_ready(const char *url)
 /* Groups whose columns came after tables existed (enum fp_field_group): their columns are in
  * --clickhouse-schema, but an INSERT names them only when their option is on, so a table made
  * before keeps taking rows (with the option on it needs the column: see the README). */
-#define FP_CH_OPTIONAL (FP_FIELD_DIRECTION | FP_FIELD_AS | FP_FIELD_GEO | FP_FIELD_CITY)
+#define FP_CH_OPTIONAL                                                                             \
+	(FP_FIELD_DIRECTION | FP_FIELD_AS | FP_FIELD_GEO | FP_FIELD_CITY | FP_FIELD_PAYLOAD)
 
 static const char *const ch_types[] = {
     [FP_CH_DATE] = "Date",
@@ -155,17 +156,22 @@ static inline void put_le(struct batch *b, uint64_t v, unsigned n)
 		b->buf[b->len++] = (uint8_t)(v >> (8 * i));
 }
 
-static void put_str(struct batch *b, const char *s)
+static void put_bytes(struct batch *b, const void *s, size_t n)
 {
-	size_t n = strlen(s);
 	uint64_t v = n;
 	do { /* LEB128 length */
 		uint8_t c = v & 0x7f;
 		v >>= 7;
 		b->buf[b->len++] = c | (v ? 0x80 : 0);
 	} while (v);
-	memcpy(b->buf + b->len, s, n);
+	if (n)
+		memcpy(b->buf + b->len, s, n);
 	b->len += n;
+}
+
+static void put_str(struct batch *b, const char *s)
+{
+	put_bytes(b, s, strlen(s));
 }
 
 static void put_ip(struct batch *b, int ipver, const uint8_t *a)
@@ -218,6 +224,8 @@ static void put_value(struct batch *b, const struct fp_field *f, const struct fp
 	case FP_CH_STRING:
 		if (f->kind == FP_FK_WIRE)
 			put_wire(b, v->s);
+		else if (f->kind == FP_FK_BYTES)
+			put_bytes(b, v->p, v->n);
 		else
 			put_str(b, v->s);
 		break;
@@ -233,7 +241,7 @@ static void put_value(struct batch *b, const struct fp_field *f, const struct fp
 static int add_row(struct fp_clickhouse *ch, struct batch *b, const struct fp_record *r,
 		   const struct fp_side *side)
 {
-	if (reserve(b, 4096) != 0) /* the widest row: numbers, names, --geoip's texts */
+	if (reserve(b, 4096 + 2 * FP_PAYLOAD_MAX) != 0) /* the widest row: numbers, names, texts */
 		return -1;
 	struct fp_field_rec fr;
 	fp_field_rec_init(&fr, r, side, &ch->ctx);

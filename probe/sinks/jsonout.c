@@ -437,31 +437,80 @@ void fp_jl_wire(struct fp_jline *l, const char *key, const char *s, int lower)
 	jl_text(l, buf, n);
 }
 
-static size_t degrees(char *buf, size_t cap, double v)
+void fp_jl_base64(struct fp_jline *l, const char *key, const uint8_t *p, size_t n)
 {
-	int n = snprintf(buf, cap, "%.4f", v);
-	if (n < 0 || (size_t)n >= cap)
-		return 0;
-	while (n > 1 && buf[n - 1] == '0')
-		n--;
-	if (buf[n - 1] == '.')
-		n--;
-	if (n == 2 && buf[0] == '-' && buf[1] == '0') /* -0.00001 */
-		buf[0] = '0', n = 1;
-	buf[n] = '\0';
-	return (size_t)n;
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	fp_jl_key(l, key);
+	char *q = jl_quoted(l, (n + 2) / 3 * 4);
+	if (q == NULL)
+		return;
+	char *o = q;
+	size_t i = 0;
+	for (; i + 3 <= n; i += 3) {
+		uint32_t w = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		*o++ = b64[w >> 18];
+		*o++ = b64[w >> 12 & 63];
+		*o++ = b64[w >> 6 & 63];
+		*o++ = b64[w & 63];
+	}
+	if (i < n) {
+		uint32_t w = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
+		*o++ = b64[w >> 18];
+		*o++ = b64[w >> 12 & 63];
+		*o++ = i + 1 < n ? b64[w >> 6 & 63] : '=';
+		*o++ = '=';
+	}
+	jl_quoted_end(l, (size_t)(o - q));
+}
+
+/* Degrees with 4 decimals, rounded, without trailing zeros ("-97.822", "0"): its length
+ * (at most 12). */
+static size_t degrees(char *buf, double v)
+{
+	if (!(v >= -360.0 && v <= 360.0)) /* NaN, or not a coordinate: left at 0 */
+		v = 0;
+	int64_t t = (int64_t)(v * 10000.0 + (v < 0 ? -0.5 : 0.5));
+	char *p = buf;
+	if (t < 0) {
+		*p++ = '-';
+		t = -t;
+	}
+	unsigned whole = (unsigned)(t / 10000), frac = (unsigned)(t % 10000);
+	char digits[4];
+	int n = 0;
+	do {
+		digits[n++] = (char)('0' + whole % 10);
+		whole /= 10;
+	} while (whole);
+	while (n)
+		*p++ = digits[--n];
+	if (frac) {
+		*p++ = '.';
+		for (unsigned d = 1000; frac; d /= 10) {
+			*p++ = (char)('0' + frac / d);
+			frac %= d;
+		}
+	}
+	return (size_t)(p - buf);
 }
 
 void fp_jl_geo_point(struct fp_jline *l, const char *key, const struct fp_geo *g)
 {
-	char lat[32], lon[32];
-	size_t nlat = degrees(lat, sizeof(lat), g->lat), nlon = degrees(lon, sizeof(lon), g->lon);
 	fp_jl_key(l, key);
-	if ((size_t)(l->end - l->p) < nlat + nlon + 16) {
+	if ((size_t)(l->end - l->p) < 2 * 12 + 16) {
 		l->full = 1;
 		return;
 	}
-	l->p += sprintf(l->p, "{\"lat\":%s,\"lon\":%s}", lat, lon);
+	char *p = l->p;
+	memcpy(p, "{\"lat\":", 7);
+	p += 7;
+	p += degrees(p, g->lat);
+	memcpy(p, ",\"lon\":", 7);
+	p += 7;
+	p += degrees(p, g->lon);
+	*p++ = '}';
+	l->p = p;
 }
 
 /* --pcap-dir: the names of the files that hold the record's packets: one per slot it lasted
@@ -580,6 +629,9 @@ static inline void jl_value(struct fp_jsonout *j, struct fp_jline *l, const char
 		break;
 	case FP_FK_GEO_POINT:
 		fp_jl_geo_point(l, key, v->p);
+		break;
+	case FP_FK_BYTES:
+		fp_jl_base64(l, key, v->p, v->n);
 		break;
 	}
 }

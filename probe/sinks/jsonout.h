@@ -152,6 +152,8 @@ void fp_jl_wire(struct fp_jline *l, const char *key, const char *s, int lower);
 /* --geoip: a struct fp_geo's location as ECS's geo_point, {"lat":..,"lon":..}, 4 decimals (11 m:
  * the databases' own precision) without trailing zeros. */
 void fp_jl_geo_point(struct fp_jline *l, const char *key, const struct fp_geo *g);
+/* --payload: bytes as a base64 string (RFC 4648, padded). */
+void fp_jl_base64(struct fp_jline *l, const char *key, const uint8_t *p, size_t n);
 void fp_jl_pcap_files(struct fp_jline *l, const char *key, const struct fp_jsonout *j,
 		      const struct fp_record *r);
 

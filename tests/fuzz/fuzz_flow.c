@@ -19,8 +19,9 @@ static uint64_t out_packets, out_octets;
 static uint8_t msg[1500];
 static struct fp_encoder enc[2];
 
-static int sink(void *arg, const struct fp_record *r)
+static int sink(void *arg, const struct fp_record *r, const struct fp_payload *pay)
 {
+	(void)pay;
 	(void)arg;
 	out_packets += r->packets + r->rev_packets;
 	out_octets += r->octets + r->rev_octets;
