@@ -201,6 +201,16 @@ static void summary_export(json_t *root, const struct fp_config *cfg, const stru
 	}
 	json_object_set_new(root, "sinks", sinks);
 	json_object_set_new(root, "exporter_cpu_seconds", json_seconds(x->cpu_seconds));
+	if (x->geo) { /* --geoip: lookups, and databases read again (or not) while running */
+		struct fp_geodb_stats gs;
+		fp_geodb_stats(x->geo, &gs);
+		json_object_set_new(root, "geoip",
+				    json_pack("{s:I, s:I, s:I, s:I}", "lookups",
+					      (json_int_t)gs.lookups, "cache_hits",
+					      (json_int_t)gs.cache_hits, "reloads",
+					      (json_int_t)gs.reloads, "reload_errors",
+					      (json_int_t)gs.reload_errors));
+	}
 	json_object_set_new(root, "export_rate", json_integer(cfg->export_rate));
 	json_object_set_new(root, "collector_mode",
 			    json_string(coll->balance ? "balance" : "duplicate"));

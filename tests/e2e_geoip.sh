@@ -180,6 +180,8 @@ wait "$live" || rc=$?
 expect_eq "live exit status" "$rc" 0
 note "$(grep -m1 "cannot be used" "$T/live.log" | cut -c1-160)"
 expect_eq "packets captured live" "$(json_get "$T/live-summary.json" packets)" $((4 * 2 * records))
+expect_eq "summary: databases read again" "$(json_get "$T/live-summary.json" geoip.reloads)" 2
+expect_eq "summary: replacements refused" "$(json_get "$T/live-summary.json" geoip.reload_errors)" 1
 /usr/bin/python3 - "$T/live.json" "$T/truth.json" "$records" <<'PY' || fail "the records do not follow the databases in use"
 import ipaddress, json, sys
 truth = json.load(open(sys.argv[2]))
