@@ -21,14 +21,7 @@ netns_up dpi
 ns=$NS
 nsx() { ip netns exec "$ns" "$@"; }
 
-# a server certificate for openssl s_server
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/srv.key" -out "$T/srv.pem" -days 2 \
-	-subj "/CN=server.test" >/dev/null 2>&1 || fail "openssl req"
-
-ip netns exec "$ns" dumpcap -i lo -f "tcp or udp" -w "$T/app.pcapng" -q 2>"$T/dumpcap.log" &
-PIDS+=($!)
-for _ in $(seq 100); do grep -q Capturing "$T/dumpcap.log" 2>/dev/null && break; sleep 0.05; done
-sleep 0.3
+ns_app_capture # a server certificate, and dumpcap on loopback into $T/app.pcapng
 
 # HTTP
 mkdir -p "$T/www" && echo hello >"$T/www/index.html"
@@ -82,8 +75,8 @@ for i, (name, qtype) in enumerate([("www.example.test", 1), ("v6.example.test", 
 PY
 nsx /usr/bin/python3 "$T/ask.py" || fail "DNS queries got no answer"
 sleep 0.5
-kill "${PIDS[0]}"
-wait "${PIDS[0]}" 2>/dev/null || true
+kill "$APP_CAP"
+wait "$APP_CAP" 2>/dev/null || true
 
 "$FLUXPROBE" --read "$T/app.pcapng" --dpi --json "$T/app.json" --summary json -q >"$T/summary.json" ||
 	fail "fluxprobe --dpi failed"

@@ -15,13 +15,7 @@ here=$(dirname "$0")
 netns_up payload
 ns=$NS
 nsx() { ip netns exec "$ns" "$@"; }
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/srv.key" -out "$T/srv.pem" -days 2 \
-	-subj "/CN=server.test" >/dev/null 2>&1 || fail "openssl req"
-ip netns exec "$ns" dumpcap -i lo -f "tcp or udp" -w "$T/app.pcapng" -q 2>"$T/dumpcap.log" &
-cap=$!
-PIDS+=("$cap")
-for _ in $(seq 100); do grep -q Capturing "$T/dumpcap.log" 2>/dev/null && break; sleep 0.05; done
-sleep 0.3
+ns_app_capture # a server certificate, and dumpcap on loopback into $T/app.pcapng
 ip netns exec "$ns" openssl s_server -accept 8443 -cert "$T/srv.pem" -key "$T/srv.key" -www -quiet >"$T/tls.log" 2>&1 &
 PIDS+=($!)
 mkdir -p "$T/www" && echo hello >"$T/www/index.html"
@@ -56,8 +50,8 @@ for i, n in enumerate((5, 100, 3000)):
     s.sendto(bytes((i * 7 + k) % 256 for k in range(n)), ("127.0.0.1", 5353))
     s.recvfrom(8192)'
 sleep 0.5
-kill "$cap"
-wait "$cap" 2>/dev/null || true
+kill "$APP_CAP"
+wait "$APP_CAP" 2>/dev/null || true
 tls=$(tshark -r "$T/app.pcapng" -Y "tls.handshake.type == 1" 2>/dev/null | wc -l)
 [ "$tls" -ge 7 ] || fail "only $tls TLS ClientHellos captured"
 note "captured: $tls TLS connections, HTTP, 3 UDP exchanges ($(stat -c %s "$T/app.pcapng") bytes)"

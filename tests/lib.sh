@@ -212,6 +212,19 @@ expect_eq() { # what got want
 	note "$1 = $2 (as expected)"
 }
 
+# ns_app_capture: in $NS, a self-signed server certificate ($T/srv.pem, $T/srv.key) for TLS
+# servers, and dumpcap recording loopback's TCP and UDP into $T/app.pcapng from now on (its pid
+# in APP_CAP: kill it, then wait, before reading the file).
+ns_app_capture() {
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/srv.key" -out "$T/srv.pem" -days 2 \
+		-subj "/CN=server.test" >/dev/null 2>&1 || fail "openssl req"
+	ip netns exec "$NS" dumpcap -i lo -f "tcp or udp" -w "$T/app.pcapng" -q 2>"$T/dumpcap.log" &
+	APP_CAP=$!
+	PIDS+=("$APP_CAP")
+	for _ in $(seq 100); do grep -q Capturing "$T/dumpcap.log" 2>/dev/null && break; sleep 0.05; done
+	sleep 0.3
+}
+
 # netns_up NAME: a network namespace (removed on exit) with loopback up and a veth pair
 # veth0 <-> veth1, IPv6 off so the kernel adds no traffic of its own. Sets NS.
 netns_up() {
