@@ -12,7 +12,7 @@
 #   4. rows read back from a ClickHouse server, and scripts/clickhouse-report as / countries;
 #   5. live, a database replaced on disk (by rename) is read again and used from then on; after
 #      SIGHUP too; a broken replacement is said and the old one stays in use; capture never
-#      stops (every packet counted);
+#      stops (every packet counted); the summary and the metrics page count both;
 #   6. a file that is not a database, and two of one kind, are refused, naming the file.
 source "$(dirname "$0")/lib.sh"
 here=$(dirname "$0")
@@ -145,7 +145,7 @@ perl "$here/geo_asn.pl" "$T/asn2.mmdb" <"$T/rows2.csv" 2>/dev/null || fail "geo_
 mkdir -p "$T/db"
 cp "$T/asn.mmdb" "$T/db/asn.mmdb"
 netns_up geoip
-ip netns exec "$NS" "$FLUXPROBE" -i veth1 --geoip "$T/db/asn.mmdb" --idle-timeout 1 \
+ip netns exec "$NS" "$FLUXPROBE" -i veth1 --geoip "$T/db/asn.mmdb" --idle-timeout 1 --metrics 9464 \
 	--json "$T/live.json" --summary json >"$T/live-summary.json" 2>"$T/live.log" &
 live=$!
 PIDS+=("$live")
@@ -174,6 +174,12 @@ batch
 echo "not a database" >"$T/db/.new" && mv "$T/db/.new" "$T/db/asn.mmdb"
 wait_log "changed but cannot be used"
 batch
+ip netns exec "$NS" curl -s http://127.0.0.1:9464/metrics >"$T/metrics.txt" ||
+	fail "the metrics page did not answer"
+expect_eq "metric fluxprobe_geoip_reloads_total" \
+	"$(awk '$1 == "fluxprobe_geoip_reloads_total" { print $2 }' "$T/metrics.txt")" 2
+expect_eq "metric fluxprobe_geoip_reload_errors_total" \
+	"$(awk '$1 == "fluxprobe_geoip_reload_errors_total" { print $2 }' "$T/metrics.txt")" 1
 kill -INT "$live"
 rc=0
 wait "$live" || rc=$?

@@ -166,6 +166,24 @@ static void render_sinks(FILE *f)
 	}
 }
 
+/* --geoip: lookups, and databases read again (or refused) while running. */
+static void render_geo(FILE *f)
+{
+	struct fp_geodb_stats gs;
+	fp_geodb_stats(src.exporter->geo, &gs);
+	head(f, "geoip_lookups_total", "counter", "--geoip: addresses looked up (two a record).");
+	fprintf(f, "fluxprobe_geoip_lookups_total %lu\n", (unsigned long)gs.lookups);
+	head(f, "geoip_cache_hits_total", "counter",
+	     "--geoip: lookups the address cache answered.");
+	fprintf(f, "fluxprobe_geoip_cache_hits_total %lu\n", (unsigned long)gs.cache_hits);
+	head(f, "geoip_reloads_total", "counter",
+	     "--geoip: databases read again (file replaced, SIGHUP).");
+	fprintf(f, "fluxprobe_geoip_reloads_total %lu\n", (unsigned long)gs.reloads);
+	head(f, "geoip_reload_errors_total", "counter",
+	     "--geoip: replaced files that could not be read (the old database stays in use).");
+	fprintf(f, "fluxprobe_geoip_reload_errors_total %lu\n", (unsigned long)gs.reload_errors);
+}
+
 /* Each collector of the current list. */
 static void render_collectors(FILE *f)
 {
@@ -252,6 +270,8 @@ static void render(FILE *f)
 	else
 		render_pcap(f);
 	render_sinks(f);
+	if (src.exporter->geo)
+		render_geo(f);
 	render_collectors(f);
 	head(f, "start_time_seconds", "gauge", "Start time of the process, Unix seconds.");
 	fprintf(f, "fluxprobe_start_time_seconds %.3f\n", start_time);
