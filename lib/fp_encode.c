@@ -309,7 +309,7 @@ static inline size_t varlen_head(size_t n)
 
 /* --payload: the record's payload elements in x, cut so that the record (`reclen` bytes without
  * them) fits an empty message; the record's length with them. */
-static size_t payload_prepare(const struct fp_encoder *e, struct fp_enc_rec *x,
+static size_t payload_prepare(struct fp_encoder *e, struct fp_enc_rec *x,
 			      const struct fp_payload *y, size_t reclen)
 {
 	size_t room = e->cap - fp_encode_header_len(e->format) - 4 - 3; /* a set header, padding */
@@ -320,11 +320,13 @@ static size_t payload_prepare(const struct fp_encoder *e, struct fp_enc_rec *x,
 	int elements = 1 + (e->biflow != 0);
 	size_t fixed = reclen + (size_t)elements * 3;
 	size_t left = room > fixed ? room - fixed : 0;
+	uint32_t want = x->payload[0].n + (elements == 2 ? x->payload[1].n : 0);
 	if (x->payload[0].n > left)
 		x->payload[0].n = (uint32_t)left;
 	left -= x->payload[0].n;
 	if (elements == 2 && x->payload[1].n > left)
 		x->payload[1].n = (uint32_t)left;
+	e->payload_cut = x->payload[0].n + (elements == 2 ? x->payload[1].n : 0) < want;
 	for (int d = 0; d < elements; d++)
 		reclen += varlen_head(x->payload[d].n) + x->payload[d].n;
 	return reclen;

@@ -150,6 +150,7 @@ struct fp_encoder {
 	uint16_t set_id;
 	uint32_t msg_records; /* data records in the message being built */
 	uint32_t msg_count;   /* v9 header count: template and data records */
+	int payload_cut;      /* --payload: the last record's payload was cut to fit a message */
 	uint64_t export_ms;
 	uint16_t v5_sampling; /* v5 header sampling field: mode << 14 | interval */
 	int biflow;	      /* IPFIX: templates 256/257 carry the RFC 5103 reverse counters */

@@ -564,6 +564,23 @@ static void log_set_aside(struct fp_worker *workers, unsigned nw,
 		       "ipfix or nfv9 carries them)%s",
 		       (unsigned long)xs->records_not_exportable,
 		       cfg->json ? "; the JSON lines have them" : "");
+	if (xs->records_payload_cut)
+		fp_log(LOG_WARNING,
+		       "%lu IPFIX records carry their --payload cut to fit one message (--mtu %u); "
+		       "the flow files, JSON lines and ClickHouse have it whole; summary "
+		       "records_payload_cut",
+		       (unsigned long)xs->records_payload_cut, (unsigned)cfg->mtu);
+	if (exporter.geo) {
+		struct fp_geodb_stats gs;
+		fp_geodb_stats(exporter.geo, &gs);
+		if (gs.reload_errors)
+			fp_log(
+			    LOG_WARNING,
+			    "--geoip: %lu replaced database files could not be read: the ones read "
+			    "before stayed in use (replace a file by renaming a complete one over "
+			    "it); summary geoip.reload_errors",
+			    (unsigned long)gs.reload_errors);
+	}
 }
 
 /* m:ss or h:mm:ss */

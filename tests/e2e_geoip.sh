@@ -188,6 +188,8 @@ note "$(grep -m1 "cannot be used" "$T/live.log" | cut -c1-160)"
 expect_eq "packets captured live" "$(json_get "$T/live-summary.json" packets)" $((4 * 2 * records))
 expect_eq "summary: databases read again" "$(json_get "$T/live-summary.json" geoip.reloads)" 2
 expect_eq "summary: replacements refused" "$(json_get "$T/live-summary.json" geoip.reload_errors)" 1
+grep -q -- "--geoip: 1 replaced database files could not be read" "$T/live.log" ||
+	fail "the refused replacement is not on the last lines: $(tail -3 "$T/live.log")"
 /usr/bin/python3 - "$T/live.json" "$T/truth.json" "$records" <<'PY' || fail "the records do not follow the databases in use"
 import ipaddress, json, sys
 truth = json.load(open(sys.argv[2]))

@@ -7,7 +7,8 @@
 #   2. each record's payload, in the JSON lines (base64), equals the first TCP/UDP payload of
 #      its direction in the capture (tshark's tcp.payload / udp.payload), cut at BYTES; with
 #      --biflow the responder's first payload too (reversePayload);
-#   3. IPFIX carries them in YAF's elements, decoded by libfixbuf's ipfixDump --yaf;
+#   3. IPFIX carries them in YAF's elements, decoded by libfixbuf's ipfixDump --yaf; what does not
+#      fit one message is cut, counted (records_payload_cut) and said on the last lines;
 #   4. rows read back from a ClickHouse server hold the same bytes;
 #   5. without --payload nothing of it is anywhere; a bad BYTES names itself.
 source "$(dirname "$0")/lib.sh"
@@ -87,6 +88,19 @@ tshark -r "$T/ipfix.pcapng" -d "udp.port==$port,data" -T fields -e data.data 2>/
 ipfixDump --yaf --hexdump=4096 -i "$T/ipfix.bin" >"$T/ipfix.txt" 2>&1 || fail "ipfixDump failed"
 /usr/bin/python3 "$here/payload_check.py" "$T/app.pcapng" "$T/bi.json" 300 biflow \
 	--ipfixdump "$T/ipfix.txt" || fail "the IPFIX payload elements differ from the JSON lines"
+
+# 2048 bytes each way do not fit one 1500-byte message beside the rest: the IPFIX copy is cut,
+# counted and said on the last lines (the JSON lines keep it whole); at 300 nothing is cut
+port=$(free_udp_port)
+"$FLUXPROBE" --read "$T/app.pcapng" --idle-timeout 300 --payload 2048 --biflow \
+	--collector "127.0.0.1:$port" --summary json >"$T/cut.summary" 2>"$T/cut.log"
+cut=$(json_get "$T/cut.summary" records_payload_cut)
+[ "$cut" -ge 1 ] || fail "no record counted as cut with --payload 2048 in IPFIX"
+grep -q "IPFIX records carry their --payload cut to fit one message" "$T/cut.log" ||
+	fail "the cut payloads are not said: $(tail -3 "$T/cut.log")"
+"${probe[@]}" --payload 300 --biflow --collector "127.0.0.1:$port" --summary json >"$T/nocut.summary"
+expect_eq "records cut at --payload 300" "$(json_get "$T/nocut.summary" records_payload_cut)" 0
+note "$(grep -o '[0-9]* IPFIX records carry their --payload cut[^;]*' "$T/cut.log")"
 
 note "4. ClickHouse"
 source "$here/clickhouse.sh"

@@ -24,6 +24,7 @@ struct fp_exporter_stats {
 	uint64_t bytes_sent;		 /* message bytes handed to the sockets (one copy) */
 	uint64_t options_messages;	 /* messages that carried options records */
 	uint64_t records_not_exportable; /* v5: IPv6 flow records it cannot carry */
+	uint64_t records_payload_cut;	 /* --payload: IPFIX records whose payload was cut to fit */
 	uint64_t unpaced_ms;		 /* live: time spent unpaced because a ring was filling */
 };
 

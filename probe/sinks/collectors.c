@@ -480,6 +480,8 @@ static void add_one(struct fp_collectors *x, struct fp_stream *s, const struct f
 		msg_begin(x, s);
 		fp_encode_record_side(&s->enc, r, side); /* an empty message has room for one */
 	}
+	if (s->enc.payload_cut) /* the JSON lines, files and ClickHouse have it whole */
+		fp_counter_add(&x->st.records_payload_cut, 1);
 	s->msg_meta.packets += r->packets;
 	s->msg_meta.octets += r->octets;
 count:
