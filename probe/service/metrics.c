@@ -169,19 +169,28 @@ static void render_sinks(FILE *f)
 /* --geoip: lookups, and databases read again (or refused) while running. */
 static void render_geo(FILE *f)
 {
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} rows[] = {
+	    {"geoip_lookups_total", "--geoip: addresses looked up (two a record).",
+	     offsetof(struct fp_geodb_stats, lookups)},
+	    {"geoip_cache_hits_total", "--geoip: lookups the address cache answered.",
+	     offsetof(struct fp_geodb_stats, cache_hits)},
+	    {"geoip_reloads_total", "--geoip: databases read again (file replaced, SIGHUP).",
+	     offsetof(struct fp_geodb_stats, reloads)},
+	    {"geoip_reload_errors_total",
+	     "--geoip: replaced files that could not be read (the old database stays in use).",
+	     offsetof(struct fp_geodb_stats, reload_errors)},
+	};
 	struct fp_geodb_stats gs;
 	fp_geodb_stats(src.exporter->geo, &gs);
-	head(f, "geoip_lookups_total", "counter", "--geoip: addresses looked up (two a record).");
-	fprintf(f, "fluxprobe_geoip_lookups_total %lu\n", (unsigned long)gs.lookups);
-	head(f, "geoip_cache_hits_total", "counter",
-	     "--geoip: lookups the address cache answered.");
-	fprintf(f, "fluxprobe_geoip_cache_hits_total %lu\n", (unsigned long)gs.cache_hits);
-	head(f, "geoip_reloads_total", "counter",
-	     "--geoip: databases read again (file replaced, SIGHUP).");
-	fprintf(f, "fluxprobe_geoip_reloads_total %lu\n", (unsigned long)gs.reloads);
-	head(f, "geoip_reload_errors_total", "counter",
-	     "--geoip: replaced files that could not be read (the old database stays in use).");
-	fprintf(f, "fluxprobe_geoip_reload_errors_total %lu\n", (unsigned long)gs.reload_errors);
+	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+		uint64_t v;
+		memcpy(&v, (const char *)&gs + rows[k].off, sizeof(v));
+		head(f, rows[k].name, "counter", rows[k].help);
+		fprintf(f, "fluxprobe_%s %lu\n", rows[k].name, (unsigned long)v);
+	}
 }
 
 /* Each collector of the current list. */
