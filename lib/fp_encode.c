@@ -23,7 +23,9 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -287,6 +289,40 @@ static void app_prepare(struct fp_enc_rec *x, const struct fp_app *app)
 	}
 }
 
+/* --fields tls: the handshake's values where the elements read them ("" and 0: not seen); the
+ * server name --dpi did not find goes in its element (ntop's 188). */
+static void tls_prepare(struct fp_enc_rec *x, const struct fp_tls_info *t)
+{
+	static const char hexd[] = "0123456789abcdef";
+	if (t == NULL || !t->have) {
+		memset(&x->tls, 0, offsetof(struct fp_tls_info, sni));
+		x->tls.alpn[0] = x->tls.subject[0] = x->tls.issuer[0] = '\0';
+		x->tls_ja3[0] = x->tls_not_after[0] = '\0';
+		return;
+	}
+	x->tls = *t;
+	x->tls_ja3[0] = '\0';
+	if (t->have & FP_TLS_HAVE_CLIENT) {
+		for (int i = 0; i < 16; i++) {
+			x->tls_ja3[2 * i] = hexd[t->ja3[i] >> 4];
+			x->tls_ja3[2 * i + 1] = hexd[t->ja3[i] & 15];
+		}
+		x->tls_ja3[32] = '\0';
+	}
+	x->tls_not_after[0] = '\0';
+	if (t->have & FP_TLS_HAVE_CERT) {
+		time_t s = (time_t)t->not_after;
+		struct tm tm;
+		if (gmtime_r(&s, &tm))
+			strftime(x->tls_not_after, sizeof(x->tls_not_after), "%Y-%m-%dT%H:%M:%SZ",
+				 &tm);
+	}
+	if (t->sni[0] && !(x->app.flags & FP_APP_TLS_SNI)) {
+		x->app.flags |= FP_APP_TLS_SNI;
+		snprintf(x->app.name, sizeof(x->app.name), "%s", t->sni);
+	}
+}
+
 /* The string of IE `ie` in this record ("" where the flow's name is of another kind). */
 static const char *ie_string(const struct fp_ie *ie, const struct fp_enc_rec *x)
 {
@@ -352,7 +388,7 @@ int fp_encode_record_side(struct fp_encoder *e, const struct fp_record *in,
 	struct fp_enc_rec x;
 	size_t reclen = e->reclen[v6];
 
-	if (e->fields & FP_FIELD_APP)
+	if (e->fields & (FP_FIELD_APP | FP_FIELD_TLS))
 		app_prepare(&x, side ? side->app : NULL);
 	if (e->fields & GEO_GROUPS) { /* the strings are read from x.geo: "" when unknown */
 		if (side && side->geo)
@@ -360,7 +396,9 @@ int fp_encode_record_side(struct fp_encoder *e, const struct fp_record *in,
 		else
 			memset(x.geo, 0, sizeof(x.geo));
 	}
-	if (e->fields & (FP_FIELD_APP | GEO_GROUPS)) {
+	if (e->fields & FP_FIELD_TLS)
+		tls_prepare(&x, side ? side->tls : NULL);
+	if (e->fields & (FP_FIELD_APP | GEO_GROUPS | FP_FIELD_TLS)) {
 		for (size_t i = 0; i < n; i++)
 			if (ies[i].src_len == FP_IE_STRING)
 				reclen += 1 + strnlen(ie_string(&ies[i], &x), 254);

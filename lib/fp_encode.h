@@ -55,10 +55,13 @@ struct fp_export_counters {
 /* ntop's enterprise IEs (nProbe; tshark decodes them as cflow.pie.ntop.*). */
 #define FP_IE_ENTERPRISE 0x8000
 #define FP_PEN_NTOP 35632u
-#define FP_PEN_CERT 6871u   /* CERT/NetSA: YAF's elements (libfixbuf's cert_ipfix.xml) */
-#define FP_IE_VARLEN 65535  /* template length of a variable-length IE (RFC 7011 section 7) */
-#define FP_IE_STRING 0xffff /* fp_ie.src_len of a string kept NUL-terminated */
-#define FP_IE_BYTES 0xfffe  /* fp_ie.src_len of bytes in a struct fp_enc_bytes, variable length */
+#define FP_PEN_IXIA 3054u     /* Ixia: JA3 fingerprint (279), which tshark decodes */
+#define FP_PEN_GIGAMON 26866u /* Gigamon: SslServerVersion 113 ... (tshark decodes them) */
+#define FP_PEN_CESNET 39499u  /* CESNET (ipfixprobe): TLS_ALPN 337 */
+#define FP_PEN_CERT 6871u     /* CERT/NetSA: YAF's elements (libfixbuf's cert_ipfix.xml) */
+#define FP_IE_VARLEN 65535    /* template length of a variable-length IE (RFC 7011 section 7) */
+#define FP_IE_STRING 0xffff   /* fp_ie.src_len of a string kept NUL-terminated */
+#define FP_IE_BYTES 0xfffe    /* fp_ie.src_len of bytes in a struct fp_enc_bytes, variable length */
 
 /* Bytes an element carries as they are (--payload), at most 65535. */
 struct fp_enc_bytes {
@@ -112,6 +115,13 @@ enum fp_field_group {
 	 * variable length, cut to what an MTU-sized message holds; not in v9 (no variable
 	 * length). */
 	FP_FIELD_PAYLOAD = 1 << 11,
+	/* --fields tls (named on its own: `all` is the six packet-context groups above): the
+	 * first TLS handshake of each TCP connection (fp_tls.h): IPFIX Ixia's JA3 fingerprint
+	 * (PEN 3054, 279), Gigamon's SslServerVersion, SslServerCipher, SslCertificateSubject,
+	 * SslCertificateIssuer, SslCertificateValidNotAfter (PEN 26866: 113, 114, 104, 103, 106),
+	 * CESNET's TLS_ALPN (39499, 337), ntop's SSL_SERVER_NAME 188; not in v9 (no variable
+	 * length); JA3S, JA4 and the ALPN offered in JSON, ECS and ClickHouse only. */
+	FP_FIELD_TLS = 1 << 12,
 };
 
 /* applicationId: RFC 6759's PANA-L7 engine (13) and nDPI's 16-bit id as the selector, 3 bytes:
@@ -134,6 +144,10 @@ struct fp_enc_rec {
 	struct fp_geo geo[2];	/* --geoip: the source's and the destination's (zero: unknown) */
 	struct fp_enc_bytes
 	    payload[2]; /* --payload: the first bytes each way (YAF's payload IEs) */
+	/* --fields tls: the handshake (zero: none), its JA3 in hex and validity end as text */
+	struct fp_tls_info tls;
+	char tls_ja3[33];
+	char tls_not_after[24];
 };
 
 #define FP_ENCODE_MAX_IES 64

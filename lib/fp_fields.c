@@ -6,8 +6,10 @@
  */
 #include "fp_fields.h"
 #include "fp_localnet.h"
+#include "fp_tls.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #define F(field) (uint16_t) offsetof(struct fp_enc_rec, field)
@@ -277,9 +279,13 @@ static int app_named(struct fp_field_rec *fr, struct fp_field_val *v, unsigned f
 	v->s = on ? A->name : "";
 	return on;
 }
+/* --dpi's server name, else the one --fields tls read */
 GET(tls_sni)
 {
-	return app_named(fr, v, FP_APP_TLS_SNI) && A->name[0];
+	if (app_named(fr, v, FP_APP_TLS_SNI) && A->name[0])
+		return 1;
+	v->s = fr->tls ? fr->tls->sni : "";
+	return v->s[0] != '\0';
 }
 GET(dns_query)
 {
@@ -502,6 +508,110 @@ static const struct fp_geo *geo_has(const struct fp_field_rec *fr, int dst, unsi
 	}
 GEO_GETTERS(src, 0)
 GEO_GETTERS(dst, 1)
+
+/* --fields tls: what the handshake told, each where the message that tells it was read */
+static const struct fp_tls_info *tls_has(const struct fp_field_rec *fr, unsigned what)
+{
+	return fr->tls && (fr->tls->have & what) ? fr->tls : NULL;
+}
+static int tls_hex(struct fp_field_rec *fr, struct fp_field_val *v, unsigned what, int server)
+{
+	static const char hexd[] = "0123456789abcdef";
+	const struct fp_tls_info *t = tls_has(fr, what);
+	v->s = "";
+	if (t == NULL)
+		return 0;
+	const uint8_t *h = server ? t->ja3s : t->ja3;
+	for (int i = 0; i < 16; i++) {
+		fr->tls_hex[2 * i] = hexd[h[i] >> 4];
+		fr->tls_hex[2 * i + 1] = hexd[h[i] & 15];
+	}
+	fr->tls_hex[32] = '\0';
+	v->s = fr->tls_hex;
+	return 1;
+}
+GET(tls_ja3)
+{
+	return tls_hex(fr, v, FP_TLS_HAVE_CLIENT, 0);
+}
+GET(tls_ja3s)
+{
+	return tls_hex(fr, v, FP_TLS_HAVE_SERVER, 1);
+}
+GET(tls_ja4)
+{
+	const struct fp_tls_info *t = tls_has(fr, FP_TLS_HAVE_CLIENT);
+	v->s = t ? t->ja4 : "";
+	return t != NULL;
+}
+GET(tls_alpn_offered)
+{
+	const struct fp_tls_info *t = tls_has(fr, FP_TLS_HAVE_CLIENT);
+	v->s = t ? t->alpn_offered : "";
+	return t && t->alpn_offered[0];
+}
+GET(tls_version)
+{
+	const struct fp_tls_info *t = tls_has(fr, FP_TLS_HAVE_SERVER);
+	v->u = t ? t->version : 0;
+	return t != NULL;
+}
+GET(ecs_tls_version)
+{
+	const struct fp_tls_info *t = tls_has(fr, FP_TLS_HAVE_SERVER);
+	v->s = t && fp_tls_version_name(t->version) ? fp_tls_version_name(t->version) : "";
+	return v->s[0] != '\0';
+}
+GET(ecs_tls_protocol)
+{
+	const struct fp_tls_info *t = tls_has(fr, FP_TLS_HAVE_SERVER);
+	v->s = t && fp_tls_version_name(t->version) ? (t->version == 0x0300 ? "ssl" : "tls") : "";
+	return v->s[0] != '\0';
+}
+GET(tls_cipher)
+{
+	const struct fp_tls_info *t = tls_has(fr, FP_TLS_HAVE_SERVER);
+	v->u = t ? t->cipher : 0;
+	return t != NULL;
+}
+/* ECS: IANA's name of the suite, else its number in hex */
+GET(ecs_tls_cipher)
+{
+	const struct fp_tls_info *t = tls_has(fr, FP_TLS_HAVE_SERVER);
+	v->s = "";
+	if (t == NULL)
+		return 0;
+	v->s = fp_tls_cipher_name(t->cipher);
+	if (v->s == NULL) {
+		snprintf(fr->tls_hex, sizeof(fr->tls_hex), "0x%04x", t->cipher);
+		v->s = fr->tls_hex;
+	}
+	return 1;
+}
+GET(tls_alpn)
+{
+	const struct fp_tls_info *t = tls_has(fr, FP_TLS_HAVE_SERVER);
+	v->s = t ? t->alpn : "";
+	return t && t->alpn[0];
+}
+GET(tls_subject)
+{
+	const struct fp_tls_info *t = tls_has(fr, FP_TLS_HAVE_CERT);
+	v->s = t ? t->subject : "";
+	return t != NULL;
+}
+GET(tls_issuer)
+{
+	const struct fp_tls_info *t = tls_has(fr, FP_TLS_HAVE_CERT);
+	v->s = t ? t->issuer : "";
+	return t != NULL;
+}
+GET(tls_not_after)
+{
+	const struct fp_tls_info *t = tls_has(fr, FP_TLS_HAVE_CERT);
+	v->u = t && t->not_after > 0 ? (uint64_t)t->not_after * 1000000u : 0;
+	return t != NULL;
+}
 
 /* --payload: the first transport payload of the record's source side (0) or the other (1) */
 static int payload_of(const struct fp_field_rec *fr, int d, struct fp_field_val *v)
@@ -742,7 +852,7 @@ const struct fp_field fp_fields[] = {
      .ch = "application_id", .ch_type = FP_CH_U16, .ch_pos = 34},
     {"application_guessed", FP_FIELD_APP, FP_FK_TRUE, get_app_guessed,
      .json = "applicationGuessed", .ecs = "fluxprobe.application_guessed", .ecs_pos = 60},
-    {"tls_server_name", FP_FIELD_APP, FP_FK_WIRE, get_tls_sni,
+    {"tls_server_name", FP_WHEN_NAMES, FP_FK_WIRE, get_tls_sni,
      .ipfix = IE_PEN_STR(FP_PEN_NTOP, 188, app.name), .ie_pos = 34,
      .json = "tlsServerName", .ecs = "tls.client.server_name", .ecs_pos = 62,
      .ch = "tls_server_name", .ch_type = FP_CH_STRING, .ch_pos = 35},
@@ -881,6 +991,51 @@ const struct fp_field fp_fields[] = {
      .json = "reversePayload", .ecs = "fluxprobe.reverse_payload",
      .ch = "rev_payload", .ch_type = FP_CH_STRING,
      .ch_comment = "--payload --biflow: the responder's first payload (bytes)"},
+    /* --fields tls (fp_tls.h): IPFIX elements tshark decodes where they exist (Ixia's JA3,
+     * Gigamon's version, cipher and certificate), CESNET's ALPN as ipfixprobe exports it */
+    {"tls_ja3", FP_FIELD_TLS, FP_FK_TEXT, get_tls_ja3,
+     .ipfix = IE_PEN_STR(FP_PEN_IXIA, 279, tls_ja3),
+     .json = "tlsJa3", .ecs = "tls.client.ja3",
+     .ch = "tls_ja3", .ch_type = FP_CH_STRING, .ch_comment = "--fields tls: JA3 (MD5, hex)"},
+    {"tls_ja4", FP_FIELD_TLS, FP_FK_TEXT, get_tls_ja4,
+     .json = "tlsJa4", .ecs = "fluxprobe.tls.ja4",
+     .ch = "tls_ja4", .ch_type = FP_CH_STRING, .ch_comment = "FoxIO's JA4"},
+    {"tls_ja3s", FP_FIELD_TLS, FP_FK_TEXT, get_tls_ja3s,
+     .json = "tlsJa3s", .ecs = "tls.server.ja3s",
+     .ch = "tls_ja3s", .ch_type = FP_CH_STRING},
+    {"tls_version", FP_FIELD_TLS, FP_FK_UINT, get_tls_version,
+     .ipfix = IE_PEN_U(FP_PEN_GIGAMON, 113, 2, tls.version),
+     .json = "tlsVersion",
+     .ch = "tls_version", .ch_type = FP_CH_U16, .ch_comment = "negotiated: 0x0304 is TLS 1.3"},
+    {"tls_version_name", FP_FIELD_TLS, FP_FK_TEXT, get_ecs_tls_version, .ecs = "tls.version"},
+    {"tls_version_protocol", FP_FIELD_TLS, FP_FK_TEXT, get_ecs_tls_protocol,
+     .ecs = "tls.version_protocol"},
+    {"tls_cipher", FP_FIELD_TLS, FP_FK_UINT, get_tls_cipher,
+     .ipfix = IE_PEN_U(FP_PEN_GIGAMON, 114, 2, tls.cipher),
+     .json = "tlsCipherSuite",
+     .ch = "tls_cipher", .ch_type = FP_CH_U16, .ch_comment = "the cipher suite chosen"},
+    {"tls_cipher_name", FP_FIELD_TLS, FP_FK_TEXT, get_ecs_tls_cipher, .ecs = "tls.cipher"},
+    {"tls_alpn_offered", FP_FIELD_TLS, FP_FK_WIRE, get_tls_alpn_offered,
+     .json = "tlsAlpnOffered", .ecs = "fluxprobe.tls.alpn_offered",
+     .ch = "tls_alpn_offered", .ch_type = FP_CH_STRING,
+     .ch_comment = "the client's first ALPN value"},
+    {"tls_alpn", FP_FIELD_TLS, FP_FK_WIRE, get_tls_alpn,
+     .ipfix = IE_PEN_STR(FP_PEN_CESNET, 337, tls.alpn),
+     .json = "tlsAlpn", .ecs = "tls.next_protocol", .ecs_style = FP_ECS_LOWER,
+     .ch = "tls_alpn", .ch_type = FP_CH_STRING, .ch_comment = "the ALPN value the server chose"},
+    {"tls_server_subject", FP_FIELD_TLS, FP_FK_WIRE, get_tls_subject,
+     .ipfix = IE_PEN_STR(FP_PEN_GIGAMON, 104, tls.subject),
+     .json = "tlsServerSubject", .ecs = "tls.server.subject",
+     .ch = "tls_server_subject", .ch_type = FP_CH_STRING,
+     .ch_comment = "the certificate's subject (RFC 4514), TLS 1.2 and before"},
+    {"tls_server_issuer", FP_FIELD_TLS, FP_FK_WIRE, get_tls_issuer,
+     .ipfix = IE_PEN_STR(FP_PEN_GIGAMON, 103, tls.issuer),
+     .json = "tlsServerIssuer", .ecs = "tls.server.issuer",
+     .ch = "tls_server_issuer", .ch_type = FP_CH_STRING},
+    {"tls_server_not_after", FP_FIELD_TLS, FP_FK_TIME, get_tls_not_after,
+     .ipfix = IE_PEN_STR(FP_PEN_GIGAMON, 106, tls_not_after),
+     .json = "tlsServerNotAfter", .json_digits = 3, .ecs = "tls.server.not_after",
+     .ch = "tls_server_not_after", .ch_type = FP_CH_DATETIME},
 };
 /* clang-format on */
 const size_t fp_fields_n = sizeof(fp_fields) / sizeof(fp_fields[0]);

@@ -42,6 +42,7 @@ enum fp_field_when {
 	FP_WHEN_BIFLOW = 1u << 16,
 	FP_WHEN_SAMPLED = 1u << 17, /* --sample N with N > 1 */
 	FP_WHEN_PCAP = 1u << 18,    /* --pcap-dir */
+	FP_WHEN_NAMES = 1u << 19,   /* --dpi or --fields tls: the TLS server name */
 };
 
 /* One record as the rows read it. */
@@ -50,8 +51,10 @@ struct fp_field_rec {
 	const struct fp_app *a;		  /* what --dpi found, NULL when nothing (or no --dpi) */
 	const struct fp_geo *geo;	  /* --geoip: [0] source, [1] destination; NULL without */
 	const struct fp_payload *payload; /* --payload: NULL without */
+	const struct fp_tls_info *tls;	  /* --fields tls: NULL without, or nothing found */
 	const struct fp_field_ctx *c;
 	char cid[FP_CID_LEN]; /* the Community ID, made on first use */
+	char tls_hex[33];     /* --fields tls: a fingerprint in hex, a cipher suite's number */
 };
 
 /* How a value is written; each output turns a kind into its own notation. */
@@ -184,7 +187,8 @@ static inline int fp_field_on(const struct fp_field *f, const struct fp_field_ct
 {
 	unsigned have = c->fields | (c->biflow ? FP_WHEN_BIFLOW : 0) |
 			(c->sample_n > 1 ? FP_WHEN_SAMPLED : 0) |
-			(c->pcap_rotate_s ? FP_WHEN_PCAP : 0);
+			(c->pcap_rotate_s ? FP_WHEN_PCAP : 0) |
+			(c->fields & (FP_FIELD_APP | FP_FIELD_TLS) ? FP_WHEN_NAMES : 0);
 	return (f->when & have) == f->when;
 }
 
@@ -197,6 +201,7 @@ static inline void fp_field_rec_init(struct fp_field_rec *fr, const struct fp_re
 	fr->a = a && (a->flags & FP_APP_CLASSIFIED) ? a : NULL;
 	fr->geo = side ? side->geo : NULL;
 	fr->payload = side ? side->payload : NULL;
+	fr->tls = side && side->tls && side->tls->have ? side->tls : NULL;
 	fr->c = c;
 	fr->cid[0] = '\0';
 }

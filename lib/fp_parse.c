@@ -784,10 +784,11 @@ const char *fp_parse_result_name(enum fp_parse_result r)
 	return (unsigned)r < FP_PARSE_NRESULTS ? names[r] : "unknown";
 }
 
-const uint8_t *fp_parse_l4_payload(const uint8_t *frame, uint32_t caplen, const struct fp_pkt *p,
-				   uint32_t *len)
+/* Where the transport header of a parsed TCP or UDP packet starts (ip + *off), and *end: how
+ * many of the IP packet's bytes were captured; NULL for a fragment or another protocol. */
+static const uint8_t *l4_header(const uint8_t *frame, uint32_t caplen, const struct fp_pkt *p,
+				uint32_t *off_out, uint32_t *end_out)
 {
-	*len = 0;
 	if (p->is_fragment || (p->key.proto != 6 && p->key.proto != 17) || p->l3_off >= caplen)
 		return NULL;
 	const uint8_t *ip = frame + p->l3_off;
@@ -816,7 +817,19 @@ const uint8_t *fp_parse_l4_payload(const uint8_t *frame, uint32_t caplen, const 
 	}
 	if (nh != p->key.proto)
 		return NULL;
-	uint32_t end = tot < cap ? tot : cap; /* this packet's bytes that were captured */
+	*off_out = off;
+	*end_out = tot < cap ? tot : cap; /* this packet's bytes that were captured */
+	return ip;
+}
+
+const uint8_t *fp_parse_l4_payload(const uint8_t *frame, uint32_t caplen, const struct fp_pkt *p,
+				   uint32_t *len)
+{
+	uint32_t off, end;
+	const uint8_t *ip = l4_header(frame, caplen, p, &off, &end);
+	*len = 0;
+	if (ip == NULL)
+		return NULL;
 	if (p->key.proto == 6) {
 		if (off + 20 > end)
 			return NULL;
@@ -828,4 +841,24 @@ const uint8_t *fp_parse_l4_payload(const uint8_t *frame, uint32_t caplen, const 
 		return NULL;
 	*len = end - off;
 	return ip + off;
+}
+
+const uint8_t *fp_parse_tcp_segment(const uint8_t *frame, uint32_t caplen, const struct fp_pkt *p,
+				    struct fp_tcp_seg *seg)
+{
+	uint32_t off, end;
+	const uint8_t *ip = p->key.proto == 6 ? l4_header(frame, caplen, p, &off, &end) : NULL;
+	if (ip == NULL || off + 20 > end)
+		return NULL;
+	const uint8_t *t = ip + off;
+	uint32_t hl = (uint32_t)(t[12] >> 4) * 4;
+	seg->seq = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7];
+	seg->ack = (uint32_t)t[8] << 24 | (uint32_t)t[9] << 16 | (uint32_t)t[10] << 8 | t[11];
+	seg->window = (uint16_t)(t[14] << 8 | t[15]);
+	seg->flags = t[13];
+	seg->len = p->octets > off + hl ? p->octets - off - hl : 0;
+	seg->caplen = end > off + hl ? end - off - hl : 0;
+	if (seg->caplen > seg->len)
+		seg->caplen = seg->len;
+	return t + hl;
 }

@@ -133,6 +133,21 @@ static_assert(sizeof(struct fp_pkt) == 112, "a parsed packet stays small: bursts
 const uint8_t *fp_parse_l4_payload(const uint8_t *frame, uint32_t caplen, const struct fp_pkt *p,
 				   uint32_t *len);
 
+/* A TCP segment's header fields and payload (fp_parse_tcp_segment). */
+struct fp_tcp_seg {
+	uint32_t seq, ack;
+	uint32_t len;	 /* payload bytes the segment carries (from the IP length) */
+	uint32_t caplen; /* ... of which were captured (≤ len) */
+	uint16_t window; /* as on the wire, not scaled */
+	uint8_t flags;
+};
+
+/* A parsed TCP packet's header fields into *seg, and where its payload starts in the frame (the
+ * innermost packet's with --decap); NULL when it is not TCP, a fragment, or its TCP header was
+ * not captured. */
+const uint8_t *fp_parse_tcp_segment(const uint8_t *frame, uint32_t caplen, const struct fp_pkt *p,
+				    struct fp_tcp_seg *seg);
+
 /*
  * Parse one frame. `caplen` bytes are readable at `data`; `wirelen` is the frame's length on the
  * wire (≥ caplen). Any thread; no state.

@@ -104,11 +104,43 @@ static inline uint32_t fp_payload_size(uint32_t cap)
 	return (uint32_t)((sizeof(struct fp_payload) + 2 * cap + 7) & ~7u);
 }
 
+/* --fields tls: what the first handshake of a TCP connection told (lib/fp_tls.c), both
+ * directions' records alike. Text is as the wire had it, cut to its buffer (outputs turn what is
+ * not printable into '?'). */
+enum fp_tls_have {
+	FP_TLS_HAVE_CLIENT = 1 << 0, /* a ClientHello: ja3, ja4, sni, alpn_offered */
+	FP_TLS_HAVE_SERVER = 1 << 1, /* a ServerHello: ja3s, version, cipher, alpn */
+	FP_TLS_HAVE_CERT = 1 << 2,   /* the server's certificate (TLS 1.2 and before): subject,
+					issuer, not_after */
+};
+
+#define FP_TLS_ALPN_MAX 32
+#define FP_TLS_DN_MAX 160 /* an RFC 4514 distinguished name, cut at a character */
+
+struct fp_tls_info {
+	uint8_t have; /* enum fp_tls_have */
+	uint8_t pad;
+	uint16_t version; /* negotiated (the ServerHello's supported_versions, else its version) */
+	uint16_t cipher;  /* the cipher suite the server chose */
+	uint16_t pad2;
+	int64_t not_after; /* the certificate's validity end, seconds since 1970 */
+	uint8_t ja3[16];   /* MD5 of the client's JA3 string (Salesforce's JA3) */
+	uint8_t ja3s[16];  /* MD5 of the server's JA3S string */
+	char ja4[40];	   /* FoxIO's JA4: "t13d1516h2_8daaf6152771_e5627efa2ab1" */
+	char sni[FP_APP_NAME_MAX];
+	char alpn_offered[FP_TLS_ALPN_MAX]; /* the client's first ALPN value */
+	char alpn[FP_TLS_ALPN_MAX];	    /* the one the server chose */
+	char subject[FP_TLS_DN_MAX];
+	char issuer[FP_TLS_DN_MAX];
+};
+static_assert(sizeof(struct fp_tls_info) == 552, "the side block of a record under --fields tls");
+
 /* What travels with a record to the sinks beside it; each part NULL when its option is off. */
 struct fp_side {
 	const struct fp_app *app;	  /* --dpi: what inspection found */
 	const struct fp_geo *geo;	  /* --geoip: [0] the source address, [1] the destination */
 	const struct fp_payload *payload; /* --payload: the first bytes each way */
+	const struct fp_tls_info *tls;	  /* --fields tls: the handshake */
 };
 
 /* TCP latencies, in lat_us[] order. */

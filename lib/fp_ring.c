@@ -48,6 +48,17 @@ void fp_ring_fini(struct fp_ring *r)
 	r->side = NULL;
 	free(r->pay);
 	r->pay = NULL;
+	free(r->tls);
+	r->tls = NULL;
+	free(r->tls_have);
+	r->tls_have = NULL;
+}
+
+int fp_ring_init_tls(struct fp_ring *r)
+{
+	r->tls = calloc(r->mask + 1, sizeof(struct fp_tls_info));
+	r->tls_have = calloc(r->mask + 1, 1);
+	return r->tls && r->tls_have ? 0 : -ENOMEM;
 }
 
 int fp_ring_init_payload(struct fp_ring *r, uint32_t cap)
@@ -72,9 +83,10 @@ int fp_ring_init_side(struct fp_ring *r)
 	return r->side ? 0 : -ENOMEM;
 }
 
-int fp_ring_push_side(struct fp_ring *r, const struct fp_record *rec, const struct fp_app *app,
-		      const struct fp_payload *pay)
+int fp_ring_push_side(struct fp_ring *r, const struct fp_record *rec, const struct fp_side *s)
 {
+	const struct fp_app *app = s ? s->app : NULL;
+	const struct fp_payload *pay = s ? s->payload : NULL;
 	uint64_t h = r->head;
 
 	if (h - r->tail_cache > r->mask) {
@@ -96,23 +108,31 @@ int fp_ring_push_side(struct fp_ring *r, const struct fp_record *rec, const stru
 		else
 			memset(slot, 0, sizeof(struct fp_payload));
 	}
+	if (r->tls) {
+		int have = s && s->tls;
+		if (have)
+			r->tls[h & r->mask] = *s->tls;
+		r->tls_have[h & r->mask] = (uint8_t)have;
+	}
 	__atomic_store_n(&r->head, h + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
 int fp_ring_push(struct fp_ring *r, const struct fp_record *rec)
 {
-	return fp_ring_push_side(r, rec, NULL, NULL);
+	return fp_ring_push_side(r, rec, NULL);
 }
 
 unsigned fp_ring_pop_burst(struct fp_ring *r, struct fp_record *out, unsigned max)
 {
-	return fp_ring_pop_burst_side(r, out, NULL, NULL, max);
+	return fp_ring_pop_burst_side(r, out, NULL, max);
 }
 
-unsigned fp_ring_pop_burst_side(struct fp_ring *r, struct fp_record *out, struct fp_app *side,
-				uint8_t *pay, unsigned max)
+unsigned fp_ring_pop_burst_side(struct fp_ring *r, struct fp_record *out,
+				const struct fp_ring_sides *o, unsigned max)
 {
+	struct fp_app *side = o ? o->app : NULL;
+	uint8_t *pay = o ? o->pay : NULL;
 	uint64_t t = r->tail;
 
 	uint64_t avail = r->head_cache - t;
@@ -131,6 +151,14 @@ unsigned fp_ring_pop_burst_side(struct fp_ring *r, struct fp_record *out, struct
 			pay_copy(pay + (size_t)i * r->pay_stride,
 				 (const struct fp_payload *)(r->pay + (size_t)((t + i) & r->mask) *
 									  r->pay_stride));
+	if (o && o->tls && r->tls)
+		for (unsigned i = 0; i < n; i++) {
+			uint64_t k = (t + i) & r->mask;
+			if (r->tls_have[k])
+				o->tls[i] = r->tls[k];
+			else
+				o->tls[i].have = 0; /* nothing found: the rest is not read */
+		}
 	__atomic_store_n(&r->tail, t + n, __ATOMIC_RELEASE);
 	return n;
 }

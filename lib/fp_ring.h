@@ -20,10 +20,20 @@ struct fp_ring {
 	uint64_t head_cache;
 	alignas(64) uint64_t mask;
 	struct fp_record *slots;
-	size_t slots_len;    /* the mapping's length */
-	struct fp_app *side; /* --dpi: one block beside each slot, or NULL */
-	uint8_t *pay;	     /* --payload: one struct fp_payload beside each slot, or NULL */
-	uint32_t pay_stride; /* its size (fp_payload_size) */
+	size_t slots_len;	 /* the mapping's length */
+	struct fp_app *side;	 /* --dpi: one block beside each slot, or NULL */
+	uint8_t *pay;		 /* --payload: one struct fp_payload beside each slot, or NULL */
+	uint32_t pay_stride;	 /* its size (fp_payload_size) */
+	struct fp_tls_info *tls; /* --fields tls: one beside each slot, or NULL */
+	uint8_t *tls_have;	 /* ... and whether the slot's holds one (a dense array: a record
+				    without TLS touches one byte, not a 552-byte block) */
+};
+
+/* Where fp_ring_pop_burst_side() copies the blocks beside the records (each NULL: not wanted). */
+struct fp_ring_sides {
+	struct fp_app *app;	 /* max of them */
+	uint8_t *pay;		 /* max of r->pay_stride bytes */
+	struct fp_tls_info *tls; /* max of them */
 };
 
 /* Capacity is rounded up to a power of two. Returns -errno. Called once, before use. */
@@ -37,15 +47,18 @@ int fp_ring_init_side(struct fp_ring *r);
  * before use). 0 or -ENOMEM. */
 int fp_ring_init_payload(struct fp_ring *r, uint32_t cap);
 
-/* fp_ring_push with the record's side block (NULL: an empty one) and its payload (NULL: none;
- * only the bytes kept are copied). */
-int fp_ring_push_side(struct fp_ring *r, const struct fp_record *rec, const struct fp_app *app,
-		      const struct fp_payload *pay);
+/* Give every slot a TLS block (after fp_ring_init, before use). 0 or -ENOMEM. */
+int fp_ring_init_tls(struct fp_ring *r);
 
-/* fp_ring_pop_burst with the side blocks, into `side` (max of them) when the ring has them, and
- * the payloads into `pay` (max of r->pay_stride bytes) when it has them. */
-unsigned fp_ring_pop_burst_side(struct fp_ring *r, struct fp_record *out, struct fp_app *side,
-				uint8_t *pay, unsigned max);
+/* fp_ring_push with what travels beside the record: its side block (s->app; NULL: an empty
+ * one), its payload (s->payload; NULL: none; only the bytes kept are copied) and its TLS block
+ * (s->tls; NULL: none), each where the ring has room for it. `s` may be NULL. */
+int fp_ring_push_side(struct fp_ring *r, const struct fp_record *rec, const struct fp_side *s);
+
+/* fp_ring_pop_burst with the blocks beside the records, into `o`'s arrays where the ring has
+ * them. */
+unsigned fp_ring_pop_burst_side(struct fp_ring *r, struct fp_record *out,
+				const struct fp_ring_sides *o, unsigned max);
 
 /* Producer only. 0 on success, -1 when full. */
 int fp_ring_push(struct fp_ring *r, const struct fp_record *rec);

@@ -28,6 +28,7 @@
 #include "metrics.h"
 #include "pcapstore.h"
 #include "stats.h"
+#include "tlsfp.h"
 #include "worker.h"
 
 #define MAX_WORKERS FP_CAPTURE_MAX_WORKERS
@@ -307,6 +308,9 @@ static void print_summary(FILE *out, const struct fp_config *cfg, struct fp_work
 	if (cfg->dpi)
 		fp_stats_json_put(root, "dpi.bytes_per_max_flow",
 				  json_integer((json_int_t)fp_dpi_bytes_per_flow()));
+	if (cfg->fields & FP_FIELD_TLS)
+		fp_stats_json_put(root, "tls.bytes_per_max_flow",
+				  json_integer((json_int_t)fp_tlsfp_bytes_per_flow()));
 	fp_stats_json_put(root, "sampling.interval", json_integer(cfg->sample_n));
 	fp_stats_json_put(root, "sampling.mode",
 			  json_string(cfg->sample_random ? "random" : "deterministic"));
@@ -543,6 +547,28 @@ static void log_set_aside(struct fp_worker *workers, unsigned nw,
 		       "use: raise it), %lu results dropped before a record took them; those "
 		       "records carry no application",
 		       (unsigned long)ds->packets_no_room, (unsigned long)ds->results_expired);
+	const struct fp_tlsfp_stats *tl = &b.tl;
+	if (cfg->fields & FP_FIELD_TLS)
+		fp_log(LOG_INFO,
+		       "--fields tls: %lu ClientHellos, %lu ServerHellos, %lu certificates read "
+		       "(%lu from more than one segment); summary tls",
+		       (unsigned long)tl->handshakes, (unsigned long)tl->server_hellos,
+		       (unsigned long)tl->certificates, (unsigned long)tl->reassembled);
+	if (tl->no_room || tl->results_expired)
+		fp_log(
+		    LOG_WARNING,
+		    "--fields tls: %lu connections not read (all --tls-max-flows states or their "
+		    "buffers in use: raise it), %lu results dropped before a record took them; "
+		    "those records carry no TLS fields",
+		    (unsigned long)tl->no_room, (unsigned long)tl->results_expired);
+	if (tl->gaps || tl->malformed || tl->too_long)
+		fp_log(LOG_INFO,
+		       "--fields tls: %lu handshakes not read to their end: %lu at a segment the "
+		       "capture missed or cut (--snaplen), %lu not TLS, %lu messages over 8 KB; "
+		       "summary tls",
+		       (unsigned long)(tl->gaps + tl->malformed + tl->too_long),
+		       (unsigned long)tl->gaps, (unsigned long)tl->malformed,
+		       (unsigned long)tl->too_long);
 	if (fs->unmatched || fs->full)
 		fp_log(
 		    LOG_WARNING,
@@ -1017,6 +1043,17 @@ static int init_workers(struct run *r)
 							      cfg->fin_ms + 60000};
 			if ((w->dpi = fp_dpi_create(&dc)) == NULL ||
 			    fp_ring_init_side(&w->ring) != 0) {
+				r->nw++;
+				return -1;
+			}
+		}
+		if (cfg->fields & FP_FIELD_TLS) { /* the same wait as --dpi's results */
+			struct fp_tlsfp_config tc = {.max_flows = cfg->tls_max_flows,
+						     .biflow = cfg->biflow,
+						     .keep_ms = cfg->idle_ms + cfg->active_ms +
+								cfg->fin_ms + 60000};
+			if ((w->tls = fp_tlsfp_create(&tc)) == NULL ||
+			    fp_ring_init_tls(&w->ring) != 0) {
 				r->nw++;
 				return -1;
 			}

@@ -419,7 +419,8 @@ static void ch_columns(char *want, size_t len, int local_net)
 	for (size_t i = 0; i < n; i++) {
 		unsigned when = fp_fields[cols[i]].when; /* --geoip's: not asked for here */
 		if (((when & FP_FIELD_DIRECTION) && !local_net) ||
-		    (when & (FP_FIELD_AS | FP_FIELD_GEO | FP_FIELD_CITY | FP_FIELD_PAYLOAD)))
+		    (when & (FP_FIELD_AS | FP_FIELD_GEO | FP_FIELD_CITY | FP_FIELD_PAYLOAD |
+			     FP_FIELD_TLS)))
 			continue;
 		at += (size_t)snprintf(want + at, len - at, "%s%s", at > 1 ? "," : "",
 				       fp_fields[cols[i]].ch);

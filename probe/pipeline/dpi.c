@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Design
- * - One map per worker from a flow's canonical key (both directions alike, the VLAN without the
- *   port slot, as records carry it) to an entry: open addressing with linear probing over twice as
- *   many slots as entries, backward-shift deletion, entries from a pool allocated at start.
+ * - One map per worker (lib/fp_keymap) from a flow's canonical key (both directions alike, the
+ *   VLAN without the port slot, as records carry it) to an entry from a pool allocated at start.
  * - nDPI's flow state (688 bytes in 4.2) is taken from a second pool of the same size only while
  *   a flow is inspected, and given back at the verdict (ndpi_free_flow_data frees what nDPI
  *   allocated inside it: user agent, URL...).
@@ -19,6 +18,7 @@
 
 #include "fp_counters.h"
 #include "fp_key.h"
+#include "fp_keymap.h"
 #include "log.h"
 
 #include <stdio.h>
@@ -28,16 +28,12 @@
 #ifdef FP_HAVE_NDPI
 #include <ndpi/ndpi_api.h>
 
-#define NIL UINT32_MAX
 #define SWEEP_SLICE 64
 
 struct entry {
-	struct fp_flow_key key;
-	uint64_t hash;
 	uint64_t touched_ms;
 	struct ndpi_flow_struct *flow; /* while inspected, else NULL */
 	uint32_t packets;
-	uint32_t next_free;
 	uint8_t used;
 	uint8_t taken;	   /* a record left with the result */
 	uint8_t dirs_seen; /* bit 0: packets in the canonical orientation, bit 1: the other */
@@ -48,10 +44,8 @@ struct entry {
 struct fp_dpi {
 	struct fp_dpi_config cfg;
 	struct ndpi_detection_module_struct *mod;
+	struct fp_keymap map;
 	struct entry *entries;
-	uint32_t *slots; /* entry index + 1, 0 = empty */
-	uint64_t mask;
-	uint32_t free_head;
 	uint8_t *flow_pool; /* max_flows nDPI flow states */
 	uint32_t *flow_free;
 	uint32_t flow_free_n;
@@ -69,8 +63,9 @@ int fp_dpi_available(void)
 
 size_t fp_dpi_bytes_per_flow(void)
 {
-	/* an entry and its two hash slots, and a quarter of an nDPI flow state and its free slot */
-	return sizeof(struct entry) + 2 * sizeof(uint32_t) +
+	/* an entry, its key, hash, free link and two slots, and a quarter of an nDPI flow state
+	 * and its free slot */
+	return sizeof(struct entry) + sizeof(struct fp_flow_key) + 8 + 4 + 2 * sizeof(uint32_t) +
 	       (ndpi_detection_get_sizeof_ndpi_flow_struct() + sizeof(uint32_t)) / 4;
 }
 
@@ -80,20 +75,15 @@ struct fp_dpi *fp_dpi_create(const struct fp_dpi_config *cfg)
 	if (d == NULL)
 		goto oom;
 	d->cfg = *cfg;
-	uint64_t nslots = 2;
-	while (nslots < 2ull * cfg->max_flows)
-		nslots <<= 1;
-	d->mask = nslots - 1;
 	d->flow_size = ndpi_detection_get_sizeof_ndpi_flow_struct();
+	if (fp_keymap_init(&d->map, cfg->max_flows) != 0)
+		goto oom;
 	d->entries = calloc(cfg->max_flows, sizeof(*d->entries));
-	d->slots = calloc(nslots, sizeof(*d->slots));
 	d->max_inspect = cfg->max_flows / 4 > 16 ? cfg->max_flows / 4 : 16;
 	d->flow_pool = calloc(d->max_inspect, d->flow_size);
 	d->flow_free = calloc(d->max_inspect, sizeof(*d->flow_free));
-	if (d->entries == NULL || d->slots == NULL || d->flow_pool == NULL || d->flow_free == NULL)
+	if (d->entries == NULL || d->flow_pool == NULL || d->flow_free == NULL)
 		goto oom;
-	for (uint32_t i = 0; i < cfg->max_flows; i++)
-		d->entries[i].next_free = i + 1 < cfg->max_flows ? i + 1 : NIL;
 	for (uint32_t i = 0; i < d->max_inspect; i++)
 		d->flow_free[i] = d->max_inspect - 1 - i;
 	d->flow_free_n = d->max_inspect;
@@ -124,8 +114,8 @@ void fp_dpi_destroy(struct fp_dpi *d)
 			ndpi_free_flow_data(d->entries[i].flow);
 	if (d->mod)
 		ndpi_exit_detection_module(d->mod);
+	fp_keymap_fini(&d->map);
 	free(d->entries);
-	free(d->slots);
 	free(d->flow_pool);
 	free(d->flow_free);
 	free(d);
@@ -140,15 +130,6 @@ static struct fp_flow_key canonical(const struct fp_flow_key *k, uint8_t *dir)
 	return c;
 }
 
-/* Slot of `k` (holding it, or the empty one where it would go). */
-static uint64_t find_slot(const struct fp_dpi *d, const struct fp_flow_key *k, uint64_t h)
-{
-	uint64_t s = h & d->mask;
-	while (d->slots[s] && !fp_key_equal(&d->entries[d->slots[s] - 1].key, k))
-		s = (s + 1) & d->mask;
-	return s;
-}
-
 /* Give entry `e`'s nDPI flow state back to the pool (with what nDPI allocated inside it). */
 static void flow_state_put(struct fp_dpi *d, struct entry *e)
 {
@@ -158,26 +139,14 @@ static void flow_state_put(struct fp_dpi *d, struct entry *e)
 	e->flow = NULL;
 }
 
-/* Remove entry `i`: backward-shift deletion keeps every probe chain unbroken. */
+/* Remove entry `i` (and its nDPI state). */
 static void entry_free(struct fp_dpi *d, uint32_t i)
 {
 	struct entry *e = &d->entries[i];
-	uint64_t s = find_slot(d, &e->key, e->hash);
-	d->slots[s] = 0;
-	for (uint64_t j = (s + 1) & d->mask; d->slots[j]; j = (j + 1) & d->mask) {
-		uint64_t home = d->entries[d->slots[j] - 1].hash & d->mask;
-		/* move slot j back to the hole unless its home lies cyclically in (s, j] */
-		if (((j - home) & d->mask) >= ((j - s) & d->mask)) {
-			d->slots[s] = d->slots[j];
-			d->slots[j] = 0;
-			s = j;
-		}
-	}
 	if (e->flow)
 		flow_state_put(d, e);
 	e->used = 0;
-	e->next_free = d->free_head;
-	d->free_head = i;
+	fp_keymap_del(&d->map, i);
 }
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -248,25 +217,21 @@ void fp_dpi_packet(struct fp_dpi *d, const struct fp_pkt *p, const uint8_t *fram
 	uint8_t dir;
 	struct fp_flow_key k = canonical(&p->key, &dir);
 	uint64_t h = fp_key_hash(&k);
-	uint64_t s = find_slot(d, &k, h);
+	uint32_t i = fp_keymap_find(&d->map, &k, h);
 	struct entry *e;
 
-	if (d->slots[s]) {
-		e = &d->entries[d->slots[s] - 1];
+	if (i != FP_KEYMAP_NONE) {
+		e = &d->entries[i];
 		e->touched_ms = now_ms;
 		e->dirs_seen |= dir;
 		if (e->flow == NULL)
 			return; /* decided */
 	} else {
-		if (d->free_head == NIL || d->flow_free_n == 0) {
+		if (d->flow_free_n == 0 || (i = fp_keymap_add(&d->map, &k, h)) == FP_KEYMAP_NONE) {
 			fp_counter_add(&d->st.packets_no_room, 1);
 			return;
 		}
-		uint32_t i = d->free_head;
 		e = &d->entries[i];
-		d->free_head = e->next_free;
-		e->key = k;
-		e->hash = h;
 		e->touched_ms = now_ms;
 		e->packets = 0;
 		e->used = 1;
@@ -278,7 +243,6 @@ void fp_dpi_packet(struct fp_dpi *d, const struct fp_pkt *p, const uint8_t *fram
 		    (struct ndpi_flow_struct *)(d->flow_pool +
 						d->flow_free[--d->flow_free_n] * d->flow_size);
 		memset(e->flow, 0, d->flow_size);
-		d->slots[s] = i + 1;
 		fp_counter_add(&d->st.flows_inspected, 1);
 	}
 	if (p->l3_off >= caplen)
@@ -301,10 +265,9 @@ const struct fp_app *fp_dpi_result(struct fp_dpi *d, const struct fp_record *rec
 {
 	uint8_t dir;
 	struct fp_flow_key k = canonical(&rec->key, &dir);
-	uint64_t s = find_slot(d, &k, fp_key_hash(&k));
-	if (d->slots[s] == 0)
+	uint32_t i = fp_keymap_find(&d->map, &k, fp_key_hash(&k));
+	if (i == FP_KEYMAP_NONE)
 		return NULL;
-	uint32_t i = d->slots[s] - 1;
 	struct entry *e = &d->entries[i];
 	if (e->flow) /* the record leaves before the verdict (end of input, a short flow) */
 		give_up(d, e);
@@ -322,9 +285,10 @@ const struct fp_app *fp_dpi_result(struct fp_dpi *d, const struct fp_record *rec
 
 void fp_dpi_expire(struct fp_dpi *d, uint64_t now_ms)
 {
-	for (unsigned n = 0; n < SWEEP_SLICE; n++) {
-		uint32_t i = d->sweep_pos;
-		d->sweep_pos = i + 1 < d->cfg.max_flows ? i + 1 : 0;
+	uint32_t end = d->map.hiwater; /* entries never used are never touched */
+	for (unsigned n = 0; n < SWEEP_SLICE && n < end; n++) {
+		uint32_t i = d->sweep_pos < end ? d->sweep_pos : 0;
+		d->sweep_pos = i + 1;
 		struct entry *e = &d->entries[i];
 		if (!e->used || now_ms < e->touched_ms + d->cfg.keep_ms)
 			continue;

@@ -49,17 +49,32 @@ uint64_t fp_exporter_time(const struct fp_exporter *x)
 	return t ? t + 1000 : fp_wall_ms();
 }
 
-/* --payload: record i's of the burst drained, NULL without */
-static inline const struct fp_payload *pay_at(const struct fp_exporter *x, unsigned i)
+/* What came beside a burst's records (each NULL when its option is off). */
+struct burst_sides {
+	const struct fp_app *apps;     /* --dpi */
+	const struct fp_geo *geos;     /* --geoip: two per record */
+	const struct fp_tls_info *tls; /* --fields tls */
+};
+
+/* Record i's side parts */
+static inline struct fp_side side_at(const struct fp_exporter *x, const struct burst_sides *b,
+				     unsigned i)
 {
-	return x->pay ? (const struct fp_payload *)(x->pay + (size_t)i * x->pay_stride) : NULL;
+	struct fp_side s = {
+	    .app = b->apps ? &b->apps[i] : NULL,
+	    .geo = b->geos ? &b->geos[2 * i] : NULL,
+	    .payload =
+		x->pay ? (const struct fp_payload *)(x->pay + (size_t)i * x->pay_stride) : NULL,
+	    .tls = b->tls && b->tls[i].have ? &b->tls[i] : NULL,
+	};
+	return s;
 }
 
 /* One burst of one worker's records to every sink: in the worker's order, or IPv4 first, then
  * IPv6, to the sinks that group them (sink.h). Offline, the export clock is the newest record's
  * end, advanced record by record in the order each sink takes them. */
 static void hand_burst(struct fp_exporter *x, const struct fp_record *recs,
-		       const struct fp_app *apps, const struct fp_geo *geos, unsigned n)
+		       const struct burst_sides *b, unsigned n)
 {
 	uint64_t start = x->clock_ms;
 	int grouped = 0;
@@ -69,8 +84,7 @@ static void hand_burst(struct fp_exporter *x, const struct fp_record *recs,
 		if (x->offline && r->last_us / 1000 > x->clock_ms)
 			x->clock_ms = r->last_us / 1000;
 		uint64_t now = x->offline ? x->clock_ms : x->now_ms;
-		struct fp_side side = {apps ? &apps[i] : NULL, geos ? &geos[2 * i] : NULL,
-				       pay_at(x, i)};
+		struct fp_side side = side_at(x, b, i);
 		/* every sink gets the record whole, whatever its format can carry */
 		for (unsigned s = 0; s < x->n_sinks; s++) {
 			if (x->sinks[s].ops->by_family)
@@ -90,8 +104,7 @@ static void hand_burst(struct fp_exporter *x, const struct fp_record *recs,
 			if (x->offline && r->last_us / 1000 > clock)
 				clock = r->last_us / 1000;
 			uint64_t now = x->offline ? clock : x->now_ms;
-			struct fp_side side = {apps ? &apps[i] : NULL, geos ? &geos[2 * i] : NULL,
-					       pay_at(x, i)};
+			struct fp_side side = side_at(x, b, i);
 			for (unsigned s = 0; s < x->n_sinks; s++)
 				if (x->sinks[s].ops->by_family)
 					x->sinks[s].ops->take(x->sinks[s].priv, r, &side, now);
@@ -105,14 +118,15 @@ static unsigned drain_rings(struct fp_exporter *x, int *all_done)
 	static struct fp_record recs[DRAIN_BURST];
 	static struct fp_app apps[DRAIN_BURST];	    /* --dpi: beside each record */
 	static struct fp_geo geos[2 * DRAIN_BURST]; /* --geoip: its source's, its destination's */
+	static struct fp_tls_info tls[DRAIN_BURST]; /* --fields tls */
 	unsigned got = 0;
 	*all_done = 1;
 	for (unsigned w = 0; w < x->n_workers; w++) {
 		/* Read `done` before draining: records pushed before it are then seen. */
 		int done = __atomic_load_n(&x->workers[w].done, __ATOMIC_ACQUIRE);
 		const struct fp_ring *ring = &x->workers[w].ring;
-		unsigned n =
-		    fp_ring_pop_burst_side(&x->workers[w].ring, recs, apps, x->pay, DRAIN_BURST);
+		struct fp_ring_sides o = {apps, x->pay, tls};
+		unsigned n = fp_ring_pop_burst_side(&x->workers[w].ring, recs, &o, DRAIN_BURST);
 		const struct fp_localnets *local = x->cfg->local_nets;
 		for (unsigned i = 0; i < n; i++) { /* where its packets are (--pcap-dir) */
 			recs[i].worker = (uint8_t)w;
@@ -123,7 +137,9 @@ static unsigned drain_rings(struct fp_exporter *x, int *all_done)
 		if (x->geo) /* --geoip: once per record, here, never on the packet path */
 			for (unsigned i = 0; i < n; i++)
 				fp_geodb_lookup(x->geo, &recs[i].key, &geos[2 * i]);
-		hand_burst(x, recs, ring->side ? apps : NULL, x->geo ? geos : NULL, n);
+		struct burst_sides b = {ring->side ? apps : NULL, x->geo ? geos : NULL,
+					ring->tls ? tls : NULL};
+		hand_burst(x, recs, &b, n);
 		got += n;
 		if (!done || n == DRAIN_BURST)
 			*all_done = 0;

@@ -10,6 +10,7 @@
 #include "dpi.h"
 #include "log.h"
 #include "pcapstore.h"
+#include "tlsfp.h"
 
 #include <stdlib.h>
 
@@ -31,9 +32,13 @@ static_assert(2 * FP_BURST <= FP_TABLE_BURST_MAX, "two receive bursts fit one ta
 static int emit_to_ring(void *arg, const struct fp_record *rec, const struct fp_payload *pay)
 {
 	struct fp_worker *w = arg;
-	const struct fp_app *app = w->dpi ? fp_dpi_result(w->dpi, rec, w->clock_ms) : NULL;
+	struct fp_side side = {
+	    .app = w->dpi ? fp_dpi_result(w->dpi, rec, w->clock_ms) : NULL,
+	    .payload = pay,
+	    .tls = w->tls ? fp_tlsfp_result(w->tls, rec, w->clock_ms) : NULL,
+	};
 
-	if (fp_ring_push_side(&w->ring, rec, app, pay) == 0)
+	if (fp_ring_push_side(&w->ring, rec, &side) == 0)
 		return 0;
 	/* Live, a worker must not stall its queue; at the final flush no packet is left to lose. */
 	if (!w->offline && !w->flushing)
@@ -41,7 +46,7 @@ static int emit_to_ring(void *arg, const struct fp_record *rec, const struct fp_
 	w->local.ring_full_waits++;
 	/* The exporter drains at the collector's pace: sleep rather than spin for it. */
 	struct timespec nap = {.tv_sec = 0, .tv_nsec = 200000};
-	while (fp_ring_push_side(&w->ring, rec, app, pay) != 0)
+	while (fp_ring_push_side(&w->ring, rec, &side) != 0)
 		nanosleep(&nap, NULL);
 	return 0;
 }
@@ -125,6 +130,8 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 	p->key.vlan |= w->cap->key_port; /* flows are per port (the backend decides) */
 	if (w->dpi && !p->is_fragment)	 /* the frame is readable only now */
 		fp_dpi_packet(w->dpi, p, data, caplen, ts_us / 1000);
+	if (w->tls && p->key.proto == 6 && !p->is_fragment) /* --fields tls: the same */
+		fp_tlsfp_packet(w->tls, p, data, caplen, ts_us / 1000);
 	if (w->more)
 		p->more.ingress = w->cap->ifindex;
 	if (w->frag && p->is_fragment) {
@@ -264,6 +271,8 @@ int fp_worker_run(void *arg)
 			frag_expire(w, w->clock_ms);
 		if (w->dpi)
 			fp_dpi_expire(w->dpi, w->clock_ms);
+		if (w->tls)
+			fp_tlsfp_expire(w->tls, w->clock_ms);
 		/* Expiry keeps pace with arrivals: one budget per receive burst taken; a poll
 		 * that found nothing lets it catch up (a flood that stopped leaves many flows
 		 * to expire at once). Live, never more than the ring takes now: a flow left in
@@ -367,6 +376,8 @@ void fp_worker_fini(struct fp_worker *w)
 	w->frag = NULL;
 	fp_dpi_destroy(w->dpi);
 	w->dpi = NULL;
+	fp_tlsfp_destroy(w->tls);
+	w->tls = NULL;
 	free(w->dedup);
 	w->dedup = NULL;
 	free(w->paybuf);

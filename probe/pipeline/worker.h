@@ -74,6 +74,7 @@ struct fp_worker {
 	int more;	      /* --fields: packets carry their ingress interface */
 	struct fp_frag *frag; /* fragment cache, or NULL (--frag-max 0) */
 	struct fp_dpi *dpi;   /* --dpi: nDPI inspection, or NULL */
+	struct fp_tlsfp *tls; /* --fields tls: handshakes read, or NULL */
 	struct fp_pstore_q *pstore; /* --pcap-dir: this worker's queue to the writer, or NULL */
 	struct fp_pkt frag_out[FP_FRAG_HOLD * 2]; /* fragments leaving the cache */
 	uint32_t sample_n;			  /* 0 or 1: every frame */

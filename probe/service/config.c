@@ -73,6 +73,7 @@ static int parse_fields(const char *s, unsigned *out)
 	    {"mpls", FP_FIELD_MPLS},
 	    {"tunnel", FP_FIELD_TUNNEL},
 	    {"latency", FP_FIELD_LATENCY},
+	    {"tls", FP_FIELD_TLS},
 	    {"all", FP_FIELD_ALL},
 	    {"none", 0},
 	};
@@ -87,7 +88,7 @@ static int parse_fields(const char *s, unsigned *out)
 		if (i == sizeof(groups) / sizeof(groups[0])) {
 			fp_log(LOG_ERR,
 			       "--fields: '%.*s' is not one of ingress, vlan, flowlabel, mpls, "
-			       "tunnel, latency, all, none",
+			       "tunnel, latency, tls, all, none",
 			       (int)len, p);
 			return -1;
 		}
@@ -768,6 +769,12 @@ static const struct opt_def opts[] = {
      "flows per worker with a result waiting for their records, a quarter of them under "
      "inspection at once; more are counted, not inspected (default 65536)",
      h_uint, FIELD(dpi_max_flows), 16, 1u << 24},
+    {"tls-max-flows", 0, "N", "65536",
+     "--fields tls: connections per worker with TLS state (being read, or a result waiting for "
+     "their records), one in 16 of them reading a handshake at once (an 8 KB buffer each); "
+     "more are counted (tls.no_room), not read (default 65536: ~1.2 KB each, 78 MB of memory "
+     "per worker, touched only as connections use it)",
+     h_uint, FIELD(tls_max_flows), 16, 1u << 24},
     {"dpi-packets", 0, "N", "32", "packets of a flow inspected at most (default 32)", h_uint,
      FIELD(dpi_packets), 1, 1000},
     {"dedup", 0, "WINDOW", NULL,
@@ -849,8 +856,11 @@ static const struct opt_def opts[] = {
      "10), vlan (dot1qVlanId 243, dot1qCustomerVlanId 245), flowlabel (flowLabelIPv6 31), "
      "mpls (top three labels, 70-72), tunnel (greKey 296, layer2SegmentId 351 for VXLAN), "
      "latency (TCP client, server and application latency: v9 57554-57559 as nfdump reads "
-     "them, IPFIX ntop PEN 35632 IEs 123-125 in ms, JSON in µs), all; each flow carries its "
-     "first packet's values (default none: the template every collector takes; with --decap "
+     "them, IPFIX ntop PEN 35632 IEs 123-125 in ms, JSON in µs), all (the six above); each "
+     "flow carries its first packet's values; tls (named on its own: each TCP connection's "
+     "first TLS handshake: JA3, JA3S, JA4, version, cipher suite, server name, ALPN offered and "
+     "chosen, the server certificate's subject, issuer and end of validity; memory: "
+     "--tls-max-flows) (default none: the template every collector takes; with --decap "
      "auto: mpls,tunnel; 'none' for neither)",
      h_fields},
     {"ifindex", 0, "N[,N...]", NULL,

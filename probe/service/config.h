@@ -82,6 +82,7 @@ struct fp_config {
 	int biflow;		/* --biflow: RFC 5103 records, IPFIX only */
 	int dpi;		/* --dpi: nDPI classification and names */
 	uint32_t dpi_max_flows; /* --dpi-max-flows per worker */
+	uint32_t tls_max_flows; /* --tls-max-flows per worker */
 	uint32_t dpi_packets;	/* --dpi-packets per flow */
 	unsigned fields;	/* --fields: optional template groups (enum fp_field_group) */
 	struct fp_localnets *local_nets;     /* --local-net, or NULL */

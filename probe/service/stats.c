@@ -7,7 +7,7 @@
 #include "fp_parse.h"
 #include "fp_record.h"
 
-enum block { B_WORKER, B_TABLE, B_FRAG, B_DPI, B_PSTORE, B_EXPORTER };
+enum block { B_WORKER, B_TABLE, B_FRAG, B_DPI, B_PSTORE, B_TLS, B_EXPORTER };
 
 enum {
 	TOP = 1 << 0,	 /* in the summary's top level (summed over workers) */
@@ -16,6 +16,7 @@ enum {
 	DPI = 1 << 3,	 /* only with --dpi */
 	RUN = 1 << 4,	 /* the exporter's: one value for the run, metrics without labels */
 	PSTORE = 1 << 5, /* only with --pcap-dir */
+	TLS = 1 << 6,	 /* only with --fields tls */
 };
 
 /*
@@ -41,6 +42,7 @@ struct row {
 #define F(f) B_FRAG, offsetof(struct fp_frag_stats, f)
 #define D(f) B_DPI, offsetof(struct fp_dpi_stats, f)
 #define P(f) B_PSTORE, offsetof(struct fp_pstore_stats, f)
+#define L(f) B_TLS, offsetof(struct fp_tlsfp_stats, f)
 #define X(f) B_EXPORTER, offsetof(struct fp_exporter_stats, f)
 
 static const char *parse_name(int i)
@@ -133,6 +135,33 @@ static const struct row rows[] = {
      "--dpi: results dropped by age before a record took them.", D(results_expired), TOP | DPI},
     {"dpi.records_with_application", "dpi_records_with_application_total",
      "--dpi: records that left with an application.", D(records_with_app), TOP | DPI},
+    {"tls.handshakes", "tls_handshakes_total",
+     "--fields tls: ClientHellos read (JA3, JA4, server name).", L(handshakes), TOP | TLS},
+    {"tls.server_hellos", "tls_server_hellos_total",
+     "--fields tls: ServerHellos read (JA3S, version, cipher suite).", L(server_hellos), TOP | TLS},
+    {"tls.certificates", "tls_certificates_total",
+     "--fields tls: server certificates read (TLS 1.2 and before).", L(certificates), TOP | TLS},
+    {"tls.reassembled", "tls_reassembled_total",
+     "--fields tls: hellos and certificates read from more than one TCP segment.", L(reassembled),
+     TOP | TLS},
+    {"tls.no_room", "tls_no_room_total",
+     "--fields tls: connections or directions not read: every --tls-max-flows state or its "
+     "buffers in use.",
+     L(no_room), TOP | TLS},
+    {"tls.gaps", "tls_gaps_total",
+     "--fields tls: handshakes given up at a segment missing from the capture or cut by the "
+     "snap length.",
+     L(gaps), TOP | TLS},
+    {"tls.malformed", "tls_malformed_total",
+     "--fields tls: directions given up at something that is not a TLS handshake.", L(malformed),
+     TOP | TLS},
+    {"tls.too_long", "tls_too_long_total",
+     "--fields tls: handshake messages longer than the 8 KB buffer.", L(too_long), TOP | TLS},
+    {"tls.results_expired", "tls_results_expired_total",
+     "--fields tls: results dropped by age before a record took them.", L(results_expired),
+     TOP | TLS},
+    {"tls.records_with_tls", "tls_records_total",
+     "--fields tls: records that left with what a handshake told.", L(records_with_tls), TOP | TLS},
     {"pcap_store.packets", "pcap_packets_stored_total",
      "--pcap-dir: packets written whole into pcap files.", P(packets), TOP | WORKER | PSTORE},
     {"pcap_store.bytes", "pcap_bytes_stored_total",
@@ -204,6 +233,8 @@ static const void *block_of(const struct fp_stats_blocks *b, enum block k)
 		return &b->ds;
 	case B_PSTORE:
 		return &b->ps;
+	case B_TLS:
+		return &b->tl;
 	default:
 		return &b->xs;
 	}
@@ -227,13 +258,16 @@ void fp_stats_read(const struct fp_worker *w, struct fp_stats_blocks *out)
 		fp_dpi_stats_read(w->dpi, &out->ds);
 	if (w->pstore)
 		fp_pstore_stats_read(w->pstore, &out->ps);
+	if (w->tls)
+		fp_tlsfp_stats_read(w->tls, &out->tl);
 }
 
 /* Rows of an optional feature appear only when it is on. */
 static int shown(const struct row *r, unsigned groups)
 {
 	return (!(r->flags & DPI) || (groups & FP_STATS_DPI)) &&
-	       (!(r->flags & PSTORE) || (groups & FP_STATS_PSTORE));
+	       (!(r->flags & PSTORE) || (groups & FP_STATS_PSTORE)) &&
+	       (!(r->flags & TLS) || (groups & FP_STATS_TLS));
 }
 
 /* Every block is made of uint64_t counters only: sum word by word. */

@@ -16,11 +16,13 @@
 #include "fp_frag.h"
 #include "fp_table.h"
 #include "pcapstore.h"
+#include "tlsfp.h"
 #include "worker.h"
 
 /* Optional features whose rows appear only when they are on. */
 #define FP_STATS_DPI (1u << 0)
 #define FP_STATS_PSTORE (1u << 1)
+#define FP_STATS_TLS (1u << 2)
 
 /* One worker's counter blocks, read together (a block the worker does not have reads 0). */
 struct fp_stats_blocks {
@@ -29,12 +31,14 @@ struct fp_stats_blocks {
 	struct fp_frag_stats fs;
 	struct fp_dpi_stats ds;
 	struct fp_pstore_stats ps;
+	struct fp_tlsfp_stats tl;
 	struct fp_exporter_stats xs; /* the run's: set by the caller (fp_stats_read leaves 0) */
 };
 
 /* The FP_STATS_* groups a configuration turns on. */
 #define fp_stats_groups(cfg)                                                                       \
-	(((cfg)->dpi ? FP_STATS_DPI : 0u) | ((cfg)->pcap_dir ? FP_STATS_PSTORE : 0u))
+	(((cfg)->dpi ? FP_STATS_DPI : 0u) | ((cfg)->pcap_dir ? FP_STATS_PSTORE : 0u) |             \
+	 ((cfg)->fields & FP_FIELD_TLS ? FP_STATS_TLS : 0u))
 
 /* Read worker `w`'s blocks. Any thread; a QSBR reader of the worker's table. */
 void fp_stats_read(const struct fp_worker *w, struct fp_stats_blocks *out);

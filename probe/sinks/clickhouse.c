@@ -81,7 +81,8 @@ static int cu_ready(const char *url)
  * --clickhouse-schema, but an INSERT names them only when their option is on, so a table made
  * before keeps taking rows (with the option on it needs the column: see the README). */
 #define FP_CH_OPTIONAL                                                                             \
-	(FP_FIELD_DIRECTION | FP_FIELD_AS | FP_FIELD_GEO | FP_FIELD_CITY | FP_FIELD_PAYLOAD)
+	(FP_FIELD_DIRECTION | FP_FIELD_AS | FP_FIELD_GEO | FP_FIELD_CITY | FP_FIELD_PAYLOAD |      \
+	 FP_FIELD_TLS)
 
 static const char *const ch_types[] = {
     [FP_CH_DATE] = "Date",
