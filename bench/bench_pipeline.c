@@ -41,9 +41,9 @@ static uint32_t dedup_window;
 static struct fp_dedup dedup;
 static uint64_t duplicates;
 
-static int count_record(void *arg, const struct fp_record *r, const struct fp_payload *pay)
+static int count_record(void *arg, const struct fp_record *r, const struct fp_side *side)
 {
-	(void)pay;
+	(void)side;
 	(void)arg;
 	(void)r;
 	emitted++;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A TLS-heavy capture for bench/tls.sh: F TLS 1.3 connections live at once, each carrying
+"""A TLS-heavy capture for bench/tlstcp.sh: F TLS 1.3 connections live at once, each carrying
 application-data records (TLS type 23) in frames of 60-400 bytes; every tenth packet belongs to
 a new connection's handshake instead (SYN, SYN-ACK, ACK, a Chrome-like ClientHello with its own
 server name, a ServerHello: one new connection per 70 packets), which takes the place of the

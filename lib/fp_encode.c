@@ -398,6 +398,12 @@ int fp_encode_record_side(struct fp_encoder *e, const struct fp_record *in,
 	}
 	if (e->fields & FP_FIELD_TLS)
 		tls_prepare(&x, side ? side->tls : NULL);
+	if (e->fields & FP_FIELD_TCP) {
+		if (side && side->tcp)
+			x.tcp = *side->tcp;
+		else
+			memset(&x.tcp, 0, sizeof(x.tcp));
+	}
 	if (e->fields & (FP_FIELD_APP | GEO_GROUPS | FP_FIELD_TLS)) {
 		for (size_t i = 0; i < n; i++)
 			if (ies[i].src_len == FP_IE_STRING)

@@ -122,6 +122,11 @@ enum fp_field_group {
 	 * CESNET's TLS_ALPN (39499, 337), ntop's SSL_SERVER_NAME 188; not in v9 (no variable
 	 * length); JA3S, JA4 and the ALPN offered in JSON, ECS and ClickHouse only. */
 	FP_FIELD_TLS = 1 << 12,
+	/* --fields tcp (named on its own): TCP analysis as Wireshark's (fp_tcpa.h), per direction:
+	 * IPFIX ntop's RETRANSMITTED_IN/OUT_PKTS 109/110, RETRANSMITTED_IN/OUT_BYTES 127/128,
+	 * OOORDER_IN/OUT_PKTS 111/112 (the OUT ones with --biflow), which tshark decodes; zero
+	 * windows in JSON, ECS and ClickHouse only (no published element); not in v9. */
+	FP_FIELD_TCP = 1 << 13,
 };
 
 /* applicationId: RFC 6759's PANA-L7 engine (13) and nDPI's 16-bit id as the selector, 3 bytes:
@@ -148,6 +153,7 @@ struct fp_enc_rec {
 	struct fp_tls_info tls;
 	char tls_ja3[33];
 	char tls_not_after[24];
+	struct fp_tcp_health tcp; /* --fields tcp (zero: not TCP) */
 };
 
 #define FP_ENCODE_MAX_IES 64

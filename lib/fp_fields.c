@@ -613,6 +613,24 @@ GET(tls_not_after)
 	return t != NULL;
 }
 
+/* --fields tcp: one direction's count ([0] the record's source to its destination, [1] back);
+ * TCP flows only */
+#define TCP_GETTER(name, field, d)                                                                 \
+	GET(name)                                                                                  \
+	{                                                                                          \
+		int on = fr->tcp && R->key.proto == 6;                                             \
+		v->u = on ? fr->tcp->field[d] : 0;                                                 \
+		return on;                                                                         \
+	}
+TCP_GETTER(tcp_retrans_pkts, retrans_pkts, 0)
+TCP_GETTER(tcp_retrans_bytes, retrans_bytes, 0)
+TCP_GETTER(tcp_ooo_pkts, ooo_pkts, 0)
+TCP_GETTER(tcp_zero_window, zero_window, 0)
+TCP_GETTER(rev_tcp_retrans_pkts, retrans_pkts, 1)
+TCP_GETTER(rev_tcp_retrans_bytes, retrans_bytes, 1)
+TCP_GETTER(rev_tcp_ooo_pkts, ooo_pkts, 1)
+TCP_GETTER(rev_tcp_zero_window, zero_window, 1)
+
 /* --payload: the first transport payload of the record's source side (0) or the other (1) */
 static int payload_of(const struct fp_field_rec *fr, int d, struct fp_field_val *v)
 {
@@ -1036,6 +1054,40 @@ const struct fp_field fp_fields[] = {
      .ipfix = IE_PEN_STR(FP_PEN_GIGAMON, 106, tls_not_after),
      .json = "tlsServerNotAfter", .json_digits = 3, .ecs = "tls.server.not_after",
      .ch = "tls_server_not_after", .ch_type = FP_CH_DATETIME},
+    /* --fields tcp (fp_tcpa.h): Wireshark's TCP analysis counted per direction; IPFIX ntop's
+     * elements (IN: the record's source to its destination, OUT: back, with --biflow) */
+    {"tcp_retrans_pkts", FP_FIELD_TCP, FP_FK_UINT, get_tcp_retrans_pkts,
+     .ipfix = IE_PEN_U(FP_PEN_NTOP, 109, 4, tcp.retrans_pkts[0]),
+     .json = "tcpRetransmittedPackets", .ecs = "fluxprobe.tcp.retransmitted_packets",
+     .ch = "tcp_retrans_pkts", .ch_type = FP_CH_U32,
+     .ch_comment = "--fields tcp: as Wireshark's tcp.analysis.*retransmission"},
+    {"tcp_retrans_bytes", FP_FIELD_TCP, FP_FK_UINT, get_tcp_retrans_bytes,
+     .ipfix = IE_PEN_U(FP_PEN_NTOP, 127, 4, tcp.retrans_bytes[0]),
+     .json = "tcpRetransmittedBytes", .ecs = "fluxprobe.tcp.retransmitted_bytes",
+     .ch = "tcp_retrans_bytes", .ch_type = FP_CH_U32},
+    {"tcp_ooo_pkts", FP_FIELD_TCP, FP_FK_UINT, get_tcp_ooo_pkts,
+     .ipfix = IE_PEN_U(FP_PEN_NTOP, 111, 4, tcp.ooo_pkts[0]),
+     .json = "tcpOutOfOrderPackets", .ecs = "fluxprobe.tcp.out_of_order_packets",
+     .ch = "tcp_ooo_pkts", .ch_type = FP_CH_U32},
+    {"tcp_zero_window", FP_FIELD_TCP, FP_FK_UINT, get_tcp_zero_window,
+     .json = "tcpZeroWindowPackets", .ecs = "fluxprobe.tcp.zero_window_packets",
+     .ch = "tcp_zero_window", .ch_type = FP_CH_U32},
+    {"rev_tcp_retrans_pkts", FP_FIELD_TCP | FP_WHEN_BIFLOW, FP_FK_UINT, get_rev_tcp_retrans_pkts,
+     .ipfix = IE_PEN_U(FP_PEN_NTOP, 110, 4, tcp.retrans_pkts[1]),
+     .json = "reverseTcpRetransmittedPackets",
+     .ecs = "fluxprobe.tcp.reverse_retransmitted_packets",
+     .ch = "rev_tcp_retrans_pkts", .ch_type = FP_CH_U32},
+    {"rev_tcp_retrans_bytes", FP_FIELD_TCP | FP_WHEN_BIFLOW, FP_FK_UINT,
+     get_rev_tcp_retrans_bytes, .ipfix = IE_PEN_U(FP_PEN_NTOP, 128, 4, tcp.retrans_bytes[1]),
+     .json = "reverseTcpRetransmittedBytes", .ecs = "fluxprobe.tcp.reverse_retransmitted_bytes",
+     .ch = "rev_tcp_retrans_bytes", .ch_type = FP_CH_U32},
+    {"rev_tcp_ooo_pkts", FP_FIELD_TCP | FP_WHEN_BIFLOW, FP_FK_UINT, get_rev_tcp_ooo_pkts,
+     .ipfix = IE_PEN_U(FP_PEN_NTOP, 112, 4, tcp.ooo_pkts[1]),
+     .json = "reverseTcpOutOfOrderPackets", .ecs = "fluxprobe.tcp.reverse_out_of_order_packets",
+     .ch = "rev_tcp_ooo_pkts", .ch_type = FP_CH_U32},
+    {"rev_tcp_zero_window", FP_FIELD_TCP | FP_WHEN_BIFLOW, FP_FK_UINT, get_rev_tcp_zero_window,
+     .json = "reverseTcpZeroWindowPackets", .ecs = "fluxprobe.tcp.reverse_zero_window_packets",
+     .ch = "rev_tcp_zero_window", .ch_type = FP_CH_U32},
 };
 /* clang-format on */
 const size_t fp_fields_n = sizeof(fp_fields) / sizeof(fp_fields[0]);

@@ -52,6 +52,7 @@ struct fp_field_rec {
 	const struct fp_geo *geo;	  /* --geoip: [0] source, [1] destination; NULL without */
 	const struct fp_payload *payload; /* --payload: NULL without */
 	const struct fp_tls_info *tls;	  /* --fields tls: NULL without, or nothing found */
+	const struct fp_tcp_health *tcp;  /* --fields tcp: NULL without */
 	const struct fp_field_ctx *c;
 	char cid[FP_CID_LEN]; /* the Community ID, made on first use */
 	char tls_hex[33];     /* --fields tls: a fingerprint in hex, a cipher suite's number */
@@ -202,6 +203,7 @@ static inline void fp_field_rec_init(struct fp_field_rec *fr, const struct fp_re
 	fr->geo = side ? side->geo : NULL;
 	fr->payload = side ? side->payload : NULL;
 	fr->tls = side && side->tls && side->tls->have ? side->tls : NULL;
+	fr->tcp = side ? side->tcp : NULL;
 	fr->c = c;
 	fr->cid[0] = '\0';
 }

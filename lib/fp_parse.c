@@ -856,6 +856,7 @@ const uint8_t *fp_parse_tcp_segment(const uint8_t *frame, uint32_t caplen, const
 	seg->ack = (uint32_t)t[8] << 24 | (uint32_t)t[9] << 16 | (uint32_t)t[10] << 8 | t[11];
 	seg->window = (uint16_t)(t[14] << 8 | t[15]);
 	seg->flags = t[13];
+	seg->ok = 1;
 	seg->len = p->octets > off + hl ? p->octets - off - hl : 0;
 	seg->caplen = end > off + hl ? end - off - hl : 0;
 	if (seg->caplen > seg->len)

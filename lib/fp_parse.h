@@ -140,6 +140,7 @@ struct fp_tcp_seg {
 	uint32_t caplen; /* ... of which were captured (≤ len) */
 	uint16_t window; /* as on the wire, not scaled */
 	uint8_t flags;
+	uint8_t ok; /* 1: filled (fp_parse_tcp_segment); 0: the packet has none */
 };
 
 /* A parsed TCP packet's header fields into *seg, and where its payload starts in the frame (the

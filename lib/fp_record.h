@@ -135,12 +135,24 @@ struct fp_tls_info {
 };
 static_assert(sizeof(struct fp_tls_info) == 552, "the side block of a record under --fields tls");
 
+/* --fields tcp: what TCP analysis counted over a record's packets, per direction: [0] the
+ * record's source to its destination, [1] the other way (with --biflow: the responder's), as
+ * Wireshark's tcp.analysis.* flags mark them (lib/fp_tcpa.h). Counts stop at UINT32_MAX. */
+struct fp_tcp_health {
+	uint32_t
+	    retrans_pkts[2]; /* retransmission + fast_retransmission + spurious_retransmission */
+	uint32_t retrans_bytes[2]; /* ... their TCP payload bytes */
+	uint32_t ooo_pkts[2];	   /* out_of_order */
+	uint32_t zero_window[2];   /* zero_window: segments advertising a window of 0 */
+};
+
 /* What travels with a record to the sinks beside it; each part NULL when its option is off. */
 struct fp_side {
 	const struct fp_app *app;	  /* --dpi: what inspection found */
 	const struct fp_geo *geo;	  /* --geoip: [0] the source address, [1] the destination */
 	const struct fp_payload *payload; /* --payload: the first bytes each way */
 	const struct fp_tls_info *tls;	  /* --fields tls: the handshake */
+	const struct fp_tcp_health *tcp;  /* --fields tcp: what TCP analysis counted */
 };
 
 /* TCP latencies, in lat_us[] order. */

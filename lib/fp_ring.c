@@ -52,6 +52,14 @@ void fp_ring_fini(struct fp_ring *r)
 	r->tls = NULL;
 	free(r->tls_have);
 	r->tls_have = NULL;
+	free(r->tcp);
+	r->tcp = NULL;
+}
+
+int fp_ring_init_tcp(struct fp_ring *r)
+{
+	r->tcp = calloc(r->mask + 1, sizeof(struct fp_tcp_health));
+	return r->tcp ? 0 : -ENOMEM;
 }
 
 int fp_ring_init_tls(struct fp_ring *r)
@@ -108,6 +116,12 @@ int fp_ring_push_side(struct fp_ring *r, const struct fp_record *rec, const stru
 		else
 			memset(slot, 0, sizeof(struct fp_payload));
 	}
+	if (r->tcp) {
+		if (s && s->tcp)
+			r->tcp[h & r->mask] = *s->tcp;
+		else
+			memset(&r->tcp[h & r->mask], 0, sizeof(struct fp_tcp_health));
+	}
 	if (r->tls) {
 		int have = s && s->tls;
 		if (have)
@@ -151,6 +165,9 @@ unsigned fp_ring_pop_burst_side(struct fp_ring *r, struct fp_record *out,
 			pay_copy(pay + (size_t)i * r->pay_stride,
 				 (const struct fp_payload *)(r->pay + (size_t)((t + i) & r->mask) *
 									  r->pay_stride));
+	if (o && o->tcp && r->tcp)
+		for (unsigned i = 0; i < n; i++)
+			o->tcp[i] = r->tcp[(t + i) & r->mask];
 	if (o && o->tls && r->tls)
 		for (unsigned i = 0; i < n; i++) {
 			uint64_t k = (t + i) & r->mask;

@@ -20,20 +20,22 @@ struct fp_ring {
 	uint64_t head_cache;
 	alignas(64) uint64_t mask;
 	struct fp_record *slots;
-	size_t slots_len;	 /* the mapping's length */
-	struct fp_app *side;	 /* --dpi: one block beside each slot, or NULL */
-	uint8_t *pay;		 /* --payload: one struct fp_payload beside each slot, or NULL */
-	uint32_t pay_stride;	 /* its size (fp_payload_size) */
-	struct fp_tls_info *tls; /* --fields tls: one beside each slot, or NULL */
-	uint8_t *tls_have;	 /* ... and whether the slot's holds one (a dense array: a record
-				    without TLS touches one byte, not a 552-byte block) */
+	size_t slots_len;	   /* the mapping's length */
+	struct fp_app *side;	   /* --dpi: one block beside each slot, or NULL */
+	uint8_t *pay;		   /* --payload: one struct fp_payload beside each slot, or NULL */
+	uint32_t pay_stride;	   /* its size (fp_payload_size) */
+	struct fp_tls_info *tls;   /* --fields tls: one beside each slot, or NULL */
+	struct fp_tcp_health *tcp; /* --fields tcp: one beside each slot, or NULL */
+	uint8_t *tls_have;	   /* ... and whether the slot's holds one (a dense array: a record
+				      without TLS touches one byte, not a 552-byte block) */
 };
 
 /* Where fp_ring_pop_burst_side() copies the blocks beside the records (each NULL: not wanted). */
 struct fp_ring_sides {
-	struct fp_app *app;	 /* max of them */
-	uint8_t *pay;		 /* max of r->pay_stride bytes */
-	struct fp_tls_info *tls; /* max of them */
+	struct fp_app *app;	   /* max of them */
+	uint8_t *pay;		   /* max of r->pay_stride bytes */
+	struct fp_tls_info *tls;   /* max of them */
+	struct fp_tcp_health *tcp; /* max of them */
 };
 
 /* Capacity is rounded up to a power of two. Returns -errno. Called once, before use. */
@@ -49,6 +51,9 @@ int fp_ring_init_payload(struct fp_ring *r, uint32_t cap);
 
 /* Give every slot a TLS block (after fp_ring_init, before use). 0 or -ENOMEM. */
 int fp_ring_init_tls(struct fp_ring *r);
+
+/* Give every slot a TCP analysis block (after fp_ring_init, before use). 0 or -ENOMEM. */
+int fp_ring_init_tcp(struct fp_ring *r);
 
 /* fp_ring_push with what travels beside the record: its side block (s->app; NULL: an empty
  * one), its payload (s->payload; NULL: none; only the bytes kept are copied) and its TLS block

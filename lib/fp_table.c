@@ -56,6 +56,7 @@
  *   initiator's flow from then on.
  */
 #include "fp_table.h"
+#include "fp_tcpa.h"
 
 #include "fp_counters.h"
 
@@ -161,6 +162,19 @@ static inline uint64_t flow_last_ms(const struct fp_flow *f)
 	return flow_last_us(f) / 1000;
 }
 
+/* --fields tcp: one flow's TCP analysis (fp_tcpa.h). With --biflow both directions are here
+ * (d[0] the initiator's segments, d[1] the responder's); without, d[0] is the flow's own and
+ * the other direction's state is its reverse flow's d[0], found when either starts (`peer`). */
+struct fp_tcp_flow {
+	struct fp_tcpa_dir d[2];
+	struct fp_tcp_health h; /* counted since the flow's last record */
+	uint64_t syn_us;	/* its last SYN (without ACK): the client's */
+	uint32_t irtt_us;	/* the SYN to the client's first ACK after it; 0 unknown */
+	uint32_t peer;		/* no biflow: the reverse flow's entry + 1, 0 none known */
+	uint8_t pad[16];
+};
+static_assert(sizeof(struct fp_tcp_flow) == FP_TABLE_TCP_BYTES, "--fields tcp's bytes per flow");
+
 struct fp_table {
 	alignas(64) struct fp_bucket *buckets;
 	struct fp_flow *flows;
@@ -169,8 +183,10 @@ struct fp_table {
 	struct fp_lat *lat;	  /* per entry, only with cfg.latency */
 	uint8_t *pay;		  /* per entry, pay_stride bytes (struct fp_payload), cfg.payload */
 	uint32_t pay_stride;
+	struct fp_tcp_flow *tcp;	     /* per entry, cfg.tcp_health */
 	const struct fp_table_payload *bpay; /* the burst's payloads (update_burst) */
-	size_t buckets_len, flows_len, cold_len, more_len, lat_len, pay_len; /* for munmap */
+	const struct fp_tcp_seg *bseg;	     /* the burst's TCP headers (update_burst) */
+	size_t buckets_len, flows_len, cold_len, more_len, lat_len, pay_len, tcp_len; /* munmap */
 	uint64_t nbuckets;
 	uint64_t rel_limit;   /* µs after a flow's first packet when its record must go */
 	uint64_t gap_us;      /* a packet this long after its flow's last may find it expired:
@@ -286,6 +302,9 @@ struct fp_table *fp_table_create(const struct fp_table_config *cfg)
 	}
 	if (cfg->latency && (t->lat = side_map(cfg, sizeof(struct fp_lat), &t->lat_len)) == NULL)
 		goto fail_free;
+	if (cfg->tcp_health &&
+	    (t->tcp = side_map(cfg, sizeof(struct fp_tcp_flow), &t->tcp_len)) == NULL)
+		goto fail_free;
 	if (t->buckets == NULL || t->flows == NULL || t->cold == NULL)
 		goto fail_free;
 	/* Anonymous mappings read as zeros: nothing to clear (see the top of this file). Live,
@@ -301,6 +320,8 @@ struct fp_table *fp_table_create(const struct fp_table_config *cfg)
 			memset(t->lat, 0, (size_t)cfg->max_flows * sizeof(struct fp_lat));
 		if (t->pay)
 			memset(t->pay, 0, (size_t)cfg->max_flows * t->pay_stride);
+		if (t->tcp)
+			memset(t->tcp, 0, (size_t)cfg->max_flows * sizeof(struct fp_tcp_flow));
 	}
 	t->free_head = NIL;
 	t->fresh = 0;
@@ -334,6 +355,8 @@ fail_free:
 		munmap(t->lat, t->lat_len);
 	if (t->pay)
 		munmap(t->pay, t->pay_len);
+	if (t->tcp)
+		munmap(t->tcp, t->tcp_len);
 	free(t);
 fail:
 	fprintf(stderr, "fp_table_create: cannot allocate %u flows\n", cfg->max_flows);
@@ -354,6 +377,8 @@ void fp_table_destroy(struct fp_table *t)
 		munmap(t->lat, t->lat_len);
 	if (t->pay)
 		munmap(t->pay, t->pay_len);
+	if (t->tcp)
+		munmap(t->tcp, t->tcp_len);
 	free(t);
 }
 
@@ -364,6 +389,7 @@ double fp_table_bytes_per_flow(const struct fp_table *t)
 	    (double)t->max_flows * (sizeof(struct fp_flow) + sizeof(struct fp_flow_cold)) +
 	    (t->more ? (double)t->max_flows * sizeof(struct fp_pkt_more) : 0) +
 	    (t->lat ? (double)t->max_flows * sizeof(struct fp_lat) : 0) +
+	    (t->tcp ? (double)t->max_flows * sizeof(struct fp_tcp_flow) : 0) +
 	    (double)t->max_flows * t->pay_stride;
 	return bytes / t->max_flows;
 }
@@ -478,7 +504,12 @@ static void emit_record(struct fp_table *t, uint32_t i, enum fp_end_reason reaso
 	fp_counter_add(&t->st.records[reason], 1);
 	if (t->room && t->room != UINT32_MAX)
 		t->room--;
-	if (t->cfg.emit(t->cfg.emit_arg, &r, t->pay ? pay_of(t, i) : NULL) != 0) {
+	struct fp_side side = {.payload = t->pay ? pay_of(t, i) : NULL,
+			       .tcp = t->tcp ? &t->tcp[i].h : NULL};
+	int taken = t->cfg.emit(t->cfg.emit_arg, &r, &side);
+	if (t->tcp) /* the next record counts afresh; the analysis goes on */
+		memset(&t->tcp[i].h, 0, sizeof(t->tcp[i].h));
+	if (taken != 0) {
 		fp_counter_add(&t->st.records_dropped, 1);
 		fp_counter_add(&t->st.dropped_packets, r.packets);
 		fp_counter_add(&t->st.dropped_octets, r.octets);
@@ -636,6 +667,7 @@ static int make_room(struct fp_table *t, uint64_t h, struct fp_bucket **out)
 
 static void lat_start(struct fp_table *t, uint32_t i, const struct fp_pkt *p);
 static void lat_track(struct fp_table *t, uint32_t i, const struct fp_pkt *p, int rev);
+static void tcp_start(struct fp_table *t, uint32_t i, const struct fp_pkt *p);
 
 /* A flow's first packet `p` in entry `i` (its key already set): counters, initiator, latency. */
 static void flow_start(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
@@ -647,6 +679,8 @@ static void flow_start(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
 	flow_begin(t, i, p, t->cfg.biflow && synack);
 	if (t->lat)
 		lat_start(t, i, p);
+	if (t->tcp)
+		tcp_start(t, i, p);
 	fp_counter_add(&t->st.flows_created, 1);
 }
 
@@ -917,6 +951,66 @@ static void lat_track(struct fp_table *t, uint32_t i, const struct fp_pkt *p, in
 		lat_set(l, FP_LAT_APPL, l->req_us, ts);
 }
 
+/* --fields tcp: a new flow's analysis starts; without biflow it meets its reverse flow's
+ * (`p`: its first packet). A flow that starts with a SYN has no reverse flow yet: the SYN-ACK's
+ * flow finds it when it starts. */
+static void tcp_start(struct fp_table *t, uint32_t i, const struct fp_pkt *p)
+{
+	struct fp_tcp_flow *c = &t->tcp[i];
+	memset(c, 0, sizeof(*c));
+	fp_tcpa_dir_init(&c->d[0]);
+	fp_tcpa_dir_init(&c->d[1]);
+	if (t->cfg.biflow || t->flows[i].key.proto != 6 ||
+	    (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+		return;
+	struct fp_flow_key k = t->flows[i].key;
+	fp_key_swap(&k);
+	uint32_t j = flow_find(t, &k);
+	if (j && j - 1 != i) { /* each points at the other */
+		c->peer = j;
+		t->tcp[j - 1].peer = i + 1;
+	}
+}
+
+static inline void count_add(uint32_t *c, uint32_t v)
+{
+	*c = *c > UINT32_MAX - v ? UINT32_MAX : *c + v;
+}
+
+/* --fields tcp: TCP packet `p` (its header `s`) has just been counted in entry `i`. */
+static void tcp_note(struct fp_table *t, uint32_t i, const struct fp_pkt *p,
+		     const struct fp_tcp_seg *s)
+{
+	static const struct fp_tcpa_dir unknown = {.window = FP_TCPA_NO_WINDOW};
+	struct fp_tcp_flow *c = &t->tcp[i], *conn = c;
+	int rev = t->cfg.biflow && p->swapped != t->cold[i].init_swapped;
+	struct fp_tcpa_dir *fwd = &c->d[rev];
+	const struct fp_tcpa_dir *other = &c->d[!rev];
+	if (!t->cfg.biflow) {
+		struct fp_tcp_flow *q = c->peer ? &t->tcp[c->peer - 1] : NULL;
+		int linked = q && q->peer == i + 1; /* the peer's slot may hold another flow now */
+		other = linked ? &q->d[0] : &unknown;
+		if (linked && q->syn_us && !c->syn_us)
+			conn = q; /* the connection's round trip is kept by the client's flow */
+	}
+	uint8_t fl = s->flags & (TCP_SYN | TCP_ACK);
+	if (fl == TCP_SYN)
+		conn->syn_us = p->ts_us; /* Wireshark times the most recent SYN */
+	else if (fl == TCP_ACK && conn->syn_us && conn->irtt_us == 0 && p->ts_us > conn->syn_us)
+		conn->irtt_us =
+		    (uint32_t)(p->ts_us - conn->syn_us > UINT32_MAX ? UINT32_MAX
+								    : p->ts_us - conn->syn_us);
+	unsigned ta = fp_tcpa_segment(fwd, other, s, p->ts_us, conn->irtt_us);
+	if (ta & FP_TCPA_ANY_RETRANSMISSION) {
+		count_add(&c->h.retrans_pkts[rev], 1);
+		count_add(&c->h.retrans_bytes[rev], s->len);
+	}
+	if (ta & FP_TCPA_OUT_OF_ORDER)
+		count_add(&c->h.ooo_pkts[rev], 1);
+	if (ta & FP_TCPA_ZERO_WINDOW)
+		count_add(&c->h.zero_window[rev], 1);
+}
+
 /*
  * A packet of an established flow in the plain configuration (no biflow, no latency): no SYN, FIN
  * or RST (those may end or refile the flow: its cold part decides) in the packet or the flow so
@@ -985,6 +1079,9 @@ update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsigned n, const in
 			__builtin_prefetch(hint[i]); /* the per-packet line */
 			if (!plain && t->cfg.biflow) /* which direction: in the cold part */
 				__builtin_prefetch(&t->cold[idx - 1]);
+			if (!plain && t->bseg) /* --fields tcp: the flow's analysis, 2 lines */
+				__builtin_prefetch(&t->tcp[idx - 1]),
+				    __builtin_prefetch((const char *)&t->tcp[idx - 1] + 64);
 		} else {
 			hint[i] = NULL;
 			__builtin_prefetch(&buckets[b2_of(t, h[i])]);
@@ -1006,6 +1103,8 @@ update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsigned n, const in
 				flow_update(t, (uint32_t)(f - flows), p);
 			if (!plain && t->bpay)
 				pay_note(t, (uint32_t)(f - flows), p, &t->bpay[i]);
+			if (!plain && t->bseg && t->bseg[i].ok)
+				tcp_note(t, (uint32_t)(f - flows), p, &t->bseg[i]);
 			continue;
 		}
 		uint16_t sig = sig_of(h[i]);
@@ -1023,6 +1122,8 @@ update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsigned n, const in
 		}
 		if (!plain && t->bpay)
 			pay_note(t, at, p, &t->bpay[i]);
+		if (!plain && t->bseg && t->bseg[i].ok)
+			tcp_note(t, at, p, &t->bseg[i]);
 	}
 }
 
@@ -1037,13 +1138,21 @@ void fp_table_update_burst(struct fp_table *t, const struct fp_pkt *pkts, unsign
 void fp_table_update_burst_payload(struct fp_table *t, const struct fp_pkt *pkts,
 				   const struct fp_table_payload *pay, unsigned n)
 {
-	if (t->pay == NULL) {
+	struct fp_table_burst_ext x = {.pay = pay};
+	fp_table_update_burst_ext(t, pkts, &x, n);
+}
+
+void fp_table_update_burst_ext(struct fp_table *t, const struct fp_pkt *pkts,
+			       const struct fp_table_burst_ext *x, unsigned n)
+{
+	t->bpay = t->pay ? x->pay : NULL;
+	t->bseg = t->tcp ? x->seg : NULL;
+	if (t->bpay == NULL && t->bseg == NULL)
 		fp_table_update_burst(t, pkts, n);
-		return;
-	}
-	t->bpay = pay;
-	update_burst(t, pkts, n, 0);
+	else
+		update_burst(t, pkts, n, 0);
 	t->bpay = NULL;
+	t->bseg = NULL;
 }
 
 void fp_table_set_room(struct fp_table *t, uint32_t room)

@@ -15,9 +15,10 @@
 #include "fp_parse.h"
 #include "fp_record.h"
 
-/* Where expired records go, with the flow's first payload bytes (cfg.payload; NULL without).
- * Returns 0 when the record was taken, -1 when it was dropped. */
-typedef int (*fp_emit_fn)(void *arg, const struct fp_record *rec, const struct fp_payload *payload);
+/* Where expired records go, with what the table keeps beside them (side->payload: the flow's
+ * first payload bytes with cfg.payload; side->tcp: its TCP analysis with cfg.tcp_health; the
+ * rest NULL). Returns 0 when the record was taken, -1 when it was dropped. */
+typedef int (*fp_emit_fn)(void *arg, const struct fp_record *rec, const struct fp_side *side);
 
 struct fp_table_config {
 	uint32_t max_flows; /* pool size: entries allocated at create time */
@@ -33,6 +34,9 @@ struct fp_table_config {
 	uint32_t payload;   /* --payload BYTES: keep each direction's first transport payload
 			       (fp_table_update_burst_payload): fp_payload_size(BYTES) more bytes
 			       per flow; 0 off */
+	int tcp_health;	    /* --fields tcp: analyse each TCP segment as Wireshark does
+			       (fp_tcpa.h) with each packet's header (fp_table_update_burst_ext):
+			       FP_TABLE_TCP_BYTES more bytes per flow */
 	int prefault;	    /* touch all the table's memory at create time (live capture: no
 			       page fault on the packet path); 0: pages come as flows use them */
 	fp_emit_fn emit;
@@ -79,6 +83,20 @@ struct fp_table_payload {
  * one of each direction, up to cfg.payload bytes, until its record goes. */
 void fp_table_update_burst_payload(struct fp_table *t, const struct fp_pkt *pkts,
 				   const struct fp_table_payload *pay, unsigned n);
+
+/* What a burst brings beside its packets, [i] for pkts[i]; each NULL when not given. */
+struct fp_table_burst_ext {
+	const struct fp_table_payload *pay; /* cfg.payload */
+	const struct fp_tcp_seg *seg;	    /* cfg.tcp_health: each TCP packet's header (ok 0:
+					       none) */
+};
+
+/* fp_table_update_burst() with what `x` brings. */
+void fp_table_update_burst_ext(struct fp_table *t, const struct fp_pkt *pkts,
+			       const struct fp_table_burst_ext *x, unsigned n);
+
+/* Bytes of --fields tcp's state per flow. */
+#define FP_TABLE_TCP_BYTES 128
 
 /*
  * How many records the next fp_table_update_burst() may emit before the taker is full (live: the

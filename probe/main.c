@@ -996,6 +996,7 @@ static int init_workers(struct run *r)
 	    .biflow = cfg->biflow,
 	    .more = (cfg->fields & ~(unsigned)FP_FIELD_LATENCY) != 0,
 	    .latency = (cfg->fields & FP_FIELD_LATENCY) != 0,
+	    .tcp_health = (cfg->fields & FP_FIELD_TCP) != 0,
 	    .prefault = cfg->read_file == NULL, /* live: no page fault on the packet path */
 	    .payload = cfg->payload,
 	};
@@ -1046,6 +1047,12 @@ static int init_workers(struct run *r)
 				r->nw++;
 				return -1;
 			}
+		}
+		if ((cfg->fields & FP_FIELD_TCP) && fp_ring_init_tcp(&w->ring) != 0) {
+			fp_log(LOG_ERR, "worker %u: cannot allocate --fields tcp's ring blocks",
+			       r->nw);
+			r->nw++;
+			return -1;
 		}
 		if (cfg->fields & FP_FIELD_TLS) { /* the same wait as --dpi's results */
 			struct fp_tlsfp_config tc = {.max_flows = cfg->tls_max_flows,

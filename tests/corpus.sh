@@ -20,7 +20,8 @@ one() {
 	# twice: as captured, and opening every tunnel (--decap auto) with every optional field kept
 	# per flow, duplicates counted once (--dedup), each record's direction (--local-net), each
 	# flow's first payload bytes (--payload, a JSON line base64 each), each TCP connection's TLS
-	# handshake read (--fields tls: its reassembly, JA3/JA4, certificates), nDPI
+	# handshake read (--fields tls: its reassembly, JA3/JA4, certificates), TCP analysis (--fields
+	# tcp), nDPI
 	# inspecting every flow (when this build has it), IPFIX messages, JSON lines,
 	# nfcapd files (--flow-dir, then read back by nfdump) and the packet store (--pcap-dir,
 	# then its index searched by fluxprobe extract) written
@@ -28,7 +29,7 @@ one() {
 		local more=()
 		# a collector (nothing listens: datagrams refused, counted) so that records are
 		# encoded as IPFIX too
-		[ "$mode" = none ] || more=(--fields all,tls --json /dev/null $DPI --flow-dir "$out/$base.fd"
+		[ "$mode" = none ] || more=(--fields all,tls,tcp --json /dev/null $DPI --flow-dir "$out/$base.fd"
 			--collector 127.0.0.1:9 --pcap-dir "$out/$base.pd" --dedup --payload 200
 			--local-net 198.18.0.0/15,10.0.0.0/8,2001:db8::/32,fe80::/10)
 		"$FLUXPROBE" --read "$f" --decap "$mode" "${more[@]}" --max-flows 65536 --summary json -q \

@@ -420,7 +420,7 @@ static void ch_columns(char *want, size_t len, int local_net)
 		unsigned when = fp_fields[cols[i]].when; /* --geoip's: not asked for here */
 		if (((when & FP_FIELD_DIRECTION) && !local_net) ||
 		    (when & (FP_FIELD_AS | FP_FIELD_GEO | FP_FIELD_CITY | FP_FIELD_PAYLOAD |
-			     FP_FIELD_TLS)))
+			     FP_FIELD_TLS | FP_FIELD_TCP)))
 			continue;
 		at += (size_t)snprintf(want + at, len - at, "%s%s", at > 1 ? "," : "",
 				       fp_fields[cols[i]].ch);

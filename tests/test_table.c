@@ -19,8 +19,12 @@ static unsigned nrecs;
 /* --payload: what each record carried (the first two directions' bytes as text) */
 static char pays[MAXREC][2][16];
 
-static int collect(void *arg, const struct fp_record *r, const struct fp_payload *pay)
+/* --fields tcp: what each record carried */
+static struct fp_tcp_health healths[MAXREC];
+
+static int collect(void *arg, const struct fp_record *r, const struct fp_side *side)
 {
+	const struct fp_payload *pay = side ? side->payload : NULL;
 	(void)arg;
 	if (nrecs == MAXREC)
 		return -1;
@@ -29,6 +33,9 @@ static int collect(void *arg, const struct fp_record *r, const struct fp_payload
 		assert_true(pay->len[d] < sizeof(pays[nrecs][d]));
 		memcpy(pays[nrecs][d], pay->data + d * pay->cap, pay->len[d]);
 	}
+	memset(&healths[nrecs], 0, sizeof(healths[nrecs]));
+	if (side && side->tcp)
+		healths[nrecs] = *side->tcp;
 	recs[nrecs++] = *r;
 	return 0;
 }
@@ -792,6 +799,78 @@ static void payload_first_each_way(void **state)
 	}
 }
 
+/* --fields tcp: the analysis gets both directions, in one biflow entry or two linked flows,
+ * and each record counts its direction's segments (a retransmission of the server's, a zero
+ * window of the client's); the next record after an active timeout starts at zero. */
+static void tcp_health_both_ways(void **state)
+{
+	(void)state;
+	for (int biflow = 0; biflow <= 1; biflow++) {
+		struct fp_table_config c = {.max_flows = 64,
+					    .idle_ms = 15000,
+					    .active_ms = 5000,
+					    .fin_ms = 2000,
+					    .biflow = biflow,
+					    .tcp_health = 1,
+					    .emit = collect};
+		nrecs = 0;
+		struct fp_table *t = fp_table_create(&c);
+		assert_non_null(t);
+		/* client 1000 → server; seq/ack as a handshake, data, a retransmission */
+		struct {
+			int from_server;
+			uint64_t ms;
+			uint8_t flags;
+			uint32_t seq, ack, len;
+			uint16_t win;
+		} s[] = {
+		    {0, 1000, 0x02, 100, 0, 0, 64240},	  {1, 1001, 0x12, 900, 101, 0, 65160},
+		    {0, 1002, 0x10, 101, 901, 0, 502},	  {1, 1003, 0x18, 901, 101, 100, 509},
+		    {0, 1004, 0x10, 101, 901, 0, 0},	  {1, 1300, 0x18, 901, 101, 100, 509},
+		    {1, 7000, 0x18, 1001, 101, 100, 509},
+		};
+		for (unsigned i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+			struct fp_pkt p = pkt(1, 1000, s[i].ms, 40 + s[i].len, s[i].flags);
+			p.tcp_payload = s[i].len > 0;
+			if (s[i].from_server)
+				fp_key_swap(&p.key);
+			if (biflow)
+				p.swapped = (uint8_t)fp_key_canonicalize(&p.key);
+			struct fp_tcp_seg g = {.seq = s[i].seq,
+					       .ack = s[i].ack,
+					       .len = s[i].len,
+					       .caplen = s[i].len,
+					       .window = s[i].win,
+					       .flags = s[i].flags,
+					       .ok = 1};
+			struct fp_table_burst_ext x = {.seg = &g};
+			fp_table_update_burst_ext(t, &p, &x, 1);
+		}
+		fp_table_flush(t, 0, FP_END_FORCED);
+		uint32_t retrans = 0, bytes = 0, zero = 0;
+		for (unsigned i = 0; i < nrecs; i++) {
+			int server = recs[i].key.sport != 1000; /* the record's source */
+			retrans += healths[i].retrans_pkts[0] + healths[i].retrans_pkts[1];
+			bytes += healths[i].retrans_bytes[0] + healths[i].retrans_bytes[1];
+			zero += healths[i].zero_window[0] + healths[i].zero_window[1];
+			if (biflow) { /* the responder's side is [1] */
+				assert_int_equal(healths[i].retrans_pkts[0], 0);
+				assert_int_equal(healths[i].zero_window[1], 0);
+			} else {
+				assert_int_equal(healths[i].retrans_pkts[1], 0);
+				assert_int_equal(healths[i].retrans_pkts[0] != 0,
+						 server && recs[i].first_us < 7000000);
+				assert_int_equal(healths[i].zero_window[0] != 0, !server);
+			}
+		}
+		assert_int_equal(retrans, 1);
+		assert_int_equal(bytes, 100);
+		assert_int_equal(zero, 1);
+		assert_int_equal(nrecs, biflow ? 2 : 3); /* the active timeout cut one record */
+		fp_table_destroy(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -818,6 +897,7 @@ int main(void)
 	    cmocka_unit_test(evicted_expired_flow_is_idle),
 	    cmocka_unit_test(records_independent_of_bursts),
 	    cmocka_unit_test(payload_first_each_way),
+	    cmocka_unit_test(tcp_health_both_ways),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,9 +51,10 @@ uint64_t fp_exporter_time(const struct fp_exporter *x)
 
 /* What came beside a burst's records (each NULL when its option is off). */
 struct burst_sides {
-	const struct fp_app *apps;     /* --dpi */
-	const struct fp_geo *geos;     /* --geoip: two per record */
-	const struct fp_tls_info *tls; /* --fields tls */
+	const struct fp_app *apps;	 /* --dpi */
+	const struct fp_geo *geos;	 /* --geoip: two per record */
+	const struct fp_tls_info *tls;	 /* --fields tls */
+	const struct fp_tcp_health *tcp; /* --fields tcp */
 };
 
 /* Record i's side parts */
@@ -66,6 +67,7 @@ static inline struct fp_side side_at(const struct fp_exporter *x, const struct b
 	    .payload =
 		x->pay ? (const struct fp_payload *)(x->pay + (size_t)i * x->pay_stride) : NULL,
 	    .tls = b->tls && b->tls[i].have ? &b->tls[i] : NULL,
+	    .tcp = b->tcp ? &b->tcp[i] : NULL,
 	};
 	return s;
 }
@@ -116,16 +118,17 @@ static void hand_burst(struct fp_exporter *x, const struct fp_record *recs,
 static unsigned drain_rings(struct fp_exporter *x, int *all_done)
 {
 	static struct fp_record recs[DRAIN_BURST];
-	static struct fp_app apps[DRAIN_BURST];	    /* --dpi: beside each record */
-	static struct fp_geo geos[2 * DRAIN_BURST]; /* --geoip: its source's, its destination's */
-	static struct fp_tls_info tls[DRAIN_BURST]; /* --fields tls */
+	static struct fp_app apps[DRAIN_BURST];	      /* --dpi: beside each record */
+	static struct fp_geo geos[2 * DRAIN_BURST];   /* --geoip: its source's, its destination's */
+	static struct fp_tls_info tls[DRAIN_BURST];   /* --fields tls */
+	static struct fp_tcp_health tcp[DRAIN_BURST]; /* --fields tcp */
 	unsigned got = 0;
 	*all_done = 1;
 	for (unsigned w = 0; w < x->n_workers; w++) {
 		/* Read `done` before draining: records pushed before it are then seen. */
 		int done = __atomic_load_n(&x->workers[w].done, __ATOMIC_ACQUIRE);
 		const struct fp_ring *ring = &x->workers[w].ring;
-		struct fp_ring_sides o = {apps, x->pay, tls};
+		struct fp_ring_sides o = {apps, x->pay, tls, tcp};
 		unsigned n = fp_ring_pop_burst_side(&x->workers[w].ring, recs, &o, DRAIN_BURST);
 		const struct fp_localnets *local = x->cfg->local_nets;
 		for (unsigned i = 0; i < n; i++) { /* where its packets are (--pcap-dir) */
@@ -138,7 +141,7 @@ static unsigned drain_rings(struct fp_exporter *x, int *all_done)
 			for (unsigned i = 0; i < n; i++)
 				fp_geodb_lookup(x->geo, &recs[i].key, &geos[2 * i]);
 		struct burst_sides b = {ring->side ? apps : NULL, x->geo ? geos : NULL,
-					ring->tls ? tls : NULL};
+					ring->tls ? tls : NULL, ring->tcp ? tcp : NULL};
 		hand_burst(x, recs, &b, n);
 		got += n;
 		if (!done || n == DRAIN_BURST)

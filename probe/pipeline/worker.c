@@ -29,13 +29,14 @@ static_assert(2 * FP_BURST <= FP_TABLE_BURST_MAX, "two receive bursts fit one ta
 #define EXPIRE_IDLE_BUDGET 65536 /* ... per poll that found no packet (a few ms at most) */
 
 /* Table → exporter. Offline the file can wait, so wait; live, count and drop. */
-static int emit_to_ring(void *arg, const struct fp_record *rec, const struct fp_payload *pay)
+static int emit_to_ring(void *arg, const struct fp_record *rec, const struct fp_side *kept)
 {
 	struct fp_worker *w = arg;
 	struct fp_side side = {
 	    .app = w->dpi ? fp_dpi_result(w->dpi, rec, w->clock_ms) : NULL,
-	    .payload = pay,
+	    .payload = kept->payload,
 	    .tls = w->tls ? fp_tlsfp_result(w->tls, rec, w->clock_ms) : NULL,
+	    .tcp = kept->tcp,
 	};
 
 	if (fp_ring_push_side(&w->ring, rec, &side) == 0)
@@ -160,6 +161,12 @@ static void on_frame(void *arg, const uint8_t *data, uint32_t caplen, uint32_t w
 			memcpy(w->paybuf + (size_t)w->npkts * w->payload, at, y->len);
 		}
 	}
+	if (w->tcp_health) { /* --fields tcp: the TCP header, while the frame is readable */
+		struct fp_tcp_seg *g = &w->segs[w->npkts];
+		g->ok = 0;
+		if (p->key.proto == 6)
+			(void)fp_parse_tcp_segment(data, caplen, p, g);
+	}
 	admit(w, p);
 	w->npkts++;
 }
@@ -248,10 +255,14 @@ int fp_worker_run(void *arg)
 			if (!w->offline)
 				fp_table_set_room(
 				    w->table, (uint32_t)fp_ring_room(&w->ring, FP_TABLE_BURST_MAX));
-			if (w->payload)
-				fp_table_update_burst_payload(w->table, w->pkts, w->pays, w->npkts);
-			else
+			if (w->payload || w->tcp_health) {
+				struct fp_table_burst_ext x = {.pay = w->payload ? w->pays : NULL,
+							       .seg =
+								   w->tcp_health ? w->segs : NULL};
+				fp_table_update_burst_ext(w->table, w->pkts, &x, w->npkts);
+			} else {
 				fp_table_update_burst(w->table, w->pkts, w->npkts);
+			}
 		}
 		if (w->offline) {
 			/* The clock never goes back; a packet stamped earlier still counts in its
@@ -339,6 +350,7 @@ int fp_worker_init(struct fp_worker *w, unsigned id, struct fp_capture *cap,
 		fp_ring_fini(&w->ring);
 		return -1;
 	}
+	w->tcp_health = tcfg->tcp_health;
 	if (tcfg->payload) {
 		w->payload = tcfg->payload;
 		w->paybuf = malloc((size_t)2 * FP_BURST * tcfg->payload);

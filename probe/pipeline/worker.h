@@ -87,6 +87,9 @@ struct fp_worker {
 	uint32_t payload;
 	uint8_t *paybuf; /* 2 * FP_BURST * payload bytes */
 	struct fp_table_payload pays[2 * FP_BURST];
+	/* --fields tcp: each packet's TCP header, for the table's analysis */
+	int tcp_health;
+	struct fp_tcp_seg segs[2 * FP_BURST];
 	pthread_t thread;
 };
 

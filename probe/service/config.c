@@ -74,6 +74,7 @@ static int parse_fields(const char *s, unsigned *out)
 	    {"tunnel", FP_FIELD_TUNNEL},
 	    {"latency", FP_FIELD_LATENCY},
 	    {"tls", FP_FIELD_TLS},
+	    {"tcp", FP_FIELD_TCP},
 	    {"all", FP_FIELD_ALL},
 	    {"none", 0},
 	};
@@ -88,7 +89,7 @@ static int parse_fields(const char *s, unsigned *out)
 		if (i == sizeof(groups) / sizeof(groups[0])) {
 			fp_log(LOG_ERR,
 			       "--fields: '%.*s' is not one of ingress, vlan, flowlabel, mpls, "
-			       "tunnel, latency, tls, all, none",
+			       "tunnel, latency, tls, tcp, all, none",
 			       (int)len, p);
 			return -1;
 		}
@@ -860,7 +861,10 @@ static const struct opt_def opts[] = {
      "flow carries its first packet's values; tls (named on its own: each TCP connection's "
      "first TLS handshake: JA3, JA3S, JA4, version, cipher suite, server name, ALPN offered and "
      "chosen, the server certificate's subject, issuer and end of validity; memory: "
-     "--tls-max-flows) (default none: the template every collector takes; with --decap "
+     "--tls-max-flows); tcp (named on its own: per direction, retransmitted packets and "
+     "bytes, packets out of order, zero windows, as Wireshark's TCP analysis marks them: IPFIX "
+     "ntop PEN 35632 IEs 109-112, 127, 128; 128 bytes per flow) (default none: the template "
+     "every collector takes; with --decap "
      "auto: mpls,tunnel; 'none' for neither)",
      h_fields},
     {"ifindex", 0, "N[,N...]", NULL,

@@ -82,7 +82,7 @@ static int cu_ready(const char *url)
  * before keeps taking rows (with the option on it needs the column: see the README). */
 #define FP_CH_OPTIONAL                                                                             \
 	(FP_FIELD_DIRECTION | FP_FIELD_AS | FP_FIELD_GEO | FP_FIELD_CITY | FP_FIELD_PAYLOAD |      \
-	 FP_FIELD_TLS)
+	 FP_FIELD_TLS | FP_FIELD_TCP)
 
 static const char *const ch_types[] = {
     [FP_CH_DATE] = "Date",

@@ -19,17 +19,16 @@ static uint64_t out_packets, out_octets;
 static uint8_t msg[1500];
 static struct fp_encoder enc[2];
 
-static int sink(void *arg, const struct fp_record *r, const struct fp_payload *pay)
+static int sink(void *arg, const struct fp_record *r, const struct fp_side *side)
 {
-	(void)pay;
 	(void)arg;
 	out_packets += r->packets + r->rev_packets;
 	out_octets += r->octets + r->rev_octets;
 	for (int i = 0; i < 2; i++) {
-		if (fp_encode_record(&enc[i], r) != 0) {
+		if (fp_encode_record_side(&enc[i], r, side) != 0) {
 			fp_encode_finish(&enc[i]);
 			fp_encode_begin(&enc[i], r->last_us / 1000);
-			if (fp_encode_record(&enc[i], r) != 0)
+			if (fp_encode_record_side(&enc[i], r, side) != 0)
 				__builtin_trap(); /* an empty message must hold any record */
 		}
 	}
@@ -45,10 +44,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fp_table_config cfg = {
 	    .max_flows = 16, .idle_ms = 5, .active_ms = 20, .fin_ms = 2, .emit = sink};
 	cfg.biflow = (int)(size & 1);
-	cfg.more = (int)(size & 2);    /* --fields: the context kept per flow and encoded */
-	cfg.latency = (int)(size & 4); /* --fields latency: handshake state per flow */
+	cfg.more = (int)(size & 2);	  /* --fields: the context kept per flow and encoded */
+	cfg.latency = (int)(size & 4);	  /* --fields latency: handshake state per flow */
+	cfg.tcp_health = (int)(size & 8); /* --fields tcp: each segment analysed */
 	struct fp_table *t = fp_table_create(&cfg);
 	struct fp_pkt burst[FP_TABLE_BURST_MAX];
+	struct fp_tcp_seg segs[FP_TABLE_BURST_MAX];
 	uint64_t in_packets = 0, in_octets = 0, now = 1767225600000ull;
 	unsigned n = 0;
 
@@ -57,7 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	out_packets = out_octets = 0;
 	fp_encode_init(&enc[0], FP_FORMAT_IPFIX, 1, msg, sizeof(msg), now - 1000);
 	fp_encode_init(&enc[1], FP_FORMAT_NFV9, 1, msg, sizeof(msg), now - 1000);
-	fp_encode_layout(&enc[0], cfg.biflow, cfg.more ? FP_FIELD_ALL : 0);
+	fp_encode_layout(&enc[0], cfg.biflow,
+			 (cfg.more ? FP_FIELD_ALL : 0) | (cfg.tcp_health ? FP_FIELD_TCP : 0));
 	fp_encode_layout(&enc[1], 0, cfg.more ? FP_FIELD_ALL : 0);
 	fp_encode_begin(&enc[0], now);
 	fp_encode_begin(&enc[1], now);
@@ -74,6 +76,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fp_parse_decap((enum fp_link)link, frame, (uint32_t)len, (uint32_t)len,
 				   cfg.more, &burst[n]) == FP_PARSE_OK) {
 			burst[n].ts_us = now * 1000;
+			segs[n].ok = 0;
+			if (burst[n].key.proto == 6) /* its header, while the frame is there */
+				(void)fp_parse_tcp_segment(frame, (uint32_t)len, &burst[n],
+							   &segs[n]);
 			if (cfg.biflow)
 				burst[n].swapped = (uint8_t)fp_key_canonicalize(&burst[n].key);
 			in_packets++;
@@ -83,7 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(frame);
 		data += len, size -= len;
 		if (n == 8 || size < 3) {
-			fp_table_update_burst(t, burst, n);
+			struct fp_table_burst_ext x = {.seg = segs};
+			fp_table_update_burst_ext(t, burst, &x, n);
 			fp_table_expire(t, now, 8);
 			n = 0;
 		}
