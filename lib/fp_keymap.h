@@ -40,4 +40,14 @@ uint32_t fp_keymap_add(struct fp_keymap *m, const struct fp_flow_key *k, uint64_
 /* Give entry `i` back. */
 void fp_keymap_del(struct fp_keymap *m, uint32_t i);
 
+/* The key both directions of a flow share, as its records carry it (the VLAN without the port
+ * slot); *dir: which direction `k` is (1: the canonical orientation, 2: the other). */
+static inline struct fp_flow_key fp_keymap_conn_key(const struct fp_flow_key *k, uint8_t *dir)
+{
+	struct fp_flow_key c = *k;
+	c.vlan &= FP_KEY_VLAN_MASK;
+	*dir = fp_key_canonicalize(&c) ? 2 : 1;
+	return c;
+}
+
 #endif

@@ -121,15 +121,6 @@ void fp_dpi_destroy(struct fp_dpi *d)
 	free(d);
 }
 
-/* The key both directions of a flow share, as its records carry it; *dir: which one `k` is. */
-static struct fp_flow_key canonical(const struct fp_flow_key *k, uint8_t *dir)
-{
-	struct fp_flow_key c = *k;
-	c.vlan &= FP_KEY_VLAN_MASK;
-	*dir = fp_key_canonicalize(&c) ? 2 : 1;
-	return c;
-}
-
 /* Give entry `e`'s nDPI flow state back to the pool (with what nDPI allocated inside it). */
 static void flow_state_put(struct fp_dpi *d, struct entry *e)
 {
@@ -215,7 +206,7 @@ void fp_dpi_packet(struct fp_dpi *d, const struct fp_pkt *p, const uint8_t *fram
 		   uint64_t now_ms)
 {
 	uint8_t dir;
-	struct fp_flow_key k = canonical(&p->key, &dir);
+	struct fp_flow_key k = fp_keymap_conn_key(&p->key, &dir);
 	uint64_t h = fp_key_hash(&k);
 	uint32_t i = fp_keymap_find(&d->map, &k, h);
 	struct entry *e;
@@ -264,7 +255,7 @@ void fp_dpi_packet(struct fp_dpi *d, const struct fp_pkt *p, const uint8_t *fram
 const struct fp_app *fp_dpi_result(struct fp_dpi *d, const struct fp_record *rec, uint64_t now_ms)
 {
 	uint8_t dir;
-	struct fp_flow_key k = canonical(&rec->key, &dir);
+	struct fp_flow_key k = fp_keymap_conn_key(&rec->key, &dir);
 	uint32_t i = fp_keymap_find(&d->map, &k, fp_key_hash(&k));
 	if (i == FP_KEYMAP_NONE)
 		return NULL;

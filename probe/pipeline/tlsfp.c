@@ -113,16 +113,6 @@ void fp_tlsfp_destroy(struct fp_tlsfp *t)
 	free(t);
 }
 
-/* The key both directions of a connection share, as its records carry it; *dir: which one `k`
- * is. */
-static struct fp_flow_key canonical(const struct fp_flow_key *k, uint8_t *dir)
-{
-	struct fp_flow_key c = *k;
-	c.vlan &= FP_KEY_VLAN_MASK;
-	*dir = fp_key_canonicalize(&c) ? 2 : 1;
-	return c;
-}
-
 static int dir_open(struct fp_tlsfp *t, uint32_t i, int d, uint32_t seq)
 {
 	struct entry *e = &t->entries[i];
@@ -240,7 +230,7 @@ void fp_tlsfp_packet(struct fp_tlsfp *t, const struct fp_pkt *p, const uint8_t *
 	if (!record_start && t->open == 0)
 		return; /* the common case past the handshakes */
 	uint8_t dir;
-	struct fp_flow_key k = canonical(&p->key, &dir);
+	struct fp_flow_key k = fp_keymap_conn_key(&p->key, &dir);
 	uint64_t h = fp_key_hash(&k);
 	if (!record_start && t->filt[h & (FILT_SIZE - 1)] == 0)
 		return;
@@ -272,7 +262,7 @@ const struct fp_tls_info *fp_tlsfp_result(struct fp_tlsfp *t, const struct fp_re
 					  uint64_t now_ms)
 {
 	uint8_t dir;
-	struct fp_flow_key k = canonical(&rec->key, &dir);
+	struct fp_flow_key k = fp_keymap_conn_key(&rec->key, &dir);
 	uint64_t h = fp_key_hash(&k);
 	if (t->present[h & (FILT_SIZE - 1)] == 0)
 		return NULL;
