@@ -141,6 +141,24 @@ static void md_list_end(struct md *m, int last)
 	m->first = 1;
 }
 
+/* The next extension of `ex` that is not GREASE: its type into *type (and into JA3's or JA3S's
+ * digest), its body into *e; 0 when none is left or the list is malformed. */
+static int ext_next(struct rd *ex, struct md *m, uint32_t *type, struct rd *e)
+{
+	while (ex->n >= 4 && !ex->bad) {
+		uint32_t t = rd_u(ex, 2);
+		*e = rd_sub(ex, rd_u(ex, 2));
+		if (e->bad)
+			return 0;
+		if (grease(t))
+			continue;
+		md_num(m, t);
+		*type = t;
+		return 1;
+	}
+	return 0;
+}
+
 /* --- ClientHello ------------------------------------------------------------------------ */
 
 #define LIST_MAX (FP_TLS_BUF / 2)
@@ -371,14 +389,9 @@ int fp_tls_client_hello(const uint8_t *p, uint32_t n, int quic, struct fp_tls_in
 			h->ciphers[h->nciphers++] = (uint16_t)v;
 	}
 	md_list_end(&m, 0);
-	while (ex.n >= 4 && !ex.bad) {
-		uint32_t type = rd_u(&ex, 2);
-		struct rd e = rd_sub(&ex, rd_u(&ex, 2));
-		if (e.bad)
-			break;
-		if (grease(type))
-			continue;
-		md_num(&m, type);
+	uint32_t type;
+	struct rd e;
+	while (ext_next(&ex, &m, &type, &e)) {
 		h->nexts_all++;
 		if (h->nexts < LIST_MAX)
 			h->exts[h->nexts++] = (uint16_t)type;
@@ -417,14 +430,9 @@ int fp_tls_server_hello(const uint8_t *p, uint32_t n, struct fp_tls_info *info)
 	md_list_end(&m, 0);
 	info->version = (uint16_t)version;
 	info->alpn[0] = '\0';
-	while (ex.n >= 4 && !ex.bad) {
-		uint32_t type = rd_u(&ex, 2);
-		struct rd e = rd_sub(&ex, rd_u(&ex, 2));
-		if (e.bad)
-			break;
-		if (grease(type))
-			continue;
-		md_num(&m, type);
+	uint32_t type;
+	struct rd e;
+	while (ext_next(&ex, &m, &type, &e)) {
 		if (type == 0x002b && e.n >= 2) /* supported_versions: the one chosen */
 			info->version = (uint16_t)rd_u(&e, 2);
 		else if (type == 0x0010) {
